@@ -1,0 +1,141 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/regclient/regclient/types/platform"
+)
+
+// Args are the flags of `push from-args`.
+type Args struct {
+	Platforms   []string // "os/arch[/variant][:os.version]", one per item
+	Template    string   // member reference with OS, ARCH, VARIANT, OSVERSION placeholders
+	Target      string   // index reference
+	Tags        []string // extra tags
+	Annotations []string // "key=value" for the index
+}
+
+// FromArgs builds a Spec from the from-args flags: one member per platform,
+// named by expanding Template for it.
+func FromArgs(a Args) (Spec, error) {
+	var s Spec
+	var err error
+	s.Pos = Pos{Field: "--target"}
+	if strings.TrimSpace(a.Target) == "" {
+		return Spec{}, errorf(s.Pos, ErrMissing, "is required (the reference the index is written to)")
+	}
+	if s.Target, s.TagDefaulted, err = parseRef(a.Target, s.Pos, true); err != nil {
+		return Spec{}, err
+	}
+	if strings.TrimSpace(a.Template) == "" {
+		return Spec{}, errorf(Pos{Field: "--template"}, ErrMissing, "is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT'")
+	}
+	if len(a.Platforms) == 0 {
+		return Spec{}, errorf(Pos{Field: "--platforms"}, ErrMissing, "is required, e.g. --platforms linux/amd64,linux/arm64")
+	}
+	if len(a.Platforms) > 1 && !hasPlaceholder(a.Template) {
+		return Spec{}, errorf(Pos{Field: "--template"}, ErrTemplate,
+			"%q has no placeholder (OS, ARCH, VARIANT, OSVERSION), so every platform would name the same image", a.Template)
+	}
+	for _, item := range a.Platforms {
+		pos := Pos{Field: fmt.Sprintf("--platforms %q", item)}
+		p, err := ParsePlatform(item)
+		if err != nil {
+			return Spec{}, &Error{Pos: pos, Err: err}
+		}
+		name := Expand(a.Template, p)
+		img, _, err := newRef(name, false)
+		if err != nil {
+			return Spec{}, errorf(pos, ErrTemplate, "--template %q gives %q: %v", a.Template, name, err)
+		}
+		s.Manifests = append(s.Manifests, Entry{Image: img, Platform: &p, Pos: pos, PlatformPos: pos})
+	}
+	for _, t := range a.Tags {
+		if err := checkTag(t, Pos{Field: fmt.Sprintf("--tags %q", t)}); err != nil {
+			return Spec{}, err
+		}
+		s.Tags = append(s.Tags, t)
+	}
+	if s.Annotations, err = ParseAnnotations(a.Annotations, "--annotations"); err != nil {
+		return Spec{}, err
+	}
+	return s, nil
+}
+
+// ParsePlatform reads one --platforms item: os/arch[/variant][:os.version],
+// as in linux/arm/v7 or windows/amd64:10.0.20348.2227. Values are kept as
+// written: no alias is rewritten and nothing comes from the local machine.
+func ParsePlatform(item string) (platform.Platform, error) {
+	s := strings.TrimSpace(item)
+	var p platform.Platform
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		s, p.OSVersion = s[:i], s[i+1:]
+		if !osVersionRE.MatchString(p.OSVersion) {
+			return platform.Platform{}, fmt.Errorf("os.version %q after ':' is not a version such as 10.0.20348.2227%.0w", p.OSVersion, ErrPlatform)
+		}
+	}
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return platform.Platform{}, fmt.Errorf("%q is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)%.0w", item, ErrPlatform)
+	}
+	for _, part := range parts {
+		if !platformPartRE.MatchString(part) {
+			return platform.Platform{}, fmt.Errorf("%q is not os/arch[/variant]: %q must be lowercase letters, digits, '.', '_' or '-'%.0w", item, part, ErrPlatform)
+		}
+	}
+	p.OS, p.Architecture = parts[0], parts[1]
+	if len(parts) == 3 {
+		p.Variant = parts[2]
+	}
+	return p, nil
+}
+
+var osVersionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]*$`)
+
+// ParseAnnotations reads key=value items. A value may hold '=' (the first
+// one splits). For compatibility with manifest-tool, one item may also carry
+// several pairs separated by commas ("a=1,b=2"); a comma splits only when
+// what follows it looks like "key=", so "description=Hello, world" stays
+// one annotation.
+func ParseAnnotations(items []string, flag string) (map[string]string, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, item := range items {
+		for _, kv := range splitPairs(item) {
+			k, v, ok := strings.Cut(kv, "=")
+			k = strings.TrimSpace(k)
+			if !ok || k == "" {
+				return nil, errorf(Pos{Field: fmt.Sprintf("%s %q", flag, item)}, ErrAnnotation, "want key=value")
+			}
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+var pairStartRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*=`)
+
+func splitPairs(item string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(item); i++ {
+		if item[i] == ',' && pairStartRE.MatchString(item[i+1:]) {
+			out = append(out, item[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, item[start:])
+}
+
+var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+func checkTag(tag string, pos Pos) error {
+	if !tagRE.MatchString(tag) {
+		return errorf(pos, ErrReference, "%q is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')", tag)
+	}
+	return nil
+}

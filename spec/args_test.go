@@ -1,0 +1,193 @@
+package spec
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/regclient/regclient/types/platform"
+)
+
+func TestExpand(t *testing.T) {
+	amd64 := platform.Platform{OS: "linux", Architecture: "amd64"}
+	armv7 := platform.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
+	win := platform.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.2227"}
+	tests := []struct {
+		tpl       string
+		p         platform.Platform
+		want      string
+		rationale string
+	}{
+		{"reg/app:1.0-OS-ARCH", amd64, "reg/app:1.0-linux-amd64", "basic"},
+		{"reg/app:1.0-OS-ARCH-VARIANT", armv7, "reg/app:1.0-linux-arm-v7", "variant present"},
+		{"reg/app:1.0-OS-ARCH-VARIANT", amd64, "reg/app:1.0-linux-amd64", "empty variant takes its separator"},
+		{"reg/app:1.0-ARCHVARIANT", armv7, "reg/app:1.0-armv7", "back to back, manifest-tool's README example"},
+		{"reg/app:1.0-ARCHVARIANT", amd64, "reg/app:1.0-amd64", "back to back, empty variant"},
+		{"reg/app-MACOS:1.0-ARCH", amd64, "reg/app-MACOS:1.0-amd64", "MACOS is not a placeholder"},
+		{"reg/app:RESEARCH-ARCH", amd64, "reg/app:RESEARCH-amd64", "RESEARCH is not ARCH"},
+		{"reg/app:v1-POSIX-ARCH", amd64, "reg/app:v1-POSIX-amd64", "POSIX is not OS"},
+		{"reg/app:ARCH-ARCH", amd64, "reg/app:amd64-amd64", "every occurrence"},
+		{"reg/VARIANT-app:1.0", amd64, "reg/app:1.0", "empty first run drops the separator after it"},
+		{"reg/app:1.0_VARIANT_OS", amd64, "reg/app:1.0_linux", "underscore separator"},
+		{"reg/app:1.0-VARIANT-OSVERSION", amd64, "reg/app:1.0", "two empty runs"},
+		{"reg/app:OS-OSVERSION", win, "reg/app:windows-10.0.20348.2227", "OSVERSION is longer than OS"},
+		{"reg/app:OSARCH", amd64, "reg/app:linuxamd64", "OS then ARCH"},
+		{"reg/app:latest", amd64, "reg/app:latest", "no placeholder"},
+		{"reg:5000/os/app:ARCH", amd64, "reg:5000/os/app:amd64", "lowercase os is text"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rationale, func(t *testing.T) {
+			if got := Expand(tc.tpl, tc.p); got != tc.want {
+				t.Errorf("Expand(%q, %s) = %q, want %q", tc.tpl, tc.p, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFromArgs(t *testing.T) {
+	s, err := FromArgs(Args{
+		Platforms:   []string{"linux/amd64", " linux/arm/v7", "windows/amd64:10.0.20348.2227"},
+		Template:    "localhost:5000/app:1.0-OS-ARCHVARIANT-OSVERSION",
+		Target:      "localhost:5000/app:1.0",
+		Tags:        []string{"latest", "1"},
+		Annotations: []string{"org.opencontainers.image.description=Hello, world", "a=1,b=x=y"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range s.Manifests {
+		got = append(got, e.Image.CommonName()+" "+e.Platform.String()+" "+e.Platform.OSVersion+" | "+e.Pos.String())
+	}
+	want := []string{
+		`localhost:5000/app:1.0-linux-amd64 linux/amd64  | --platforms "linux/amd64"`,
+		`localhost:5000/app:1.0-linux-armv7 linux/arm/v7  | --platforms " linux/arm/v7"`,
+		`localhost:5000/app:1.0-windows-amd64-10.0.20348.2227 windows/amd64 10.0.20348.2227 | --platforms "windows/amd64:10.0.20348.2227"`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("members\n got %q\nwant %q", got, want)
+	}
+	wantAnn := map[string]string{"org.opencontainers.image.description": "Hello, world", "a": "1", "b": "x=y"}
+	if !reflect.DeepEqual(s.Annotations, wantAnn) {
+		t.Errorf("annotations %v, want %v", s.Annotations, wantAnn)
+	}
+	if s.Target.CommonName() != "localhost:5000/app:1.0" || s.TagDefaulted || !reflect.DeepEqual(s.Tags, []string{"latest", "1"}) {
+		t.Errorf("target %s tags %v", s.Target.CommonName(), s.Tags)
+	}
+
+	s, err = FromArgs(Args{Platforms: []string{"linux/amd64"}, Template: "localhost:5000/app:amd64", Target: "localhost:5000/app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.TagDefaulted || s.Target.Tag != "latest" {
+		t.Errorf("target without tag: %+v defaulted=%v", s.Target, s.TagDefaulted)
+	}
+}
+
+func TestFromArgsInvalid(t *testing.T) {
+	ok := Args{Platforms: []string{"linux/amd64"}, Template: "r/app:ARCH", Target: "r/app:1"}
+	tests := []struct {
+		name string
+		mod  func(*Args)
+		want string
+		kind error
+	}{
+		// A bare architecture is not os/arch.
+		{"bare arch", func(a *Args) { a.Platforms = []string{"amd64"} }, `--platforms "amd64": "amd64" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`, ErrPlatform},
+		// Four parts.
+		{"four parts", func(a *Args) { a.Platforms = []string{"linux/arm/v7/x"} }, `--platforms "linux/arm/v7/x": "linux/arm/v7/x" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`, ErrPlatform},
+		// An empty part.
+		{"empty arch", func(a *Args) { a.Platforms = []string{"linux/"} }, `--platforms "linux/": "linux/" is not os/arch[/variant]: "" must be lowercase letters, digits, '.', '_' or '-'`, ErrPlatform},
+		// Uppercase.
+		{"uppercase", func(a *Args) { a.Platforms = []string{"Linux/amd64"} }, `--platforms "Linux/amd64": "Linux/amd64" is not os/arch[/variant]: "Linux" must be lowercase letters, digits, '.', '_' or '-'`, ErrPlatform},
+		// An empty os.version.
+		{"empty osversion", func(a *Args) { a.Platforms = []string{"windows/amd64:"} }, `--platforms "windows/amd64:": os.version "" after ':' is not a version such as 10.0.20348.2227`, ErrPlatform},
+		// No target.
+		{"no target", func(a *Args) { a.Target = "" }, `--target: is required (the reference the index is written to)`, ErrMissing},
+		// Target by digest.
+		{"target digest", func(a *Args) { a.Target = "r/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+			`--target: target "r/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" names a digest; name a tag instead (the index's digest is known only once it is built)`, ErrReference},
+		// No template.
+		{"no template", func(a *Args) { a.Template = " " }, `--template: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT'`, ErrMissing},
+		// No platforms.
+		{"no platforms", func(a *Args) { a.Platforms = nil }, `--platforms: is required, e.g. --platforms linux/amd64,linux/arm64`, ErrMissing},
+		// Every platform would get the same image.
+		{"no placeholder", func(a *Args) { a.Platforms = []string{"linux/amd64", "linux/arm64"}; a.Template = "r/app:1" },
+			`--template: "r/app:1" has no placeholder (OS, ARCH, VARIANT, OSVERSION), so every platform would name the same image`, ErrTemplate},
+		// The expansion is not a reference.
+		{"bad expansion", func(a *Args) { a.Template = "r/APP-ARCH:1" },
+			`--platforms "linux/amd64": --template "r/APP-ARCH:1" gives "r/APP-amd64:1": invalid reference "r/APP-amd64:1", repo must be lowercase`, ErrTemplate},
+		// Bad extra tag.
+		{"bad tag", func(a *Args) { a.Tags = []string{"a b"} }, `--tags "a b": "a b" is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')`, ErrReference},
+		// Annotation without '='.
+		{"annotation", func(a *Args) { a.Annotations = []string{"novalue"} }, `--annotations "novalue": want key=value`, ErrAnnotation},
+		// Annotation with an empty key.
+		{"annotation empty key", func(a *Args) { a.Annotations = []string{"=v"} }, `--annotations "=v": want key=value`, ErrAnnotation},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := ok
+			tc.mod(&a)
+			_, err := FromArgs(a)
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			if err.Error() != tc.want {
+				t.Errorf("error\n got: %s\nwant: %s", err, tc.want)
+			}
+			if !errors.Is(err, ErrInvalid) || !errors.Is(err, tc.kind) {
+				t.Errorf("%v is not ErrInvalid and %v", err, tc.kind)
+			}
+		})
+	}
+}
+
+func FuzzExpand(f *testing.F) {
+	f.Add("reg/app:1.0-OS-ARCHVARIANT", "linux", "arm", "v7", "")
+	f.Add("VARIANT-VARIANT_OSVERSION.MACOS", "windows", "amd64", "", "10.0")
+	f.Fuzz(func(t *testing.T, tpl, os, arch, variant, osver string) {
+		p := platform.Platform{OS: os, Architecture: arch, Variant: variant, OSVersion: osver}
+		out := Expand(tpl, p)
+		if !hasPlaceholder(tpl) && out != tpl {
+			t.Fatalf("template without placeholder changed: %q -> %q", tpl, out)
+		}
+		if len(out) > len(tpl)*(1+len(os)+len(arch)+len(variant)+len(osver)) {
+			t.Fatalf("expansion too long: %q -> %q", tpl, out)
+		}
+	})
+}
+
+func FuzzParsePlatform(f *testing.F) {
+	for _, s := range []string{"linux/amd64", "linux/arm/v7", "windows/amd64:10.0.1", "a/b/c/d", ":", "/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePlatform(s)
+		if err != nil {
+			if !errors.Is(err, ErrPlatform) {
+				t.Fatalf("%v is not ErrPlatform", err)
+			}
+			return
+		}
+		if p.OS == "" || p.Architecture == "" || strings.ContainsAny(p.OS+p.Architecture+p.Variant, "/: ") {
+			t.Fatalf("ParsePlatform(%q) accepted %+v", s, p)
+		}
+	})
+}
+
+func FuzzFromArgs(f *testing.F) {
+	f.Add("linux/amd64,linux/arm/v7", "r/app:OS-ARCH-VARIANT", "r/app:1", "a=b,c=d")
+	f.Fuzz(func(t *testing.T, plats, tpl, target, ann string) {
+		s, err := FromArgs(Args{Platforms: strings.Split(plats, ","), Template: tpl, Target: target, Annotations: []string{ann}})
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("%v is not ErrInvalid", err)
+			}
+			return
+		}
+		if len(s.Manifests) == 0 || s.Target.Tag == "" {
+			t.Fatalf("accepted %+v", s)
+		}
+	})
+}

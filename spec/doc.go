@@ -1,0 +1,95 @@
+// Package spec turns what the user wrote (a YAML spec file, or the flags of
+// `push from-args`) into [Spec] values: a target reference, extra tags,
+// annotations and the member images with their declared platforms. It is
+// pure: it never talks to a registry. Every value keeps its position
+// (file:line and field, or the flag item) so that any later error can point
+// back at the user's input.
+//
+// # Spec files
+//
+// The format is manifest-tool's, accepted unchanged:
+//
+//	image: registry.example.com/app:1.0     # the index; no tag means "latest"
+//	tags: [latest, "1"]                     # extra tags pointing at it
+//	annotations:                            # on the index (OCI only)
+//	  org.opencontainers.image.source: https://example.com/app
+//	manifests:
+//	  - image: registry.example.com/app:1.0-amd64
+//	    platform:
+//	      os: linux
+//	      architecture: amd64
+//	  - image: registry.example.com/app:1.0-arm64
+//	    platform: {os: linux, architecture: arm64, variant: v8}
+//	  - image: registry.example.com/app:1.0-win   # no platform: read from the image
+//
+// Top-level keys: image (required), tags, annotations, manifests (required,
+// at least one member). Member keys: image (required), platform,
+// annotations (on that member's entry in the index, OCI only). Platform
+// keys: os, architecture, variant, os.version (or manifest-tool's
+// osversion), os.features (or osfeatures) and features; giving both
+// spellings of one field is an error. When a platform is given, os and
+// architecture are both required. Any other key is an error naming its
+// file:line, with the closest known key suggested. Values are read as
+// written: tags: [1.10] is the tag "1.10", not a number.
+//
+// A member without a platform takes it from its image config (os,
+// architecture, variant, os.version, os.features). A declared os/arch
+// still takes a missing variant or os.version from the config when the
+// config has the same os and architecture. A member that is itself an
+// index (buildx's output) contributes each of its images with their own
+// platforms, and its attestation manifests.
+//
+// Several YAML documents separated by "---" describe several indexes;
+// [Load] returns one [Spec] per document, in file order.
+//
+// # from-args
+//
+// [FromArgs] builds a spec from --platforms, --template, --target, --tags
+// and --annotations. Each --platforms item is os/arch[/variant], with an
+// optional :os.version for Windows (windows/amd64:10.0.20348.2227). Values
+// are used as written.
+//
+// The template names each member image; placeholders are replaced for each
+// platform:
+//
+//	OS         the os              linux
+//	ARCH       the architecture    arm
+//	VARIANT    the variant         v7 (often empty)
+//	OSVERSION  the os.version      10.0.20348.2227 (often empty)
+//
+// The rule, stricter than manifest-tool's first-occurrence string
+// replacement:
+//
+//   - A placeholder is recognised only as a whole run of capital letters
+//     A-Z. In "reg/app-MACOS:1.0-ARCH" the run MACOS is left as it is and
+//     ARCH is replaced. Placeholders written back to back in one run
+//     (ARCHVARIANT) are each replaced.
+//   - Every occurrence is replaced, not only the first.
+//   - A run that expands to nothing also removes one separator ('-', '_'
+//     or '.') beside it, the one before it when there is one.
+//
+// Examples for linux/amd64 and linux/arm/v7:
+//
+//	reg/app:1.0-OS-ARCH-VARIANT    reg/app:1.0-linux-amd64    reg/app:1.0-linux-arm-v7
+//	reg/app:1.0-ARCHVARIANT        reg/app:1.0-amd64          reg/app:1.0-armv7
+//	reg/app-MACOS:ARCH-ARCH        reg/app-MACOS:amd64-amd64  reg/app-MACOS:arm-arm
+//	reg/VARIANT-app:1.0            reg/app:1.0                reg/v7-app:1.0
+//
+// With more than one platform the template must contain a placeholder, or
+// every platform would name the same image. --annotations takes key=value
+// items; a value may contain '=', and "a=1,b=2" is two annotations (a comma
+// splits only before something that looks like "key=").
+//
+// # References
+//
+// References follow Docker's rules (docker.io and library/ are implied);
+// ocidir://path:tag names an OCI layout on disk. The target must name a tag,
+// not a digest; a target without a tag gets "latest" and [Spec.TagDefaulted]
+// says so. Members may name a tag or a digest.
+//
+// # Errors
+//
+// Every error is an [*Error] that matches [ErrInvalid], and one of the
+// kinds (ErrSyntax, ErrUnknownKey, ...) through errors.Is. Its text is one
+// line: "release.yaml:14: manifests[2].platform.architecture: ...".
+package spec

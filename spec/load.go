@@ -1,0 +1,381 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/regclient/regclient/types/platform"
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads every YAML document of a spec file and returns one Spec per
+// document, in file order. name is used in error messages (file:line).
+func Load(name string, r io.Reader) ([]Spec, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &Error{Pos: Pos{File: name}, Err: fmt.Errorf("reading spec: %w", err)}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var specs []Spec
+	for doc := 0; ; doc++ {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, yamlError(name, err)
+		}
+		if len(n.Content) == 0 || isNull(n.Content[0]) {
+			continue // an empty document, such as a trailing "---"
+		}
+		s, err := loadDoc(name, n.Content[0])
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, s)
+	}
+	if len(specs) == 0 {
+		return nil, errorf(Pos{File: name}, ErrMissing, "the spec is empty: it needs at least an image and a manifests list")
+	}
+	return specs, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns a yaml.v3 error into "file:line: message".
+func yamlError(name string, err error) error {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return errorf(Pos{File: name, Line: line}, ErrSyntax, "%s", m[2])
+	}
+	return errorf(Pos{File: name}, ErrSyntax, "%s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+func isNull(n *yaml.Node) bool {
+	n = deref(n)
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// deref follows a YAML alias (*name) to the node it names.
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// loader walks one document, remembering the file name for positions.
+type loader struct{ file string }
+
+func (l loader) pos(n *yaml.Node, field string) Pos {
+	return Pos{File: l.file, Line: n.Line, Field: field}
+}
+
+// fields checks that n is a mapping whose keys are all in allowed and
+// returns key -> (key node, value node).
+func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[string][2]*yaml.Node, error) {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		what := "a mapping of keys to values"
+		if field == "" {
+			what = "a mapping with image and manifests keys"
+		}
+		return nil, errorf(l.pos(n, field), ErrType, "must be %s, not %s", what, kind(n))
+	}
+	out := map[string][2]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key := k.Value
+		if !contains(allowed, key) {
+			hint := suggest(key, allowed)
+			if hint == "" {
+				hint = " (known keys: " + strings.Join(allowed, ", ") + ")"
+			}
+			return nil, errorf(l.pos(k, join(field, key)), ErrUnknownKey, "unknown key %q%s", key, hint)
+		}
+		if _, dup := out[key]; dup {
+			return nil, errorf(l.pos(k, join(field, key)), ErrSyntax, "key %q given twice", key)
+		}
+		out[key] = [2]*yaml.Node{k, v}
+	}
+	return out, nil
+}
+
+func loadDoc(file string, root *yaml.Node) (Spec, error) {
+	l := loader{file: file}
+	f, err := l.fields(root, "", "image", "tags", "annotations", "manifests")
+	if err != nil {
+		return Spec{}, err
+	}
+	var s Spec
+	img, ok := f["image"]
+	if !ok {
+		return Spec{}, errorf(l.pos(root, "image"), ErrMissing, "no target image: add `image: registry/repo:tag`")
+	}
+	str, err := l.str(img[1], "image")
+	if err != nil {
+		return Spec{}, err
+	}
+	s.Pos = l.pos(img[0], "image")
+	if s.Target, s.TagDefaulted, err = parseRef(str, s.Pos, true); err != nil {
+		return Spec{}, err
+	}
+	if t, ok := f["tags"]; ok {
+		if s.Tags, err = l.strList(t[1], "tags"); err != nil {
+			return Spec{}, err
+		}
+		for i, tag := range s.Tags {
+			if err := checkTag(tag, l.pos(deref(t[1]).Content[i], fmt.Sprintf("tags[%d]", i))); err != nil {
+				return Spec{}, err
+			}
+		}
+	}
+	if a, ok := f["annotations"]; ok {
+		if s.Annotations, err = l.strMap(a[1], "annotations"); err != nil {
+			return Spec{}, err
+		}
+	}
+	m, ok := f["manifests"]
+	if !ok {
+		return Spec{}, errorf(l.pos(root, "manifests"), ErrMissing, "no manifests: list the member images under `manifests:`")
+	}
+	list := deref(m[1])
+	if list.Kind != yaml.SequenceNode && !isNull(list) {
+		return Spec{}, errorf(l.pos(list, "manifests"), ErrType, "must be a list of members (- image: ...), not %s", kind(list))
+	}
+	if len(list.Content) == 0 {
+		return Spec{}, errorf(l.pos(m[0], "manifests"), ErrMissing, "the list is empty: an index needs at least one member")
+	}
+	for i, en := range list.Content {
+		e, err := l.entry(en, fmt.Sprintf("manifests[%d]", i))
+		if err != nil {
+			return Spec{}, err
+		}
+		s.Manifests = append(s.Manifests, e)
+	}
+	return s, nil
+}
+
+func (l loader) entry(n *yaml.Node, field string) (Entry, error) {
+	f, err := l.fields(n, field, "image", "platform", "annotations")
+	if err != nil {
+		return Entry{}, err
+	}
+	img, ok := f["image"]
+	if !ok {
+		return Entry{}, errorf(l.pos(n, field), ErrMissing, "no image: each member needs `image: registry/repo:tag`")
+	}
+	var e Entry
+	e.Pos = l.pos(img[0], field)
+	e.PlatformPos = e.Pos
+	str, err := l.str(img[1], field+".image")
+	if err != nil {
+		return Entry{}, err
+	}
+	if e.Image, _, err = parseRef(str, l.pos(img[0], field+".image"), false); err != nil {
+		return Entry{}, err
+	}
+	if p, ok := f["platform"]; ok && !isNull(p[1]) {
+		if e.Platform, e.PlatformPos, err = l.platform(p, field+".platform"); err != nil {
+			return Entry{}, err
+		}
+	}
+	if a, ok := f["annotations"]; ok {
+		if e.Annotations, err = l.strMap(a[1], field+".annotations"); err != nil {
+			return Entry{}, err
+		}
+	}
+	return e, nil
+}
+
+// platformKeys are manifest-tool's spellings (osversion, osfeatures) and the
+// OCI ones (os.version, os.features, features).
+var platformKeys = []string{"os", "architecture", "variant", "osversion", "os.version", "osfeatures", "os.features", "features"}
+
+func (l loader) platform(kv [2]*yaml.Node, field string) (*platform.Platform, Pos, error) {
+	f, err := l.fields(kv[1], field, platformKeys...)
+	if err != nil {
+		return nil, Pos{}, err
+	}
+	for _, pair := range [][2]string{{"osversion", "os.version"}, {"osfeatures", "os.features"}} {
+		if _, a := f[pair[0]]; a {
+			if _, b := f[pair[1]]; b {
+				return nil, Pos{}, errorf(l.pos(f[pair[1]][0], join(field, pair[1])), ErrSyntax,
+					"both %q and %q are given; they are the same field, keep one", pair[0], pair[1])
+			}
+		}
+	}
+	p := &platform.Platform{}
+	strs := map[string]*string{"os": &p.OS, "architecture": &p.Architecture, "variant": &p.Variant, "osversion": &p.OSVersion, "os.version": &p.OSVersion}
+	lists := map[string]*[]string{"osfeatures": &p.OSFeatures, "os.features": &p.OSFeatures, "features": &p.Features}
+	for _, key := range platformKeys {
+		kvn, ok := f[key]
+		if !ok {
+			continue
+		}
+		sub := join(field, key)
+		if dst, ok := strs[key]; ok {
+			v, err := l.str(kvn[1], sub)
+			if err != nil {
+				return nil, Pos{}, err
+			}
+			if !platformPartRE.MatchString(v) {
+				return nil, Pos{}, errorf(l.pos(kvn[0], sub), ErrPlatform, "%q is not a platform value (lowercase letters, digits, '.', '_' and '-')", v)
+			}
+			*dst = v
+		} else if v, err := l.strList(kvn[1], sub); err != nil {
+			return nil, Pos{}, err
+		} else {
+			*lists[key] = v
+		}
+	}
+	pos := l.pos(kv[0], field)
+	if a, ok := f["architecture"]; ok {
+		pos = l.pos(a[0], join(field, "architecture"))
+	}
+	switch {
+	case p.OS == "" && p.Architecture == "":
+		if p.Variant != "" || p.OSVersion != "" || len(p.OSFeatures) > 0 || len(p.Features) > 0 {
+			return nil, Pos{}, errorf(l.pos(kv[0], field), ErrMissing, "os and architecture are required when other platform fields are given")
+		}
+		return nil, pos, nil // platform: {} means "from the image"
+	case p.OS == "":
+		return nil, Pos{}, errorf(l.pos(kv[0], field), ErrMissing, "os is required with architecture %q (e.g. os: linux)", p.Architecture)
+	case p.Architecture == "":
+		return nil, Pos{}, errorf(l.pos(kv[0], field), ErrMissing, "architecture is required with os %q (e.g. architecture: amd64)", p.OS)
+	}
+	return p, pos, nil
+}
+
+var platformPartRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// str reads a scalar as written (so tags: [1.10] stays "1.10").
+func (l loader) str(n *yaml.Node, field string) (string, error) {
+	n = deref(n)
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		return "", errorf(l.pos(n, field), ErrType, "must be a string, not %s", kind(n))
+	}
+	if strings.TrimSpace(n.Value) == "" {
+		return "", errorf(l.pos(n, field), ErrMissing, "is empty")
+	}
+	return strings.TrimSpace(n.Value), nil
+}
+
+func (l loader) strList(n *yaml.Node, field string) ([]string, error) {
+	n = deref(n)
+	if isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, errorf(l.pos(n, field), ErrType, "must be a list of strings, not %s", kind(n))
+	}
+	out := make([]string, 0, len(n.Content))
+	for i, item := range n.Content {
+		v, err := l.str(item, fmt.Sprintf("%s[%d]", field, i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (l loader) strMap(n *yaml.Node, field string) (map[string]string, error) {
+	n = deref(n)
+	if isNull(n) {
+		return nil, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, errorf(l.pos(n, field), ErrType, "must be a mapping of keys to strings, not %s", kind(n))
+	}
+	out := map[string]string{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		sub := join(field, k.Value)
+		if k.Kind != yaml.ScalarNode || strings.TrimSpace(k.Value) == "" {
+			return nil, errorf(l.pos(k, field), ErrAnnotation, "annotation keys must be non-empty strings")
+		}
+		if _, dup := out[k.Value]; dup {
+			return nil, errorf(l.pos(k, sub), ErrSyntax, "key %q given twice", k.Value)
+		}
+		if v.Kind != yaml.ScalarNode || isNull(v) {
+			return nil, errorf(l.pos(v, sub), ErrType, "must be a string, not %s", kind(v))
+		}
+		out[k.Value] = v.Value // annotation values are kept byte for byte
+	}
+	return out, nil
+}
+
+func kind(n *yaml.Node) string {
+	switch {
+	case isNull(n):
+		return "empty"
+	case n.Kind == yaml.SequenceNode:
+		return "a list"
+	case n.Kind == yaml.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml.AliasNode:
+		return "an alias"
+	default:
+		return fmt.Sprintf("%q", n.Value)
+	}
+}
+
+func join(field, key string) string {
+	if field == "" {
+		return key
+	}
+	return field + "." + key
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest returns `; did you mean "x"?` for the closest allowed key, if any
+// is close enough to be a likely typo.
+func suggest(key string, allowed []string) string {
+	best, bestD := "", 3
+	for _, a := range allowed {
+		if d := distance(strings.ToLower(key), a); d < bestD {
+			best, bestD = a, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(`; did you mean %q?`, best)
+}
+
+// distance is the Levenshtein edit distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,89 @@
+package spec
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/regclient/regclient/types/platform"
+	"github.com/regclient/regclient/types/ref"
+)
+
+// Pos says where a value came from: a line of a spec file and the field on
+// it, or a command-line flag and the item given to it.
+type Pos struct {
+	File  string // spec file as the user named it; "" for the command line
+	Line  int    // 1-based; 0 when unknown
+	Field string // "manifests[2].platform.architecture", `--platforms "linux/arm/v7"`
+}
+
+// String renders "file:line: field", leaving out what is unknown.
+func (p Pos) String() string {
+	var b strings.Builder
+	if p.File != "" {
+		b.WriteString(p.File)
+		if p.Line > 0 {
+			b.WriteString(":" + strconv.Itoa(p.Line))
+		}
+	}
+	if p.Field != "" {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(p.Field)
+	}
+	return b.String()
+}
+
+// Spec describes one index to publish.
+type Spec struct {
+	// Target is the reference the index is written to; it always has a tag.
+	Target ref.Ref
+	// TagDefaulted is true when the user wrote no tag and Target got "latest".
+	TagDefaulted bool
+	// Tags are extra tags that also point at the index.
+	Tags []string
+	// Annotations go on the index itself (OCI only).
+	Annotations map[string]string
+	// Manifests are the members, in the order the user gave them.
+	Manifests []Entry
+	// Pos is where the target was named.
+	Pos Pos
+}
+
+// Entry is one member image.
+type Entry struct {
+	// Image is the member's reference (tag or digest).
+	Image ref.Ref
+	// Platform is what the user declared; nil means "take it from the image".
+	// When set, OS and Architecture are both present.
+	Platform *platform.Platform
+	// Annotations go on this member's descriptor in the index (OCI only).
+	Annotations map[string]string
+	// Pos is the member's "- image:" line, or the --platforms item it came from.
+	Pos Pos
+	// PlatformPos is where the platform was declared (the architecture line
+	// in a spec file), or Pos when it was not.
+	PlatformPos Pos
+}
+
+// Registries lists, without repeats and in order of appearance, the
+// registry hosts a set of specs names (targets and members). Local layouts
+// (ocidir://) are not registries and are left out.
+func Registries(specs ...Spec) []string {
+	var hosts []string
+	seen := map[string]bool{}
+	add := func(r ref.Ref) {
+		if r.Scheme != "reg" || r.Registry == "" || seen[r.Registry] {
+			return
+		}
+		seen[r.Registry] = true
+		hosts = append(hosts, r.Registry)
+	}
+	for _, s := range specs {
+		add(s.Target)
+		for _, e := range s.Manifests {
+			add(e.Image)
+		}
+	}
+	return hosts
+}
