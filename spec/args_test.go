@@ -106,7 +106,9 @@ func TestFromArgsInvalid(t *testing.T) {
 		// No target.
 		{"no target", func(a *Args) { a.Target = "" }, `--target: is required (the reference the index is written to)`, ErrMissing},
 		// Target by digest.
-		{"target digest", func(a *Args) { a.Target = "r/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+		{"target digest", func(a *Args) {
+			a.Target = "r/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		},
 			`--target: target "r/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" names a digest; name a tag instead (the index's digest is known only once it is built)`, ErrReference},
 		// No template.
 		{"no template", func(a *Args) { a.Template = " " }, `--template: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT'`, ErrMissing},
