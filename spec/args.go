@@ -61,6 +61,7 @@ func FromArgs(a Args) (Spec, error) {
 	if s.Annotations, err = ParseAnnotations(a.Annotations, "--annotations"); err != nil {
 		return Spec{}, err
 	}
+	s.AnnotationsPos = Pos{Field: "--annotations"}
 	return s, nil
 }
 

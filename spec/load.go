@@ -141,6 +141,7 @@ func loadDoc(file string, root *yaml.Node) (Spec, error) {
 		if s.Annotations, err = l.strMap(a[1], "annotations"); err != nil {
 			return Spec{}, err
 		}
+		s.AnnotationsPos = l.pos(a[0], "annotations")
 	}
 	m, ok := f["manifests"]
 	if !ok {
@@ -191,6 +192,7 @@ func (l loader) entry(n *yaml.Node, field string) (Entry, error) {
 		if e.Annotations, err = l.strMap(a[1], field+".annotations"); err != nil {
 			return Entry{}, err
 		}
+		e.AnnotationsPos = l.pos(a[0], field+".annotations")
 	}
 	return e, nil
 }
@@ -347,10 +349,19 @@ func contains(list []string, s string) bool {
 // suggest returns `; did you mean "x"?` for the closest allowed key, if any
 // is close enough to be a likely typo.
 func suggest(key string, allowed []string) string {
+	key = strings.ToLower(key)
 	best, bestD := "", 3
 	for _, a := range allowed {
-		if d := distance(strings.ToLower(key), a); d < bestD {
+		if d := distance(key, a); d < bestD {
 			best, bestD = a, d
+		}
+	}
+	if best == "" && len(key) >= 2 {
+		for _, a := range allowed {
+			if strings.HasPrefix(a, key) {
+				best = a
+				break
+			}
 		}
 	}
 	if best == "" {

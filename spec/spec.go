@@ -44,6 +44,8 @@ type Spec struct {
 	Tags []string
 	// Annotations go on the index itself (OCI only).
 	Annotations map[string]string
+	// AnnotationsPos is where the annotations were given.
+	AnnotationsPos Pos
 	// Manifests are the members, in the order the user gave them.
 	Manifests []Entry
 	// Pos is where the target was named.
@@ -59,6 +61,8 @@ type Entry struct {
 	Platform *platform.Platform
 	// Annotations go on this member's descriptor in the index (OCI only).
 	Annotations map[string]string
+	// AnnotationsPos is where the member's annotations were given.
+	AnnotationsPos Pos
 	// Pos is the member's "- image:" line, or the --platforms item it came from.
 	Pos Pos
 	// PlatformPos is where the platform was declared (the architecture line

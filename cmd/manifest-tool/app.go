@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/registry"
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+// environment is what commands share: the standard streams and the logger.
+type environment struct {
+	stdin  io.Reader
+	stdout io.Writer
+	log    *logrus.Logger
+	cancel context.CancelFunc
+}
+
+func newApp(env *environment) *cli.App {
+	app := &cli.App{
+		Name:    "manifest-tool",
+		Usage:   "publish multi-platform images: Docker manifest lists and OCI indexes",
+		Version: version + " (commit: " + commit + ")",
+		Description: `Assembles per-platform images that are already in a registry into one
+Docker v2.2 manifest list or OCI image index, and pushes it with its tags.
+
+   manifest-tool push from-spec release.yaml
+   manifest-tool push --type oci from-args --platforms linux/amd64,linux/arm64 \
+       --template reg.example.com/app:1.0-OS-ARCH --target reg.example.com/app:1.0
+
+Global flags may also be given after the command and after its arguments.`,
+		Flags:                     globalFlags(),
+		Commands:                  []*cli.Command{pushCommand(env)},
+		DisableSliceFlagSeparator: true,
+		HideHelpCommand:           false,
+		ExitErrHandler:            func(*cli.Context, error) {}, // main decides the exit code
+		OnUsageError:              onUsageError,
+		Before: func(c *cli.Context) error {
+			if c.Bool("debug") {
+				env.log.SetLevel(logrus.DebugLevel)
+			}
+			switch f := c.String("log-format"); f {
+			case "text":
+			case "json":
+				env.log.SetFormatter(&logrus.JSONFormatter{})
+			default:
+				return usagef("--log-format %q: want text or json", f)
+			}
+			if d := c.Duration("timeout"); d > 0 {
+				ctx, cancel := context.WithTimeout(c.Context, d)
+				c.Context, env.cancel = ctx, cancel
+			}
+			return nil
+		},
+		After: func(*cli.Context) error {
+			if env.cancel != nil {
+				env.cancel()
+			}
+			return nil
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("unknown command %q (see manifest-tool --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+	}
+	forCommands(app.Commands, func(c *cli.Command) {
+		c.OnUsageError = onUsageError
+		if len(c.Subcommands) == 0 {
+			c.HideHelpCommand = true
+		}
+	})
+	return app
+}
+
+// onUsageError turns urfave/cli's usage errors into one line and exit 2.
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	name := "manifest-tool"
+	if c.Command != nil && c.Command.HelpName != "" {
+		name = c.Command.HelpName
+	}
+	return usagef("%v (see %s --help)", err, name)
+}
+
+func forCommands(cmds []*cli.Command, fn func(*cli.Command)) {
+	for _, c := range cmds {
+		fn(c)
+		forCommands(c.Subcommands, fn)
+	}
+}
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "debug", Usage: "log each step and each registry request (never a secret)"},
+		&cli.BoolFlag{Name: "insecure", Usage: "skip TLS certificate verification for the registries this run names"},
+		&cli.BoolFlag{Name: "plain-http", Usage: "speak plain HTTP to the registries this run names"},
+		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "skip TLS verification for this `HOST` only (repeatable)"},
+		&cli.StringSliceFlag{Name: "plain-http-registry", Usage: "speak plain HTTP to this `HOST` only (repeatable)"},
+		&cli.StringFlag{Name: "username", Usage: "registry `USER` for the target registry (instead of the Docker config)"},
+		&cli.StringFlag{Name: "password", Usage: "registry `PASSWORD` for the target registry"},
+		&cli.StringFlag{Name: "docker-cfg", Usage: "Docker config `DIR` holding config.json, or a config file (default: $DOCKER_CONFIG, else ~/.docker)"},
+		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "members resolved or copied at once, and requests per registry at once"},
+		&cli.DurationFlag{Name: "timeout", Usage: "give up on the whole run after this `DURATION` (e.g. 5m; default: none)"},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr log format: text or json"},
+	}
+}
+
+// client builds the registry client for a run that names these specs:
+// --insecure and --plain-http apply to their registries and to no other.
+func (env *environment) client(c *cli.Context, specs ...spec.Spec) (*registry.Client, error) {
+	hosts := spec.Registries(specs...)
+	opts := []registry.Opt{
+		registry.WithLogger(env.log),
+		registry.WithUserAgent("manifest-tool/" + version),
+		registry.WithDockerConfig(c.String("docker-cfg")),
+		registry.WithConcurrency(c.Int("concurrency")),
+		registry.WithInsecure(c.StringSlice("insecure-registry")...),
+		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
+	}
+	if c.Bool("insecure") {
+		opts = append(opts, registry.WithInsecure(hosts...))
+	}
+	if c.Bool("plain-http") {
+		opts = append(opts, registry.WithPlainHTTP(hosts...))
+	}
+	if c.String("username") != "" || c.String("password") != "" {
+		var targets []string
+		for _, s := range specs {
+			if s.Target.Scheme == "reg" {
+				targets = append(targets, s.Target.Registry)
+			}
+		}
+		opts = append(opts, registry.WithCredentials(c.String("username"), c.String("password"), targets...))
+	}
+	return registry.New(opts...)
+}
+
+// splitList splits comma-separated flag values (--platforms a,b --platforms c).
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
+}
+
+// textFormatter writes log lines for people: "warning: message key=value".
+type textFormatter struct{}
+
+func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	var b strings.Builder
+	switch e.Level {
+	case logrus.InfoLevel:
+	case logrus.WarnLevel:
+		b.WriteString("warning: ")
+	default:
+		b.WriteString(e.Level.String() + ": ")
+	}
+	b.WriteString(e.Message)
+	keys := make([]string, 0, len(e.Data))
+	for k := range e.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%v", k, e.Data[k])
+	}
+	b.WriteByte('\n')
+	return []byte(b.String()), nil
+}
+

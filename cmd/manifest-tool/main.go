@@ -1,0 +1,113 @@
+// Command manifest-tool publishes multi-platform images: it assembles a
+// Docker v2.2 manifest list or an OCI image index from per-platform images
+// that are already in a registry, and pushes it with its tags.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/regclient/regclient/types/errs"
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry"
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+// Set at build time with -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // registry or runtime failure
+	exitBadInput = 2 // usage, spec, reference, validation
+	exitCheck    = 3 // a check did not hold
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns its exit code. Everything the
+// command prints goes to stdout and stderr, so tests can run it in-process.
+func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	log := logrus.New()
+	log.SetOutput(stderr)
+	log.SetFormatter(&textFormatter{})
+	env := &environment{stdin: stdin, stdout: stdout, log: log}
+	app := newApp(env)
+	app.Writer, app.ErrWriter = stdout, stderr
+	err := app.RunContext(ctx, interspersed(app, argv))
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	for _, line := range errorLines(err) {
+		log.Error(line)
+	}
+	if ctx.Err() != nil {
+		log.Error("interrupted")
+	}
+	return code
+}
+
+// exitCode picks the exit code for an error.
+func exitCode(err error) int {
+	var usage *usageError
+	var ec cli.ExitCoder
+	switch {
+	case errors.As(err, &usage):
+		return exitBadInput
+	case errors.As(err, &ec): // urfave/cli's own (unknown help topic...)
+		return exitBadInput
+	case errors.Is(err, spec.ErrInvalid),
+		errors.Is(err, manifest.ErrInvalid),
+		errors.Is(err, manifest.ErrType),
+		errors.Is(err, registry.ErrConfig),
+		errors.Is(err, errs.ErrInvalidReference):
+		return exitBadInput
+	}
+	return exitFailure
+}
+
+// errorLines gives each error of a list (errors.Join, manifest.Problems)
+// a line of its own. An error that merely wraps several (fmt.Errorf with
+// more than one %w) is one line.
+func errorLines(err error) []string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out, msgs []string
+		for _, e := range j.Unwrap() {
+			msgs = append(msgs, e.Error())
+			out = append(out, errorLines(e)...)
+		}
+		if err.Error() == strings.Join(msgs, "\n") {
+			return out
+		}
+	}
+	return []string{err.Error()}
+}
+
+// usageError is a command line that does not make sense: exit 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}

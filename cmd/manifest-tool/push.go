@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry"
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+func pushCommand(env *environment) *cli.Command {
+	ignoreMissing := &cli.BoolFlag{Name: "ignore-missing", Usage: "skip members that do not exist (with a warning) instead of failing"}
+	return &cli.Command{
+		Name:  "push",
+		Usage: "assemble and push a manifest list or OCI index",
+		Description: `Resolves every member image, builds the index, validates it, and only then
+writes: members into the target repository, the index, then its tags.
+Prints "Digest: sha256:<hex> <size>" for each index pushed.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "type", Value: "docker", Usage: "index to write: docker (v2.2 manifest list) or oci (image index)"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("unknown push command %q: want from-spec or from-args (see manifest-tool push --help)", c.Args().First())
+			}
+			return usagef("push needs from-spec or from-args (see manifest-tool push --help)")
+		},
+		Subcommands: []*cli.Command{
+			{
+				Name:      "from-spec",
+				Usage:     "push the index (or indexes) described by a YAML spec",
+				ArgsUsage: "FILE|-",
+				UsageText: `manifest-tool push from-spec release.yaml
+   manifest-tool push --type oci from-spec --ignore-missing release.yaml
+   cat release.yaml | manifest-tool push from-spec -`,
+				Description: `The spec is manifest-tool's YAML, unchanged:
+
+   image: reg.example.com/app:1.0
+   tags: [latest]
+   manifests:
+     - image: reg.example.com/app:1.0-amd64
+       platform: {os: linux, architecture: amd64}
+     - image: reg.example.com/app:1.0-arm64   # platform read from the image
+
+A member may be in another repository of the same registry; it is copied
+into the target repository (blobs are mounted). A member that is itself an
+index (buildx output) adds its images and attestations.`,
+				Flags: []cli.Flag{ignoreMissing},
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 1 {
+						return usagef("from-spec needs exactly one FILE (or - for stdin), got %d arguments", c.NArg())
+					}
+					t, err := manifest.ParseType(c.String("type"))
+					if err != nil {
+						return err
+					}
+					specs, err := loadSpec(env, c.Args().First())
+					if err != nil {
+						return err
+					}
+					return env.push(c, t, specs)
+				},
+			},
+			{
+				Name:  "from-args",
+				Usage: "push an index of one image per platform, named by a template",
+				UsageText: `manifest-tool push from-args --platforms linux/amd64,linux/arm64,linux/arm/v7 \
+       --template reg.example.com/app:1.0-OS-ARCHVARIANT --target reg.example.com/app:1.0
+   manifest-tool push --type oci from-args --platforms linux/amd64,windows/amd64:10.0.20348.2227 \
+       --template 'reg.example.com/app:1.0-OS-ARCH' --target reg.example.com/app:1.0 \
+       --tags latest,1 --annotations org.opencontainers.image.source=https://example.com/app`,
+				Description: `--template names each member. OS, ARCH, VARIANT and OSVERSION are replaced
+for each platform, under these rules:
+  - a placeholder counts only as a whole run of capital letters: in
+    app-MACOS:1.0-ARCH, MACOS stays as written; ARCHVARIANT is two;
+  - every occurrence is replaced;
+  - a run that expands to nothing drops one '-', '_' or '.' next to it.
+For linux/amd64 and linux/arm/v7:
+  app:1.0-OS-ARCH-VARIANT  ->  app:1.0-linux-amd64   app:1.0-linux-arm-v7
+  app:1.0-ARCHVARIANT      ->  app:1.0-amd64         app:1.0-armv7
+A --target without a tag gets "latest".`,
+				Flags: []cli.Flag{
+					&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version] items, comma-separated"},
+					&cli.StringFlag{Name: "template", Usage: "member `REFERENCE` with OS, ARCH, VARIANT, OSVERSION placeholders"},
+					&cli.StringFlag{Name: "target", Usage: "`REFERENCE` the index is pushed to"},
+					&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
+					&cli.StringSliceFlag{Name: "annotations", Usage: "index annotations `KEY=VALUE` (needs --type oci; repeatable)"},
+					ignoreMissing,
+				},
+				Action: func(c *cli.Context) error {
+					if c.NArg() > 0 {
+						return usagef("from-args takes no arguments, got %q (did you forget a flag name?)", c.Args().First())
+					}
+					t, err := manifest.ParseType(c.String("type"))
+					if err != nil {
+						return err
+					}
+					s, err := spec.FromArgs(spec.Args{
+						Platforms:   splitList(c.StringSlice("platforms")),
+						Template:    c.String("template"),
+						Target:      c.String("target"),
+						Tags:        splitList(c.StringSlice("tags")),
+						Annotations: c.StringSlice("annotations"),
+					})
+					if err != nil {
+						return err
+					}
+					return env.push(c, t, []spec.Spec{s})
+				},
+			},
+		},
+	}
+}
+
+func loadSpec(env *environment, path string) ([]spec.Spec, error) {
+	if path == "-" {
+		return spec.Load("stdin", env.stdin)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &spec.Error{Pos: spec.Pos{File: path}, Err: fmt.Errorf("cannot read the spec: %w", unwrapPath(err))}
+	}
+	defer f.Close()
+	return spec.Load(path, f)
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec) error {
+	client, err := env.client(c, specs...)
+	if err != nil {
+		return err
+	}
+	results, err := client.Publish(c.Context, specs, registry.PublishOptions{Type: t, IgnoreMissing: c.Bool("ignore-missing")})
+	for _, r := range results {
+		if r.Tags[0].Status != registry.TagSkipped && r.Tags[0].Status != registry.TagFailed {
+			fmt.Fprintf(env.stdout, "Digest: %s %d\n", r.Digest, r.Size)
+		}
+	}
+	return err
+}

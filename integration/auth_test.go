@@ -1,0 +1,109 @@
+package integration
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
+)
+
+const (
+	authUser = "alice"
+	authPass = "s3cret-Pa55word"
+)
+
+// dockerConfig writes a Docker config dir with base64 auth for host.
+func dockerConfig(t *testing.T, host, user, pass string) string {
+	t.Helper()
+	dir := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+	cfg := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, auth)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestAuthAndTLS(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t, regtest.Options{TLS: true, Users: map[string]string{authUser: authPass}})
+	imgs := seed(t, r, "auth/app", "1", false, linuxAMD64, linuxARM64)
+	args := func(target string, extra ...string) []string {
+		return append(extra, "push", "--type", "oci", "from-args", "--platforms", "linux/amd64,linux/arm64/v8",
+			"--template", r.Host+"/auth/app:1-OS-ARCHVARIANT", "--target", r.Host+"/auth/app:"+target)
+	}
+	want := []regtest.Descriptor{entry(imgs["1-linux-amd64"], &linuxAMD64), entry(imgs["1-linux-arm64v8"], &linuxARM64)}
+	member := `error: --platforms "linux/amd64": resolving ` + r.Host + `/auth/app:1-linux-amd64: `
+
+	t.Run("certificate not trusted", func(t *testing.T) {
+		mt(t, args("x", "--username", authUser, "--password", authPass)...).fails(t, 1,
+			member+"TLS certificate of "+r.Host+" is not trusted: signed by an unknown authority (trust its CA in /etc/docker/certs.d/"+r.Host+"/ca.crt, or skip verification with --insecure) (and 1 more member)")
+	})
+	t.Run("no credentials", func(t *testing.T) {
+		mt(t, args("x", "--insecure")...).fails(t, 1,
+			member+"the registry requires credentials and none were found for "+r.Host+" (run docker login "+r.Host+", or pass --username and --password) (and 1 more member)")
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		res := mt(t, args("x", "--insecure", "--username", authUser, "--password", "wrong-password")...)
+		res.fails(t, 1, member+"unauthorized: "+r.Host+" refused the credentials (check docker login "+r.Host+", --username/--password, and access to the repository) (and 1 more member)")
+		if strings.Contains(res.stderr, "wrong-password") {
+			t.Error("the password is in the output")
+		}
+	})
+	t.Run("wrong password in docker config", func(t *testing.T) {
+		cfg := dockerConfig(t, r.Host, authUser, "nope-nope")
+		mt(t, args("x", "--insecure", "--docker-cfg", cfg)...).fails(t, 1,
+			member+"unauthorized: "+r.Host+" refused the credentials (check docker login "+r.Host+", --username/--password, and access to the repository) (and 1 more member)")
+	})
+	t.Run("docker config dir", func(t *testing.T) {
+		cfg := dockerConfig(t, r.Host, authUser, authPass)
+		digest, size := mt(t, args("cfgdir", "--insecure", "--docker-cfg", cfg)...).ok(t)
+		checkIndex(t, r, "auth/app", "cfgdir", regtest.OCIIndex, digest, size, want)
+	})
+	t.Run("docker config file via DOCKER_CONFIG", func(t *testing.T) {
+		cfg := dockerConfig(t, r.Host, authUser, authPass)
+		digest, size := mtEnv(t, []string{"DOCKER_CONFIG=" + cfg}, "", args("envcfg", "--insecure")...).ok(t)
+		checkIndex(t, r, "auth/app", "envcfg", regtest.OCIIndex, digest, size, want)
+	})
+	t.Run("docker config file path", func(t *testing.T) {
+		cfg := filepath.Join(dockerConfig(t, r.Host, authUser, authPass), "config.json")
+		digest, size := mt(t, args("cfgfile", "--docker-cfg", cfg, "--insecure-registry", r.Host)...).ok(t)
+		checkIndex(t, r, "auth/app", "cfgfile", regtest.OCIIndex, digest, size, want)
+	})
+	t.Run("username and password, debug shows requests and no secret", func(t *testing.T) {
+		res := mt(t, args("flags", "--insecure", "--debug", "--username", authUser, "--password", authPass)...)
+		digest, size := res.ok(t)
+		checkIndex(t, r, "auth/app", "flags", regtest.OCIIndex, digest, size, want)
+		for _, secret := range []string{authPass, base64.StdEncoding.EncodeToString([]byte(authUser + ":" + authPass))} {
+			if strings.Contains(res.stderr, secret) || strings.Contains(res.stdout, secret) {
+				t.Errorf("output contains a secret %q", secret)
+			}
+		}
+		for _, line := range []string{
+			"debug: GET https://" + r.Host + "/v2/auth/app/manifests/1-linux-amd64: 200 OK",
+			"debug: PUT https://" + r.Host + "/v2/auth/app/manifests/flags: 201 Created",
+		} {
+			if !strings.Contains(res.stderr, line+"\n") {
+				t.Errorf("debug output lacks %q", line)
+			}
+		}
+	})
+}
+
+// --insecure-registry names one host: another TLS registry in the same run
+// is still verified.
+func TestInsecureScope(t *testing.T) {
+	t.Parallel()
+	a := regtest.New(t, regtest.Options{TLS: true})
+	b := regtest.New(t, regtest.Options{TLS: true})
+	seed(t, b, "scope/app", "1", false, linuxAMD64)
+	args := []string{"push", "from-args", "--platforms", "linux/amd64", "--template", b.Host + "/scope/app:1-OS-ARCH", "--target", a.Host + "/scope/app:1"}
+	mt(t, append([]string{"--insecure-registry", a.Host}, args...)...).fails(t, 1,
+		fmt.Sprintf(`error: --platforms "linux/amd64": resolving %[1]s/scope/app:1-linux-amd64: TLS certificate of %[1]s is not trusted: signed by an unknown authority (trust its CA in /etc/docker/certs.d/%[1]s/ca.crt, or skip verification with --insecure)`, b.Host))
+	// --insecure covers every registry the run names
+	mt(t, append([]string{"--insecure"}, args...)...).ok(t)
+}

@@ -1,0 +1,159 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
+)
+
+var (
+	binary string            // the manifest-tool binary under test
+	reg    *regtest.Registry // plain-HTTP registry shared by the tests
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	tmp, err := os.MkdirTemp("", "manifest-tool-it")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	binary = os.Getenv("MANIFEST_TOOL")
+	if binary == "" {
+		binary = filepath.Join(tmp, "manifest-tool")
+		cmd := exec.Command("go", "build", "-o", binary, "./cmd/manifest-tool")
+		cmd.Dir = ".."
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building manifest-tool:", err)
+			return 1
+		}
+	} else if binary, err = filepath.Abs(binary); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	reg, err = regtest.Start(regtest.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting the registry:", err)
+		return 1
+	}
+	defer reg.Close()
+	return m.Run()
+}
+
+// result is what one run of the binary did.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// mt runs the binary with args, an empty Docker config and no stdin.
+func mt(t *testing.T, args ...string) result {
+	t.Helper()
+	return mtEnv(t, nil, "", args...)
+}
+
+// mtEnv runs the binary with extra environment and stdin. DOCKER_CONFIG
+// points at an empty directory unless env sets it.
+func mtEnv(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir(), "HOME="+t.TempDir())
+	cmd.Env = append(cmd.Env, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running %v: %v", args, err)
+	}
+	t.Logf("$ manifest-tool %s\n%s%s(exit %d)", strings.Join(args, " "), out.String(), errb.String(), code)
+	return result{code: code, stdout: out.String(), stderr: errb.String()}
+}
+
+// ok fails the test unless the run exited 0, and returns the digest and
+// size from its last "Digest:" line.
+func (r result) ok(t *testing.T) (digest string, size int) {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	return r.digest(t)
+}
+
+var digestLineRE = regexp.MustCompile(`(?m)^Digest: (sha256:[0-9a-f]{64}) (\d+)$`)
+
+func (r result) digest(t *testing.T) (string, int) {
+	t.Helper()
+	m := digestLineRE.FindAllStringSubmatch(r.stdout, -1)
+	if len(m) == 0 {
+		t.Fatalf("no Digest: line in stdout %q", r.stdout)
+	}
+	last := m[len(m)-1]
+	var size int
+	fmt.Sscan(last[2], &size)
+	return last[1], size
+}
+
+// fails checks the exit code and that stderr's last line is exactly want.
+func (r result) fails(t *testing.T, code int, want string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit %d, want %d", r.code, code)
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	if got := lines[len(lines)-1]; got != want {
+		t.Errorf("last stderr line\n got: %s\nwant: %s", got, want)
+	}
+}
+
+// writeFile writes content to a new file in a temp dir and returns its path.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// seed pushes one image per platform to repo under tag prefix-os-arch[variant].
+func seed(t *testing.T, r *regtest.Registry, repo, prefix string, docker bool, plats ...regtest.Platform) map[string]regtest.Image {
+	t.Helper()
+	out := map[string]regtest.Image{}
+	for _, p := range plats {
+		img := regtest.NewImage(p, docker)
+		tag := prefix + "-" + p.OS + "-" + p.Architecture + p.Variant
+		if err := r.PushImage(repo, tag, img); err != nil {
+			t.Fatal(err)
+		}
+		out[tag] = img
+	}
+	return out
+}
+
+var (
+	linuxAMD64 = regtest.Platform{OS: "linux", Architecture: "amd64"}
+	linuxARM64 = regtest.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
+	linuxARMv7 = regtest.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
+	linuxS390x = regtest.Platform{OS: "linux", Architecture: "s390x"}
+	windows    = regtest.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.2227", OSFeatures: []string{"win32k"}}
+)

@@ -1,0 +1,233 @@
+// Package regtest starts the CNCF Distribution registry in-process on
+// 127.0.0.1 for tests and the demo, seeds it with small images made on the
+// spot, and reads back what a command pushed, with a plain HTTP client
+// that shares no code with the tool under test.
+package regtest
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/distribution/distribution/v3/configuration"
+	"github.com/distribution/distribution/v3/registry/handlers"
+	"github.com/sirupsen/logrus"
+	"golang.org/x/crypto/bcrypt"
+
+	_ "github.com/distribution/distribution/v3/registry/auth/htpasswd"
+	_ "github.com/distribution/distribution/v3/registry/storage/driver/filesystem"
+	_ "github.com/distribution/distribution/v3/registry/storage/driver/inmemory"
+)
+
+// Options choose the registry's flavour.
+type Options struct {
+	// Addr to listen on; default 127.0.0.1:0 (a free port).
+	Addr string
+	// TLS serves HTTPS with a fresh self-signed certificate for 127.0.0.1.
+	TLS bool
+	// Users enables htpasswd basic auth with these user -> password pairs.
+	Users map[string]string
+	// Dir stores data on disk there; default in memory.
+	Dir string
+}
+
+// Registry is a running Distribution registry.
+type Registry struct {
+	// Host is host:port, as written in image references.
+	Host string
+	// CACert is the PEM certificate of a TLS registry (it is its own CA).
+	CACert []byte
+	scheme string
+	srv    *http.Server
+	client *http.Client
+	user   string
+	pass   string
+
+	mu  sync.Mutex
+	log []string
+}
+
+func init() {
+	// the registry logs every request through logrus' standard logger
+	logrus.SetOutput(io.Discard)
+	if os.Getenv("REGTEST_LOG") != "" {
+		logrus.SetOutput(os.Stderr)
+	}
+}
+
+// Start runs a registry until Close.
+func Start(opts Options) (*Registry, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	cfg := &configuration.Configuration{}
+	cfg.Storage = configuration.Storage{"delete": configuration.Parameters{"enabled": true}}
+	if opts.Dir != "" {
+		cfg.Storage["filesystem"] = configuration.Parameters{"rootdirectory": opts.Dir}
+	} else {
+		cfg.Storage["inmemory"] = configuration.Parameters{}
+	}
+	cfg.HTTP.Secret = "regtest"
+	cfg.Log.AccessLog.Disabled = true
+	r := &Registry{scheme: "http"}
+	if len(opts.Users) > 0 {
+		dir, err := os.MkdirTemp("", "regtest-auth")
+		if err != nil {
+			return nil, err
+		}
+		var lines []string
+		for u, p := range opts.Users {
+			h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.MinCost)
+			if err != nil {
+				return nil, err
+			}
+			lines = append(lines, u+":"+string(h))
+			r.user, r.pass = u, p
+		}
+		file := filepath.Join(dir, "htpasswd")
+		if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		cfg.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "regtest", "path": file}}
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	r.Host = ln.Addr().String()
+	app := handlers.NewApp(context.Background(), cfg)
+	r.srv = &http.Server{Handler: r.record(app), ReadHeaderTimeout: 10 * time.Second}
+	r.client = &http.Client{Timeout: 30 * time.Second}
+	if opts.TLS {
+		cert, pemCert, err := selfSigned(ln.Addr().(*net.TCPAddr).IP)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		r.CACert, r.scheme = pemCert, "https"
+		r.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pemCert)
+		r.client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+		go r.srv.ServeTLS(ln, "", "")
+	} else {
+		go r.srv.Serve(ln)
+	}
+	return r, nil
+}
+
+// Close stops the registry.
+func (r *Registry) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return r.srv.Shutdown(ctx)
+}
+
+// URL is the registry's base URL.
+func (r *Registry) URL() string { return r.scheme + "://" + r.Host }
+
+// record keeps "METHOD /path" of every request.
+func (r *Registry) record(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.log = append(r.log, req.Method+" "+req.URL.Path)
+		r.mu.Unlock()
+		h.ServeHTTP(w, req)
+	})
+}
+
+// Requests returns the requests received since the last call and forgets them.
+func (r *Registry) Requests() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.log
+	r.log = nil
+	return out
+}
+
+// Writes returns, from reqs, the requests that change the registry.
+func Writes(reqs []string) []string {
+	var out []string
+	for _, q := range reqs {
+		if m, _, _ := strings.Cut(q, " "); m != "GET" && m != "HEAD" {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+func selfSigned(ip net.IP) (tls.Certificate, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "regtest"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IPAddresses:           []net.IP{ip},
+		DNSNames:              []string{"localhost"},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	pemCert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pemCert, nil
+}
+
+// do sends a request with the registry's credentials, if it has any.
+func (r *Registry) do(req *http.Request) (*http.Response, error) {
+	if r.user != "" {
+		req.SetBasicAuth(r.user, r.pass)
+	}
+	return r.client.Do(req)
+}
+
+func httpErr(resp *http.Response, what string) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	return fmt.Errorf("%s: %s: %s", what, resp.Status, strings.TrimSpace(string(b)))
+}
+
+// TB is the part of testing.TB that New needs.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// New starts a plain-HTTP in-memory registry for one test and stops it
+// when the test ends.
+func New(t TB, opts ...Options) *Registry {
+	t.Helper()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	r, err := Start(o)
+	if err != nil {
+		t.Fatalf("starting the registry: %v", err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}

@@ -1,0 +1,261 @@
+package integration
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
+)
+
+// checkIndex reads repo:tag back from the registry and checks its media
+// type, its digest against the tool's Digest line, and its entries.
+func checkIndex(t *testing.T, r *regtest.Registry, repo, tag, mediaType, digest string, size int, want []regtest.Descriptor) regtest.Index {
+	t.Helper()
+	m, idx, err := r.GetIndex(repo, tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.MediaType != mediaType || idx.MediaType != mediaType {
+		t.Errorf("%s:%s media type %q (body %q), want %q", repo, tag, m.MediaType, idx.MediaType, mediaType)
+	}
+	if got := regtest.Digest(m.Body); got != digest || m.Digest != digest || len(m.Body) != size {
+		t.Errorf("%s:%s is %s (header %s, %d bytes), tool printed %s %d", repo, tag, got, m.Digest, len(m.Body), digest, size)
+	}
+	if !reflect.DeepEqual(idx.Manifests, want) {
+		t.Errorf("%s:%s entries\n got %s\nwant %s", repo, tag, js(idx.Manifests), js(want))
+	}
+	return idx
+}
+
+func js(v any) string { return fmt.Sprintf("%+v", v) }
+
+// entry is the descriptor we expect for img in an index.
+func entry(img regtest.Image, p *regtest.Platform) regtest.Descriptor {
+	d := img.Manifest.Descriptor
+	d.Platform = p
+	return d
+}
+
+func TestPushFromSpecDocker(t *testing.T) {
+	t.Parallel()
+	repo := "spec/docker"
+	imgs := seed(t, reg, repo, "1.0", true, linuxAMD64, linuxARM64, linuxARMv7)
+	specFile := writeFile(t, "release.yaml", fmt.Sprintf(`image: %[1]s/%[2]s:1.0
+tags: ["1", latest]
+manifests:
+  - image: %[1]s/%[2]s:1.0-linux-amd64
+    platform:
+      architecture: amd64
+      os: linux
+  - image: %[1]s/%[2]s:1.0-linux-arm64v8
+    platform: {os: linux, architecture: arm64, variant: v8}
+  - image: %[1]s/%[2]s:1.0-linux-armv7
+    platform:
+      os: linux
+      architecture: arm
+`, reg.Host, repo))
+	reg.Requests()
+	res := mt(t, "--plain-http", "push", "from-spec", specFile)
+	digest, size := res.ok(t)
+	want := []regtest.Descriptor{
+		entry(imgs["1.0-linux-amd64"], &linuxAMD64),
+		entry(imgs["1.0-linux-arm64v8"], &linuxARM64),
+		entry(imgs["1.0-linux-armv7"], &linuxARMv7), // the variant comes from the config
+	}
+	for _, tag := range []string{"1.0", "1", "latest"} {
+		checkIndex(t, reg, repo, tag, regtest.DockerList, digest, size, want)
+	}
+	if strings.Count(res.stdout, "\n") != 1 {
+		t.Errorf("stdout should be the Digest line only: %q", res.stdout)
+	}
+}
+
+func TestPushFromSpecPlatformFromConfig(t *testing.T) {
+	t.Parallel()
+	repo := "spec/fromconfig"
+	imgs := seed(t, reg, repo, "2.0", false, linuxAMD64, linuxARMv7, windows)
+	specFile := writeFile(t, "release.yaml", fmt.Sprintf(`image: %[1]s/%[2]s:2.0
+manifests:
+  - image: %[1]s/%[2]s:2.0-linux-amd64
+  - image: %[1]s/%[2]s:2.0-linux-armv7
+  - image: %[1]s/%[2]s:2.0-windows-amd64
+`, reg.Host, repo))
+	digest, size := mt(t, "push", "--type", "oci", "from-spec", specFile, "--plain-http").ok(t)
+	checkIndex(t, reg, repo, "2.0", regtest.OCIIndex, digest, size, []regtest.Descriptor{
+		entry(imgs["2.0-linux-amd64"], &linuxAMD64),
+		entry(imgs["2.0-linux-armv7"], &linuxARMv7),
+		entry(imgs["2.0-windows-amd64"], &windows), // os.version and os.features from the config
+	})
+}
+
+func TestPushOCIAnnotations(t *testing.T) {
+	t.Parallel()
+	repo := "spec/annotated"
+	imgs := seed(t, reg, repo, "3", false, linuxAMD64, linuxARM64)
+	specFile := writeFile(t, "release.yaml", fmt.Sprintf(`image: %[1]s/%[2]s:3
+annotations:
+  org.opencontainers.image.source: https://example.com/app
+  org.opencontainers.image.description: "A value: with 'quotes', commas, and = signs"
+manifests:
+  - image: %[1]s/%[2]s:3-linux-amd64
+    annotations: {org.opencontainers.image.title: amd64 build}
+  - image: %[1]s/%[2]s:3-linux-arm64v8
+    platform: {os: linux, architecture: arm64}
+`, reg.Host, repo))
+	digest, size := mt(t, "--plain-http", "push", "--type", "oci", "from-spec", specFile).ok(t)
+	amd := entry(imgs["3-linux-amd64"], &linuxAMD64)
+	amd.Annotations = map[string]string{"org.opencontainers.image.title": "amd64 build"}
+	idx := checkIndex(t, reg, repo, "3", regtest.OCIIndex, digest, size, []regtest.Descriptor{
+		amd,
+		entry(imgs["3-linux-arm64v8"], &linuxARM64), // declared arm64 takes v8 from the config
+	})
+	wantAnn := map[string]string{
+		"org.opencontainers.image.source":      "https://example.com/app",
+		"org.opencontainers.image.description": "A value: with 'quotes', commas, and = signs",
+	}
+	if !reflect.DeepEqual(idx.Annotations, wantAnn) {
+		t.Errorf("annotations %v, want %v", idx.Annotations, wantAnn)
+	}
+}
+
+func TestPushFromArgs(t *testing.T) {
+	t.Parallel()
+	repo := "args/app"
+	imgs := seed(t, reg, repo, "1.0", true, linuxAMD64, linuxARMv7, linuxS390x)
+	res := mt(t, "push", "from-args",
+		"--platforms", "linux/amd64,linux/arm/v7", "--platforms", "linux/s390x",
+		"--template", reg.Host+"/"+repo+":1.0-OS-ARCHVARIANT",
+		"--target", reg.Host+"/"+repo+":1.0",
+		"--tags", "1,latest", "--plain-http")
+	digest, size := res.ok(t)
+	want := []regtest.Descriptor{
+		entry(imgs["1.0-linux-amd64"], &linuxAMD64),
+		entry(imgs["1.0-linux-armv7"], &linuxARMv7),
+		entry(imgs["1.0-linux-s390x"], &linuxS390x),
+	}
+	for _, tag := range []string{"1.0", "1", "latest"} {
+		checkIndex(t, reg, repo, tag, regtest.DockerList, digest, size, want)
+	}
+}
+
+func TestPushFromArgsOCIAnnotations(t *testing.T) {
+	t.Parallel()
+	repo := "args/annotated"
+	imgs := seed(t, reg, repo, "v1", false, linuxAMD64, linuxARM64)
+	res := mt(t, "--plain-http", "push", "--type", "oci", "from-args",
+		"--platforms", "linux/amd64,linux/arm64/v8",
+		"--template", reg.Host+"/"+repo+":v1-OS-ARCHVARIANT",
+		"--target", reg.Host+"/"+repo+":v1",
+		"--annotations", "org.opencontainers.image.description=Hello, world",
+		"--annotations", "a=1,b=2=3")
+	digest, size := res.ok(t)
+	idx := checkIndex(t, reg, repo, "v1", regtest.OCIIndex, digest, size, []regtest.Descriptor{
+		entry(imgs["v1-linux-amd64"], &linuxAMD64),
+		entry(imgs["v1-linux-arm64v8"], &linuxARM64),
+	})
+	want := map[string]string{"org.opencontainers.image.description": "Hello, world", "a": "1", "b": "2=3"}
+	if !reflect.DeepEqual(idx.Annotations, want) {
+		t.Errorf("annotations %v, want %v", idx.Annotations, want)
+	}
+}
+
+// Members in other repositories of the registry are copied into the target
+// repository by digest before the index is pushed.
+func TestPushMembersFromOtherRepositories(t *testing.T) {
+	t.Parallel()
+	amd := seed(t, reg, "other/build-amd64", "5", false, linuxAMD64)["5-linux-amd64"]
+	arm := seed(t, reg, "other/build-arm64", "5", false, linuxARM64)["5-linux-arm64v8"]
+	specFile := writeFile(t, "release.yaml", fmt.Sprintf(`image: %[1]s/other/app:5
+manifests:
+  - image: %[1]s/other/build-amd64:5-linux-amd64
+  - image: %[1]s/other/build-arm64@%[2]s
+`, reg.Host, arm.Manifest.Digest))
+	digest, size := mt(t, "--plain-http", "push", "--type", "oci", "from-spec", specFile).ok(t)
+	checkIndex(t, reg, "other/app", "5", regtest.OCIIndex, digest, size, []regtest.Descriptor{
+		entry(amd, &linuxAMD64), entry(arm, &linuxARM64),
+	})
+	for _, img := range []regtest.Image{amd, arm} {
+		m, err := reg.GetManifest("other/app", img.Manifest.Digest)
+		if err != nil || string(m.Body) != string(img.Manifest.Data) {
+			t.Errorf("member %s not in the target repository: %v", img.Manifest.Digest, err)
+		}
+		for _, b := range append(img.Layers, img.Config) {
+			if ok, err := reg.HasBlob("other/app", b.Digest); !ok || err != nil {
+				t.Errorf("blob %s not in the target repository: %v", b.Digest, err)
+			}
+		}
+	}
+}
+
+// A member that is a buildx index (image + attestation) is flattened: its
+// image goes in with its platform, its attestation after all images, still
+// naming the image's digest.
+func TestPushBuildxMembers(t *testing.T) {
+	t.Parallel()
+	bxAMD := regtest.NewBuildxIndex(linuxAMD64)
+	bxARM := regtest.NewBuildxIndex(linuxARM64)
+	if err := reg.PushBuildx("buildx/app-amd64", "7", bxAMD); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.PushBuildx("buildx/app-arm64", "7", bxARM); err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"docker", "oci"} {
+		t.Run(typ, func(t *testing.T) {
+			specFile := writeFile(t, "release.yaml", fmt.Sprintf(`image: %[1]s/buildx/app:7-%[2]s
+manifests:
+  - image: %[1]s/buildx/app-amd64:7
+  - image: %[1]s/buildx/app-arm64:7
+`, reg.Host, typ))
+			digest, size := mt(t, "--plain-http", "push", "--type", typ, "from-spec", specFile).ok(t)
+			att := func(bx regtest.BuildxIndex) regtest.Descriptor {
+				d := bx.Attestation.Manifest.Descriptor
+				d.Platform = &regtest.Platform{OS: "unknown", Architecture: "unknown"}
+				d.Annotations = map[string]string{"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": bx.Image.Manifest.Digest}
+				return d
+			}
+			mediaType := map[string]string{"docker": regtest.DockerList, "oci": regtest.OCIIndex}[typ]
+			checkIndex(t, reg, "buildx/app", "7-"+typ, mediaType, digest, size, []regtest.Descriptor{
+				entry(bxAMD.Image, &linuxAMD64), entry(bxARM.Image, &linuxARM64), att(bxAMD), att(bxARM),
+			})
+			for _, img := range []regtest.Image{bxAMD.Image, bxAMD.Attestation, bxARM.Image, bxARM.Attestation} {
+				if _, err := reg.GetManifest("buildx/app", img.Manifest.Digest); err != nil {
+					t.Errorf("%s not copied into buildx/app: %v", img.Manifest.Digest, err)
+				}
+			}
+		})
+	}
+}
+
+// A platform declared for an index member selects that image of the index.
+func TestPushSelectFromIndex(t *testing.T) {
+	t.Parallel()
+	amd := seed(t, reg, "select/src", "1", false, linuxAMD64)["1-linux-amd64"]
+	arm := seed(t, reg, "select/src", "1", false, linuxARM64)["1-linux-arm64v8"]
+	specFile := writeFile(t, "multi.yaml", fmt.Sprintf(`image: %[1]s/select/src:multi
+manifests:
+  - image: %[1]s/select/src:1-linux-amd64
+  - image: %[1]s/select/src:1-linux-arm64v8
+`, reg.Host))
+	mt(t, "--plain-http", "push", "--type", "oci", "from-spec", specFile).ok(t)
+	specFile = writeFile(t, "select.yaml", fmt.Sprintf(`image: %[1]s/select/src:arm-only
+manifests:
+  - image: %[1]s/select/src:multi
+    platform: {os: linux, architecture: arm64}
+`, reg.Host))
+	digest, size := mt(t, "--plain-http", "push", "--type", "oci", "from-spec", specFile).ok(t)
+	checkIndex(t, reg, "select/src", "arm-only", regtest.OCIIndex, digest, size, []regtest.Descriptor{entry(arm, &linuxARM64)})
+	_ = amd
+
+	specFile = writeFile(t, "none.yaml", fmt.Sprintf(`image: %[1]s/select/src:none
+manifests:
+  - image: %[1]s/select/src:multi
+    platform:
+      os: linux
+      architecture: s390x
+`, reg.Host))
+	mt(t, "--plain-http", "push", "--type", "oci", "from-spec", specFile).fails(t, 1,
+		fmt.Sprintf("error: %s:6: manifests[0].platform.architecture: %s/select/src:multi is an index without a linux/s390x image (it has linux/amd64, linux/arm64/v8)", specFile, reg.Host))
+}

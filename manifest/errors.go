@@ -1,0 +1,40 @@
+package manifest
+
+import "errors"
+
+var (
+	// ErrInvalid is matched by every validation problem: the index would be
+	// wrong, so nothing is written. It is bad input, not a registry failure.
+	ErrInvalid = errors.New("invalid index")
+	// ErrEmpty: no member is left to put in the index.
+	ErrEmpty = errors.New("no members")
+	// ErrDuplicatePlatform: two images claim the same platform.
+	ErrDuplicatePlatform = errors.New("duplicate platform")
+	// ErrAnnotations: annotations where the index type cannot carry them.
+	ErrAnnotations = errors.New("annotations not allowed")
+	// ErrType: an unknown --type.
+	ErrType = errors.New("unknown index type")
+	// ErrEntry: an entry the index type cannot hold (no platform, bad digest...).
+	ErrEntry = errors.New("invalid entry")
+)
+
+// Problems is every validation problem found in one index, in member
+// order. It matches ErrInvalid and each problem's own kind.
+type Problems []error
+
+func (p Problems) Error() string {
+	s := ""
+	for i, e := range p {
+		if i > 0 {
+			s += "\n"
+		}
+		s += e.Error()
+	}
+	return s
+}
+
+// Unwrap exposes each problem to errors.Is and errors.As.
+func (p Problems) Unwrap() []error { return p }
+
+// Is makes Problems match ErrInvalid.
+func (p Problems) Is(target error) bool { return target == ErrInvalid }

@@ -1,0 +1,144 @@
+package manifest
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/regclient/regclient/types/descriptor"
+	"github.com/regclient/regclient/types/docker/schema2"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/mediatype"
+	v1 "github.com/regclient/regclient/types/oci/v1"
+	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+// Type is the kind of index to build.
+type Type string
+
+const (
+	// Docker is a Docker v2.2 manifest list (manifest-tool's default).
+	Docker Type = "docker"
+	// OCI is an OCI image index.
+	OCI Type = "oci"
+)
+
+// ParseType reads a --type value: "docker" or "oci".
+func ParseType(s string) (Type, error) {
+	switch Type(strings.ToLower(strings.TrimSpace(s))) {
+	case Docker, "":
+		return Docker, nil
+	case OCI:
+		return OCI, nil
+	}
+	return "", fmt.Errorf("--type %q: want docker or oci%.0w", s, ErrType)
+}
+
+// MediaType is the media type of an index of this type.
+func (t Type) MediaType() string {
+	if t == OCI {
+		return mediatype.OCI1ManifestList
+	}
+	return mediatype.Docker2ManifestList
+}
+
+// Annotation keys BuildKit puts on attestation manifests in an index.
+const (
+	AnnotationReferenceType   = "vnd.docker.reference.type"
+	AnnotationReferenceDigest = "vnd.docker.reference.digest"
+	// AttestationManifest is BuildKit's value of AnnotationReferenceType.
+	AttestationManifest = "attestation-manifest"
+)
+
+// Member is one entry of an index, with where it came from.
+type Member struct {
+	// Descriptor is the entry exactly as it is written into the index.
+	Descriptor descriptor.Descriptor
+	// Source is the reference the member was resolved from.
+	Source ref.Ref
+	// Pos is the spec entry or --platforms item that named it.
+	Pos spec.Pos
+	// FromIndex is true when the member is an entry of an index the user
+	// named (buildx's output), rather than the image itself.
+	FromIndex bool
+}
+
+// Attestation reports whether the member describes another image (a
+// BuildKit attestation manifest) rather than being a runnable image.
+func (m Member) Attestation() bool {
+	return m.Descriptor.Annotations[AnnotationReferenceType] != ""
+}
+
+// String names the member for messages: position, reference and digest.
+func (m Member) String() string {
+	src := m.Source.CommonName()
+	if m.FromIndex {
+		src += " (entry " + m.Descriptor.Digest.String() + ")"
+	} else if m.Descriptor.Digest != "" && m.Source.Digest == "" {
+		src += " (" + m.Descriptor.Digest.String() + ")"
+	}
+	if p := m.Pos.String(); p != "" {
+		return p + ": " + src
+	}
+	return src
+}
+
+// Index is a built index: its members in index order and its exact bytes.
+type Index struct {
+	Type        Type
+	Members     []Member
+	Annotations map[string]string
+	// Manifest holds the bytes to push; Manifest.GetDescriptor() gives
+	// their digest and size.
+	Manifest rcmanifest.Manifest
+}
+
+// Build assembles the index: image members first, in the order given, then
+// attestation manifests, so that a platform-selecting client meets images
+// first. Build does not judge the result; Validate does.
+func Build(t Type, members []Member, annotations map[string]string) (Index, error) {
+	if len(members) == 0 {
+		return Index{}, fmt.Errorf("nothing to put in the index%.0w%.0w", ErrEmpty, ErrInvalid)
+	}
+	ordered := make([]Member, 0, len(members))
+	for _, m := range members {
+		if !m.Attestation() {
+			ordered = append(ordered, m)
+		}
+	}
+	for _, m := range members {
+		if m.Attestation() {
+			ordered = append(ordered, m)
+		}
+	}
+	descs := make([]descriptor.Descriptor, len(ordered))
+	for i, m := range ordered {
+		descs[i] = m.Descriptor
+	}
+	var orig any
+	switch t {
+	case OCI:
+		orig = v1.Index{Versioned: v1.IndexSchemaVersion, MediaType: mediatype.OCI1ManifestList, Manifests: descs, Annotations: annotations}
+	case Docker:
+		orig = schema2.ManifestList{Versioned: schema2.ManifestListSchemaVersion, Manifests: descs, Annotations: annotations}
+	default:
+		return Index{}, fmt.Errorf("index type %q: want docker or oci%.0w", t, ErrType)
+	}
+	m, err := rcmanifest.New(rcmanifest.WithOrig(orig))
+	if err != nil {
+		return Index{}, fmt.Errorf("building the %s index: %w", t, err)
+	}
+	return Index{Type: t, Members: ordered, Annotations: annotations, Manifest: m}, nil
+}
+
+// Bytes returns the exact bytes of the index.
+func (i Index) Bytes() []byte {
+	b, _ := i.Manifest.RawBody() // never fails for a manifest built from a value
+	return b
+}
+
+// Descriptor returns the index's media type, digest and size.
+func (i Index) Descriptor() descriptor.Descriptor {
+	return i.Manifest.GetDescriptor()
+}

@@ -1,0 +1,164 @@
+package registry
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/regclient/regclient"
+	"github.com/regclient/regclient/config"
+	"github.com/sirupsen/logrus"
+)
+
+// Client talks to registries (and OCI layouts) on behalf of one run. It is
+// safe for concurrent use.
+type Client struct {
+	rc          *regclient.RegClient
+	log         *logrus.Logger
+	concurrency int
+	hasCreds    map[string]bool // hosts with configured credentials
+}
+
+type settings struct {
+	dockerCfg   string
+	user, pass  string
+	credHosts   []string
+	plainHTTP   []string
+	insecure    []string
+	log         *logrus.Logger
+	userAgent   string
+	concurrency int
+}
+
+// Opt configures a Client.
+type Opt func(*settings)
+
+// WithDockerConfig names the Docker config to read credentials from: a
+// directory holding config.json, or a file. Without it the Client reads
+// $DOCKER_CONFIG/config.json, else ~/.docker/config.json; a missing default
+// file means anonymous access, while a path given here must exist.
+func WithDockerConfig(path string) Opt { return func(s *settings) { s.dockerCfg = path } }
+
+// WithCredentials uses user and pass for the given registry hosts instead
+// of what the Docker config holds for them.
+func WithCredentials(user, pass string, hosts ...string) Opt {
+	return func(s *settings) { s.user, s.pass, s.credHosts = user, pass, hosts }
+}
+
+// WithPlainHTTP lets the Client speak plain HTTP to these hosts, and only
+// to these.
+func WithPlainHTTP(hosts ...string) Opt {
+	return func(s *settings) { s.plainHTTP = append(s.plainHTTP, hosts...) }
+}
+
+// WithInsecure skips TLS certificate verification for these hosts, and only
+// for these.
+func WithInsecure(hosts ...string) Opt {
+	return func(s *settings) { s.insecure = append(s.insecure, hosts...) }
+}
+
+// WithLogger makes the Client log what it does (at Info) and each registry
+// request (at Debug). Without it the Client is silent.
+func WithLogger(l *logrus.Logger) Opt { return func(s *settings) { s.log = l } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Opt { return func(s *settings) { s.userAgent = ua } }
+
+// WithConcurrency bounds how many members are resolved or copied at once,
+// and how many requests go to one registry at once (default 8).
+func WithConcurrency(n int) Opt { return func(s *settings) { s.concurrency = n } }
+
+// New creates a Client. It reads the Docker config at once, so that a
+// config that does not parse is an error naming the file, not a silent
+// anonymous run.
+func New(opts ...Opt) (*Client, error) {
+	s := settings{concurrency: 8}
+	for _, o := range opts {
+		o(&s)
+	}
+	if s.concurrency < 1 {
+		s.concurrency = 1
+	}
+	log := s.log
+	if log == nil {
+		log = logrus.New()
+		log.SetOutput(io.Discard)
+	}
+	hosts, err := loadDockerConfig(s.dockerCfg)
+	if err != nil {
+		return nil, err
+	}
+	hostFor := func(name string) *config.Host {
+		for i := range hosts {
+			if hosts[i].Name == name {
+				return &hosts[i]
+			}
+		}
+		hosts = append(hosts, *config.HostNewName(name))
+		return &hosts[len(hosts)-1]
+	}
+	for _, h := range s.insecure {
+		hostFor(h).TLS = config.TLSInsecure
+	}
+	for _, h := range s.plainHTTP {
+		hostFor(h).TLS = config.TLSDisabled
+	}
+	if s.user != "" || s.pass != "" {
+		for _, name := range s.credHosts {
+			h := hostFor(name)
+			h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", ""
+		}
+	}
+	hasCreds := map[string]bool{}
+	for i := range hosts {
+		hosts[i].ReqConcurrent = int64(s.concurrency)
+		h := hosts[i]
+		hasCreds[h.Name] = h.User != "" || h.Pass != "" || h.Token != "" || h.CredHelper != ""
+	}
+	rcOpts := []regclient.Opt{
+		regclient.WithSlog(slog.New(&logHandler{log: log})),
+		regclient.WithConfigHost(hosts...),
+		regclient.WithDockerCerts(),
+	}
+	if s.userAgent != "" {
+		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
+	}
+	return &Client{rc: regclient.New(rcOpts...), log: log, concurrency: s.concurrency, hasCreds: hasCreds}, nil
+}
+
+// loadDockerConfig reads the hosts and credentials of a Docker config.
+func loadDockerConfig(path string) ([]config.Host, error) {
+	explicit := path != ""
+	if !explicit {
+		if dir := os.Getenv("DOCKER_CONFIG"); dir != "" {
+			path = dir
+		} else if home, err := os.UserHomeDir(); err == nil {
+			path = filepath.Join(home, ".docker")
+		} else {
+			return nil, nil
+		}
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil && !explicit:
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("--docker-cfg %q: %w%.0w", path, unwrapPathError(err), ErrConfig)
+	case fi.IsDir():
+		path = filepath.Join(path, "config.json")
+	}
+	hosts, err := config.DockerLoadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading Docker config %s: %w%.0w", path, unwrapPathError(err), ErrConfig)
+	}
+	return hosts, nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,121 @@
+package registry
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/regclient/regclient/types/errs"
+	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+var (
+	// ErrConfig: the Docker config named or found cannot be read. Bad input.
+	ErrConfig = errors.New("unreadable Docker config")
+	// ErrMissing: a member image does not exist.
+	ErrMissing = errors.New("member not found")
+)
+
+// EntryError is a failure on one spec entry, with where the entry was named.
+type EntryError struct {
+	Pos spec.Pos
+	Err error
+}
+
+func (e *EntryError) Error() string {
+	if p := e.Pos.String(); p != "" {
+		return p + ": " + e.Err.Error()
+	}
+	return e.Err.Error()
+}
+
+func (e *EntryError) Unwrap() error { return e.Err }
+
+// OpError is a failed registry operation on one reference. Its text is
+// one line: what was being done, to which reference, and the cause in
+// plain words with the way out when one is known.
+type OpError struct {
+	Op  string // "resolving", "pushing the index to", ...
+	Ref string
+	Err error
+
+	host     string
+	hasCreds bool // credentials are configured for host
+}
+
+// opError describes a failed operation on r.
+func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
+	return &OpError{Op: op, Ref: r.CommonName(), Err: err, host: r.Registry, hasCreds: c.hasCreds[r.Registry]}
+}
+
+func (e *OpError) Error() string { return e.Op + " " + e.Ref + ": " + e.Cause() }
+
+// Cause says in a few words why the operation failed.
+func (e *OpError) Cause() string { return cause(e.Err, e.host, e.hasCreds) }
+
+func (e *OpError) Unwrap() error { return e.Err }
+
+// Is makes a "not found" failure match ErrMissing.
+func (e *OpError) Is(target error) bool {
+	return target == ErrMissing && errors.Is(e.Err, errs.ErrNotFound)
+}
+
+// cause says in a few words why a request to host failed; hasCreds tells
+// "refused the credentials" from "no credentials".
+func cause(err error, host string, hasCreds bool) string {
+	var (
+		uaErr   x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		certErr *tls.CertificateVerificationError
+		recErr  tls.RecordHeaderError
+		opErr   *net.OpError
+		dnsErr  *net.DNSError
+	)
+	msg := err.Error()
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "interrupted"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out (--timeout)"
+	case errors.Is(err, errs.ErrNotFound):
+		return "not found"
+	case errors.Is(err, errs.ErrHTTPUnauthorized) && !hasCreds:
+		return "the registry requires credentials and none were found for " + host + " (run docker login " + host + ", or pass --username and --password)"
+	case errors.Is(err, errs.ErrHTTPUnauthorized):
+		return "unauthorized: " + host + " refused the credentials (check docker login " + host + ", --username/--password, and access to the repository)"
+	case errors.As(err, &uaErr) || errors.As(err, &hostErr) || errors.As(err, &certErr):
+		return "TLS certificate of " + host + " is not trusted: " + tlsDetail(err) + " (trust its CA in /etc/docker/certs.d/" + host + "/ca.crt, or skip verification with --insecure)"
+	case errors.As(err, &recErr) || strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+		return host + " answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"
+	case errors.As(err, &dnsErr):
+		return "cannot resolve host " + dnsErr.Name
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused by " + host + " (is the registry running, and is the address right?)"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by " + host
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return "connection closed early by " + host + " (EOF)"
+	case errors.As(err, &opErr):
+		return opErr.Err.Error()
+	}
+	return msg
+}
+
+func tlsDetail(err error) string {
+	var uaErr x509.UnknownAuthorityError
+	if errors.As(err, &uaErr) {
+		return "signed by an unknown authority"
+	}
+	var hostErr x509.HostnameError
+	if errors.As(err, &hostErr) {
+		return hostErr.Error()
+	}
+	return "verification failed"
+}

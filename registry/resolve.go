@@ -1,0 +1,219 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/regclient/regclient/types/descriptor"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/mediatype"
+	"github.com/regclient/regclient/types/platform"
+	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+// Resolved is what one spec entry turned into: the members it contributes
+// (one for an image, several for an index), or Missing when the image does
+// not exist and the caller chose to skip it.
+type Resolved struct {
+	Entry   spec.Entry
+	Members []manifest.Member
+	Missing error
+}
+
+// Resolve fetches every member of a spec concurrently: one manifest GET by
+// tag or digest, plus one config GET for an image (its platform). Nothing
+// is written. With ignoreMissing, a member that does not exist (and only
+// that: not an auth or network failure) is reported in Resolved.Missing
+// instead of failing. Every failure is returned, joined, each naming the
+// spec entry at fault.
+func (c *Client) Resolve(ctx context.Context, s spec.Spec, ignoreMissing bool) ([]Resolved, error) {
+	out := make([]Resolved, len(s.Manifests))
+	errList := make([]error, len(s.Manifests))
+	forEach(ctx, len(s.Manifests), c.concurrency, func(i int) {
+		e := s.Manifests[i]
+		out[i].Entry = e
+		members, err := c.resolveEntry(ctx, e)
+		switch {
+		case err == nil:
+			out[i].Members = members
+		case ignoreMissing && errors.Is(err, ErrMissing):
+			out[i].Missing = err
+		default:
+			errList[i] = err
+		}
+	})
+	if err := errors.Join(mergeCauses(errList)...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// mergeCauses reports a failure that is the registry's, not the member's
+// (a certificate, credentials, a refused connection), once, on the first
+// member it hit, instead of once per member. Missing members are each
+// reported.
+func mergeCauses(errList []error) []error {
+	var out []error
+	first := map[string]int{} // cause -> index in out
+	count := map[string]int{}
+	for _, err := range errList {
+		var op *OpError
+		if err == nil {
+			continue
+		}
+		if !errors.As(err, &op) || errors.Is(err, ErrMissing) {
+			out = append(out, err)
+			continue
+		}
+		key := op.Cause()
+		if _, seen := first[key]; !seen {
+			first[key] = len(out)
+			out = append(out, err)
+		}
+		count[key]++
+	}
+	for key, i := range first {
+		if n := count[key] - 1; n > 0 {
+			out[i] = fmt.Errorf("%w (and %d more member%s)", out[i], n, map[bool]string{true: "s"}[n > 1])
+		}
+	}
+	return out
+}
+
+func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Member, error) {
+	fail := func(op string, r ref.Ref, err error) error {
+		return &EntryError{Pos: e.Pos, Err: c.opError(op, r, err)}
+	}
+	m, err := c.rc.ManifestGet(ctx, e.Image)
+	if err != nil {
+		return nil, fail("resolving", e.Image, err)
+	}
+	d := m.GetDescriptor()
+	desc := descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
+	if m.IsList() {
+		return c.fromIndex(e, m, desc)
+	}
+	img, ok := m.(rcmanifest.Imager)
+	if !ok {
+		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s is a %s, not an image or an index", e.Image.CommonName(), d.MediaType)}
+	}
+	cd, err := img.GetConfig()
+	if err != nil {
+		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: reading its config descriptor: %w", e.Image.CommonName(), err)}
+	}
+	var cfg *platform.Platform
+	if cd.MediaType == mediatype.OCI1ImageConfig || cd.MediaType == mediatype.Docker2ImageConfig {
+		oc, err := c.rc.BlobGetOCIConfig(ctx, e.Image, cd)
+		if err != nil {
+			return nil, fail("reading the config of", e.Image.SetDigest(d.Digest.String()), err)
+		}
+		p := oc.GetConfig().Platform
+		cfg = &p
+	}
+	p := mergePlatform(e.Platform, cfg)
+	if p == nil {
+		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s has no image config to take a platform from (config type %s); declare its platform in the spec", e.Image.CommonName(), cd.MediaType)}
+	}
+	desc.Platform = p
+	desc.Annotations = maps.Clone(e.Annotations)
+	c.log.Debugf("%s: %s is %s %s", e.Pos, e.Image.CommonName(), desc.Digest, manifest.PlatformString(*p))
+	return []manifest.Member{{Descriptor: desc, Source: e.Image, Pos: e.Pos}}, nil
+}
+
+// fromIndex turns a member that is itself an index (buildx's output: an
+// image plus an attestation manifest) into its entries. With a declared
+// platform, only the image of that platform is taken, with the attestations
+// that describe it.
+func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.Descriptor) ([]manifest.Member, error) {
+	ix, ok := m.(rcmanifest.Indexer)
+	if !ok {
+		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: cannot list the entries of %s", e.Image.CommonName(), desc.MediaType)}
+	}
+	list, err := ix.GetManifestList()
+	if err != nil {
+		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: %w", e.Image.CommonName(), err)}
+	}
+	src := e.Image
+	var images, attestations []manifest.Member
+	for _, d := range list {
+		mem := manifest.Member{Descriptor: d, Source: src, Pos: e.Pos, FromIndex: true}
+		if mem.Attestation() {
+			attestations = append(attestations, mem)
+			continue
+		}
+		switch d.MediaType {
+		case mediatype.OCI1ManifestList, mediatype.Docker2ManifestList:
+			return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s (%s) holds another index (%s); name that index directly", e.Image.CommonName(), desc.Digest, d.Digest)}
+		}
+		if e.Platform != nil && (d.Platform == nil || !platform.Match(*e.Platform, *d.Platform) || (e.Platform.OSVersion != "" && e.Platform.OSVersion != d.Platform.OSVersion)) {
+			continue
+		}
+		if len(e.Annotations) > 0 {
+			mem.Descriptor.Annotations = maps.Clone(d.Annotations)
+			if mem.Descriptor.Annotations == nil {
+				mem.Descriptor.Annotations = map[string]string{}
+			}
+			maps.Copy(mem.Descriptor.Annotations, e.Annotations)
+		}
+		images = append(images, mem)
+	}
+	if len(images) == 0 {
+		var have []string
+		for _, d := range list {
+			if d.Platform != nil && d.Annotations[manifest.AnnotationReferenceType] == "" {
+				have = append(have, manifest.PlatformString(*d.Platform))
+			}
+		}
+		if e.Platform != nil {
+			return nil, &EntryError{Pos: e.PlatformPos, Err: fmt.Errorf("%s is an index without a %s image (it has %s)", e.Image.CommonName(), manifest.PlatformString(*e.Platform), strings.Join(have, ", "))}
+		}
+		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s is an index without any image", e.Image.CommonName())}
+	}
+	// keep only the attestations that describe a kept image
+	kept := map[string]bool{}
+	for _, im := range images {
+		kept[im.Descriptor.Digest.String()] = true
+	}
+	out := images
+	for _, a := range attestations {
+		if kept[a.Descriptor.Annotations[manifest.AnnotationReferenceDigest]] {
+			out = append(out, a)
+		}
+	}
+	c.log.Debugf("%s: %s is an index (%s): %d image(s), %d attestation(s) taken", e.Pos, e.Image.CommonName(), desc.Digest, len(images), len(out)-len(images))
+	return out, nil
+}
+
+// mergePlatform applies manifest-tool's rule: a declared platform wins; a
+// declared os/arch takes a missing variant, os.version and os.features from
+// the config when the config has the same os and architecture; without a
+// declaration the config's platform is used.
+func mergePlatform(declared, cfg *platform.Platform) *platform.Platform {
+	if declared == nil {
+		if cfg == nil || cfg.OS == "" || cfg.Architecture == "" {
+			return nil
+		}
+		p := *cfg
+		return &p
+	}
+	p := *declared
+	if cfg != nil && cfg.OS == p.OS && cfg.Architecture == p.Architecture {
+		if p.Variant == "" {
+			p.Variant = cfg.Variant
+		}
+		if p.OSVersion == "" {
+			p.OSVersion = cfg.OSVersion
+		}
+		if len(p.OSFeatures) == 0 {
+			p.OSFeatures = cfg.OSFeatures
+		}
+	}
+	return &p
+}
+
