@@ -216,4 +216,3 @@ func mergePlatform(declared, cfg *platform.Platform) *platform.Platform {
 	}
 	return &p
 }
-

@@ -179,4 +179,3 @@ func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	b.WriteByte('\n')
 	return []byte(b.String()), nil
 }
-
