@@ -259,3 +259,51 @@ manifests:
 	mt(t, "--plain-http", "push", "--type", "oci", "from-spec", specFile).fails(t, 1,
 		fmt.Sprintf("error: %s:6: manifests[0].platform.architecture: %s/select/src:multi is an index without a linux/s390x image (it has linux/amd64, linux/arm64/v8)", specFile, reg.Host))
 }
+
+// Several YAML documents publish several indexes, from stdin too; all are
+// resolved before any is written, and a second run writes nothing.
+func TestPushMultiDocumentStdin(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	imgs := seed(t, r, "multi/app", "1", false, linuxAMD64, linuxARM64)
+	doc := fmt.Sprintf(`image: %[1]s/multi/app:1
+manifests:
+  - image: %[1]s/multi/app:1-linux-amd64
+  - image: %[1]s/multi/app:1-linux-arm64v8
+---
+image: %[1]s/multi/app:1-amd64-only
+tags: [amd64]
+manifests:
+  - image: %[1]s/multi/app:1-linux-amd64
+`, r.Host)
+	res := mtEnv(t, nil, doc, "push", "--type", "oci", "from-spec", "-", "--plain-http")
+	res.ok(t)
+	lines := digestLineRE.FindAllStringSubmatch(res.stdout, -1)
+	if len(lines) != 2 {
+		t.Fatalf("want 2 Digest lines, got %q", res.stdout)
+	}
+	var size1, size2 int
+	fmt.Sscan(lines[0][2], &size1)
+	fmt.Sscan(lines[1][2], &size2)
+	checkIndex(t, r, "multi/app", "1", regtest.OCIIndex, lines[0][1], size1, []regtest.Descriptor{
+		entry(imgs["1-linux-amd64"], &linuxAMD64), entry(imgs["1-linux-arm64v8"], &linuxARM64)})
+	checkIndex(t, r, "multi/app", "amd64", regtest.OCIIndex, lines[1][1], size2, []regtest.Descriptor{entry(imgs["1-linux-amd64"], &linuxAMD64)})
+
+	r.Requests()
+	again := mtEnv(t, nil, doc, "push", "--type", "oci", "from-spec", "-", "--plain-http")
+	again.ok(t)
+	if again.stdout != res.stdout {
+		t.Errorf("second run printed %q, first %q", again.stdout, res.stdout)
+	}
+	if w := regtest.Writes(r.Requests()); len(w) > 0 {
+		t.Errorf("a second identical run wrote %v", w)
+	}
+
+	// one bad document stops every document before anything is written
+	bad := doc + fmt.Sprintf("---\nimage: %[1]s/multi/app:broken\nmanifests:\n  - image: %[1]s/multi/app:1-linux-s390x\n", r.Host)
+	mtEnv(t, nil, bad, "push", "--type", "oci", "from-spec", "-", "--plain-http").fails(t, 1,
+		fmt.Sprintf("error: stdin:13: manifests[0]: resolving %s/multi/app:1-linux-s390x: not found", r.Host))
+	if w := regtest.Writes(r.Requests()); len(w) > 0 {
+		t.Errorf("writes despite a failing document: %v", w)
+	}
+}

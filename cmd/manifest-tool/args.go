@@ -75,6 +75,12 @@ func interspersed(app *cli.App, argv []string) []string {
 		positionals = append(positionals, t)
 	}
 
+	// with --help, the arguments would be read as help topics
+	for _, n := range flagNames {
+		if n == "help" || n == "h" {
+			positionals = nil
+		}
+	}
 	levels := make([][]string, len(path)+1)
 	for i, tok := range flags {
 		lvl := len(path) // unknown flags, and help, go to the deepest command

@@ -1,0 +1,49 @@
+# manifest-tool
+#   make demo   run the main job end to end on a local registry it starts
+#   make test   vet, unit tests (-race) and integration tests
+#   make build  static binary in bin/
+
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+BIN     := bin/manifest-tool
+
+.PHONY: all build install test vet unit integration demo fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/manifest-tool
+
+install:
+	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/manifest-tool
+
+test: vet unit integration
+
+vet:
+	$(GO) vet ./...
+	cd integration && $(GO) vet ./...
+
+unit:
+	$(GO) test -race ./...
+
+# end-to-end tests of the built binary against the Distribution registry,
+# which the tests start on 127.0.0.1 themselves
+integration: build
+	cd integration && MANIFEST_TOOL=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
+
+# starts a registry on 127.0.0.1:5000, seeds it, pushes with both forms,
+# shows the result and stops the registry
+demo: build
+	cd integration && $(GO) run ./cmd/demo -tool $(CURDIR)/$(BIN) -examples $(CURDIR)/examples
+
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./spec -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./spec -run '^$$' -fuzz '^FuzzExpand$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./spec -run '^$$' -fuzz '^FuzzParsePlatform$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./spec -run '^$$' -fuzz '^FuzzFromArgs$$' -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestInterspersed(t *testing.T) {
+	app := newApp(&environment{})
+	tests := []struct{ in, want string }{
+		{"push from-spec f.yaml", "push from-spec f.yaml"},
+		{"push from-spec f.yaml --ignore-missing", "push from-spec --ignore-missing f.yaml"},
+		{"push from-spec f.yaml --type oci --debug", "--debug push --type oci from-spec f.yaml"},
+		{"push from-spec --type=oci f.yaml --insecure", "--insecure push --type=oci from-spec f.yaml"},
+		{"--debug push --type oci from-spec - --docker-cfg /d", "--debug --docker-cfg /d push --type oci from-spec -"},
+		{"push from-args --target r/a:1 --platforms linux/amd64 --plain-http --template r/a:ARCH",
+			"--plain-http push from-args --target r/a:1 --platforms linux/amd64 --template r/a:ARCH"},
+		{"push from-spec f.yaml --unknown", "push from-spec --unknown f.yaml"},
+		{"push from-spec f.yaml --help", "push from-spec --help"},
+		{"push from-spec -- -odd.yaml", "push from-spec -- -odd.yaml"},
+		{"push from-spec f.yaml push", "push from-spec f.yaml push"},
+		{"help push", "help push"},
+		{"push --version", "--version push"},
+	}
+	for _, tc := range tests {
+		got := interspersed(app, append([]string{"manifest-tool"}, strings.Fields(tc.in)...))
+		if strings.Join(got[1:], " ") != tc.want {
+			t.Errorf("%q\n got %q\nwant %q", tc.in, strings.Join(got[1:], " "), tc.want)
+		}
+	}
+}
+
+// runCLI runs the command line in-process.
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"manifest-tool"}, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestRunBadInput(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"push", "from-args", "--platforms", "linux/amd64", "--template", "r/a:ARCH", "--target", "r/a:1", "--tags", "a b"}, `error: --tags "a b": "a b" is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')` + "\n"},
+		{[]string{"push", "from-args", "--platforms", "linux/amd64", "--template", "r/a:ARCH", "--target", "r/a:1", "extra"}, `error: from-args takes no arguments, got "extra" (did you forget a flag name?)` + "\n"},
+		{[]string{"push"}, "error: push needs from-spec or from-args (see manifest-tool push --help)\n"},
+		{[]string{"--log-format", "xml", "push"}, `error: --log-format "xml": want text or json` + "\n"},
+		{[]string{"--concurrency", "x", "push"}, `error: invalid value "x" for flag -concurrency: parse error (see manifest-tool --help)` + "\n"},
+	}
+	for _, tc := range tests {
+		code, stdout, stderr := runCLI(tc.args...)
+		if code != exitBadInput || stderr != tc.want || stdout != "" {
+			t.Errorf("%v: exit %d stdout %q stderr\n got %q\nwant %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+}
+
+func TestRunJSONLogs(t *testing.T) {
+	code, _, stderr := runCLI("--log-format", "json", "push", "from-spec", "/nonexistent.yaml")
+	if code != exitBadInput {
+		t.Errorf("exit %d", code)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(stderr), &rec); err != nil {
+		t.Fatalf("stderr is not one JSON record: %q", stderr)
+	}
+	if rec["level"] != "error" || rec["msg"] != "/nonexistent.yaml: cannot read the spec: no such file or directory" {
+		t.Errorf("record %v", rec)
+	}
+}
+
+func TestRunHelpAndVersion(t *testing.T) {
+	code, stdout, _ := runCLI("--version")
+	if code != 0 || !strings.HasPrefix(stdout, "manifest-tool version dev (commit: ") {
+		t.Errorf("--version: %d %q", code, stdout)
+	}
+	for _, args := range [][]string{{"--help"}, {"push", "--help"}, {"push", "from-spec", "--help"}, {"push", "from-args", "--help"}, {"push", "from-spec", "x.yaml", "--help"}} {
+		code, stdout, stderr := runCLI(args...)
+		if code != 0 || !strings.Contains(stdout, "manifest-tool push") || stderr != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
+)
+
+// The examples name the registry `make demo` starts; tests run them
+// against their own registry by putting its address in that one's place.
+const exampleRegistry = "127.0.0.1:5000"
+
+// TestExamples runs every file in examples/ against a registry seeded the
+// way `make demo` seeds it, and checks what was pushed.
+func TestExamples(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	if err := r.SeedExamples(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("../examples/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	checks := map[string]func(t *testing.T, path string){
+		"release.yaml": func(t *testing.T, path string) {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec := writeFile(t, "release.yaml", strings.ReplaceAll(string(b), exampleRegistry, r.Host))
+			digest, size := mt(t, "--plain-http", "push", "--type", "oci", "from-spec", spec).ok(t)
+			_, idx, err := r.GetIndex("demo/app", "1.0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plats []string
+			for _, d := range idx.Manifests {
+				plats = append(plats, d.Platform.String())
+			}
+			want := "linux/amd64 linux/arm64/v8 linux/arm/v7 linux/s390x unknown/unknown"
+			if got := strings.Join(plats, " "); got != want {
+				t.Errorf("platforms %q, want %q", got, want)
+			}
+			for _, tag := range []string{"1.0", "1", "latest"} {
+				if m, err := r.GetManifest("demo/app", tag); err != nil || m.Digest != digest || len(m.Body) != size {
+					t.Errorf("tag %s: %v %s", tag, err, m.Digest)
+				}
+			}
+		},
+		"from-args.sh": func(t *testing.T, path string) {
+			cmd := exec.Command("sh", path)
+			cmd.Env = append(os.Environ(), "REGISTRY="+r.Host, "MANIFEST_TOOL="+binary, "DOCKER_CONFIG="+t.TempDir())
+			out, err := cmd.CombinedOutput()
+			t.Logf("$ sh %s\n%s", path, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := result{stdout: string(out)}
+			digest, size := res.digest(t)
+			m, idx, err := r.GetIndex("demo/app", "1.0-args")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Digest != digest || len(m.Body) != size || len(idx.Manifests) != 3 {
+				t.Errorf("pushed %s (%d bytes, %d entries), printed %s %d", m.Digest, len(m.Body), len(idx.Manifests), digest, size)
+			}
+		},
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		check, ok := checks[name]
+		if !ok {
+			t.Errorf("examples/%s has no test: add one here so it cannot rot", name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) { check(t, f) })
+	}
+}

@@ -1,0 +1,177 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/regclient/regclient/types"
+	"github.com/regclient/regclient/types/errs"
+	"github.com/regclient/regclient/types/platform"
+	"github.com/regclient/regclient/types/ref"
+	"github.com/sirupsen/logrus"
+
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+func TestMergePlatform(t *testing.T) {
+	amd := &platform.Platform{OS: "linux", Architecture: "amd64"}
+	armCfg := &platform.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
+	winCfg := &platform.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.2227", OSFeatures: []string{"win32k"}}
+	tests := []struct {
+		name          string
+		declared, cfg *platform.Platform
+		want          *platform.Platform
+	}{
+		{"nothing declared: the config", nil, armCfg, armCfg},
+		{"declared wins", &platform.Platform{OS: "linux", Architecture: "s390x"}, amd, &platform.Platform{OS: "linux", Architecture: "s390x"}},
+		{"variant from an agreeing config", &platform.Platform{OS: "linux", Architecture: "arm64"}, armCfg, armCfg},
+		{"declared variant kept", &platform.Platform{OS: "linux", Architecture: "arm64", Variant: "v9"}, armCfg, &platform.Platform{OS: "linux", Architecture: "arm64", Variant: "v9"}},
+		{"no variant from a disagreeing config", &platform.Platform{OS: "linux", Architecture: "arm"}, armCfg, &platform.Platform{OS: "linux", Architecture: "arm"}},
+		{"windows version from config", &platform.Platform{OS: "windows", Architecture: "amd64"}, winCfg, winCfg},
+		{"no config, no declaration", nil, nil, nil},
+		{"config without os", nil, &platform.Platform{Architecture: "amd64"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := mergePlatform(tc.declared, tc.cfg); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCause(t *testing.T) {
+	host := "reg.example.com"
+	tests := []struct {
+		err      error
+		hasCreds bool
+		want     string
+	}{
+		{fmt.Errorf("x: %w", errs.ErrNotFound), false, "not found"},
+		{fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized), false, "the registry requires credentials and none were found for reg.example.com (run docker login reg.example.com, or pass --username and --password)"},
+		{fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized), true, "unauthorized: reg.example.com refused the credentials (check docker login reg.example.com, --username/--password, and access to the repository)"},
+		{&url.Error{Op: "Get", URL: "https://x", Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}, false, "connection refused by reg.example.com (is the registry running, and is the address right?)"},
+		{errors.New(`Get "https://x/v2/": http: server gave HTTP response to HTTPS client`), false, "reg.example.com answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), false, "timed out (--timeout)"},
+		{fmt.Errorf("x: %w", context.Canceled), false, "interrupted"},
+		{&net.DNSError{Name: "nowhere.invalid", Err: "no such host"}, false, "cannot resolve host nowhere.invalid"},
+	}
+	for _, tc := range tests {
+		if got := cause(tc.err, host, tc.hasCreds); got != tc.want {
+			t.Errorf("cause(%v)\n got: %s\nwant: %s", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestMergeCauses(t *testing.T) {
+	c := &Client{hasCreds: map[string]bool{}}
+	r1, _ := ref.New("reg.example.com/a:1")
+	r2, _ := ref.New("reg.example.com/a:2")
+	r3, _ := ref.New("reg.example.com/a:3")
+	refused := fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized)
+	errList := []error{
+		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 3}, Err: c.opError("resolving", r1, refused)},
+		nil,
+		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 5}, Err: c.opError("resolving", r2, refused)},
+		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 7}, Err: c.opError("resolving", r3, errs.ErrNotFound)},
+		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 9}, Err: c.opError("resolving", r3, errs.ErrNotFound)},
+	}
+	got := mergeCauses(errList)
+	if len(got) != 3 {
+		t.Fatalf("%d errors, want 3: %v", len(got), got)
+	}
+	if !strings.HasPrefix(got[0].Error(), "f.yaml:3: resolving reg.example.com/a:1: the registry requires credentials") || !strings.HasSuffix(got[0].Error(), " (and 1 more member)") {
+		t.Errorf("merged: %v", got[0])
+	}
+	if !errors.Is(got[1], ErrMissing) || !errors.Is(got[2], ErrMissing) || errors.Is(got[0], ErrMissing) {
+		t.Errorf("ErrMissing: %v", got)
+	}
+}
+
+func TestLoadDockerConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `{"auths":{"reg.example.com":{"auth":"YWxpY2U6c2VjcmV0"},"https://index.docker.io/v1/":{"username":"bob","password":"pw"}}}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{dir, filepath.Join(dir, "config.json")} {
+		hosts, err := loadDockerConfig(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users := map[string]string{}
+		for _, h := range hosts {
+			users[h.Name] = h.User
+		}
+		if users["reg.example.com"] != "alice" || users["docker.io"] != "bob" {
+			t.Errorf("%s: hosts %v", path, users)
+		}
+	}
+	if _, err := loadDockerConfig(filepath.Join(dir, "nope")); !errors.Is(err, ErrConfig) || err.Error() != fmt.Sprintf("--docker-cfg %q: no such file or directory", filepath.Join(dir, "nope")) {
+		t.Errorf("missing explicit path: %v", err)
+	}
+	empty := t.TempDir() // a directory without config.json is an empty config
+	if hosts, err := loadDockerConfig(empty); err != nil || len(hosts) != 0 {
+		t.Errorf("empty dir: %v %v", hosts, err)
+	}
+	bad := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(bad, []byte(`{"auths": [}`), 0o600)
+	if _, err := loadDockerConfig(bad); !errors.Is(err, ErrConfig) || !strings.HasPrefix(err.Error(), "reading Docker config "+bad+": ") {
+		t.Errorf("bad config: %v", err)
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	if hosts, err := loadDockerConfig(""); err != nil || len(hosts) != 2 {
+		t.Errorf("DOCKER_CONFIG: %v %v", hosts, err)
+	}
+	t.Setenv("DOCKER_CONFIG", filepath.Join(dir, "absent"))
+	if hosts, err := loadDockerConfig(""); err != nil || len(hosts) != 0 {
+		t.Errorf("a missing default config is anonymous access: %v %v", hosts, err)
+	}
+}
+
+// The log bridge turns regclient's request records into one line with no
+// query string, no headers and no credentials, and keeps other chatter at
+// debug.
+func TestLogHandler(t *testing.T) {
+	var buf bytes.Buffer
+	l := logrus.New()
+	l.SetOutput(&buf)
+	l.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
+	l.SetLevel(logrus.DebugLevel)
+	log := slog.New(&logHandler{log: l})
+	log.Log(context.Background(), types.LevelTrace, "reg http request",
+		slog.String("req-method", "GET"),
+		slog.String("req-url", "https://user:pw@blob.example.com/v2/app/blobs/sha256:abc?X-Amz-Signature=SECRET&token=SECRET"),
+		slog.Any("req-headers", map[string][]string{"Authorization": {"Bearer SECRET"}}),
+		slog.String("resp-status", "200 OK"))
+	log.Info("Loading config", slog.String("user", "alice"), slog.String("name", "reg.example.com"))
+	log.Warn("Registry warning message", slog.String("warning", "this repository is deprecated"))
+	out := buf.String()
+	if strings.Contains(out, "SECRET") || strings.Contains(out, "pw@") || strings.Contains(out, "alice") {
+		t.Errorf("a secret leaked:\n%s", out)
+	}
+	for _, want := range []string{
+		`level=debug msg="GET https://blob.example.com/v2/app/blobs/sha256:abc: 200 OK"`,
+		`level=debug msg="Loading config" name=reg.example.com`,
+		`level=warning msg="registry says: this repository is deprecated"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	l.SetLevel(logrus.InfoLevel)
+	if log.Enabled(context.Background(), slog.LevelInfo) {
+		t.Error("regclient's info chatter is enabled without --debug")
+	}
+}
