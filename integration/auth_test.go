@@ -107,3 +107,40 @@ func TestInsecureScope(t *testing.T) {
 	// --insecure covers every registry the run names
 	mt(t, append([]string{"--insecure"}, args...)...).ok(t)
 }
+
+// credHelpers and credsStore run docker-credential-<name>, as docker does.
+func TestCredentialHelpers(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t, regtest.Options{TLS: true, Users: map[string]string{authUser: authPass}})
+	imgs := seed(t, r, "helper/app", "1", false, linuxAMD64)
+	bin := t.TempDir()
+	helper := fmt.Sprintf(`#!/bin/sh
+case "$1" in
+get) read host; printf '{"ServerURL":"%%s","Username":"%s","Secret":"%s"}' "$host";;
+list) printf '{"%s":"%s"}';;
+*) exit 1;;
+esac
+`, authUser, authPass, r.Host, authUser)
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-fake"), []byte(helper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
+	for name, cfg := range map[string]string{
+		"credHelpers": fmt.Sprintf(`{"credHelpers":{%q:"fake"}}`, r.Host),
+		"credsStore":  `{"credsStore":"fake"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			res := mtEnv(t, env, "", "--insecure", "--docker-cfg", dir, "--debug", "push", "from-args", "--platforms", "linux/amd64",
+				"--template", r.Host+"/helper/app:1-OS-ARCH", "--target", r.Host+"/helper/app:"+name)
+			digest, size := res.ok(t)
+			checkIndex(t, r, "helper/app", name, regtest.DockerList, digest, size, []regtest.Descriptor{entry(imgs["1-linux-amd64"], &linuxAMD64)})
+			if strings.Contains(res.stderr, authPass) {
+				t.Error("the helper's secret is in the output")
+			}
+		})
+	}
+}

@@ -119,6 +119,9 @@ func New(opts ...Opt) (*Client, error) {
 	}
 	rcOpts := []regclient.Opt{
 		regclient.WithSlog(slog.New(&logHandler{log: log})),
+		// hosts met later (not in the Docker config, no override) get the
+		// same request bound; TLS stays verified for them
+		regclient.WithConfigHostDefault(config.Host{ReqConcurrent: int64(s.concurrency)}),
 		regclient.WithConfigHost(hosts...),
 		regclient.WithDockerCerts(),
 	}

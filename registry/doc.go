@@ -1,0 +1,28 @@
+// Package registry is the only part of manifest-tool that talks to
+// registries (and to OCI layouts on disk). It wraps regclient, which does
+// the protocol: references, token and basic auth, the Docker config and
+// its credential helpers, retries, blob mounts and digest checks.
+//
+// A [Client] is made once per run with [New]. Its options decide which
+// registries are spoken to over plain HTTP ([WithPlainHTTP]) or without TLS
+// verification ([WithInsecure]): exactly the hosts named, no other.
+// Credentials come from the Docker config ([WithDockerConfig]), or from
+// [WithCredentials] for named hosts.
+//
+// The job runs in one direction:
+//
+//	results, err := client.Publish(ctx, specs, registry.PublishOptions{Type: manifest.OCI})
+//
+// [Client.Publish] resolves every member of every spec ([Client.Resolve]:
+// one manifest GET per member, plus one config GET for an image), builds and
+// validates every index (package manifest), and only then writes
+// ([Client.Push]): members missing from the target repository, the index
+// with the target's tag, then the extra tags. A tag already pointing at the
+// index is left alone.
+//
+// Errors name the spec entry ([EntryError]) and the operation and reference
+// ([OpError]) and say the cause in plain words, with the way out when one
+// is known ("connection refused by reg:5000 (is the registry running...)").
+// A member that does not exist matches [ErrMissing]; an unreadable Docker
+// config matches [ErrConfig].
+package registry
