@@ -101,7 +101,8 @@ func TestTargetWithoutTag(t *testing.T) {
 	checkIndex(t, reg, "notag/app", "latest", regtest.DockerList, digest, size, []regtest.Descriptor{entry(imgs["1-linux-amd64"], &linuxAMD64)})
 }
 
-// Bad input on the command line: one line, exit 2, nothing sent.
+// Bad input on the command line: one line, exit 2, before any request
+// (the references name docker.io, which these machines cannot reach).
 func TestBadInput(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

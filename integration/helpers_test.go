@@ -113,15 +113,20 @@ func (r result) digest(t *testing.T) (string, int) {
 	return last[1], size
 }
 
-// fails checks the exit code and that stderr's last line is exactly want.
-func (r result) fails(t *testing.T, code int, want string) {
+// fails checks the exit code and that stderr's error lines are exactly want.
+func (r result) fails(t *testing.T, code int, want ...string) {
 	t.Helper()
 	if r.code != code {
 		t.Errorf("exit %d, want %d", r.code, code)
 	}
-	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
-	if got := lines[len(lines)-1]; got != want {
-		t.Errorf("last stderr line\n got: %s\nwant: %s", got, want)
+	var got []string
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if strings.HasPrefix(line, "error: ") {
+			got = append(got, line)
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("error lines\n got: %q\nwant: %q", got, want)
 	}
 }
 

@@ -117,8 +117,7 @@ func TestValidate(t *testing.T) {
 	badDigest.Descriptor.Size = 0
 	win1 := member(t, "win1", mediatype.OCI1Manifest, &platform.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.17763.1"}, 13)
 	win2 := member(t, "win2", mediatype.OCI1Manifest, &platform.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.1"}, 15)
-	withAnn := amd
-	withAnn.Descriptor.Annotations = map[string]string{"org.opencontainers.image.title": "x"}
+	linuxVer := member(t, "amd64-ver", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd64", OSVersion: "1.0"}, 17)
 
 	tests := []struct {
 		name    string
@@ -131,15 +130,19 @@ func TestValidate(t *testing.T) {
 		{name: "valid with two windows versions", typ: OCI, members: []Member{amd, arm, win1, win2}},
 		{name: "valid docker with attestation", typ: Docker, members: []Member{amd, attestation(t, amd, 4)}},
 		{
+			name: "os.version does not tell linux platforms apart", typ: OCI, members: []Member{amd, linuxVer},
+			want:  []string{"release.yaml:17: manifests: registry.example.com/app:amd64-ver (" + linuxVer.Descriptor.Digest.String() + "): platform linux/amd64:1.0 is already provided by release.yaml:3: manifests: registry.example.com/app:amd64 (" + amd.Descriptor.Digest.String() + ")"},
+			kinds: []error{ErrDuplicatePlatform},
+		},
+		{
 			name: "arm64 and arm64/v8 are one platform", typ: OCI, members: []Member{amd, arm, armV8},
 			want:  []string{"release.yaml:7: manifests: registry.example.com/app:arm64v8 (" + armV8.Descriptor.Digest.String() + "): platform linux/arm64/v8 is already provided by release.yaml:5: manifests: registry.example.com/app:arm64 (" + arm.Descriptor.Digest.String() + ")"},
 			kinds: []error{ErrDuplicatePlatform},
 		},
 		{
-			name: "every problem at once", typ: Docker, members: []Member{withAnn, noPlat, badDigest}, ann: map[string]string{"a": "b"},
+			name: "every problem at once", typ: Docker, members: []Member{amd, noPlat, badDigest}, ann: map[string]string{"a": "b"},
 			want: []string{
-				"index annotations (a) need --type oci: a Docker manifest list cannot carry them",
-				"release.yaml:3: manifests: registry.example.com/app:amd64 (" + amd.Descriptor.Digest.String() + "): entry annotations (org.opencontainers.image.title) need --type oci: a Docker manifest list cannot carry them",
+				"index annotations (a): a Docker manifest list cannot carry annotations; use --type oci",
 				"release.yaml:9: manifests: registry.example.com/app:artifact (" + noPlat.Descriptor.Digest.String() + "): no platform (os and architecture): declare one in the spec",
 				`release.yaml:11: manifests: registry.example.com/app:bad (sha256:xyz): invalid digest "sha256:xyz": invalid checksum digest length`,
 				"release.yaml:11: manifests: registry.example.com/app:bad (sha256:xyz): size 0, want > 0",
@@ -200,5 +203,19 @@ func BenchmarkBuildValidate(b *testing.B) {
 		if err := Validate(idx); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestCheckAnnotations(t *testing.T) {
+	specs, err := spec.Load("r.yaml", strings.NewReader("image: r/a:1\nmanifests:\n  - image: r/a:2\n    annotations: {k: v}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckAnnotations(specs[0], OCI); err != nil {
+		t.Errorf("OCI: %v", err)
+	}
+	err = CheckAnnotations(specs[0], Docker)
+	if !errors.Is(err, ErrAnnotations) || !errors.Is(err, ErrInvalid) || err.Error() != "r.yaml:4: manifests[0].annotations: a Docker manifest list cannot carry annotations; use --type oci" {
+		t.Errorf("Docker: %v", err)
 	}
 }

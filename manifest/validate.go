@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/regclient/regclient/types/platform"
+
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // Validate checks an index before it is written and returns every problem
@@ -14,8 +16,12 @@ import (
 //   - every entry has a valid digest and a size;
 //   - every image (not attestation) entry has a platform with os and
 //     architecture, and no two images share a platform;
-//   - a Docker list carries no index annotations and no entry annotations
-//     other than BuildKit's vnd.docker.reference.* ones.
+//   - a Docker list carries no index annotations.
+//
+// Entry annotations a member brings from its own index (BuildKit's
+// vnd.docker.reference.* on attestations) are kept as they are; the ones a
+// user asks for are refused for Docker lists by CheckAnnotations, before
+// anything is fetched.
 func Validate(idx Index) error {
 	var probs Problems
 	add := func(kind error, format string, args ...any) {
@@ -25,7 +31,7 @@ func Validate(idx Index) error {
 		add(ErrEmpty, "the index has no members")
 	}
 	if idx.Type == Docker && len(idx.Annotations) > 0 {
-		add(ErrAnnotations, "index annotations (%s) need --type oci: a Docker manifest list cannot carry them", keys(idx.Annotations))
+		add(ErrAnnotations, "index annotations (%s): %s", keys(idx.Annotations), dockerAnnotations)
 	}
 	type seen struct {
 		m Member
@@ -40,18 +46,6 @@ func Validate(idx Index) error {
 		if d.Size <= 0 {
 			add(ErrEntry, "%s: size %d, want > 0", m, d.Size)
 		}
-		if idx.Type == Docker {
-			var user []string
-			for k := range d.Annotations {
-				if !strings.HasPrefix(k, "vnd.docker.reference.") {
-					user = append(user, k)
-				}
-			}
-			if len(user) > 0 {
-				sort.Strings(user)
-				add(ErrAnnotations, "%s: entry annotations (%s) need --type oci: a Docker manifest list cannot carry them", m, strings.Join(user, ", "))
-			}
-		}
 		if m.Attestation() {
 			continue
 		}
@@ -60,7 +54,7 @@ func Validate(idx Index) error {
 			continue
 		}
 		for _, prev := range images {
-			if platform.Match(prev.p, *d.Platform) && prev.p.OSVersion == d.Platform.OSVersion {
+			if samePlatform(prev.p, *d.Platform) {
 				add(ErrDuplicatePlatform, "%s: platform %s is already provided by %s", m, PlatformString(*d.Platform), prev.m)
 				break
 			}
@@ -71,6 +65,19 @@ func Validate(idx Index) error {
 		return nil
 	}
 	return probs
+}
+
+// samePlatform compares os/arch/variant after normalisation (arm64 is
+// arm64/v8, aarch64 is arm64); os.version counts only for Windows, where it
+// tells host builds apart.
+func samePlatform(a, b platform.Platform) bool {
+	strip := func(p platform.Platform) platform.Platform {
+		return platform.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
+	}
+	if !platform.Match(strip(a), strip(b)) {
+		return false
+	}
+	return a.OS != "windows" || a.OSVersion == b.OSVersion
 }
 
 // PlatformString writes a platform as os/arch[/variant][:os.version], the
@@ -84,6 +91,28 @@ func PlatformString(p platform.Platform) string {
 		s += ":" + p.OSVersion
 	}
 	return s
+}
+
+const dockerAnnotations = "a Docker manifest list cannot carry annotations; use --type oci"
+
+// CheckAnnotations refuses, before any request, the annotations a spec
+// asks for when the index is a Docker list, naming where they were given.
+func CheckAnnotations(s spec.Spec, t Type) error {
+	if t != Docker {
+		return nil
+	}
+	refuse := func(pos spec.Pos) error {
+		return fmt.Errorf("%s: %s%.0w%.0w", pos, dockerAnnotations, ErrAnnotations, ErrInvalid)
+	}
+	if len(s.Annotations) > 0 {
+		return refuse(s.AnnotationsPos)
+	}
+	for _, e := range s.Manifests {
+		if len(e.Annotations) > 0 {
+			return refuse(e.AnnotationsPos)
+		}
+	}
+	return nil
 }
 
 func keys(m map[string]string) string {

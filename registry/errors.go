@@ -48,6 +48,7 @@ type OpError struct {
 
 	host     string
 	hasCreds bool // credentials are configured for host
+	missing  bool // the image itself does not exist
 }
 
 // opError describes a failed operation on r.
@@ -62,10 +63,8 @@ func (e *OpError) Cause() string { return cause(e.Err, e.host, e.hasCreds) }
 
 func (e *OpError) Unwrap() error { return e.Err }
 
-// Is makes a "not found" failure match ErrMissing.
-func (e *OpError) Is(target error) bool {
-	return target == ErrMissing && errors.Is(e.Err, errs.ErrNotFound)
-}
+// Is makes the failure to find a member image match ErrMissing.
+func (e *OpError) Is(target error) bool { return target == ErrMissing && e.missing }
 
 // cause says in a few words why a request to host failed; hasCreds tells
 // "refused the credentials" from "no credentials".
@@ -103,9 +102,9 @@ func cause(err error, host string, hasCreds bool) string {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return "connection closed early by " + host + " (EOF)"
 	case errors.As(err, &opErr):
-		return opErr.Err.Error()
+		return redactText(opErr.Err.Error())
 	}
-	return msg
+	return redactText(msg)
 }
 
 func tlsDetail(err error) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"regexp"
 
 	"github.com/sirupsen/logrus"
 )
@@ -40,7 +41,7 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 			case "resp-status":
 				status = a.Value.String()
 			case "err":
-				errStr = a.Value.String()
+				errStr = redactText(a.Value.String())
 			}
 			return true
 		})
@@ -56,7 +57,7 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 		case "user", "pass", "password", "token", "cred", "auth", "headers", "req-headers", "resp-headers":
 			// never worth the risk
 		default:
-			fields[a.Key] = a.Value.String()
+			fields[a.Key] = redactText(a.Value.String())
 		}
 		return true
 	}
@@ -80,4 +81,13 @@ func redactURL(s string) string {
 	}
 	u.RawQuery, u.ForceQuery, u.User, u.Fragment = "", false, nil, ""
 	return u.String()
+}
+
+var urlRE = regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>]+`)
+
+// redactText applies redactURL to every URL in a message (error texts carry
+// the URL of the failed request, and a signed blob URL carries a credential
+// in its query string).
+func redactText(s string) string {
+	return urlRE.ReplaceAllStringFunc(s, redactURL)
 }

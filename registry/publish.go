@@ -27,7 +27,7 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	// refusals that need no registry come first
 	var early []error
 	for _, s := range specs {
-		if err := checkAnnotations(s, opts.Type); err != nil {
+		if err := manifest.CheckAnnotations(s, opts.Type); err != nil {
 			early = append(early, err)
 		}
 	}
@@ -81,24 +81,4 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 		}
 	}
 	return results, nil
-}
-
-// checkAnnotations refuses annotations a Docker list cannot carry, before
-// any request is made.
-func checkAnnotations(s spec.Spec, t manifest.Type) error {
-	if t != manifest.Docker {
-		return nil
-	}
-	refuse := func(pos spec.Pos) error {
-		return fmt.Errorf("%s: a Docker manifest list cannot carry annotations; use --type oci%.0w%.0w", pos, manifest.ErrAnnotations, manifest.ErrInvalid)
-	}
-	if len(s.Annotations) > 0 {
-		return refuse(s.AnnotationsPos)
-	}
-	for _, e := range s.Manifests {
-		if len(e.Annotations) > 0 {
-			return refuse(e.AnnotationsPos)
-		}
-	}
-	return nil
 }

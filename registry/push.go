@@ -35,7 +35,6 @@ type Result struct {
 	Digest    string         `json:"digest"`
 	Size      int64          `json:"size"`
 	MediaType string         `json:"mediaType"`
-	DryRun    bool           `json:"dryRun"`
 	Tags      []TagResult    `json:"tags"`
 	Manifests []MemberResult `json:"manifests"`
 }
@@ -87,10 +86,14 @@ func (c *Client) Push(ctx context.Context, target ref.Ref, tags []string, idx ma
 		return res, err
 	}
 	// then the extra tags
-	errList := make([]error, len(allTags))
-	forEach(ctx, len(allTags)-1, c.concurrency, func(i int) {
-		errList[i+1] = c.putTag(ctx, target.SetTag(allTags[i+1]), idx, &res.Tags[i+1])
+	errList := forEach(ctx, len(allTags)-1, c.concurrency, func(i int) error {
+		return c.putTag(ctx, target.SetTag(allTags[i+1]), idx, &res.Tags[i+1])
 	})
+	for i, err := range errList {
+		if err != nil && !errors.As(err, new(*OpError)) { // never started
+			errList[i] = c.opError("pushing the index to", target.SetTag(allTags[i+1]), err)
+		}
+	}
 	return res, errors.Join(errList...)
 }
 
@@ -122,15 +125,14 @@ func (c *Client) putTag(ctx context.Context, r ref.Ref, idx manifest.Index, tr *
 // mounted within one registry), concurrently.
 func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []manifest.Member) ([]string, error) {
 	hows := make([]string, len(members))
-	errList := make([]error, len(members))
 	var mu sync.Mutex
 	started := map[string]bool{}
-	forEach(ctx, len(members), c.concurrency, func(i int) {
+	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
 		m := members[i]
 		dig := m.Descriptor.Digest.String()
 		if ref.EqualRepository(m.Source, target) {
 			hows[i] = MemberPresent
-			return
+			return nil
 		}
 		mu.Lock()
 		dup := started[dig]
@@ -138,7 +140,7 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 		mu.Unlock()
 		if dup {
 			hows[i] = MemberPresent
-			return
+			return nil
 		}
 		src, tgt := m.Source.SetDigest(dig), target.SetDigest(dig)
 		var skipped atomic.Bool
@@ -151,16 +153,24 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 		if err := c.rc.ImageCopy(ctx, src, tgt, regclient.ImageWithCallback(cb)); err != nil {
 			op := c.opError("copying", src, err)
 			op.Ref += " into " + repoName(target)
-			errList[i] = &EntryError{Pos: m.Pos, Err: op}
-			return
+			return op
 		}
 		if skipped.Load() {
 			hows[i] = MemberPresent
-			return
+			return nil
 		}
 		hows[i] = MemberCopied
 		c.log.Infof("copied %s into %s", src.CommonName(), repoName(target))
+		return nil
 	})
+	for i, err := range errList {
+		if err != nil && !errors.As(err, new(*OpError)) { // never started
+			err = c.opError("copying", members[i].Source.SetDigest(members[i].Descriptor.Digest.String()), err)
+		}
+		if err != nil {
+			errList[i] = &EntryError{Pos: members[i].Pos, Err: err}
+		}
+	}
 	return hows, errors.Join(errList...)
 }
 

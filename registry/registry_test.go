@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -66,6 +67,7 @@ func TestCause(t *testing.T) {
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), false, "timed out (--timeout)"},
 		{fmt.Errorf("x: %w", context.Canceled), false, "interrupted"},
 		{&net.DNSError{Name: "nowhere.invalid", Err: "no such host"}, false, "cannot resolve host nowhere.invalid"},
+		{&url.Error{Op: "Get", URL: "https://s3.example.com/b?X-Amz-Signature=SECRET", Err: errors.New("tls: internal error")}, false, `Get "https://s3.example.com/b": tls: internal error`},
 	}
 	for _, tc := range tests {
 		if got := cause(tc.err, host, tc.hasCreds); got != tc.want {
@@ -80,12 +82,17 @@ func TestMergeCauses(t *testing.T) {
 	r2, _ := ref.New("reg.example.com/a:2")
 	r3, _ := ref.New("reg.example.com/a:3")
 	refused := fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized)
+	missing := func(r ref.Ref) *OpError {
+		op := c.opError("resolving", r, errs.ErrNotFound)
+		op.missing = true
+		return op
+	}
 	errList := []error{
 		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 3}, Err: c.opError("resolving", r1, refused)},
 		nil,
 		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 5}, Err: c.opError("resolving", r2, refused)},
-		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 7}, Err: c.opError("resolving", r3, errs.ErrNotFound)},
-		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 9}, Err: c.opError("resolving", r3, errs.ErrNotFound)},
+		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 7}, Err: missing(r3)},
+		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 9}, Err: c.opError("reading the config of", r3, errs.ErrNotFound)},
 	}
 	got := mergeCauses(errList)
 	if len(got) != 3 {
@@ -94,7 +101,8 @@ func TestMergeCauses(t *testing.T) {
 	if !strings.HasPrefix(got[0].Error(), "f.yaml:3: resolving reg.example.com/a:1: the registry requires credentials") || !strings.HasSuffix(got[0].Error(), " (and 1 more member)") {
 		t.Errorf("merged: %v", got[0])
 	}
-	if !errors.Is(got[1], ErrMissing) || !errors.Is(got[2], ErrMissing) || errors.Is(got[0], ErrMissing) {
+	// only a missing image is ErrMissing (what --ignore-missing may skip), not a missing config
+	if !errors.Is(got[1], ErrMissing) || errors.Is(got[2], ErrMissing) || errors.Is(got[0], ErrMissing) {
 		t.Errorf("ErrMissing: %v", got)
 	}
 }
@@ -157,6 +165,9 @@ func TestLogHandler(t *testing.T) {
 		slog.String("resp-status", "200 OK"))
 	log.Info("Loading config", slog.String("user", "alice"), slog.String("name", "reg.example.com"))
 	log.Warn("Registry warning message", slog.String("warning", "this repository is deprecated"))
+	log.Warn("Failed to mount blob", slog.String("err", `Get "https://s3.example.com/b?X-Amz-Signature=SECRET": EOF`))
+	log.Log(context.Background(), slog.LevelDebug, "reg http request", slog.String("req-method", "GET"),
+		slog.String("req-url", "https://s3.example.com/b?sig=SECRET"), slog.String("err", `Get "https://s3.example.com/b?sig=SECRET": EOF`))
 	out := buf.String()
 	if strings.Contains(out, "SECRET") || strings.Contains(out, "pw@") || strings.Contains(out, "alice") {
 		t.Errorf("a secret leaked:\n%s", out)
@@ -165,6 +176,7 @@ func TestLogHandler(t *testing.T) {
 		`level=debug msg="GET https://blob.example.com/v2/app/blobs/sha256:abc: 200 OK"`,
 		`level=debug msg="Loading config" name=reg.example.com`,
 		`level=warning msg="registry says: this repository is deprecated"`,
+		`level=debug msg="GET https://s3.example.com/b: Get \"https://s3.example.com/b\": EOF"`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %s:\n%s", want, out)
@@ -173,5 +185,39 @@ func TestLogHandler(t *testing.T) {
 	l.SetLevel(logrus.InfoLevel)
 	if log.Enabled(context.Background(), slog.LevelInfo) {
 		t.Error("regclient's info chatter is enabled without --debug")
+	}
+}
+
+func TestForEach(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var ran atomic.Int32
+	errList := forEach(ctx, 50, 2, func(i int) error {
+		if ran.Add(1) == 5 {
+			cancel()
+		}
+		if i%7 == 0 {
+			return fmt.Errorf("item %d", i)
+		}
+		return nil
+	})
+	accounted := 0
+	for i, err := range errList {
+		switch {
+		case err == nil:
+			accounted++
+		case errors.Is(err, context.Canceled):
+			accounted++
+		case err.Error() == fmt.Sprintf("item %d", i):
+			accounted++
+		}
+	}
+	notStarted := 0
+	for _, err := range errList {
+		if errors.Is(err, context.Canceled) {
+			notStarted++
+		}
+	}
+	if accounted != 50 || notStarted == 0 || int(ran.Load())+notStarted != 50 {
+		t.Errorf("ran %d, not started %d, accounted %d of 50", ran.Load(), notStarted, accounted)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/regclient/regclient/types/descriptor"
+	"github.com/regclient/regclient/types/errs"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
@@ -21,7 +22,6 @@ import (
 // (one for an image, several for an index), or Missing when the image does
 // not exist and the caller chose to skip it.
 type Resolved struct {
-	Entry   spec.Entry
 	Members []manifest.Member
 	Missing error
 }
@@ -34,20 +34,23 @@ type Resolved struct {
 // spec entry at fault.
 func (c *Client) Resolve(ctx context.Context, s spec.Spec, ignoreMissing bool) ([]Resolved, error) {
 	out := make([]Resolved, len(s.Manifests))
-	errList := make([]error, len(s.Manifests))
-	forEach(ctx, len(s.Manifests), c.concurrency, func(i int) {
-		e := s.Manifests[i]
-		out[i].Entry = e
-		members, err := c.resolveEntry(ctx, e)
+	errList := forEach(ctx, len(s.Manifests), c.concurrency, func(i int) error {
+		members, err := c.resolveEntry(ctx, s.Manifests[i])
 		switch {
 		case err == nil:
 			out[i].Members = members
 		case ignoreMissing && errors.Is(err, ErrMissing):
 			out[i].Missing = err
 		default:
-			errList[i] = err
+			return err
 		}
+		return nil
 	})
+	for i, err := range errList {
+		if err != nil && !errors.As(err, new(*EntryError)) { // never started
+			errList[i] = &EntryError{Pos: s.Manifests[i].Pos, Err: c.opError("resolving", s.Manifests[i].Image, err)}
+		}
+	}
 	if err := errors.Join(mergeCauses(errList)...); err != nil {
 		return nil, err
 	}
@@ -67,7 +70,7 @@ func mergeCauses(errList []error) []error {
 		if err == nil {
 			continue
 		}
-		if !errors.As(err, &op) || errors.Is(err, ErrMissing) {
+		if !errors.As(err, &op) || errors.Is(op.Err, errs.ErrNotFound) {
 			out = append(out, err)
 			continue
 		}
@@ -92,7 +95,9 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	}
 	m, err := c.rc.ManifestGet(ctx, e.Image)
 	if err != nil {
-		return nil, fail("resolving", e.Image, err)
+		op := c.opError("resolving", e.Image, err)
+		op.missing = errors.Is(err, errs.ErrNotFound) // only this makes a member "missing"
+		return nil, &EntryError{Pos: e.Pos, Err: op}
 	}
 	d := m.GetDescriptor()
 	desc := descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
@@ -101,7 +106,7 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	}
 	img, ok := m.(rcmanifest.Imager)
 	if !ok {
-		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s is a %s, not an image or an index", e.Image.CommonName(), d.MediaType)}
+		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s is a %s, not an image or an index%.0w", e.Image.CommonName(), d.MediaType, manifest.ErrInvalid)}
 	}
 	cd, err := img.GetConfig()
 	if err != nil {
@@ -118,7 +123,7 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	}
 	p := mergePlatform(e.Platform, cfg)
 	if p == nil {
-		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s has no image config to take a platform from (config type %s); declare its platform in the spec", e.Image.CommonName(), cd.MediaType)}
+		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s has no image config to take a platform from (config type %s); declare its platform in the spec%.0w", e.Image.CommonName(), cd.MediaType, manifest.ErrInvalid)}
 	}
 	desc.Platform = p
 	desc.Annotations = maps.Clone(e.Annotations)
@@ -149,7 +154,7 @@ func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.
 		}
 		switch d.MediaType {
 		case mediatype.OCI1ManifestList, mediatype.Docker2ManifestList:
-			return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s (%s) holds another index (%s); name that index directly", e.Image.CommonName(), desc.Digest, d.Digest)}
+			return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s (%s) holds another index (%s); name that index directly%.0w", e.Image.CommonName(), desc.Digest, d.Digest, manifest.ErrInvalid)}
 		}
 		if e.Platform != nil && (d.Platform == nil || !platform.Match(*e.Platform, *d.Platform) || (e.Platform.OSVersion != "" && e.Platform.OSVersion != d.Platform.OSVersion)) {
 			continue
@@ -171,9 +176,9 @@ func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.
 			}
 		}
 		if e.Platform != nil {
-			return nil, &EntryError{Pos: e.PlatformPos, Err: fmt.Errorf("%s is an index without a %s image (it has %s)", e.Image.CommonName(), manifest.PlatformString(*e.Platform), strings.Join(have, ", "))}
+			return nil, &EntryError{Pos: e.PlatformPos, Err: fmt.Errorf("%s is an index without a %s image (it has %s)%.0w", e.Image.CommonName(), manifest.PlatformString(*e.Platform), strings.Join(have, ", "), manifest.ErrInvalid)}
 		}
-		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s is an index without any image", e.Image.CommonName())}
+		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s is an index without any image%.0w", e.Image.CommonName(), manifest.ErrInvalid)}
 	}
 	// keep only the attestations that describe a kept image
 	kept := map[string]bool{}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/regclient/regclient/types/platform"
+	"github.com/regclient/regclient/types/ref"
 )
 
 // Args are the flags of `push from-args`.
@@ -132,10 +133,9 @@ func splitPairs(item string) []string {
 	return append(out, item[start:])
 }
 
-var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-
+// checkTag accepts what a reference accepts as a tag.
 func checkTag(tag string, pos Pos) error {
-	if !tagRE.MatchString(tag) {
+	if r, err := ref.New("localhost/x:" + tag); err != nil || r.Tag != tag {
 		return errorf(pos, ErrReference, "%q is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')", tag)
 	}
 	return nil

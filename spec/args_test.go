@@ -35,6 +35,8 @@ func TestExpand(t *testing.T) {
 		{"reg/app:OSARCH", amd64, "reg/app:linuxamd64", "OS then ARCH"},
 		{"reg/app:latest", amd64, "reg/app:latest", "no placeholder"},
 		{"reg:5000/os/app:ARCH", amd64, "reg:5000/os/app:amd64", "lowercase os is text"},
+		{"reg/app:1.0-macOS-ARCH", amd64, "reg/app:1.0-macOS-amd64", "OS touching other letters is text"},
+		{"reg/app:ARCHx-ARCH1", amd64, "reg/app:ARCHx-amd641", "a digit is not a letter"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.rationale, func(t *testing.T) {

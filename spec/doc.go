@@ -61,9 +61,10 @@
 // replacement:
 //
 //   - A placeholder is recognised only as a whole run of capital letters
-//     A-Z. In "reg/app-MACOS:1.0-ARCH" the run MACOS is left as it is and
-//     ARCH is replaced. Placeholders written back to back in one run
-//     (ARCHVARIANT) are each replaced.
+//     A-Z that touches no other letter. In "reg/app-MACOS:1.0-ARCH" the run
+//     MACOS is left as it is and ARCH is replaced; so is the OS of "macOS".
+//     Placeholders written back to back in one run (ARCHVARIANT) are each
+//     replaced.
 //   - Every occurrence is replaced, not only the first.
 //   - A run that expands to nothing also removes one separator ('-', '_'
 //     or '.') beside it, the one before it when there is one.

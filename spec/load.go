@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -44,6 +45,24 @@ func Load(name string, r io.Reader) ([]Spec, error) {
 		return nil, errorf(Pos{File: name}, ErrMissing, "the spec is empty: it needs at least an image and a manifests list")
 	}
 	return specs, nil
+}
+
+// LoadFile loads the spec file at path; "-" reads r (standard input),
+// named "stdin" in messages.
+func LoadFile(path string, stdin io.Reader) ([]Spec, error) {
+	if path == "-" {
+		return Load("stdin", stdin)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &Error{Pos: Pos{File: path}, Err: fmt.Errorf("cannot read the spec: %w", err)}
+	}
+	defer f.Close()
+	return Load(path, f)
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -90,9 +109,24 @@ func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[strin
 		return nil, errorf(l.pos(n, field), ErrType, "must be %s, not %s", what, kind(n))
 	}
 	out := map[string][2]*yaml.Node{}
+	var merged []*yaml.Node // mappings merged in with "<<: *anchor"; explicit keys win
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		key := k.Value
+		if key == "<<" && k.ShortTag() == "!!merge" {
+			v = deref(v)
+			items := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				items = v.Content
+			}
+			for _, item := range items {
+				if item = deref(item); item.Kind != yaml.MappingNode {
+					return nil, errorf(l.pos(k, field), ErrType, "<< must merge a mapping, not %s", kind(item))
+				}
+				merged = append(merged, item)
+			}
+			continue
+		}
 		if !contains(allowed, key) {
 			hint := suggest(key, allowed)
 			if hint == "" {
@@ -104,6 +138,17 @@ func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[strin
 			return nil, errorf(l.pos(k, join(field, key)), ErrSyntax, "key %q given twice", key)
 		}
 		out[key] = [2]*yaml.Node{k, v}
+	}
+	for _, m := range merged {
+		sub, err := l.fields(m, field, allowed...)
+		if err != nil {
+			return nil, err
+		}
+		for key, kv := range sub {
+			if _, ok := out[key]; !ok {
+				out[key] = kv
+			}
+		}
 	}
 	return out, nil
 }

@@ -232,6 +232,8 @@ manifests:
     platform: &linux {os: linux, architecture: amd64}
   - image: a/b:other
     platform: *linux
+  - image: a/b:arm64
+    platform: {<<: *linux, architecture: arm64}
 `
 	specs, err := Load("f.yaml", strings.NewReader(y))
 	if err != nil {
@@ -239,6 +241,9 @@ manifests:
 	}
 	if p := specs[0].Manifests[1].Platform; p == nil || p.Architecture != "amd64" {
 		t.Errorf("alias platform %+v", p)
+	}
+	if p := specs[0].Manifests[2].Platform; p == nil || p.OS != "linux" || p.Architecture != "arm64" {
+		t.Errorf("merged platform %+v", p)
 	}
 }
 

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -75,19 +76,27 @@ type Entry struct {
 // (ocidir://) are not registries and are left out.
 func Registries(specs ...Spec) []string {
 	var hosts []string
-	seen := map[string]bool{}
-	add := func(r ref.Ref) {
-		if r.Scheme != "reg" || r.Registry == "" || seen[r.Registry] {
-			return
-		}
-		seen[r.Registry] = true
-		hosts = append(hosts, r.Registry)
-	}
 	for _, s := range specs {
-		add(s.Target)
+		hosts = addHost(hosts, s.Target)
 		for _, e := range s.Manifests {
-			add(e.Image)
+			hosts = addHost(hosts, e.Image)
 		}
 	}
 	return hosts
+}
+
+// Targets lists, without repeats, the registry hosts the specs push to.
+func Targets(specs ...Spec) []string {
+	var hosts []string
+	for _, s := range specs {
+		hosts = addHost(hosts, s.Target)
+	}
+	return hosts
+}
+
+func addHost(hosts []string, r ref.Ref) []string {
+	if r.Scheme != "reg" || r.Registry == "" || slices.Contains(hosts, r.Registry) {
+		return hosts
+	}
+	return append(hosts, r.Registry)
 }

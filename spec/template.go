@@ -12,63 +12,84 @@ var placeholders = []string{"OSVERSION", "VARIANT", "ARCH", "OS"}
 // separators may be dropped next to a placeholder that expands to nothing.
 const separators = "-_."
 
-// Expand fills the placeholders of a from-args template for one platform.
-// The rule (documented in the package doc and in --help):
-//
-//   - A placeholder is only recognised as a whole run of capital letters
-//     A-Z: in "app-MACOS:1.0-ARCH" the run MACOS is not a placeholder and is
-//     kept, ARCH is one. A run made only of placeholders written back to
-//     back, such as ARCHVARIANT, expands each of them.
-//   - Every occurrence is replaced, not only the first.
-//   - A run that expands to nothing (VARIANT for linux/amd64) also removes
-//     one separator ('-', '_' or '.') next to it, the one before it if there
-//     is one, so "app:1.0-ARCH-VARIANT" gives "app:1.0-amd64", not "app:1.0-amd64-".
-func Expand(template string, p platform.Platform) string {
-	values := map[string]string{"OS": p.OS, "ARCH": p.Architecture, "VARIANT": p.Variant, "OSVERSION": p.OSVersion}
-	var b strings.Builder
-	dropNext := false
+// token is a piece of a template: literal text, or a run of placeholders.
+type token struct {
+	text         string
+	placeholders []string // nil for literal text
+}
+
+// tokenize splits a template into literal text and placeholder runs. A run
+// is a maximal sequence of capital letters A-Z that touches no other letter
+// and is made only of placeholders written back to back (ARCHVARIANT).
+// MACOS, RESEARCH and the OS of macOS are literal text.
+func tokenize(template string) []token {
+	var out []token
+	isUpper := func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	isLower := func(c byte) bool { return c >= 'a' && c <= 'z' }
+	lit := 0 // start of the pending literal text
 	for i := 0; i < len(template); {
-		c := template[i]
-		if c < 'A' || c > 'Z' {
-			if dropNext && strings.IndexByte(separators, c) >= 0 {
-				dropNext = false
-				i++
-				continue
-			}
-			dropNext = false
-			b.WriteByte(c)
+		if !isUpper(template[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(template) && template[j] >= 'A' && template[j] <= 'Z' {
+		for j < len(template) && isUpper(template[j]) {
 			j++
 		}
-		run := template[i:j]
-		parts, ok := splitPlaceholders(run)
-		if !ok {
-			b.WriteString(run)
+		touches := (i > 0 && isLower(template[i-1])) || (j < len(template) && isLower(template[j]))
+		if parts, ok := splitPlaceholders(template[i:j]); ok && !touches {
+			if lit < i {
+				out = append(out, token{text: template[lit:i]})
+			}
+			out = append(out, token{text: template[i:j], placeholders: parts})
+			lit = j
+		}
+		i = j
+	}
+	if lit < len(template) {
+		out = append(out, token{text: template[lit:]})
+	}
+	return out
+}
+
+// Expand fills the placeholders of a from-args template for one platform,
+// under the rule documented in the package doc:
+//
+//   - a placeholder counts only as a run of capital letters touching no
+//     other letter; placeholders may be written back to back (ARCHVARIANT);
+//   - every occurrence is replaced;
+//   - a run that expands to nothing also removes one separator ('-', '_' or
+//     '.') next to it, the one before it if there is one, so
+//     "app:1.0-ARCH-VARIANT" gives "app:1.0-amd64", not "app:1.0-amd64-".
+func Expand(template string, p platform.Platform) string {
+	values := map[string]string{"OS": p.OS, "ARCH": p.Architecture, "VARIANT": p.Variant, "OSVERSION": p.OSVersion}
+	var b strings.Builder
+	dropNext := false // an empty run had no separator before it
+	for _, t := range tokenize(template) {
+		if t.placeholders == nil {
+			text := t.text
+			if dropNext && strings.IndexByte(separators, text[0]) >= 0 {
+				text = text[1:]
+			}
 			dropNext = false
-			i = j
+			b.WriteString(text)
 			continue
 		}
-		var out strings.Builder
-		for _, ph := range parts {
-			out.WriteString(values[ph])
+		var v strings.Builder
+		for _, ph := range t.placeholders {
+			v.WriteString(values[ph])
 		}
-		if out.Len() == 0 {
-			s := b.String()
-			if n := len(s); n > 0 && strings.IndexByte(separators, s[n-1]) >= 0 {
-				b.Reset()
-				b.WriteString(s[:n-1])
-			} else {
-				dropNext = true
-			}
-		} else {
+		if v.Len() > 0 {
 			dropNext = false
+			b.WriteString(v.String())
+			continue
 		}
-		b.WriteString(out.String())
-		i = j
+		if s := b.String(); s != "" && strings.IndexByte(separators, s[len(s)-1]) >= 0 {
+			b.Reset()
+			b.WriteString(s[:len(s)-1])
+		} else {
+			dropNext = true
+		}
 	}
 	return b.String()
 }
@@ -91,19 +112,10 @@ func splitPlaceholders(run string) ([]string, bool) {
 
 // hasPlaceholder reports whether template contains at least one placeholder.
 func hasPlaceholder(template string) bool {
-	for i := 0; i < len(template); {
-		if template[i] < 'A' || template[i] > 'Z' {
-			i++
-			continue
-		}
-		j := i
-		for j < len(template) && template[j] >= 'A' && template[j] <= 'Z' {
-			j++
-		}
-		if _, ok := splitPlaceholders(template[i:j]); ok {
+	for _, t := range tokenize(template) {
+		if t.placeholders != nil {
 			return true
 		}
-		i = j
 	}
 	return false
 }

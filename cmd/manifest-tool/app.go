@@ -131,13 +131,7 @@ func (env *environment) client(c *cli.Context, specs ...spec.Spec) (*registry.Cl
 		opts = append(opts, registry.WithPlainHTTP(hosts...))
 	}
 	if c.String("username") != "" || c.String("password") != "" {
-		var targets []string
-		for _, s := range specs {
-			if s.Target.Scheme == "reg" {
-				targets = append(targets, s.Target.Registry)
-			}
-		}
-		opts = append(opts, registry.WithCredentials(c.String("username"), c.String("password"), targets...))
+		opts = append(opts, registry.WithCredentials(c.String("username"), c.String("password"), spec.Targets(specs...)...))
 	}
 	return registry.New(opts...)
 }

@@ -22,9 +22,11 @@ import (
 // (global flags to the app). A flag no level defines stays with the
 // deepest command, where urfave/cli reports it as unknown. Words after
 // "--" are positional.
-func interspersed(app *cli.App, argv []string) []string {
+//
+// A flag that needs a value and has none is a usage error.
+func interspersed(app *cli.App, argv []string) ([]string, error) {
 	if len(argv) < 2 {
-		return argv
+		return argv, nil
 	}
 	takesValue := map[string]bool{}
 	var walk func([]cli.Flag, []*cli.Command)
@@ -57,7 +59,10 @@ func interspersed(app *cli.App, argv []string) []string {
 		if strings.HasPrefix(t, "-") && t != "-" {
 			name, _, hasValue := strings.Cut(strings.TrimLeft(t, "-"), "=")
 			tok := []string{t}
-			if !hasValue && takesValue[name] && i+1 < len(argv) {
+			if !hasValue && takesValue[name] {
+				if i+1 == len(argv) {
+					return nil, usagef("flag needs a value: %s", t)
+				}
 				i++
 				tok = append(tok, argv[i])
 			}
@@ -107,7 +112,7 @@ func interspersed(app *cli.App, argv []string) []string {
 			break
 		}
 	}
-	return append(out, positionals...)
+	return append(out, positionals...), nil
 }
 
 func findCommand(cmds []*cli.Command, name string) *cli.Command {

@@ -52,7 +52,10 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 	env := &environment{stdin: stdin, stdout: stdout, log: log}
 	app := newApp(env)
 	app.Writer, app.ErrWriter = stdout, stderr
-	err := app.RunContext(ctx, interspersed(app, argv))
+	args, err := interspersed(app, argv)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return exitOK
 	}

@@ -26,7 +26,11 @@ func TestInterspersed(t *testing.T) {
 		{"push --version", "--version push"},
 	}
 	for _, tc := range tests {
-		got := interspersed(app, append([]string{"manifest-tool"}, strings.Fields(tc.in)...))
+		got, err := interspersed(app, append([]string{"manifest-tool"}, strings.Fields(tc.in)...))
+		if err != nil {
+			t.Errorf("%q: %v", tc.in, err)
+			continue
+		}
 		if strings.Join(got[1:], " ") != tc.want {
 			t.Errorf("%q\n got %q\nwant %q", tc.in, strings.Join(got[1:], " "), tc.want)
 		}
@@ -49,6 +53,8 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"push", "from-args", "--platforms", "linux/amd64", "--template", "r/a:ARCH", "--target", "r/a:1", "extra"}, `error: from-args takes no arguments, got "extra" (did you forget a flag name?)` + "\n"},
 		{[]string{"push"}, "error: push needs from-spec or from-args (see manifest-tool push --help)\n"},
 		{[]string{"--log-format", "xml", "push"}, `error: --log-format "xml": want text or json` + "\n"},
+		{[]string{"push", "from-spec", "f.yaml", "--docker-cfg"}, "error: flag needs a value: --docker-cfg\n"},
+		{[]string{"push", "from-spec", "f.yaml", "--type"}, "error: flag needs a value: --type\n"},
 		{[]string{"--concurrency", "x", "push"}, `error: invalid value "x" for flag -concurrency: parse error (see manifest-tool --help)` + "\n"},
 	}
 	for _, tc := range tests {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -57,7 +56,7 @@ index (buildx output) adds its images and attestations.`,
 					if err != nil {
 						return err
 					}
-					specs, err := loadSpec(env, c.Args().First())
+					specs, err := spec.LoadFile(c.Args().First(), env.stdin)
 					if err != nil {
 						return err
 					}
@@ -74,8 +73,9 @@ index (buildx output) adds its images and attestations.`,
        --tags latest,1 --annotations org.opencontainers.image.source=https://example.com/app`,
 				Description: `--template names each member. OS, ARCH, VARIANT and OSVERSION are replaced
 for each platform, under these rules:
-  - a placeholder counts only as a whole run of capital letters: in
-    app-MACOS:1.0-ARCH, MACOS stays as written; ARCHVARIANT is two;
+  - a placeholder counts only as a run of capital letters touching no
+    other letter: in app-MACOS:1.0-ARCH (or macOS), MACOS stays as written;
+    ARCHVARIANT is two;
   - every occurrence is replaced;
   - a run that expands to nothing drops one '-', '_' or '.' next to it.
 For linux/amd64 and linux/arm/v7:
@@ -113,25 +113,6 @@ A --target without a tag gets "latest".`,
 			},
 		},
 	}
-}
-
-func loadSpec(env *environment, path string) ([]spec.Spec, error) {
-	if path == "-" {
-		return spec.Load("stdin", env.stdin)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &spec.Error{Pos: spec.Pos{File: path}, Err: fmt.Errorf("cannot read the spec: %w", unwrapPath(err))}
-	}
-	defer f.Close()
-	return spec.Load(path, f)
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec) error {

@@ -17,9 +17,12 @@ import (
 	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
 )
 
+// exampleRegistry is the registry the examples name.
+const exampleRegistry = "127.0.0.1:5000"
+
 func main() {
 	tool := flag.String("tool", "manifest-tool", "the manifest-tool binary")
-	addr := flag.String("addr", "127.0.0.1:5000", "where the registry listens (the examples name 127.0.0.1:5000)")
+	addr := flag.String("addr", exampleRegistry, "where the registry listens")
 	examples := flag.String("examples", "../examples", "the examples directory")
 	flag.Parse()
 	if err := run(*tool, *addr, *examples); err != nil {
@@ -46,6 +49,17 @@ func run(tool, addr, examples string) error {
 	fmt.Println("    demo/builds:app-1.0-armv7, and demo/builds:app-1.0-s390x (buildx index + provenance)")
 
 	spec := filepath.Join(examples, "release.yaml")
+	if reg.Host != exampleRegistry { // the example names the default address
+		b, err := os.ReadFile(spec)
+		if err != nil {
+			return err
+		}
+		spec = filepath.Join(os.TempDir(), "release.yaml")
+		if err := os.WriteFile(spec, []byte(strings.ReplaceAll(string(b), exampleRegistry, reg.Host)), 0o644); err != nil {
+			return err
+		}
+		defer os.Remove(spec)
+	}
 	if err := show(exec.Command(tool, "--plain-http", "push", "--type", "oci", "from-spec", spec)); err != nil {
 		return err
 	}
