@@ -306,3 +306,38 @@ manifests:
 		t.Errorf("writes despite a failing document: %v", w)
 	}
 }
+
+// A push of N members already in the target repository with M extra tags
+// costs one manifest GET and one config GET per member, and one HEAD and
+// one PUT per tag: 2N + 2(M+1) requests. A second run only reads.
+func TestRequestBudget(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "budget/app", "1", false, linuxAMD64, linuxARM64, linuxARMv7, linuxS390x)
+	args := []string{"--plain-http", "push", "from-args", "--platforms", "linux/amd64,linux/arm64/v8,linux/arm/v7,linux/s390x",
+		"--template", r.Host + "/budget/app:1-OS-ARCHVARIANT", "--target", r.Host + "/budget/app:1", "--tags", "a,b"}
+	r.Requests()
+	mt(t, args...).ok(t)
+	count := func(reqs []string) map[string]int {
+		out := map[string]int{}
+		for _, q := range reqs {
+			method, path, _ := strings.Cut(q, " ")
+			kind := "manifests"
+			if strings.Contains(path, "/blobs/") {
+				kind = "blobs"
+			}
+			out[method+" "+kind]++
+		}
+		return out
+	}
+	const n, m = 4, 2
+	want := map[string]int{"GET manifests": n, "GET blobs": n, "HEAD manifests": m + 1, "PUT manifests": m + 1}
+	if got := count(r.Requests()); !reflect.DeepEqual(got, want) {
+		t.Errorf("first run: %v, want %v", got, want)
+	}
+	mt(t, args...).ok(t)
+	want = map[string]int{"GET manifests": n, "GET blobs": n, "HEAD manifests": m + 1}
+	if got := count(r.Requests()); !reflect.DeepEqual(got, want) {
+		t.Errorf("second run: %v, want %v", got, want)
+	}
+}
