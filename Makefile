@@ -2,6 +2,7 @@
 #   make demo   run the main job end to end on a local registry it starts
 #   make test   vet, unit tests (-race) and integration tests
 #   make build  static binary in bin/
+#   make fuzz   each fuzz target for FUZZTIME (60s); not part of make test
 
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -44,6 +45,7 @@ fuzz:
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzExpand$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzParsePlatform$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzFromArgs$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./spec -run '^$$' -fuzz '^FuzzExpandVars$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -54,6 +54,36 @@ func TestExamples(t *testing.T) {
 				}
 			}
 		},
+		"multi-release.yaml": func(t *testing.T, path string) {
+			env := []string{"REGISTRY=" + r.Host, "VERSION=1.0"}
+			res := mtEnv(t, env, "", "--plain-http", "push", "from-spec", path)
+			res.ok(t)
+			lines := digestLineRE.FindAllStringSubmatch(res.stdout, -1)
+			want := map[string]string{"1.0": "linux/amd64 linux/arm64/v8 linux/s390x unknown/unknown", "1.0-arm": "linux/arm64/v8 linux/arm/v7"}
+			types := map[string]string{"1.0": regtest.OCIIndex, "1.0-arm": regtest.DockerList}
+			if len(lines) != 2 {
+				t.Fatalf("stdout %q", res.stdout)
+			}
+			for i, tag := range []string{"1.0", "1.0-arm"} {
+				m, idx, err := r.GetIndex("demo/release", tag)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var plats []string
+				for _, d := range idx.Manifests {
+					plats = append(plats, d.Platform.String())
+				}
+				if m.Digest != lines[i][1] || m.MediaType != types[tag] || strings.Join(plats, " ") != want[tag] {
+					t.Errorf("%s: %s %s %q; printed %s", tag, m.Digest, m.MediaType, plats, lines[i][1])
+				}
+				if tag == "1.0" && (idx.Annotations["org.opencontainers.image.version"] != "1.0" || idx.Manifests[0].Annotations["org.opencontainers.image.title"] != "demo app 1.0 for amd64") {
+					t.Errorf("annotations %v %v", idx.Annotations, idx.Manifests[0].Annotations)
+				}
+			}
+			if m, err := r.GetManifest("demo/release", "latest"); err != nil || m.Digest != lines[0][1] {
+				t.Errorf("latest: %v", err)
+			}
+		},
 		"from-args.sh": func(t *testing.T, path string) {
 			cmd := exec.Command("sh", path)
 			cmd.Env = append(os.Environ(), "REGISTRY="+r.Host, "MANIFEST_TOOL="+binary, "DOCKER_CONFIG="+t.TempDir())

@@ -16,6 +16,12 @@ var (
 	ErrType = errors.New("unknown index type")
 	// ErrEntry: an entry the index type cannot hold (no platform, bad digest...).
 	ErrEntry = errors.New("invalid entry")
+	// ErrPlatform: an os, architecture or variant outside the vocabulary.
+	ErrPlatform = errors.New("unknown platform")
+	// ErrContradiction: a declared platform the image's config contradicts (--strict).
+	ErrContradiction = errors.New("platform contradicts the image")
+	// ErrSchema: the index bytes break the rules of their format.
+	ErrSchema = errors.New("index format")
 )
 
 // Problems is every validation problem found in one index, in member
@@ -36,5 +42,5 @@ func (p Problems) Error() string {
 // Unwrap exposes each problem to errors.Is and errors.As.
 func (p Problems) Unwrap() []error { return p }
 
-// Is makes Problems match ErrInvalid.
+// Is makes Problems, and so every problem in it, match ErrInvalid.
 func (p Problems) Is(target error) bool { return target == ErrInvalid }

@@ -9,7 +9,7 @@ import (
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/mediatype"
 	v1 "github.com/regclient/regclient/types/oci/v1"
-	"github.com/regclient/regclient/types/ref"
+	"github.com/regclient/regclient/types/platform"
 
 	"github.com/manifest-tool/manifest-tool/spec"
 )
@@ -55,13 +55,15 @@ const (
 type Member struct {
 	// Descriptor is the entry exactly as it is written into the index.
 	Descriptor descriptor.Descriptor
-	// Source is the reference the member was resolved from.
-	Source ref.Ref
-	// Pos is the spec entry or --platforms item that named it.
-	Pos spec.Pos
+	// Entry is the spec entry (or --platforms item) that named the member:
+	// its reference, its declared platform and their positions.
+	Entry spec.Entry
 	// FromIndex is true when the member is an entry of an index the user
 	// named (buildx's output), rather than the image itself.
 	FromIndex bool
+	// Config is the platform the image's own config declares, when it was
+	// read; Validate compares it with the declared one.
+	Config *platform.Platform
 }
 
 // Attestation reports whether the member describes another image (a
@@ -72,13 +74,13 @@ func (m Member) Attestation() bool {
 
 // String names the member for messages: position, reference and digest.
 func (m Member) String() string {
-	src := m.Source.CommonName()
+	src := m.Entry.Image.CommonName()
 	if m.FromIndex {
 		src += " (entry " + m.Descriptor.Digest.String() + ")"
-	} else if m.Descriptor.Digest != "" && m.Source.Digest == "" {
+	} else if m.Descriptor.Digest != "" && m.Entry.Image.Digest == "" {
 		src += " (" + m.Descriptor.Digest.String() + ")"
 	}
-	if p := m.Pos.String(); p != "" {
+	if p := m.Entry.Pos.String(); p != "" {
 		return p + ": " + src
 	}
 	return src

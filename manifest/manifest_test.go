@@ -30,13 +30,12 @@ func member(t testing.TB, name, mediaType string, p *platform.Platform, line int
 	}
 	return Member{
 		Descriptor: descriptor.Descriptor{MediaType: mediaType, Digest: digest.FromString(name), Size: int64(100 + line), Platform: p},
-		Source:     r,
-		Pos:        spec.Pos{File: "release.yaml", Line: line, Field: "manifests"},
+		Entry:      spec.Entry{Image: r, Pos: spec.Pos{File: "release.yaml", Line: line, Field: "manifests"}},
 	}
 }
 
 func attestation(t testing.TB, of Member, line int) Member {
-	m := member(t, "att-"+of.Source.Tag, mediatype.OCI1Manifest, &platform.Platform{OS: "unknown", Architecture: "unknown"}, line)
+	m := member(t, "att-"+of.Entry.Image.Tag, mediatype.OCI1Manifest, &platform.Platform{OS: "unknown", Architecture: "unknown"}, line)
 	m.Descriptor.Annotations = map[string]string{AnnotationReferenceType: AttestationManifest, AnnotationReferenceDigest: of.Descriptor.Digest.String()}
 	m.FromIndex = true
 	return m
@@ -88,13 +87,18 @@ func TestBuild(t *testing.T) {
 			}
 			var order []string
 			for _, m := range idx.Members {
-				order = append(order, m.Source.Tag)
+				order = append(order, m.Entry.Image.Tag)
 			}
 			if got := strings.Join(order, " "); got != "amd64 arm64 win att-arm64" {
 				t.Errorf("order %q", got)
 			}
-			if err := Validate(idx); err != nil && tc.typ == OCI {
+			warnings, err := Validate(idx, Options{})
+			if err != nil {
 				t.Errorf("valid index refused: %v", err)
+			}
+			// both lists mix Docker and OCI manifests
+			if len(warnings) != 1 || !strings.Contains(warnings[0], "some registries (Quay, Nexus) refuse such mixed lists; the members mix both families, so no --type avoids it") {
+				t.Errorf("warnings %q", warnings)
 			}
 		})
 	}
@@ -117,6 +121,16 @@ func TestValidate(t *testing.T) {
 	badDigest.Descriptor.Size = 0
 	win1 := member(t, "win1", mediatype.OCI1Manifest, &platform.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.17763.1"}, 13)
 	win2 := member(t, "win2", mediatype.OCI1Manifest, &platform.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.1"}, 15)
+	nested := member(t, "nested", mediatype.OCI1ManifestList, nil, 19)
+	typo := member(t, "typo", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd46"}, 21)
+	declaredTypo := member(t, "dtypo", mediatype.OCI1Manifest, &platform.Platform{OS: "lnux", Architecture: "amd64"}, 23)
+	specs, err := spec.Load("release.yaml", strings.NewReader(strings.Repeat("\n", 21)+"image: r/a:1\nmanifests:\n  - image: r/a:2\n    platform: {os: lnux, architecture: amd64}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	declaredTypo.Entry = specs[0].Manifests[0]
+	liar := member(t, "liar", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "s390x"}, 25)
+	liar.Config = &platform.Platform{OS: "linux", Architecture: "amd64"}
 	linuxVer := member(t, "amd64-ver", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd64", OSVersion: "1.0"}, 17)
 
 	tests := []struct {
@@ -124,6 +138,7 @@ func TestValidate(t *testing.T) {
 		typ     Type
 		members []Member
 		ann     map[string]string
+		opts    Options
 		want    []string
 		kinds   []error
 	}{
@@ -131,12 +146,12 @@ func TestValidate(t *testing.T) {
 		{name: "valid docker with attestation", typ: Docker, members: []Member{amd, attestation(t, amd, 4)}},
 		{
 			name: "os.version does not tell linux platforms apart", typ: OCI, members: []Member{amd, linuxVer},
-			want:  []string{"release.yaml:17: manifests: registry.example.com/app:amd64-ver (" + linuxVer.Descriptor.Digest.String() + "): platform linux/amd64:1.0 is already provided by release.yaml:3: manifests: registry.example.com/app:amd64 (" + amd.Descriptor.Digest.String() + ")"},
+			want:  []string{"release.yaml:17: manifests: registry.example.com/app:amd64-ver (" + linuxVer.Descriptor.Digest.String() + "): platform linux/amd64:1.0 is already provided by release.yaml:3: manifests: registry.example.com/app:amd64 (" + amd.Descriptor.Digest.String() + ") (linux/amd64 and linux/amd64:1.0 are the same platform)"},
 			kinds: []error{ErrDuplicatePlatform},
 		},
 		{
 			name: "arm64 and arm64/v8 are one platform", typ: OCI, members: []Member{amd, arm, armV8},
-			want:  []string{"release.yaml:7: manifests: registry.example.com/app:arm64v8 (" + armV8.Descriptor.Digest.String() + "): platform linux/arm64/v8 is already provided by release.yaml:5: manifests: registry.example.com/app:arm64 (" + arm.Descriptor.Digest.String() + ")"},
+			want:  []string{"release.yaml:7: manifests: registry.example.com/app:arm64v8 (" + armV8.Descriptor.Digest.String() + "): platform linux/arm64/v8 is already provided by release.yaml:5: manifests: registry.example.com/app:arm64 (" + arm.Descriptor.Digest.String() + ") (linux/arm64 and linux/arm64/v8 are the same platform)"},
 			kinds: []error{ErrDuplicatePlatform},
 		},
 		{
@@ -144,10 +159,34 @@ func TestValidate(t *testing.T) {
 			want: []string{
 				"index annotations (a): a Docker manifest list cannot carry annotations; use --type oci",
 				"release.yaml:9: manifests: registry.example.com/app:artifact (" + noPlat.Descriptor.Digest.String() + "): no platform (os and architecture): declare one in the spec",
-				`release.yaml:11: manifests: registry.example.com/app:bad (sha256:xyz): invalid digest "sha256:xyz": invalid checksum digest length`,
-				"release.yaml:11: manifests: registry.example.com/app:bad (sha256:xyz): size 0, want > 0",
+				`release.yaml:11: manifests: registry.example.com/app:bad (sha256:xyz): invalid digest "sha256:xyz": invalid checksum digest length; size 0, want > 0`,
 			},
 			kinds: []error{ErrAnnotations, ErrEntry},
+		},
+		{
+			name: "nested list in a Docker list", typ: Docker, members: []Member{amd, nested},
+			want: []string{
+				"release.yaml:19: manifests: registry.example.com/app:nested (" + nested.Descriptor.Digest.String() + "): a Docker manifest list cannot hold another list (application/vnd.oci.image.index.v1+json)",
+				"release.yaml:19: manifests: registry.example.com/app:nested (" + nested.Descriptor.Digest.String() + "): no platform (os and architecture): declare one in the spec",
+			},
+			kinds: []error{ErrEntry},
+		},
+		{
+			name: "unknown platform from the config", typ: OCI, members: []Member{amd, typo},
+			want:  []string{`release.yaml:21: manifests: registry.example.com/app:typo (` + typo.Descriptor.Digest.String() + `): platform linux/amd46: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`},
+			kinds: []error{ErrPlatform},
+		},
+		{
+			name: "unknown declared platform", typ: OCI, members: []Member{declaredTypo},
+			want:  []string{`release.yaml:25: manifests[0].platform.os: unknown os "lnux"; did you mean "linux"? (--allow-unknown-platform lets it through)`},
+			kinds: []error{ErrPlatform},
+		},
+		{name: "unknown platform allowed", typ: OCI, members: []Member{amd, typo}, opts: Options{AllowUnknownPlatform: true}},
+		{name: "contradiction is a warning", typ: OCI, members: []Member{liar}},
+		{
+			name: "contradiction under --strict", typ: OCI, members: []Member{liar}, opts: Options{Strict: true},
+			want:  []string{"release.yaml:25: manifests: registry.example.com/app:liar (" + liar.Descriptor.Digest.String() + "): declared linux/s390x, but the image's config says linux/amd64 (--strict)"},
+			kinds: []error{ErrContradiction},
 		},
 	}
 	for _, tc := range tests {
@@ -156,7 +195,7 @@ func TestValidate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = Validate(idx)
+			_, err = Validate(idx, tc.opts)
 			if len(tc.want) == 0 {
 				if err != nil {
 					t.Fatalf("unexpected problems: %v", err)
@@ -200,22 +239,26 @@ func BenchmarkBuildValidate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := Validate(idx); err != nil {
+		if _, err := Validate(idx, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func TestCheckAnnotations(t *testing.T) {
-	specs, err := spec.Load("r.yaml", strings.NewReader("image: r/a:1\nmanifests:\n  - image: r/a:2\n    annotations: {k: v}\n"))
+func TestPrecheck(t *testing.T) {
+	y := "image: r/a:1\nannotations: {k: v}\nmanifests:\n  - image: r/a:2\n    annotations: {k: v}\n  - image: r/a:3\n    platform:\n      os: linux\n      architecture: amd46\n"
+	specs, err := spec.Load("r.yaml", strings.NewReader(y))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckAnnotations(specs[0], OCI); err != nil {
-		t.Errorf("OCI: %v", err)
+	err = Precheck(specs[0], Docker, Options{})
+	want := "r.yaml:2: annotations: a Docker manifest list cannot carry annotations; use --type oci\n" +
+		"r.yaml:5: manifests[0].annotations: a Docker manifest list cannot carry annotations; use --type oci\n" +
+		"r.yaml:9: manifests[1].platform.architecture: unknown architecture \"amd46\"; did you mean \"amd64\"? (--allow-unknown-platform lets it through)"
+	if err == nil || err.Error() != want || !errors.Is(err, ErrAnnotations) || !errors.Is(err, ErrPlatform) || !errors.Is(err, ErrInvalid) {
+		t.Errorf("Precheck:\n%v\nwant:\n%s", err, want)
 	}
-	err = CheckAnnotations(specs[0], Docker)
-	if !errors.Is(err, ErrAnnotations) || !errors.Is(err, ErrInvalid) || err.Error() != "r.yaml:4: manifests[0].annotations: a Docker manifest list cannot carry annotations; use --type oci" {
-		t.Errorf("Docker: %v", err)
+	if err := Precheck(specs[0], OCI, Options{AllowUnknownPlatform: true}); err != nil {
+		t.Errorf("OCI, unknown allowed: %v", err)
 	}
 }

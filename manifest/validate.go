@@ -1,28 +1,83 @@
 package manifest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
+	"github.com/opencontainers/image-spec/schema"
+	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
 
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
-// Validate checks an index before it is written and returns every problem
-// it finds as Problems (nil when there is none):
-//   - it has at least one member;
-//   - every entry has a valid digest and a size;
-//   - every image (not attestation) entry has a platform with os and
-//     architecture, and no two images share a platform;
-//   - a Docker list carries no index annotations.
+// Options tune validation.
+type Options struct {
+	// AllowUnknownPlatform lets an os, architecture or variant outside the
+	// known vocabulary through.
+	AllowUnknownPlatform bool
+	// Strict makes a declared platform that contradicts the image's config
+	// an error instead of a warning.
+	Strict bool
+}
+
+// Precheck refuses, before any registry is asked anything, what the spec
+// alone shows to be wrong: annotations on a Docker list, and declared
+// platforms outside the known vocabulary. Every problem comes back at once,
+// each at the line (or --platforms item) that caused it.
+func Precheck(s spec.Spec, t Type, opts Options) error {
+	var probs Problems
+	if t == Docker {
+		if len(s.Annotations) > 0 {
+			probs = append(probs, fmt.Errorf("%s: %s%.0w", s.AnnotationsPos, dockerAnnotations, ErrAnnotations))
+		}
+		for _, e := range s.Manifests {
+			if len(e.Annotations) > 0 {
+				probs = append(probs, fmt.Errorf("%s: %s%.0w", e.AnnotationsPos, dockerAnnotations, ErrAnnotations))
+			}
+		}
+	}
+	for _, e := range s.Manifests {
+		if e.Platform == nil || opts.AllowUnknownPlatform {
+			continue
+		}
+		p, _ := spec.NormalizePlatform(*e.Platform)
+		if err := spec.CheckPlatform(p); err != nil {
+			probs = append(probs, fmt.Errorf("%s: %w (--allow-unknown-platform lets it through)%.0w", e.FieldPos(err.(*spec.PlatformError).Field), err, ErrPlatform))
+		}
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	return probs
+}
+
+// Validate checks an index before it is written. It returns warnings (to
+// log) and every problem it finds as Problems (nil when there is none):
+//
+//   - the exact bytes: against the OCI image-index JSON schema for an OCI
+//     index; against the Docker v2.2 manifest-list rules for a Docker list
+//     (schemaVersion 2, the list media type, entries that are manifests,
+//     not lists, with a valid digest and a size);
+//   - at least one member; every image (not attestation) entry with an os
+//     and an architecture from the known vocabulary (unless
+//     AllowUnknownPlatform), and no two images with the same platform after
+//     normalisation (arm64 and arm64/v8 are one; os.version tells Windows
+//     entries apart);
+//   - no index annotations on a Docker list;
+//   - a declared platform that contradicts the image's config: a warning
+//     naming both, or a problem with Strict;
+//   - a list whose entries' media types are not its own family (a Docker
+//     list of OCI manifests): a warning, as some registries refuse them.
 //
 // Entry annotations a member brings from its own index (BuildKit's
-// vnd.docker.reference.* on attestations) are kept as they are; the ones a
-// user asks for are refused for Docker lists by CheckAnnotations, before
-// anything is fetched.
-func Validate(idx Index) error {
+// vnd.docker.reference.* on attestations) are kept; the ones a user asks
+// for on a Docker list are refused by Precheck.
+func Validate(idx Index, opts Options) (warnings []string, err error) {
 	var probs Problems
 	add := func(kind error, format string, args ...any) {
 		probs = append(probs, fmt.Errorf("%s%.0w", fmt.Sprintf(format, args...), kind))
@@ -30,6 +85,7 @@ func Validate(idx Index) error {
 	if len(idx.Members) == 0 {
 		add(ErrEmpty, "the index has no members")
 	}
+	entries := checkBytes(idx, add)
 	if idx.Type == Docker && len(idx.Annotations) > 0 {
 		add(ErrAnnotations, "index annotations (%s): %s", keys(idx.Annotations), dockerAnnotations)
 	}
@@ -38,34 +94,161 @@ func Validate(idx Index) error {
 		p platform.Platform
 	}
 	var images []seen
-	for _, m := range idx.Members {
-		d := m.Descriptor
-		if err := d.Digest.Validate(); err != nil {
-			add(ErrEntry, "%s: invalid digest %q: %v", m, d.Digest, err)
-		}
-		if d.Size <= 0 {
-			add(ErrEntry, "%s: size %d, want > 0", m, d.Size)
+	for i, m := range idx.Members {
+		if i < len(entries) && entries[i] != "" {
+			add(ErrEntry, "%s: %s", m, entries[i])
 		}
 		if m.Attestation() {
 			continue
 		}
+		d := m.Descriptor
 		if d.Platform == nil || d.Platform.OS == "" || d.Platform.Architecture == "" {
 			add(ErrEntry, "%s: no platform (os and architecture): declare one in the spec", m)
 			continue
 		}
+		p := *d.Platform
+		if perr := spec.CheckPlatform(p); perr != nil && !opts.AllowUnknownPlatform {
+			if m.declared() {
+				add(ErrPlatform, "%s: %v (--allow-unknown-platform lets it through)", m.Entry.FieldPos(perr.(*spec.PlatformError).Field), perr)
+			} else {
+				add(ErrPlatform, "%s: platform %s: %v (--allow-unknown-platform lets it through)", m, PlatformString(p), perr)
+			}
+		}
+		if m.Config != nil && !samePlatform(p, *m.Config) {
+			msg := fmt.Sprintf("%s: declared %s, but the image's config says %s", m, PlatformString(p), PlatformString(*m.Config))
+			if opts.Strict {
+				add(ErrContradiction, "%s (--strict)", msg)
+			} else {
+				warnings = append(warnings, msg+"; the declared platform is written (--strict refuses this)")
+			}
+		}
 		for _, prev := range images {
-			if samePlatform(prev.p, *d.Platform) {
-				add(ErrDuplicatePlatform, "%s: platform %s is already provided by %s", m, PlatformString(*d.Platform), prev.m)
+			if samePlatform(prev.p, p) {
+				// say what normalisation made them equal
+				var why []string
+				if a, b := PlatformString(prev.p), PlatformString(p); a != b {
+					why = append(why, fmt.Sprintf("%s and %s are the same platform", a, b))
+				}
+				for _, x := range []Member{prev.m, m} {
+					if x.declared() {
+						_, notes := spec.NormalizePlatform(*x.Entry.Platform)
+						why = append(why, notes...)
+					}
+				}
+				same := ""
+				if len(why) > 0 {
+					same = " (" + strings.Join(why, "; ") + ")"
+				}
+				add(ErrDuplicatePlatform, "%s: platform %s is already provided by %s%s", m, PlatformString(p), prev.m, same)
 				break
 			}
 		}
-		images = append(images, seen{m, *d.Platform})
+		images = append(images, seen{m, p})
+	}
+	if w := mixedTypes(idx); w != "" {
+		warnings = append(warnings, w)
 	}
 	if len(probs) == 0 {
+		if err := schemaCheck(idx); err != nil {
+			add(ErrSchema, "%v", err)
+		}
+	}
+	if len(probs) == 0 {
+		return warnings, nil
+	}
+	return warnings, probs
+}
+
+// rawList is the part of an index or list that the rules look at.
+type rawList struct {
+	SchemaVersion *int   `json:"schemaVersion"`
+	MediaType     string `json:"mediaType"`
+	Manifests     []struct {
+		MediaType string `json:"mediaType"`
+		Digest    string `json:"digest"`
+		Size      int64  `json:"size"`
+	} `json:"manifests"`
+}
+
+// checkBytes reads back the exact bytes of the index and checks the rules
+// of its type that concern the whole list, reporting them through add, and
+// returns the problem (or "") of each entry, in index order.
+func checkBytes(idx Index, add func(error, string, ...any)) []string {
+	var l rawList
+	if err := json.Unmarshal(idx.Bytes(), &l); err != nil {
+		add(ErrSchema, "the index does not parse back: %v", err)
 		return nil
 	}
-	return probs
+	if l.SchemaVersion == nil || *l.SchemaVersion != 2 {
+		add(ErrSchema, "schemaVersion must be 2")
+	}
+	if l.MediaType != idx.Type.MediaType() {
+		add(ErrSchema, "mediaType %q, want %q", l.MediaType, idx.Type.MediaType())
+	}
+	out := make([]string, len(l.Manifests))
+	for i, e := range l.Manifests {
+		var why []string
+		if err := digest.Digest(e.Digest).Validate(); err != nil {
+			why = append(why, fmt.Sprintf("invalid digest %q: %v", e.Digest, err))
+		}
+		if e.Size <= 0 {
+			why = append(why, fmt.Sprintf("size %d, want > 0", e.Size))
+		}
+		switch e.MediaType {
+		case mediatype.Docker2Manifest, mediatype.OCI1Manifest:
+		case mediatype.Docker2ManifestList, mediatype.OCI1ManifestList:
+			if idx.Type == Docker {
+				why = append(why, "a Docker manifest list cannot hold another list ("+e.MediaType+")")
+			}
+		case "":
+			why = append(why, "no mediaType")
+		default:
+			if idx.Type == Docker {
+				why = append(why, "a Docker manifest list cannot hold "+e.MediaType)
+			}
+		}
+		out[i] = strings.Join(why, "; ")
+	}
+	return out
 }
+
+// schemaCheck validates an OCI index against image-spec's JSON schema. It
+// runs last, as a backstop: the rules above name the member at fault.
+func schemaCheck(idx Index) error {
+	if idx.Type != OCI {
+		return nil
+	}
+	if err := schema.ValidatorMediaTypeImageIndex.Validate(bytes.NewReader(idx.Bytes())); err != nil {
+		return fmt.Errorf("the OCI image-index schema refuses the index: %v", err)
+	}
+	return nil
+}
+
+// mixedTypes warns about a list whose entries are not of its own family.
+func mixedTypes(idx Index) string {
+	own, other := mediatype.Docker2Manifest, mediatype.OCI1Manifest
+	if idx.Type == OCI {
+		own, other = other, own
+	}
+	n := 0
+	for _, m := range idx.Members {
+		if m.Descriptor.MediaType == other {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	hint := "--type " + map[Type]string{Docker: "oci", OCI: "docker"}[idx.Type] + " writes a list of their family"
+	if n < len(idx.Members) {
+		hint = "the members mix both families, so no --type avoids it"
+	}
+	return fmt.Sprintf("the %s (%s) holds %d entr%s of type %s beside %s: some registries (Quay, Nexus) refuse such mixed lists; %s",
+		map[Type]string{Docker: "Docker manifest list", OCI: "OCI index"}[idx.Type], idx.Type.MediaType(), n, map[bool]string{true: "y", false: "ies"}[n == 1], other, own, hint)
+}
+
+// declared reports whether the member's platform is the user's.
+func (m Member) declared() bool { return m.Entry.Platform != nil && !m.FromIndex }
 
 // samePlatform compares os/arch/variant after normalisation (arm64 is
 // arm64/v8, aarch64 is arm64); os.version counts only for Windows, where it
@@ -94,26 +277,6 @@ func PlatformString(p platform.Platform) string {
 }
 
 const dockerAnnotations = "a Docker manifest list cannot carry annotations; use --type oci"
-
-// CheckAnnotations refuses, before any request, the annotations a spec
-// asks for when the index is a Docker list, naming where they were given.
-func CheckAnnotations(s spec.Spec, t Type) error {
-	if t != Docker {
-		return nil
-	}
-	refuse := func(pos spec.Pos) error {
-		return fmt.Errorf("%s: %s%.0w%.0w", pos, dockerAnnotations, ErrAnnotations, ErrInvalid)
-	}
-	if len(s.Annotations) > 0 {
-		return refuse(s.AnnotationsPos)
-	}
-	for _, e := range s.Manifests {
-		if len(e.Annotations) > 0 {
-			return refuse(e.AnnotationsPos)
-		}
-	}
-	return nil
-}
 
 func keys(m map[string]string) string {
 	out := make([]string, 0, len(m))

@@ -11,74 +11,121 @@ import (
 
 // PublishOptions tune Publish.
 type PublishOptions struct {
-	// Type is the kind of index to write (Docker list or OCI index).
+	// Type is the kind of index to write (Docker list or OCI index) for the
+	// specs that do not choose one themselves.
 	Type manifest.Type
 	// IgnoreMissing skips members that do not exist, with a warning,
 	// instead of failing; it is still an error when none is left.
 	IgnoreMissing bool
+	// DryRun resolves, builds and validates, and writes nothing.
+	DryRun bool
+	// Validate tunes the checks every index passes before it is written.
+	Validate manifest.Options
 }
 
-// Publish runs the whole job for each spec: resolve every member of every
-// spec, build and validate every index, and only then write: members into
-// the target repository, the index, the tags. Nothing is written when any
-// member fails to resolve or any index is invalid. Results come in spec
-// order; when a push fails, the results so far are returned with the error.
+// Publish runs the whole job for a set of specs (the documents of one
+// file): check what the specs alone can show, resolve every member of
+// every spec, build and validate every index, and only then write, each
+// index concurrently with the others: members into the target repository,
+// the index, its tags. Nothing is written when any spec fails before that.
+// Results come in spec order, also when the error is not nil: then they
+// say what was written.
 func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOptions) ([]Result, error) {
-	// refusals that need no registry come first
-	var early []error
-	for _, s := range specs {
-		if err := manifest.CheckAnnotations(s, opts.Type); err != nil {
-			early = append(early, err)
-		}
-	}
-	if err := errors.Join(early...); err != nil {
+	types, err := precheck(specs, opts)
+	if err != nil {
 		return nil, err
 	}
 
 	indexes := make([]manifest.Index, len(specs))
-	var errList []error
-	for i, s := range specs {
-		if s.TagDefaulted {
-			c.log.Warnf("%s: %s has no tag; using %s:latest", s.Pos, s.Target.Reference, repoName(s.Target))
-		}
-		resolved, err := c.Resolve(ctx, s, opts.IgnoreMissing)
-		if err != nil {
-			errList = append(errList, err)
-			continue
-		}
-		var members []manifest.Member
-		for _, r := range resolved {
-			if r.Missing != nil {
-				c.log.Warnf("%v; skipped (--ignore-missing)", r.Missing)
-				continue
-			}
-			members = append(members, r.Members...)
-		}
-		if len(members) == 0 {
-			errList = append(errList, fmt.Errorf("%s: all %d members of %s are missing; nothing to push%.0w", s.Pos, len(s.Manifests), s.Target.CommonName(), ErrMissing))
-			continue
-		}
-		idx, err := manifest.Build(opts.Type, members, s.Annotations)
-		if err == nil {
-			err = manifest.Validate(idx)
-		}
-		if err != nil {
-			errList = append(errList, err)
-			continue
-		}
+	errList := forEach(ctx, len(specs), c.concurrency, func(i int) error {
+		idx, err := c.prepare(ctx, specs[i], types[i], opts)
 		indexes[i] = idx
-	}
+		return err
+	})
 	if err := errors.Join(errList...); err != nil {
 		return nil, err
 	}
 
-	var results []Result
-	for i, s := range specs {
-		res, err := c.Push(ctx, s.Target, s.Tags, indexes[i])
-		results = append(results, res)
-		if err != nil {
-			return results, err
+	results := make([]Result, len(specs))
+	if opts.DryRun {
+		for i, s := range specs {
+			results[i] = c.plan(s.Target, s.Tags, indexes[i])
+			results[i].DryRun = true
+		}
+		return results, nil
+	}
+	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
+		var err error
+		results[i], err = c.Push(ctx, specs[i].Target, specs[i].Tags, indexes[i])
+		return err
+	})
+	for i, err := range errList {
+		if err != nil && results[i].Target == "" { // never started
+			results[i] = c.plan(specs[i].Target, specs[i].Tags, indexes[i])
+			errList[i] = fmt.Errorf("%s: %w", specs[i].Target.CommonName(), err)
 		}
 	}
-	return results, nil
+	return results, errors.Join(errList...)
+}
+
+// precheck refuses, before any request, what the specs alone show to be
+// wrong, every problem at once, and picks each spec's index type.
+func precheck(specs []spec.Spec, opts PublishOptions) ([]manifest.Type, error) {
+	types := make([]manifest.Type, len(specs))
+	var errList []error
+	written := map[string]spec.Pos{} // repo:tag -> where it was named first
+	for i, s := range specs {
+		types[i] = opts.Type
+		if s.Type != "" {
+			t, err := manifest.ParseType(s.Type)
+			if err != nil {
+				errList = append(errList, fmt.Errorf("%s: %w", s.TypePos, err))
+				continue
+			}
+			types[i] = t
+		}
+		if err := manifest.Precheck(s, types[i], opts.Validate); err != nil {
+			errList = append(errList, err)
+		}
+		for _, tag := range uniqueTags(s.Target.Tag, s.Tags) {
+			key := s.Target.SetTag(tag).CommonName()
+			if first, dup := written[key]; dup {
+				errList = append(errList, fmt.Errorf("%s: %s is also written by the document at %s; each tag can point at one index%.0w", s.Pos, key, first, manifest.ErrInvalid))
+				continue
+			}
+			written[key] = s.Pos
+		}
+	}
+	return types, errors.Join(errList...)
+}
+
+// prepare resolves one spec's members, then builds and validates its index.
+func (c *Client) prepare(ctx context.Context, s spec.Spec, t manifest.Type, opts PublishOptions) (manifest.Index, error) {
+	if s.TagDefaulted {
+		c.log.Warnf("%s: %s has no tag; using %s:latest", s.Pos, s.Target.Reference, repoName(s.Target))
+	}
+	resolved, err := c.Resolve(ctx, s, opts.IgnoreMissing)
+	if err != nil {
+		return manifest.Index{}, err
+	}
+	var members []manifest.Member
+	for _, r := range resolved {
+		if r.Missing != nil {
+			c.log.Warnf("%v; skipped (--ignore-missing)", r.Missing)
+			continue
+		}
+		members = append(members, r.Members...)
+	}
+	if len(members) == 0 {
+		return manifest.Index{}, fmt.Errorf("%s: all %d members of %s are missing; nothing to push%.0w", s.Pos, len(s.Manifests), s.Target.CommonName(), ErrMissing)
+	}
+	idx, err := manifest.Build(t, members, s.Annotations)
+	if err != nil {
+		return manifest.Index{}, err
+	}
+	warnings, err := manifest.Validate(idx, opts.Validate)
+	for _, w := range warnings {
+		c.log.Warn(w)
+	}
+	return idx, err
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -29,14 +30,18 @@ const (
 	MemberCopied  = "copied"  // it was copied (or mounted) from its source
 )
 
-// Result says what a push did.
+// Result says what a push did, or in a dry run what it would do.
 type Result struct {
 	Target    string         `json:"target"`
 	Digest    string         `json:"digest"`
 	Size      int64          `json:"size"`
 	MediaType string         `json:"mediaType"`
+	DryRun    bool           `json:"dryRun"`
 	Tags      []TagResult    `json:"tags"`
 	Manifests []MemberResult `json:"manifests"`
+	// Index holds the exact bytes of the index (in a dry run: that would
+	// be pushed).
+	Index json.RawMessage `json:"index,omitempty"`
 }
 
 // TagResult is the outcome for one tag (the target's own tag first).
@@ -52,7 +57,7 @@ type MemberResult struct {
 	Digest    string `json:"digest"`
 	MediaType string `json:"mediaType"`
 	Platform  string `json:"platform,omitempty"`
-	How       string `json:"how"`
+	How       string `json:"how,omitempty"`
 }
 
 // Push writes a built and validated index: first every member that is not
@@ -62,20 +67,11 @@ type MemberResult struct {
 // unchanged tag is not rewritten and the result names what it pointed at.
 // When it fails, the Result still says which tags were written.
 func (c *Client) Push(ctx context.Context, target ref.Ref, tags []string, idx manifest.Index) (Result, error) {
-	d := idx.Descriptor()
-	res := Result{Target: target.CommonName(), Digest: d.Digest.String(), Size: d.Size, MediaType: d.MediaType}
+	res := c.plan(target, tags, idx)
 	allTags := uniqueTags(target.Tag, tags)
-	for _, t := range allTags {
-		res.Tags = append(res.Tags, TagResult{Tag: t, Status: TagSkipped})
-	}
-
 	hows, err := c.copyMembers(ctx, target, idx.Members)
-	for i, m := range idx.Members {
-		mr := MemberResult{Image: m.Source.CommonName(), Digest: m.Descriptor.Digest.String(), MediaType: m.Descriptor.MediaType, How: hows[i]}
-		if m.Descriptor.Platform != nil && !m.Attestation() {
-			mr.Platform = manifest.PlatformString(*m.Descriptor.Platform)
-		}
-		res.Manifests = append(res.Manifests, mr)
+	for i := range res.Manifests {
+		res.Manifests[i].How = hows[i]
 	}
 	if err != nil {
 		return res, err
@@ -95,6 +91,24 @@ func (c *Client) Push(ctx context.Context, target ref.Ref, tags []string, idx ma
 		}
 	}
 	return res, errors.Join(errList...)
+}
+
+// plan describes writing idx before anything is written: every tag
+// skipped, no member's "how" known yet.
+func (c *Client) plan(target ref.Ref, tags []string, idx manifest.Index) Result {
+	d := idx.Descriptor()
+	res := Result{Target: target.CommonName(), Digest: d.Digest.String(), Size: d.Size, MediaType: d.MediaType, Index: idx.Bytes()}
+	for _, t := range uniqueTags(target.Tag, tags) {
+		res.Tags = append(res.Tags, TagResult{Tag: t, Status: TagSkipped})
+	}
+	for _, m := range idx.Members {
+		mr := MemberResult{Image: m.Entry.Image.CommonName(), Digest: m.Descriptor.Digest.String(), MediaType: m.Descriptor.MediaType}
+		if m.Descriptor.Platform != nil && !m.Attestation() {
+			mr.Platform = manifest.PlatformString(*m.Descriptor.Platform)
+		}
+		res.Manifests = append(res.Manifests, mr)
+	}
+	return res
 }
 
 // putTag points r's tag at the index unless it already points there.
@@ -130,7 +144,7 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
 		m := members[i]
 		dig := m.Descriptor.Digest.String()
-		if ref.EqualRepository(m.Source, target) {
+		if ref.EqualRepository(m.Entry.Image, target) {
 			hows[i] = MemberPresent
 			return nil
 		}
@@ -142,7 +156,7 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 			hows[i] = MemberPresent
 			return nil
 		}
-		src, tgt := m.Source.SetDigest(dig), target.SetDigest(dig)
+		src, tgt := m.Entry.Image.SetDigest(dig), target.SetDigest(dig)
 		var skipped atomic.Bool
 		cb := func(kind types.CallbackKind, instance string, state types.CallbackState, _, _ int64) {
 			// the top-level manifest is reported without a digest
@@ -165,10 +179,10 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 	})
 	for i, err := range errList {
 		if err != nil && !errors.As(err, new(*OpError)) { // never started
-			err = c.opError("copying", members[i].Source.SetDigest(members[i].Descriptor.Digest.String()), err)
+			err = c.opError("copying", members[i].Entry.Image.SetDigest(members[i].Descriptor.Digest.String()), err)
 		}
 		if err != nil {
-			errList[i] = &EntryError{Pos: members[i].Pos, Err: err}
+			errList[i] = &EntryError{Pos: members[i].Entry.Pos, Err: err}
 		}
 	}
 	return hows, errors.Join(errList...)

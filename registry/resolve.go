@@ -118,17 +118,16 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 		if err != nil {
 			return nil, fail("reading the config of", e.Image.SetDigest(d.Digest.String()), err)
 		}
-		p := oc.GetConfig().Platform
-		cfg = &p
+		cfg = c.normalize(oc.GetConfig().Platform, e.Pos.String()+": "+e.Image.CommonName()+": its config's")
 	}
-	p := mergePlatform(e.Platform, cfg)
+	p := mergePlatform(c.declared(e), cfg)
 	if p == nil {
 		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s has no image config to take a platform from (config type %s); declare its platform in the spec%.0w", e.Image.CommonName(), cd.MediaType, manifest.ErrInvalid)}
 	}
 	desc.Platform = p
 	desc.Annotations = maps.Clone(e.Annotations)
 	c.log.Debugf("%s: %s is %s %s", e.Pos, e.Image.CommonName(), desc.Digest, manifest.PlatformString(*p))
-	return []manifest.Member{{Descriptor: desc, Source: e.Image, Pos: e.Pos}}, nil
+	return []manifest.Member{{Descriptor: desc, Entry: e, Config: cfg}}, nil
 }
 
 // fromIndex turns a member that is itself an index (buildx's output: an
@@ -144,10 +143,13 @@ func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.
 	if err != nil {
 		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: %w", e.Image.CommonName(), err)}
 	}
-	src := e.Image
+	want := c.declared(e)
 	var images, attestations []manifest.Member
 	for _, d := range list {
-		mem := manifest.Member{Descriptor: d, Source: src, Pos: e.Pos, FromIndex: true}
+		if d.Platform != nil {
+			d.Platform = c.normalize(*d.Platform, e.Pos.String()+": "+e.Image.CommonName()+": its entry "+d.Digest.String()+"'s")
+		}
+		mem := manifest.Member{Descriptor: d, Entry: e, FromIndex: true}
 		if mem.Attestation() {
 			attestations = append(attestations, mem)
 			continue
@@ -156,7 +158,7 @@ func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.
 		case mediatype.OCI1ManifestList, mediatype.Docker2ManifestList:
 			return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s (%s) holds another index (%s); name that index directly%.0w", e.Image.CommonName(), desc.Digest, d.Digest, manifest.ErrInvalid)}
 		}
-		if e.Platform != nil && (d.Platform == nil || !platform.Match(*e.Platform, *d.Platform) || (e.Platform.OSVersion != "" && e.Platform.OSVersion != d.Platform.OSVersion)) {
+		if want != nil && (d.Platform == nil || !platform.Match(*want, *d.Platform) || (want.OSVersion != "" && want.OSVersion != d.Platform.OSVersion)) {
 			continue
 		}
 		if len(e.Annotations) > 0 {
@@ -175,8 +177,8 @@ func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.
 				have = append(have, manifest.PlatformString(*d.Platform))
 			}
 		}
-		if e.Platform != nil {
-			return nil, &EntryError{Pos: e.PlatformPos, Err: fmt.Errorf("%s is an index without a %s image (it has %s)%.0w", e.Image.CommonName(), manifest.PlatformString(*e.Platform), strings.Join(have, ", "), manifest.ErrInvalid)}
+		if want != nil {
+			return nil, &EntryError{Pos: e.PlatformPos, Err: fmt.Errorf("%s is an index without a %s image (it has %s)%.0w", e.Image.CommonName(), manifest.PlatformString(*want), strings.Join(have, ", "), manifest.ErrInvalid)}
 		}
 		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s is an index without any image%.0w", e.Image.CommonName(), manifest.ErrInvalid)}
 	}
@@ -193,6 +195,28 @@ func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.
 	}
 	c.log.Debugf("%s: %s is an index (%s): %d image(s), %d attestation(s) taken", e.Pos, e.Image.CommonName(), desc.Digest, len(images), len(out)-len(images))
 	return out, nil
+}
+
+// declared is the entry's declared platform, normalised (the log says how).
+func (c *Client) declared(e spec.Entry) *platform.Platform {
+	if e.Platform == nil {
+		return nil
+	}
+	p, notes := spec.NormalizePlatform(*e.Platform)
+	for _, n := range notes {
+		c.log.Infof("%s: %s", e.PlatformPos, n)
+	}
+	return &p
+}
+
+// normalize writes a platform read from a registry the canonical way; what
+// names where it was read, for the log.
+func (c *Client) normalize(p platform.Platform, what string) *platform.Platform {
+	p, notes := spec.NormalizePlatform(p)
+	for _, n := range notes {
+		c.log.Infof("%s %s", what, n)
+	}
+	return &p
 }
 
 // mergePlatform applies manifest-tool's rule: a declared platform wins; a

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
 )
 
@@ -65,36 +64,6 @@ func FromArgs(a Args) (Spec, error) {
 	s.AnnotationsPos = Pos{Field: "--annotations"}
 	return s, nil
 }
-
-// ParsePlatform reads one --platforms item: os/arch[/variant][:os.version],
-// as in linux/arm/v7 or windows/amd64:10.0.20348.2227. Values are kept as
-// written: no alias is rewritten and nothing comes from the local machine.
-func ParsePlatform(item string) (platform.Platform, error) {
-	s := strings.TrimSpace(item)
-	var p platform.Platform
-	if i := strings.IndexByte(s, ':'); i >= 0 {
-		s, p.OSVersion = s[:i], s[i+1:]
-		if !osVersionRE.MatchString(p.OSVersion) {
-			return platform.Platform{}, fmt.Errorf("os.version %q after ':' is not a version such as 10.0.20348.2227%.0w", p.OSVersion, ErrPlatform)
-		}
-	}
-	parts := strings.Split(s, "/")
-	if len(parts) < 2 || len(parts) > 3 {
-		return platform.Platform{}, fmt.Errorf("%q is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)%.0w", item, ErrPlatform)
-	}
-	for _, part := range parts {
-		if !platformPartRE.MatchString(part) {
-			return platform.Platform{}, fmt.Errorf("%q is not os/arch[/variant]: %q must be lowercase letters, digits, '.', '_' or '-'%.0w", item, part, ErrPlatform)
-		}
-	}
-	p.OS, p.Architecture = parts[0], parts[1]
-	if len(parts) == 3 {
-		p.Variant = parts[2]
-	}
-	return p, nil
-}
-
-var osVersionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]*$`)
 
 // ParseAnnotations reads key=value items. A value may hold '=' (the first
 // one splits). For compatibility with manifest-tool, one item may also carry

@@ -22,7 +22,8 @@
 //	    platform: {os: linux, architecture: arm64, variant: v8}
 //	  - image: registry.example.com/app:1.0-win   # no platform: read from the image
 //
-// Top-level keys: image (required), tags, annotations, manifests (required,
+// Top-level keys: image (required), type (docker or oci: this document's
+// index type, overriding --type), tags, annotations, manifests (required,
 // at least one member). Member keys: image (required), platform,
 // annotations (on that member's entry in the index, OCI only). Platform
 // keys: os, architecture, variant, os.version (or manifest-tool's
@@ -30,7 +31,8 @@
 // spellings of one field is an error. When a platform is given, os and
 // architecture are both required. Any other key is an error naming its
 // file:line, with the closest known key suggested. Values are read as
-// written: tags: [1.10] is the tag "1.10", not a number.
+// written: tags: [1.10] is the tag "1.10", not a number. YAML anchors,
+// aliases and merge keys (<<: *base) work as in any YAML.
 //
 // A member without a platform takes it from its image config (os,
 // architecture, variant, os.version, os.features). A declared os/arch
@@ -41,6 +43,31 @@
 //
 // Several YAML documents separated by "---" describe several indexes;
 // [Load] returns one [Spec] per document, in file order.
+//
+// # Variables
+//
+// Every string value (not keys) may use the environment:
+//
+//	${NAME}            the value of NAME; an error naming file:line when NAME is unset
+//	${NAME:-default}   the value of NAME, or default when NAME is unset or empty
+//	$$                 a literal $
+//
+// Nothing else is expanded: $NAME without braces and a $ before anything
+// else stay as written, and an unclosed ${ is an error. In a YAML flow list
+// quote such values: tags: ["${VERSION}"].
+//
+// # Platforms
+//
+// Platform values are lowercase letters, digits, '.', '_' and '-'. Aliases
+// are written the canonical way ([NormalizePlatform]): x86_64 and x86-64
+// are amd64, aarch64 is arm64, armhf is arm/v7, armel is arm/v6, i386 is
+// 386, macos is darwin, arm variants 5 to 8 are v5 to v8, arm64 variant 8 is
+// v8, and amd64/v1 is amd64. arm64/v8 stays as written. Known values
+// ([CheckPlatform]) are Go's operating systems and architectures (the ports
+// of `go tool dist list`) and these variants: arm v5-v8; arm64 v8, v8.0-v8.9,
+// v9, v9.0-v9.5; amd64 v2-v4; riscv64 rva20u64, rva22u64, rva23u64; ppc64
+// and ppc64le power8-power10. os.version and os.features are allowed on any
+// os.
 //
 // # from-args
 //

@@ -14,9 +14,22 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// Option tunes Load.
+type Option func(*loader)
+
+// WithLookup sets how ${NAME} variables are looked up (os.LookupEnv by
+// default).
+func WithLookup(lookup func(string) (string, bool)) Option {
+	return func(l *loader) { l.lookup = lookup }
+}
+
 // Load reads every YAML document of a spec file and returns one Spec per
 // document, in file order. name is used in error messages (file:line).
-func Load(name string, r io.Reader) ([]Spec, error) {
+func Load(name string, r io.Reader, opts ...Option) ([]Spec, error) {
+	l := loader{file: name, lookup: os.LookupEnv}
+	for _, o := range opts {
+		o(&l)
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, &Error{Pos: Pos{File: name}, Err: fmt.Errorf("reading spec: %w", err)}
@@ -35,7 +48,7 @@ func Load(name string, r io.Reader) ([]Spec, error) {
 		if len(n.Content) == 0 || isNull(n.Content[0]) {
 			continue // an empty document, such as a trailing "---"
 		}
-		s, err := loadDoc(name, n.Content[0])
+		s, err := l.doc(n.Content[0])
 		if err != nil {
 			return nil, err
 		}
@@ -49,9 +62,9 @@ func Load(name string, r io.Reader) ([]Spec, error) {
 
 // LoadFile loads the spec file at path; "-" reads r (standard input),
 // named "stdin" in messages.
-func LoadFile(path string, stdin io.Reader) ([]Spec, error) {
+func LoadFile(path string, stdin io.Reader, opts ...Option) ([]Spec, error) {
 	if path == "-" {
-		return Load("stdin", stdin)
+		return Load("stdin", stdin, opts...)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -62,7 +75,7 @@ func LoadFile(path string, stdin io.Reader) ([]Spec, error) {
 		return nil, &Error{Pos: Pos{File: path}, Err: fmt.Errorf("cannot read the spec: %w", err)}
 	}
 	defer f.Close()
-	return Load(path, f)
+	return Load(path, f, opts...)
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -90,8 +103,11 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// loader walks one document, remembering the file name for positions.
-type loader struct{ file string }
+// loader walks documents, remembering the file name for positions.
+type loader struct {
+	file   string
+	lookup func(string) (string, bool)
+}
 
 func (l loader) pos(n *yaml.Node, field string) Pos {
 	return Pos{File: l.file, Line: n.Line, Field: field}
@@ -153,9 +169,8 @@ func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[strin
 	return out, nil
 }
 
-func loadDoc(file string, root *yaml.Node) (Spec, error) {
-	l := loader{file: file}
-	f, err := l.fields(root, "", "image", "tags", "annotations", "manifests")
+func (l loader) doc(root *yaml.Node) (Spec, error) {
+	f, err := l.fields(root, "", "image", "type", "tags", "annotations", "manifests")
 	if err != nil {
 		return Spec{}, err
 	}
@@ -171,6 +186,16 @@ func loadDoc(file string, root *yaml.Node) (Spec, error) {
 	s.Pos = l.pos(img[0], "image")
 	if s.Target, s.TagDefaulted, err = parseRef(str, s.Pos, true); err != nil {
 		return Spec{}, err
+	}
+	if t, ok := f["type"]; ok {
+		pos := l.pos(t[0], "type")
+		if s.Type, err = l.str(t[1], "type"); err != nil {
+			return Spec{}, err
+		}
+		if s.Type != "docker" && s.Type != "oci" {
+			return Spec{}, errorf(pos, ErrType, "%q: want docker or oci", s.Type)
+		}
+		s.TypePos = pos
 	}
 	if t, ok := f["tags"]; ok {
 		if s.Tags, err = l.strList(t[1], "tags"); err != nil {
@@ -229,7 +254,7 @@ func (l loader) entry(n *yaml.Node, field string) (Entry, error) {
 		return Entry{}, err
 	}
 	if p, ok := f["platform"]; ok && !isNull(p[1]) {
-		if e.Platform, e.PlatformPos, err = l.platform(p, field+".platform"); err != nil {
+		if e.Platform, e.PlatformPos, e.platformFields, err = l.platform(p, field+".platform"); err != nil {
 			return Entry{}, err
 		}
 	}
@@ -246,15 +271,23 @@ func (l loader) entry(n *yaml.Node, field string) (Entry, error) {
 // OCI ones (os.version, os.features, features).
 var platformKeys = []string{"os", "architecture", "variant", "osversion", "os.version", "osfeatures", "os.features", "features"}
 
-func (l loader) platform(kv [2]*yaml.Node, field string) (*platform.Platform, Pos, error) {
+func (l loader) platform(kv [2]*yaml.Node, field string) (*platform.Platform, Pos, map[string]Pos, error) {
 	f, err := l.fields(kv[1], field, platformKeys...)
 	if err != nil {
-		return nil, Pos{}, err
+		return nil, Pos{}, nil, err
+	}
+	fieldPos := map[string]Pos{}
+	for key, kvn := range f {
+		name := map[string]string{"osversion": "os.version", "osfeatures": "os.features"}[key]
+		if name == "" {
+			name = key
+		}
+		fieldPos[name] = l.pos(kvn[0], join(field, key))
 	}
 	for _, pair := range [][2]string{{"osversion", "os.version"}, {"osfeatures", "os.features"}} {
 		if _, a := f[pair[0]]; a {
 			if _, b := f[pair[1]]; b {
-				return nil, Pos{}, errorf(l.pos(f[pair[1]][0], join(field, pair[1])), ErrSyntax,
+				return nil, Pos{}, nil, errorf(l.pos(f[pair[1]][0], join(field, pair[1])), ErrSyntax,
 					"both %q and %q are given; they are the same field, keep one", pair[0], pair[1])
 			}
 		}
@@ -271,14 +304,14 @@ func (l loader) platform(kv [2]*yaml.Node, field string) (*platform.Platform, Po
 		if dst, ok := strs[key]; ok {
 			v, err := l.str(kvn[1], sub)
 			if err != nil {
-				return nil, Pos{}, err
+				return nil, Pos{}, nil, err
 			}
 			if !platformPartRE.MatchString(v) {
-				return nil, Pos{}, errorf(l.pos(kvn[0], sub), ErrPlatform, "%q is not a platform value (lowercase letters, digits, '.', '_' and '-')", v)
+				return nil, Pos{}, nil, errorf(l.pos(kvn[0], sub), ErrPlatform, "%q is not a platform value (lowercase letters, digits, '.', '_' and '-')", v)
 			}
 			*dst = v
 		} else if v, err := l.strList(kvn[1], sub); err != nil {
-			return nil, Pos{}, err
+			return nil, Pos{}, nil, err
 		} else {
 			*lists[key] = v
 		}
@@ -290,29 +323,43 @@ func (l loader) platform(kv [2]*yaml.Node, field string) (*platform.Platform, Po
 	switch {
 	case p.OS == "" && p.Architecture == "":
 		if p.Variant != "" || p.OSVersion != "" || len(p.OSFeatures) > 0 || len(p.Features) > 0 {
-			return nil, Pos{}, errorf(l.pos(kv[0], field), ErrMissing, "os and architecture are required when other platform fields are given")
+			return nil, Pos{}, nil, errorf(l.pos(kv[0], field), ErrMissing, "os and architecture are required when other platform fields are given")
 		}
-		return nil, pos, nil // platform: {} means "from the image"
+		return nil, pos, nil, nil // platform: {} means "from the image"
 	case p.OS == "":
-		return nil, Pos{}, errorf(l.pos(kv[0], field), ErrMissing, "os is required with architecture %q (e.g. os: linux)", p.Architecture)
+		return nil, Pos{}, nil, errorf(l.pos(kv[0], field), ErrMissing, "os is required with architecture %q (e.g. os: linux)", p.Architecture)
 	case p.Architecture == "":
-		return nil, Pos{}, errorf(l.pos(kv[0], field), ErrMissing, "architecture is required with os %q (e.g. architecture: amd64)", p.OS)
+		return nil, Pos{}, nil, errorf(l.pos(kv[0], field), ErrMissing, "architecture is required with os %q (e.g. architecture: amd64)", p.OS)
 	}
-	return p, pos, nil
+	return p, pos, fieldPos, nil
 }
 
 var platformPartRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
-// str reads a scalar as written (so tags: [1.10] stays "1.10").
+// str reads a scalar as written (so tags: [1.10] stays "1.10"), with its
+// ${NAME} variables expanded.
 func (l loader) str(n *yaml.Node, field string) (string, error) {
 	n = deref(n)
 	if n.Kind != yaml.ScalarNode || isNull(n) {
 		return "", errorf(l.pos(n, field), ErrType, "must be a string, not %s", kind(n))
 	}
-	if strings.TrimSpace(n.Value) == "" {
+	v, err := l.expand(n, field)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(v) == "" {
 		return "", errorf(l.pos(n, field), ErrMissing, "is empty")
 	}
-	return strings.TrimSpace(n.Value), nil
+	return strings.TrimSpace(v), nil
+}
+
+// expand expands the ${NAME} variables of a scalar.
+func (l loader) expand(n *yaml.Node, field string) (string, error) {
+	v, err := expandVars(n.Value, l.lookup)
+	if err != nil {
+		return "", &Error{Pos: l.pos(n, field), Err: err}
+	}
+	return v, nil
 }
 
 func (l loader) strList(n *yaml.Node, field string) ([]string, error) {
@@ -344,7 +391,7 @@ func (l loader) strMap(n *yaml.Node, field string) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+		k, v := n.Content[i], deref(n.Content[i+1])
 		sub := join(field, k.Value)
 		if k.Kind != yaml.ScalarNode || strings.TrimSpace(k.Value) == "" {
 			return nil, errorf(l.pos(k, field), ErrAnnotation, "annotation keys must be non-empty strings")
@@ -355,7 +402,11 @@ func (l loader) strMap(n *yaml.Node, field string) (map[string]string, error) {
 		if v.Kind != yaml.ScalarNode || isNull(v) {
 			return nil, errorf(l.pos(v, sub), ErrType, "must be a string, not %s", kind(v))
 		}
-		out[k.Value] = v.Value // annotation values are kept byte for byte
+		val, err := l.expand(v, sub)
+		if err != nil {
+			return nil, err
+		}
+		out[k.Value] = val // kept byte for byte, spaces included
 	}
 	return out, nil
 }
@@ -394,25 +445,10 @@ func contains(list []string, s string) bool {
 // suggest returns `; did you mean "x"?` for the closest allowed key, if any
 // is close enough to be a likely typo.
 func suggest(key string, allowed []string) string {
-	key = strings.ToLower(key)
-	best, bestD := "", 3
-	for _, a := range allowed {
-		if d := distance(key, a); d < bestD {
-			best, bestD = a, d
-		}
+	if best := nearest(strings.ToLower(key), allowed); best != "" {
+		return fmt.Sprintf(`; did you mean %q?`, best)
 	}
-	if best == "" && len(key) >= 2 {
-		for _, a := range allowed {
-			if strings.HasPrefix(a, key) {
-				best = a
-				break
-			}
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(`; did you mean %q?`, best)
+	return ""
 }
 
 // distance is the Levenshtein edit distance between a and b.

@@ -41,6 +41,11 @@ type Spec struct {
 	Target ref.Ref
 	// TagDefaulted is true when the user wrote no tag and Target got "latest".
 	TagDefaulted bool
+	// Type is "docker" or "oci" when the document chooses its index type
+	// (overriding --type), else "".
+	Type string
+	// TypePos is where the type was chosen.
+	TypePos Pos
 	// Tags are extra tags that also point at the index.
 	Tags []string
 	// Annotations go on the index itself (OCI only).
@@ -69,6 +74,17 @@ type Entry struct {
 	// PlatformPos is where the platform was declared (the architecture line
 	// in a spec file), or Pos when it was not.
 	PlatformPos Pos
+
+	platformFields map[string]Pos // key line of each declared platform field
+}
+
+// FieldPos is where one platform field ("os", "architecture", "variant",
+// "os.version") was declared: its own line in a spec file, else PlatformPos.
+func (e Entry) FieldPos(field string) Pos {
+	if p, ok := e.platformFields[field]; ok {
+		return p
+	}
+	return e.PlatformPos
 }
 
 // Registries lists, without repeats and in order of appearance, the

@@ -17,9 +17,13 @@ func pushCommand(env *environment) *cli.Command {
 		Usage: "assemble and push a manifest list or OCI index",
 		Description: `Resolves every member image, builds the index, validates it, and only then
 writes: members into the target repository, the index, then its tags.
-Prints "Digest: sha256:<hex> <size>" for each index pushed.`,
+Prints "Digest: sha256:<hex> <size>" for each index pushed; with --dry-run,
+the exact bytes that would be pushed, then that line, and writes nothing.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "type", Value: "docker", Usage: "index to write: docker (v2.2 manifest list) or oci (image index)"},
+			&cli.StringFlag{Name: "type", Value: "docker", Usage: "index to write: docker (v2.2 manifest list) or oci (image index); a spec document's type: wins"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "resolve and validate, print the exact index bytes and digest, write nothing"},
+			&cli.BoolFlag{Name: "strict", Usage: "refuse a declared platform that the image's config contradicts (default: warn)"},
+			&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept an os, architecture or variant outside the known vocabulary"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -120,9 +124,17 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 	if err != nil {
 		return err
 	}
-	results, err := client.Publish(c.Context, specs, registry.PublishOptions{Type: t, IgnoreMissing: c.Bool("ignore-missing")})
+	results, err := client.Publish(c.Context, specs, registry.PublishOptions{
+		Type:          t,
+		IgnoreMissing: c.Bool("ignore-missing"),
+		DryRun:        c.Bool("dry-run"),
+		Validate:      manifest.Options{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
+	})
 	for _, r := range results {
-		if r.Tags[0].Status != registry.TagSkipped && r.Tags[0].Status != registry.TagFailed {
+		switch {
+		case r.DryRun:
+			fmt.Fprintf(env.stdout, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
+		case r.Tags[0].Status != registry.TagSkipped && r.Tags[0].Status != registry.TagFailed:
 			fmt.Fprintf(env.stdout, "Digest: %s %d\n", r.Digest, r.Size)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -111,7 +112,7 @@ func Start(opts Options) (*Registry, error) {
 	}
 	r.Host = ln.Addr().String()
 	app := handlers.NewApp(context.Background(), cfg)
-	r.srv = &http.Server{Handler: r.record(app), ReadHeaderTimeout: 10 * time.Second}
+	r.srv = &http.Server{Handler: r.record(app), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(logrus.StandardLogger().Out, "regtest: ", 0)}
 	r.client = &http.Client{Timeout: 30 * time.Second}
 	if opts.TLS {
 		cert, pemCert, err := selfSigned(ln.Addr().(*net.TCPAddr).IP)

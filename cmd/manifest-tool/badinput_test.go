@@ -1,0 +1,120 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBadInputTable: malformed specs, flags, references and platforms each
+// end with one exact error line and exit 2, before any registry is asked
+// anything (the references name registries that do not exist).
+func TestBadInputTable(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	dir := t.TempDir()
+	spec := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const member = "manifests:\n  - image: reg.invalid/app:1-amd64\n"
+	fromArgs := func(extra ...string) []string {
+		return append([]string{"push", "from-args", "--platforms", "linux/amd64", "--template", "reg.invalid/app:1-ARCH", "--target", "reg.invalid/app:1"}, extra...)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		// specs
+		{"yaml syntax", []string{"push", "from-spec", spec("s1.yaml", "image: [a\n")}, "s1.yaml:1: did not find expected ',' or ']'"},
+		{"tab indent", []string{"push", "from-spec", spec("s2.yaml", "image: a/b\nmanifests:\n\t- image: x\n")}, "s2.yaml:3: found character that cannot start any token"},
+		{"empty spec", []string{"push", "from-spec", spec("s3.yaml", "# nothing\n")}, "s3.yaml: the spec is empty: it needs at least an image and a manifests list"},
+		{"list document", []string{"push", "from-spec", spec("s4.yaml", "- image: a\n")}, "s4.yaml:1: must be a mapping with image and manifests keys, not a list"},
+		{"top key typo", []string{"push", "from-spec", spec("s5.yaml", "image: a/b\nmanifest: []\n")}, `s5.yaml:2: manifest: unknown key "manifest"; did you mean "manifests"?`},
+		{"platform key typo", []string{"push", "from-spec", spec("s6.yaml", "image: a/b\n"+member+"    platform: {os: linux, arch: amd64}\n")}, `s6.yaml:4: manifests[0].platform.arch: unknown key "arch"; did you mean "architecture"?`},
+		{"member key", []string{"push", "from-spec", spec("s7.yaml", "image: a/b\n"+member+"    digest: x\n")}, `s7.yaml:4: manifests[0].digest: unknown key "digest" (known keys: image, platform, annotations)`},
+		{"no image", []string{"push", "from-spec", spec("s8.yaml", member)}, "s8.yaml:1: image: no target image: add `image: registry/repo:tag`"},
+		{"no manifests", []string{"push", "from-spec", spec("s9.yaml", "image: a/b\n")}, "s9.yaml:1: manifests: no manifests: list the member images under `manifests:`"},
+		{"empty manifests", []string{"push", "from-spec", spec("s10.yaml", "image: a/b\nmanifests: []\n")}, "s10.yaml:2: manifests: the list is empty: an index needs at least one member"},
+		{"member without image", []string{"push", "from-spec", spec("s11.yaml", "image: a/b\nmanifests:\n  - platform: {os: linux, architecture: amd64}\n")}, "s11.yaml:3: manifests[0]: no image: each member needs `image: registry/repo:tag`"},
+		{"uppercase repository", []string{"push", "from-spec", spec("s12.yaml", "image: a/B:1\n"+member)}, `s12.yaml:1: image: invalid reference "a/B:1", repo must be lowercase`},
+		{"bad member reference", []string{"push", "from-spec", spec("s13.yaml", "image: a/b\nmanifests:\n  - image: a/b:!!\n")}, `s13.yaml:3: manifests[0].image: invalid reference "a/b:!!"`},
+		{"target by digest", []string{"push", "from-spec", spec("s14.yaml", "image: a/b@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"+member)},
+			`s14.yaml:1: image: target "a/b@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" names a digest; name a tag instead (the index's digest is known only once it is built)`},
+		{"image as list", []string{"push", "from-spec", spec("s15.yaml", "image: [a]\n"+member)}, "s15.yaml:1: image: must be a string, not a list"},
+		{"tags as string", []string{"push", "from-spec", spec("s16.yaml", "image: a/b\ntags: latest\n"+member)}, `s16.yaml:2: tags: must be a list of strings, not "latest"`},
+		{"bad tag", []string{"push", "from-spec", spec("s17.yaml", "image: a/b\ntags: [-x]\n"+member)}, `s17.yaml:2: tags[0]: "-x" is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')`},
+		{"annotations as list", []string{"push", "from-spec", spec("s18.yaml", "image: a/b\nannotations: [a]\n"+member)}, "s18.yaml:2: annotations: must be a mapping of keys to strings, not a list"},
+		{"duplicate key", []string{"push", "from-spec", spec("s19.yaml", "image: a/b\nimage: a/c\n"+member)}, `s19.yaml:2: image: key "image" given twice`},
+		{"os without architecture", []string{"push", "from-spec", spec("s20.yaml", "image: a/b\n"+member+"    platform: {os: linux}\n")}, `s20.yaml:4: manifests[0].platform: architecture is required with os "linux" (e.g. architecture: amd64)`},
+		{"architecture without os", []string{"push", "from-spec", spec("s21.yaml", "image: a/b\n"+member+"    platform: {architecture: arm64}\n")}, `s21.yaml:4: manifests[0].platform: os is required with architecture "arm64" (e.g. os: linux)`},
+		{"both spellings", []string{"push", "from-spec", spec("s22.yaml", "image: a/b\n"+member+"    platform: {os: windows, architecture: amd64, osversion: '1', os.version: '1'}\n")},
+			`s22.yaml:4: manifests[0].platform.os.version: both "osversion" and "os.version" are given; they are the same field, keep one`},
+		{"uppercase platform value", []string{"push", "from-spec", spec("s23.yaml", "image: a/b\n"+member+"    platform: {os: Linux, architecture: amd64}\n")},
+			`s23.yaml:4: manifests[0].platform.os: "Linux" is not a platform value (lowercase letters, digits, '.', '_' and '-')`},
+		{"unset variable", []string{"push", "from-spec", spec("s24.yaml", "image: ${MT_TEST_UNSET}/app:1\n"+member)}, "s24.yaml:1: image: ${MT_TEST_UNSET} is not set (set it, or write ${MT_TEST_UNSET:-default})"},
+		{"unclosed variable", []string{"push", "from-spec", spec("s25.yaml", "image: reg.invalid/app:${V\n"+member)}, `s25.yaml:1: image: unclosed ${ in "reg.invalid/app:${V" (write $$ for a literal $)`},
+		{"variable syntax", []string{"push", "from-spec", spec("s26.yaml", "image: reg.invalid/app:${V-1}\n"+member)},
+			`s26.yaml:1: image: ${V-1} in "reg.invalid/app:${V-1}": "V-1" is not a variable name (letters, digits, _; only ${NAME} and ${NAME:-default} are expanded)`},
+		{"document type", []string{"push", "from-spec", spec("s27.yaml", "image: a/b\ntype: oic\n"+member)}, `s27.yaml:2: type: "oic": want docker or oci`},
+		{"unknown architecture", []string{"push", "from-spec", spec("s28.yaml", "image: a/b\n"+member+"    platform:\n      os: linux\n      architecture: amd46\n")},
+			`s28.yaml:6: manifests[0].platform.architecture: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`},
+		{"unknown os", []string{"push", "from-spec", spec("s29.yaml", "image: a/b\n"+member+"    platform:\n      os: lnux\n      architecture: amd64\n")},
+			`s29.yaml:5: manifests[0].platform.os: unknown os "lnux"; did you mean "linux"? (--allow-unknown-platform lets it through)`},
+		{"unknown variant", []string{"push", "from-spec", spec("s30.yaml", "image: a/b\n"+member+"    platform: {os: linux, architecture: arm, variant: v9}\n")},
+			`s30.yaml:4: manifests[0].platform.variant: unknown variant "v9" for arm (known: v5, v6, v7, v8) (--allow-unknown-platform lets it through)`},
+		{"docker index annotations", []string{"push", "from-spec", spec("s31.yaml", "image: a/b\nannotations: {k: v}\n"+member)}, "s31.yaml:2: annotations: a Docker manifest list cannot carry annotations; use --type oci"},
+		{"docker entry annotations", []string{"push", "from-spec", spec("s32.yaml", "image: a/b\n"+member+"    annotations: {k: v}\n")}, "s32.yaml:4: manifests[0].annotations: a Docker manifest list cannot carry annotations; use --type oci"},
+		{"two documents, one tag", []string{"push", "from-spec", spec("s33.yaml", "image: reg.invalid/a:1\n"+member+"---\nimage: reg.invalid/a:2\ntags: ['1']\n"+member)},
+			"s33.yaml:5: image: reg.invalid/a:1 is also written by the document at " + filepath.Join(dir, "s33.yaml") + ":1: image; each tag can point at one index"},
+		{"merge of a scalar", []string{"push", "from-spec", spec("s34.yaml", "image: a/b\n"+member+"    platform: {<<: 5}\n")}, `s34.yaml:4: manifests[0].platform: << must merge a mapping, not "5"`},
+		// from-args flags
+		{"bare architecture", []string{"push", "from-args", "--platforms", "arm64", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "arm64": "arm64" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`},
+		{"four parts", []string{"push", "from-args", "--platforms", "linux/arm/v7/x", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "linux/arm/v7/x": "linux/arm/v7/x" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`},
+		{"uppercase item", []string{"push", "from-args", "--platforms", "Linux/amd64", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "Linux/amd64": "Linux/amd64" is not os/arch[/variant]: "Linux" must be lowercase letters, digits, '.', '_' or '-'`},
+		{"empty os.version", []string{"push", "from-args", "--platforms", "windows/amd64:", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "windows/amd64:": os.version "" after ':' is not a version such as 10.0.20348.2227`},
+		{"no placeholder", []string{"push", "from-args", "--platforms", "linux/amd64,linux/arm64", "--template", "r/a:1", "--target", "r/a:1"},
+			`--template: "r/a:1" has no placeholder (OS, ARCH, VARIANT, OSVERSION), so every platform would name the same image`},
+		{"template gives bad reference", []string{"push", "from-args", "--platforms", "linux/amd64", "--template", "r/APP-ARCH:1", "--target", "r/a:1"},
+			`--platforms "linux/amd64": --template "r/APP-ARCH:1" gives "r/APP-amd64:1": invalid reference "r/APP-amd64:1", repo must be lowercase`},
+		{"no target", []string{"push", "from-args", "--platforms", "linux/amd64", "--template", "r/a:ARCH"}, "--target: is required (the reference the index is written to)"},
+		{"no template", []string{"push", "from-args", "--platforms", "linux/amd64", "--target", "r/a:1"}, "--template: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT'"},
+		{"no platforms", []string{"push", "from-args", "--template", "r/a:ARCH", "--target", "r/a:1"}, "--platforms: is required, e.g. --platforms linux/amd64,linux/arm64"},
+		{"bad target", fromArgs("--target", "r/A:1"), `--target: invalid reference "r/A:1", repo must be lowercase`},
+		{"bad extra tag", fromArgs("--tags", "1,a b"), `--tags "a b": "a b" is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')`},
+		{"annotation without =", fromArgs("--annotations", "novalue"), `--annotations "novalue": want key=value`},
+		{"annotations on docker", fromArgs("--annotations", "a=b"), "--annotations: a Docker manifest list cannot carry annotations; use --type oci"},
+		{"unknown architecture item", []string{"push", "from-args", "--platforms", "linux/amd46", "--template", "r/a:ARCH", "--target", "r/a:1"},
+			`--platforms "linux/amd46": unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`},
+		{"stray argument", fromArgs("extra"), `from-args takes no arguments, got "extra" (did you forget a flag name?)`},
+		// command line
+		{"bad type", []string{"push", "--type", "oic", "from-spec", "x.yaml"}, `--type "oic": want docker or oci`},
+		{"unknown flag", []string{"push", "from-spec", "--ignore", "x.yaml"}, "flag provided but not defined: -ignore (see manifest-tool push from-spec --help)"},
+		{"unknown command", []string{"pusj"}, `unknown command "pusj" (see manifest-tool --help)`},
+		{"flag without value", []string{"push", "from-spec", "x.yaml", "--docker-cfg"}, "flag needs a value: --docker-cfg"},
+		{"no spec file", []string{"push", "from-spec"}, "from-spec needs exactly one FILE (or - for stdin), got 0 arguments"},
+		{"missing spec file", []string{"push", "from-spec", filepath.Join(dir, "absent.yaml")}, "absent.yaml: cannot read the spec: no such file or directory"},
+		{"missing docker config", append([]string{"--docker-cfg", filepath.Join(dir, "nodocker")}, fromArgs()...), `--docker-cfg "` + filepath.Join(dir, "nodocker") + `": no such file or directory`},
+		{"log format", []string{"--log-format", "xml", "push"}, `--log-format "xml": want text or json`},
+		{"help topic", []string{"help", "nope"}, "No help topic for 'nope'"},
+	}
+	if len(tests) < 40 {
+		t.Fatalf("only %d cases", len(tests))
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(tc.args...)
+			want := "error: " + tc.want + "\n"
+			if !strings.HasPrefix(tc.want, "/") && strings.Contains(tc.want, ".yaml") && !strings.HasPrefix(tc.want, "--") {
+				want = "error: " + filepath.Join(dir, tc.want) + "\n"
+			}
+			if code != exitBadInput || stderr != want || stdout != "" {
+				t.Errorf("exit %d, stdout %q\nstderr %q\nwant   %q", code, stdout, stderr, want)
+			}
+		})
+	}
+}

@@ -1,0 +1,163 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/regclient/regclient/types/platform"
+)
+
+// The platform vocabulary: Go's operating systems and architectures (the
+// ports `go tool dist list` names; a test keeps the lists in step with the
+// toolchain) and the variants in use for ARM, amd64, RISC-V and POWER.
+var (
+	knownOS   = []string{"aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js", "linux", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows"}
+	knownArch = []string{"386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64", "ppc64le", "riscv64", "s390x", "wasm"}
+	power     = []string{"power8", "power9", "power10"}
+	// knownVariants per architecture; an architecture not listed has none.
+	knownVariants = map[string][]string{
+		"arm":     {"v5", "v6", "v7", "v8"},
+		"arm64":   {"v8", "v8.0", "v8.1", "v8.2", "v8.3", "v8.4", "v8.5", "v8.6", "v8.7", "v8.8", "v8.9", "v9", "v9.0", "v9.1", "v9.2", "v9.3", "v9.4", "v9.5"},
+		"amd64":   {"v2", "v3", "v4"},
+		"riscv64": {"rva20u64", "rva22u64", "rva23u64"},
+		"ppc64":   power,
+		"ppc64le": power,
+	}
+)
+
+// Aliases written the way registries and runtimes expect them.
+var (
+	osAliases   = map[string]string{"macos": "darwin"}
+	archAliases = map[string]string{"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "i386": "386", "i486": "386", "i586": "386", "i686": "386", "armhf": "arm", "armel": "arm"}
+	// an alias that also implies a variant
+	archVariant = map[string]string{"armhf": "v7", "armel": "v6"}
+)
+
+// NormalizePlatform writes a platform's aliases the canonical way:
+// x86_64 → amd64, aarch64 → arm64, armhf → arm/v7, armel → arm/v6, i386 →
+// 386, macos → darwin, arm variants 5-8 → v5-v8, arm64 8 → v8, and amd64/v1
+// (the baseline) → amd64. It returns what it changed, in words, for the
+// log. arm64/v8 stays as written: that is Docker's own spelling.
+func NormalizePlatform(p platform.Platform) (platform.Platform, []string) {
+	var notes []string
+	note := func(field, from, to string) {
+		notes = append(notes, fmt.Sprintf("%s %q is written %q", field, from, to))
+	}
+	if to, ok := osAliases[p.OS]; ok {
+		note("os", p.OS, to)
+		p.OS = to
+	}
+	if to, ok := archAliases[p.Architecture]; ok {
+		from := p.Architecture
+		p.Architecture = to
+		if v := archVariant[from]; v != "" && p.Variant == "" {
+			p.Variant = v
+			to += "/" + v
+		}
+		note("architecture", from, to)
+	}
+	v := p.Variant
+	switch {
+	case p.Architecture == "arm" && len(v) == 1 && v >= "5" && v <= "8",
+		p.Architecture == "arm64" && v == "8":
+		p.Variant = "v" + v
+	case p.Architecture == "amd64" && v == "v1":
+		p.Variant = ""
+	}
+	if p.Variant != v {
+		note("variant", v, p.Variant)
+	}
+	return p, notes
+}
+
+// PlatformError is a platform value outside the known vocabulary.
+type PlatformError struct {
+	Field   string // "os", "architecture" or "variant"
+	Value   string
+	Arch    string // for a variant: the architecture it was given for
+	Suggest string // the nearest known value, if one is close
+}
+
+func (e *PlatformError) Error() string {
+	msg := fmt.Sprintf("unknown %s %q", e.Field, e.Value)
+	if e.Field == "variant" {
+		if known := knownVariants[e.Arch]; len(known) > 0 {
+			msg += fmt.Sprintf(" for %s (known: %s)", e.Arch, strings.Join(known, ", "))
+		} else {
+			msg += fmt.Sprintf(" for %s (it has no variants)", e.Arch)
+		}
+	}
+	if e.Suggest != "" {
+		msg += fmt.Sprintf("; did you mean %q?", e.Suggest)
+	}
+	return msg
+}
+
+// Is makes a PlatformError match ErrPlatform.
+func (e *PlatformError) Is(target error) bool { return target == ErrPlatform }
+
+// CheckPlatform reports the first value of a (normalised) platform outside
+// the known vocabulary, suggesting the nearest known value.
+func CheckPlatform(p platform.Platform) error {
+	if !slices.Contains(knownOS, p.OS) {
+		return &PlatformError{Field: "os", Value: p.OS, Suggest: nearest(p.OS, knownOS)}
+	}
+	if !slices.Contains(knownArch, p.Architecture) {
+		return &PlatformError{Field: "architecture", Value: p.Architecture, Suggest: nearest(p.Architecture, knownArch)}
+	}
+	if p.Variant != "" && !slices.Contains(knownVariants[p.Architecture], p.Variant) {
+		return &PlatformError{Field: "variant", Value: p.Variant, Arch: p.Architecture} // the message lists them
+	}
+	return nil
+}
+
+// nearest returns the known value closest to s when it is close enough to
+// be a likely typo, else "".
+func nearest(s string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := distance(s, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" && len(s) >= 2 {
+		for _, k := range known {
+			if strings.HasPrefix(k, s) {
+				return k
+			}
+		}
+	}
+	return best
+}
+
+// ParsePlatform reads one --platforms item: os/arch[/variant][:os.version],
+// as in linux/arm/v7 or windows/amd64:10.0.20348.2227. Values are kept as
+// written: no alias is rewritten and nothing comes from the local machine.
+func ParsePlatform(item string) (platform.Platform, error) {
+	s := strings.TrimSpace(item)
+	var p platform.Platform
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		s, p.OSVersion = s[:i], s[i+1:]
+		if !osVersionRE.MatchString(p.OSVersion) {
+			return platform.Platform{}, fmt.Errorf("os.version %q after ':' is not a version such as 10.0.20348.2227%.0w", p.OSVersion, ErrPlatform)
+		}
+	}
+	parts := strings.Split(s, "/")
+	if len(parts) < 2 || len(parts) > 3 {
+		return platform.Platform{}, fmt.Errorf("%q is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)%.0w", item, ErrPlatform)
+	}
+	for _, part := range parts {
+		if !platformPartRE.MatchString(part) {
+			return platform.Platform{}, fmt.Errorf("%q is not os/arch[/variant]: %q must be lowercase letters, digits, '.', '_' or '-'%.0w", item, part, ErrPlatform)
+		}
+	}
+	p.OS, p.Architecture = parts[0], parts[1]
+	if len(parts) == 3 {
+		p.Variant = parts[2]
+	}
+	return p, nil
+}
+
+var osVersionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]*$`)
