@@ -99,6 +99,24 @@ func (r result) ok(t *testing.T) (digest string, size int) {
 	return r.digest(t)
 }
 
+// okOut fails the test unless the run exited 0 with nothing on stderr,
+// and returns stdout.
+func (r result) okOut(t *testing.T) string {
+	t.Helper()
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d, want 0 and a silent stderr; stderr:\n%s", r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// ok0 fails the test unless the run exited 0.
+func (r result) ok0(t *testing.T) {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+}
+
 var digestLineRE = regexp.MustCompile(`(?m)^Digest: (sha256:[0-9a-f]{64}) (\d+)$`)
 
 func (r result) digest(t *testing.T) (string, int) {

@@ -7,11 +7,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/regclient/regclient/types/ref"
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/registry"
-	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // environment is what commands share: the standard streams and the logger.
@@ -36,7 +36,7 @@ Docker v2.2 manifest list or OCI image index, and pushes it with its tags.
 
 Global flags may also be given after the command and after its arguments.`,
 		Flags:                     globalFlags(),
-		Commands:                  []*cli.Command{pushCommand(env)},
+		Commands:                  []*cli.Command{pushCommand(env), inspectCommand(env), platformsCommand(env)},
 		DisableSliceFlagSeparator: true,
 		HideHelpCommand:           false,
 		ExitErrHandler:            func(*cli.Context, error) {}, // main decides the exit code
@@ -112,10 +112,10 @@ func globalFlags() []cli.Flag {
 	}
 }
 
-// client builds the registry client for a run that names these specs:
-// --insecure and --plain-http apply to their registries and to no other.
-func (env *environment) client(c *cli.Context, specs ...spec.Spec) (*registry.Client, error) {
-	hosts := spec.Registries(specs...)
+// client builds the registry client for a run that names these registry
+// hosts: --insecure and --plain-http apply to them and to no other;
+// --username and --password to targets.
+func (env *environment) client(c *cli.Context, hosts, targets []string) (*registry.Client, error) {
 	opts := []registry.Opt{
 		registry.WithLogger(env.log),
 		registry.WithUserAgent("manifest-tool/" + version),
@@ -131,7 +131,7 @@ func (env *environment) client(c *cli.Context, specs ...spec.Spec) (*registry.Cl
 		opts = append(opts, registry.WithPlainHTTP(hosts...))
 	}
 	if c.String("username") != "" || c.String("password") != "" {
-		opts = append(opts, registry.WithCredentials(c.String("username"), c.String("password"), spec.Targets(specs...)...))
+		opts = append(opts, registry.WithCredentials(c.String("username"), c.String("password"), targets...))
 	}
 	return registry.New(opts...)
 }
@@ -172,4 +172,40 @@ func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	}
 	b.WriteByte('\n')
 	return []byte(b.String()), nil
+}
+
+// outputFlag is --output on the commands that print a result.
+var outputFlag = &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json for scripts"}
+
+// output reads --output.
+func output(c *cli.Context) (json bool, err error) {
+	switch o := c.String("output"); o {
+	case "text":
+		return false, nil
+	case "json":
+		return true, nil
+	default:
+		return false, usagef("--output %q: want text or json", o)
+	}
+}
+
+// imageArg reads the one IMAGE argument of inspect and platforms.
+func imageArg(c *cli.Context) (ref.Ref, error) {
+	if c.NArg() != 1 {
+		return ref.Ref{}, usagef("%s needs exactly one IMAGE, got %d arguments", c.Command.Name, c.NArg())
+	}
+	r, err := ref.New(c.Args().First())
+	if err != nil {
+		return ref.Ref{}, usagef("%v", err)
+	}
+	return r, nil
+}
+
+// imageClient builds the client for a command that reads one image.
+func (env *environment) imageClient(c *cli.Context, r ref.Ref) (*registry.Client, error) {
+	var hosts []string
+	if r.Scheme == "reg" {
+		hosts = []string{r.Registry}
+	}
+	return env.client(c, hosts, hosts)
 }

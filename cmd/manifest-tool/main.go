@@ -74,6 +74,8 @@ func exitCode(err error) int {
 	var usage *usageError
 	var ec cli.ExitCoder
 	switch {
+	case errors.Is(err, manifest.ErrCheck):
+		return exitCheck
 	case errors.As(err, &usage):
 		return exitBadInput
 	case errors.As(err, &ec): // urfave/cli's own (unknown help topic...)

@@ -120,7 +120,7 @@ A --target without a tag gets "latest".`,
 }
 
 func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec) error {
-	client, err := env.client(c, specs...)
+	client, err := env.client(c, spec.Registries(specs...), spec.Targets(specs...))
 	if err != nil {
 		return err
 	}

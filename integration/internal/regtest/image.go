@@ -84,11 +84,24 @@ type Image struct {
 // docker is true, else OCI. Its one layer is a real gzipped tar holding a
 // random file, so every image is distinct.
 func NewImage(p Platform, docker bool) Image {
+	content := make([]byte, 64)
+	_, _ = rand.Read(content)
+	return newImage(p, docker, content)
+}
+
+// NewFixedImage is NewImage with its file's content made from seed, so the
+// same seed gives the same image, digests included (for golden files).
+func NewFixedImage(p Platform, docker bool, seed string) Image {
+	sum := sha256.Sum256([]byte(seed))
+	return newImage(p, docker, sum[:])
+}
+
+func newImage(p Platform, docker bool, content []byte) Image {
 	mtManifest, mtConfig, mtLayer := OCIManifest, OCIConfig, OCILayer
 	if docker {
 		mtManifest, mtConfig, mtLayer = DockerManifest, DockerConfig, DockerLayer
 	}
-	tarball, diffID := randomLayer(p)
+	tarball, diffID := layer(p, content)
 	layer := newBlob(mtLayer, tarball)
 	cfg := map[string]any{
 		"architecture": p.Architecture,
@@ -118,9 +131,7 @@ func NewImage(p Platform, docker bool) Image {
 	return Image{Manifest: newBlob(mtManifest, mb), Config: config, Layers: []Blob{layer}, Platform: p}
 }
 
-func randomLayer(p Platform) (gz []byte, diffID string) {
-	content := make([]byte, 64)
-	_, _ = rand.Read(content)
+func layer(p Platform, content []byte) (gz []byte, diffID string) {
 	var tb bytes.Buffer
 	tw := tar.NewWriter(&tb)
 	body := []byte(fmt.Sprintf("built for %s\n%x\n", p, content))
@@ -160,7 +171,15 @@ type BuildxIndex struct {
 
 // NewBuildxIndex makes a buildx-style single-platform index.
 func NewBuildxIndex(p Platform) BuildxIndex {
-	img := NewImage(p, false)
+	return buildxIndex(NewImage(p, false))
+}
+
+// NewFixedBuildxIndex is NewBuildxIndex for NewFixedImage(p, false, seed).
+func NewFixedBuildxIndex(p Platform, seed string) BuildxIndex {
+	return buildxIndex(NewFixedImage(p, false, seed))
+}
+
+func buildxIndex(img Image) BuildxIndex {
 	att := Attestation(img)
 	imgDesc := img.Manifest.Descriptor
 	imgDesc.Platform = &img.Platform
@@ -297,4 +316,14 @@ func (r *Registry) HasBlob(repo, digest string) (bool, error) {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK, nil
+}
+
+// NewIndex makes an index (OCI) or manifest list (Docker) of entries.
+func NewIndex(docker bool, entries ...Descriptor) Blob {
+	mt := OCIIndex
+	if docker {
+		mt = DockerList
+	}
+	b, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": mt, "manifests": entries})
+	return newBlob(mt, b)
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry"
+)
+
+func inspectCommand(env *environment) *cli.Command {
+	return &cli.Command{
+		Name:      "inspect",
+		Usage:     "show what an image is: its index, entries, platforms and layers",
+		ArgsUsage: "IMAGE",
+		UsageText: `manifest-tool inspect reg.example.com/app:1.0
+   manifest-tool inspect --raw reg.example.com/app:1.0 > index.json
+   manifest-tool inspect --output json reg.example.com/app@sha256:<digest>
+   manifest-tool inspect ocidir://./layout:1.0`,
+		Description: `Shows the manifest IMAGE names as the registry serves it: media type,
+digest, size and annotations; for an index, every entry with its platform
+(os, os.version, os.features, architecture, variant, features), annotations
+and layers, attestations as attestations of the image they describe; for an
+image, its config, platform and layers. --raw writes the registry's exact
+bytes; --output json one JSON document.`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "raw", Usage: "write the exact bytes the registry returned"},
+			outputFlag,
+		},
+		Action: func(c *cli.Context) error {
+			asJSON, err := output(c)
+			if err != nil {
+				return err
+			}
+			r, err := imageArg(c)
+			if err != nil {
+				return err
+			}
+			client, err := env.imageClient(c, r)
+			if err != nil {
+				return err
+			}
+			depth := registry.FetchAll
+			if c.Bool("raw") {
+				depth = registry.FetchTop
+			}
+			f, err := client.Fetch(c.Context, r, depth)
+			if err != nil {
+				return err
+			}
+			if c.Bool("raw") {
+				raw, err := f.Manifest.RawBody()
+				if err != nil {
+					return err
+				}
+				_, err = env.stdout.Write(raw)
+				return err
+			}
+			v, err := manifest.NewView(c.Args().First(), f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(env, v)
+			}
+			return v.WriteText(env.stdout)
+		},
+	}
+}
+
+func writeJSON(env *environment, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(env.stdout, "%s\n", b)
+	return err
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/regclient/regclient/types/platform"
+	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry"
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+func platformsCommand(env *environment) *cli.Command {
+	return &cli.Command{
+		Name:      "platforms",
+		Usage:     "list the platforms an image supports; --require asserts them",
+		ArgsUsage: "IMAGE",
+		UsageText: `manifest-tool platforms reg.example.com/app:1.0
+   manifest-tool platforms --require linux/amd64,linux/arm64 reg.example.com/app:1.0
+   manifest-tool platforms --output json reg.example.com/app:1.0`,
+		Description: `Prints the image, its digest, whether it is a manifest list or an index
+(and which), its platforms (Windows with os.version: windows/amd64:10.0.20348.2227)
+and, apart, its attestations.
+
+--require P,... exits 3 naming each missing platform (0 when all are there).
+P is met by an entry equal to it after normalisation (linux/arm64/v8 is
+linux/arm64); a P without a variant is met by any variant of it.`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "require", Usage: "platforms that must be there, os/arch[/variant][:os.version], comma-separated"},
+			outputFlag,
+		},
+		Action: func(c *cli.Context) error {
+			asJSON, err := output(c)
+			if err != nil {
+				return err
+			}
+			r, err := imageArg(c)
+			if err != nil {
+				return err
+			}
+			var required []platform.Platform
+			for _, item := range splitList(c.StringSlice("require")) {
+				p, err := spec.ParsePlatform(item)
+				if err != nil {
+					return &spec.Error{Pos: spec.Pos{Field: fmt.Sprintf("--require %q", item)}, Err: err}
+				}
+				p, _ = spec.NormalizePlatform(p)
+				required = append(required, p)
+			}
+			client, err := env.imageClient(c, r)
+			if err != nil {
+				return err
+			}
+			f, err := client.Fetch(c.Context, r, registry.FetchPlatforms)
+			if err != nil {
+				return err
+			}
+			v, err := manifest.NewView(c.Args().First(), f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				err = writeJSON(env, v.Summary)
+			} else {
+				err = v.Summary.WriteText(env.stdout)
+			}
+			if err != nil {
+				return err
+			}
+			if missing := v.Summary.Missing(required); len(missing) > 0 {
+				return fmt.Errorf("%s lacks %s%.0w", c.Args().First(), strings.Join(missing, ", "), manifest.ErrCheck)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,168 @@
+package integration
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares out, with the registry's address written REGISTRY,
+// against testdata/name.
+func golden(t *testing.T, r *regtest.Registry, name, out string) {
+	t.Helper()
+	got := strings.ReplaceAll(out, r.Host, "REGISTRY")
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+	for _, line := range strings.Split(got, "\n") {
+		if len(line) > 80 && !strings.HasSuffix(name, ".json") {
+			t.Errorf("%s: line over 80 columns: %q", name, line)
+		}
+	}
+}
+
+// inspectRegistry pushes known images and indexes, the same every run.
+func inspectRegistry(t *testing.T) *regtest.Registry {
+	t.Helper()
+	r := regtest.New(t)
+	amd := regtest.NewFixedImage(linuxAMD64, true, "amd64")
+	win := regtest.NewFixedImage(windows, false, "windows")
+	bx := regtest.NewFixedBuildxIndex(linuxARM64, "arm64")
+	for tag, img := range map[string]regtest.Image{"1.0-linux-amd64": amd, "1.0-windows": win} {
+		if err := r.PushImage("inspect/app", tag, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.PushBuildx("inspect/app", "1.0-linux-arm64", bx); err != nil {
+		t.Fatal(err)
+	}
+	specFile := writeFile(t, "release.yaml", fmt.Sprintf(`image: %[1]s/inspect/app:1.0
+type: oci
+annotations:
+  org.opencontainers.image.source: https://example.com/inspect/app
+  org.opencontainers.image.description: An image with a description long enough to need a line of its own in 80 columns
+manifests:
+  - image: %[1]s/inspect/app:1.0-linux-amd64
+    annotations: {org.opencontainers.image.title: amd64}
+  - image: %[1]s/inspect/app:1.0-linux-arm64
+  - image: %[1]s/inspect/app:1.0-windows
+`, r.Host))
+	mt(t, "--plain-http", "push", "from-spec", specFile).ok(t)
+	// a Docker list, and an index holding it (a nested index)
+	list := regtest.NewIndex(true, entry(amd, &linuxAMD64))
+	if err := r.PutManifest("inspect/app", "docker-list", list.MediaType, list.Data); err != nil {
+		t.Fatal(err)
+	}
+	nested := regtest.NewIndex(false, list.Descriptor, entry(win, &windows))
+	if err := r.PutManifest("inspect/app", "nested", nested.MediaType, nested.Data); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestInspect(t *testing.T) {
+	t.Parallel()
+	r := inspectRegistry(t)
+	ref := r.Host + "/inspect/app:"
+	for _, tc := range []struct{ golden, tag string }{
+		{"inspect-index", "1.0"},
+		{"inspect-image", "1.0-linux-amd64"},
+		{"inspect-windows", "1.0-windows"},
+		{"inspect-nested", "nested"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			golden(t, r, tc.golden+".txt", mt(t, "--plain-http", "inspect", ref+tc.tag).okOut(t))
+			out := mt(t, "inspect", ref+tc.tag, "--output", "json", "--plain-http").okOut(t)
+			golden(t, r, tc.golden+".json", out)
+			var v map[string]any
+			if err := json.Unmarshal([]byte(out), &v); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+		})
+	}
+	// --raw writes the registry's bytes, unchanged (after the argument, too)
+	for _, tag := range []string{"1.0", "1.0-linux-amd64", "docker-list"} {
+		raw := mt(t, "--plain-http", "inspect", ref+tag, "--raw").okOut(t)
+		m, err := r.GetManifest("inspect/app", tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw != string(m.Body) || regtest.Digest([]byte(raw)) != m.Digest {
+			t.Errorf("--raw %s: %d bytes hashing to %s; the registry serves %d bytes, %s", tag, len(raw), regtest.Digest([]byte(raw)), len(m.Body), m.Digest)
+		}
+	}
+}
+
+func TestPlatforms(t *testing.T) {
+	t.Parallel()
+	r := inspectRegistry(t)
+	ref := r.Host + "/inspect/app:"
+	golden(t, r, "platforms-index.txt", mt(t, "--plain-http", "platforms", ref+"1.0").okOut(t))
+	golden(t, r, "platforms-index.json", mt(t, "--plain-http", "platforms", "-o", "json", ref+"1.0").okOut(t))
+	golden(t, r, "platforms-image.txt", mt(t, "--plain-http", "platforms", ref+"1.0-linux-amd64").okOut(t))
+	golden(t, r, "platforms-nested.json", mt(t, "--plain-http", "platforms", "--output", "json", ref+"nested").okOut(t))
+
+	// --require: met (aliases and variants as the contract says), then not
+	mt(t, "--plain-http", "platforms", ref+"1.0", "--require", "linux/amd64,linux/aarch64,linux/arm64/v8,windows/amd64,windows/amd64:10.0.20348").ok0(t)
+	res := mt(t, "--plain-http", "platforms", "--require", "linux/amd64,linux/s390x", "--require", "windows/arm64", ref+"1.0")
+	res.fails(t, 3, "error: "+ref+"1.0 lacks linux/s390x, windows/arm64")
+	if !strings.Contains(res.stdout, "Platforms (3):") {
+		t.Errorf("the summary is not printed before the check: %q", res.stdout)
+	}
+	mt(t, "--plain-http", "platforms", "--require", "linux/arm/v7", ref+"1.0-linux-amd64").fails(t, 3, "error: "+ref+"1.0-linux-amd64 lacks linux/arm/v7")
+	mt(t, "--plain-http", "platforms", "--require", "linux", ref+"1.0").fails(t, 2, `error: --require "linux": "linux" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`)
+}
+
+func TestInspectFailures(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	for _, cmd := range []string{"inspect", "platforms"} {
+		mt(t, "--plain-http", cmd, r.Host+"/nothing/here:1").fails(t, 1, "error: reading "+r.Host+"/nothing/here:1: not found")
+		mt(t, cmd, "Bad/Ref").fails(t, 2, `error: invalid reference "Bad/Ref", repo must be lowercase`)
+		mt(t, cmd).fails(t, 2, fmt.Sprintf("error: %s needs exactly one IMAGE, got 0 arguments", cmd))
+		mt(t, cmd, "--output", "yaml", "a/b").fails(t, 2, `error: --output "yaml": want text or json`)
+	}
+	auth := regtest.New(t, regtest.Options{TLS: true, Users: map[string]string{authUser: authPass}})
+	seed(t, auth, "private/app", "1", false, linuxAMD64)
+	mt(t, "--insecure", "inspect", auth.Host+"/private/app:1-linux-amd64").fails(t, 1,
+		"error: reading "+auth.Host+"/private/app:1-linux-amd64: the registry requires credentials and none were found for "+auth.Host+" (run docker login "+auth.Host+", or pass --username and --password)")
+	mt(t, "--insecure", "--username", authUser, "--password", authPass, "platforms", auth.Host+"/private/app:1-linux-amd64").ok0(t)
+}
+
+// inspect and platforms read OCI layouts on disk.
+func TestInspectLayout(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	amd := regtest.NewFixedImage(linuxAMD64, false, "amd64")
+	arm := regtest.NewFixedImage(linuxARM64, false, "arm64")
+	idx := regtest.NewIndex(false, entry(amd, &linuxAMD64), entry(arm, &linuxARM64))
+	if err := regtest.WriteLayout(dir, "1.0", idx, append(amd.Blobs(), arm.Blobs()...)...); err != nil {
+		t.Fatal(err)
+	}
+	out := mt(t, "platforms", "ocidir://"+dir+":1.0").okOut(t)
+	if want := "Platforms (2):\n  linux/amd64\n  linux/arm64/v8\n"; !strings.Contains(out, want) {
+		t.Errorf("platforms of the layout:\n%s", out)
+	}
+	out = mt(t, "inspect", "ocidir://"+dir+":1.0").okOut(t)
+	if !strings.Contains(out, "Digest: "+idx.Digest) || !strings.Contains(out, arm.Layers[0].Digest) {
+		t.Errorf("inspect of the layout:\n%s", out)
+	}
+}

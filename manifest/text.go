@@ -1,0 +1,269 @@
+package manifest
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/regclient/regclient/types/mediatype"
+	"github.com/regclient/regclient/types/platform"
+)
+
+// kinds names media types for people.
+var kinds = map[string]string{
+	mediatype.OCI1ManifestList:      "OCI image index",
+	mediatype.Docker2ManifestList:   "Docker manifest list",
+	mediatype.OCI1Manifest:          "OCI image manifest",
+	mediatype.Docker2Manifest:       "Docker image manifest",
+	mediatype.Docker1ManifestSigned: "Docker schema 1 manifest",
+	mediatype.Docker1Manifest:       "Docker schema 1 manifest",
+	mediatype.OCI1Artifact:          "OCI artifact manifest",
+}
+
+func kind(mediaType string) string {
+	if k, ok := kinds[mediaType]; ok {
+		return k
+	}
+	return mediaType
+}
+
+// WriteText writes the summary for people, in 80 columns:
+//
+//	Image:  reg.example.com/app:1.0
+//	Digest: sha256:…
+//	Index:  yes, OCI image index
+//	Platforms (2):
+//	  linux/amd64
+//	  windows/amd64:10.0.20348.2227
+//	Attestations (1):
+//	  for sha256:…
+func (s Summary) WriteText(w io.Writer) error {
+	p := &printer{w: w}
+	p.line("Image:  %s", s.Image)
+	p.line("Digest: %s", s.Digest)
+	if s.Index {
+		p.line("Index:  yes, %s", kind(s.MediaType))
+	} else {
+		p.line("Index:  no, %s", kind(s.MediaType))
+	}
+	p.line("Platforms (%d):", len(s.Platforms))
+	for _, pl := range s.Platforms {
+		p.line("  %s", pl)
+	}
+	if len(s.Attestations) > 0 {
+		p.line("Attestations (%d):", len(s.Attestations))
+		for _, a := range s.Attestations {
+			p.line("  for %s", a.For)
+		}
+	}
+	return p.err
+}
+
+// WriteText writes the view for people, in 80 columns: the manifest's
+// name, media type, digest and size, then each entry with its platform,
+// annotations and layers. Attestations name the entry they describe.
+func (v View) WriteText(w io.Writer) error {
+	p := &printer{w: w}
+	p.line("Image:  %s", v.Image)
+	p.line("Type:   %s", kind(v.MediaType))
+	if kind(v.MediaType) != v.MediaType {
+		p.line("        %s", v.MediaType)
+	}
+	p.line("Digest: %s", v.Digest)
+	p.line("Size:   %d", v.Size)
+	if v.ArtifactType != "" {
+		p.line("Artifact type: %s", v.ArtifactType)
+	}
+	if v.Subject != nil {
+		p.line("Subject:")
+		p.line("  %s", v.Subject.Digest)
+	}
+	p.annotations("", v.Annotations, nil)
+	if !v.Index && len(v.Manifests) == 1 {
+		e := v.Manifests[0]
+		p.platform("", e.Platform)
+		p.blobs("", e)
+		return p.err
+	}
+	images, atts, indexes := 0, 0, 0
+	for _, e := range v.Manifests {
+		switch {
+		case e.AttestationFor != "":
+			atts++
+		case len(e.Manifests) > 0:
+			indexes++
+		default:
+			images++
+		}
+	}
+	counts := plural(images, "image") + ", " + plural(atts, "attestation")
+	if indexes > 0 {
+		counts = plural(indexes, "index") + ", " + counts
+	}
+	p.line("Entries: %d (%s)", len(v.Manifests), counts)
+	p.entries("", v.Manifests)
+	return p.err
+}
+
+func (p *printer) entries(prefix string, entries []Entry) {
+	for i, e := range entries {
+		label := fmt.Sprintf("%s%d", prefix, i+1)
+		indent := strings.Repeat(" ", len(label)+3)
+		p.line("")
+		switch {
+		case e.AttestationFor != "":
+			p.line("[%s] attestation", label)
+		case len(e.Manifests) > 0:
+			p.line("[%s] index", label)
+		case e.Platform != nil:
+			p.line("[%s] %s", label, PlatformString(*e.Platform))
+		default:
+			p.line("[%s] no platform", label)
+		}
+		if e.AttestationFor != "" {
+			if j := indexOf(entries, e.AttestationFor); j >= 0 && entries[j].Platform != nil {
+				p.line("%sFor:    [%s%d] %s", indent, prefix, j+1, PlatformString(*entries[j].Platform))
+			} else {
+				p.line("%sFor:", indent)
+				p.line("%s  %s", indent, e.AttestationFor)
+			}
+		}
+		p.line("%sType:   %s", indent, e.MediaType)
+		p.line("%sDigest:", indent)
+		p.line("%s  %s", indent, e.Digest)
+		p.line("%sSize:   %d", indent, e.Size)
+		if e.ArtifactType != "" {
+			p.line("%sArtifact type: %s", indent, e.ArtifactType)
+		}
+		if e.AttestationFor == "" {
+			p.platform(indent, e.Platform)
+		}
+		skip := map[string]bool{}
+		if e.AttestationFor != "" { // shown as For
+			skip[AnnotationReferenceType], skip[AnnotationReferenceDigest] = true, true
+		}
+		p.annotations(indent, e.Annotations, skip)
+		p.blobs(indent, e)
+		if len(e.Manifests) > 0 {
+			p.entries(label+".", e.Manifests)
+		}
+	}
+}
+
+// platform writes every field of a platform, one per line.
+func (p *printer) platform(indent string, pl *platform.Platform) {
+	if pl == nil {
+		return
+	}
+	p.line("%sPlatform:", indent)
+	p.line("%s  os: %s", indent, pl.OS)
+	if pl.OSVersion != "" {
+		p.line("%s  os.version: %s", indent, pl.OSVersion)
+	}
+	if len(pl.OSFeatures) > 0 {
+		p.line("%s  os.features: %s", indent, strings.Join(pl.OSFeatures, ", "))
+	}
+	p.line("%s  architecture: %s", indent, pl.Architecture)
+	if pl.Variant != "" {
+		p.line("%s  variant: %s", indent, pl.Variant)
+	}
+	if len(pl.Features) > 0 {
+		p.line("%s  features: %s", indent, strings.Join(pl.Features, ", "))
+	}
+}
+
+// blobs writes an image's config and layers.
+func (p *printer) blobs(indent string, e Entry) {
+	if e.Missing != "" {
+		p.line("%sManifest not shown: %s", indent, e.Missing)
+	}
+	if e.Config != nil {
+		p.line("%sConfig: %s, %d bytes", indent, e.Config.MediaType, e.Config.Size)
+		p.line("%s  %s", indent, e.Config.Digest)
+	}
+	if e.Config == nil && len(e.Layers) == 0 {
+		return
+	}
+	p.line("%sLayers: %d", indent, len(e.Layers))
+	for _, l := range e.Layers {
+		p.line("%s  %s", indent, l.Digest)
+		p.line("%s    %s, %d bytes", indent, l.MediaType, l.Size)
+	}
+}
+
+// annotations writes key: value pairs, the value on lines of its own,
+// wrapped at spaces, when the pair would not fit in 80 columns.
+func (p *printer) annotations(indent string, ann map[string]string, skip map[string]bool) {
+	keys := make([]string, 0, len(ann))
+	for k := range ann {
+		if !skip[k] {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	sort.Strings(keys)
+	p.line("%sAnnotations:", indent)
+	for _, k := range keys {
+		if len(indent)+2+len(k)+2+len(ann[k]) <= 80 {
+			p.line("%s  %s: %s", indent, k, ann[k])
+		} else {
+			p.line("%s  %s:", indent, k)
+			for _, l := range wrap(ann[k], 80-len(indent)-4) {
+				p.line("%s    %s", indent, l)
+			}
+		}
+	}
+}
+
+// wrap breaks s at spaces into lines of at most width (a word longer than
+// width gets a line of its own).
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Split(s, " ") {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	return append(lines, line)
+}
+
+func indexOf(entries []Entry, digest string) int {
+	for i, e := range entries {
+		if e.Digest == digest {
+			return i
+		}
+	}
+	return -1
+}
+
+func plural(n int, word string) string {
+	switch {
+	case n == 1:
+		return "1 " + word
+	case strings.HasSuffix(word, "x"):
+		return fmt.Sprintf("%d %ses", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// printer writes lines and keeps the first error.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) line(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
+	}
+}

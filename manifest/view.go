@@ -1,0 +1,239 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/regclient/regclient/types/descriptor"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/platform"
+)
+
+// Fetched is a manifest as a registry served it, with what was fetched
+// below it: for an index, the manifests of its entries, by digest (those
+// not fetched are shown from the index alone); for an image, the platform
+// its config declares, when the config was read.
+type Fetched struct {
+	Manifest rcmanifest.Manifest
+	Children map[string]Fetched
+	Config   *platform.Platform
+}
+
+// Summary is what `platforms` shows: which platforms an image supports.
+type Summary struct {
+	Image     string `json:"image"`
+	Digest    string `json:"digest"`
+	MediaType string `json:"mediaType"`
+	// Index is true for a manifest list or image index.
+	Index bool `json:"index"`
+	// Platforms lists the images' platforms, os/arch[/variant][:os.version],
+	// in index order (nested indexes included).
+	Platforms []string `json:"platforms"`
+	// Attestations lists the attestation manifests apart, with the digest of
+	// the image each describes.
+	Attestations []Attestation `json:"attestations"`
+
+	plats []platform.Platform // Platforms, for Missing
+}
+
+// Attestation is an attestation manifest and the image it describes.
+type Attestation struct {
+	For    string `json:"for"`
+	Digest string `json:"digest"`
+}
+
+// View is what `inspect` shows: the summary, the manifest's own fields, and
+// every entry with its platform, annotations and layers.
+type View struct {
+	Summary
+	Size         int64             `json:"size"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	ArtifactType string            `json:"artifactType,omitempty"`
+	Subject      *Blob             `json:"subject,omitempty"`
+	// Manifests holds the entries of an index, or the image itself.
+	Manifests []Entry `json:"manifests"`
+}
+
+// Entry is one manifest in a View.
+type Entry struct {
+	Digest       string             `json:"digest"`
+	MediaType    string             `json:"mediaType"`
+	Size         int64              `json:"size"`
+	Platform     *platform.Platform `json:"platform,omitempty"`
+	Annotations  map[string]string  `json:"annotations,omitempty"`
+	ArtifactType string             `json:"artifactType,omitempty"`
+	Config       *Blob              `json:"config,omitempty"`
+	Layers       []Blob             `json:"layers,omitempty"`
+	// AttestationFor is the digest of the image an attestation describes.
+	AttestationFor string `json:"attestationFor,omitempty"`
+	// Manifests holds the entries of a nested index.
+	Manifests []Entry `json:"manifests,omitempty"`
+	// Missing says why the entry's own manifest could not be shown.
+	Missing string `json:"missing,omitempty"`
+}
+
+// Blob is a config, layer or subject descriptor.
+type Blob struct {
+	MediaType string `json:"mediaType"`
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"`
+}
+
+// ErrCheck: a check the user asked for did not hold (exit 3).
+var ErrCheck = errors.New("check failed")
+
+// NewView describes what f holds, for an image named name.
+func NewView(name string, f Fetched) (View, error) {
+	m := f.Manifest
+	d := m.GetDescriptor()
+	v := View{Summary: Summary{Image: name, Digest: d.Digest.String(), MediaType: d.MediaType, Index: m.IsList(), Platforms: []string{}, Attestations: []Attestation{}}, Size: d.Size}
+	if a, ok := m.(rcmanifest.Annotator); ok {
+		v.Annotations, _ = a.GetAnnotations()
+	}
+	v.ArtifactType, v.Subject = artifact(m)
+	if m.IsList() {
+		entries, err := indexEntries(f)
+		if err != nil {
+			return View{}, fmt.Errorf("%s: %w", name, err)
+		}
+		v.Manifests = entries
+	} else {
+		e := imageEntry(d, f)
+		e.Platform = f.Config
+		v.Manifests = []Entry{e}
+	}
+	collect(&v.Summary, v.Manifests)
+	return v, nil
+}
+
+// indexEntries describes the entries of an index, recursing into nested
+// indexes that were fetched.
+func indexEntries(f Fetched) ([]Entry, error) {
+	ix, ok := f.Manifest.(rcmanifest.Indexer)
+	if !ok {
+		return nil, fmt.Errorf("cannot list the entries of %s", f.Manifest.GetDescriptor().MediaType)
+	}
+	list, err := ix.GetManifestList()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(list))
+	for _, d := range list {
+		child, fetched := f.Children[d.Digest.String()]
+		var e Entry
+		switch {
+		case !fetched:
+			e = Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
+		case child.Manifest.IsList():
+			e = Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
+			if e.Manifests, err = indexEntries(child); err != nil {
+				return nil, err
+			}
+		default:
+			e = imageEntry(d, child)
+		}
+		e.Platform = d.Platform
+		e.Annotations = d.Annotations
+		if e.ArtifactType == "" {
+			e.ArtifactType = d.ArtifactType
+		}
+		if d.Annotations[AnnotationReferenceType] != "" {
+			e.AttestationFor = d.Annotations[AnnotationReferenceDigest]
+			if e.AttestationFor == "" {
+				e.AttestationFor = "unknown"
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// imageEntry describes an image manifest: its config and layers.
+func imageEntry(d descriptor.Descriptor, f Fetched) Entry {
+	e := Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
+	if f.Manifest == nil {
+		return e
+	}
+	if img, ok := f.Manifest.(rcmanifest.Imager); ok {
+		if cd, err := img.GetConfig(); err == nil && cd.Digest != "" {
+			e.Config = &Blob{MediaType: cd.MediaType, Digest: cd.Digest.String(), Size: cd.Size}
+		}
+		if layers, err := img.GetLayers(); err == nil {
+			for _, l := range layers {
+				e.Layers = append(e.Layers, Blob{MediaType: l.MediaType, Digest: l.Digest.String(), Size: l.Size})
+			}
+		}
+	}
+	e.ArtifactType, _ = artifact(f.Manifest)
+	if e.Annotations == nil {
+		if a, ok := f.Manifest.(rcmanifest.Annotator); ok {
+			e.Annotations, _ = a.GetAnnotations()
+		}
+	}
+	return e
+}
+
+// artifact returns a manifest's artifactType and subject, if it has them.
+func artifact(m rcmanifest.Manifest) (string, *Blob) {
+	var at string
+	if a, ok := m.GetOrig().(interface{ GetArtifactType() string }); ok {
+		at = a.GetArtifactType()
+	}
+	if s, ok := m.(rcmanifest.Subjecter); ok {
+		if sd, err := s.GetSubject(); err == nil && sd != nil {
+			return at, &Blob{MediaType: sd.MediaType, Digest: sd.Digest.String(), Size: sd.Size}
+		}
+	}
+	return at, nil
+}
+
+// collect fills the summary's platforms and attestations from the entries.
+func collect(s *Summary, entries []Entry) {
+	for _, e := range entries {
+		switch {
+		case e.AttestationFor != "":
+			s.Attestations = append(s.Attestations, Attestation{For: e.AttestationFor, Digest: e.Digest})
+		case len(e.Manifests) > 0:
+			collect(s, e.Manifests)
+		case e.Platform != nil:
+			s.Platforms = append(s.Platforms, PlatformString(*e.Platform))
+			s.plats = append(s.plats, *e.Platform)
+		}
+	}
+}
+
+// Missing returns the required platforms that the summary lacks. A
+// required platform is met by an entry equal to it after normalisation
+// (linux/arm64/v8 is linux/arm64); one without a variant is met by any
+// variant of it; one with an os.version by an entry whose os.version is
+// that version or starts with it (10.0.20348 is met by 10.0.20348.2227).
+func (s Summary) Missing(required []platform.Platform) []string {
+	var missing []string
+	for _, req := range required {
+		met := false
+		for _, h := range s.plats {
+			met = met || meets(h, req)
+		}
+		if !met {
+			missing = append(missing, PlatformString(req))
+		}
+	}
+	sort.Strings(missing)
+	return missing
+}
+
+func meets(have, req platform.Platform) bool {
+	h, r := have, req
+	if r.Variant == "" {
+		h.Variant = ""
+	}
+	strip := func(p platform.Platform) platform.Platform {
+		return platform.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
+	}
+	if !platform.Match(strip(h), strip(r)) {
+		return false
+	}
+	v := req.OSVersion
+	return v == "" || have.OSVersion == v || len(have.OSVersion) > len(v) && have.OSVersion[:len(v)+1] == v+"."
+}

@@ -1,0 +1,98 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/mediatype"
+	"github.com/regclient/regclient/types/platform"
+	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+)
+
+// How far Fetch reads below the manifest a reference names.
+const (
+	// FetchTop reads only that manifest (inspect --raw).
+	FetchTop = iota
+	// FetchPlatforms also reads what the platforms need: an image's config,
+	// and nested indexes (platforms).
+	FetchPlatforms
+	// FetchAll also reads every entry's manifest, for its layers (inspect).
+	FetchAll
+)
+
+// maxDepth bounds nested indexes.
+const maxDepth = 4
+
+// Fetch reads the manifest r names and, depending on depth, what lies
+// below it; entries are read concurrently. The bytes are kept exactly as
+// the registry served them (Fetched.Manifest.RawBody), digest-checked.
+func (c *Client) Fetch(ctx context.Context, r ref.Ref, depth int) (manifest.Fetched, error) {
+	return c.fetch(ctx, r, r, depth, 0)
+}
+
+func (c *Client) fetch(ctx context.Context, name, r ref.Ref, depth, level int) (manifest.Fetched, error) {
+	m, err := c.rc.ManifestGet(ctx, r)
+	if err != nil {
+		return manifest.Fetched{}, c.opError("reading", name, err)
+	}
+	f := manifest.Fetched{Manifest: m}
+	if depth == FetchTop {
+		return f, nil
+	}
+	if !m.IsList() {
+		if level == 0 {
+			if f.Config, err = c.configPlatform(ctx, r, m); err != nil {
+				return manifest.Fetched{}, c.opError("reading the config of", name, err)
+			}
+		}
+		return f, nil
+	}
+	if level >= maxDepth {
+		return f, nil
+	}
+	list, err := m.(rcmanifest.Indexer).GetManifestList()
+	if err != nil {
+		return manifest.Fetched{}, c.opError("reading the entries of", name, err)
+	}
+	var mu sync.Mutex
+	f.Children = map[string]manifest.Fetched{}
+	errList := forEach(ctx, len(list), c.concurrency, func(i int) error {
+		d := list[i]
+		nested := d.MediaType == mediatype.OCI1ManifestList || d.MediaType == mediatype.Docker2ManifestList
+		if !nested && depth < FetchAll {
+			return nil
+		}
+		child, err := c.fetch(ctx, name, r.SetDigest(d.Digest.String()), depth, level+1)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		f.Children[d.Digest.String()] = child
+		mu.Unlock()
+		return nil
+	})
+	return f, errors.Join(errList...)
+}
+
+// configPlatform reads the platform of an image's config; nil when the
+// manifest has no image config (an artifact).
+func (c *Client) configPlatform(ctx context.Context, r ref.Ref, m rcmanifest.Manifest) (*platform.Platform, error) {
+	img, ok := m.(rcmanifest.Imager)
+	if !ok {
+		return nil, nil
+	}
+	cd, err := img.GetConfig()
+	if err != nil || (cd.MediaType != mediatype.OCI1ImageConfig && cd.MediaType != mediatype.Docker2ImageConfig) {
+		return nil, nil
+	}
+	oc, err := c.rc.BlobGetOCIConfig(ctx, r, cd)
+	if err != nil {
+		return nil, err
+	}
+	p := oc.GetConfig().Platform
+	return &p, nil
+}
