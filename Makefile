@@ -46,6 +46,7 @@ fuzz:
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzParsePlatform$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzFromArgs$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzExpandVars$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzPrecheck$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -299,9 +299,19 @@ manifests:
 	}
 
 	// one bad document stops every document before anything is written
-	bad := doc + fmt.Sprintf("---\nimage: %[1]s/multi/app:broken\nmanifests:\n  - image: %[1]s/multi/app:1-linux-s390x\n", r.Host)
+	bad := fmt.Sprintf(`image: %[1]s/multi/app:fresh
+manifests: [{image: %[1]s/multi/app:1-linux-amd64}]
+---
+image: %[1]s/multi/other:fresh
+manifests: [{image: %[1]s/multi/other:1-linux-amd64}]
+---
+image: %[1]s/multi/app:broken
+manifests:
+  - image: %[1]s/multi/app:1-linux-s390x
+`, r.Host)
 	mtEnv(t, nil, bad, "push", "--type", "oci", "from-spec", "-", "--plain-http").fails(t, 1,
-		fmt.Sprintf("error: stdin:13: manifests[0]: resolving %s/multi/app:1-linux-s390x: not found", r.Host))
+		fmt.Sprintf("error: stdin:5: manifests[0]: resolving %[1]s/multi/other:1-linux-amd64: not found", r.Host),
+		fmt.Sprintf("error: stdin:9: manifests[0]: resolving %[1]s/multi/app:1-linux-s390x: not found", r.Host))
 	if w := regtest.Writes(r.Requests()); len(w) > 0 {
 		t.Errorf("writes despite a failing document: %v", w)
 	}
@@ -339,5 +349,38 @@ func TestRequestBudget(t *testing.T) {
 	want = map[string]int{"GET manifests": n, "GET blobs": n, "HEAD manifests": m + 1}
 	if got := count(r.Requests()); !reflect.DeepEqual(got, want) {
 		t.Errorf("second run: %v, want %v", got, want)
+	}
+}
+
+// The documents of one spec are resolved side by side and pushed side by
+// side: the registry holds the requests of both documents until both have
+// arrived, which only happens when they are sent at the same time.
+func TestMultiDocumentConcurrency(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "conc/a", "1", false, linuxAMD64)
+	seed(t, r, "conc/b", "1", false, linuxARM64)
+	doc := fmt.Sprintf(`image: %[1]s/conc/a:1
+manifests: [{image: %[1]s/conc/a:1-linux-amd64}]
+---
+image: %[1]s/conc/b:1
+manifests: [{image: %[1]s/conc/b:1-linux-arm64v8}]
+`, r.Host)
+	met := r.Barrier("GET /v2/conc/a/manifests/1-linux-amd64", "GET /v2/conc/b/manifests/1-linux-arm64v8")
+	mtEnv(t, nil, doc, "--plain-http", "push", "--dry-run", "from-spec", "-").ok(t)
+	if !met() {
+		t.Error("the documents' members were not resolved at the same time")
+	}
+	met = r.Barrier("PUT /v2/conc/a/manifests/1", "PUT /v2/conc/b/manifests/1")
+	res := mtEnv(t, nil, doc, "--plain-http", "push", "from-spec", "-")
+	res.ok(t)
+	if !met() {
+		t.Error("the documents' indexes were not pushed at the same time")
+	}
+	lines := digestLineRE.FindAllStringSubmatch(res.stdout, -1)
+	for i, repo := range []string{"conc/a", "conc/b"} {
+		if m, err := r.GetManifest(repo, "1"); err != nil || len(lines) != 2 || m.Digest != lines[i][1] {
+			t.Errorf("%s: %v; stdout %q", repo, err, res.stdout)
+		}
 	}
 }

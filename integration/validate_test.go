@@ -172,7 +172,7 @@ manifests: [{image: %[1]s/mixed/app:1-linux-amd64}]
 `, r.Host))
 	res := mt(t, "--plain-http", "push", "from-spec", specFile)
 	res.ok(t)
-	want := "warning: the Docker manifest list (application/vnd.docker.distribution.manifest.list.v2+json) holds 1 entry of type application/vnd.oci.image.manifest.v1+json beside application/vnd.docker.distribution.manifest.v2+json: some registries (Quay, Nexus) refuse such mixed lists; --type oci writes a list of their family\n"
+	want := fmt.Sprintf("warning: %s:1: image: %s/mixed/app:docker: the Docker manifest list (application/vnd.docker.distribution.manifest.list.v2+json) holds 1 OCI image manifest (application/vnd.oci.image.manifest.v1+json); some registries (Quay, Nexus) refuse lists that mix the two families; --type oci writes an OCI index instead\n", specFile, r.Host)
 	if strings.Count(res.stderr, want) != 1 {
 		t.Errorf("stderr lacks, once, %q", want)
 	}
@@ -224,7 +224,7 @@ manifests: [{image: %[1]s/vars/app:2.0-linux-amd64}]
 `, r.Host))
 	r.Requests()
 	mt(t, "--plain-http", "push", "from-spec", conflict).fails(t, 2,
-		fmt.Sprintf("error: %[1]s:5: image: %[2]s/vars/app:latest is also written by the document at %[1]s:1: image; each tag can point at one index", conflict, r.Host))
+		fmt.Sprintf("error: %[1]s:5: image: %[2]s/vars/app:latest is also written by %[1]s:2: tags[0]; a tag can point at one index", conflict, r.Host))
 	if reqs := r.Requests(); len(reqs) > 0 {
 		t.Errorf("requests before refusing: %v", reqs)
 	}

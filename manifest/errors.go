@@ -22,6 +22,8 @@ var (
 	ErrContradiction = errors.New("platform contradicts the image")
 	// ErrSchema: the index bytes break the rules of their format.
 	ErrSchema = errors.New("index format")
+	// ErrTagClash: two documents would write the same tag.
+	ErrTagClash = errors.New("tag written twice")
 )
 
 // Problems is every validation problem found in one index, in member

@@ -64,6 +64,9 @@ type Member struct {
 	// Config is the platform the image's own config declares, when it was
 	// read; Validate compares it with the declared one.
 	Config *platform.Platform
+	// Normalized says which aliases of the platform were written the
+	// canonical way (from spec.NormalizePlatform), for messages.
+	Normalized []string
 }
 
 // Attestation reports whether the member describes another image (a
@@ -88,6 +91,9 @@ func (m Member) String() string {
 
 // Index is a built index: its members in index order and its exact bytes.
 type Index struct {
+	// Name says, in messages about the whole index, which one it is (such
+	// as "release.yaml:1: image: reg/app:1.0"); it may be empty.
+	Name        string
 	Type        Type
 	Members     []Member
 	Annotations map[string]string

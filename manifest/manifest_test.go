@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -97,7 +98,7 @@ func TestBuild(t *testing.T) {
 				t.Errorf("valid index refused: %v", err)
 			}
 			// both lists mix Docker and OCI manifests
-			if len(warnings) != 1 || !strings.Contains(warnings[0], "some registries (Quay, Nexus) refuse such mixed lists; the members mix both families, so no --type avoids it") {
+			if len(warnings) != 1 || !strings.Contains(warnings[0], "some registries (Quay, Nexus) refuse lists that mix the two families; as the members mix both families, no --type avoids it") {
 				t.Errorf("warnings %q", warnings)
 			}
 		})
@@ -129,6 +130,11 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	declaredTypo.Entry = specs[0].Manifests[0]
+	v5 := member(t, "v5", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd64", Variant: "v5"}, 25)
+	v5.Entry = specs[0].Manifests[0]
+	v5.Entry.Platform = &platform.Platform{OS: "linux", Architecture: "amd64"}
+	x86 := member(t, "x86", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd64"}, 27)
+	x86.Normalized = []string{`its config's architecture "x86_64" is written "amd64"`}
 	liar := member(t, "liar", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "s390x"}, 25)
 	liar.Config = &platform.Platform{OS: "linux", Architecture: "amd64"}
 	linuxVer := member(t, "amd64-ver", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd64", OSVersion: "1.0"}, 17)
@@ -173,7 +179,7 @@ func TestValidate(t *testing.T) {
 		},
 		{
 			name: "unknown platform from the config", typ: OCI, members: []Member{amd, typo},
-			want:  []string{`release.yaml:21: manifests: registry.example.com/app:typo (` + typo.Descriptor.Digest.String() + `): platform linux/amd46: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`},
+			want:  []string{`release.yaml:21: manifests: registry.example.com/app:typo (` + typo.Descriptor.Digest.String() + `): platform linux/amd46, from the image: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`},
 			kinds: []error{ErrPlatform},
 		},
 		{
@@ -182,6 +188,16 @@ func TestValidate(t *testing.T) {
 			kinds: []error{ErrPlatform},
 		},
 		{name: "unknown platform allowed", typ: OCI, members: []Member{amd, typo}, opts: Options{AllowUnknownPlatform: true}},
+		{
+			name: "a variant the config brings is the image's, not the spec's", typ: OCI, members: []Member{v5},
+			want:  []string{`release.yaml:24: manifests[0]: docker.io/r/a:2 (` + v5.Descriptor.Digest.String() + `): platform linux/amd64/v5, from the image: unknown variant "v5" for amd64 (known: v2, v3, v4) (--allow-unknown-platform lets it through)`},
+			kinds: []error{ErrPlatform},
+		},
+		{
+			name: "duplicate after normalising a config", typ: OCI, members: []Member{amd, x86},
+			want:  []string{"release.yaml:27: manifests: registry.example.com/app:x86 (" + x86.Descriptor.Digest.String() + "): platform linux/amd64 is already provided by release.yaml:3: manifests: registry.example.com/app:amd64 (" + amd.Descriptor.Digest.String() + ") (its config's architecture \"x86_64\" is written \"amd64\")"},
+			kinds: []error{ErrDuplicatePlatform},
+		},
 		{name: "contradiction is a warning", typ: OCI, members: []Member{liar}},
 		{
 			name: "contradiction under --strict", typ: OCI, members: []Member{liar}, opts: Options{Strict: true},
@@ -246,19 +262,123 @@ func BenchmarkBuildValidate(b *testing.B) {
 }
 
 func TestPrecheck(t *testing.T) {
-	y := "image: r/a:1\nannotations: {k: v}\nmanifests:\n  - image: r/a:2\n    annotations: {k: v}\n  - image: r/a:3\n    platform:\n      os: linux\n      architecture: amd46\n"
+	y := `image: r/a:1
+annotations: {k: v}
+manifests:
+  - image: r/a:2
+    annotations: {k: v}
+  - image: r/a:3
+    platform:
+      os: linux
+      architecture: amd46
+---
+image: r/a:2
+type: oci
+tags: [x, "1"]
+manifests:
+  - image: r/a:3
+    annotations: {k: v}
+`
 	specs, err := spec.Load("r.yaml", strings.NewReader(y))
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = Precheck(specs[0], Docker, Options{})
-	want := "r.yaml:2: annotations: a Docker manifest list cannot carry annotations; use --type oci\n" +
-		"r.yaml:5: manifests[0].annotations: a Docker manifest list cannot carry annotations; use --type oci\n" +
-		"r.yaml:9: manifests[1].platform.architecture: unknown architecture \"amd46\"; did you mean \"amd64\"? (--allow-unknown-platform lets it through)"
-	if err == nil || err.Error() != want || !errors.Is(err, ErrAnnotations) || !errors.Is(err, ErrPlatform) || !errors.Is(err, ErrInvalid) {
-		t.Errorf("Precheck:\n%v\nwant:\n%s", err, want)
+	types, probs := Precheck(specs, Docker, Options{})
+	if !reflect.DeepEqual(types, []Type{Docker, OCI}) {
+		t.Errorf("types %v", types)
 	}
-	if err := Precheck(specs[0], OCI, Options{AllowUnknownPlatform: true}); err != nil {
-		t.Errorf("OCI, unknown allowed: %v", err)
+	want := []string{
+		"r.yaml:2: annotations: a Docker manifest list cannot carry annotations; use --type oci\n" +
+			"r.yaml:5: manifests[0].annotations: a Docker manifest list cannot carry annotations; use --type oci\n" +
+			`r.yaml:9: manifests[1].platform.architecture: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`,
+		"r.yaml:13: tags[1]: docker.io/r/a:1 is also written by r.yaml:1: image; a tag can point at one index",
 	}
+	for i, w := range want {
+		if probs[i] == nil || probs[i].Error() != w || !errors.Is(probs[i], ErrInvalid) {
+			t.Errorf("document %d:\n%v\nwant:\n%s", i+1, probs[i], w)
+		}
+	}
+	if !errors.Is(probs[0], ErrAnnotations) || !errors.Is(probs[0], ErrPlatform) || !errors.Is(probs[1], ErrTagClash) {
+		t.Errorf("kinds: %v", probs)
+	}
+	_, probs = Precheck(specs[:1], OCI, Options{AllowUnknownPlatform: true})
+	if probs[0] != nil {
+		t.Errorf("OCI, unknown allowed: %v", probs[0])
+	}
+}
+
+func TestContradicts(t *testing.T) {
+	p := func(s string) platform.Platform {
+		pl, err := spec.ParsePlatform(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pl
+	}
+	tests := []struct {
+		declared, config string
+		want             bool
+	}{
+		{"linux/s390x", "linux/amd64", true},
+		{"linux/arm/v6", "linux/arm/v7", true},
+		{"linux/arm/v6", "linux/arm", false},     // the config leaves the variant out
+		{"linux/amd64/v3", "linux/amd64", false}, // idem
+		{"linux/arm64", "linux/arm64/v8", false},
+		{"windows/amd64:10.0.17763.1", "windows/amd64:10.0.20348.1", true},
+		{"windows/amd64:10.0.17763.1", "windows/amd64", false},
+		{"linux/amd64", "windows/amd64", true},
+	}
+	for _, tc := range tests {
+		if got := contradicts(p(tc.declared), p(tc.config)); got != tc.want {
+			t.Errorf("contradicts(%s, %s) = %v", tc.declared, tc.config, got)
+		}
+	}
+	if contradicts(p("linux/amd64"), platform.Platform{}) {
+		t.Error("an empty config contradicts")
+	}
+}
+
+// The schema and the list rules run on the exact bytes.
+func TestValidateBytes(t *testing.T) {
+	bogus := member(t, "bogus", "bogus", &platform.Platform{OS: "linux", Architecture: "amd64"}, 3)
+	idx, err := Build(OCI, []Member{bogus}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Validate(idx, Options{})
+	if !errors.Is(err, ErrSchema) || !strings.HasPrefix(err.Error(), "the OCI image-index schema refuses the index: ") {
+		t.Errorf("schema: %v", err)
+	}
+	// a Docker index whose bytes are an OCI index
+	amd := member(t, "amd64", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd64"}, 3)
+	oci, err := Build(OCI, []Member{amd}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oci.Type = Docker
+	_, err = Validate(oci, Options{})
+	if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), `mediaType "application/vnd.oci.image.index.v1+json", want "application/vnd.docker.distribution.manifest.list.v2+json"`) {
+		t.Errorf("media type: %v", err)
+	}
+}
+
+// FuzzPrecheck runs whatever spec loads through Precheck: no panic, and
+// every problem is bad input.
+func FuzzPrecheck(f *testing.F) {
+	f.Add("image: r/a:1\nannotations: {k: v}\nmanifests:\n  - image: r/a:2\n    platform: {os: lnux, architecture: amd46, variant: v9}\n---\nimage: r/a:2\ntags: ['1']\nmanifests: [{image: r/a:3}]\n")
+	f.Fuzz(func(t *testing.T, y string) {
+		specs, err := spec.Load("fuzz.yaml", strings.NewReader(y), spec.WithLookup(func(string) (string, bool) { return "", false }))
+		if err != nil {
+			return
+		}
+		types, probs := Precheck(specs, Docker, Options{})
+		if len(types) != len(specs) || len(probs) != len(specs) {
+			t.Fatalf("%d types, %d problem lists for %d specs", len(types), len(probs), len(specs))
+		}
+		for _, p := range probs {
+			if p != nil && !errors.Is(p, ErrInvalid) {
+				t.Fatalf("%v is not ErrInvalid", p)
+			}
+		}
+	})
 }

@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -25,36 +26,66 @@ type Options struct {
 	Strict bool
 }
 
-// Precheck refuses, before any registry is asked anything, what the spec
-// alone shows to be wrong: annotations on a Docker list, and declared
-// platforms outside the known vocabulary. Every problem comes back at once,
-// each at the line (or --platforms item) that caused it.
-func Precheck(s spec.Spec, t Type, opts Options) error {
-	var probs Problems
-	if t == Docker {
-		if len(s.Annotations) > 0 {
-			probs = append(probs, fmt.Errorf("%s: %s%.0w", s.AnnotationsPos, dockerAnnotations, ErrAnnotations))
+// Precheck refuses, before any registry is asked anything, what the specs
+// (the documents of one run) alone show to be wrong: annotations on a Docker
+// list, declared platforms outside the known vocabulary, and a tag that two
+// documents would both write. It returns each spec's index type (its own
+// type:, else t) and, per spec, its problems (nil when it has none), each at
+// the line or --platforms item that caused it. A run with any of them should
+// stop there, before any request.
+func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
+	types := make([]Type, len(specs))
+	probs := make([]error, len(specs))
+	written := map[string]spec.Pos{} // repo:tag -> where it was named first
+	for i, s := range specs {
+		var p Problems
+		types[i] = t
+		if s.Type != "" {
+			types[i], _ = ParseType(s.Type) // spec.Load allows only valid types
 		}
-		for _, e := range s.Manifests {
-			if len(e.Annotations) > 0 {
-				probs = append(probs, fmt.Errorf("%s: %s%.0w", e.AnnotationsPos, dockerAnnotations, ErrAnnotations))
+		if types[i] == Docker {
+			if len(s.Annotations) > 0 {
+				p = append(p, fmt.Errorf("%s: %s%.0w", s.AnnotationsPos, dockerAnnotations, ErrAnnotations))
+			}
+			for _, e := range s.Manifests {
+				if len(e.Annotations) > 0 {
+					p = append(p, fmt.Errorf("%s: %s%.0w", e.AnnotationsPos, dockerAnnotations, ErrAnnotations))
+				}
 			}
 		}
-	}
-	for _, e := range s.Manifests {
-		if e.Platform == nil || opts.AllowUnknownPlatform {
-			continue
+		for _, e := range s.Manifests {
+			if e.Platform == nil || opts.AllowUnknownPlatform {
+				continue
+			}
+			norm, _ := spec.NormalizePlatform(*e.Platform)
+			var perr *spec.PlatformError
+			if errors.As(spec.CheckPlatform(norm), &perr) {
+				p = append(p, fmt.Errorf("%s: %w%s%.0w", e.FieldPos(perr.Field), perr, allowUnknown, ErrPlatform))
+			}
 		}
-		p, _ := spec.NormalizePlatform(*e.Platform)
-		if err := spec.CheckPlatform(p); err != nil {
-			probs = append(probs, fmt.Errorf("%s: %w (--allow-unknown-platform lets it through)%.0w", e.FieldPos(err.(*spec.PlatformError).Field), err, ErrPlatform))
+		tags := append([]string{s.Target.Tag}, s.Tags...)
+		for k, tag := range tags {
+			pos := s.Pos
+			if k > 0 && k-1 < len(s.TagsPos) {
+				pos = s.TagsPos[k-1]
+			}
+			key := s.Target.SetTag(tag).CommonName()
+			if first, dup := written[key]; dup {
+				if first != pos {
+					p = append(p, fmt.Errorf("%s: %s is also written by %s; a tag can point at one index%.0w", pos, key, first, ErrTagClash))
+				}
+				continue
+			}
+			written[key] = pos
+		}
+		if len(p) > 0 {
+			probs[i] = p
 		}
 	}
-	if len(probs) == 0 {
-		return nil
-	}
-	return probs
+	return types, probs
 }
+
+const allowUnknown = " (--allow-unknown-platform lets it through)"
 
 // Validate checks an index before it is written. It returns warnings (to
 // log) and every problem it finds as Problems (nil when there is none):
@@ -82,12 +113,17 @@ func Validate(idx Index, opts Options) (warnings []string, err error) {
 	add := func(kind error, format string, args ...any) {
 		probs = append(probs, fmt.Errorf("%s%.0w", fmt.Sprintf(format, args...), kind))
 	}
-	if len(idx.Members) == 0 {
-		add(ErrEmpty, "the index has no members")
+	where := "" // for problems of the whole index
+	if idx.Name != "" {
+		where = idx.Name + ": "
 	}
-	entries := checkBytes(idx, add)
+	index := func(kind error, format string, args ...any) { add(kind, where+format, args...) }
+	if len(idx.Members) == 0 {
+		index(ErrEmpty, "the index has no members")
+	}
+	entries := checkBytes(idx, index)
 	if idx.Type == Docker && len(idx.Annotations) > 0 {
-		add(ErrAnnotations, "index annotations (%s): %s", keys(idx.Annotations), dockerAnnotations)
+		index(ErrAnnotations, "index annotations (%s): %s", keys(idx.Annotations), dockerAnnotations)
 	}
 	type seen struct {
 		m Member
@@ -107,14 +143,15 @@ func Validate(idx Index, opts Options) (warnings []string, err error) {
 			continue
 		}
 		p := *d.Platform
-		if perr := spec.CheckPlatform(p); perr != nil && !opts.AllowUnknownPlatform {
-			if m.declared() {
-				add(ErrPlatform, "%s: %v (--allow-unknown-platform lets it through)", m.Entry.FieldPos(perr.(*spec.PlatformError).Field), perr)
+		var perr *spec.PlatformError
+		if errors.As(spec.CheckPlatform(p), &perr) && !opts.AllowUnknownPlatform {
+			if m.declares(perr.Field, perr.Value) {
+				add(ErrPlatform, "%s: %v%s", m.Entry.FieldPos(perr.Field), perr, allowUnknown)
 			} else {
-				add(ErrPlatform, "%s: platform %s: %v (--allow-unknown-platform lets it through)", m, PlatformString(p), perr)
+				add(ErrPlatform, "%s: platform %s, from the image: %v%s", m, PlatformString(p), perr, allowUnknown)
 			}
 		}
-		if m.Config != nil && !samePlatform(p, *m.Config) {
+		if m.Config != nil && contradicts(p, *m.Config) {
 			msg := fmt.Sprintf("%s: declared %s, but the image's config says %s", m, PlatformString(p), PlatformString(*m.Config))
 			if opts.Strict {
 				add(ErrContradiction, "%s (--strict)", msg)
@@ -129,12 +166,8 @@ func Validate(idx Index, opts Options) (warnings []string, err error) {
 				if a, b := PlatformString(prev.p), PlatformString(p); a != b {
 					why = append(why, fmt.Sprintf("%s and %s are the same platform", a, b))
 				}
-				for _, x := range []Member{prev.m, m} {
-					if x.declared() {
-						_, notes := spec.NormalizePlatform(*x.Entry.Platform)
-						why = append(why, notes...)
-					}
-				}
+				why = append(why, prev.m.Normalized...)
+				why = append(why, m.Normalized...)
 				same := ""
 				if len(why) > 0 {
 					same = " (" + strings.Join(why, "; ") + ")"
@@ -146,11 +179,11 @@ func Validate(idx Index, opts Options) (warnings []string, err error) {
 		images = append(images, seen{m, p})
 	}
 	if w := mixedTypes(idx); w != "" {
-		warnings = append(warnings, w)
+		warnings = append(warnings, where+w)
 	}
 	if len(probs) == 0 {
 		if err := schemaCheck(idx); err != nil {
-			add(ErrSchema, "%v", err)
+			index(ErrSchema, "%v", err)
 		}
 	}
 	if len(probs) == 0 {
@@ -224,11 +257,11 @@ func schemaCheck(idx Index) error {
 	return nil
 }
 
-// mixedTypes warns about a list whose entries are not of its own family.
+// mixedTypes warns about a list holding manifests of the other family.
 func mixedTypes(idx Index) string {
-	own, other := mediatype.Docker2Manifest, mediatype.OCI1Manifest
+	other, hint := mediatype.OCI1Manifest, "--type oci writes an OCI index instead"
 	if idx.Type == OCI {
-		own, other = other, own
+		other, hint = mediatype.Docker2Manifest, "--type docker writes a Docker manifest list instead"
 	}
 	n := 0
 	for _, m := range idx.Members {
@@ -239,16 +272,40 @@ func mixedTypes(idx Index) string {
 	if n == 0 {
 		return ""
 	}
-	hint := "--type " + map[Type]string{Docker: "oci", OCI: "docker"}[idx.Type] + " writes a list of their family"
 	if n < len(idx.Members) {
-		hint = "the members mix both families, so no --type avoids it"
+		hint = "as the members mix both families, no --type avoids it"
 	}
-	return fmt.Sprintf("the %s (%s) holds %d entr%s of type %s beside %s: some registries (Quay, Nexus) refuse such mixed lists; %s",
-		map[Type]string{Docker: "Docker manifest list", OCI: "OCI index"}[idx.Type], idx.Type.MediaType(), n, map[bool]string{true: "y", false: "ies"}[n == 1], other, own, hint)
+	return fmt.Sprintf("the %s (%s) holds %s (%s); some registries (Quay, Nexus) refuse lists that mix the two families; %s",
+		kind(idx.Type.MediaType()), idx.Type.MediaType(), plural(n, kind(other)), other, hint)
 }
 
-// declared reports whether the member's platform is the user's.
-func (m Member) declared() bool { return m.Entry.Platform != nil && !m.FromIndex }
+// declares reports whether the user declared value for a platform field of
+// the member (after normalisation), rather than the image bringing it.
+func (m Member) declares(field, value string) bool {
+	if m.Entry.Platform == nil || m.FromIndex {
+		return false
+	}
+	p, _ := spec.NormalizePlatform(*m.Entry.Platform)
+	return map[string]string{"os": p.OS, "architecture": p.Architecture, "variant": p.Variant}[field] == value
+}
+
+// contradicts reports whether the image's config says something else than
+// the declared platform: another os or architecture, or another variant
+// (or Windows os.version) where both give one. A value the config leaves
+// out is no contradiction.
+func contradicts(declared, cfg platform.Platform) bool {
+	if cfg.OS == "" || cfg.Architecture == "" {
+		return false
+	}
+	a, b := declared, cfg
+	if a.Variant == "" || b.Variant == "" {
+		a.Variant, b.Variant = "", ""
+	}
+	if a.OS != "windows" || a.OSVersion == "" || b.OSVersion == "" {
+		a.OSVersion, b.OSVersion = "", ""
+	}
+	return !samePlatform(a, b)
+}
 
 // samePlatform compares os/arch/variant after normalisation (arm64 is
 // arm64/v8, aarch64 is arm64); os.version counts only for Windows, where it

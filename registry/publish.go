@@ -31,15 +31,17 @@ type PublishOptions struct {
 // Results come in spec order, also when the error is not nil: then they
 // say what was written.
 func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOptions) ([]Result, error) {
-	types, err := precheck(specs, opts)
-	if err != nil {
+	// what the specs alone show, every such problem at once, before any
+	// request: nothing is resolved for a run whose input is wrong
+	types, errList := manifest.Precheck(specs, opts.Type, opts.Validate)
+	if err := errors.Join(errList...); err != nil {
 		return nil, err
 	}
-
+	// then every member of every spec, and every index, all problems at once
 	indexes := make([]manifest.Index, len(specs))
-	errList := forEach(ctx, len(specs), c.concurrency, func(i int) error {
-		idx, err := c.prepare(ctx, specs[i], types[i], opts)
-		indexes[i] = idx
+	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
+		var err error
+		indexes[i], err = c.prepare(ctx, specs[i], types[i], opts)
 		return err
 	})
 	if err := errors.Join(errList...); err != nil {
@@ -68,37 +70,6 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	return results, errors.Join(errList...)
 }
 
-// precheck refuses, before any request, what the specs alone show to be
-// wrong, every problem at once, and picks each spec's index type.
-func precheck(specs []spec.Spec, opts PublishOptions) ([]manifest.Type, error) {
-	types := make([]manifest.Type, len(specs))
-	var errList []error
-	written := map[string]spec.Pos{} // repo:tag -> where it was named first
-	for i, s := range specs {
-		types[i] = opts.Type
-		if s.Type != "" {
-			t, err := manifest.ParseType(s.Type)
-			if err != nil {
-				errList = append(errList, fmt.Errorf("%s: %w", s.TypePos, err))
-				continue
-			}
-			types[i] = t
-		}
-		if err := manifest.Precheck(s, types[i], opts.Validate); err != nil {
-			errList = append(errList, err)
-		}
-		for _, tag := range uniqueTags(s.Target.Tag, s.Tags) {
-			key := s.Target.SetTag(tag).CommonName()
-			if first, dup := written[key]; dup {
-				errList = append(errList, fmt.Errorf("%s: %s is also written by the document at %s; each tag can point at one index%.0w", s.Pos, key, first, manifest.ErrInvalid))
-				continue
-			}
-			written[key] = s.Pos
-		}
-	}
-	return types, errors.Join(errList...)
-}
-
 // prepare resolves one spec's members, then builds and validates its index.
 func (c *Client) prepare(ctx context.Context, s spec.Spec, t manifest.Type, opts PublishOptions) (manifest.Index, error) {
 	if s.TagDefaulted {
@@ -123,6 +94,7 @@ func (c *Client) prepare(ctx context.Context, s spec.Spec, t manifest.Type, opts
 	if err != nil {
 		return manifest.Index{}, err
 	}
+	idx.Name = s.Pos.String() + ": " + s.Target.CommonName()
 	warnings, err := manifest.Validate(idx, opts.Validate)
 	for _, w := range warnings {
 		c.log.Warn(w)

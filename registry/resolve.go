@@ -113,21 +113,26 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: reading its config descriptor: %w", e.Image.CommonName(), err)}
 	}
 	var cfg *platform.Platform
+	var normalized []string
 	if cd.MediaType == mediatype.OCI1ImageConfig || cd.MediaType == mediatype.Docker2ImageConfig {
 		oc, err := c.rc.BlobGetOCIConfig(ctx, e.Image, cd)
 		if err != nil {
 			return nil, fail("reading the config of", e.Image.SetDigest(d.Digest.String()), err)
 		}
-		cfg = c.normalize(oc.GetConfig().Platform, e.Pos.String()+": "+e.Image.CommonName()+": its config's")
+		var notes []string
+		cfg, notes = c.normalize(oc.GetConfig().Platform, e.Pos.String()+": "+e.Image.CommonName()+": its config's")
+		normalized = append(normalized, notes...)
 	}
-	p := mergePlatform(c.declared(e), cfg)
+	declared, notes := c.declared(e)
+	normalized = append(normalized, notes...)
+	p := mergePlatform(declared, cfg)
 	if p == nil {
 		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s has no image config to take a platform from (config type %s); declare its platform in the spec%.0w", e.Image.CommonName(), cd.MediaType, manifest.ErrInvalid)}
 	}
 	desc.Platform = p
 	desc.Annotations = maps.Clone(e.Annotations)
 	c.log.Debugf("%s: %s is %s %s", e.Pos, e.Image.CommonName(), desc.Digest, manifest.PlatformString(*p))
-	return []manifest.Member{{Descriptor: desc, Entry: e, Config: cfg}}, nil
+	return []manifest.Member{{Descriptor: desc, Entry: e, Config: cfg, Normalized: normalized}}, nil
 }
 
 // fromIndex turns a member that is itself an index (buildx's output: an
@@ -143,13 +148,14 @@ func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.
 	if err != nil {
 		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: %w", e.Image.CommonName(), err)}
 	}
-	want := c.declared(e)
+	want, _ := c.declared(e)
 	var images, attestations []manifest.Member
 	for _, d := range list {
+		var notes []string
 		if d.Platform != nil {
-			d.Platform = c.normalize(*d.Platform, e.Pos.String()+": "+e.Image.CommonName()+": its entry "+d.Digest.String()+"'s")
+			d.Platform, notes = c.normalize(*d.Platform, e.Pos.String()+": "+e.Image.CommonName()+": its entry "+d.Digest.String()+"'s")
 		}
-		mem := manifest.Member{Descriptor: d, Entry: e, FromIndex: true}
+		mem := manifest.Member{Descriptor: d, Entry: e, FromIndex: true, Normalized: notes}
 		if mem.Attestation() {
 			attestations = append(attestations, mem)
 			continue
@@ -198,25 +204,25 @@ func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.
 }
 
 // declared is the entry's declared platform, normalised (the log says how).
-func (c *Client) declared(e spec.Entry) *platform.Platform {
+func (c *Client) declared(e spec.Entry) (*platform.Platform, []string) {
 	if e.Platform == nil {
-		return nil
+		return nil, nil
 	}
 	p, notes := spec.NormalizePlatform(*e.Platform)
 	for _, n := range notes {
 		c.log.Infof("%s: %s", e.PlatformPos, n)
 	}
-	return &p
+	return &p, notes
 }
 
 // normalize writes a platform read from a registry the canonical way; what
 // names where it was read, for the log.
-func (c *Client) normalize(p platform.Platform, what string) *platform.Platform {
+func (c *Client) normalize(p platform.Platform, what string) (*platform.Platform, []string) {
 	p, notes := spec.NormalizePlatform(p)
 	for _, n := range notes {
 		c.log.Infof("%s %s", what, n)
 	}
-	return &p
+	return &p, notes
 }
 
 // mergePlatform applies manifest-tool's rule: a declared platform wins; a

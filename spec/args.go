@@ -53,10 +53,12 @@ func FromArgs(a Args) (Spec, error) {
 		s.Manifests = append(s.Manifests, Entry{Image: img, Platform: &p, Pos: pos, PlatformPos: pos})
 	}
 	for _, t := range a.Tags {
-		if err := checkTag(t, Pos{Field: fmt.Sprintf("--tags %q", t)}); err != nil {
+		pos := Pos{Field: fmt.Sprintf("--tags %q", t)}
+		if err := checkTag(t, pos); err != nil {
 			return Spec{}, err
 		}
 		s.Tags = append(s.Tags, t)
+		s.TagsPos = append(s.TagsPos, pos)
 	}
 	if s.Annotations, err = ParseAnnotations(a.Annotations, "--annotations"); err != nil {
 		return Spec{}, err

@@ -177,6 +177,13 @@ func FuzzParsePlatform(f *testing.F) {
 		if p.OS == "" || p.Architecture == "" || strings.ContainsAny(p.OS+p.Architecture+p.Variant, "/: ") {
 			t.Fatalf("ParsePlatform(%q) accepted %+v", s, p)
 		}
+		n, _ := NormalizePlatform(p)
+		if again, notes := NormalizePlatform(n); !reflect.DeepEqual(again, n) || len(notes) > 0 {
+			t.Fatalf("NormalizePlatform is not stable: %+v -> %+v -> %+v %q", p, n, again, notes)
+		}
+		if err := CheckPlatform(n); err != nil && !errors.Is(err, ErrPlatform) {
+			t.Fatalf("CheckPlatform(%+v): %v", n, err)
+		}
 	})
 }
 

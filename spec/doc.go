@@ -53,7 +53,8 @@
 //	$$                 a literal $
 //
 // Nothing else is expanded: $NAME without braces and a $ before anything
-// else stay as written, and an unclosed ${ is an error. In a YAML flow list
+// else stay as written. An unclosed ${ is an error, and so is a $ in a
+// default, which is plain text (no nested ${...}). In a YAML flow list
 // quote such values: tags: ["${VERSION}"].
 //
 // # Platforms

@@ -18,7 +18,8 @@ var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 //     empty (as in the shell);
 //   - $$ is a literal $;
 //   - $NAME without braces, and a $ before anything else, stay as written;
-//   - an unclosed ${ or an invalid name is an error.
+//   - an unclosed ${, an invalid name, or a $ in a default (which would
+//     suggest a nested ${...} that is not expanded) is an error.
 func expandVars(s string, lookup func(string) (string, bool)) (string, error) {
 	if !strings.Contains(s, "$") {
 		return s, nil
@@ -45,6 +46,9 @@ func expandVars(s string, lookup func(string) (string, bool)) (string, error) {
 		}
 		expr := s[i+2 : i+2+end]
 		name, def, hasDef := strings.Cut(expr, ":-")
+		if strings.Contains(def, "$") {
+			return "", fmt.Errorf("${%s} in %q: a default is plain text and cannot hold $ (nothing in it is expanded)%.0w", expr, s, ErrVariable)
+		}
 		if !varNameRE.MatchString(name) {
 			return "", fmt.Errorf("${%s} in %q: %q is not a variable name (letters, digits, _; only ${NAME} and ${NAME:-default} are expanded)%.0w", expr, s, name, ErrVariable)
 		}

@@ -22,6 +22,7 @@ func TestExpandVars(t *testing.T) {
 		{"costs $5", "costs $5"},
 		{"ends with $", "ends with $"},
 		{"${UNSET:-a:-b}", "a:-b"},
+		{"${UNSET:-{x}", "{x"},
 	}
 	for _, tc := range tests {
 		got, err := expandVars(tc.in, lookup)
@@ -36,6 +37,9 @@ func TestExpandVars(t *testing.T) {
 		{"app:${VERSION", `unclosed ${ in "app:${VERSION" (write $$ for a literal $)`},
 		// shell forms other than :- are not expanded
 		{"${VERSION-x}", `${VERSION-x} in "${VERSION-x}": "VERSION-x" is not a variable name (letters, digits, _; only ${NAME} and ${NAME:-default} are expanded)`},
+		// a nested variable in a default is not expanded, so it is refused
+		{"${UNSET:-${VERSION}}", `${UNSET:-${VERSION} in "${UNSET:-${VERSION}}": a default is plain text and cannot hold $ (nothing in it is expanded)`},
+		{"${UNSET:-$$}", `${UNSET:-$$} in "${UNSET:-$$}": a default is plain text and cannot hold $ (nothing in it is expanded)`},
 		// empty name
 		{"${}", `${} in "${}": "" is not a variable name (letters, digits, _; only ${NAME} and ${NAME:-default} are expanded)`},
 	}

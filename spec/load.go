@@ -192,7 +192,10 @@ func (l loader) doc(root *yaml.Node) (Spec, error) {
 		if s.Type, err = l.str(t[1], "type"); err != nil {
 			return Spec{}, err
 		}
-		if s.Type != "docker" && s.Type != "oci" {
+		switch strings.ToLower(s.Type) {
+		case "docker", "oci":
+			s.Type = strings.ToLower(s.Type)
+		default:
 			return Spec{}, errorf(pos, ErrType, "%q: want docker or oci", s.Type)
 		}
 		s.TypePos = pos
@@ -202,9 +205,11 @@ func (l loader) doc(root *yaml.Node) (Spec, error) {
 			return Spec{}, err
 		}
 		for i, tag := range s.Tags {
-			if err := checkTag(tag, l.pos(deref(t[1]).Content[i], fmt.Sprintf("tags[%d]", i))); err != nil {
+			pos := l.pos(deref(t[1]).Content[i], fmt.Sprintf("tags[%d]", i))
+			if err := checkTag(tag, pos); err != nil {
 				return Spec{}, err
 			}
+			s.TagsPos = append(s.TagsPos, pos)
 		}
 	}
 	if a, ok := f["annotations"]; ok {

@@ -251,8 +251,13 @@ func FuzzLoad(f *testing.F) {
 	f.Add("image: a/b\nmanifests:\n  - image: a/c\n    platform: {os: linux, architecture: amd64}\n")
 	f.Add("image: a/b\ntags: [x]\nannotations: {k: v}\nmanifests: [{image: a/c, annotations: {a: b}}]\n---\nimage: c/d\n")
 	f.Add("image: &x a/b\nmanifests: [*x]\n")
+	f.Add("image: ${R:-reg}/a:${V}\ntype: OCI\ntags: [\"${V}\"]\nmanifests:\n  - image: r/a:$$x\n    platform: {<<: {os: linux}, architecture: ${A:-amd64}}\n")
+	lookup := WithLookup(func(k string) (string, bool) {
+		v, ok := map[string]string{"V": "1.0", "E": ""}[k]
+		return v, ok
+	})
 	f.Fuzz(func(t *testing.T, y string) {
-		specs, err := Load("fuzz.yaml", strings.NewReader(y))
+		specs, err := Load("fuzz.yaml", strings.NewReader(y), lookup)
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error %v does not match ErrInvalid", err)

@@ -48,6 +48,8 @@ type Spec struct {
 	TypePos Pos
 	// Tags are extra tags that also point at the index.
 	Tags []string
+	// TagsPos is where each tag was given.
+	TagsPos []Pos
 	// Annotations go on the index itself (OCI only).
 	Annotations map[string]string
 	// AnnotationsPos is where the annotations were given.

@@ -70,7 +70,7 @@ func TestBadInputTable(t *testing.T) {
 		{"docker index annotations", []string{"push", "from-spec", spec("s31.yaml", "image: a/b\nannotations: {k: v}\n"+member)}, "s31.yaml:2: annotations: a Docker manifest list cannot carry annotations; use --type oci"},
 		{"docker entry annotations", []string{"push", "from-spec", spec("s32.yaml", "image: a/b\n"+member+"    annotations: {k: v}\n")}, "s32.yaml:4: manifests[0].annotations: a Docker manifest list cannot carry annotations; use --type oci"},
 		{"two documents, one tag", []string{"push", "from-spec", spec("s33.yaml", "image: reg.invalid/a:1\n"+member+"---\nimage: reg.invalid/a:2\ntags: ['1']\n"+member)},
-			"s33.yaml:5: image: reg.invalid/a:1 is also written by the document at " + filepath.Join(dir, "s33.yaml") + ":1: image; each tag can point at one index"},
+			"s33.yaml:6: tags[0]: reg.invalid/a:1 is also written by " + filepath.Join(dir, "s33.yaml") + ":1: image; a tag can point at one index"},
 		{"merge of a scalar", []string{"push", "from-spec", spec("s34.yaml", "image: a/b\n"+member+"    platform: {<<: 5}\n")}, `s34.yaml:4: manifests[0].platform: << must merge a mapping, not "5"`},
 		// from-args flags
 		{"bare architecture", []string{"push", "from-args", "--platforms", "arm64", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "arm64": "arm64" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`},

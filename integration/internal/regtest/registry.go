@@ -59,8 +59,17 @@ type Registry struct {
 	user   string
 	pass   string
 
-	mu  sync.Mutex
-	log []string
+	mu      sync.Mutex
+	log     []string
+	barrier *barrier
+}
+
+// barrier holds requests until all it waits for have arrived.
+type barrier struct {
+	want    map[string]bool
+	arrived map[string]bool
+	all     chan struct{}
+	met     bool
 }
 
 func init() {
@@ -142,14 +151,51 @@ func (r *Registry) Close() error {
 // URL is the registry's base URL.
 func (r *Registry) URL() string { return r.scheme + "://" + r.Host }
 
-// record keeps "METHOD /path" of every request.
+// record keeps "METHOD /path" of every request, and holds those a
+// barrier waits for.
 func (r *Registry) record(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		key := req.Method + " " + req.URL.Path
 		r.mu.Lock()
-		r.log = append(r.log, req.Method+" "+req.URL.Path)
+		r.log = append(r.log, key)
+		b := r.barrier
+		var wait chan struct{}
+		if b != nil && b.want[key] && !b.arrived[key] {
+			b.arrived[key] = true
+			if len(b.arrived) == len(b.want) {
+				b.met = true
+				close(b.all)
+			}
+			wait = b.all
+		}
 		r.mu.Unlock()
+		if wait != nil {
+			select {
+			case <-wait:
+			case <-time.After(20 * time.Second):
+			}
+		}
 		h.ServeHTTP(w, req)
 	})
+}
+
+// Barrier holds each of the requests given ("PUT /v2/app/manifests/1")
+// until all of them have arrived, which only happens when a client sends
+// them at the same time; after 20 s a held request goes on anyway. The
+// function returned reports whether they all met.
+func (r *Registry) Barrier(requests ...string) (met func() bool) {
+	b := &barrier{want: map[string]bool{}, arrived: map[string]bool{}, all: make(chan struct{})}
+	for _, q := range requests {
+		b.want[q] = true
+	}
+	r.mu.Lock()
+	r.barrier = b
+	r.mu.Unlock()
+	return func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return b.met
+	}
 }
 
 // Requests returns the requests received since the last call and forgets them.
