@@ -16,6 +16,7 @@ import (
 // safe for concurrent use.
 type Client struct {
 	rc          *regclient.RegClient
+	rcOpts      []regclient.Opt // how rc was made, less its logger (for probe)
 	log         *logrus.Logger
 	concurrency int
 	hasCreds    map[string]bool // hosts with configured credentials
@@ -118,7 +119,6 @@ func New(opts ...Opt) (*Client, error) {
 		hasCreds[h.Name] = h.User != "" || h.Pass != "" || h.Token != "" || h.CredHelper != ""
 	}
 	rcOpts := []regclient.Opt{
-		regclient.WithSlog(slog.New(&logHandler{log: log})),
 		// hosts met later (not in the Docker config, no override) get the
 		// same request bound; TLS stays verified for them
 		regclient.WithConfigHostDefault(config.Host{ReqConcurrent: int64(s.concurrency)}),
@@ -128,7 +128,16 @@ func New(opts ...Opt) (*Client, error) {
 	if s.userAgent != "" {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
-	return &Client{rc: regclient.New(rcOpts...), log: log, concurrency: s.concurrency, hasCreds: hasCreds}, nil
+	c := &Client{rcOpts: rcOpts, log: log, concurrency: s.concurrency, hasCreds: hasCreds}
+	c.rc = c.newRegClient(&logHandler{log: log})
+	return c, nil
+}
+
+// newRegClient makes a regclient with the Client's settings, logging to h
+// (the logger comes first, so that loading the settings logs there too).
+func (c *Client) newRegClient(h slog.Handler, extra ...regclient.Opt) *regclient.RegClient {
+	opts := append([]regclient.Opt{regclient.WithSlog(slog.New(h))}, c.rcOpts...)
+	return regclient.New(append(opts, extra...)...)
 }
 
 // loadDockerConfig reads the hosts and credentials of a Docker config.

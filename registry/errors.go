@@ -4,9 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -53,7 +58,11 @@ type OpError struct {
 
 // opError describes a failed operation on r.
 func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
-	return &OpError{Op: op, Ref: r.CommonName(), Err: err, host: r.Registry, hasCreds: c.hasCreds[r.Registry]}
+	name := r.CommonName()
+	if name == "" { // a registry, not an image
+		name = r.Registry
+	}
+	return &OpError{Op: op, Ref: name, Err: err, host: r.Registry, hasCreds: c.hasCreds[r.Registry]}
 }
 
 func (e *OpError) Error() string { return e.Op + " " + e.Ref + ": " + e.Cause() }
@@ -103,8 +112,43 @@ func cause(err error, host string, hasCreds bool) string {
 		return "connection closed early by " + host + " (EOF)"
 	case errors.As(err, &opErr):
 		return redactText(opErr.Err.Error())
+	case errors.Is(err, errs.ErrHTTPStatus):
+		if s := httpStatus(msg); s != "" {
+			return s
+		}
 	}
 	return redactText(msg)
+}
+
+var httpStatusRE = regexp.MustCompile(`\[http (\d{3})\](?::\s*(.*))?`)
+
+// httpStatus turns regclient's "... [http 405]: {"errors":[...]}" into
+// "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)".
+func httpStatus(msg string) string {
+	m := httpStatusRE.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	code, _ := strconv.Atoi(m[1])
+	out := fmt.Sprintf("%d %s", code, http.StatusText(code))
+	body := strings.TrimSpace(m[2])
+	var e struct {
+		Errors []struct{ Code, Message string } `json:"errors"`
+	}
+	if json.Unmarshal([]byte(body), &e) == nil && len(e.Errors) > 0 {
+		var parts []string
+		for _, x := range e.Errors {
+			parts = append(parts, strings.TrimSpace(x.Code+": "+x.Message))
+		}
+		return out + " (" + strings.Join(parts, "; ") + ")"
+	}
+	if body != "" {
+		if len(body) > 100 {
+			body = body[:100] + "…"
+		}
+		return out + " (" + redactText(body) + ")"
+	}
+	return out
 }
 
 func tlsDetail(err error) string {

@@ -67,6 +67,8 @@ func TestCause(t *testing.T) {
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), false, "timed out (--timeout)"},
 		{fmt.Errorf("x: %w", context.Canceled), false, "interrupted"},
 		{&net.DNSError{Name: "nowhere.invalid", Err: "no such host"}, false, "cannot resolve host nowhere.invalid"},
+		{fmt.Errorf("failed to delete manifest r/a@sha256:1: request failed: %w: Method Not Allowed [http 405]: {\"errors\":[{\"code\":\"UNSUPPORTED\",\"message\":\"The operation is unsupported.\"}]}\n", errs.ErrHTTPStatus), false, "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)"},
+		{fmt.Errorf("x: %w: Bad Gateway [http 502]: <html>bad gateway</html>", errs.ErrHTTPStatus), false, "502 Bad Gateway (<html>bad gateway</html>)"},
 		{&url.Error{Op: "Get", URL: "https://s3.example.com/b?X-Amz-Signature=SECRET", Err: errors.New("tls: internal error")}, false, `Get "https://s3.example.com/b": tls: internal error`},
 	}
 	for _, tc := range tests {

@@ -74,7 +74,7 @@ func exitCode(err error) int {
 	var usage *usageError
 	var ec cli.ExitCoder
 	switch {
-	case errors.Is(err, manifest.ErrCheck):
+	case errors.Is(err, manifest.ErrCheck), errors.Is(err, registry.ErrNoLists):
 		return exitCheck
 	case errors.As(err, &usage):
 		return exitBadInput

@@ -45,6 +45,10 @@ type Options struct {
 	Users map[string]string
 	// Dir stores data on disk there; default in memory.
 	Dir string
+	// NoDelete refuses deletes (Distribution's default; regtest enables them).
+	NoDelete bool
+	// ReadOnly refuses every write (Distribution's maintenance mode).
+	ReadOnly bool
 }
 
 // Registry is a running Distribution registry.
@@ -86,7 +90,10 @@ func Start(opts Options) (*Registry, error) {
 		opts.Addr = "127.0.0.1:0"
 	}
 	cfg := &configuration.Configuration{}
-	cfg.Storage = configuration.Storage{"delete": configuration.Parameters{"enabled": true}}
+	cfg.Storage = configuration.Storage{"delete": configuration.Parameters{"enabled": !opts.NoDelete}}
+	if opts.ReadOnly {
+		cfg.Storage["maintenance"] = configuration.Parameters{"readonly": map[any]any{"enabled": true}}
+	}
 	if opts.Dir != "" {
 		cfg.Storage["filesystem"] = configuration.Parameters{"rootdirectory": opts.Dir}
 	} else {

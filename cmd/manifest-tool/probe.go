@@ -1,0 +1,60 @@
+package main
+
+import (
+	"github.com/regclient/regclient/types/ref"
+	"github.com/urfave/cli/v2"
+)
+
+func probeCommand(env *environment) *cli.Command {
+	return &cli.Command{
+		Name:      "probe",
+		Usage:     "tell whether a registry can hold manifest lists and OCI indexes",
+		ArgsUsage: "REGISTRY[/REPO]",
+		UsageText: `manifest-tool probe registry.example.com
+   manifest-tool probe --output json registry.example.com/team/probe
+   manifest-tool --plain-http probe 127.0.0.1:5000`,
+		Description: `Checks, with tiny images it makes itself and no other: the /v2/ API, the
+auth the registry asks for, monolithic and chunked blob uploads, blob mounts
+across repositories, Docker v2.2 and OCI image manifests, Docker manifest
+lists, OCI indexes, index annotations kept byte for byte, an OCI artifact with
+artifactType and subject, the referrers API, tag listing and manifest delete.
+It pushes into REPO (default manifest-tool-probe) and REPO-mount, deletes what
+it pushed where the registry allows, and lists what it could not remove.
+
+Exit 3 when manifest lists or OCI indexes are not supported; 1 when the
+registry cannot be reached or refuses the credentials.`,
+		Flags: []cli.Flag{outputFlag},
+		Action: func(c *cli.Context) error {
+			asJSON, err := output(c)
+			if err != nil {
+				return err
+			}
+			if c.NArg() != 1 {
+				return usagef("probe needs exactly one REGISTRY[/REPO], got %d arguments", c.NArg())
+			}
+			r, err := ref.NewHost(c.Args().First())
+			if err != nil || r.Scheme != "reg" {
+				if r, err = ref.New(c.Args().First()); err != nil || r.Scheme != "reg" {
+					return usagef("%q is not REGISTRY[/REPO] (e.g. registry.example.com/team/probe)", c.Args().First())
+				}
+			}
+			client, err := env.client(c, []string{r.Registry}, []string{r.Registry})
+			if err != nil {
+				return err
+			}
+			res, err := client.Probe(c.Context, r)
+			if len(res.Checks) > 0 {
+				var werr error
+				if asJSON {
+					werr = writeJSON(env, res)
+				} else {
+					werr = res.WriteText(env.stdout)
+				}
+				if werr != nil {
+					return werr
+				}
+			}
+			return err
+		},
+	}
+}
