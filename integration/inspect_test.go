@@ -18,6 +18,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // against testdata/name.
 func golden(t *testing.T, r *regtest.Registry, name, out string) {
 	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 80 && !strings.HasSuffix(name, ".json") {
+			t.Errorf("%s: line over 80 columns: %q", name, line)
+		}
+	}
 	got := strings.ReplaceAll(out, r.Host, "REGISTRY")
 	path := filepath.Join("testdata", name)
 	if *update {
@@ -31,11 +36,6 @@ func golden(t *testing.T, r *regtest.Registry, name, out string) {
 	}
 	if got != string(want) {
 		t.Errorf("%s differs (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-	for _, line := range strings.Split(got, "\n") {
-		if len(line) > 80 && !strings.HasSuffix(name, ".json") {
-			t.Errorf("%s: line over 80 columns: %q", name, line)
-		}
 	}
 }
 
@@ -75,6 +75,16 @@ manifests:
 	if err := r.PutManifest("inspect/app", "nested", nested.MediaType, nested.Data); err != nil {
 		t.Fatal(err)
 	}
+	// an artifact (a signature, say) whose subject is the amd64 image
+	art, blobs := regtest.NewArtifact("application/vnd.example.signature.v1+json", amd.Manifest.Descriptor, []byte("signed"))
+	for _, b := range blobs {
+		if err := r.PushBlob("inspect/app", b.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.PutManifest("inspect/app", "signature", art.MediaType, art.Data); err != nil {
+		t.Fatal(err)
+	}
 	return r
 }
 
@@ -87,6 +97,8 @@ func TestInspect(t *testing.T) {
 		{"inspect-image", "1.0-linux-amd64"},
 		{"inspect-windows", "1.0-windows"},
 		{"inspect-nested", "nested"},
+		{"inspect-artifact", "signature"},
+		{"inspect-by-digest", "1.0-windows@" + regtest.NewFixedImage(windows, false, "windows").Manifest.Digest},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			golden(t, r, tc.golden+".txt", mt(t, "--plain-http", "inspect", ref+tc.tag).okOut(t))
@@ -165,4 +177,40 @@ func TestInspectLayout(t *testing.T) {
 	if !strings.Contains(out, "Digest: "+idx.Digest) || !strings.Contains(out, arm.Layers[0].Digest) {
 		t.Errorf("inspect of the layout:\n%s", out)
 	}
+}
+
+// The entries of an index are read side by side; one that cannot be read
+// is shown as such, the rest still are, and the run says so and exits 1.
+func TestInspectEntries(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	amd := regtest.NewFixedImage(linuxAMD64, false, "amd64")
+	arm := regtest.NewFixedImage(linuxARM64, false, "arm64")
+	for tag, img := range map[string]regtest.Image{"amd": amd, "arm": arm} {
+		if err := r.PushImage("entries/app", tag, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx := regtest.NewIndex(false, entry(amd, &linuxAMD64), entry(arm, &linuxARM64))
+	if err := r.PutManifest("entries/app", "1", idx.MediaType, idx.Data); err != nil {
+		t.Fatal(err)
+	}
+	met := r.Barrier("GET /v2/entries/app/manifests/"+amd.Manifest.Digest, "GET /v2/entries/app/manifests/"+arm.Manifest.Digest)
+	mt(t, "--plain-http", "inspect", r.Host+"/entries/app:1").okOut(t)
+	if !met() {
+		t.Error("the entries were not read at the same time")
+	}
+
+	if err := r.DeleteManifest("entries/app", arm.Manifest.Digest); err != nil {
+		t.Fatal(err)
+	}
+	res := mt(t, "--plain-http", "inspect", r.Host+"/entries/app:1")
+	res.fails(t, 1, "error: "+r.Host+"/entries/app:1: an entry could not be read: "+arm.Manifest.Digest+": not found")
+	if !strings.Contains(res.stdout, "[2] linux/arm64/v8\n") || !strings.Contains(res.stdout, "    Not read: not found\n") || !strings.Contains(res.stdout, amd.Layers[0].Digest) {
+		t.Errorf("partial view:\n%s", res.stdout)
+	}
+	// platforms needs only the index
+	mt(t, "--plain-http", "platforms", "--require", "linux/arm64", r.Host+"/entries/app:1").ok0(t)
+	mt(t, "--plain-http", "platforms", "--require", "", r.Host+"/entries/app:1").fails(t, 2, "error: --require: no platform given (e.g. --require linux/amd64,linux/arm64)")
+	mt(t, "--plain-http", "inspect", "--raw", "-o", "json", r.Host+"/entries/app:1").fails(t, 2, "error: --raw writes the registry's bytes; it cannot be combined with --output json")
 }

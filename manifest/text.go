@@ -40,7 +40,7 @@ func kind(mediaType string) string {
 //	  for sha256:…
 func (s Summary) WriteText(w io.Writer) error {
 	p := &printer{w: w}
-	p.line("Image:  %s", s.Image)
+	p.name(s.Image)
 	p.line("Digest: %s", s.Digest)
 	if s.Index {
 		p.line("Index:  yes, %s", kind(s.MediaType))
@@ -54,7 +54,11 @@ func (s Summary) WriteText(w io.Writer) error {
 	if len(s.Attestations) > 0 {
 		p.line("Attestations (%d):", len(s.Attestations))
 		for _, a := range s.Attestations {
-			p.line("  for %s", a.For)
+			if pl, ok := s.platformOf[a.For]; ok {
+				p.line("  for %s", pl)
+			} else {
+				p.line("  for %s", a.For)
+			}
 		}
 	}
 	return p.err
@@ -65,7 +69,7 @@ func (s Summary) WriteText(w io.Writer) error {
 // annotations and layers. Attestations name the entry they describe.
 func (v View) WriteText(w io.Writer) error {
 	p := &printer{w: w}
-	p.line("Image:  %s", v.Image)
+	p.name(v.Image)
 	p.line("Type:   %s", kind(v.MediaType))
 	if kind(v.MediaType) != v.MediaType {
 		p.line("        %s", v.MediaType)
@@ -86,20 +90,15 @@ func (v View) WriteText(w io.Writer) error {
 		p.blobs("", e)
 		return p.err
 	}
-	images, atts, indexes := 0, 0, 0
+	n := map[string]int{}
 	for _, e := range v.Manifests {
-		switch {
-		case e.AttestationFor != "":
-			atts++
-		case len(e.Manifests) > 0:
-			indexes++
-		default:
-			images++
-		}
+		n[e.kind()]++
 	}
-	counts := plural(images, "image") + ", " + plural(atts, "attestation")
-	if indexes > 0 {
-		counts = plural(indexes, "index") + ", " + counts
+	counts := plural(n["image"], "image") + ", " + plural(n["attestation"], "attestation")
+	for _, k := range []string{"artifact", "index"} {
+		if n[k] > 0 {
+			counts = plural(n[k], k) + ", " + counts
+		}
 	}
 	p.line("Entries: %d (%s)", len(v.Manifests), counts)
 	p.entries("", v.Manifests)
@@ -111,15 +110,13 @@ func (p *printer) entries(prefix string, entries []Entry) {
 		label := fmt.Sprintf("%s%d", prefix, i+1)
 		indent := strings.Repeat(" ", len(label)+3)
 		p.line("")
-		switch {
-		case e.AttestationFor != "":
-			p.line("[%s] attestation", label)
-		case len(e.Manifests) > 0:
-			p.line("[%s] index", label)
+		switch k := e.kind(); {
+		case k != "image":
+			p.line("[%s] %s", label, k)
 		case e.Platform != nil:
 			p.line("[%s] %s", label, PlatformString(*e.Platform))
 		default:
-			p.line("[%s] no platform", label)
+			p.line("[%s] image without a platform", label)
 		}
 		if e.AttestationFor != "" {
 			if j := indexOf(entries, e.AttestationFor); j >= 0 && entries[j].Platform != nil {
@@ -135,6 +132,10 @@ func (p *printer) entries(prefix string, entries []Entry) {
 		p.line("%sSize:   %d", indent, e.Size)
 		if e.ArtifactType != "" {
 			p.line("%sArtifact type: %s", indent, e.ArtifactType)
+		}
+		if e.Subject != nil {
+			p.line("%sSubject:", indent)
+			p.line("%s  %s", indent, e.Subject.Digest)
 		}
 		if e.AttestationFor == "" {
 			p.platform(indent, e.Platform)
@@ -176,7 +177,7 @@ func (p *printer) platform(indent string, pl *platform.Platform) {
 // blobs writes an image's config and layers.
 func (p *printer) blobs(indent string, e Entry) {
 	if e.Missing != "" {
-		p.line("%sManifest not shown: %s", indent, e.Missing)
+		p.line("%sNot read: %s", indent, e.Missing)
 	}
 	if e.Config != nil {
 		p.line("%sConfig: %s, %d bytes", indent, e.Config.MediaType, e.Config.Size)
@@ -188,7 +189,9 @@ func (p *printer) blobs(indent string, e Entry) {
 	p.line("%sLayers: %d", indent, len(e.Layers))
 	for _, l := range e.Layers {
 		p.line("%s  %s", indent, l.Digest)
-		p.line("%s    %s, %d bytes", indent, l.MediaType, l.Size)
+		if l.MediaType != "" {
+			p.line("%s    %s, %s", indent, l.MediaType, size(l.Size))
+		}
 	}
 }
 
@@ -235,6 +238,44 @@ func wrap(s string, width int) []string {
 		}
 	}
 	return append(lines, line)
+}
+
+// kind says what an entry is: image, attestation, artifact or index.
+func (e Entry) kind() string {
+	switch {
+	case e.AttestationFor != "":
+		return "attestation"
+	case IsIndex(e.MediaType):
+		return "index"
+	case e.ArtifactType != "":
+		return "artifact"
+	}
+	return "image"
+}
+
+// name writes the Image: line, moving a digest to a line of its own when
+// the name would not fit in 80 columns.
+func (p *printer) name(name string) {
+	if at := strings.LastIndexByte(name, '@'); at > 0 && len(name)+8 > 80 {
+		p.line("Image:  %s", name[:at])
+		p.line("        %s", name[at:])
+		return
+	}
+	p.line("Image:  %s", name)
+}
+
+// size writes a byte count, in binary units from 10 kB up.
+func size(n int64) string {
+	if n < 10*1024 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	f, units := float64(n), []string{"KiB", "MiB", "GiB", "TiB"}
+	i := -1
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.1f %s", f, units[i])
 }
 
 func indexOf(entries []Entry, digest string) int {

@@ -4,19 +4,24 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/regclient/regclient/types/descriptor"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/mediatype"
+	v1 "github.com/regclient/regclient/types/oci/v1"
 	"github.com/regclient/regclient/types/platform"
 )
 
 // Fetched is a manifest as a registry served it, with what was fetched
 // below it: for an index, the manifests of its entries, by digest (those
-// not fetched are shown from the index alone); for an image, the platform
-// its config declares, when the config was read.
+// not fetched are shown from the index alone), and why the ones that could
+// not be read were not; for an image, the platform its config declares,
+// when the config was read.
 type Fetched struct {
 	Manifest rcmanifest.Manifest
 	Children map[string]Fetched
+	Missing  map[string]string // digest -> why it could not be read
 	Config   *platform.Platform
 }
 
@@ -34,7 +39,8 @@ type Summary struct {
 	// the image each describes.
 	Attestations []Attestation `json:"attestations"`
 
-	plats []platform.Platform // Platforms, for Missing
+	plats      []platform.Platform // Platforms, for Missing
+	platformOf map[string]string   // image digest -> its platform, for attestations
 }
 
 // Attestation is an attestation manifest and the image it describes.
@@ -63,6 +69,7 @@ type Entry struct {
 	Platform     *platform.Platform `json:"platform,omitempty"`
 	Annotations  map[string]string  `json:"annotations,omitempty"`
 	ArtifactType string             `json:"artifactType,omitempty"`
+	Subject      *Blob              `json:"subject,omitempty"`
 	Config       *Blob              `json:"config,omitempty"`
 	Layers       []Blob             `json:"layers,omitempty"`
 	// AttestationFor is the digest of the image an attestation describes.
@@ -120,22 +127,22 @@ func indexEntries(f Fetched) ([]Entry, error) {
 	}
 	out := make([]Entry, 0, len(list))
 	for _, d := range list {
-		child, fetched := f.Children[d.Digest.String()]
-		var e Entry
-		switch {
-		case !fetched:
-			e = Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
-		case child.Manifest.IsList():
-			e = Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
-			if e.Manifests, err = indexEntries(child); err != nil {
-				return nil, err
+		e := Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
+		if child, ok := f.Children[d.Digest.String()]; ok {
+			if child.Manifest.IsList() {
+				if e.Manifests, err = indexEntries(child); err != nil {
+					return nil, err
+				}
+			} else {
+				e = imageEntry(d, child)
 			}
-		default:
-			e = imageEntry(d, child)
 		}
+		e.Missing = f.Missing[d.Digest.String()]
 		e.Platform = d.Platform
-		e.Annotations = d.Annotations
-		if e.ArtifactType == "" {
+		if len(d.Annotations) > 0 {
+			e.Annotations = d.Annotations
+		}
+		if d.ArtifactType != "" {
 			e.ArtifactType = d.ArtifactType
 		}
 		if d.Annotations[AnnotationReferenceType] != "" {
@@ -149,12 +156,10 @@ func indexEntries(f Fetched) ([]Entry, error) {
 	return out, nil
 }
 
-// imageEntry describes an image manifest: its config and layers.
+// imageEntry describes an image manifest: its config, layers, artifact
+// type and subject.
 func imageEntry(d descriptor.Descriptor, f Fetched) Entry {
 	e := Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
-	if f.Manifest == nil {
-		return e
-	}
 	if img, ok := f.Manifest.(rcmanifest.Imager); ok {
 		if cd, err := img.GetConfig(); err == nil && cd.Digest != "" {
 			e.Config = &Blob{MediaType: cd.MediaType, Digest: cd.Digest.String(), Size: cd.Size}
@@ -165,11 +170,9 @@ func imageEntry(d descriptor.Descriptor, f Fetched) Entry {
 			}
 		}
 	}
-	e.ArtifactType, _ = artifact(f.Manifest)
-	if e.Annotations == nil {
-		if a, ok := f.Manifest.(rcmanifest.Annotator); ok {
-			e.Annotations, _ = a.GetAnnotations()
-		}
+	e.ArtifactType, e.Subject = artifact(f.Manifest)
+	if a, ok := f.Manifest.(rcmanifest.Annotator); ok {
+		e.Annotations, _ = a.GetAnnotations()
 	}
 	return e
 }
@@ -177,15 +180,51 @@ func imageEntry(d descriptor.Descriptor, f Fetched) Entry {
 // artifact returns a manifest's artifactType and subject, if it has them.
 func artifact(m rcmanifest.Manifest) (string, *Blob) {
 	var at string
-	if a, ok := m.GetOrig().(interface{ GetArtifactType() string }); ok {
-		at = a.GetArtifactType()
+	var subject *descriptor.Descriptor
+	switch o := m.GetOrig().(type) {
+	case v1.Manifest:
+		at, subject = o.ArtifactType, o.Subject
+	case v1.Index:
+		at, subject = o.ArtifactType, o.Subject
+	case v1.ArtifactManifest:
+		at, subject = o.ArtifactType, o.Subject
 	}
-	if s, ok := m.(rcmanifest.Subjecter); ok {
-		if sd, err := s.GetSubject(); err == nil && sd != nil {
-			return at, &Blob{MediaType: sd.MediaType, Digest: sd.Digest.String(), Size: sd.Size}
+	if subject == nil {
+		return at, nil
+	}
+	return at, &Blob{MediaType: subject.MediaType, Digest: subject.Digest.String(), Size: subject.Size}
+}
+
+// IsIndex reports whether a media type is a manifest list or an index.
+func IsIndex(mediaType string) bool {
+	return mediaType == mediatype.OCI1ManifestList || mediaType == mediatype.Docker2ManifestList
+}
+
+// Unread describes the entries that could not be read, as one line ("" when
+// every entry was).
+func (v View) Unread() string {
+	var first string
+	n := 0
+	var walk func([]Entry)
+	walk = func(entries []Entry) {
+		for _, e := range entries {
+			if e.Missing != "" {
+				if n == 0 {
+					first = e.Digest + ": " + e.Missing
+				}
+				n++
+			}
+			walk(e.Manifests)
 		}
 	}
-	return at, nil
+	walk(v.Manifests)
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("%s: an entry could not be read: %s", v.Image, first)
+	}
+	return fmt.Sprintf("%s: %d entries could not be read, the first %s", v.Image, n, first)
 }
 
 // collect fills the summary's platforms and attestations from the entries.
@@ -194,11 +233,15 @@ func collect(s *Summary, entries []Entry) {
 		switch {
 		case e.AttestationFor != "":
 			s.Attestations = append(s.Attestations, Attestation{For: e.AttestationFor, Digest: e.Digest})
-		case len(e.Manifests) > 0:
+		case IsIndex(e.MediaType):
 			collect(s, e.Manifests)
 		case e.Platform != nil:
 			s.Platforms = append(s.Platforms, PlatformString(*e.Platform))
 			s.plats = append(s.plats, *e.Platform)
+			if s.platformOf == nil {
+				s.platformOf = map[string]string{}
+			}
+			s.platformOf[e.Digest] = PlatformString(*e.Platform)
 		}
 	}
 }
@@ -221,6 +264,15 @@ func (s Summary) Missing(required []platform.Platform) []string {
 	}
 	sort.Strings(missing)
 	return missing
+}
+
+// Require checks that the summary has every required platform, and returns
+// an error matching ErrCheck that names each missing one.
+func (s Summary) Require(required []platform.Platform) error {
+	if missing := s.Missing(required); len(missing) > 0 {
+		return fmt.Errorf("%s lacks %s%.0w", s.Image, strings.Join(missing, ", "), ErrCheck)
+	}
+	return nil
 }
 
 func meets(have, req platform.Platform) bool {

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
@@ -58,5 +59,40 @@ func TestMissing(t *testing.T) {
 		if got := v.Missing(req); !reflect.DeepEqual(got, tc.missing) {
 			t.Errorf("require %v: missing %v, want %v", tc.require, got, tc.missing)
 		}
+	}
+}
+
+func TestTextHelpers(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 bytes", 10239: "10239 bytes", 10240: "10.0 KiB", 1534478899: "1.4 GiB"} {
+		if got := size(n); got != want {
+			t.Errorf("size(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for in, want := range map[string]string{"index": "2 indexes", "image": "2 images"} {
+		if got := plural(2, in); got != want {
+			t.Errorf("plural(2, %s) = %q", in, got)
+		}
+	}
+	if got := wrap("a bb ccc dddd", 6); !reflect.DeepEqual(got, []string{"a bb", "ccc", "dddd"}) {
+		t.Errorf("wrap: %q", got)
+	}
+	kinds := map[string]Entry{
+		"attestation": {AttestationFor: "sha256:x", MediaType: mediatype.OCI1Manifest},
+		"index":       {MediaType: mediatype.Docker2ManifestList},
+		"artifact":    {MediaType: mediatype.OCI1Manifest, ArtifactType: "application/x"},
+		"image":       {MediaType: mediatype.OCI1Manifest},
+	}
+	for want, e := range kinds {
+		if got := e.kind(); got != want {
+			t.Errorf("kind %q, want %q", got, want)
+		}
+	}
+	var b strings.Builder
+	p := &printer{w: &b}
+	p.name("reg.example.com/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	p.name("reg/app:1")
+	want := "Image:  reg.example.com/team/app\n        @sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nImage:  reg/app:1\n"
+	if b.String() != want {
+		t.Errorf("name:\n%s", b.String())
 	}
 }

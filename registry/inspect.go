@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	rcmanifest "github.com/regclient/regclient/types/manifest"
@@ -25,7 +26,7 @@ const (
 )
 
 // maxDepth bounds nested indexes.
-const maxDepth = 4
+const maxDepth = 8
 
 // Fetch reads the manifest r names and, depending on depth, what lies
 // below it; entries are read concurrently. The bytes are kept exactly as
@@ -51,31 +52,44 @@ func (c *Client) fetch(ctx context.Context, name, r ref.Ref, depth, level int) (
 		}
 		return f, nil
 	}
-	if level >= maxDepth {
-		return f, nil
-	}
 	list, err := m.(rcmanifest.Indexer).GetManifestList()
 	if err != nil {
 		return manifest.Fetched{}, c.opError("reading the entries of", name, err)
 	}
+	// an entry that cannot be read is shown as such, not a failure of all
 	var mu sync.Mutex
-	f.Children = map[string]manifest.Fetched{}
+	f.Children, f.Missing = map[string]manifest.Fetched{}, map[string]string{}
 	errList := forEach(ctx, len(list), c.concurrency, func(i int) error {
 		d := list[i]
 		nested := d.MediaType == mediatype.OCI1ManifestList || d.MediaType == mediatype.Docker2ManifestList
 		if !nested && depth < FetchAll {
 			return nil
 		}
-		child, err := c.fetch(ctx, name, r.SetDigest(d.Digest.String()), depth, level+1)
-		if err != nil {
-			return err
+		if level+1 >= maxDepth {
+			mu.Lock()
+			f.Missing[d.Digest.String()] = fmt.Sprintf("not read: nested more than %d indexes deep", maxDepth)
+			mu.Unlock()
+			return nil
 		}
+		child, err := c.fetch(ctx, name, r.SetDigest(d.Digest.String()), depth, level+1)
 		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			var op *OpError
+			if errors.As(err, &op) {
+				f.Missing[d.Digest.String()] = op.Cause()
+			} else {
+				f.Missing[d.Digest.String()] = err.Error()
+			}
+			return nil
+		}
 		f.Children[d.Digest.String()] = child
-		mu.Unlock()
 		return nil
 	})
-	return f, errors.Join(errList...)
+	if err := errors.Join(errList...); err != nil { // interrupted
+		return manifest.Fetched{}, c.opError("reading", name, err)
+	}
+	return f, nil
 }
 
 // configPlatform reads the platform of an image's config; nil when the

@@ -161,3 +161,19 @@ func ParsePlatform(item string) (platform.Platform, error) {
 }
 
 var osVersionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]*$`)
+
+// ParsePlatforms reads the items of a flag such as --require, each
+// os/arch[/variant][:os.version], and normalises them; an item that does not
+// parse is an error naming it.
+func ParsePlatforms(flag string, items []string) ([]platform.Platform, error) {
+	var out []platform.Platform
+	for _, item := range items {
+		p, err := ParsePlatform(item)
+		if err != nil {
+			return nil, &Error{Pos: Pos{Field: fmt.Sprintf("%s %q", flag, item)}, Err: err}
+		}
+		p, _ = NormalizePlatform(p)
+		out = append(out, p)
+	}
+	return out, nil
+}

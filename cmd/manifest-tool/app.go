@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -25,14 +26,16 @@ type environment struct {
 func newApp(env *environment) *cli.App {
 	app := &cli.App{
 		Name:    "manifest-tool",
-		Usage:   "publish multi-platform images: Docker manifest lists and OCI indexes",
+		Usage:   "publish multi-platform images (manifest lists, OCI indexes)",
 		Version: version + " (commit: " + commit + ")",
 		Description: `Assembles per-platform images that are already in a registry into one
 Docker v2.2 manifest list or OCI image index, and pushes it with its tags.
 
    manifest-tool push from-spec release.yaml
-   manifest-tool push --type oci from-args --platforms linux/amd64,linux/arm64 \
-       --template reg.example.com/app:1.0-OS-ARCH --target reg.example.com/app:1.0
+   manifest-tool push --type oci from-args \
+       --platforms linux/amd64,linux/arm64 \
+       --template reg.example.com/app:1.0-OS-ARCH \
+       --target reg.example.com/app:1.0
 
 Global flags may also be given after the command and after its arguments.`,
 		Flags:                     globalFlags(),
@@ -80,6 +83,17 @@ Global flags may also be given after the command and after its arguments.`,
 	return app
 }
 
+// Help shows a repeatable flag once ("--tags value", not "--tags value [
+// --tags value ]") and leaves defaults to the usage text, so that it stays
+// within 80 columns.
+func init() {
+	stringify := cli.FlagStringer
+	noise := regexp.MustCompile(` \[ -[^\]]*\]| \(default: [^)]*\)$`)
+	cli.FlagStringer = func(f cli.Flag) string {
+		return noise.ReplaceAllString(stringify(f), "")
+	}
+}
+
 // onUsageError turns urfave/cli's usage errors into one line and exit 2.
 func onUsageError(c *cli.Context, err error, _ bool) error {
 	name := "manifest-tool"
@@ -98,17 +112,17 @@ func forCommands(cmds []*cli.Command, fn func(*cli.Command)) {
 
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "debug", Usage: "log each step and each registry request (never a secret)"},
-		&cli.BoolFlag{Name: "insecure", Usage: "skip TLS certificate verification for the registries this run names"},
-		&cli.BoolFlag{Name: "plain-http", Usage: "speak plain HTTP to the registries this run names"},
-		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "skip TLS verification for this `HOST` only (repeatable)"},
-		&cli.StringSliceFlag{Name: "plain-http-registry", Usage: "speak plain HTTP to this `HOST` only (repeatable)"},
-		&cli.StringFlag{Name: "username", Usage: "registry `USER` for the target registry (instead of the Docker config)"},
-		&cli.StringFlag{Name: "password", Usage: "registry `PASSWORD` for the target registry"},
-		&cli.StringFlag{Name: "docker-cfg", Usage: "Docker config `DIR` holding config.json, or a config file (default: $DOCKER_CONFIG, else ~/.docker)"},
-		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "members resolved or copied at once, and requests per registry at once"},
-		&cli.DurationFlag{Name: "timeout", Usage: "give up on the whole run after this `DURATION` (e.g. 5m; default: none)"},
-		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr log format: text or json"},
+		&cli.BoolFlag{Name: "debug", Usage: "log each step and each request (no secrets)"},
+		&cli.BoolFlag{Name: "insecure", Usage: "skip TLS verification for the run's registries"},
+		&cli.BoolFlag{Name: "plain-http", Usage: "speak HTTP to the registries this run names"},
+		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "skip TLS verification for `HOST` (repeatable)"},
+		&cli.StringSliceFlag{Name: "plain-http-registry", Usage: "speak HTTP to `HOST` (repeatable)"},
+		&cli.StringFlag{Name: "username", Usage: "`USER` for the target registry"},
+		&cli.StringFlag{Name: "password", Usage: "`PASSWORD` for the target registry"},
+		&cli.StringFlag{Name: "docker-cfg", Usage: "Docker config `DIR` (or file); $DOCKER_CONFIG"},
+		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "at most `N` requests at once per registry (8)"},
+		&cli.DurationFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 5m)"},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr as `text` or json"},
 	}
 }
 
@@ -175,7 +189,7 @@ func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 }
 
 // outputFlag is --output on the commands that print a result.
-var outputFlag = &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text, or json for scripts"}
+var outputFlag = &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`text`, or json for scripts"}
 
 // output reads --output.
 func output(c *cli.Context) (json bool, err error) {

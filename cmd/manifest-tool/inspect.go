@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -13,7 +14,7 @@ import (
 func inspectCommand(env *environment) *cli.Command {
 	return &cli.Command{
 		Name:      "inspect",
-		Usage:     "show what an image is: its index, entries, platforms and layers",
+		Usage:     "show an image: entries, platforms, layers",
 		ArgsUsage: "IMAGE",
 		UsageText: `manifest-tool inspect reg.example.com/app:1.0
    manifest-tool inspect --raw reg.example.com/app:1.0 > index.json
@@ -26,7 +27,7 @@ and layers, attestations as attestations of the image they describe; for an
 image, its config, platform and layers. --raw writes the registry's exact
 bytes; --output json one JSON document.`,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "raw", Usage: "write the exact bytes the registry returned"},
+			&cli.BoolFlag{Name: "raw", Usage: "write the registry's exact bytes"},
 			outputFlag,
 		},
 		Action: func(c *cli.Context) error {
@@ -44,6 +45,9 @@ bytes; --output json one JSON document.`,
 			}
 			depth := registry.FetchAll
 			if c.Bool("raw") {
+				if asJSON {
+					return usagef("--raw writes the registry's bytes; it cannot be combined with --output json")
+				}
 				depth = registry.FetchTop
 			}
 			f, err := client.Fetch(c.Context, r, depth)
@@ -63,9 +67,14 @@ bytes; --output json one JSON document.`,
 				return err
 			}
 			if asJSON {
-				return writeJSON(env, v)
+				err = writeJSON(env, v)
+			} else {
+				err = v.WriteText(env.stdout)
 			}
-			return v.WriteText(env.stdout)
+			if err == nil && v.Unread() != "" {
+				err = errors.New(v.Unread())
+			}
+			return err
 		},
 	}
 }

@@ -91,3 +91,19 @@ func TestRunHelpAndVersion(t *testing.T) {
 		}
 	}
 }
+
+// Every command's --help is readable in 80 columns and shows a real
+// invocation.
+func TestHelpWidth(t *testing.T) {
+	for _, args := range [][]string{{}, {"push"}, {"push", "from-spec"}, {"push", "from-args"}, {"inspect"}, {"platforms"}, {"probe"}} {
+		code, stdout, _ := runCLI(append(args, "--help")...)
+		if code != 0 || !strings.Contains(stdout, "manifest-tool ") {
+			t.Errorf("%v --help: exit %d", args, code)
+		}
+		for _, line := range strings.Split(stdout, "\n") {
+			if len(line) > 80 {
+				t.Errorf("%v --help: %d columns: %q", args, len(line), line)
+			}
+		}
+	}
+}

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"strings"
-
-	"github.com/regclient/regclient/types/platform"
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -15,20 +11,22 @@ import (
 func platformsCommand(env *environment) *cli.Command {
 	return &cli.Command{
 		Name:      "platforms",
-		Usage:     "list the platforms an image supports; --require asserts them",
+		Usage:     "list an image's platforms; --require asserts them",
 		ArgsUsage: "IMAGE",
 		UsageText: `manifest-tool platforms reg.example.com/app:1.0
-   manifest-tool platforms --require linux/amd64,linux/arm64 reg.example.com/app:1.0
+   manifest-tool platforms --require linux/amd64,linux/arm64 \
+       reg.example.com/app:1.0
    manifest-tool platforms --output json reg.example.com/app:1.0`,
-		Description: `Prints the image, its digest, whether it is a manifest list or an index
-(and which), its platforms (Windows with os.version: windows/amd64:10.0.20348.2227)
-and, apart, its attestations.
+		Description: `Prints the image, its digest, whether it is a manifest list or an
+index (and which), its platforms (Windows with its os.version, as in
+windows/amd64:10.0.20348.2227) and, apart, its attestations.
 
---require P,... exits 3 naming each missing platform (0 when all are there).
-P is met by an entry equal to it after normalisation (linux/arm64/v8 is
-linux/arm64); a P without a variant is met by any variant of it.`,
+--require P,... exits 3 naming each missing platform (0 when all are
+there). P is met by an entry equal to it after normalisation
+(linux/arm64/v8 is linux/arm64); a P without a variant is met by any
+variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.`,
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "require", Usage: "platforms that must be there, os/arch[/variant][:os.version], comma-separated"},
+			&cli.StringSliceFlag{Name: "require", Usage: "platforms that must be there, comma-separated"},
 			outputFlag,
 		},
 		Action: func(c *cli.Context) error {
@@ -40,14 +38,13 @@ linux/arm64); a P without a variant is met by any variant of it.`,
 			if err != nil {
 				return err
 			}
-			var required []platform.Platform
-			for _, item := range splitList(c.StringSlice("require")) {
-				p, err := spec.ParsePlatform(item)
-				if err != nil {
-					return &spec.Error{Pos: spec.Pos{Field: fmt.Sprintf("--require %q", item)}, Err: err}
-				}
-				p, _ = spec.NormalizePlatform(p)
-				required = append(required, p)
+			items := splitList(c.StringSlice("require"))
+			if c.IsSet("require") && len(items) == 0 {
+				return usagef("--require: no platform given (e.g. --require linux/amd64,linux/arm64)")
+			}
+			required, err := spec.ParsePlatforms("--require", items)
+			if err != nil {
+				return err
 			}
 			client, err := env.imageClient(c, r)
 			if err != nil {
@@ -69,10 +66,7 @@ linux/arm64); a P without a variant is met by any variant of it.`,
 			if err != nil {
 				return err
 			}
-			if missing := v.Summary.Missing(required); len(missing) > 0 {
-				return fmt.Errorf("%s lacks %s%.0w", c.Args().First(), strings.Join(missing, ", "), manifest.ErrCheck)
-			}
-			return nil
+			return v.Summary.Require(required)
 		},
 	}
 }

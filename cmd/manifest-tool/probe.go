@@ -8,18 +8,19 @@ import (
 func probeCommand(env *environment) *cli.Command {
 	return &cli.Command{
 		Name:      "probe",
-		Usage:     "tell whether a registry can hold manifest lists and OCI indexes",
+		Usage:     "tell whether a registry holds lists and indexes",
 		ArgsUsage: "REGISTRY[/REPO]",
 		UsageText: `manifest-tool probe registry.example.com
    manifest-tool probe --output json registry.example.com/team/probe
    manifest-tool --plain-http probe 127.0.0.1:5000`,
-		Description: `Checks, with tiny images it makes itself and no other: the /v2/ API, the
-auth the registry asks for, monolithic and chunked blob uploads, blob mounts
-across repositories, Docker v2.2 and OCI image manifests, Docker manifest
-lists, OCI indexes, index annotations kept byte for byte, an OCI artifact with
-artifactType and subject, the referrers API, tag listing and manifest delete.
-It pushes into REPO (default manifest-tool-probe) and REPO-mount, deletes what
-it pushed where the registry allows, and lists what it could not remove.
+		Description: `Checks, with tiny images it makes itself and no other: the /v2/
+API, the auth the registry asks for, monolithic and chunked blob
+uploads, blob mounts across repositories, Docker v2.2 and OCI image
+manifests, Docker manifest lists, OCI indexes, index annotations kept
+byte for byte, an OCI artifact with artifactType and subject, the
+referrers API, tag listing and manifest delete. It pushes into REPO
+(default manifest-tool-probe) and REPO-mount, deletes what it pushed
+where the registry allows, and lists what it could not remove.
 
 Exit 3 when manifest lists or OCI indexes are not supported; 1 when the
 registry cannot be reached or refuses the credentials.`,

@@ -11,7 +11,7 @@ import (
 )
 
 func pushCommand(env *environment) *cli.Command {
-	ignoreMissing := &cli.BoolFlag{Name: "ignore-missing", Usage: "skip members that do not exist (with a warning) instead of failing"}
+	ignoreMissing := &cli.BoolFlag{Name: "ignore-missing", Usage: "skip (and warn about) missing members"}
 	return &cli.Command{
 		Name:  "push",
 		Usage: "assemble and push a manifest list or OCI index",
@@ -20,10 +20,10 @@ writes: members into the target repository, the index, then its tags.
 Prints "Digest: sha256:<hex> <size>" for each index pushed; with --dry-run,
 the exact bytes that would be pushed, then that line, and writes nothing.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "type", Value: "docker", Usage: "index to write: docker (v2.2 manifest list) or oci (image index); a spec document's type: wins"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "resolve and validate, print the exact index bytes and digest, write nothing"},
-			&cli.BoolFlag{Name: "strict", Usage: "refuse a declared platform that the image's config contradicts (default: warn)"},
-			&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept an os, architecture or variant outside the known vocabulary"},
+			&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print what would be pushed; write nothing"},
+			&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
+			&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -34,7 +34,7 @@ the exact bytes that would be pushed, then that line, and writes nothing.`,
 		Subcommands: []*cli.Command{
 			{
 				Name:      "from-spec",
-				Usage:     "push the index (or indexes) described by a YAML spec",
+				Usage:     "push the indexes a YAML spec describes",
 				ArgsUsage: "FILE|-",
 				UsageText: `manifest-tool push from-spec release.yaml
    manifest-tool push --type oci from-spec --ignore-missing release.yaml
@@ -69,12 +69,16 @@ index (buildx output) adds its images and attestations.`,
 			},
 			{
 				Name:  "from-args",
-				Usage: "push an index of one image per platform, named by a template",
-				UsageText: `manifest-tool push from-args --platforms linux/amd64,linux/arm64,linux/arm/v7 \
-       --template reg.example.com/app:1.0-OS-ARCHVARIANT --target reg.example.com/app:1.0
-   manifest-tool push --type oci from-args --platforms linux/amd64,windows/amd64:10.0.20348.2227 \
-       --template 'reg.example.com/app:1.0-OS-ARCH' --target reg.example.com/app:1.0 \
-       --tags latest,1 --annotations org.opencontainers.image.source=https://example.com/app`,
+				Usage: "push an index of images a template names",
+				UsageText: `manifest-tool push from-args \
+       --platforms linux/amd64,linux/arm64,linux/arm/v7 \
+       --template reg.example.com/app:1.0-OS-ARCHVARIANT \
+       --target reg.example.com/app:1.0
+   manifest-tool push --type oci from-args \
+       --platforms linux/amd64,windows/amd64:10.0.20348.2227 \
+       --template 'reg.example.com/app:1.0-OS-ARCH' \
+       --target reg.example.com/app:1.0 --tags latest,1 \
+       --annotations org.opencontainers.image.source=https://example.com/app`,
 				Description: `--template names each member. OS, ARCH, VARIANT and OSVERSION are replaced
 for each platform, under these rules:
   - a placeholder counts only as a run of capital letters touching no
@@ -87,11 +91,11 @@ For linux/amd64 and linux/arm/v7:
   app:1.0-ARCHVARIANT      ->  app:1.0-amd64         app:1.0-armv7
 A --target without a tag gets "latest".`,
 				Flags: []cli.Flag{
-					&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version] items, comma-separated"},
-					&cli.StringFlag{Name: "template", Usage: "member `REFERENCE` with OS, ARCH, VARIANT, OSVERSION placeholders"},
-					&cli.StringFlag{Name: "target", Usage: "`REFERENCE` the index is pushed to"},
+					&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version],..."},
+					&cli.StringFlag{Name: "template", Usage: "member `REF` with OS, ARCH, VARIANT, OSVERSION"},
+					&cli.StringFlag{Name: "target", Usage: "`REF` the index is pushed to"},
 					&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
-					&cli.StringSliceFlag{Name: "annotations", Usage: "index annotations `KEY=VALUE` (needs --type oci; repeatable)"},
+					&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` (oci; repeatable)"},
 					ignoreMissing,
 				},
 				Action: func(c *cli.Context) error {

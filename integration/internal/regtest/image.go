@@ -327,3 +327,27 @@ func NewIndex(docker bool, entries ...Descriptor) Blob {
 	b, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": mt, "manifests": entries})
 	return newBlob(mt, b)
 }
+
+// DeleteManifest deletes a manifest by digest.
+func (r *Registry) DeleteManifest(repo, digest string) error {
+	req, _ := http.NewRequest("DELETE", r.URL()+"/v2/"+repo+"/manifests/"+digest, nil)
+	resp, err := r.do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return httpErr(resp, "deleting "+repo+"@"+digest)
+	}
+	return nil
+}
+
+// NewArtifact makes an OCI artifact manifest (an empty config, one layer)
+// of artifactType whose subject is the given manifest.
+func NewArtifact(artifactType string, subject Descriptor, payload []byte) (manifest Blob, blobs []Blob) {
+	empty := newBlob("application/vnd.oci.empty.v1+json", []byte("{}"))
+	layer := newBlob("application/vnd.example.payload", payload)
+	b, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": OCIManifest, "artifactType": artifactType,
+		"config": empty.Descriptor, "layers": []Descriptor{layer.Descriptor}, "subject": subject})
+	return newBlob(OCIManifest, b), []Blob{empty, layer}
+}
