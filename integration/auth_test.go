@@ -41,15 +41,15 @@ func TestAuthAndTLS(t *testing.T) {
 
 	t.Run("certificate not trusted", func(t *testing.T) {
 		mt(t, args("x", "--username", authUser, "--password", authPass)...).fails(t, 1,
-			member+"TLS certificate of "+r.Host+" is not trusted: signed by an unknown authority (trust its CA in /etc/docker/certs.d/"+r.Host+"/ca.crt, or skip verification with --insecure) (and 1 more member)")
+			member+"TLS certificate of "+r.Host+" is not trusted: signed by an unknown authority (trust its CA with --ca-file or in /etc/docker/certs.d/"+r.Host+"/ca.crt, or skip verification with --insecure) (and 1 more member)")
 	})
 	t.Run("no credentials", func(t *testing.T) {
 		mt(t, args("x", "--insecure")...).fails(t, 1,
-			member+"the registry requires credentials and none were found for "+r.Host+" (run docker login "+r.Host+", or pass --username and --password) (and 1 more member)")
+			member+"unauthorized: "+r.Host+" requires credentials and none were found (run docker login "+r.Host+", or pass --username with --password-stdin) (and 1 more member)")
 	})
 	t.Run("wrong password", func(t *testing.T) {
 		res := mt(t, args("x", "--insecure", "--username", authUser, "--password", "wrong-password")...)
-		res.fails(t, 1, member+"unauthorized: "+r.Host+" refused the credentials (check docker login "+r.Host+", --username/--password, and access to the repository) (and 1 more member)")
+		res.fails(t, 1, member+"unauthorized as user \"alice\" (check --docker-cfg or docker login "+r.Host+", --username, and access to the repository) (and 1 more member)")
 		if strings.Contains(res.stderr, "wrong-password") {
 			t.Error("the password is in the output")
 		}
@@ -57,7 +57,7 @@ func TestAuthAndTLS(t *testing.T) {
 	t.Run("wrong password in docker config", func(t *testing.T) {
 		cfg := dockerConfig(t, r.Host, authUser, "nope-nope")
 		mt(t, args("x", "--insecure", "--docker-cfg", cfg)...).fails(t, 1,
-			member+"unauthorized: "+r.Host+" refused the credentials (check docker login "+r.Host+", --username/--password, and access to the repository) (and 1 more member)")
+			member+"unauthorized as user \"alice\" (check --docker-cfg or docker login "+r.Host+", --username, and access to the repository) (and 1 more member)")
 	})
 	t.Run("docker config dir", func(t *testing.T) {
 		cfg := dockerConfig(t, r.Host, authUser, authPass)
@@ -103,7 +103,7 @@ func TestInsecureScope(t *testing.T) {
 	seed(t, b, "scope/app", "1", false, linuxAMD64)
 	args := []string{"push", "from-args", "--platforms", "linux/amd64", "--template", b.Host + "/scope/app:1-OS-ARCH", "--target", a.Host + "/scope/app:1"}
 	mt(t, append([]string{"--insecure-registry", a.Host}, args...)...).fails(t, 1,
-		fmt.Sprintf(`error: --platforms "linux/amd64": resolving %[1]s/scope/app:1-linux-amd64: TLS certificate of %[1]s is not trusted: signed by an unknown authority (trust its CA in /etc/docker/certs.d/%[1]s/ca.crt, or skip verification with --insecure)`, b.Host))
+		fmt.Sprintf(`error: --platforms "linux/amd64": resolving %[1]s/scope/app:1-linux-amd64: TLS certificate of %[1]s is not trusted: signed by an unknown authority (trust its CA with --ca-file or in /etc/docker/certs.d/%[1]s/ca.crt, or skip verification with --insecure)`, b.Host))
 	// --insecure covers every registry the run names
 	mt(t, append([]string{"--insecure"}, args...)...).ok(t)
 }

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/distribution/distribution/v3 v3.1.2
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/sirupsen/logrus v1.10.2
 	golang.org/x/crypto v0.59.0
 )

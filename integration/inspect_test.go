@@ -155,7 +155,7 @@ func TestInspectFailures(t *testing.T) {
 	auth := regtest.New(t, regtest.Options{TLS: true, Users: map[string]string{authUser: authPass}})
 	seed(t, auth, "private/app", "1", false, linuxAMD64)
 	mt(t, "--insecure", "inspect", auth.Host+"/private/app:1-linux-amd64").fails(t, 1,
-		"error: reading "+auth.Host+"/private/app:1-linux-amd64: the registry requires credentials and none were found for "+auth.Host+" (run docker login "+auth.Host+", or pass --username and --password)")
+		"error: reading "+auth.Host+"/private/app:1-linux-amd64: unauthorized: "+auth.Host+" requires credentials and none were found (run docker login "+auth.Host+", or pass --username with --password-stdin)")
 	mt(t, "--insecure", "--username", authUser, "--password", authPass, "platforms", auth.Host+"/private/app:1-linux-amd64").ok0(t)
 }
 

@@ -133,9 +133,9 @@ func TestProbe(t *testing.T) {
 	t.Run("auth", func(t *testing.T) {
 		r := regtest.New(t, regtest.Options{TLS: true, Users: map[string]string{authUser: authPass}})
 		mt(t, "--insecure", "probe", r.Host).fails(t, 1,
-			"error: probing "+r.Host+": the registry requires credentials and none were found for "+r.Host+" (run docker login "+r.Host+", or pass --username and --password)")
+			"error: probing "+r.Host+": unauthorized: "+r.Host+" requires credentials and none were found (run docker login "+r.Host+", or pass --username with --password-stdin)")
 		mt(t, "--insecure", "--username", authUser, "--password", "wrong", "probe", r.Host).fails(t, 1,
-			"error: probing "+r.Host+": unauthorized: "+r.Host+" refused the credentials (check docker login "+r.Host+", --username/--password, and access to the repository)")
+			"error: probing "+r.Host+": unauthorized as user \"alice\" (check --docker-cfg or docker login "+r.Host+", --username, and access to the repository)")
 		p, got := probe(t, 0, "--insecure", "--username", authUser, "--password", authPass, r.Host)
 		if diff := changed(rows, got); len(diff) != 0 {
 			t.Errorf("rows that changed: %v", diff)

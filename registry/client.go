@@ -1,11 +1,15 @@
 package registry
 
 import (
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/config"
@@ -19,11 +23,14 @@ type Client struct {
 	rcOpts      []regclient.Opt // how rc was made, less its logger (for probe)
 	log         *logrus.Logger
 	concurrency int
-	hasCreds    map[string]bool // hosts with configured credentials
+	creds       map[string]string // host -> whose credentials (for messages), "" for none
+	secrets     []string          // passwords and tokens, never to be shown
 }
 
 type settings struct {
 	dockerCfg   string
+	caFile      string
+	caHosts     []string
 	user, pass  string
 	credHosts   []string
 	plainHTTP   []string
@@ -46,6 +53,12 @@ func WithDockerConfig(path string) Opt { return func(s *settings) { s.dockerCfg 
 // of what the Docker config holds for them.
 func WithCredentials(user, pass string, hosts ...string) Opt {
 	return func(s *settings) { s.user, s.pass, s.credHosts = user, pass, hosts }
+}
+
+// WithCAFile trusts the CA certificates (PEM) in file, besides the system
+// roots and /etc/docker/certs.d/<host>/, for the given hosts.
+func WithCAFile(file string, hosts ...string) Opt {
+	return func(s *settings) { s.caFile, s.caHosts = file, hosts }
 }
 
 // WithPlainHTTP lets the Client speak plain HTTP to these hosts, and only
@@ -106,17 +119,40 @@ func New(opts ...Opt) (*Client, error) {
 	for _, h := range s.plainHTTP {
 		hostFor(h).TLS = config.TLSDisabled
 	}
+	if s.caFile != "" {
+		ca, err := readCAFile(s.caFile)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range s.caHosts {
+			h := hostFor(name)
+			h.RegCert = strings.TrimSpace(h.RegCert + "\n" + ca)
+		}
+	}
 	if s.user != "" || s.pass != "" {
 		for _, name := range s.credHosts {
 			h := hostFor(name)
 			h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", ""
 		}
 	}
-	hasCreds := map[string]bool{}
+	creds := map[string]string{}
+	var secrets []string
 	for i := range hosts {
 		hosts[i].ReqConcurrent = int64(s.concurrency)
 		h := hosts[i]
-		hasCreds[h.Name] = h.User != "" || h.Pass != "" || h.Token != "" || h.CredHelper != ""
+		switch {
+		case h.User != "":
+			creds[h.Name] = fmt.Sprintf("as user %q", h.User)
+		case h.Token != "":
+			creds[h.Name] = "with an identity token"
+		case h.CredHelper != "":
+			creds[h.Name] = "with credentials from " + h.CredHelper
+		}
+		for _, secret := range []string{h.Pass, h.Token, base64.StdEncoding.EncodeToString([]byte(h.User + ":" + h.Pass))} {
+			if len(secret) >= 4 && h.Pass+h.Token != "" {
+				secrets = append(secrets, secret)
+			}
+		}
 	}
 	rcOpts := []regclient.Opt{
 		// hosts met later (not in the Docker config, no override) get the
@@ -128,7 +164,7 @@ func New(opts ...Opt) (*Client, error) {
 	if s.userAgent != "" {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
-	c := &Client{rcOpts: rcOpts, log: log, concurrency: s.concurrency, hasCreds: hasCreds}
+	c := &Client{rcOpts: rcOpts, log: log, concurrency: s.concurrency, creds: creds, secrets: secrets}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }
@@ -138,6 +174,24 @@ func New(opts ...Opt) (*Client, error) {
 func (c *Client) newRegClient(h slog.Handler, extra ...regclient.Opt) *regclient.RegClient {
 	opts := append([]regclient.Opt{regclient.WithSlog(slog.New(h))}, c.rcOpts...)
 	return regclient.New(append(opts, extra...)...)
+}
+
+// Secrets lists the passwords and tokens the Client was given (and the
+// basic-auth encodings of them), so that a caller can make sure none is
+// ever shown.
+func (c *Client) Secrets() []string { return c.secrets }
+
+// readCAFile reads PEM certificates.
+func readCAFile(file string) (string, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--ca-file %q: %w%.0w", file, unwrapPathError(err), ErrConfig)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return "", fmt.Errorf("--ca-file %q: no PEM certificate in it%.0w", file, ErrConfig)
+	}
+	return string(b), nil
 }
 
 // loadDockerConfig reads the hosts and credentials of a Docker config.
@@ -165,7 +219,37 @@ func loadDockerConfig(path string) ([]config.Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading Docker config %s: %w%.0w", path, unwrapPathError(err), ErrConfig)
 	}
+	if err := checkAuths(path); err != nil {
+		return nil, err
+	}
 	return hosts, nil
+}
+
+// checkAuths refuses what regclient would skip in silence: an auths entry
+// whose auth is not base64 "user:password".
+func checkAuths(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil // DockerLoadFile read it; a missing file is an empty config
+	}
+	var cfg struct {
+		Auths map[string]struct {
+			Auth string `json:"auth"`
+		} `json:"auths"`
+	}
+	if json.Unmarshal(b, &cfg) != nil {
+		return nil
+	}
+	for host, a := range cfg.Auths {
+		if a.Auth == "" {
+			continue
+		}
+		dec, err := base64.StdEncoding.DecodeString(a.Auth)
+		if err != nil || !strings.Contains(string(dec), ":") {
+			return fmt.Errorf("reading Docker config %s: auths[%q].auth is not base64 \"user:password\" (log in again with docker login %s)%.0w", path, host, host, ErrConfig)
+		}
+	}
+	return nil
 }
 
 func unwrapPathError(err error) error {

@@ -22,8 +22,9 @@ import (
 )
 
 var (
-	// ErrConfig: the Docker config named or found cannot be read. Bad input.
-	ErrConfig = errors.New("unreadable Docker config")
+	// ErrConfig: a Docker config or CA file named or found cannot be used.
+	// Bad input.
+	ErrConfig = errors.New("unusable configuration")
 	// ErrMissing: a member image does not exist.
 	ErrMissing = errors.New("member not found")
 )
@@ -51,9 +52,9 @@ type OpError struct {
 	Ref string
 	Err error
 
-	host     string
-	hasCreds bool // credentials are configured for host
-	missing  bool // the image itself does not exist
+	host    string
+	creds   string // whose credentials were used ("" for none)
+	missing bool   // the image itself does not exist
 }
 
 // opError describes a failed operation on r.
@@ -62,22 +63,22 @@ func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
 	if name == "" { // a registry, not an image
 		name = r.Registry
 	}
-	return &OpError{Op: op, Ref: name, Err: err, host: r.Registry, hasCreds: c.hasCreds[r.Registry]}
+	return &OpError{Op: op, Ref: name, Err: err, host: r.Registry, creds: c.creds[r.Registry]}
 }
 
 func (e *OpError) Error() string { return e.Op + " " + e.Ref + ": " + e.Cause() }
 
 // Cause says in a few words why the operation failed.
-func (e *OpError) Cause() string { return cause(e.Err, e.host, e.hasCreds) }
+func (e *OpError) Cause() string { return cause(e.Err, e.host, e.creds) }
 
 func (e *OpError) Unwrap() error { return e.Err }
 
 // Is makes the failure to find a member image match ErrMissing.
 func (e *OpError) Is(target error) bool { return target == ErrMissing && e.missing }
 
-// cause says in a few words why a request to host failed; hasCreds tells
-// "refused the credentials" from "no credentials".
-func cause(err error, host string, hasCreds bool) string {
+// cause says in a few words why a request to host failed; creds says
+// whose credentials were used ("" when there were none).
+func cause(err error, host, creds string) string {
 	var (
 		uaErr   x509.UnknownAuthorityError
 		hostErr x509.HostnameError
@@ -94,12 +95,12 @@ func cause(err error, host string, hasCreds bool) string {
 		return "timed out (--timeout)"
 	case errors.Is(err, errs.ErrNotFound):
 		return "not found"
-	case errors.Is(err, errs.ErrHTTPUnauthorized) && !hasCreds:
-		return "the registry requires credentials and none were found for " + host + " (run docker login " + host + ", or pass --username and --password)"
+	case errors.Is(err, errs.ErrHTTPUnauthorized) && creds == "":
+		return "unauthorized: " + host + " requires credentials and none were found (run docker login " + host + ", or pass --username with --password-stdin)"
 	case errors.Is(err, errs.ErrHTTPUnauthorized):
-		return "unauthorized: " + host + " refused the credentials (check docker login " + host + ", --username/--password, and access to the repository)"
+		return "unauthorized " + creds + " (check --docker-cfg or docker login " + host + ", --username, and access to the repository)"
 	case errors.As(err, &uaErr) || errors.As(err, &hostErr) || errors.As(err, &certErr):
-		return "TLS certificate of " + host + " is not trusted: " + tlsDetail(err) + " (trust its CA in /etc/docker/certs.d/" + host + "/ca.crt, or skip verification with --insecure)"
+		return "TLS certificate of " + host + " is not trusted: " + tlsDetail(err) + " (trust its CA with --ca-file or in /etc/docker/certs.d/" + host + "/ca.crt, or skip verification with --insecure)"
 	case errors.As(err, &recErr) || strings.Contains(msg, "server gave HTTP response to HTTPS client"):
 		return host + " answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"
 	case errors.As(err, &dnsErr):

@@ -152,7 +152,7 @@ func (p *prober) row(name, status, format string, args ...any) {
 
 // because says why a request failed, in a few words.
 func (p *prober) because(err error) string {
-	return cause(err, p.repo.Registry, p.c.hasCreds[p.repo.Registry])
+	return cause(err, p.repo.Registry, p.c.creds[p.repo.Registry])
 }
 
 // ping checks the /v2/ API and the auth it asks for; a registry that cannot

@@ -56,30 +56,30 @@ func TestCause(t *testing.T) {
 	host := "reg.example.com"
 	tests := []struct {
 		err      error
-		hasCreds bool
+		creds    string
 		want     string
 	}{
-		{fmt.Errorf("x: %w", errs.ErrNotFound), false, "not found"},
-		{fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized), false, "the registry requires credentials and none were found for reg.example.com (run docker login reg.example.com, or pass --username and --password)"},
-		{fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized), true, "unauthorized: reg.example.com refused the credentials (check docker login reg.example.com, --username/--password, and access to the repository)"},
-		{&url.Error{Op: "Get", URL: "https://x", Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}, false, "connection refused by reg.example.com (is the registry running, and is the address right?)"},
-		{errors.New(`Get "https://x/v2/": http: server gave HTTP response to HTTPS client`), false, "reg.example.com answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"},
-		{fmt.Errorf("x: %w", context.DeadlineExceeded), false, "timed out (--timeout)"},
-		{fmt.Errorf("x: %w", context.Canceled), false, "interrupted"},
-		{&net.DNSError{Name: "nowhere.invalid", Err: "no such host"}, false, "cannot resolve host nowhere.invalid"},
-		{fmt.Errorf("failed to delete manifest r/a@sha256:1: request failed: %w: Method Not Allowed [http 405]: {\"errors\":[{\"code\":\"UNSUPPORTED\",\"message\":\"The operation is unsupported.\"}]}\n", errs.ErrHTTPStatus), false, "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)"},
-		{fmt.Errorf("x: %w: Bad Gateway [http 502]: <html>bad gateway</html>", errs.ErrHTTPStatus), false, "502 Bad Gateway (<html>bad gateway</html>)"},
-		{&url.Error{Op: "Get", URL: "https://s3.example.com/b?X-Amz-Signature=SECRET", Err: errors.New("tls: internal error")}, false, `Get "https://s3.example.com/b": tls: internal error`},
+		{fmt.Errorf("x: %w", errs.ErrNotFound), "", "not found"},
+		{fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized), "", "unauthorized: reg.example.com requires credentials and none were found (run docker login reg.example.com, or pass --username with --password-stdin)"},
+		{fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized), `as user "ci"`, `unauthorized as user "ci" (check --docker-cfg or docker login reg.example.com, --username, and access to the repository)`},
+		{&url.Error{Op: "Get", URL: "https://x", Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}, "", "connection refused by reg.example.com (is the registry running, and is the address right?)"},
+		{errors.New(`Get "https://x/v2/": http: server gave HTTP response to HTTPS client`), "", "reg.example.com answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), "", "timed out (--timeout)"},
+		{fmt.Errorf("x: %w", context.Canceled), "", "interrupted"},
+		{&net.DNSError{Name: "nowhere.invalid", Err: "no such host"}, "", "cannot resolve host nowhere.invalid"},
+		{fmt.Errorf("failed to delete manifest r/a@sha256:1: request failed: %w: Method Not Allowed [http 405]: {\"errors\":[{\"code\":\"UNSUPPORTED\",\"message\":\"The operation is unsupported.\"}]}\n", errs.ErrHTTPStatus), "", "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)"},
+		{fmt.Errorf("x: %w: Bad Gateway [http 502]: <html>bad gateway</html>", errs.ErrHTTPStatus), "", "502 Bad Gateway (<html>bad gateway</html>)"},
+		{&url.Error{Op: "Get", URL: "https://s3.example.com/b?X-Amz-Signature=SECRET", Err: errors.New("tls: internal error")}, "", `Get "https://s3.example.com/b": tls: internal error`},
 	}
 	for _, tc := range tests {
-		if got := cause(tc.err, host, tc.hasCreds); got != tc.want {
+		if got := cause(tc.err, host, tc.creds); got != tc.want {
 			t.Errorf("cause(%v)\n got: %s\nwant: %s", tc.err, got, tc.want)
 		}
 	}
 }
 
 func TestMergeCauses(t *testing.T) {
-	c := &Client{hasCreds: map[string]bool{}}
+	c := &Client{creds: map[string]string{}}
 	r1, _ := ref.New("reg.example.com/a:1")
 	r2, _ := ref.New("reg.example.com/a:2")
 	r3, _ := ref.New("reg.example.com/a:3")
@@ -100,7 +100,7 @@ func TestMergeCauses(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d errors, want 3: %v", len(got), got)
 	}
-	if !strings.HasPrefix(got[0].Error(), "f.yaml:3: resolving reg.example.com/a:1: the registry requires credentials") || !strings.HasSuffix(got[0].Error(), " (and 1 more member)") {
+	if !strings.HasPrefix(got[0].Error(), "f.yaml:3: resolving reg.example.com/a:1: unauthorized: reg.example.com requires credentials") || !strings.HasSuffix(got[0].Error(), " (and 1 more member)") {
 		t.Errorf("merged: %v", got[0])
 	}
 	// only a missing image is ErrMissing (what --ignore-missing may skip), not a missing config

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/regclient/regclient/types/ref"
 	"github.com/sirupsen/logrus"
@@ -17,10 +18,12 @@ import (
 
 // environment is what commands share: the standard streams and the logger.
 type environment struct {
-	stdin  io.Reader
-	stdout io.Writer
-	log    *logrus.Logger
-	cancel context.CancelFunc
+	stdin     io.Reader
+	stdinUsed bool // a spec was read from stdin
+	stdout    io.Writer
+	log       *logrus.Logger
+	scrub     *scrubber
+	cancel    context.CancelFunc
 }
 
 func newApp(env *environment) *cli.App {
@@ -51,7 +54,7 @@ Global flags may also be given after the command and after its arguments.`,
 			switch f := c.String("log-format"); f {
 			case "text":
 			case "json":
-				env.log.SetFormatter(&logrus.JSONFormatter{})
+				env.log.SetFormatter(&scrubbing{Formatter: &logrus.JSONFormatter{}, s: env.scrub})
 			default:
 				return usagef("--log-format %q: want text or json", f)
 			}
@@ -118,7 +121,9 @@ func globalFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "skip TLS verification for `HOST` (repeatable)"},
 		&cli.StringSliceFlag{Name: "plain-http-registry", Usage: "speak HTTP to `HOST` (repeatable)"},
 		&cli.StringFlag{Name: "username", Usage: "`USER` for the target registry"},
-		&cli.StringFlag{Name: "password", Usage: "`PASSWORD` for the target registry"},
+		&cli.StringFlag{Name: "password", Usage: "`PASSWORD` (visible to ps: prefer the next)"},
+		&cli.BoolFlag{Name: "password-stdin", Usage: "read the password from standard input"},
+		&cli.StringFlag{Name: "ca-file", Usage: "also trust the CA certificates in `FILE` (PEM)"},
 		&cli.StringFlag{Name: "docker-cfg", Usage: "Docker config `DIR` (or file); $DOCKER_CONFIG"},
 		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "at most `N` requests at once per registry (8)"},
 		&cli.DurationFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 5m)"},
@@ -144,10 +149,51 @@ func (env *environment) client(c *cli.Context, hosts, targets []string) (*regist
 	if c.Bool("plain-http") {
 		opts = append(opts, registry.WithPlainHTTP(hosts...))
 	}
-	if c.String("username") != "" || c.String("password") != "" {
-		opts = append(opts, registry.WithCredentials(c.String("username"), c.String("password"), targets...))
+	if f := c.String("ca-file"); f != "" {
+		opts = append(opts, registry.WithCAFile(f, hosts...))
 	}
-	return registry.New(opts...)
+	user, pass, err := env.credentials(c)
+	if err != nil {
+		return nil, err
+	}
+	if user != "" || pass != "" {
+		opts = append(opts, registry.WithCredentials(user, pass, targets...))
+	}
+	client, err := registry.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	env.scrub.add(client.Secrets()...)
+	return client, nil
+}
+
+// credentials reads --username with --password or --password-stdin (the
+// password flag is visible to anyone who lists processes; --debug says so).
+func (env *environment) credentials(c *cli.Context) (user, pass string, err error) {
+	user, pass = c.String("username"), c.String("password")
+	if c.Bool("password-stdin") {
+		if pass != "" {
+			return "", "", usagef("--password and --password-stdin cannot be used together")
+		}
+		if env.stdinUsed {
+			return "", "", usagef("--password-stdin and a spec read from stdin (-) cannot share standard input")
+		}
+		b, err := io.ReadAll(io.LimitReader(env.stdin, 64<<10))
+		if err != nil {
+			return "", "", fmt.Errorf("reading the password from stdin: %w", err)
+		}
+		pass = strings.TrimRight(string(b), "\r\n")
+		if pass == "" {
+			return "", "", usagef("--password-stdin: standard input is empty")
+		}
+	} else if pass != "" {
+		env.log.Debug("--password is visible to anyone who can list processes; --password-stdin is not")
+	}
+	if pass != "" && user == "" {
+		return "", "", usagef("a password needs --username")
+	}
+	env.scrub.add(pass)
+	return user, pass, nil
 }
 
 // splitList splits comma-separated flag values (--platforms a,b --platforms c).
@@ -222,4 +268,41 @@ func (env *environment) imageClient(c *cli.Context, r ref.Ref) (*registry.Client
 		hosts = []string{r.Registry}
 	}
 	return env.client(c, hosts, hosts)
+}
+
+// scrubber knows the secrets of a run and blots them out of text.
+type scrubber struct {
+	mu      sync.Mutex
+	secrets []string
+}
+
+func (s *scrubber) add(secrets ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range secrets {
+		if len(x) >= 4 { // shorter strings would blot out ordinary text
+			s.secrets = append(s.secrets, x)
+		}
+	}
+}
+
+func (s *scrubber) clean(text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.secrets {
+		text = strings.ReplaceAll(text, x, "***")
+	}
+	return text
+}
+
+// scrubbing is a log formatter that blots secrets out of every line, the
+// last line of defence: nothing is meant to log them in the first place.
+type scrubbing struct {
+	logrus.Formatter
+	s *scrubber
+}
+
+func (f *scrubbing) Format(e *logrus.Entry) ([]byte, error) {
+	b, err := f.Formatter.Format(e)
+	return []byte(f.s.clean(string(b))), err
 }

@@ -45,11 +45,19 @@ func main() {
 
 // run executes one command line and returns its exit code. Everything the
 // command prints goes to stdout and stderr, so tests can run it in-process.
-func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	scrub := &scrubber{}
 	log := logrus.New()
 	log.SetOutput(stderr)
-	log.SetFormatter(&textFormatter{})
-	env := &environment{stdin: stdin, stdout: stdout, log: log}
+	log.SetFormatter(&scrubbing{Formatter: &textFormatter{}, s: scrub})
+	env := &environment{stdin: stdin, stdout: stdout, log: log, scrub: scrub}
+	defer func() {
+		// a bug must not print a stack with values in it: one line, exit 1
+		if p := recover(); p != nil {
+			log.Errorf("internal error (a bug; please report it): %v", p)
+			code = exitFailure
+		}
+	}()
 	app := newApp(env)
 	app.Writer, app.ErrWriter = stdout, stderr
 	args, err := interspersed(app, argv)
@@ -59,7 +67,7 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	code := exitCode(err)
+	code = exitCode(err)
 	for _, line := range errorLines(err) {
 		log.Error(line)
 	}

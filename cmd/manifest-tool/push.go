@@ -60,6 +60,10 @@ index (buildx output) adds its images and attestations.`,
 					if err != nil {
 						return err
 					}
+					env.stdinUsed = c.Args().First() == "-"
+					if env.stdinUsed && c.Bool("password-stdin") {
+						return usagef("--password-stdin and a spec read from stdin (-) cannot share standard input")
+					}
 					specs, err := spec.LoadFile(c.Args().First(), env.stdin)
 					if err != nil {
 						return err

@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -41,8 +42,12 @@ type Options struct {
 	Addr string
 	// TLS serves HTTPS with a fresh self-signed certificate for 127.0.0.1.
 	TLS bool
-	// Users enables htpasswd basic auth with these user -> password pairs.
+	// Users enables htpasswd basic auth with these user -> password pairs,
+	// or, with Token, bearer tokens from a token server that checks them.
 	Users map[string]string
+	// Token makes the registry ask for bearer tokens (as Docker Hub, GHCR
+	// or Harbor do) from a token server regtest starts.
+	Token bool
 	// Dir stores data on disk there; default in memory.
 	Dir string
 	// NoDelete refuses deletes (Distribution's default; regtest enables them).
@@ -55,13 +60,16 @@ type Options struct {
 type Registry struct {
 	// Host is host:port, as written in image references.
 	Host string
-	// CACert is the PEM certificate of a TLS registry (it is its own CA).
+	// CACert is the PEM certificate of the CA that signed a TLS registry's
+	// certificate.
 	CACert []byte
 	scheme string
 	srv    *http.Server
 	client *http.Client
 	user   string
 	pass   string
+
+	issuer *issuer
 
 	mu      sync.Mutex
 	log     []string
@@ -102,6 +110,14 @@ func Start(opts Options) (*Registry, error) {
 	cfg.HTTP.Secret = "regtest"
 	cfg.Log.AccessLog.Disabled = true
 	r := &Registry{scheme: "http"}
+	var authority *ca
+	if opts.TLS {
+		var err error
+		if authority, err = newCA(); err != nil {
+			return nil, err
+		}
+		r.CACert = authority.pem
+	}
 	if len(opts.Users) > 0 {
 		dir, err := os.MkdirTemp("", "regtest-auth")
 		if err != nil {
@@ -121,6 +137,15 @@ func Start(opts Options) (*Registry, error) {
 			return nil, err
 		}
 		cfg.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "regtest", "path": file}}
+		if opts.Token {
+			is, bundle, err := startIssuer(opts.Users, dir, authority)
+			if err != nil {
+				return nil, err
+			}
+			r.issuer = is
+			cfg.Auth = configuration.Auth{"token": configuration.Parameters{
+				"realm": is.url, "service": tokenService, "issuer": tokenIssuer, "rootcertbundle": bundle}}
+		}
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -131,15 +156,15 @@ func Start(opts Options) (*Registry, error) {
 	r.srv = &http.Server{Handler: r.record(app), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(logrus.StandardLogger().Out, "regtest: ", 0)}
 	r.client = &http.Client{Timeout: 30 * time.Second}
 	if opts.TLS {
-		cert, pemCert, err := selfSigned(ln.Addr().(*net.TCPAddr).IP)
+		cert, err := authority.serverCert(ln.Addr().(*net.TCPAddr).IP)
 		if err != nil {
 			ln.Close()
 			return nil, err
 		}
-		r.CACert, r.scheme = pemCert, "https"
+		r.scheme = "https"
 		r.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(pemCert)
+		pool.AppendCertsFromPEM(r.CACert)
 		r.client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 		go r.srv.ServeTLS(ln, "", "")
 	} else {
@@ -148,10 +173,13 @@ func Start(opts Options) (*Registry, error) {
 	return r, nil
 }
 
-// Close stops the registry.
+// Close stops the registry (and its token server).
 func (r *Registry) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if r.issuer != nil {
+		_ = r.issuer.srv.Shutdown(ctx)
+	}
 	return r.srv.Shutdown(ctx)
 }
 
@@ -225,34 +253,86 @@ func Writes(reqs []string) []string {
 	return out
 }
 
-func selfSigned(ip net.IP) (tls.Certificate, []byte, error) {
+// ca signs the certificates of a TLS registry and of its token server.
+type ca struct {
+	key  *ecdsa.PrivateKey
+	cert *x509.Certificate
+	pem  []byte
+}
+
+func newCA() (*ca, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return nil, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(time.Now().UnixNano()),
-		Subject:               pkix.Name{CommonName: "regtest"},
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "regtest CA"},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
-		IPAddresses:           []net.IP{ip},
-		DNSNames:              []string{"localhost"},
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return nil, err
 	}
-	pemCert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pemCert, nil
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &ca{key: key, cert: cert, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
 }
 
-// do sends a request with the registry's credentials, if it has any.
+// serverCert makes a server certificate for ip and localhost.
+func (c *ca) serverCert(ip net.IP) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	leaf := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "regtest"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		IPAddresses:  []net.IP{ip},
+		DNSNames:     []string{"localhost"},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, leaf, c.cert, &key.PublicKey, c.key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+// do sends a request with the registry's credentials, if it has any: basic
+// auth, or a token from the token server for everything the request needs.
 func (r *Registry) do(req *http.Request) (*http.Response, error) {
-	if r.user != "" {
+	switch {
+	case r.issuer != nil:
+		repo := strings.TrimPrefix(req.URL.Path, "/v2/")
+		for _, sep := range []string{"/manifests/", "/blobs/", "/tags/"} {
+			if i := strings.Index(repo, sep); i >= 0 {
+				repo = repo[:i]
+			}
+		}
+		treq, _ := http.NewRequest("GET", r.issuer.url+"?service="+tokenService+"&scope=repository:"+repo+":pull,push,delete", nil)
+		treq.SetBasicAuth(r.user, r.pass)
+		resp, err := r.client.Do(treq)
+		if err != nil {
+			return nil, err
+		}
+		var tok struct{ Token string }
+		err = json.NewDecoder(resp.Body).Decode(&tok)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+	case r.user != "":
 		req.SetBasicAuth(r.user, r.pass)
 	}
 	return r.client.Do(req)
