@@ -55,9 +55,9 @@ func TestMergePlatform(t *testing.T) {
 func TestCause(t *testing.T) {
 	host := "reg.example.com"
 	tests := []struct {
-		err      error
-		creds    string
-		want     string
+		err   error
+		creds string
+		want  string
 	}{
 		{fmt.Errorf("x: %w", errs.ErrNotFound), "", "not found"},
 		{fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized), "", "unauthorized: reg.example.com requires credentials and none were found (run docker login reg.example.com, or pass --username with --password-stdin)"},
