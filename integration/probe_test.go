@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -122,8 +124,9 @@ func TestProbe(t *testing.T) {
 	t.Run("read-only", func(t *testing.T) {
 		r := regtest.New(t, regtest.Options{ReadOnly: true})
 		_, got := probe(t, 3, "--plain-http", r.Host)
+		// (referrers-api is unsupported either way)
 		wantChanged := []string{"blob-upload", "blob-upload-chunked", "blob-mount", "docker-manifest", "oci-manifest",
-			"docker-manifest-list", "oci-index", "index-annotations", "artifact-subject", "referrers-api", "tag-list", "delete"}
+			"docker-manifest-list", "oci-index", "index-annotations", "artifact-subject", "tag-list", "delete"}
 		if diff := changed(rows, got); !reflect.DeepEqual(diff, wantChanged) {
 			t.Errorf("rows that changed: %v (%v)", diff, got)
 		}
@@ -180,5 +183,173 @@ func TestProbeScript(t *testing.T) {
 	bad := exec.Command("sh", "probe-registry.sh")
 	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), "usage:") {
 		t.Errorf("no arguments: %v %s", err, out)
+	}
+}
+
+// Each row tells the truth about a registry that behaves otherwise: a
+// proxy in front of the Distribution registry refuses or rewrites one thing.
+func TestProbeRows(t *testing.T) {
+	t.Parallel()
+	errorJSON := func(w http.ResponseWriter, status int, code string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, `{"errors":[{"code":%q,"message":"refused by the test"}]}`, code)
+	}
+	tests := []struct {
+		name  string
+		hook  regtest.Hook
+		check string
+		want  string
+		exit  int
+	}{
+		{"mount offers an upload", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == "POST" && r.URL.Query().Get("from") != "" {
+				r.URL.RawQuery = "" // start a plain upload instead: 202
+			}
+			return false
+		}, "blob-mount", "unsupported", 0},
+		{"no PATCH", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == "PATCH" {
+				errorJSON(w, 405, "UNSUPPORTED")
+				return true
+			}
+			return false
+		}, "blob-upload-chunked", "unsupported", 0},
+		{"no monolithic PUT", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == "PUT" && strings.Contains(r.URL.Path, "/blobs/uploads/") && r.ContentLength > 0 && r.URL.Query().Get("digest") != "" && r.Header.Get("Content-Range") == "" {
+				errorJSON(w, 400, "BLOB_UPLOAD_INVALID")
+				return true
+			}
+			return false
+		}, "blob-upload", "unsupported", 0},
+		{"rewritten index", func(w http.ResponseWriter, r *http.Request) bool {
+			// the registry stores the annotated index with its JSON re-indented
+			if r.Method == "PUT" && strings.HasSuffix(r.URL.Path, "-annotations") {
+				body, _ := io.ReadAll(r.Body)
+				var buf bytes.Buffer
+				_ = json.Indent(&buf, body, "", "  ")
+				r.Body, r.ContentLength = io.NopCloser(&buf), int64(buf.Len())
+			}
+			return false
+		}, "index-annotations", "unsupported", 0},
+		{"referrers answer 500", func(w http.ResponseWriter, r *http.Request) bool {
+			if strings.Contains(r.URL.Path, "/referrers/") {
+				errorJSON(w, 500, "UNKNOWN")
+				return true
+			}
+			return false
+		}, "referrers-api", "unknown", 0},
+		{"no list type", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == "PUT" && r.Header.Get("Content-Type") == "application/vnd.docker.distribution.manifest.list.v2+json" {
+				errorJSON(w, 400, "MANIFEST_INVALID")
+				return true
+			}
+			return false
+		}, "docker-manifest-list", "unsupported", 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := regtest.New(t)
+			host := regtest.Proxy(t, r, tc.hook)
+			_, rows := probe(t, tc.exit, "--plain-http", host)
+			if rows[tc.check] != tc.want {
+				t.Errorf("%s: %s, want %s", tc.check, rows[tc.check], tc.want)
+			}
+		})
+	}
+}
+
+// A registry whose /v2/ is open but whose writes need credentials the run
+// does not have: the probe says so and exits 1, it is no finding about lists.
+func TestProbeWritesRefused(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if req.Method != "GET" && req.Method != "HEAD" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="writers"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+			return true
+		}
+		return false
+	})
+	res := mt(t, "--plain-http", "probe", "-o", "json", host)
+	res.fails(t, 1, "error: pushing to "+host+"/manifest-tool-probe: unauthorized: "+host+" requires credentials and none were found (run docker login "+host+", or pass --username with --password-stdin)")
+	var p probeJSON
+	if err := json.Unmarshal([]byte(res.stdout), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Checks[1].Detail != `basic (realm "writers"); /v2/ is open, POST asked for it` || p.Checks[2].Status != "unsupported" || p.Checks[7].Status != "unknown" {
+		t.Errorf("rows %+v", p.Checks)
+	}
+}
+
+// The probe works in a repository that holds other things, and leaves them
+// as they were: their tags, and the blobs it shares with them.
+func TestProbeSharedRepository(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	user := regtest.NewFixedImage(linuxAMD64, false, "user")
+	if err := r.PushImage("team/app", "probe-oci", user); err != nil {
+		t.Fatal(err)
+	}
+	art, blobs := regtest.NewArtifact("application/vnd.example.sig", user.Manifest.Descriptor, []byte("sig"))
+	for _, b := range blobs { // blobs[0] is the empty config the probe uses too
+		if err := r.PushBlob("team/app", b.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.PutManifest("team/app", "user-sig", art.MediaType, art.Data); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := probe(t, 0, "--plain-http", r.Host+"/team/app")
+	if len(p.Leftovers) != 0 {
+		t.Errorf("leftovers %+v", p.Leftovers)
+	}
+	if tags := tagsOf(t, r, "team/app"); !reflect.DeepEqual(tags, []string{"probe-oci", "user-sig"}) {
+		t.Errorf("tags after the probe: %v", tags)
+	}
+	if ok, _ := r.HasBlob("team/app", blobs[0].Digest); !ok {
+		t.Error("the probe deleted the shared empty blob")
+	}
+	if _, err := r.GetManifest("team/app", "user-sig"); err != nil {
+		t.Errorf("the user's artifact: %v", err)
+	}
+}
+
+// A registry that answers a blob DELETE without deleting: what is still
+// there is listed.
+func TestProbeLeftoversChecked(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if req.Method == "DELETE" && strings.Contains(req.URL.Path, "/blobs/") {
+			w.WriteHeader(http.StatusNotFound)
+			return true
+		}
+		return false
+	})
+	p, _ := probe(t, 0, "--plain-http", host)
+	blobs := 0
+	for _, l := range p.Leftovers {
+		if l.Kind == "blob" {
+			blobs++
+		}
+		if l.Kind == "manifest" {
+			t.Errorf("manifest left: %+v", l)
+		}
+	}
+	if blobs == 0 {
+		t.Errorf("leftovers %+v: the blobs still served are not listed", p.Leftovers)
+	}
+}
+
+func TestProbeUsage(t *testing.T) {
+	t.Parallel()
+	for arg, why := range map[string]string{
+		"myrepo":                  "a registry host has a dot or a port, or is localhost",
+		"reg.example.com/app:1.0": "it names a repository, not a tag or a digest",
+		"reg.example.com/App":     "the repository name is not valid",
+	} {
+		mt(t, "probe", arg).fails(t, 2, fmt.Sprintf("error: %q is not REGISTRY[/REPO]: %s (e.g. registry.example.com/team/probe)", arg, why))
 	}
 }

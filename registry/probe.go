@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -97,17 +98,18 @@ func (p ProbeResult) Status(name string) string {
 var ErrNoLists = errors.New("manifest lists or OCI indexes unsupported")
 
 // Probe tells what the registry r names (a host, or host/repository) can
-// do for multi-platform images. It pushes only tiny images it makes, into
-// the repository (DefaultProbeRepository when none is named) and, for the
-// mount, into the repository's name plus "-mount"; it deletes what it
-// pushed where the registry allows and lists in Leftovers what it could
-// not remove. It fails (exit 1) only when the registry cannot be reached
-// or refuses the credentials; every other finding is a row.
+// do for multi-platform images. It pushes only tiny images it makes, under
+// tags no one else uses, into the repository (DefaultProbeRepository when
+// none is named) and, for the mount, into the repository's name plus
+// "-mount"; then it deletes what it pushed, and only that, where the
+// registry allows, and lists in Leftovers what it could not remove. It
+// fails with exit 1 when the registry cannot be reached, refuses the
+// credentials, or refuses to let them push; with ErrNoLists (exit 3) when
+// manifest lists or OCI indexes do not work; every other finding is a row.
 func (c *Client) Probe(ctx context.Context, r ref.Ref) (ProbeResult, error) {
 	if r.Repository == "" {
 		r.Repository = DefaultProbeRepository
 	}
-	r = r.SetTag("probe")
 	x := &exchanges{}
 	// a client of its own: it records every exchange, and uploads in
 	// small chunks so that a chunked upload takes several requests
@@ -116,16 +118,42 @@ func (c *Client) Probe(ctx context.Context, r ref.Ref) (ProbeResult, error) {
 	rc := c.newRegClient(&recorder{x: x, next: &logHandler{log: c.log}},
 		regclient.WithConfigHost(config.Host{Name: r.Registry, BlobChunk: probeChunk}),
 		regclient.WithRegOpts(reg.WithDelay(10*time.Millisecond, 200*time.Millisecond)))
-	p := &prober{c: c, rc: rc, x: x, repo: r}
+	nonce := make([]byte, 4)
+	_, _ = rand.Read(nonce)
+	p := &prober{c: c, rc: rc, x: x, repo: r.SetTag(""), tagPrefix: "probe-" + hex.EncodeToString(nonce) + "-"}
 	res := ProbeResult{Registry: r.Registry, Repository: r.Repository, Leftovers: []Leftover{}}
 	if err := p.ping(ctx); err != nil {
 		return res, err
 	}
 	p.run(ctx)
+	p.authRow()
 	res.Checks = p.rows
-	res.Leftovers = p.cleanup(ctx)
-	if res.Status(CheckDockerList) != Supported || res.Status(CheckOCIIndex) != Supported {
-		return res, fmt.Errorf("%s cannot hold %s%.0w", r.Registry, strings.Join(p.noLists(res), " or "), ErrNoLists)
+	// clean up even after Ctrl-C, within bounds
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	res.Leftovers = p.cleanup(cctx)
+	switch {
+	case ctx.Err() != nil:
+		return res, c.opError("probing", r.SetTag(""), ctx.Err())
+	case p.refused != nil:
+		return res, p.refused
+	}
+	var no, unknown []string
+	for check, what := range map[string]string{CheckDockerList: "Docker manifest lists", CheckOCIIndex: "OCI indexes"} {
+		switch res.Status(check) {
+		case Unsupported:
+			no = append(no, what)
+		case Unknown:
+			unknown = append(unknown, what)
+		}
+	}
+	sort.Strings(no)
+	sort.Strings(unknown)
+	switch {
+	case len(no) > 0:
+		return res, fmt.Errorf("%s cannot hold %s%.0w", r.Registry, strings.Join(no, " or "), ErrNoLists)
+	case len(unknown) > 0:
+		return res, fmt.Errorf("%s could not be shown to hold %s (see the rows)%.0w", r.Registry, strings.Join(unknown, " or "), ErrNoLists)
 	}
 	return res, nil
 }
@@ -134,16 +162,19 @@ func (c *Client) Probe(ctx context.Context, r ref.Ref) (ProbeResult, error) {
 const probeChunk = 1024
 
 type prober struct {
-	c    *Client
-	rc   *regclient.RegClient
-	x    *exchanges
-	repo ref.Ref
-	rows []CheckResult
+	c         *Client
+	rc        *regclient.RegClient
+	x         *exchanges
+	repo      ref.Ref // without tag or digest
+	tagPrefix string  // "probe-<random>-": tags no one else uses
+	rows      []CheckResult
+	refused   error // the registry refused the credentials a push needs
 
-	pushed      []ref.Ref // manifests, by digest, in push order
-	blobs       []ref.Ref // blobs, by digest, with repository
-	fallbackTag ref.Ref   // the referrers tag a client keeps, when the registry does not
-	noDeletes   bool      // the registry refused a delete: ask no more
+	tags      []ref.Ref // tags written (or tried): what they point at is ours
+	digests   []ref.Ref // manifests pushed by digest
+	blobs     []ref.Ref // blobs uploaded that were not there before
+	subject   string    // the artifact's subject: its sha256-<hex> tag is ours too
+	noDeletes bool      // the registry refused a delete: ask no more
 }
 
 func (p *prober) row(name, status, format string, args ...any) {
@@ -155,10 +186,21 @@ func (p *prober) because(err error) string {
 	return cause(err, p.repo.Registry, p.c.creds[p.repo.Registry])
 }
 
-// ping checks the /v2/ API and the auth it asks for; a registry that cannot
-// be reached, or refuses the credentials, ends the probe.
+// seen returns the exchanges recorded since the first n that match method
+// and have path in their URL.
+func (p *prober) seen(n int, method, path string) []exchange {
+	var out []exchange
+	for _, e := range p.x.since(n) {
+		if e.Method == method && strings.Contains(e.URL, path) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// ping checks the /v2/ API; a registry that cannot be reached, or refuses
+// the credentials, ends the probe.
 func (p *prober) ping(ctx context.Context) error {
-	n := p.x.count()
 	host, _ := ref.NewHost(p.repo.Registry)
 	res, err := p.rc.Ping(ctx, host)
 	if err != nil {
@@ -169,21 +211,35 @@ func (p *prober) ping(ctx context.Context) error {
 	} else {
 		p.row(CheckAPI, Supported, "/v2/ answers, without a Docker-Distribution-API-Version header")
 	}
-	challenge := ""
-	for _, e := range p.x.since(n) {
-		if e.Status == http.StatusUnauthorized && e.Header != nil {
-			challenge = e.Header.Get("WWW-Authenticate")
+	p.row(CheckAuth, Supported, "") // filled by authRow, from every exchange
+	return nil
+}
+
+// authRow says what auth the registry asked for, anywhere in the probe
+// (some registries let /v2/ be read anonymously and ask only for writes).
+func (p *prober) authRow() {
+	challenge, where := "", ""
+	for _, e := range p.x.since(0) {
+		if e.Status == http.StatusUnauthorized && e.Header.Get("WWW-Authenticate") != "" {
+			challenge, where = e.Header.Get("WWW-Authenticate"), e.Method+" "+e.URL
 			break
 		}
 	}
-	p.row(CheckAuth, Supported, "%s", describeChallenge(challenge))
-	return nil
+	detail := describeChallenge(challenge)
+	if challenge != "" && !strings.HasSuffix(where, "/v2/") {
+		detail += "; /v2/ is open, " + strings.SplitN(where, " ", 2)[0] + " asked for it"
+	}
+	for i := range p.rows {
+		if p.rows[i].Name == CheckAuth {
+			p.rows[i].Detail = detail
+		}
+	}
 }
 
 // describeChallenge says what auth a WWW-Authenticate header asks for.
 func describeChallenge(h string) string {
 	if h == "" {
-		return "none: anonymous access to /v2/"
+		return "none: anonymous access"
 	}
 	scheme, params, _ := strings.Cut(h, " ")
 	kv := map[string]string{}
@@ -201,17 +257,24 @@ func describeChallenge(h string) string {
 }
 
 func (p *prober) run(ctx context.Context) {
-	// blobs
 	layer := probeLayer()
-	layerDesc, uploaded := p.upload(ctx, layer)
-	if !uploaded {
-		p.skip("no blob could be uploaded", CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest,
-			CheckDockerList, CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI, CheckTagList)
-		p.deleteCheck(ctx, ref.Ref{})
+	if !p.upload(ctx, layer) {
+		rest := []string{CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest, CheckDockerList,
+			CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
+		if p.refused != nil {
+			p.skip("the registry refuses to let these credentials push", rest...)
+		} else {
+			// a registry that takes no blob holds no image, list or index
+			for _, n := range rest {
+				p.row(n, Unsupported, "nothing can be pushed: the blob upload failed")
+			}
+		}
+		p.tagList(ctx)
+		p.skip("nothing was pushed", CheckDelete)
 		return
 	}
 	p.chunked(ctx)
-	p.mount(ctx, layerDesc)
+	p.mount(ctx, descriptor.Descriptor{MediaType: mediatype.OCI1LayerGzip, Digest: digest.FromBytes(layer), Size: int64(len(layer))})
 
 	// image manifests, then the lists of them
 	dockerImg, dockerOK := p.image(ctx, CheckDockerManifest, true, layer)
@@ -220,25 +283,21 @@ func (p *prober) run(ctx context.Context) {
 	if dockerOK {
 		d := dockerImg
 		d.Platform = amd64
-		p.put(ctx, CheckDockerList, "probe-docker-list", schema2.ManifestList{Versioned: schema2.ManifestListSchemaVersion, Manifests: []descriptor.Descriptor{d}})
+		p.put(ctx, CheckDockerList, "docker-list", schema2.ManifestList{Versioned: schema2.ManifestListSchemaVersion, Manifests: []descriptor.Descriptor{d}})
 	} else {
 		p.skip("its Docker image manifest could not be pushed", CheckDockerList)
 	}
-	if !ociOK {
-		p.skip("its OCI image manifest could not be pushed", CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI)
-	} else {
+	if ociOK {
 		d := ociImg
 		d.Platform = amd64
-		p.put(ctx, CheckOCIIndex, "probe-oci-index", v1.Index{Versioned: v1.IndexSchemaVersion, MediaType: mediatype.OCI1ManifestList, Manifests: []descriptor.Descriptor{d}})
+		p.put(ctx, CheckOCIIndex, "oci-index", v1.Index{Versioned: v1.IndexSchemaVersion, MediaType: mediatype.OCI1ManifestList, Manifests: []descriptor.Descriptor{d}})
 		p.annotations(ctx, d)
 		p.artifact(ctx, ociImg)
+	} else {
+		p.skip("its OCI image manifest could not be pushed", CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI)
 	}
-	p.tags(ctx)
-	last := ref.Ref{}
-	if len(p.pushed) > 0 {
-		last = p.pushed[len(p.pushed)-1]
-	}
-	p.deleteCheck(ctx, last)
+	p.tagList(ctx)
+	p.deleteCheck(ctx)
 }
 
 // skip marks checks that could not run.
@@ -248,18 +307,25 @@ func (p *prober) skip(why string, names ...string) {
 	}
 }
 
-// upload checks a monolithic blob upload (one PUT with the whole blob).
-func (p *prober) upload(ctx context.Context, data []byte) (descriptor.Descriptor, bool) {
+// upload checks a monolithic blob upload: the whole blob in one PUT. A
+// refusal of the credentials ends the pushing part of the probe.
+func (p *prober) upload(ctx context.Context, data []byte) bool {
 	d := descriptor.Descriptor{MediaType: mediatype.OCI1LayerGzip, Digest: digest.FromBytes(data), Size: int64(len(data))}
 	n := p.x.count()
 	if _, err := p.rc.BlobPut(ctx, p.repo, d, bytes.NewReader(data)); err != nil {
+		if errors.Is(err, errs.ErrHTTPUnauthorized) {
+			p.refused = p.c.opError("pushing to", p.repo, err)
+		}
 		p.row(CheckBlobUpload, Unsupported, "uploading a %d-byte blob: %s", len(data), p.because(err))
-		return d, false
+		return false
 	}
 	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
-	patches := p.count(n, "PATCH", "/blobs/uploads/")
-	p.row(CheckBlobUpload, Supported, "a %d-byte blob in one PUT (%d PATCH)", len(data), patches)
-	return d, true
+	if patches := len(p.seen(n, "PATCH", "/blobs/uploads/")); patches > 0 {
+		p.row(CheckBlobUpload, Unsupported, "a %d-byte blob could not go in one PUT; it took %d PATCH requests", len(data), patches)
+		return true
+	}
+	p.row(CheckBlobUpload, Supported, "a %d-byte blob in one PUT", len(data))
+	return true
 }
 
 // chunked checks a chunked upload: several PATCH requests, then a PUT.
@@ -274,7 +340,7 @@ func (p *prober) chunked(ctx context.Context) {
 		return
 	}
 	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
-	patches := p.count(n, "PATCH", "/blobs/uploads/")
+	patches := len(p.seen(n, "PATCH", "/blobs/uploads/"))
 	if patches < 2 {
 		p.row(CheckBlobUploadChunked, Unknown, "the upload took %d PATCH requests, not several chunks", patches)
 		return
@@ -300,9 +366,9 @@ func (p *prober) mount(ctx context.Context, d descriptor.Descriptor) {
 
 // image pushes an image manifest (Docker v2.2 or OCI) under a tag.
 func (p *prober) image(ctx context.Context, check string, docker bool, layer []byte) (descriptor.Descriptor, bool) {
-	cfgMT, layerMT, tag := mediatype.OCI1ImageConfig, mediatype.OCI1LayerGzip, "probe-oci"
+	cfgMT, layerMT, name := mediatype.OCI1ImageConfig, mediatype.OCI1LayerGzip, "oci"
 	if docker {
-		cfgMT, layerMT, tag = mediatype.Docker2ImageConfig, mediatype.Docker2LayerGzip, "probe-docker"
+		cfgMT, layerMT, name = mediatype.Docker2ImageConfig, mediatype.Docker2LayerGzip, "docker"
 	}
 	cfg := probeConfig()
 	cfgDesc := descriptor.Descriptor{MediaType: cfgMT, Digest: digest.FromBytes(cfg), Size: int64(len(cfg))}
@@ -316,23 +382,24 @@ func (p *prober) image(ctx context.Context, check string, docker bool, layer []b
 	if docker {
 		orig = schema2.Manifest{Versioned: schema2.ManifestSchemaVersion, Config: cfgDesc, Layers: []descriptor.Descriptor{layerDesc}}
 	}
-	return p.put(ctx, check, tag, orig)
+	return p.put(ctx, check, name, orig)
 }
 
-// put pushes a manifest under a tag and makes the row for it.
-func (p *prober) put(ctx context.Context, check, tag string, orig any) (descriptor.Descriptor, bool) {
+// put pushes a manifest under one of the probe's tags and makes the row.
+func (p *prober) put(ctx context.Context, check, name string, orig any) (descriptor.Descriptor, bool) {
 	m, err := rcmanifest.New(rcmanifest.WithOrig(orig))
 	if err != nil {
 		p.row(check, Unknown, "building it: %v", err)
 		return descriptor.Descriptor{}, false
 	}
 	d := m.GetDescriptor()
-	if err := p.rc.ManifestPut(ctx, p.repo.SetTag(tag), m); err != nil {
-		p.row(check, Unsupported, "pushing %s, %s: %s", tag, kind(d.MediaType), p.because(err))
+	tag := p.repo.SetTag(p.tagPrefix + name)
+	p.tags = append(p.tags, tag)
+	if err := p.rc.ManifestPut(ctx, tag, m); err != nil {
+		p.row(check, Unsupported, "pushing %s, %s: %s", tag.Tag, kind(d.MediaType), p.because(err))
 		return d, false
 	}
-	p.pushed = append(p.pushed, p.repo.SetDigest(d.Digest.String()))
-	p.row(check, Supported, "pushed %s, %s", tag, kind(d.MediaType))
+	p.row(check, Supported, "pushed %s, %s", tag.Tag, kind(d.MediaType))
 	return descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}, true
 }
 
@@ -351,36 +418,45 @@ func (p *prober) annotations(ctx context.Context, image descriptor.Descriptor) {
 		return
 	}
 	want, _ := m.RawBody()
-	tag := p.repo.SetTag("probe-annotations")
-	if err := p.rc.ManifestPut(ctx, tag, m); err != nil {
+	tag := p.repo.SetTag(p.tagPrefix + "annotations")
+	p.tags = append(p.tags, tag)
+	err = p.rc.ManifestPut(ctx, tag, m)
+	var got rcmanifest.Manifest
+	if err == nil {
+		got, err = p.rc.ManifestGet(ctx, tag)
+	}
+	var raw []byte
+	if got != nil {
+		raw, _ = got.RawBody()
+	}
+	switch {
+	case errors.Is(err, errs.ErrDigestMismatch) || err == nil && !bytes.Equal(raw, want):
+		p.row(CheckIndexAnnotations, Unsupported, "the registry keeps other bytes than the annotated index it was given")
+	case err != nil:
 		p.row(CheckIndexAnnotations, Unsupported, "pushing an annotated OCI index: %s", p.because(err))
-		return
+	default:
+		p.row(CheckIndexAnnotations, Supported, "an index with %d annotations read back byte for byte", len(idx.Annotations))
 	}
-	p.pushed = append(p.pushed, p.repo.SetDigest(m.GetDescriptor().Digest.String()))
-	got, err := p.rc.ManifestGet(ctx, tag)
-	if err != nil {
-		p.row(CheckIndexAnnotations, Unknown, "reading the annotated index back: %s", p.because(err))
-		return
-	}
-	raw, _ := got.RawBody()
-	if !bytes.Equal(raw, want) {
-		p.row(CheckIndexAnnotations, Unsupported, "the registry serves other bytes than it was given (%d bytes, %s, for %d bytes, %s)",
-			len(raw), got.GetDescriptor().Digest, len(want), m.GetDescriptor().Digest)
-		return
-	}
-	p.row(CheckIndexAnnotations, Supported, "an index with %d annotations read back byte for byte", len(idx.Annotations))
 }
 
 // artifact pushes an OCI artifact whose subject is the probe's image, then
 // asks the referrers API for it.
 func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 	empty := descriptor.Descriptor{MediaType: mediatype.OCI1Empty, Digest: descriptor.EmptyDigest, Size: int64(len(descriptor.EmptyData))}
+	// the empty blob is everybody's: delete it only if the probe brought it
+	brought := true
+	if rdr, err := p.rc.BlobHead(ctx, p.repo, empty); err == nil {
+		rdr.Close()
+		brought = false
+	}
 	if _, err := p.rc.BlobPut(ctx, p.repo, empty, bytes.NewReader(descriptor.EmptyData)); err != nil {
 		p.row(CheckArtifactSubject, Unknown, "not tried: uploading the empty config failed: %s", p.because(err))
 		p.skip("no artifact could be pushed", CheckReferrersAPI)
 		return
 	}
-	p.blobs = append(p.blobs, p.repo.SetDigest(empty.Digest.String()))
+	if brought {
+		p.blobs = append(p.blobs, p.repo.SetDigest(empty.Digest.String()))
+	}
 	art := v1.Manifest{Versioned: v1.ManifestSchemaVersion, MediaType: mediatype.OCI1Manifest, ArtifactType: ProbeArtifactType,
 		Config: empty, Layers: []descriptor.Descriptor{empty}, Subject: &subject,
 		Annotations: map[string]string{"org.opencontainers.image.title": "manifest-tool probe"}}
@@ -390,27 +466,34 @@ func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 		return
 	}
 	d := m.GetDescriptor()
+	byDigest := p.repo.SetDigest(d.Digest.String())
+	p.digests = append(p.digests, byDigest)
+	p.subject = subject.Digest.String()
 	n := p.x.count()
-	if err := p.rc.ManifestPut(ctx, p.repo.SetDigest(d.Digest.String()), m); err != nil {
+	err = p.rc.ManifestPut(ctx, byDigest, m)
+	subjectHeader := false
+	for _, e := range p.seen(n, "PUT", "/manifests/"+d.Digest.String()) {
+		subjectHeader = subjectHeader || e.Header.Get("OCI-Subject") == subject.Digest.String()
+	}
+	switch {
+	case err != nil && !p.exists(ctx, byDigest):
 		p.row(CheckArtifactSubject, Unsupported, "pushing an artifact with artifactType and subject: %s", p.because(err))
 		p.skip("no artifact could be pushed", CheckReferrersAPI)
 		return
-	}
-	p.pushed = append(p.pushed, p.repo.SetDigest(d.Digest.String()))
-	subjectHeader := false
-	for _, e := range p.x.since(n) {
-		if e.Method == "PUT" && e.Header.Get("OCI-Subject") == subject.Digest.String() {
-			subjectHeader = true
-		}
-	}
-	if subjectHeader {
+	case err != nil: // stored, but the sha256-<hex> tag a client keeps could not be
+		p.row(CheckArtifactSubject, Supported, "stored an artifact with artifactType and subject; no OCI-Subject answer, and the sha256-<hex> tag could not be written: %s", p.because(err))
+	case subjectHeader:
 		p.row(CheckArtifactSubject, Supported, "pushed an artifact with artifactType and subject; the registry answered OCI-Subject")
-	} else {
+	default:
 		p.row(CheckArtifactSubject, Supported, "pushed an artifact with artifactType and subject; no OCI-Subject answer: clients keep the sha256-<hex> tag")
-		// regclient then keeps that tag: it is ours to remove
-		p.fallbackTag = p.repo.SetTag(strings.Replace(subject.Digest.String(), ":", "-", 1))
 	}
 	p.referrers(ctx, subject.Digest.String(), d.Digest.String())
+}
+
+// exists reports whether the registry holds the manifest r names.
+func (p *prober) exists(ctx context.Context, r ref.Ref) bool {
+	_, err := p.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	return err == nil
 }
 
 // referrers asks GET /v2/<repo>/referrers/<digest>.
@@ -418,122 +501,136 @@ func (p *prober) referrers(ctx context.Context, subject, artifact string) {
 	n := p.x.count()
 	list, err := p.rc.ReferrerList(ctx, p.repo.SetDigest(subject))
 	status := 0
-	for _, e := range p.x.since(n) {
-		if e.Method == "GET" && strings.Contains(e.URL, "/referrers/") {
-			status = e.Status
-		}
+	for _, e := range p.seen(n, "GET", "/referrers/") {
+		status = e.Status
 	}
 	found := false
 	for _, d := range list.Descriptors {
 		found = found || d.Digest.String() == artifact
 	}
+	api := fmt.Sprintf("GET /v2/%s/referrers/<digest>", p.repo.Repository)
 	switch {
 	case status == http.StatusOK && found:
-		p.row(CheckReferrersAPI, Supported, "GET /v2/%s/referrers/<digest> lists the artifact", p.repo.Repository)
+		p.row(CheckReferrersAPI, Supported, "%s lists the artifact", api)
 	case status == http.StatusOK:
-		p.row(CheckReferrersAPI, Unknown, "GET /v2/%s/referrers/<digest> answers, without the artifact just pushed", p.repo.Repository)
-	case status != 0:
+		p.row(CheckReferrersAPI, Unknown, "%s answers, without the artifact just pushed", api)
+	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusBadRequest:
 		how := "the sha256-<hex> tag fallback works"
 		if err != nil || !found {
 			how = "the sha256-<hex> tag fallback did not list the artifact either"
 		}
-		p.row(CheckReferrersAPI, Unsupported, "GET /v2/%s/referrers/<digest> answers %d %s; %s", p.repo.Repository, status, http.StatusText(status), how)
+		p.row(CheckReferrersAPI, Unsupported, "%s answers %d %s; %s", api, status, http.StatusText(status), how)
+	case status != 0:
+		p.row(CheckReferrersAPI, Unknown, "%s answers %d %s", api, status, http.StatusText(status))
 	default:
 		p.row(CheckReferrersAPI, Unknown, "no answer to the referrers request: %v", err)
 	}
 }
 
-// tags checks the tag list holds the probe's tags.
-func (p *prober) tags(ctx context.Context) {
+// tagList checks the tag list.
+func (p *prober) tagList(ctx context.Context) {
 	tl, err := p.rc.TagList(ctx, p.repo)
-	if err != nil {
+	switch {
+	case err != nil && len(p.tags) == 0 && errors.Is(err, errs.ErrNotFound):
+		p.row(CheckTagList, Unknown, "the repository has no tags to list (404)")
+		return
+	case err != nil:
 		p.row(CheckTagList, Unsupported, "listing tags: %s", p.because(err))
 		return
 	}
 	tags, _ := tl.GetTags()
-	var ours []string
+	ours := 0
 	for _, t := range tags {
-		if strings.HasPrefix(t, "probe-") {
-			ours = append(ours, t)
+		if strings.HasPrefix(t, p.tagPrefix) {
+			ours++
 		}
 	}
-	if len(ours) == 0 {
+	switch {
+	case len(p.tags) == 0:
+		p.row(CheckTagList, Supported, "the tag list answers (%d tags)", len(tags))
+	case ours == 0:
 		p.row(CheckTagList, Unknown, "the tag list (%d tags) shows none of the probe's tags", len(tags))
-		return
+	default:
+		p.row(CheckTagList, Supported, "the tag list shows %d of the probe's tags", ours)
 	}
-	p.row(CheckTagList, Supported, "the tag list shows %d of the probe's tags", len(ours))
 }
 
-// deleteCheck deletes the last manifest pushed, by digest.
-func (p *prober) deleteCheck(ctx context.Context, r ref.Ref) {
-	if r.Digest == "" {
-		p.row(CheckDelete, Unknown, "not tried: nothing was pushed")
+// deleteCheck deletes one manifest the probe pushed, by digest.
+func (p *prober) deleteCheck(ctx context.Context) {
+	var victim ref.Ref
+	for _, t := range append(append([]ref.Ref{}, p.tags...), p.digests...) {
+		if m, err := p.rc.ManifestHead(ctx, t, regclient.WithManifestRequireDigest()); err == nil {
+			victim = p.repo.SetDigest(m.GetDescriptor().Digest.String())
+		}
+	}
+	if victim.Digest == "" {
+		p.skip("nothing was pushed", CheckDelete)
 		return
 	}
-	err := p.rc.ManifestDelete(ctx, r)
-	if err != nil {
+	if err := p.rc.ManifestDelete(ctx, victim); err != nil {
 		p.noDeletes = true
 		p.row(CheckDelete, Unsupported, "deleting a manifest by digest: %s", p.because(err))
 		return
 	}
-	p.pushed = p.pushed[:len(p.pushed)-1]
+	if p.exists(ctx, victim) {
+		p.noDeletes = true
+		p.row(CheckDelete, Unsupported, "a manifest deleted by digest (202) is still served")
+		return
+	}
 	p.row(CheckDelete, Supported, "deleted a manifest by digest")
 }
 
-// cleanup deletes what the probe pushed, newest first, and returns what it
-// could not remove. Once the registry refuses a delete, it asks no more.
+// cleanup deletes what the probe pushed, and only that: what its tags
+// point at, what it pushed by digest, the sha256-<hex> tag of its artifact,
+// and the blobs it brought. It returns what it could not remove: anything
+// still served after the attempt. Once the registry refuses a delete, it
+// asks no more.
 func (p *prober) cleanup(ctx context.Context) []Leftover {
+	var manifests []ref.Ref
+	seen := map[string]bool{}
+	refs := append(append([]ref.Ref{}, p.tags...), p.digests...)
+	if p.subject != "" {
+		refs = append(refs, p.repo.SetTag(strings.Replace(p.subject, ":", "-", 1)))
+	}
+	for _, r := range refs {
+		if m, err := p.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest()); err == nil {
+			d := m.GetDescriptor().Digest.String()
+			if !seen[d] {
+				seen[d] = true
+				manifests = append(manifests, p.repo.SetDigest(d))
+			}
+		}
+	}
 	left := []Leftover{}
 	leave := func(kind string, r ref.Ref) {
 		left = append(left, Leftover{Kind: kind, Repository: r.Repository, Digest: r.Digest})
 	}
-	if p.fallbackTag.Tag != "" {
-		if m, err := p.rc.ManifestHead(ctx, p.fallbackTag, regclient.WithManifestRequireDigest()); err == nil {
-			p.pushed = append(p.pushed, p.repo.SetDigest(m.GetDescriptor().Digest.String()))
+	for i := len(manifests) - 1; i >= 0; i-- { // lists before their images
+		r := manifests[i]
+		if !p.noDeletes {
+			if err := p.rc.ManifestDelete(ctx, r); err != nil && !errors.Is(err, errs.ErrNotFound) {
+				p.noDeletes = true
+			}
 		}
-	}
-	for i := len(p.pushed) - 1; i >= 0; i-- {
-		if p.noDeletes {
-			leave("manifest", p.pushed[i])
-		} else if err := p.rc.ManifestDelete(ctx, p.pushed[i]); err != nil && !errors.Is(err, errs.ErrNotFound) {
-			p.noDeletes = true
-			leave("manifest", p.pushed[i])
+		if p.exists(ctx, r) {
+			leave("manifest", r)
 		}
 	}
 	blobDeletes := !p.noDeletes
 	for _, b := range p.blobs {
-		if !blobDeletes {
-			leave("blob", b)
-		} else if err := p.rc.BlobDelete(ctx, b, descriptor.Descriptor{Digest: digest.Digest(b.Digest)}); err != nil && !errors.Is(err, errs.ErrNotFound) {
-			blobDeletes = false
+		d := descriptor.Descriptor{Digest: digest.Digest(b.Digest)}
+		if blobDeletes {
+			if err := p.rc.BlobDelete(ctx, b, d); err != nil && !errors.Is(err, errs.ErrNotFound) {
+				blobDeletes = false
+			}
+		}
+		if rdr, err := p.rc.BlobHead(ctx, b, d); err == nil {
+			rdr.Close()
 			leave("blob", b)
 		}
 	}
+	sort.SliceStable(left, func(i, j int) bool { return left[i].Repository < left[j].Repository })
 	return left
-}
-
-// count is how many requests of method to a URL containing path were
-// recorded since the first n.
-func (p *prober) count(n int, method, path string) int {
-	c := 0
-	for _, e := range p.x.since(n) {
-		if e.Method == method && strings.Contains(e.URL, path) {
-			c++
-		}
-	}
-	return c
-}
-
-// noLists names the list types the registry does not hold.
-func (p *prober) noLists(res ProbeResult) []string {
-	var out []string
-	if res.Status(CheckDockerList) != Supported {
-		out = append(out, "Docker manifest lists")
-	}
-	if res.Status(CheckOCIIndex) != Supported {
-		out = append(out, "OCI indexes")
-	}
-	return out
 }
 
 // kind names a manifest media type for people.
@@ -583,7 +680,16 @@ func probeConfig() []byte {
 // name first, in 80 columns (details wrap under their column).
 func (p ProbeResult) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Registry:   %s\nRepository: %s\n\n", p.Registry, p.Repository)
+	fmt.Fprintf(&b, "Registry:   %s\n", p.Registry)
+	if len(p.Repository) > 68 {
+		b.WriteString("Repository:\n")
+		for _, part := range wrapWords(p.Repository, 76) {
+			fmt.Fprintf(&b, "  %s\n", part)
+		}
+		b.WriteString("\n")
+	} else {
+		fmt.Fprintf(&b, "Repository: %s\n\n", p.Repository)
+	}
 	const detailCol = 34
 	fmt.Fprintf(&b, "%-21s %-11s %s\n", "CHECK", "STATUS", "DETAIL")
 	for _, c := range p.Checks {
@@ -596,7 +702,15 @@ func (p ProbeResult) WriteText(w io.Writer) error {
 	last := Leftover{}
 	for _, l := range p.Leftovers {
 		if l.Repository != last.Repository {
-			fmt.Fprintf(&b, "\nCould not remove from %s/%s:\n", p.Registry, l.Repository)
+			where := p.Registry + "/" + l.Repository + ":"
+			if len(where) > 57 {
+				b.WriteString("\nCould not remove from\n")
+				for _, part := range wrapWords(where, 76) {
+					fmt.Fprintf(&b, "  %s\n", part)
+				}
+			} else {
+				fmt.Fprintf(&b, "\nCould not remove from %s\n", where)
+			}
 			last.Kind = ""
 		}
 		if l.Kind != last.Kind {
@@ -609,11 +723,20 @@ func (p ProbeResult) WriteText(w io.Writer) error {
 	return err
 }
 
-// wrapWords breaks s at spaces into lines of at most width.
+// wrapWords breaks s at spaces into lines of at most width, and a word
+// longer than width at width.
 func wrapWords(s string, width int) []string {
 	var lines []string
 	line := ""
-	for _, word := range strings.Fields(s) {
+	var words []string
+	for _, w := range strings.Fields(s) {
+		for len(w) > width {
+			words = append(words, w[:width])
+			w = w[width:]
+		}
+		words = append(words, w)
+	}
+	for _, word := range words {
 		switch {
 		case line == "":
 			line = word

@@ -223,3 +223,48 @@ func TestForEach(t *testing.T) {
 		t.Errorf("ran %d, not started %d, accounted %d of 50", ran.Load(), notStarted, accounted)
 	}
 }
+
+func TestDescribeChallenge(t *testing.T) {
+	for h, want := range map[string]string{
+		"":                             "none: anonymous access",
+		`Basic realm="Registry Realm"`: `basic (realm "Registry Realm")`,
+		`Bearer realm="https://auth.example.com/token?x=SECRET",service="registry.example.com",scope="repository:a:pull"`: "bearer token (realm https://auth.example.com/token, service registry.example.com)",
+		`Negotiate`: "other: Negotiate",
+	} {
+		if got := describeChallenge(h); got != want {
+			t.Errorf("describeChallenge(%q) = %q, want %q", h, got, want)
+		}
+	}
+}
+
+func TestProbeText(t *testing.T) {
+	long := strings.Repeat("x", 70)
+	res := ProbeResult{Registry: "reg.example.com", Repository: "team/" + long, Checks: []CheckResult{
+		{Name: CheckAPI, Status: Supported, Detail: "/v2/ answers, API version registry/2.0"},
+		{Name: CheckBlobMount, Status: Unsupported, Detail: "mounting into team/" + long + "-mount: 403 Forbidden"},
+	}, Leftovers: []Leftover{
+		{Kind: "manifest", Repository: "team/" + long, Digest: "sha256:" + strings.Repeat("a", 64)},
+		{Kind: "blob", Repository: "team/" + long, Digest: "sha256:" + strings.Repeat("b", 64)},
+		{Kind: "blob", Repository: "team/" + long + "-mount", Digest: "sha256:" + strings.Repeat("b", 64)},
+	}}
+	var b strings.Builder
+	if err := res.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 80 {
+			t.Errorf("%d columns: %q", len(line), line)
+		}
+	}
+	for _, want := range []string{"\napi                   supported   /v2/ answers, API version registry/2.0\n",
+		"\nblob-mount            unsupported mounting into\n", "\nCould not remove from\n  reg.example.com/team/" + long[:55] + "\n  " + long[55:] + ":\n  manifests:\n    sha256:aaaa",
+		"\n  blobs:\n    sha256:bbbb", "-mount:\n  blobs:\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if got := wrapWords("a "+strings.Repeat("y", 12)+" b", 5); !reflect.DeepEqual(got, []string{"a", "yyyyy", "yyyyy", "yy b"}) {
+		t.Errorf("wrapWords: %q", got)
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/regclient/regclient/types/ref"
 	"github.com/urfave/cli/v2"
 )
@@ -33,11 +35,9 @@ registry cannot be reached or refuses the credentials.`,
 			if c.NArg() != 1 {
 				return usagef("probe needs exactly one REGISTRY[/REPO], got %d arguments", c.NArg())
 			}
-			r, err := ref.NewHost(c.Args().First())
-			if err != nil || r.Scheme != "reg" {
-				if r, err = ref.New(c.Args().First()); err != nil || r.Scheme != "reg" {
-					return usagef("%q is not REGISTRY[/REPO] (e.g. registry.example.com/team/probe)", c.Args().First())
-				}
+			r, err := probeTarget(c.Args().First())
+			if err != nil {
+				return err
 			}
 			client, err := env.client(c, []string{r.Registry}, []string{r.Registry})
 			if err != nil {
@@ -58,4 +58,31 @@ registry cannot be reached or refuses the credentials.`,
 			return err
 		},
 	}
+}
+
+// probeTarget reads REGISTRY[/REPO]: a host (with a dot or a port, or
+// localhost), then optionally a repository, with no tag or digest.
+func probeTarget(arg string) (ref.Ref, error) {
+	bad := func(why string) (ref.Ref, error) {
+		return ref.Ref{}, usagef("%q is not REGISTRY[/REPO]: %s (e.g. registry.example.com/team/probe)", arg, why)
+	}
+	host, repo, _ := strings.Cut(arg, "/")
+	if !strings.ContainsAny(host, ".:") && host != "localhost" {
+		return bad("a registry host has a dot or a port, or is localhost")
+	}
+	if strings.ContainsAny(repo, ":@") {
+		return bad("it names a repository, not a tag or a digest")
+	}
+	if repo == "" {
+		r, err := ref.NewHost(host)
+		if err != nil {
+			return bad(err.Error())
+		}
+		return r, nil
+	}
+	r, err := ref.New(arg)
+	if err != nil || r.Registry != host {
+		return bad("the repository name is not valid")
+	}
+	return r.SetTag(""), nil
 }
