@@ -183,3 +183,24 @@ manifests:
 		}
 	}
 }
+
+// A Docker config with an identitytoken (what docker login leaves for some
+// registries) gets bearer tokens with it.
+func TestIdentityToken(t *testing.T) {
+	t.Parallel()
+	const idToken = "identity-token-0123456789abcdef"
+	r := regtest.New(t, regtest.Options{TLS: true, Token: true, IdentityToken: idToken, Users: map[string]string{authUser: authPass}})
+	imgs := seed(t, r, "id/app", "1", false, linuxAMD64)
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`{"auths":{%q:{"identitytoken":%q}}}`, r.Host, idToken)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := mt(t, "--debug", "--ca-file", caFile(t, r), "--docker-cfg", dir, "push", "from-args", "--platforms", "linux/amd64",
+		"--template", r.Host+"/id/app:1-OS-ARCH", "--target", r.Host+"/id/app:1")
+	digest, size := res.ok(t)
+	checkIndex(t, r, "id/app", "1", regtest.DockerList, digest, size, []regtest.Descriptor{entry(imgs["1-linux-amd64"], &linuxAMD64)})
+	if strings.Contains(res.stderr, idToken) {
+		t.Error("the identity token is in the output")
+	}
+}

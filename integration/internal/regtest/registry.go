@@ -48,6 +48,9 @@ type Options struct {
 	// Token makes the registry ask for bearer tokens (as Docker Hub, GHCR
 	// or Harbor do) from a token server regtest starts.
 	Token bool
+	// IdentityToken is a refresh token the token server also accepts, as
+	// docker login leaves in a Docker config's identitytoken.
+	IdentityToken string
 	// Dir stores data on disk there; default in memory.
 	Dir string
 	// NoDelete refuses deletes (Distribution's default; regtest enables them).
@@ -138,7 +141,7 @@ func Start(opts Options) (*Registry, error) {
 		}
 		cfg.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "regtest", "path": file}}
 		if opts.Token {
-			is, bundle, err := startIssuer(opts.Users, dir, authority)
+			is, bundle, err := startIssuer(opts.Users, opts.IdentityToken, dir, authority)
 			if err != nil {
 				return nil, err
 			}

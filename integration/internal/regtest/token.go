@@ -29,6 +29,7 @@ import (
 // the registry trusts, for the scopes asked for.
 type issuer struct {
 	users   map[string]string
+	refresh map[string]string // identity (refresh) token -> user
 	key     *ecdsa.PrivateKey
 	kid     string
 	srv     *http.Server
@@ -46,7 +47,7 @@ const tokenIssuer = "regtest-issuer"
 // startIssuer starts a token server on 127.0.0.1 (over TLS with a
 // certificate from authority, when there is one) and writes the
 // certificate of its signing key to dir, for the registry to trust.
-func startIssuer(users map[string]string, dir string, authority *ca) (*issuer, string, error) {
+func startIssuer(users map[string]string, identityToken, dir string, authority *ca) (*issuer, string, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, "", err
@@ -65,7 +66,13 @@ func startIssuer(users map[string]string, dir string, authority *ca) (*issuer, s
 	if err != nil {
 		return nil, "", err
 	}
-	is := &issuer{users: users, key: key, kid: token.GetJWKThumbprint(&key.PublicKey), url: "http://" + ln.Addr().String() + "/token", service: tokenService}
+	refresh := map[string]string{}
+	if identityToken != "" {
+		for u := range users {
+			refresh[identityToken] = u
+		}
+	}
+	is := &issuer{users: users, refresh: refresh, key: key, kid: token.GetJWKThumbprint(&key.PublicKey), url: "http://" + ln.Addr().String() + "/token", service: tokenService}
 	is.srv = &http.Server{Handler: http.HandlerFunc(is.serve), ReadHeaderTimeout: 10 * time.Second}
 	if authority == nil {
 		go is.srv.Serve(ln)
@@ -83,14 +90,30 @@ func startIssuer(users map[string]string, dir string, authority *ca) (*issuer, s
 }
 
 func (is *issuer) serve(w http.ResponseWriter, r *http.Request) {
+	// GET with basic auth (Docker's token protocol), or POST of a form with
+	// a password or a refresh (identity) token (OAuth2)
 	user, pass, ok := r.BasicAuth()
+	if r.Method == "POST" {
+		_ = r.ParseForm()
+		switch r.PostForm.Get("grant_type") {
+		case "password":
+			user, pass, ok = r.PostForm.Get("username"), r.PostForm.Get("password"), true
+		case "refresh_token":
+			user, ok = is.refresh[r.PostForm.Get("refresh_token")]
+			pass = is.users[user]
+		}
+	}
 	if !ok || is.users[user] == "" || is.users[user] != pass {
 		w.Header().Set("WWW-Authenticate", `Basic realm="regtest-issuer"`)
 		http.Error(w, `{"details":"incorrect username or password"}`, http.StatusUnauthorized)
 		return
 	}
+	scopes := r.URL.Query()["scope"]
+	if r.Method == "POST" {
+		scopes = []string{r.PostForm.Get("scope")}
+	}
 	var access []*token.ResourceActions
-	for _, scope := range r.URL.Query()["scope"] {
+	for _, scope := range scopes {
 		// repository:name:pull,push (several may be space-separated)
 		for _, sc := range strings.Fields(scope) {
 			parts := strings.Split(sc, ":")
@@ -109,7 +132,7 @@ func (is *issuer) serve(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
-	claims := token.ClaimSet{Issuer: tokenIssuer, Subject: user, Audience: token.AudienceList{r.URL.Query().Get("service")},
+	claims := token.ClaimSet{Issuer: tokenIssuer, Subject: user, Audience: token.AudienceList{tokenService},
 		Expiration: now.Add(5 * time.Minute).Unix(), NotBefore: now.Add(-time.Minute).Unix(), IssuedAt: now.Unix(),
 		JWTID: hex.EncodeToString(nonce), Access: access}
 	payload, _ := json.Marshal(claims)
