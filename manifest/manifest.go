@@ -67,6 +67,9 @@ type Member struct {
 	// Normalized says which aliases of the platform were written the
 	// canonical way (from spec.NormalizePlatform), for messages.
 	Normalized []string
+	// Manifest is the member's own manifest when it was read while
+	// resolving (so that copying it needs no second read); may be nil.
+	Manifest rcmanifest.Manifest
 }
 
 // Attestation reports whether the member describes another image (a

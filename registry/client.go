@@ -25,6 +25,7 @@ type Client struct {
 	concurrency int
 	creds       map[string]string // host -> whose credentials (for messages), "" for none
 	secrets     []string          // passwords and tokens, never to be shown
+	progress    func(BlobEvent)
 }
 
 type settings struct {
@@ -38,6 +39,7 @@ type settings struct {
 	log         *logrus.Logger
 	userAgent   string
 	concurrency int
+	progress    func(BlobEvent)
 }
 
 // Opt configures a Client.
@@ -164,7 +166,7 @@ func New(opts ...Opt) (*Client, error) {
 	if s.userAgent != "" {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
-	c := &Client{rcOpts: rcOpts, log: log, concurrency: s.concurrency, creds: creds, secrets: secrets}
+	c := &Client{rcOpts: rcOpts, log: log, concurrency: s.concurrency, creds: creds, secrets: secrets, progress: s.progress}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }

@@ -52,19 +52,28 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	if opts.DryRun {
 		for i, s := range specs {
 			results[i] = c.plan(s.Target, s.Tags, indexes[i])
-			results[i].DryRun = true
+			results[i].DryRun, results[i].Index = true, indexes[i].Bytes()
 		}
 		return results, nil
 	}
+	// read every tag of every target before anything is written: a target
+	// that cannot be reached, or refuses the credentials, fails first
 	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
 		var err error
-		results[i], err = c.Push(ctx, specs[i].Target, specs[i].Tags, indexes[i])
+		results[i], err = c.readTags(ctx, specs[i].Target, specs[i].Tags, indexes[i])
+		return err
+	})
+	if err := errors.Join(errList...); err != nil {
+		return nil, err
+	}
+	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
+		var err error
+		results[i], err = c.write(ctx, specs[i].Target, indexes[i], results[i])
 		return err
 	})
 	for i, err := range errList {
-		if err != nil && results[i].Target == "" { // never started
-			results[i] = c.plan(specs[i].Target, specs[i].Tags, indexes[i])
-			errList[i] = fmt.Errorf("%s: %w", specs[i].Target.CommonName(), err)
+		if err != nil && !errors.As(err, new(*OpError)) && !errors.As(err, new(*EntryError)) { // never started
+			errList[i] = c.opError("pushing the index to", specs[i].Target, err)
 		}
 	}
 	return results, errors.Join(errList...)

@@ -4,11 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
-	"sync/atomic"
+	"io/fs"
 
 	"github.com/regclient/regclient"
-	"github.com/regclient/regclient/types"
+
 	"github.com/regclient/regclient/types/errs"
 	"github.com/regclient/regclient/types/ref"
 
@@ -24,10 +23,11 @@ const (
 	TagSkipped   = "skipped"   // not attempted (an earlier step failed, or a dry run)
 )
 
-// How a member came to be in the target repository.
+// How a member (or a blob) came to be in the target repository.
 const (
 	MemberPresent = "present" // it was already there
-	MemberCopied  = "copied"  // it was copied (or mounted) from its source
+	MemberMounted = "mounted" // its blobs were mounted from another repository of the registry
+	MemberCopied  = "copied"  // bytes were copied from its source
 )
 
 // Result says what a push did, or in a dry run what it would do.
@@ -39,8 +39,7 @@ type Result struct {
 	DryRun    bool           `json:"dryRun"`
 	Tags      []TagResult    `json:"tags"`
 	Manifests []MemberResult `json:"manifests"`
-	// Index holds the exact bytes of the index (in a dry run: that would
-	// be pushed).
+	// Index holds, in a dry run, the exact bytes that would be pushed.
 	Index json.RawMessage `json:"index,omitempty"`
 }
 
@@ -60,15 +59,40 @@ type MemberResult struct {
 	How       string `json:"how,omitempty"`
 }
 
-// Push writes a built and validated index: first every member that is not
-// yet in the target repository (a registry refuses an index whose members
-// it does not hold), then the index under the target's tag, then the extra
-// tags, concurrently. Each tag is read once before it is written so that an
-// unchanged tag is not rewritten and the result names what it pointed at.
-// When it fails, the Result still says which tags were written.
+// Push writes a built and validated index: it first reads every tag once
+// (so that a target it cannot reach fails before anything is written, and
+// the result can name what each tag pointed at), then copies every member
+// the target repository lacks (a registry refuses an index whose members it
+// does not hold), then writes the index under the target's tag, then the
+// extra tags, concurrently. A tag that already points at the index is not
+// rewritten. When it fails, the Result still says which tags were written.
 func (c *Client) Push(ctx context.Context, target ref.Ref, tags []string, idx manifest.Index) (Result, error) {
+	res, err := c.readTags(ctx, target, tags, idx)
+	if err != nil {
+		return res, err
+	}
+	return c.write(ctx, target, idx, res)
+}
+
+// readTags reads what each tag points at now (one HEAD each, concurrently).
+func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string, idx manifest.Index) (Result, error) {
 	res := c.plan(target, tags, idx)
-	allTags := uniqueTags(target.Tag, tags)
+	errList := forEach(ctx, len(res.Tags), c.concurrency, func(i int) error {
+		r := target.SetTag(res.Tags[i].Tag)
+		h, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+		switch {
+		case err == nil:
+			res.Tags[i].Previous = h.GetDescriptor().Digest.String()
+		case !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, fs.ErrNotExist): // (a layout not made yet)
+			return c.opError("reading the tag", r, err)
+		}
+		return nil
+	})
+	return res, errors.Join(mergeCauses(errList)...)
+}
+
+// write copies the members, then writes the tags res has read.
+func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, res Result) (Result, error) {
 	hows, err := c.copyMembers(ctx, target, idx.Members)
 	for i := range res.Manifests {
 		res.Manifests[i].How = hows[i]
@@ -76,18 +100,16 @@ func (c *Client) Push(ctx context.Context, target ref.Ref, tags []string, idx ma
 	if err != nil {
 		return res, err
 	}
-
-	// the index, with the target's own tag, in one PUT
+	// the index, with the target's own tag, in one PUT; then the others
 	if err := c.putTag(ctx, target, idx, &res.Tags[0]); err != nil {
 		return res, err
 	}
-	// then the extra tags
-	errList := forEach(ctx, len(allTags)-1, c.concurrency, func(i int) error {
-		return c.putTag(ctx, target.SetTag(allTags[i+1]), idx, &res.Tags[i+1])
+	errList := forEach(ctx, len(res.Tags)-1, c.concurrency, func(i int) error {
+		return c.putTag(ctx, target.SetTag(res.Tags[i+1].Tag), idx, &res.Tags[i+1])
 	})
 	for i, err := range errList {
 		if err != nil && !errors.As(err, new(*OpError)) { // never started
-			errList[i] = c.opError("pushing the index to", target.SetTag(allTags[i+1]), err)
+			errList[i] = c.opError("pushing the index to", target.SetTag(res.Tags[i+1].Tag), err)
 		}
 	}
 	return res, errors.Join(errList...)
@@ -97,7 +119,7 @@ func (c *Client) Push(ctx context.Context, target ref.Ref, tags []string, idx ma
 // skipped, no member's "how" known yet.
 func (c *Client) plan(target ref.Ref, tags []string, idx manifest.Index) Result {
 	d := idx.Descriptor()
-	res := Result{Target: target.CommonName(), Digest: d.Digest.String(), Size: d.Size, MediaType: d.MediaType, Index: idx.Bytes()}
+	res := Result{Target: target.CommonName(), Digest: d.Digest.String(), Size: d.Size, MediaType: d.MediaType}
 	for _, t := range uniqueTags(target.Tag, tags) {
 		res.Tags = append(res.Tags, TagResult{Tag: t, Status: TagSkipped})
 	}
@@ -111,81 +133,25 @@ func (c *Client) plan(target ref.Ref, tags []string, idx manifest.Index) Result 
 	return res
 }
 
-// putTag points r's tag at the index unless it already points there.
+// putTag points r's tag at the index, unless it already points there.
 func (c *Client) putTag(ctx context.Context, r ref.Ref, idx manifest.Index, tr *TagResult) error {
-	want := idx.Descriptor().Digest
-	tr.Status = TagCreated
-	h, err := c.rc.ManifestHead(ctx, r)
-	switch {
-	case err == nil && h.GetDescriptor().Digest == want:
-		tr.Status, tr.Previous = TagUnchanged, want.String()
+	want := idx.Descriptor().Digest.String()
+	switch tr.Previous {
+	case want:
+		tr.Status = TagUnchanged
 		c.log.Infof("%s already points at %s", r.CommonName(), want)
 		return nil
-	case err == nil:
-		tr.Status, tr.Previous = TagUpdated, h.GetDescriptor().Digest.String()
-	case !errors.Is(err, errs.ErrNotFound):
-		c.log.Debugf("reading tag %s before writing it: %v", r.CommonName(), err)
+	case "":
+		tr.Status = TagCreated
+	default:
+		tr.Status = TagUpdated
 	}
 	if err := c.rc.ManifestPut(ctx, r, idx.Manifest); err != nil {
 		tr.Status = TagFailed
 		return c.opError("pushing the index to", r, err)
 	}
-	c.log.Infof("pushed %s", r.CommonName())
+	c.log.Infof("pushed %s (%s)", r.CommonName(), tr.Status)
 	return nil
-}
-
-// copyMembers makes every member exist in the target repository. Members
-// already in it cost nothing; the others are copied by digest (blobs are
-// mounted within one registry), concurrently.
-func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []manifest.Member) ([]string, error) {
-	hows := make([]string, len(members))
-	var mu sync.Mutex
-	started := map[string]bool{}
-	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
-		m := members[i]
-		dig := m.Descriptor.Digest.String()
-		if ref.EqualRepository(m.Entry.Image, target) {
-			hows[i] = MemberPresent
-			return nil
-		}
-		mu.Lock()
-		dup := started[dig]
-		started[dig] = true
-		mu.Unlock()
-		if dup {
-			hows[i] = MemberPresent
-			return nil
-		}
-		src, tgt := m.Entry.Image.SetDigest(dig), target.SetDigest(dig)
-		var skipped atomic.Bool
-		cb := func(kind types.CallbackKind, instance string, state types.CallbackState, _, _ int64) {
-			// the top-level manifest is reported without a digest
-			if kind == types.CallbackManifest && instance == "" && state == types.CallbackSkipped {
-				skipped.Store(true)
-			}
-		}
-		if err := c.rc.ImageCopy(ctx, src, tgt, regclient.ImageWithCallback(cb)); err != nil {
-			op := c.opError("copying", src, err)
-			op.Ref += " into " + repoName(target)
-			return op
-		}
-		if skipped.Load() {
-			hows[i] = MemberPresent
-			return nil
-		}
-		hows[i] = MemberCopied
-		c.log.Infof("copied %s into %s", src.CommonName(), repoName(target))
-		return nil
-	})
-	for i, err := range errList {
-		if err != nil && !errors.As(err, new(*OpError)) { // never started
-			err = c.opError("copying", members[i].Entry.Image.SetDigest(members[i].Descriptor.Digest.String()), err)
-		}
-		if err != nil {
-			errList[i] = &EntryError{Pos: members[i].Entry.Pos, Err: err}
-		}
-	}
-	return hows, errors.Join(errList...)
 }
 
 // uniqueTags lists the target's tag then the extra tags, without repeats.

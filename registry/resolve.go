@@ -132,7 +132,7 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	desc.Platform = p
 	desc.Annotations = maps.Clone(e.Annotations)
 	c.log.Debugf("%s: %s is %s %s", e.Pos, e.Image.CommonName(), desc.Digest, manifest.PlatformString(*p))
-	return []manifest.Member{{Descriptor: desc, Entry: e, Config: cfg, Normalized: normalized}}, nil
+	return []manifest.Member{{Descriptor: desc, Entry: e, Config: cfg, Normalized: normalized, Manifest: m}}, nil
 }
 
 // fromIndex turns a member that is itself an index (buildx's output: an

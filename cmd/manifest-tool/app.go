@@ -21,6 +21,8 @@ type environment struct {
 	stdin     io.Reader
 	stdinUsed bool // a spec was read from stdin
 	stdout    io.Writer
+	stderr    io.Writer
+	progress  *progress // set by commands that copy
 	log       *logrus.Logger
 	scrub     *scrubber
 	cancel    context.CancelFunc
@@ -143,6 +145,9 @@ func (env *environment) client(c *cli.Context, hosts, targets []string) (*regist
 		registry.WithInsecure(c.StringSlice("insecure-registry")...),
 		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
 	}
+	if env.progress != nil {
+		opts = append(opts, registry.WithProgress(env.progress.event))
+	}
 	if c.Bool("insecure") {
 		opts = append(opts, registry.WithInsecure(hosts...))
 	}
@@ -234,8 +239,10 @@ func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
-// outputFlag is --output on the commands that print a result.
-var outputFlag = &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`text`, or json for scripts"}
+// outputFlag makes --output for a command that prints a result.
+func outputFlag() cli.Flag {
+	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`text`, or json for scripts"}
+}
 
 // output reads --output.
 func output(c *cli.Context) (json bool, err error) {

@@ -28,7 +28,7 @@ image, its config, platform and layers. --raw writes the registry's exact
 bytes; --output json one JSON document.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "raw", Usage: "write the registry's exact bytes"},
-			outputFlag,
+			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			asJSON, err := output(c)

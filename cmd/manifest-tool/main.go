@@ -50,7 +50,7 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 	log := logrus.New()
 	log.SetOutput(stderr)
 	log.SetFormatter(&scrubbing{Formatter: &textFormatter{}, s: scrub})
-	env := &environment{stdin: stdin, stdout: stdout, log: log, scrub: scrub}
+	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr, log: log, scrub: scrub}
 	defer func() {
 		// a bug must not print a stack with values in it: one line, exit 1
 		if p := recover(); p != nil {

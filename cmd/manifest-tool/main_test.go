@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/manifest-tool/manifest-tool/registry"
 )
 
 func TestInterspersed(t *testing.T) {
@@ -105,5 +109,27 @@ func TestHelpWidth(t *testing.T) {
 				t.Errorf("%v --help: %d columns: %q", args, len(line), line)
 			}
 		}
+	}
+}
+
+func TestProgress(t *testing.T) {
+	var term, lines bytes.Buffer
+	log := logrus.New()
+	log.SetOutput(&lines)
+	log.SetFormatter(&textFormatter{})
+	tty := &progress{w: &term, log: log, done: map[string]int64{}, size: map[string]int64{}}
+	plain := &progress{log: log, done: map[string]int64{}, size: map[string]int64{}}
+	for _, p := range []*progress{tty, plain} {
+		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:aaaaaaaaaaaaaaaaaaaa", Size: 2048, Done: 1024})
+		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:aaaaaaaaaaaaaaaaaaaa", Size: 2048, Done: 2048, How: registry.MemberCopied})
+		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:bbbbbbbbbbbbbbbbbbbb", Size: 10, Done: 10, How: registry.MemberPresent})
+		p.finish()
+	}
+	if got := lines.String(); got != "copied blob sha256:aaaaaaaaaaaa… (2.0 KiB) of reg/a@sha256:1\n" {
+		t.Errorf("log lines %q", got)
+	}
+	if got := term.String(); !strings.Contains(got, "\r\x1b[Kcopying blobs: 0 of 1, 1.0 KiB of 2.0 KiB") ||
+		!strings.Contains(got, "copying blobs: 1 of 1, 2.0 KiB of 2.0 KiB") || !strings.HasSuffix(got, "\r\x1b[K") {
+		t.Errorf("terminal %q", got)
 	}
 }

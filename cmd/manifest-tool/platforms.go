@@ -27,7 +27,7 @@ there). P is met by an entry equal to it after normalisation
 variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "require", Usage: "platforms that must be there, comma-separated"},
-			outputFlag,
+			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			asJSON, err := output(c)

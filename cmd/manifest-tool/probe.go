@@ -26,7 +26,7 @@ where the registry allows, and lists what it could not remove.
 
 Exit 3 when manifest lists or OCI indexes are not supported; 1 when the
 registry cannot be reached or refuses the credentials.`,
-		Flags: []cli.Flag{outputFlag},
+		Flags: []cli.Flag{outputFlag()},
 		Action: func(c *cli.Context) error {
 			asJSON, err := output(c)
 			if err != nil {

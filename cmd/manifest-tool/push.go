@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -24,6 +25,7 @@ the exact bytes that would be pushed, then that line, and writes nothing.`,
 			&cli.BoolFlag{Name: "dry-run", Usage: "print what would be pushed; write nothing"},
 			&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
 			&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
+			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -128,6 +130,12 @@ A --target without a tag gets "latest".`,
 }
 
 func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec) error {
+	asJSON, err := output(c)
+	if err != nil {
+		return err
+	}
+	env.progress = newProgress(env.stderr, env.log)
+	defer env.progress.finish()
 	client, err := env.client(c, spec.Registries(specs...), spec.Targets(specs...))
 	if err != nil {
 		return err
@@ -138,8 +146,15 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 		DryRun:        c.Bool("dry-run"),
 		Validate:      manifest.Options{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
 	})
+	env.progress.finish()
 	for _, r := range results {
 		switch {
+		case asJSON:
+			b, jerr := json.Marshal(r)
+			if jerr != nil {
+				return jerr
+			}
+			fmt.Fprintf(env.stdout, "%s\n", b)
 		case r.DryRun:
 			fmt.Fprintf(env.stdout, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
 		case r.Tags[0].Status != registry.TagSkipped && r.Tags[0].Status != registry.TagFailed:

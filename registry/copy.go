@@ -1,0 +1,192 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/regclient/regclient"
+	"github.com/regclient/regclient/types/descriptor"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+)
+
+// BlobEvent reports the copy of one blob into a target repository.
+type BlobEvent struct {
+	Member string // the member's reference
+	Blob   string // the blob's digest
+	Size   int64
+	// How is "present", "mounted" or "copied" once the blob is there,
+	// "" while its bytes are on their way.
+	How string
+	// Done counts the bytes copied so far (Size when the blob is there).
+	Done int64
+}
+
+// WithProgress makes the Client report each blob it copies into a target
+// repository; fn may be called from several goroutines at once.
+func WithProgress(fn func(BlobEvent)) Opt { return func(s *settings) { s.progress = fn } }
+
+// copyMembers makes every member exist in the target repository, and says
+// for each how it got there. A member already there costs one HEAD; the
+// others are copied by digest, concurrently: each blob the target lacks is
+// mounted from the source repository when both are in one registry, and
+// streamed from the source otherwise; then the manifest is written.
+func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []manifest.Member) ([]string, error) {
+	hows := make([]string, len(members))
+	var mu sync.Mutex
+	done := map[string]string{} // digest -> how, for members listed twice
+	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
+		m := members[i]
+		dig := m.Descriptor.Digest.String()
+		if ref.EqualRepository(m.Entry.Image, target) {
+			hows[i] = MemberPresent
+			return nil
+		}
+		mu.Lock()
+		how, dup := done[dig]
+		mu.Unlock()
+		if dup {
+			hows[i] = how
+			return nil
+		}
+		how, err := c.copyMember(ctx, m, target)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		done[dig] = how
+		mu.Unlock()
+		hows[i] = how
+		if how != MemberPresent {
+			c.log.Infof("%s %s into %s", how, m.Entry.Image.SetDigest(dig).CommonName(), repoName(target))
+		}
+		return nil
+	})
+	for i, err := range errList {
+		if err == nil {
+			continue
+		}
+		var op *OpError
+		if !errors.As(err, &op) { // never started
+			op = c.opError("copying", members[i].Entry.Image.SetDigest(members[i].Descriptor.Digest.String()), err)
+			op.Ref += " into " + repoName(target)
+		}
+		errList[i] = &EntryError{Pos: members[i].Entry.Pos, Err: op}
+	}
+	return hows, errors.Join(errList...)
+}
+
+// copyMember copies one member manifest (an image or an attestation) into
+// the target repository: present, mounted or copied.
+func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.Ref) (string, error) {
+	dig := m.Descriptor.Digest.String()
+	src, tgt := m.Entry.Image.SetDigest(dig), target.SetDigest(dig)
+	fail := func(err error) (string, error) {
+		op := c.opError("copying", src, err)
+		op.Ref += " into " + repoName(target)
+		return "", op
+	}
+	if _, err := c.rc.ManifestHead(ctx, tgt, regclient.WithManifestRequireDigest()); err == nil {
+		return MemberPresent, nil
+	}
+	man := m.Manifest
+	if man == nil {
+		var err error
+		if man, err = c.rc.ManifestGet(ctx, src); err != nil {
+			return fail(err)
+		}
+	}
+	var blobs []descriptor.Descriptor
+	if img, ok := man.(rcmanifest.Imager); ok {
+		if cd, err := img.GetConfig(); err == nil && cd.Digest != "" {
+			blobs = append(blobs, cd)
+		}
+		layers, _ := img.GetLayers()
+		for _, l := range layers {
+			if len(l.URLs) == 0 { // foreign layers stay where their URLs say
+				blobs = append(blobs, l)
+			}
+		}
+	} else if man.IsList() {
+		return fail(fmt.Errorf("%s is an index; only images are copied", src.CommonName()))
+	}
+	var mounted, copied atomic.Int32
+	errList := forEach(ctx, len(blobs), c.concurrency, func(i int) error {
+		how, err := c.copyBlob(ctx, src, target, blobs[i])
+		switch how {
+		case MemberMounted:
+			mounted.Add(1)
+		case MemberCopied:
+			copied.Add(1)
+		}
+		return err
+	})
+	if err := errors.Join(errList...); err != nil {
+		return fail(err)
+	}
+	if err := c.rc.ManifestPut(ctx, tgt, man); err != nil {
+		return fail(err)
+	}
+	switch {
+	case copied.Load() > 0:
+		return MemberCopied, nil
+	case mounted.Load() > 0:
+		return MemberMounted, nil
+	}
+	return MemberCopied, nil // every blob was there already: only the manifest was copied
+}
+
+// copyBlob makes one blob exist in the target repository.
+func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (string, error) {
+	member := src.CommonName()
+	report := func(how string, n int64) {
+		if c.progress != nil {
+			c.progress(BlobEvent{Member: member, Blob: d.Digest.String(), Size: d.Size, How: how, Done: n})
+		}
+	}
+	if rdr, err := c.rc.BlobHead(ctx, target, d); err == nil {
+		rdr.Close()
+		report(MemberPresent, d.Size)
+		return MemberPresent, nil
+	}
+	if src.Scheme == "reg" && ref.EqualRegistry(src, target) {
+		if err := c.rc.BlobMount(ctx, src, target, d); err == nil {
+			report(MemberMounted, d.Size)
+			return MemberMounted, nil
+		}
+		// a registry may decline a mount: copy the bytes instead
+	}
+	rdr, err := c.rc.BlobGet(ctx, src, d)
+	if err != nil {
+		return "", err
+	}
+	defer rdr.Close()
+	counted := &countingReader{r: rdr, onRead: func(n int64) { report("", n) }}
+	if _, err := c.rc.BlobPut(ctx, target, d, counted); err != nil {
+		return "", err
+	}
+	report(MemberCopied, d.Size)
+	return MemberCopied, nil
+}
+
+// countingReader reports how many bytes went through it.
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	onRead func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if n > 0 {
+		c.onRead(c.n)
+	}
+	return n, err
+}
