@@ -2,6 +2,7 @@
 #   make demo   run the main job end to end on a local registry it starts
 #   make test   vet, unit tests (-race) and integration tests
 #   make build  static binary in bin/
+#   make bench  benchmarks: the pure parts, and end to end beside crane and regctl
 #   make fuzz   each fuzz target for FUZZTIME (60s); not part of make test
 
 GO      ?= go
@@ -10,7 +11,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN     := bin/manifest-tool
 
-.PHONY: all build install test vet unit integration demo fuzz clean
+.PHONY: all build install test vet unit integration demo bench fuzz clean
 
 all: build
 
@@ -38,6 +39,23 @@ integration: build
 # shows the result and stops the registry
 demo: build
 	cd integration && $(GO) run ./cmd/demo -tool $(CURDIR)/$(BIN) -examples $(CURDIR)/examples
+
+# the peers measured beside manifest-tool, at pinned versions
+CRANE_VERSION  ?= v0.22.1
+REGCTL_VERSION ?= v0.11.7
+BENCH_BIN      := $(CURDIR)/bin/peers
+BENCH_ARGS     ?= -runs 5
+
+# Go benchmarks of the pure parts, then the end-to-end benchmark: N = 2, 8,
+# 16, 64 platforms, 2 extra tags, 0 and 30 ms added latency, beside crane
+# and regctl; a CPU profile of the slowest case goes to bin/profile.pprof
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./spec ./manifest
+	test -x $(BENCH_BIN)/crane || GOBIN=$(BENCH_BIN) $(GO) install github.com/google/go-containerregistry/cmd/crane@$(CRANE_VERSION)
+	test -x $(BENCH_BIN)/regctl || GOBIN=$(BENCH_BIN) $(GO) install github.com/regclient/regclient/cmd/regctl@$(REGCTL_VERSION)
+	cd integration && $(GO) run ./cmd/bench -tool $(CURDIR)/$(BIN) -crane $(BENCH_BIN)/crane -regctl $(BENCH_BIN)/regctl \
+		-cpuprofile $(CURDIR)/bin/profile.pprof $(BENCH_ARGS)
+	$(GO) tool pprof -top -nodecount 25 $(CURDIR)/$(BIN) $(CURDIR)/bin/profile.pprof | head -35
 
 FUZZTIME ?= 60s
 fuzz:

@@ -202,3 +202,22 @@ func FuzzFromArgs(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkFromArgs(b *testing.B) {
+	var plats []string
+	for _, a := range []string{"amd64", "arm64/v8", "arm/v7", "s390x", "ppc64le", "riscv64", "386", "mips64le"} {
+		plats = append(plats, "linux/"+a)
+	}
+	for b.Loop() {
+		if _, err := FromArgs(Args{Platforms: plats, Template: "reg.example.com/app:1.0-OS-ARCHVARIANT", Target: "reg.example.com/app:1.0", Tags: []string{"latest", "1"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkExpand(b *testing.B) {
+	p := platform.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
+	for b.Loop() {
+		Expand("reg.example.com/app-MACOS:1.0-OS-ARCHVARIANT-OSVERSION", p)
+	}
+}

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -275,4 +276,19 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+func BenchmarkLoad(b *testing.B) {
+	var y strings.Builder
+	for d := 0; d < 10; d++ {
+		fmt.Fprintf(&y, "---\nimage: ${REG:-reg.example.com}/app:%d\ntags: [latest]\nannotations: {org.opencontainers.image.version: \"%d\"}\nmanifests:\n", d, d)
+		for _, a := range []string{"amd64", "arm64", "s390x", "ppc64le"} {
+			fmt.Fprintf(&y, "  - image: reg.example.com/app:%d-%s\n    platform: {os: linux, architecture: %s}\n", d, a, a)
+		}
+	}
+	for b.Loop() {
+		if _, err := Load("bench.yaml", strings.NewReader(y.String())); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

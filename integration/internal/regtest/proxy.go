@@ -6,6 +6,10 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -13,29 +17,129 @@ import (
 // has answered the request itself and the registry never sees it.
 type Hook func(w http.ResponseWriter, r *http.Request) bool
 
-// Proxy starts a plain-HTTP reverse proxy on 127.0.0.1 in front of a
-// plain-HTTP registry, calling hook first on every request, so that a test
-// can make the registry behave like another one (refuse mounts, rewrite
-// bytes...). It returns the proxy's host:port and stops with the test.
-func Proxy(t TB, target *Registry, hook Hook) string {
-	t.Helper()
-	u, _ := url.Parse(target.URL())
+// ProxyOptions shape a FaultProxy.
+type ProxyOptions struct {
+	// Latency is added to every request, as a registry that far away.
+	Latency time.Duration
+	// Hook, when set, sees each request first (see Hook).
+	Hook Hook
+}
+
+// FaultProxy is a reverse proxy on 127.0.0.1 in front of a plain-HTTP
+// registry: it adds latency, counts requests by kind, and lets a hook
+// refuse, rewrite or break requests, so that one registry can behave like
+// a distant, slow or faulty one.
+type FaultProxy struct {
+	// Host is the proxy's host:port, to use in image references.
+	Host string
+	srv  *http.Server
+	opts ProxyOptions
+
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// NewProxy starts a FaultProxy in front of the registry at target
+// (host:port, plain HTTP).
+func NewProxy(target string, opts ProxyOptions) (*FaultProxy, error) {
+	u := &url.URL{Scheme: "http", Host: target}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("proxy: %v", err)
+		return nil, err
 	}
-	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hook != nil && hook(w, r) {
+	p := &FaultProxy{Host: ln.Addr().String(), opts: opts, counts: map[string]int{}}
+	p.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.count(r)
+		if opts.Latency > 0 {
+			time.Sleep(opts.Latency)
+		}
+		if opts.Hook != nil && opts.Hook(w, r) {
 			return
 		}
 		rp.ServeHTTP(w, r)
 	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	return ln.Addr().String()
+	go p.srv.Serve(ln)
+	return p, nil
+}
+
+// Close stops the proxy.
+func (p *FaultProxy) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return p.srv.Shutdown(ctx)
+}
+
+// Kind names a request for counting: "GET manifest", "HEAD blob",
+// "PUT manifest", "POST upload", "GET token"...
+func Kind(r *http.Request) string {
+	path := r.URL.Path
+	kind := "other"
+	switch {
+	case path == "/v2/" || path == "/v2":
+		kind = "ping"
+	case strings.Contains(path, "/manifests/"):
+		kind = "manifest"
+	case strings.Contains(path, "/blobs/uploads"):
+		kind = "upload"
+	case strings.Contains(path, "/blobs/"):
+		kind = "blob"
+	case strings.Contains(path, "/tags/list"):
+		kind = "tags"
+	case strings.Contains(path, "/referrers/"):
+		kind = "referrers"
+	}
+	return r.Method + " " + kind
+}
+
+func (p *FaultProxy) count(r *http.Request) {
+	p.mu.Lock()
+	p.counts[Kind(r)]++
+	p.mu.Unlock()
+}
+
+// Counts returns the requests seen since the last call, by kind, and
+// forgets them.
+func (p *FaultProxy) Counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.counts
+	p.counts = map[string]int{}
+	return out
+}
+
+// Total sums counts.
+func Total(counts map[string]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}
+
+// Describe writes counts as "GET manifest 16, GET blob 16, ...", sorted.
+func Describe(counts map[string]int) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, k+" "+strconv.Itoa(counts[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Proxy starts a FaultProxy for one test in front of a plain-HTTP registry,
+// calling hook first on every request, and stops it when the test ends. It
+// returns the proxy's host:port.
+func Proxy(t TB, target *Registry, hook Hook) string {
+	t.Helper()
+	p, err := NewProxy(target.Host, ProxyOptions{Hook: hook})
+	if err != nil {
+		t.Fatalf("proxy: %v", err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p.Host
 }
