@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,12 +34,19 @@ func TestCAFile(t *testing.T) {
 	mt(t, append([]string{"--ca-file", notPEM}, args...)...).fails(t, 2, fmt.Sprintf(`error: --ca-file %q: no PEM certificate in it`, notPEM))
 	mt(t, append([]string{"--ca-file", "/nonexistent/ca.pem"}, args...)...).fails(t, 2, `error: --ca-file "/nonexistent/ca.pem": no such file or directory`)
 
-	// Docker's own place for a registry's CA, when this test may write there
+	// Docker's own place for a registry's CA, when this test may write there;
+	// it removes what it creates
 	dir := filepath.Join("/etc/docker/certs.d", r.Host)
-	if _, err := os.Stat(dir); err == nil || os.MkdirAll(dir, 0o755) != nil {
+	created := ""
+	for _, d := range []string{"/etc/docker", "/etc/docker/certs.d", dir} {
+		if _, err := os.Stat(d); os.IsNotExist(err) && created == "" {
+			created = d
+		}
+	}
+	if created == "" || os.MkdirAll(dir, 0o755) != nil {
 		t.Skipf("cannot use %s here", dir)
 	}
-	defer os.RemoveAll(dir)
+	defer os.RemoveAll(created)
 	if err := os.WriteFile(filepath.Join(dir, "ca.crt"), r.CACert, 0o644); err != nil {
 		t.Skipf("cannot write %s: %v", dir, err)
 	}
@@ -83,7 +91,7 @@ func TestPasswordFlags(t *testing.T) {
 	img := r.Host + "/pw/app:1-linux-amd64"
 	res := mt(t, "--ca-file", ca, "--debug", "--username", authUser, "--password", authPass, "platforms", img)
 	res.ok0(t)
-	if !strings.Contains(res.stderr, "debug: --password is visible to anyone who can list processes; --password-stdin is not\n") {
+	if !strings.Contains(res.stderr, "warning: --password is visible to anyone who can list processes; --password-stdin is not\n") {
 		t.Errorf("no warning about --password:\n%s", res.stderr)
 	}
 	mtEnv(t, nil, authPass+"\r\n", "--ca-file", ca, "--username", authUser, "--password-stdin", "platforms", img).ok0(t)
@@ -202,5 +210,63 @@ func TestIdentityToken(t *testing.T) {
 	checkIndex(t, r, "id/app", "1", regtest.DockerList, digest, size, []regtest.Descriptor{entry(imgs["1-linux-amd64"], &linuxAMD64)})
 	if strings.Contains(res.stderr, idToken) {
 		t.Error("the identity token is in the output")
+	}
+}
+
+// Registries that echo what they were sent (the Authorization header, a
+// signed URL) in their error bodies, and a credential helper that prints
+// on stderr: nothing of it reaches the output, at any level, in any format.
+func TestSecretsEchoed(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t, regtest.Options{Users: map[string]string{authUser: authPass}}) // basic auth over HTTP, behind the proxy
+	seed(t, r, "echo/app", "1", false, linuxAMD64)
+	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if req.Method == "PUT" && strings.Contains(req.URL.Path, "/manifests/") && req.Header.Get("Authorization") != "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"errors":[{"code":"DENIED","message":"refusing Authorization: %s and https://s3.example.com/b?X-Amz-Signature=SIGSECRET123"}]}`, req.Header.Get("Authorization"))
+			return true
+		}
+		return false
+	})
+	helperPass := "helper-only-Pa55"
+	bin := t.TempDir()
+	helper := fmt.Sprintf(`#!/bin/sh
+echo "helper debug: password=%[2]s" >&2
+case "$1" in
+get) read host; printf '{"ServerURL":"%%s","Username":"%[1]s","Secret":"%[2]s"}' "$host";;
+*) exit 1;;
+esac
+`, authUser, helperPass)
+	if err := os.WriteFile(filepath.Join(bin, "docker-credential-echo"), []byte(helper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	helperCfg := t.TempDir()
+	os.WriteFile(filepath.Join(helperCfg, "config.json"), []byte(fmt.Sprintf(`{"credHelpers":{%q:"echo"}}`, host)), 0o600)
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
+	push := []string{"push", "from-args", "--platforms", "linux/amd64", "--template", host + "/echo/app:1-OS-ARCH", "--target", host + "/echo/app:2"}
+	var all strings.Builder
+	for _, creds := range [][]string{{"--username", authUser, "--password", authPass}, {"--docker-cfg", helperCfg}} {
+		for _, format := range []string{"text", "json"} {
+			for _, cmd := range [][]string{push, {"probe", host + "/echo/probe"}, {"probe", "-o", "json", host + "/echo/probe"}} {
+				args := append(append([]string{"--plain-http", "--debug", "--log-format", format}, creds...), cmd...)
+				res := mtEnv(t, env, "", args...)
+				all.WriteString(res.stdout + res.stderr)
+				if cmd[0] == "push" && res.code != 1 {
+					t.Errorf("%v: exit %d", args, res.code)
+				}
+			}
+		}
+	}
+	out := all.String()
+	for _, secret := range []string{authPass, helperPass, "SIGSECRET123",
+		base64.StdEncoding.EncodeToString([]byte(authUser + ":" + authPass)),
+		base64.StdEncoding.EncodeToString([]byte(authUser + ":" + helperPass))} {
+		if strings.Contains(out, secret) {
+			t.Errorf("%q appears in the output", secret)
+		}
+	}
+	if !strings.Contains(out, "refusing Authorization: Basic ***") || !strings.Contains(out, "credential helper: helper debug: password=***") {
+		t.Errorf("the echoed answer or the helper's line is not shown, scrubbed:\n%.3000s", out)
 	}
 }

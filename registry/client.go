@@ -4,10 +4,13 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -106,20 +109,26 @@ func New(opts ...Opt) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hostFor := func(name string) *config.Host {
+	// set applies an override to every entry of a host (a Docker config
+	// may name one registry under several keys), or to a new one
+	set := func(name string, override func(*config.Host)) {
+		found := false
 		for i := range hosts {
 			if hosts[i].Name == name {
-				return &hosts[i]
+				override(&hosts[i])
+				found = true
 			}
 		}
-		hosts = append(hosts, *config.HostNewName(name))
-		return &hosts[len(hosts)-1]
+		if !found {
+			hosts = append(hosts, *config.HostNewName(name))
+			override(&hosts[len(hosts)-1])
+		}
 	}
 	for _, h := range s.insecure {
-		hostFor(h).TLS = config.TLSInsecure
+		set(h, func(h *config.Host) { h.TLS = config.TLSInsecure })
 	}
 	for _, h := range s.plainHTTP {
-		hostFor(h).TLS = config.TLSDisabled
+		set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })
 	}
 	if s.caFile != "" {
 		ca, err := readCAFile(s.caFile)
@@ -127,14 +136,12 @@ func New(opts ...Opt) (*Client, error) {
 			return nil, err
 		}
 		for _, name := range s.caHosts {
-			h := hostFor(name)
-			h.RegCert = strings.TrimSpace(h.RegCert + "\n" + ca)
+			set(name, func(h *config.Host) { h.RegCert = strings.TrimSpace(h.RegCert + "\n" + ca) })
 		}
 	}
 	if s.user != "" || s.pass != "" {
 		for _, name := range s.credHosts {
-			h := hostFor(name)
-			h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", ""
+			set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", "" })
 		}
 	}
 	creds := map[string]string{}
@@ -149,11 +156,15 @@ func New(opts ...Opt) (*Client, error) {
 			creds[h.Name] = "with an identity token"
 		case h.CredHelper != "":
 			creds[h.Name] = "with credentials from " + h.CredHelper
-		}
-		for _, secret := range []string{h.Pass, h.Token, base64.StdEncoding.EncodeToString([]byte(h.User + ":" + h.Pass))} {
-			if len(secret) >= 4 && h.Pass+h.Token != "" {
-				secrets = append(secrets, secret)
+			if _, err := exec.LookPath(h.CredHelper); err != nil {
+				creds[h.Name] += " (not found on PATH)"
 			}
+		}
+		if h.Pass != "" {
+			secrets = append(secrets, h.Pass, base64.StdEncoding.EncodeToString([]byte(h.User+":"+h.Pass)))
+		}
+		if h.Token != "" {
+			secrets = append(secrets, h.Token)
 		}
 	}
 	rcOpts := []regclient.Opt{
@@ -227,20 +238,29 @@ func loadDockerConfig(path string) ([]config.Host, error) {
 	return hosts, nil
 }
 
-// checkAuths refuses what regclient would skip in silence: an auths entry
-// whose auth is not base64 "user:password".
+// checkAuths refuses what regclient would pass over in silence, leaving a
+// run anonymous: an auths entry whose auth is not base64 "user:password",
+// and a credsStore whose docker-credential-<name> is not on PATH.
 func checkAuths(path string) error {
 	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil // DockerLoadFile read it; a missing file is an empty config
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a missing file is an empty config
+	} else if err != nil {
+		return fmt.Errorf("reading Docker config %s: %w%.0w", path, unwrapPathError(err), ErrConfig)
 	}
 	var cfg struct {
 		Auths map[string]struct {
 			Auth string `json:"auth"`
 		} `json:"auths"`
+		CredsStore string `json:"credsStore"`
 	}
-	if json.Unmarshal(b, &cfg) != nil {
-		return nil
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return fmt.Errorf("reading Docker config %s: %w%.0w", path, err, ErrConfig)
+	}
+	if cfg.CredsStore != "" {
+		if _, err := exec.LookPath("docker-credential-" + cfg.CredsStore); err != nil {
+			return fmt.Errorf("reading Docker config %s: credsStore %q needs docker-credential-%s, which is not on PATH%.0w", path, cfg.CredsStore, cfg.CredsStore, ErrConfig)
+		}
 	}
 	for host, a := range cfg.Auths {
 		if a.Auth == "" {

@@ -26,7 +26,14 @@ func forEach(ctx context.Context, n, limit int, fn func(i int) error) []error {
 		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
+			defer func() {
+				// a bug in one item must not take the run down with a stack
+				if p := recover(); p != nil {
+					errList[i] = fmt.Errorf("internal error (a bug; please report it): %v", p)
+				}
+				<-sem
+				wg.Done()
+			}()
 			errList[i] = fn(i)
 		}()
 	}

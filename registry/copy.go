@@ -74,12 +74,11 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 		}
 		var op *OpError
 		if !errors.As(err, &op) { // never started
-			op = c.opError("copying", members[i].Entry.Image.SetDigest(members[i].Descriptor.Digest.String()), err)
-			op.Ref += " into " + repoName(target)
+			op = c.opError("copying "+members[i].Entry.Image.SetDigest(members[i].Descriptor.Digest.String()).CommonName()+" into", target.SetTag(""), err)
 		}
 		errList[i] = &EntryError{Pos: members[i].Entry.Pos, Err: op}
 	}
-	return hows, errors.Join(errList...)
+	return hows, errors.Join(mergeCauses(errList)...)
 }
 
 // copyMember copies one member manifest (an image or an attestation) into
@@ -87,10 +86,14 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.Ref) (string, error) {
 	dig := m.Descriptor.Digest.String()
 	src, tgt := m.Entry.Image.SetDigest(dig), target.SetDigest(dig)
+	// a failure names the side it happened on, with that side's registry
+	// and credentials
 	fail := func(err error) (string, error) {
-		op := c.opError("copying", src, err)
-		op.Ref += " into " + repoName(target)
-		return "", op
+		var op *OpError
+		if errors.As(err, &op) {
+			return "", op
+		}
+		return "", c.opError("copying "+src.CommonName()+" into", tgt, err)
 	}
 	if _, err := c.rc.ManifestHead(ctx, tgt, regclient.WithManifestRequireDigest()); err == nil {
 		return MemberPresent, nil
@@ -99,7 +102,7 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	if man == nil {
 		var err error
 		if man, err = c.rc.ManifestGet(ctx, src); err != nil {
-			return fail(err)
+			return fail(c.opError("reading", src, err))
 		}
 	}
 	var blobs []descriptor.Descriptor
@@ -164,12 +167,12 @@ func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor
 	}
 	rdr, err := c.rc.BlobGet(ctx, src, d)
 	if err != nil {
-		return "", err
+		return "", c.opError("reading", src.SetDigest(d.Digest.String()), err)
 	}
 	defer rdr.Close()
 	counted := &countingReader{r: rdr, onRead: func(n int64) { report("", n) }}
 	if _, err := c.rc.BlobPut(ctx, target, d, counted); err != nil {
-		return "", err
+		return "", c.opError("uploading blob "+d.Digest.String()+" to", target.SetTag(""), err)
 	}
 	report(MemberCopied, d.Size)
 	return MemberCopied, nil

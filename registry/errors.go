@@ -141,7 +141,7 @@ func httpStatus(msg string) string {
 		for _, x := range e.Errors {
 			parts = append(parts, strings.TrimSpace(x.Code+": "+x.Message))
 		}
-		return out + " (" + strings.Join(parts, "; ") + ")"
+		return out + " (" + redactText(strings.Join(parts, "; ")) + ")"
 	}
 	if body != "" {
 		if len(body) > 100 {

@@ -78,6 +78,23 @@ func TestCause(t *testing.T) {
 	}
 }
 
+func TestRedactText(t *testing.T) {
+	for in, want := range map[string]string{
+		`GET "https://u:p@s3.example.com/b?X-Amz-Signature=abc": EOF`:                                       `GET "https://s3.example.com/b": EOF`,
+		`{"errors":[{"message":"bad header Authorization: Basic YWxpY2U6czNjcmV0"}]}`:                       `{"errors":[{"message":"bad header Authorization: Basic ***"}]}`,
+		`token eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl expired`:                                   `token *** expired`,
+		`bearer abcdefghijklmnop rejected`:                                                                  `bearer *** rejected`,
+		`{"password":"hunter22","user":"ci"}`:                                                               `{"password":"***","user":"ci"}`,
+		`refresh_token=abc123&scope=x`:                                                                      `refresh_token=***&scope=x`,
+		`unauthorized: authentication required`:                                                             `unauthorized: authentication required`,
+		`blob unknown to registry: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef`: `blob unknown to registry: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef`,
+	} {
+		if got := redactText(in); got != want {
+			t.Errorf("redactText(%s)\n got: %s\nwant: %s", in, got, want)
+		}
+	}
+}
+
 func TestMergeCauses(t *testing.T) {
 	c := &Client{creds: map[string]string{}}
 	r1, _ := ref.New("reg.example.com/a:1")

@@ -191,11 +191,14 @@ func (env *environment) credentials(c *cli.Context) (user, pass string, err erro
 		if pass == "" {
 			return "", "", usagef("--password-stdin: standard input is empty")
 		}
-	} else if pass != "" {
-		env.log.Debug("--password is visible to anyone who can list processes; --password-stdin is not")
+	} else if pass != "" && env.log.IsLevelEnabled(logrus.DebugLevel) {
+		env.log.Warn("--password is visible to anyone who can list processes; --password-stdin is not")
 	}
 	if pass != "" && user == "" {
 		return "", "", usagef("a password needs --username")
+	}
+	if user != "" && pass == "" {
+		return "", "", usagef("--username needs --password or --password-stdin")
 	}
 	env.scrub.add(pass)
 	return user, pass, nil
@@ -293,13 +296,15 @@ func (s *scrubber) add(secrets ...string) {
 	}
 }
 
+// clean blots out the run's secrets and anything that looks like a
+// credential (registry.Redact).
 func (s *scrubber) clean(text string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, x := range s.secrets {
 		text = strings.ReplaceAll(text, x, "***")
 	}
-	return text
+	return registry.Redact(text)
 }
 
 // scrubbing is a log formatter that blots secrets out of every line, the
@@ -310,6 +315,18 @@ type scrubbing struct {
 }
 
 func (f *scrubbing) Format(e *logrus.Entry) ([]byte, error) {
-	b, err := f.Formatter.Format(e)
-	return []byte(f.s.clean(string(b))), err
+	// scrub before formatting: a JSON formatter escapes characters, and an
+	// escaped secret would slip past
+	clean := *e
+	clean.Message = f.s.clean(e.Message)
+	clean.Data = logrus.Fields{}
+	for k, v := range e.Data {
+		if s, ok := v.(string); ok {
+			v = f.s.clean(s)
+		} else if err, ok := v.(error); ok {
+			v = f.s.clean(err.Error())
+		}
+		clean.Data[k] = v
+	}
+	return f.Formatter.Format(&clean)
 }

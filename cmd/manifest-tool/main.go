@@ -4,12 +4,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -37,10 +39,22 @@ const (
 )
 
 func main() {
+	// MANIFEST_TOOL_CPUPROFILE=file writes a CPU profile of the run (for
+	// make bench; see the README's Performance section)
+	if f := os.Getenv("MANIFEST_TOOL_CPUPROFILE"); f != "" {
+		if out, err := os.Create(f); err == nil {
+			if pprof.StartCPUProfile(out) == nil {
+				defer func() { pprof.StopCPUProfile(); out.Close() }()
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	os.Exit(code)
+	if code != 0 {
+		pprof.StopCPUProfile()
+		os.Exit(code)
+	}
 }
 
 // run executes one command line and returns its exit code. Everything the
@@ -58,6 +72,7 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 			code = exitFailure
 		}
 	}()
+	defer strayStderr(log)()
 	app := newApp(env)
 	app.Writer, app.ErrWriter = stdout, stderr
 	args, err := interspersed(app, argv)
@@ -123,4 +138,34 @@ func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// strayStderr catches what other programs this one runs write to its
+// standard error (docker-credential-* helpers, which regclient runs with
+// os.Stderr) and logs it at debug level, scrubbed like every log line: a
+// helper may print what it should not. It returns the function that puts
+// things back.
+func strayStderr(log *logrus.Logger) func() {
+	orig := os.Stderr
+	r, w, err := os.Pipe()
+	if err != nil {
+		return func() {}
+	}
+	os.Stderr = w
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); line != "" {
+				log.Debugf("credential helper: %s", line)
+			}
+		}
+	}()
+	return func() {
+		os.Stderr = orig
+		w.Close()
+		<-done
+		r.Close()
+	}
 }

@@ -133,3 +133,21 @@ func TestProgress(t *testing.T) {
 		t.Errorf("terminal %q", got)
 	}
 }
+
+// The last line of defence: every log line, text or JSON, is scrubbed of
+// the run's secrets, escaped or not.
+func TestScrubbing(t *testing.T) {
+	const secret = `p&ss<wd>"x-Secret`
+	s := &scrubber{}
+	s.add(secret, "ab") // too short to scrub without blotting out ordinary text
+	for _, f := range []logrus.Formatter{&textFormatter{}, &logrus.JSONFormatter{}} {
+		var out bytes.Buffer
+		log := logrus.New()
+		log.SetOutput(&out)
+		log.SetFormatter(&scrubbing{Formatter: f, s: s})
+		log.WithField("detail", "said "+secret).Errorf("registry answered %s about a table", secret)
+		if strings.Contains(out.String(), "Secret") || !strings.Contains(out.String(), "***") || !strings.Contains(out.String(), "ab") {
+			t.Errorf("%T: %s", f, out.String())
+		}
+	}
+}

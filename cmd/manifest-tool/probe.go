@@ -45,6 +45,10 @@ registry cannot be reached or refuses the credentials.`,
 			}
 			res, err := client.Probe(c.Context, r)
 			if len(res.Checks) > 0 {
+				// rows quote what registries answered: scrub them like logs
+				for i := range res.Checks {
+					res.Checks[i].Detail = env.scrub.clean(res.Checks[i].Detail)
+				}
 				var werr error
 				if asJSON {
 					werr = writeJSON(env, res)
