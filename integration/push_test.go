@@ -384,3 +384,30 @@ manifests: [{image: %[1]s/conc/b:1-linux-arm64v8}]
 		}
 	}
 }
+
+// Members named by several documents are read once in the run.
+func TestNothingFetchedTwice(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "twice/app", "1", false, linuxAMD64, linuxARM64)
+	var doc strings.Builder
+	for d := 0; d < 3; d++ {
+		fmt.Fprintf(&doc, "---\nimage: %[1]s/twice/app:doc%[2]d\nmanifests:\n  - image: %[1]s/twice/app:1-linux-amd64\n  - image: %[1]s/twice/app:1-linux-arm64v8\n", r.Host, d)
+	}
+	r.Requests()
+	mtEnv(t, nil, doc.String(), "--plain-http", "push", "from-spec", "-").ok(t)
+	gets := map[string]int{}
+	for _, q := range r.Requests() {
+		if strings.HasPrefix(q, "GET ") {
+			gets[q]++
+		}
+	}
+	if len(gets) != 4 {
+		t.Errorf("GETs: %v, want the 2 manifests and 2 configs", gets)
+	}
+	for q, n := range gets {
+		if n != 1 {
+			t.Errorf("%s fetched %d times", q, n)
+		}
+	}
+}

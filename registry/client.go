@@ -16,6 +16,8 @@ import (
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/config"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/platform"
 	"github.com/sirupsen/logrus"
 )
 
@@ -29,6 +31,8 @@ type Client struct {
 	creds       map[string]string // host -> whose credentials (for messages), "" for none
 	secrets     []string          // passwords and tokens, never to be shown
 	progress    func(BlobEvent)
+	manifests   memo[rcmanifest.Manifest]
+	configs     memo[platform.Platform]
 }
 
 type settings struct {

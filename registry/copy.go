@@ -101,7 +101,7 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	man := m.Manifest
 	if man == nil {
 		var err error
-		if man, err = c.rc.ManifestGet(ctx, src); err != nil {
+		if man, err = c.manifestOf(ctx, src); err != nil {
 			return fail(c.opError("reading", src, err))
 		}
 	}

@@ -36,7 +36,7 @@ func (c *Client) Fetch(ctx context.Context, r ref.Ref, depth int) (manifest.Fetc
 }
 
 func (c *Client) fetch(ctx context.Context, name, r ref.Ref, depth, level int) (manifest.Fetched, error) {
-	m, err := c.rc.ManifestGet(ctx, r)
+	m, err := c.manifestOf(ctx, r)
 	if err != nil {
 		return manifest.Fetched{}, c.opError("reading", name, err)
 	}
@@ -103,10 +103,9 @@ func (c *Client) configPlatform(ctx context.Context, r ref.Ref, m rcmanifest.Man
 	if err != nil || (cd.MediaType != mediatype.OCI1ImageConfig && cd.MediaType != mediatype.Docker2ImageConfig) {
 		return nil, nil
 	}
-	oc, err := c.rc.BlobGetOCIConfig(ctx, r, cd)
+	p, err := c.configPlatformOf(ctx, r, cd)
 	if err != nil {
 		return nil, err
 	}
-	p := oc.GetConfig().Platform
 	return &p, nil
 }

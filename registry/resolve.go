@@ -93,7 +93,7 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	fail := func(op string, r ref.Ref, err error) error {
 		return &EntryError{Pos: e.Pos, Err: c.opError(op, r, err)}
 	}
-	m, err := c.rc.ManifestGet(ctx, e.Image)
+	m, err := c.manifestOf(ctx, e.Image)
 	if err != nil {
 		op := c.opError("resolving", e.Image, err)
 		op.missing = errors.Is(err, errs.ErrNotFound) // only this makes a member "missing"
@@ -115,12 +115,12 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	var cfg *platform.Platform
 	var normalized []string
 	if cd.MediaType == mediatype.OCI1ImageConfig || cd.MediaType == mediatype.Docker2ImageConfig {
-		oc, err := c.rc.BlobGetOCIConfig(ctx, e.Image, cd)
+		cp, err := c.configPlatformOf(ctx, e.Image, cd)
 		if err != nil {
 			return nil, fail("reading the config of", e.Image.SetDigest(d.Digest.String()), err)
 		}
 		var notes []string
-		cfg, notes = c.normalize(oc.GetConfig().Platform, e.Pos.String()+": "+e.Image.CommonName()+": its config's")
+		cfg, notes = c.normalize(cp, e.Pos.String()+": "+e.Image.CommonName()+": its config's")
 		normalized = append(normalized, notes...)
 	}
 	declared, notes := c.declared(e)

@@ -1,0 +1,64 @@
+package registry
+
+import (
+	"context"
+	"sync"
+
+	"github.com/regclient/regclient/types/descriptor"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/platform"
+	"github.com/regclient/regclient/types/ref"
+)
+
+// memo keeps what one run has read, so that nothing is fetched twice: a
+// member named by several documents costs one manifest GET and one config
+// GET in all. Concurrent callers for one key wait for the first.
+type memo[V any] struct {
+	mu sync.Mutex
+	m  map[string]*memoEntry[V]
+}
+
+type memoEntry[V any] struct {
+	done chan struct{}
+	v    V
+	err  error
+}
+
+func (m *memo[V]) get(key string, fetch func() (V, error)) (V, error) {
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = map[string]*memoEntry[V]{}
+	}
+	e, ok := m.m[key]
+	if !ok {
+		e = &memoEntry[V]{done: make(chan struct{})}
+		m.m[key] = e
+	}
+	m.mu.Unlock()
+	if ok {
+		<-e.done
+		return e.v, e.err
+	}
+	e.v, e.err = fetch()
+	close(e.done)
+	return e.v, e.err
+}
+
+// manifestOf reads the manifest r names, once per run.
+func (c *Client) manifestOf(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error) {
+	return c.manifests.get(r.CommonName(), func() (rcmanifest.Manifest, error) {
+		return c.rc.ManifestGet(ctx, r)
+	})
+}
+
+// configPlatformOf reads the platform in an image config, once per run and
+// repository.
+func (c *Client) configPlatformOf(ctx context.Context, r ref.Ref, d descriptor.Descriptor) (platform.Platform, error) {
+	return c.configs.get(repoName(r)+"@"+d.Digest.String(), func() (platform.Platform, error) {
+		oc, err := c.rc.BlobGetOCIConfig(ctx, r, d)
+		if err != nil {
+			return platform.Platform{}, err
+		}
+		return oc.GetConfig().Platform, nil
+	})
+}
