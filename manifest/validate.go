@@ -45,11 +45,11 @@ func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
 		}
 		if types[i] == Docker {
 			if len(s.Annotations) > 0 {
-				p = append(p, fmt.Errorf("%s: %s%.0w", s.AnnotationsPos, dockerAnnotations, ErrAnnotations))
+				p = append(p, fmt.Errorf("%s: %s%.0w%.0w", s.AnnotationsPos, dockerAnnotations, ErrAnnotations, ErrInvalid))
 			}
 			for _, e := range s.Manifests {
 				if len(e.Annotations) > 0 {
-					p = append(p, fmt.Errorf("%s: %s%.0w", e.AnnotationsPos, dockerAnnotations, ErrAnnotations))
+					p = append(p, fmt.Errorf("%s: %s%.0w%.0w", e.AnnotationsPos, dockerAnnotations, ErrAnnotations, ErrInvalid))
 				}
 			}
 		}
@@ -60,7 +60,7 @@ func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
 			norm, _ := spec.NormalizePlatform(*e.Platform)
 			var perr *spec.PlatformError
 			if errors.As(spec.CheckPlatform(norm), &perr) {
-				p = append(p, fmt.Errorf("%s: %w%s%.0w", e.FieldPos(perr.Field), perr, allowUnknown, ErrPlatform))
+				p = append(p, fmt.Errorf("%s: %w%s%.0w%.0w", e.FieldPos(perr.Field), perr, allowUnknown, ErrPlatform, ErrInvalid))
 			}
 		}
 		tags := append([]string{s.Target.Tag}, s.Tags...)
@@ -72,7 +72,7 @@ func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
 			key := s.Target.SetTag(tag).CommonName()
 			if first, dup := written[key]; dup {
 				if first != pos {
-					p = append(p, fmt.Errorf("%s: %s is also written by %s; a tag can point at one index%.0w", pos, key, first, ErrTagClash))
+					p = append(p, fmt.Errorf("%s: %s is also written by %s; a tag can point at one index%.0w%.0w", pos, key, first, ErrTagClash, ErrInvalid))
 				}
 				continue
 			}
@@ -111,7 +111,7 @@ const allowUnknown = " (--allow-unknown-platform lets it through)"
 func Validate(idx Index, opts Options) (warnings []string, err error) {
 	var probs Problems
 	add := func(kind error, format string, args ...any) {
-		probs = append(probs, fmt.Errorf("%s%.0w", fmt.Sprintf(format, args...), kind))
+		probs = append(probs, fmt.Errorf("%s%.0w%.0w", fmt.Sprintf(format, args...), kind, ErrInvalid))
 	}
 	where := "" // for problems of the whole index
 	if idx.Name != "" {

@@ -163,3 +163,58 @@ func tlsDetail(err error) string {
 	}
 	return "verification failed"
 }
+
+// mergeCauses reports a failure that is the registry's, not a member's (a
+// certificate, credentials, a refused connection), once, on the first
+// member or request it hit, instead of once per member; a missing member is
+// each reported. Joined errors in the list are taken apart first.
+func mergeCauses(errList []error) []error {
+	var out []error
+	first := map[string]int{} // cause -> index in out
+	members := map[string]int{}
+	for _, err := range splitJoined(errList...) {
+		var op *OpError
+		if !errors.As(err, &op) || errors.Is(op.Err, errs.ErrNotFound) {
+			out = append(out, err)
+			continue
+		}
+		key := op.Cause()
+		if _, seen := first[key]; !seen {
+			first[key] = len(out)
+			out = append(out, err)
+		} else if errors.As(err, new(*EntryError)) {
+			members[key]++
+		}
+	}
+	for key, i := range first {
+		if n := members[key]; n > 0 {
+			out[i] = fmt.Errorf("%w (and %d more member%s)", out[i], n, map[bool]string{true: "s"}[n > 1])
+		}
+	}
+	return out
+}
+
+// splitJoined lists the errors errors.Join put together (and drops nils);
+// an error that only wraps several (fmt.Errorf with more than one %w) stays
+// whole.
+func splitJoined(errList ...error) []error {
+	var out []error
+	for _, err := range errList {
+		if err == nil {
+			continue
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			parts := j.Unwrap()
+			var msgs []string
+			for _, p := range parts {
+				msgs = append(msgs, p.Error())
+			}
+			if err.Error() == strings.Join(msgs, "\n") {
+				out = append(out, splitJoined(parts...)...)
+				continue
+			}
+		}
+		out = append(out, err)
+	}
+	return out
+}

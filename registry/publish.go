@@ -37,34 +37,45 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	if err := errors.Join(errList...); err != nil {
 		return nil, err
 	}
-	// then every member of every spec, and every index, all problems at once
+	// then, for every spec at once, every member and the index, all
+	// problems at once; beside that, unless in a dry run, every tag of the
+	// target is read (a target that cannot be reached, or refuses the
+	// credentials, fails before anything is written, and the round trip
+	// costs no time of its own)
 	indexes := make([]manifest.Index, len(specs))
+	prev := make([][]string, len(specs))
 	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
+		var tagErr error
+		read := make(chan struct{})
+		go func() {
+			defer close(read)
+			if !opts.DryRun {
+				prev[i], tagErr = c.readTags(ctx, specs[i].Target, specs[i].Tags)
+			}
+		}()
 		var err error
 		indexes[i], err = c.prepare(ctx, specs[i], types[i], opts)
-		return err
+		<-read
+		return errors.Join(mergeCauses([]error{err, tagErr})...)
 	})
 	if err := errors.Join(errList...); err != nil {
 		return nil, err
 	}
 
 	results := make([]Result, len(specs))
-	if opts.DryRun {
-		for i, s := range specs {
-			results[i] = c.plan(s.Target, s.Tags, indexes[i])
+	for i, s := range specs {
+		results[i] = c.plan(s.Target, s.Tags, indexes[i])
+		if opts.DryRun {
 			results[i].DryRun, results[i].Index = true, indexes[i].Bytes()
 		}
-		return results, nil
+		for j := range results[i].Tags {
+			if j < len(prev[i]) {
+				results[i].Tags[j].Previous = prev[i][j]
+			}
+		}
 	}
-	// read every tag of every target before anything is written: a target
-	// that cannot be reached, or refuses the credentials, fails first
-	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
-		var err error
-		results[i], err = c.readTags(ctx, specs[i].Target, specs[i].Tags, indexes[i])
-		return err
-	})
-	if err := errors.Join(errList...); err != nil {
-		return nil, err
+	if opts.DryRun {
+		return results, nil
 	}
 	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
 		var err error

@@ -67,28 +67,34 @@ type MemberResult struct {
 // extra tags, concurrently. A tag that already points at the index is not
 // rewritten. When it fails, the Result still says which tags were written.
 func (c *Client) Push(ctx context.Context, target ref.Ref, tags []string, idx manifest.Index) (Result, error) {
-	res, err := c.readTags(ctx, target, tags, idx)
+	prev, err := c.readTags(ctx, target, tags)
+	res := c.plan(target, tags, idx)
 	if err != nil {
 		return res, err
+	}
+	for i := range res.Tags {
+		res.Tags[i].Previous = prev[i]
 	}
 	return c.write(ctx, target, idx, res)
 }
 
-// readTags reads what each tag points at now (one HEAD each, concurrently).
-func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string, idx manifest.Index) (Result, error) {
-	res := c.plan(target, tags, idx)
-	errList := forEach(ctx, len(res.Tags), c.concurrency, func(i int) error {
-		r := target.SetTag(res.Tags[i].Tag)
+// readTags reads what the target's tag and each extra tag point at now
+// (one HEAD each, concurrently): "" for a tag that does not exist.
+func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([]string, error) {
+	all := uniqueTags(target.Tag, tags)
+	prev := make([]string, len(all))
+	errList := forEach(ctx, len(all), c.concurrency, func(i int) error {
+		r := target.SetTag(all[i])
 		h, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
 		switch {
 		case err == nil:
-			res.Tags[i].Previous = h.GetDescriptor().Digest.String()
+			prev[i] = h.GetDescriptor().Digest.String()
 		case !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, fs.ErrNotExist): // (a layout not made yet)
 			return c.opError("reading the tag", r, err)
 		}
 		return nil
 	})
-	return res, errors.Join(mergeCauses(errList)...)
+	return prev, errors.Join(mergeCauses(errList)...)
 }
 
 // write copies the members, then writes the tags res has read.

@@ -57,38 +57,6 @@ func (c *Client) Resolve(ctx context.Context, s spec.Spec, ignoreMissing bool) (
 	return out, nil
 }
 
-// mergeCauses reports a failure that is the registry's, not the member's
-// (a certificate, credentials, a refused connection), once, on the first
-// member it hit, instead of once per member. Missing members are each
-// reported.
-func mergeCauses(errList []error) []error {
-	var out []error
-	first := map[string]int{} // cause -> index in out
-	count := map[string]int{}
-	for _, err := range errList {
-		var op *OpError
-		if err == nil {
-			continue
-		}
-		if !errors.As(err, &op) || errors.Is(op.Err, errs.ErrNotFound) {
-			out = append(out, err)
-			continue
-		}
-		key := op.Cause()
-		if _, seen := first[key]; !seen {
-			first[key] = len(out)
-			out = append(out, err)
-		}
-		count[key]++
-	}
-	for key, i := range first {
-		if n := count[key] - 1; n > 0 {
-			out[i] = fmt.Errorf("%w (and %d more member%s)", out[i], n, map[bool]string{true: "s"}[n > 1])
-		}
-	}
-	return out
-}
-
 func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Member, error) {
 	fail := func(op string, r ref.Ref, err error) error {
 		return &EntryError{Pos: e.Pos, Err: c.opError(op, r, err)}
