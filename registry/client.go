@@ -9,13 +9,16 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/config"
+	"github.com/regclient/regclient/scheme/reg"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/platform"
 	"github.com/sirupsen/logrus"
@@ -38,7 +41,6 @@ type Client struct {
 type settings struct {
 	dockerCfg   string
 	caFile      string
-	caHosts     []string
 	user, pass  string
 	credHosts   []string
 	plainHTTP   []string
@@ -65,9 +67,10 @@ func WithCredentials(user, pass string, hosts ...string) Opt {
 }
 
 // WithCAFile trusts the CA certificates (PEM) in file, besides the system
-// roots and /etc/docker/certs.d/<host>/, for the given hosts.
-func WithCAFile(file string, hosts ...string) Opt {
-	return func(s *settings) { s.caFile, s.caHosts = file, hosts }
+// roots and /etc/docker/certs.d/<host>/ (more trust, for every host: a
+// token server may sit on another host than its registry).
+func WithCAFile(file string) Opt {
+	return func(s *settings) { s.caFile = file }
 }
 
 // WithPlainHTTP lets the Client speak plain HTTP to these hosts, and only
@@ -128,8 +131,14 @@ func New(opts ...Opt) (*Client, error) {
 			override(&hosts[len(hosts)-1])
 		}
 	}
+	// TLS is the transport's (see transport.go); plain HTTP is a scheme,
+	// which regclient chooses per host
+	tr := &transport{log: log, insecure: map[string]bool{}}
 	for _, h := range s.insecure {
-		set(h, func(h *config.Host) { h.TLS = config.TLSInsecure })
+		tr.insecure[h] = true
+		if h == "docker.io" {
+			tr.insecure[config.HostNewName(h).Hostname] = true
+		}
 	}
 	for _, h := range s.plainHTTP {
 		set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })
@@ -139,9 +148,7 @@ func New(opts ...Opt) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, name := range s.caHosts {
-			set(name, func(h *config.Host) { h.RegCert = strings.TrimSpace(h.RegCert + "\n" + ca) })
-		}
+		tr.extraCA = []byte(ca)
 	}
 	if s.user != "" || s.pass != "" {
 		for _, name := range s.credHosts {
@@ -176,7 +183,9 @@ func New(opts ...Opt) (*Client, error) {
 		// same request bound; TLS stays verified for them
 		regclient.WithConfigHostDefault(config.Host{ReqConcurrent: int64(s.concurrency)}),
 		regclient.WithConfigHost(hosts...),
-		regclient.WithDockerCerts(),
+		// our transport retries; regclient's own retry would multiply ours
+		regclient.WithRegOpts(reg.WithHTTPClient(&http.Client{Transport: tr}), reg.WithRetryLimit(1),
+			reg.WithDelay(10*time.Millisecond, 200*time.Millisecond)),
 	}
 	if s.userAgent != "" {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))

@@ -145,8 +145,20 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	return MemberCopied, nil // every blob was there already: only the manifest was copied
 }
 
-// copyBlob makes one blob exist in the target repository.
+// copyBlob makes one blob exist in the target repository. A stream cut
+// or refused half-way (which the transport cannot replay) starts over, a
+// few times: a fresh look at the target, then a fresh upload.
 func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (string, error) {
+	for attempt := 1; ; attempt++ {
+		how, err := c.copyBlobOnce(ctx, src, target, d)
+		if err == nil || attempt == blobAttempts || !restartable(err) || ctx.Err() != nil {
+			return how, err
+		}
+		c.log.Warnf("%s; copying the blob again (attempt %d of %d)", err, attempt+1, blobAttempts)
+	}
+}
+
+func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (string, error) {
 	member := src.CommonName()
 	report := func(how string, n int64) {
 		if c.progress != nil {

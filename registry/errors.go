@@ -88,7 +88,12 @@ func cause(err error, host, creds string) string {
 		dnsErr  *net.DNSError
 	)
 	msg := err.Error()
+	var retry *RetryError
 	switch {
+	case errors.As(err, &retry) && errors.Is(retry.Err, syscall.ECONNREFUSED):
+		return retry.Error() + " (the registry stopped answering; run again once it is back)"
+	case errors.As(err, &retry):
+		return retry.Error()
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
 	case errors.Is(err, context.DeadlineExceeded):

@@ -155,7 +155,7 @@ func (env *environment) client(c *cli.Context, hosts, targets []string) (*regist
 		opts = append(opts, registry.WithPlainHTTP(hosts...))
 	}
 	if f := c.String("ca-file"); f != "" {
-		opts = append(opts, registry.WithCAFile(f, hosts...))
+		opts = append(opts, registry.WithCAFile(f))
 	}
 	user, pass, err := env.credentials(c)
 	if err != nil {

@@ -1,0 +1,280 @@
+package registry
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	stdlog "log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// fastRetries shortens the backoff for a test (not parallel: it changes
+// package variables).
+func fastRetries(t *testing.T) {
+	d, m := retryDelay, retryMaxDelay
+	retryDelay, retryMaxDelay = time.Millisecond, 4*time.Millisecond
+	t.Cleanup(func() { retryDelay, retryMaxDelay = d, m })
+}
+
+// script is a server that answers each request with the next of its
+// handlers (the last one for the rest), recording what it was sent.
+type script struct {
+	mu    sync.Mutex
+	steps []http.HandlerFunc
+	seen  []string // "METHOD PATH body"
+	at    []time.Time
+}
+
+func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	n := len(s.seen)
+	s.seen = append(s.seen, fmt.Sprintf("%s %s %s", r.Method, r.URL.Path, body))
+	s.at = append(s.at, time.Now())
+	step := s.steps[min(n, len(s.steps)-1)]
+	s.mu.Unlock()
+	step(w, r)
+}
+
+func status(code int, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.WriteHeader(code)
+		fmt.Fprintf(w, "%d says the server", code) // plain text, as Docker Hub's 429
+	}
+}
+
+func ok(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) }
+}
+
+// cut promises a body of 100 bytes, sends 10 and closes the connection.
+func cut(w http.ResponseWriter, r *http.Request) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+	buf.Flush()
+	conn.Close()
+}
+
+// reset closes the connection without an answer.
+func reset(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0) // an RST, not a FIN
+	}
+	conn.Close()
+}
+
+func newTransport() (*transport, *bytes.Buffer) {
+	var logs bytes.Buffer
+	log := logrus.New()
+	log.SetOutput(&logs)
+	log.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
+	return &transport{log: log}, &logs
+}
+
+func TestTransportRetries(t *testing.T) {
+	fastRetries(t)
+	tests := []struct {
+		name     string
+		steps    []http.HandlerFunc
+		method   string
+		body     io.Reader // nil for none; a plain reader cannot be replayed
+		want     string    // the body received, or the error
+		requests int
+	}{
+		{"503 twice", []http.HandlerFunc{status(503), status(503), ok("fine")}, "GET", nil, "fine", 3},
+		{"each transient status", []http.HandlerFunc{status(408), status(429), status(500), status(502), status(504), ok("fine")}, "GET", nil, "fine", 6},
+		{"a cut answer is read again", []http.HandlerFunc{cut, ok("whole")}, "GET", nil, "whole", 2},
+		{"a reset connection", []http.HandlerFunc{reset, ok("fine")}, "HEAD", nil, "", 2},
+		{"a replayable body is sent again", []http.HandlerFunc{status(503), ok("put")}, "PUT", strings.NewReader("payload"), "put", 2},
+		{"404 is an answer", []http.HandlerFunc{status(404), ok("never")}, "GET", nil, "404 says the server", 1},
+		{"401 is an answer", []http.HandlerFunc{status(401), ok("never")}, "GET", nil, "401 says the server", 1},
+		{"gives up", []http.HandlerFunc{status(503)}, "GET", nil, "error: GET HOST/v2/x: 503 Service Unavailable (6 attempts)", 6},
+		{"a stream is not replayed", []http.HandlerFunc{status(503), ok("never")}, "PUT", io.MultiReader(strings.NewReader("stream")), "error: PUT HOST/v2/x: 503 Service Unavailable (1 attempt)", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &script{steps: tc.steps}
+			srv := httptest.NewServer(s)
+			defer srv.Close()
+			tr, _ := newTransport()
+			req, err := http.NewRequest(tc.method, srv.URL+"/v2/x", tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				got = "error: " + strings.ReplaceAll(err.Error(), srv.Listener.Addr().String(), "HOST")
+			} else {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				got = string(b)
+			}
+			if got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			if len(s.seen) != tc.requests {
+				t.Errorf("%d requests, want %d: %q", len(s.seen), tc.requests, s.seen)
+			}
+			if tc.method == "PUT" && len(s.seen) > 1 && s.seen[1] != "PUT /v2/x payload" {
+				t.Errorf("second PUT %q", s.seen[1])
+			}
+			var r *RetryError
+			if err != nil && errors.As(err, &r) && restartable(err) != (r.Attempts < retryAttempts) {
+				t.Errorf("restartable(%v) = %v", err, restartable(err))
+			}
+		})
+	}
+}
+
+// Retry-After is waited for, and said.
+func TestTransportRetryAfter(t *testing.T) {
+	fastRetries(t)
+	s := &script{steps: []http.HandlerFunc{status(429, "Retry-After", "1"), ok("fine")}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	tr, logs := newTransport()
+	req, _ := http.NewRequest("GET", srv.URL+"/v2/x", nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if gap := s.at[1].Sub(s.at[0]); gap < time.Second {
+		t.Errorf("asked to wait 1s, came back after %s", gap)
+	}
+	want := fmt.Sprintf("%s asked to wait 1s (Retry-After) before GET /v2/x again; retrying", srv.Listener.Addr())
+	if !strings.Contains(logs.String(), want) {
+		t.Errorf("log %q lacks %q", logs, want)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		h        string
+		min, max time.Duration
+	}{
+		{"", 0, 0},
+		{"3", 3 * time.Second, 3 * time.Second},
+		{" 20 ", 20 * time.Second, 20 * time.Second},
+		{"-4", 0, 0},
+		{"3600", retryAfterMax, retryAfterMax},
+		{"soon", 0, 0},
+		{time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat), 8 * time.Second, 10 * time.Second},
+		{time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0, 0},
+		{time.Now().Add(24 * time.Hour).UTC().Format(http.TimeFormat), retryAfterMax, retryAfterMax},
+	}
+	for _, tc := range tests {
+		if got := retryAfter(tc.h); got < tc.min || got > tc.max {
+			t.Errorf("retryAfter(%q) = %s, want %s..%s", tc.h, got, tc.min, tc.max)
+		}
+	}
+}
+
+// A host that never answered and refuses is said at once; one that
+// answered before is waited for.
+func TestTransportRefused(t *testing.T) {
+	fastRetries(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	tr, _ := newTransport()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/v2/", nil)
+	_, err = tr.RoundTrip(req)
+	var r *RetryError
+	if !errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &r) {
+		t.Fatalf("never answered: %v, want connection refused at once", err)
+	}
+	tr.answered(addr)
+	_, err = tr.RoundTrip(req)
+	if !errors.As(err, &r) || r.Attempts != retryAttempts {
+		t.Fatalf("answered before: %v, want %d attempts", err, retryAttempts)
+	}
+	if want := "GET " + addr + "/v2/: connection refused (6 attempts)"; err.Error() != want {
+		t.Errorf("got %q, want %q", err, want)
+	}
+	if !restartable(fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF)) || restartable(err) {
+		t.Error("restartable: a cut stream is, a request that used every attempt is not")
+	}
+}
+
+// Each host is verified against the system roots, its certs.d directory
+// and --ca-file, unless it was named insecure.
+func TestTransportTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(ok("secure"))
+	srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
+	defer srv.Close()
+	host := srv.Listener.Addr().String()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	dir := t.TempDir()
+	old := certsDir
+	certsDir = dir
+	t.Cleanup(func() { certsDir = old })
+
+	get := func(tr *transport) error {
+		req, _ := http.NewRequest("GET", srv.URL+"/v2/", nil)
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	tr, _ := newTransport()
+	var unknown x509.UnknownAuthorityError
+	if err := get(tr); !errors.As(err, &unknown) {
+		t.Errorf("no CA: %v, want an unknown authority", err)
+	}
+	tr, _ = newTransport()
+	tr.insecure = map[string]bool{"other.example.com": true}
+	if err := get(tr); !errors.As(err, &unknown) {
+		t.Errorf("another host insecure: %v, want an unknown authority", err)
+	}
+	tr, _ = newTransport()
+	tr.insecure = map[string]bool{host: true}
+	if err := get(tr); err != nil {
+		t.Errorf("insecure: %v", err)
+	}
+	tr, _ = newTransport()
+	tr.extraCA = ca
+	if err := get(tr); err != nil {
+		t.Errorf("--ca-file: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, host), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, host, "ca.crt"), ca, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ = newTransport()
+	if err := get(tr); err != nil {
+		t.Errorf("certs.d: %v", err)
+	}
+}
