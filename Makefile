@@ -31,9 +31,10 @@ unit:
 	$(GO) test -race ./...
 
 # end-to-end tests of the built binary against the Distribution registry,
-# which the tests start on 127.0.0.1 themselves
+# which the tests start on 127.0.0.1 themselves; they mostly wait (on
+# retries, on registries that died), so more run at once than there are CPUs
 integration: build
-	cd integration && MANIFEST_TOOL=$(CURDIR)/$(BIN) $(GO) test -count=1 ./...
+	cd integration && MANIFEST_TOOL=$(CURDIR)/$(BIN) $(GO) test -count=1 -parallel 16 -timeout 20m ./...
 
 # starts a registry on 127.0.0.1:5000, seeds it, pushes with both forms,
 # shows the result and stops the registry

@@ -184,7 +184,14 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 	defer rdr.Close()
 	counted := &countingReader{r: rdr, onRead: func(n int64) { report("", n) }}
 	if _, err := c.rc.BlobPut(ctx, target, d, counted); err != nil {
-		return "", c.opError("uploading blob "+d.Digest.String()+" to", target.SetTag(""), err)
+		// the upload may have landed with its answer lost (a retried last
+		// PUT then finds its upload gone): the target says
+		if rdr, herr := c.rc.BlobHead(ctx, target, d); herr == nil {
+			rdr.Close()
+			c.log.Debugf("blob %s is in %s although its upload failed (%v)", d.Digest, repoName(target), err)
+		} else {
+			return "", c.opError("uploading blob "+d.Digest.String()+" to", target.SetTag(""), err)
+		}
 	}
 	report(MemberCopied, d.Size)
 	return MemberCopied, nil

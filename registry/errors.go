@@ -170,7 +170,8 @@ func tlsDetail(err error) string {
 }
 
 // mergeCauses reports a failure that is the registry's, not a member's (a
-// certificate, credentials, a refused connection), once, on the first
+// certificate, credentials, a refused connection, a host that kept failing
+// whatever the request), once, on the first
 // member or request it hit, instead of once per member; a missing member is
 // each reported. Joined errors in the list are taken apart first.
 func mergeCauses(errList []error) []error {
@@ -184,6 +185,13 @@ func mergeCauses(errList []error) []error {
 			continue
 		}
 		key := op.Cause()
+		var retry *RetryError
+		if errors.As(op.Err, &retry) { // a host that keeps failing, whatever the path
+			key = retry.Host + ": " + retry.Status
+			if retry.Status == "" {
+				key += netCause(retry.Err)
+			}
+		}
 		if _, seen := first[key]; !seen {
 			first[key] = len(out)
 			out = append(out, err)

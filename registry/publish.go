@@ -87,7 +87,7 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 			errList[i] = c.opError("pushing the index to", specs[i].Target, err)
 		}
 	}
-	return results, errors.Join(errList...)
+	return results, errors.Join(mergeCauses(errList)...)
 }
 
 // prepare resolves one spec's members, then builds and validates its index.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/regclient/regclient"
 
@@ -118,7 +120,35 @@ func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, 
 			errList[i] = c.opError("pushing the index to", target.SetTag(res.Tags[i+1].Tag), err)
 		}
 	}
-	return res, errors.Join(errList...)
+	return res, errors.Join(mergeCauses(errList)...)
+}
+
+// Done says in one line what a run that stopped part-way wrote for this
+// index: the members in place, whether the index went out, and each tag.
+func (r Result) Done() string {
+	placed := 0
+	for _, m := range r.Manifests {
+		if m.How != "" {
+			placed++
+		}
+	}
+	var written, not []string
+	for _, t := range r.Tags {
+		switch t.Status {
+		case TagCreated, TagUpdated, TagUnchanged:
+			written = append(written, t.Tag)
+		default:
+			not = append(not, t.Tag)
+		}
+	}
+	line := fmt.Sprintf("%s: %d of %d members in the repository", r.Target, placed, len(r.Manifests))
+	switch {
+	case len(written) == 0:
+		return line + "; the index was not pushed and no tag changed"
+	case len(not) == 0:
+		return line + "; the index was pushed as " + strings.Join(written, ", ")
+	}
+	return line + "; the index was pushed as " + strings.Join(written, ", ") + ", not yet as " + strings.Join(not, ", ")
 }
 
 // plan describes writing idx before anything is written: every tag

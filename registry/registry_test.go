@@ -124,6 +124,23 @@ func TestMergeCauses(t *testing.T) {
 	if !errors.Is(got[1], ErrMissing) || errors.Is(got[2], ErrMissing) || errors.Is(got[0], ErrMissing) {
 		t.Errorf("ErrMissing: %v", got)
 	}
+
+	// a host that stopped answering is one failure, whichever request met it
+	gone := func(method, path string) error {
+		return &RetryError{Method: method, Path: path, Host: "reg.example.com", Err: syscall.ECONNREFUSED, Attempts: retryAttempts}
+	}
+	got = mergeCauses([]error{
+		c.opError("pushing the index to", r1, gone("PUT", "/v2/a/manifests/1")),
+		c.opError("pushing the index to", r2, gone("PUT", "/v2/a/manifests/2")),
+		c.opError("pushing the index to", r3, &RetryError{Method: "PUT", Path: "/v2/a/manifests/3", Host: "reg.example.com", Status: "503 Service Unavailable", Attempts: retryAttempts}),
+	})
+	want := []string{
+		"pushing the index to reg.example.com/a:1: PUT reg.example.com/v2/a/manifests/1: connection refused (10 attempts) (the registry stopped answering; run again once it is back)",
+		"pushing the index to reg.example.com/a:3: PUT reg.example.com/v2/a/manifests/3: 503 Service Unavailable (10 attempts)",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
 }
 
 func TestLoadDockerConfig(t *testing.T) {

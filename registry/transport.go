@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,10 +24,11 @@ import (
 
 // Retry policy.
 const (
-	retryAttempts = 6                // attempts per request, the first included
-	retryAfterMax = 60 * time.Second // a registry may not make us wait longer
-	bufferMax     = 8 << 20          // answers read whole (to retry a cut one)
-	blobAttempts  = 3                // copies of one blob started, the first included
+	retryAttempts    = 10               // attempts per request, the first included (about 26 s of waits)
+	retryAfterMax    = 60 * time.Second // a registry may not make us wait longer
+	bufferMax        = 8 << 20          // answers read whole (to retry a cut one)
+	requestBufferMax = 4 << 20          // request bodies kept (to send again)
+	blobAttempts     = 3                // copies of one blob started, the first included
 )
 
 // The backoff: retryDelay, doubled at each attempt up to retryMaxDelay,
@@ -59,7 +61,8 @@ type transport struct {
 
 	mu      sync.Mutex
 	hosts   map[string]*http.Transport
-	reached map[string]bool // hosts that have answered in this run
+	reached map[string]bool        // hosts that have answered in this run
+	down    map[string]*RetryError // hosts given up on, and the request that showed it
 }
 
 // RetryError is a request that failed every attempt.
@@ -80,13 +83,30 @@ func (e *RetryError) Error() string {
 
 func (e *RetryError) Unwrap() error { return e.Err }
 
-func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := t.hostTransport(req.URL.Host)
-	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
+	base := t.hostTransport(orig.URL.Host)
+	// a body is sent again only from our own copy of it (a request's
+	// GetBody may hand back a reader already read); a large one streams
+	// once, and the operation it belongs to starts over instead
+	body, replayable, err := bodyOf(orig)
+	if err != nil {
+		return nil, err
+	}
+	req := orig
+	// a host given up on (every attempt of a request failed to reach it)
+	// gets one more try per request, not a full round of waits
+	gaveUp := t.isDown(orig.URL.Host)
 	for attempt := 1; ; attempt++ {
+		if body != nil {
+			req = orig.Clone(orig.Context())
+			req.Body = io.NopCloser(bytes.NewReader(body))
+			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		}
 		resp, err := base.RoundTrip(req)
 		if err == nil {
 			t.answered(req.URL.Host)
+		} else if gaveUp != nil && transient(err) {
+			return nil, gaveUp // the same failure, said by the request that met it first
 		} else if attempt == 1 && errors.Is(err, syscall.ECONNREFUSED) && !t.hasAnswered(req.URL.Host) {
 			// nothing listens there: a wrong address or a registry that is
 			// not started, said at once; a registry that answered before
@@ -112,7 +132,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp.Body.Close()
 		}
 		if attempt == retryAttempts || !replayable {
-			return nil, &RetryError{Method: req.Method, Path: req.URL.Path, Host: req.URL.Host, Status: status, Err: err, Attempts: attempt}
+			re := &RetryError{Method: req.Method, Path: req.URL.Path, Host: req.URL.Host, Status: status, Err: err, Attempts: attempt}
+			if attempt == retryAttempts && err != nil {
+				t.giveUp(re)
+			}
+			return nil, re
 		}
 		backoff := retryDelay << (attempt - 1)
 		backoff = min(backoff, retryMaxDelay)
@@ -136,14 +160,27 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case <-req.Context().Done():
 			return nil, req.Context().Err()
 		}
-		if req.GetBody != nil {
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, err
-			}
-			req.Body = body
-		}
 	}
+}
+
+// bodyOf reads a request's body, when it has one of a known size small
+// enough to keep, so that it can be sent again.
+func bodyOf(req *http.Request) (body []byte, replayable bool, err error) {
+	switch {
+	case req.Body == nil || req.Body == http.NoBody:
+		return nil, true, nil
+	case req.ContentLength <= 0 || req.ContentLength > requestBufferMax: // 0 with a body: unknown
+		return nil, false, nil
+	}
+	body, err = io.ReadAll(io.LimitReader(req.Body, req.ContentLength+1))
+	req.Body.Close()
+	if err == nil && int64(len(body)) != req.ContentLength {
+		err = fmt.Errorf("a request body of %d bytes where %d were announced: %w", len(body), req.ContentLength, io.ErrUnexpectedEOF)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return body, true, nil
 }
 
 func (t *transport) answered(host string) {
@@ -153,6 +190,24 @@ func (t *transport) answered(host string) {
 		t.reached = map[string]bool{}
 	}
 	t.reached[host] = true
+	delete(t.down, host)
+}
+
+func (t *transport) giveUp(e *RetryError) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.down == nil {
+		t.down = map[string]*RetryError{}
+	}
+	if t.down[e.Host] == nil {
+		t.down[e.Host] = e
+	}
+}
+
+func (t *transport) isDown(host string) *RetryError {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.down[host]
 }
 
 func (t *transport) hasAnswered(host string) bool {
@@ -201,8 +256,13 @@ func transient(err error) bool {
 		return true
 	case errors.As(err, &ne) && ne.Timeout():
 		return true
+	case errors.As(err, new(textproto.ProtocolError)):
+		return true // an answer cut inside its headers
 	}
-	return false
+	// an answer cut inside its status line, or a connection that broke
+	// while the request was sent (net/http says so only in words)
+	msg := err.Error()
+	return strings.Contains(msg, "malformed HTTP") || strings.Contains(msg, "transport connection broken")
 }
 
 // netCause says what went wrong with a connection, in a word or two.
@@ -222,6 +282,9 @@ func netCause(err error) string {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return "timed out"
+	}
+	if transient(err) { // see transient: an answer cut or a connection broken
+		return "connection broken mid-answer"
 	}
 	return redactText(err.Error())
 }

@@ -112,7 +112,7 @@ func TestTransportRetries(t *testing.T) {
 		{"a replayable body is sent again", []http.HandlerFunc{status(503), ok("put")}, "PUT", strings.NewReader("payload"), "put", 2},
 		{"404 is an answer", []http.HandlerFunc{status(404), ok("never")}, "GET", nil, "404 says the server", 1},
 		{"401 is an answer", []http.HandlerFunc{status(401), ok("never")}, "GET", nil, "401 says the server", 1},
-		{"gives up", []http.HandlerFunc{status(503)}, "GET", nil, "error: GET HOST/v2/x: 503 Service Unavailable (6 attempts)", 6},
+		{"gives up", []http.HandlerFunc{status(503)}, "GET", nil, "error: GET HOST/v2/x: 503 Service Unavailable (10 attempts)", retryAttempts},
 		{"a stream is not replayed", []http.HandlerFunc{status(503), ok("never")}, "PUT", io.MultiReader(strings.NewReader("stream")), "error: PUT HOST/v2/x: 503 Service Unavailable (1 attempt)", 1},
 	}
 	for _, tc := range tests {
@@ -217,8 +217,13 @@ func TestTransportRefused(t *testing.T) {
 	if !errors.As(err, &r) || r.Attempts != retryAttempts {
 		t.Fatalf("answered before: %v, want %d attempts", err, retryAttempts)
 	}
-	if want := "GET " + addr + "/v2/: connection refused (6 attempts)"; err.Error() != want {
+	if want := "GET " + addr + "/v2/: connection refused (10 attempts)"; err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
+	}
+	// given up on: the next request tries once and says what the first met
+	req2, _ := http.NewRequest("GET", "http://"+addr+"/v2/other", nil)
+	if _, err2 := tr.RoundTrip(req2); err2 != err {
+		t.Errorf("after giving up: %v, want the first failure %v", err2, err)
 	}
 	if !restartable(fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF)) || restartable(err) {
 		t.Error("restartable: a cut stream is, a request that used every attempt is not")

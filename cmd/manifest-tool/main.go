@@ -86,7 +86,7 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 	for _, line := range errorLines(err) {
 		log.Error(line)
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !errors.As(err, new(*stoppedError)) {
 		log.Error("interrupted")
 	}
 	return code

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -161,5 +163,31 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 			fmt.Fprintf(env.stdout, "Digest: %s %d\n", r.Digest, r.Size)
 		}
 	}
+	if err != nil && c.Context.Err() != nil {
+		return stopped(c, results)
+	}
 	return err
 }
+
+// stopped is the error of a push cut short by Ctrl-C or --timeout: why,
+// then what was written, a line per index; the next run finishes the job.
+func stopped(c *cli.Context, results []registry.Result) error {
+	why := "interrupted"
+	if errors.Is(c.Context.Err(), context.DeadlineExceeded) {
+		why = fmt.Sprintf("timed out (--timeout %s)", c.Duration("timeout"))
+	}
+	lines := []error{fmt.Errorf("%s; run the same command again to finish", why)}
+	if len(results) == 0 {
+		lines = append(lines, errors.New("nothing was written"))
+	}
+	for _, r := range results {
+		lines = append(lines, errors.New(r.Done()))
+	}
+	return &stoppedError{lines}
+}
+
+// stoppedError is a run cut short (exit 1): a line per error.
+type stoppedError struct{ lines []error }
+
+func (e *stoppedError) Error() string   { return errors.Join(e.lines...).Error() }
+func (e *stoppedError) Unwrap() []error { return e.lines }

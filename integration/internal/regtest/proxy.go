@@ -1,9 +1,12 @@
 package regtest
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"sort"
@@ -23,6 +26,32 @@ type ProxyOptions struct {
 	Latency time.Duration
 	// Hook, when set, sees each request first (see Hook).
 	Hook Hook
+	// Faults, when set, picks a fault for each request, numbered from 1
+	// in the order they arrive (after Latency, before Hook).
+	Faults func(n int, r *http.Request) Fault
+}
+
+// Fault is a way for a request to go wrong.
+type Fault int
+
+const (
+	NoFault Fault = iota
+	// Unavailable answers 503 with a plain-text body, as a registry being
+	// deployed; the registry never sees the request.
+	Unavailable
+	// RateLimited answers 429 with "Retry-After: 1" and a plain-text body,
+	// as Docker Hub; the registry never sees the request.
+	RateLimited
+	// Cut lets the registry answer, then sends the client half of that
+	// answer (status line, headers and body) and closes the connection.
+	Cut
+	// Reset closes the connection before any answer, with an RST; the
+	// registry never sees the request.
+	Reset
+)
+
+func (f Fault) String() string {
+	return [...]string{"none", "503", "429", "cut", "reset"}[f]
 }
 
 // FaultProxy is a reverse proxy on 127.0.0.1 in front of a plain-HTTP
@@ -37,6 +66,8 @@ type FaultProxy struct {
 
 	mu     sync.Mutex
 	counts map[string]int
+	n      int           // requests seen, for Faults
+	faults map[Fault]int // faults injected
 }
 
 // NewProxy starts a FaultProxy in front of the registry at target
@@ -48,11 +79,23 @@ func NewProxy(target string, opts ProxyOptions) (*FaultProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &FaultProxy{Host: ln.Addr().String(), opts: opts, counts: map[string]int{}}
+	p := &FaultProxy{Host: ln.Addr().String(), opts: opts, counts: map[string]int{}, faults: map[Fault]int{}}
 	p.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.count(r)
 		if opts.Latency > 0 {
 			time.Sleep(opts.Latency)
+		}
+		if opts.Faults != nil {
+			p.mu.Lock()
+			p.n++
+			f := opts.Faults(p.n, r)
+			if f != NoFault {
+				p.faults[f]++
+			}
+			p.mu.Unlock()
+			if inject(f, w, r, rp) {
+				return
+			}
 		}
 		if opts.Hook != nil && opts.Hook(w, r) {
 			return
@@ -61,6 +104,61 @@ func NewProxy(target string, opts ProxyOptions) (*FaultProxy, error) {
 	})}
 	go p.srv.Serve(ln)
 	return p, nil
+}
+
+// inject does what fault f says with the request, and reports whether
+// it answered it (or broke it).
+func inject(f Fault, w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+	switch f {
+	case Unavailable:
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "503 Service Unavailable: the registry is being deployed\n")
+	case RateLimited:
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, "Too Many Requests (HAP429).\n")
+	case Cut:
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		resp := rec.Result()
+		if r.Method == http.MethodHead {
+			resp.Body = http.NoBody
+		}
+		var whole bytes.Buffer
+		resp.Write(&whole)
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return false
+		}
+		buf.Write(whole.Bytes()[:whole.Len()/2])
+		buf.Flush()
+		conn.Close()
+	case Reset:
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return false
+		}
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		conn.Close()
+	default:
+		return false
+	}
+	return true
+}
+
+// Faults returns the faults injected so far, by kind.
+func (p *FaultProxy) Faults() map[Fault]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[Fault]int{}
+	for f, n := range p.faults {
+		out[f] = n
+	}
+	return out
 }
 
 // Close stops the proxy.
@@ -142,4 +240,16 @@ func Proxy(t TB, target *Registry, hook Hook) string {
 	}
 	t.Cleanup(func() { p.Close() })
 	return p.Host
+}
+
+// ProxyWith starts a FaultProxy for one test in front of a plain-HTTP
+// registry and stops it when the test ends.
+func ProxyWith(t TB, target *Registry, opts ProxyOptions) *FaultProxy {
+	t.Helper()
+	p, err := NewProxy(target.Host, opts)
+	if err != nil {
+		t.Fatalf("proxy: %v", err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }

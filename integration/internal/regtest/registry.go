@@ -77,6 +77,8 @@ type Registry struct {
 	mu      sync.Mutex
 	log     []string
 	barrier *barrier
+	left    int // requests served before the registry dies; -1: never
+	dead    bool
 }
 
 // barrier holds requests until all it waits for have arrived.
@@ -112,7 +114,7 @@ func Start(opts Options) (*Registry, error) {
 	}
 	cfg.HTTP.Secret = "regtest"
 	cfg.Log.AccessLog.Disabled = true
-	r := &Registry{scheme: "http"}
+	r := &Registry{scheme: "http", left: -1}
 	var authority *ca
 	if opts.TLS {
 		var err error
@@ -186,6 +188,16 @@ func (r *Registry) Close() error {
 	return r.srv.Shutdown(ctx)
 }
 
+// DieAfter makes the registry stop abruptly once it has served k more
+// requests: the next one loses its connection unanswered, the open ones
+// are closed, and nothing listens any more. Start a registry with the
+// same Addr and Dir to bring it back with its data.
+func (r *Registry) DieAfter(k int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.left = k
+}
+
 // URL is the registry's base URL.
 func (r *Registry) URL() string { return r.scheme + "://" + r.Host }
 
@@ -195,6 +207,21 @@ func (r *Registry) record(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		key := req.Method + " " + req.URL.Path
 		r.mu.Lock()
+		if r.left == 0 || r.dead {
+			first := !r.dead
+			r.dead = true
+			r.mu.Unlock()
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+			if first {
+				go r.srv.Close()
+			}
+			return
+		}
+		if r.left > 0 {
+			r.left--
+		}
 		r.log = append(r.log, key)
 		b := r.barrier
 		var wait chan struct{}
