@@ -1,11 +1,15 @@
 package integration
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -276,5 +280,213 @@ func TestRegistryDiesMidPush(t *testing.T) {
 				t.Error(problem)
 			}
 		})
+	}
+}
+
+// stall holds a request until its client goes away (or a minute passes).
+func stall(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(time.Minute):
+	}
+}
+
+// Ctrl-C and --timeout stop a push with exit 1 and say what was written;
+// the same command then finishes the job.
+func TestInterruptedPush(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "stop/build", "1", false, linuxAMD64, linuxARM64)
+	t.Run("Ctrl-C", func(t *testing.T) {
+		t.Parallel()
+		reached := make(chan struct{}, 1)
+		hold := true
+		host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+			if hold && req.Method == "PUT" && req.URL.Path == "/v2/stop/int/manifests/1.0" {
+				reached <- struct{}{}
+				stall(req)
+				return true
+			}
+			return false
+		})
+		args := []string{"--plain-http", "push", "from-args", "--platforms", "linux/amd64,linux/arm64/v8",
+			"--template", host + "/stop/build:1-OS-ARCHVARIANT", "--target", host + "/stop/int:1.0", "--tags", "latest"}
+		cmd := exec.Command(binary, args...)
+		cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-reached:
+		case <-time.After(time.Minute):
+			cmd.Process.Kill()
+			t.Fatal("the index PUT never came")
+		}
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		res := result{code: cmd.ProcessState.ExitCode(), stderr: stderr.String()}
+		t.Logf("$ manifest-tool %s (Ctrl-C at the index PUT)\n%s(exit %d, %v)", strings.Join(args, " "), res.stderr, res.code, err)
+		res.fails(t, 1,
+			"error: interrupted; run the same command again to finish",
+			"error: "+host+"/stop/int:1.0: 2 of 2 members in the repository; the index was not pushed and no tag changed")
+		hold = false
+		mt(t, args...).ok(t)
+	})
+	t.Run("--timeout", func(t *testing.T) {
+		t.Parallel()
+		hold := true
+		host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+			if hold && req.Method == "PUT" && req.URL.Path == "/v2/stop/slow/manifests/latest" {
+				stall(req)
+				return true
+			}
+			return false
+		})
+		args := []string{"--plain-http", "--timeout", "3s", "push", "from-args", "--platforms", "linux/amd64,linux/arm64/v8",
+			"--template", host + "/stop/build:1-OS-ARCHVARIANT", "--target", host + "/stop/slow:1.0", "--tags", "latest"}
+		mt(t, args...).fails(t, 1,
+			"error: timed out (--timeout 3s); run the same command again to finish",
+			"error: "+host+"/stop/slow:1.0: 2 of 2 members in the repository; the index was pushed as 1.0, not yet as latest")
+		hold = false
+		res := mt(t, append([]string{"--output", "json"}, args...)...)
+		res.ok0(t)
+		if got := tagStatuses(pushResults(t, res.stdout)[0]); !strings.HasPrefix(got, "1.0=unchanged/") || !strings.HasPrefix(strings.Fields(got)[1], "latest=created/") {
+			t.Errorf("second run tags %s", got)
+		}
+	})
+}
+
+// lie answers the requests match picks with what the registry says,
+// passed through edit first (headers and body).
+func lie(r *regtest.Registry, match func(*http.Request) bool, edit func(h http.Header, body []byte) []byte) regtest.Hook {
+	return func(w http.ResponseWriter, req *http.Request) bool {
+		if !match(req) {
+			return false
+		}
+		up, _ := http.NewRequest(req.Method, r.URL()+req.URL.Path, nil)
+		up.Header = req.Header.Clone()
+		resp, err := http.DefaultClient.Do(up)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return true
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		h := resp.Header.Clone()
+		body = edit(h, body)
+		for k, v := range h {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(resp.StatusCode)
+		w.Write(body)
+		return true
+	}
+}
+
+// A registry that lies (bytes that do not match their digest, a manifest
+// cut short with a Content-Length to match, a wrong Content-Type, an index
+// entry with a wrong size, an altered config): each is caught, the error
+// names the reference, and nothing is written.
+func TestLyingRegistry(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	imgs := seed(t, r, "lie/build", "1", false, linuxAMD64, linuxARM64)
+	amd := imgs["1-linux-amd64"]
+	bx := regtest.NewBuildxIndex(linuxS390x)
+	if err := r.PushBuildx("lie/bx", "1", bx); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) func(*http.Request) bool {
+		return func(req *http.Request) bool { return req.Method == "GET" && req.URL.Path == path }
+	}
+	amdPath := "/v2/lie/build/manifests/1-linux-amd64"
+	cases := []struct {
+		name   string
+		match  func(*http.Request) bool
+		edit   func(h http.Header, body []byte) []byte
+		buildx bool
+		want   func(host string) string
+	}{
+		{"bytes that do not match their digest", get(amdPath),
+			func(h http.Header, b []byte) []byte { return append(b, ' ') }, false,
+			func(host string) string {
+				return fmt.Sprintf(`error: --platforms "linux/amd64": resolving %[1]s/lie/build:1-linux-amd64: the bytes received do not match their digest (%[2]s expected, %[3]s received): %[1]s, or something between, is altering data`,
+					host, amd.Manifest.Digest, regtest.Digest(append(append([]byte{}, amd.Manifest.Data...), ' ')))
+			}},
+		{"a manifest cut short", get(amdPath),
+			func(h http.Header, b []byte) []byte { h.Del("Docker-Content-Digest"); return b[:len(b)/2] }, false,
+			func(host string) string {
+				return fmt.Sprintf(`error: --platforms "linux/amd64": resolving %[1]s/lie/build:1-linux-amd64: the manifest received is not valid JSON (unexpected end of JSON input): %[1]s, or something between, sent it cut short or corrupted`, host)
+			}},
+		{"a wrong Content-Type", get(amdPath),
+			func(h http.Header, b []byte) []byte { h.Set("Content-Type", regtest.DockerManifest); return b }, false,
+			func(host string) string {
+				return fmt.Sprintf(`error: --platforms "linux/amd64": resolving %[1]s/lie/build:1-linux-amd64: %[1]s labels the manifest %[2]s (Content-Type) but it says it is %[3]s`, host, regtest.DockerManifest, regtest.OCIManifest)
+			}},
+		{"a Content-Type that is no manifest's", get(amdPath),
+			func(h http.Header, b []byte) []byte { h.Set("Content-Type", "text/plain"); return b }, false,
+			func(host string) string {
+				return fmt.Sprintf(`error: --platforms "linux/amd64": resolving %[1]s/lie/build:1-linux-amd64: %[1]s answered "text/plain" for a manifest (Content-Type), not a manifest media type`, host)
+			}},
+		{"an altered config", get("/v2/lie/build/blobs/" + amd.Config.Digest),
+			func(h http.Header, b []byte) []byte { return bytes.Replace(b, []byte("amd64"), []byte("arm64"), 1) }, false,
+			func(host string) string {
+				return fmt.Sprintf(`error: --platforms "linux/amd64": reading the config of %[1]s/lie/build@%[2]s: the bytes received do not match their digest (%[3]s expected, %[4]s received): %[1]s, or something between, is altering data`,
+					host, amd.Manifest.Digest, amd.Config.Digest, regtest.Digest(bytes.Replace(amd.Config.Data, []byte("amd64"), []byte("arm64"), 1)))
+			}},
+		{"an index entry with a wrong size", get("/v2/lie/bx/manifests/1"),
+			func(h http.Header, b []byte) []byte {
+				h.Del("Docker-Content-Digest")
+				return bytes.Replace(b, []byte(fmt.Sprintf(`"size":%d`, bx.Image.Manifest.Size)), []byte(fmt.Sprintf(`"size":%d`, bx.Image.Manifest.Size+3)), 1)
+			}, true,
+			func(host string) string {
+				return fmt.Sprintf(`error: stdin:3: manifests[0]: %[1]s/lie/bx:1 lists %[2]s as %[3]d bytes of %[4]s, but that manifest is %[5]d bytes of %[4]s: the index is corrupt (build and push it again)`,
+					host, bx.Image.Manifest.Digest, bx.Image.Manifest.Size+3, regtest.OCIManifest, bx.Image.Manifest.Size)
+			}},
+	}
+	for i, tc := range cases {
+		host := regtest.Proxy(t, r, lie(r, tc.match, tc.edit))
+		r.Requests()
+		target := fmt.Sprintf("%s/lie/out%d:1", host, i)
+		var res result
+		if tc.buildx {
+			res = mtEnv(t, nil, "image: "+target+"\nmanifests:\n  - image: "+host+"/lie/bx:1\n", "--plain-http", "push", "--type", "oci", "from-spec", "-")
+		} else {
+			res = mt(t, "--plain-http", "push", "--type", "oci", "from-args", "--platforms", "linux/amd64,linux/arm64/v8",
+				"--template", host+"/lie/build:1-OS-ARCHVARIANT", "--target", target)
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			res.fails(t, 1, tc.want(host))
+		})
+		if w := regtest.Writes(r.Requests()); len(w) > 0 {
+			t.Errorf("%s: wrote %v", tc.name, w)
+		}
+	}
+
+	// a layer altered on its way to another registry: the copy fails
+	// naming it, and no index is written
+	dst := regtest.New(t)
+	layer := amd.Layers[0]
+	host := regtest.Proxy(t, r, lie(r, get("/v2/lie/build/blobs/"+layer.Digest), func(h http.Header, b []byte) []byte {
+		b = append([]byte{}, b...)
+		b[len(b)/2] ^= 0xff
+		return b
+	}))
+	spec := fmt.Sprintf("image: %s/lie/copy:1\nmanifests:\n  - image: %s/lie/build:1-linux-amd64\n", dst.Host, host)
+	dst.Requests()
+	altered := append([]byte{}, layer.Data...)
+	altered[len(altered)/2] ^= 0xff
+	mtEnv(t, nil, spec, "--plain-http", "push", "from-spec", "-").fails(t, 1, fmt.Sprintf(
+		"error: stdin:3: manifests[0]: reading %[1]s/lie/build@%[2]s: the bytes received do not match their digest (%[2]s expected, %[3]s received): %[1]s, or something between, is altering data",
+		host, layer.Digest, regtest.Digest(altered)))
+	for _, w := range regtest.Writes(dst.Requests()) {
+		if strings.Contains(w, "/manifests/") {
+			t.Errorf("a manifest was written: %s", w)
+		}
 	}
 }

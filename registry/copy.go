@@ -10,6 +10,7 @@ import (
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/descriptor"
+	"github.com/regclient/regclient/types/errs"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/ref"
 
@@ -184,6 +185,10 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 	defer rdr.Close()
 	counted := &countingReader{r: rdr, onRead: func(n int64) { report("", n) }}
 	if _, err := c.rc.BlobPut(ctx, target, d, counted); err != nil {
+		if counted.err != nil && (!errors.Is(counted.err, io.EOF) || errors.Is(counted.err, errs.ErrDigestMismatch)) {
+			// the source's fault, not the target's
+			return "", c.opError("reading", src.SetDigest(d.Digest.String()), counted.err)
+		}
 		// the upload may have landed with its answer lost (a retried last
 		// PUT then finds its upload gone): the target says
 		if rdr, herr := c.rc.BlobHead(ctx, target, d); herr == nil {
@@ -201,11 +206,13 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 type countingReader struct {
 	r      io.Reader
 	n      int64
+	err    error // the last read's
 	onRead func(int64)
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
+	c.err = err
 	c.n += int64(n)
 	if n > 0 {
 		c.onRead(c.n)

@@ -78,6 +78,11 @@ func (e *OpError) Is(target error) bool { return target == ErrMissing && e.missi
 
 // cause says in a few words why a request to host failed; creds says
 // whose credentials were used ("" when there were none).
+var (
+	mismatchRE  = regexp.MustCompile(`expected (sha256:[0-9a-f]+), (?:computed|received|calculated) (sha256:[0-9a-f]+)`)
+	mediaTypeRE = regexp.MustCompile(`unexpected media type: expected (\S+), received (\S+)`)
+)
+
 func cause(err error, host, creds string) string {
 	var (
 		uaErr   x509.UnknownAuthorityError
@@ -86,6 +91,9 @@ func cause(err error, host, creds string) string {
 		recErr  tls.RecordHeaderError
 		opErr   *net.OpError
 		dnsErr  *net.DNSError
+
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
 	)
 	msg := err.Error()
 	var retry *RetryError
@@ -94,6 +102,12 @@ func cause(err error, host, creds string) string {
 		return retry.Error() + " (the registry stopped answering; run again once it is back)"
 	case errors.As(err, &retry):
 		return retry.Error()
+	case errors.Is(err, errs.ErrDigestMismatch):
+		detail := ""
+		if m := mismatchRE.FindStringSubmatch(msg); m != nil {
+			detail = " (" + m[1] + " expected, " + m[2] + " received)"
+		}
+		return "the bytes received do not match their digest" + detail + ": " + host + ", or something between, is altering data"
 	case errors.Is(err, context.Canceled):
 		return "interrupted"
 	case errors.Is(err, context.DeadlineExceeded):
@@ -116,6 +130,17 @@ func cause(err error, host, creds string) string {
 		return "connection reset by " + host
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return "connection closed early by " + host + " (EOF)"
+	case errors.As(err, &syntaxErr) || errors.As(err, &typeErr):
+		detail := "unexpected field types"
+		if syntaxErr != nil {
+			detail = syntaxErr.Error()
+		}
+		return "the manifest received is not valid JSON (" + detail + "): " + host + ", or something between, sent it cut short or corrupted"
+	case mediaTypeRE.MatchString(msg):
+		m := mediaTypeRE.FindStringSubmatch(msg)
+		return host + " labels the manifest " + m[1] + " (Content-Type) but it says it is " + m[2]
+	case errors.Is(err, errs.ErrUnsupportedMediaType):
+		return host + " answered " + strings.TrimPrefix(redactText(msg), errs.ErrUnsupportedMediaType.Error()+": ") + " for a manifest (Content-Type), not a manifest media type"
 	case errors.As(err, &opErr):
 		return redactText(opErr.Err.Error())
 	case errors.Is(err, errs.ErrHTTPStatus):

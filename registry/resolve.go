@@ -70,7 +70,7 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	d := m.GetDescriptor()
 	desc := descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
 	if m.IsList() {
-		return c.fromIndex(e, m, desc)
+		return c.fromIndex(ctx, e, m, desc)
 	}
 	img, ok := m.(rcmanifest.Imager)
 	if !ok {
@@ -107,7 +107,7 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 // image plus an attestation manifest) into its entries. With a declared
 // platform, only the image of that platform is taken, with the attestations
 // that describe it.
-func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.Descriptor) ([]manifest.Member, error) {
+func (c *Client) fromIndex(ctx context.Context, e spec.Entry, m rcmanifest.Manifest, desc descriptor.Descriptor) ([]manifest.Member, error) {
 	ix, ok := m.(rcmanifest.Indexer)
 	if !ok {
 		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: cannot list the entries of %s", e.Image.CommonName(), desc.MediaType)}
@@ -166,6 +166,26 @@ func (c *Client) fromIndex(e spec.Entry, m rcmanifest.Manifest, desc descriptor.
 		if kept[a.Descriptor.Annotations[manifest.AnnotationReferenceDigest]] {
 			out = append(out, a)
 		}
+	}
+	// each entry taken is read, by digest: an index that misstates a size
+	// or a media type would make ours wrong too (and the copy needs the
+	// manifest anyway)
+	errList := forEach(ctx, len(out), c.concurrency, func(i int) error {
+		d := out[i].Descriptor
+		r := e.Image.SetDigest(d.Digest.String())
+		child, err := c.manifestOf(ctx, r)
+		if err != nil {
+			return &EntryError{Pos: e.Pos, Err: c.opError("reading", r, err)}
+		}
+		if got := child.GetDescriptor(); got.Size != d.Size || got.MediaType != d.MediaType {
+			return &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s lists %s as %d bytes of %s, but that manifest is %d bytes of %s: the index is corrupt (build and push it again)",
+				e.Image.CommonName(), d.Digest, d.Size, d.MediaType, got.Size, got.MediaType)}
+		}
+		out[i].Manifest = child
+		return nil
+	})
+	if err := errors.Join(mergeCauses(errList)...); err != nil {
+		return nil, err
 	}
 	c.log.Debugf("%s: %s is an index (%s): %d image(s), %d attestation(s) taken", e.Pos, e.Image.CommonName(), desc.Digest, len(images), len(out)-len(images))
 	return out, nil

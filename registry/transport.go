@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/regclient/regclient/types/errs"
 	"github.com/sirupsen/logrus"
 )
 
@@ -220,6 +221,9 @@ func (t *transport) hasAnswered(host string) bool {
 // succeed when started over: a request the transport could not replay
 // (a streamed upload), or a stream cut while it was read.
 func restartable(err error) bool {
+	if errors.Is(err, errs.ErrDigestMismatch) {
+		return false // altered bytes: a fault to report, not to hide
+	}
 	var r *RetryError
 	if errors.As(err, &r) {
 		return r.Attempts < retryAttempts
