@@ -2,12 +2,18 @@ package registry
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	stdlog "log"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -281,5 +287,56 @@ func TestTransportTLS(t *testing.T) {
 	tr, _ = newTransport()
 	if err := get(tr); err != nil {
 		t.Errorf("certs.d: %v", err)
+	}
+}
+
+// A client certificate in certs.d/<host>/ (NAME.cert and NAME.key) is
+// presented to that host.
+func TestTransportClientCert(t *testing.T) {
+	srv := httptest.NewUnstartedServer(ok("mutual"))
+	srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+	srv.StartTLS()
+	defer srv.Close()
+	host := srv.Listener.Addr().String()
+	dir := t.TempDir()
+	old := certsDir
+	certsDir = dir
+	t.Cleanup(func() { certsDir = old })
+	get := func() error {
+		tr, _ := newTransport()
+		tr.extraCA = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		req, _ := http.NewRequest("GET", srv.URL+"/v2/", nil)
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	if err := get(); err == nil {
+		t.Fatal("no client certificate, and the server let us in")
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ci"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostDir := filepath.Join(dir, host)
+	if err := os.MkdirAll(hostDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(hostDir, "client.cert"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(filepath.Join(hostDir, "client.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+	if err := get(); err != nil {
+		t.Errorf("with certs.d/%s/client.cert: %v", host, err)
 	}
 }
