@@ -192,7 +192,7 @@ func TestFaults(t *testing.T) {
 			sc.name, correct, faultRuns, requests, strings.Join(kinds, ", "), time.Since(start).Round(100*time.Millisecond), faultRuns))
 	}
 	t.Log("fault schedules:\n" + strings.Join(report, "\n"))
-	if f := os.Getenv("FAULT_REPORT"); f != "" {
+	if f := os.Getenv("FAULT_REPORT"); f != "" { // the figures, for a report
 		os.WriteFile(f, []byte(strings.Join(report, "\n")+"\n"), 0o644)
 	}
 }
