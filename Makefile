@@ -2,6 +2,8 @@
 #   make demo   run the main job end to end on a local registry it starts
 #   make test   vet, unit tests (-race) and integration tests
 #   make build  static binary in bin/
+#   make cross  static binaries for every released platform in bin/cross/
+#   make image  the tool's container image (needs docker with buildx)
 #   make bench  benchmarks: the pure parts, and end to end beside crane and regctl
 #   make fuzz   each fuzz target for FUZZTIME (60s); not part of make test
 
@@ -11,7 +13,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN     := bin/manifest-tool
 
-.PHONY: all build install test vet unit integration demo bench fuzz clean
+.PHONY: all build install cross image test vet unit integration demo bench fuzz clean
 
 all: build
 
@@ -20,6 +22,25 @@ build:
 
 install:
 	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/manifest-tool
+
+# os/arch[/variant] released; binaries are named manifest-tool-OS-ARCH[VARIANT]
+PLATFORMS ?= linux/amd64 linux/arm64 linux/arm/v7 linux/s390x linux/ppc64le linux/riscv64 \
+	darwin/amd64 darwin/arm64 windows/amd64
+
+cross:
+	@mkdir -p bin/cross
+	@set -e; for p in $(PLATFORMS); do \
+		os=$${p%%/*}; rest=$${p#*/}; arch=$${rest%%/*}; variant=$$(echo $$rest | cut -s -d/ -f2); \
+		out=bin/cross/manifest-tool-$$os-$$arch$$variant; [ $$os = windows ] && out=$$out.exe; \
+		echo "$$p -> $$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$${variant#v} $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out ./cmd/manifest-tool; \
+	done
+	cd bin/cross && sha256sum manifest-tool-* > SHA256SUMS
+
+IMAGE ?= manifest-tool:$(VERSION)
+
+image:
+	docker buildx build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) --load .
 
 test: vet unit integration
 

@@ -44,7 +44,7 @@ Docker v2.2 manifest list or OCI image index, and pushes it with its tags.
 
 Global flags may also be given after the command and after its arguments.`,
 		Flags:                     globalFlags(),
-		Commands:                  []*cli.Command{pushCommand(env), inspectCommand(env), platformsCommand(env), probeCommand(env)},
+		Commands:                  []*cli.Command{pushCommand(env), inspectCommand(env), platformsCommand(env), probeCommand(env), completionCommand(env)},
 		DisableSliceFlagSeparator: true,
 		HideHelpCommand:           false,
 		ExitErrHandler:            func(*cli.Context, error) {}, // main decides the exit code

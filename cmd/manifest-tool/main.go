@@ -75,6 +75,16 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 	defer strayStderr(log)()
 	app := newApp(env)
 	app.Writer, app.ErrWriter = stdout, stderr
+	if len(argv) > 1 && argv[1] == completeCommand {
+		cands, files := complete(app, argv[2:])
+		if files {
+			cands = []string{":files"}
+		}
+		for _, c := range cands {
+			fmt.Fprintln(stdout, c)
+		}
+		return exitOK
+	}
 	args, err := interspersed(app, argv)
 	if err == nil {
 		err = app.RunContext(ctx, args)
