@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
@@ -142,9 +143,10 @@ func TestPartialFailureCompletes(t *testing.T) {
 	t.Parallel()
 	r := regtest.New(t)
 	seed(t, r, "partial/app", "1", false, linuxAMD64, linuxARM64)
-	refuse := true
+	var refuse atomic.Bool
+	refuse.Store(true)
 	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
-		if refuse && req.Method == "PUT" && strings.HasSuffix(req.URL.Path, "/manifests/latest") {
+		if refuse.Load() && req.Method == "PUT" && strings.HasSuffix(req.URL.Path, "/manifests/latest") {
 			http.Error(w, `{"errors":[{"code":"DENIED","message":"tag is protected"}]}`, http.StatusForbidden)
 			return true
 		}
@@ -160,7 +162,7 @@ func TestPartialFailureCompletes(t *testing.T) {
 	if got := tagStatuses(p); got != "1.0=created/ latest=failed/ 1=created/" {
 		t.Errorf("tags %s", got)
 	}
-	refuse = false
+	refuse.Store(false)
 	p2 := pushResults(t, mt(t, args...).stdout)[0]
 	if got := tagStatuses(p2); got != "1.0=unchanged/same latest=created/ 1=unchanged/same" || p2.Digest != p.Digest {
 		t.Errorf("second run tags %s", got)

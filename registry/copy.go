@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/descriptor"
@@ -98,6 +99,8 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	}
 	if _, err := c.rc.ManifestHead(ctx, tgt, regclient.WithManifestRequireDigest()); err == nil {
 		return MemberPresent, nil
+	} else if unanswered(err) {
+		return fail(c.opError("looking for "+dig+" in", tgt.SetDigest(""), err))
 	}
 	man := m.Manifest
 	if man == nil {
@@ -152,11 +155,29 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (string, error) {
 	for attempt := 1; ; attempt++ {
 		how, err := c.copyBlobOnce(ctx, src, target, d)
-		if err == nil || attempt == blobAttempts || !restartable(err) || ctx.Err() != nil {
+		again, wait := restartable(err)
+		if err == nil || attempt == blobAttempts || !again || ctx.Err() != nil {
 			return how, err
 		}
-		c.log.Warnf("%s; copying the blob again (attempt %d of %d)", err, attempt+1, blobAttempts)
+		c.log.Warnf("%s; copying the blob again in %s (attempt %d of %d)", err, wait.Round(100*time.Millisecond), attempt+1, blobAttempts)
+		if err := sleep(ctx, wait); err != nil {
+			return "", err
+		}
 	}
+}
+
+// blobPresent reports whether the target repository holds the blob; the
+// error says that the registry could not be asked.
+func (c *Client) blobPresent(ctx context.Context, target ref.Ref, d descriptor.Descriptor) (bool, error) {
+	rdr, err := c.rc.BlobHead(ctx, target, d)
+	switch {
+	case err == nil:
+		rdr.Close()
+		return true, nil
+	case unanswered(err):
+		return false, c.opError("looking for blob "+d.Digest.String()+" in", target.SetTag(""), err)
+	}
+	return false, nil
 }
 
 func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (string, error) {
@@ -166,15 +187,20 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 			c.progress(BlobEvent{Member: member, Blob: d.Digest.String(), Size: d.Size, How: how, Done: n})
 		}
 	}
-	if rdr, err := c.rc.BlobHead(ctx, target, d); err == nil {
-		rdr.Close()
+	if present, err := c.blobPresent(ctx, target, d); err != nil {
+		return "", err
+	} else if present {
 		report(MemberPresent, d.Size)
 		return MemberPresent, nil
 	}
 	if src.Scheme == "reg" && ref.EqualRegistry(src, target) {
-		if err := c.rc.BlobMount(ctx, src, target, d); err == nil {
+		err := c.rc.BlobMount(ctx, src, target, d)
+		switch {
+		case err == nil:
 			report(MemberMounted, d.Size)
 			return MemberMounted, nil
+		case unanswered(err):
+			return "", c.opError("mounting blob "+d.Digest.String()+" into", target.SetTag(""), err)
 		}
 		// a registry may decline a mount: copy the bytes instead
 	}
@@ -191,12 +217,10 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 		}
 		// the upload may have landed with its answer lost (a retried last
 		// PUT then finds its upload gone): the target says
-		if rdr, herr := c.rc.BlobHead(ctx, target, d); herr == nil {
-			rdr.Close()
-			c.log.Debugf("blob %s is in %s although its upload failed (%v)", d.Digest, repoName(target), err)
-		} else {
+		if present, _ := c.blobPresent(ctx, target, d); !present {
 			return "", c.opError("uploading blob "+d.Digest.String()+" to", target.SetTag(""), err)
 		}
+		c.log.Debugf("blob %s is in %s although its upload failed (%v)", d.Digest, repoName(target), err)
 	}
 	report(MemberCopied, d.Size)
 	return MemberCopied, nil

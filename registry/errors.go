@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"regexp"
@@ -92,6 +91,7 @@ func cause(err error, host, creds string) string {
 		opErr   *net.OpError
 		dnsErr  *net.DNSError
 
+		noAnswer  *NoAnswerError
 		syntaxErr *json.SyntaxError
 		typeErr   *json.UnmarshalTypeError
 	)
@@ -126,10 +126,14 @@ func cause(err error, host, creds string) string {
 		return "cannot resolve host " + dnsErr.Name
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused by " + host + " (is the registry running, and is the address right?)"
+	case unreachable(err):
+		return "cannot connect to " + host + " (" + netCause(err) + "; is the address right, and the registry reachable from here?)"
 	case errors.Is(err, syscall.ECONNRESET):
 		return "connection reset by " + host
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return "connection closed early by " + host + " (EOF)"
+	case errors.As(err, &noAnswer):
+		return noAnswer.Error()
+	case !errors.Is(err, errs.ErrHTTPStatus) && closedEarly(err):
+		return host + " closed the connection before a whole answer"
 	case errors.As(err, &syntaxErr) || errors.As(err, &typeErr):
 		detail := "unexpected field types"
 		if syntaxErr != nil {
@@ -201,8 +205,8 @@ func tlsDetail(err error) string {
 // each reported. Joined errors in the list are taken apart first.
 func mergeCauses(errList []error) []error {
 	var out []error
-	first := map[string]int{} // cause -> index in out
-	members := map[string]int{}
+	first := map[string]int{}      // cause -> index in out
+	groups := map[string][]error{} // cause -> the errors with it
 	for _, err := range splitJoined(errList...) {
 		var op *OpError
 		if !errors.As(err, &op) || errors.Is(op.Err, errs.ErrNotFound) {
@@ -212,21 +216,35 @@ func mergeCauses(errList []error) []error {
 		key := op.Cause()
 		var retry *RetryError
 		if errors.As(op.Err, &retry) { // a host that keeps failing, whatever the path
-			key = retry.Host + ": " + retry.Status
-			if retry.Status == "" {
-				key += netCause(retry.Err)
-			}
+			key = retry.Host + ": " + retry.what()
 		}
 		if _, seen := first[key]; !seen {
 			first[key] = len(out)
 			out = append(out, err)
-		} else if errors.As(err, new(*EntryError)) {
-			members[key]++
 		}
+		groups[key] = append(groups[key], err)
 	}
 	for key, i := range first {
-		if n := members[key]; n > 0 {
-			out[i] = fmt.Errorf("%w (and %d more member%s)", out[i], n, map[bool]string{true: "s"}[n > 1])
+		group := groups[key]
+		// said by the request that met the failure first-hand, rather
+		// than one tried once after its host was given up on
+		rep := 0
+		for j, err := range group {
+			var retry *RetryError
+			if errors.As(err, &retry) && retry.Prior == nil {
+				rep = j
+				break
+			}
+		}
+		n := 0
+		for j, err := range group {
+			if j != rep && errors.As(err, new(*EntryError)) {
+				n++
+			}
+		}
+		out[i] = group[rep]
+		if n > 0 {
+			out[i] = fmt.Errorf("%w (and %d more member%s)", out[i], n, plural(n))
 		}
 	}
 	return out

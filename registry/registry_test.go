@@ -129,13 +129,16 @@ func TestMergeCauses(t *testing.T) {
 	gone := func(method, path string) error {
 		return &RetryError{Method: method, Path: path, Host: "reg.example.com", Err: syscall.ECONNREFUSED, Attempts: retryAttempts}
 	}
+	first := gone("HEAD", "/v2/a/blobs/x").(*RetryError)
+	again := &RetryError{Method: "PUT", Path: "/v2/a/manifests/0", Host: "reg.example.com", Err: syscall.ECONNREFUSED, Attempts: 1, Prior: first}
 	got = mergeCauses([]error{
+		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 2}, Err: c.opError("pushing the index to", r1, again)},
 		c.opError("pushing the index to", r1, gone("PUT", "/v2/a/manifests/1")),
 		c.opError("pushing the index to", r2, gone("PUT", "/v2/a/manifests/2")),
 		c.opError("pushing the index to", r3, &RetryError{Method: "PUT", Path: "/v2/a/manifests/3", Host: "reg.example.com", Status: "503 Service Unavailable", Attempts: retryAttempts}),
 	})
 	want := []string{
-		"pushing the index to reg.example.com/a:1: PUT reg.example.com/v2/a/manifests/1: connection refused (10 attempts) (the registry stopped answering; run again once it is back)",
+		"pushing the index to reg.example.com/a:1: PUT reg.example.com/v2/a/manifests/1: connection refused (10 attempts) (the registry stopped answering; run again once it is back) (and 1 more member)",
 		"pushing the index to reg.example.com/a:3: PUT reg.example.com/v2/a/manifests/3: 503 Service Unavailable (10 attempts)",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -25,16 +26,23 @@ import (
 
 // Retry policy.
 const (
-	retryAttempts    = 10               // attempts per request, the first included (about 26 s of waits)
-	retryAfterMax    = 60 * time.Second // a registry may not make us wait longer
+	retryAttempts    = 10               // attempts per request, the first included (about 26 s of backoff)
+	retryAfterMax    = 60 * time.Second // a registry may not make us wait longer at once
 	bufferMax        = 8 << 20          // answers read whole (to retry a cut one)
 	requestBufferMax = 4 << 20          // request bodies kept (to send again)
-	blobAttempts     = 3                // copies of one blob started, the first included
+	blobAttempts     = 5                // copies of one blob started, the first included
 )
 
-// The backoff: retryDelay, doubled at each attempt up to retryMaxDelay,
-// ±25% (variables for the tests).
-var retryDelay, retryMaxDelay = 200 * time.Millisecond, 5 * time.Second
+// Time limits (variables for the tests): the backoff, retryDelay doubled
+// at each attempt up to retryMaxDelay, ±25%; the time one request may
+// take, its attempts and waits included; to connect; from a request sent
+// to its answer's headers.
+var (
+	retryDelay, retryMaxDelay = 200 * time.Millisecond, 5 * time.Second
+	retryBudget               = 2 * time.Minute
+	dialTimeout               = 10 * time.Second
+	headerTimeout             = 2 * time.Minute
+)
 
 // certsDir is where Docker keeps a registry's extra CA certificates
 // (certs.d/<host>/*.crt).
@@ -44,17 +52,21 @@ var certsDir = "/etc/docker/certs.d"
 // (regclient sends its requests here). It does what regclient leaves out:
 //
 //   - it retries what is transient: 408, 429, 500, 502, 503, 504, a
-//     connection refused, reset or cut short, with exponential backoff and
-//     jitter, honouring Retry-After in seconds or as an HTTP date (capped at
-//     60 s), and warns of each wait of a second or more;
+//     connection refused, reset or cut short, a timeout, with exponential
+//     backoff and jitter, honouring Retry-After in seconds or as an HTTP
+//     date (capped at 60 s), and warns of each wait of a second or more;
+//     one request gets at most 10 attempts and 2 minutes;
+//   - it says at once that a host which never answered cannot be reached,
+//     and gives up on a host once a request has used every attempt
+//     without reaching it (the other requests try it once more each);
 //   - it gives each host its own TLS settings: verified against the system
 //     roots, /etc/docker/certs.d/<host>/*.crt and --ca-file, unless the run
 //     names the host as insecure, with the client certificates of
 //     certs.d/<host>/*.cert (and .key); a redirect to another host is that
 //     host's.
 //
-// A request that still fails is an error naming method, path, host, status
-// or cause, and the attempts made.
+// A request that still fails is a RetryError naming method, host, path,
+// status or cause, and the attempts made.
 type transport struct {
 	log      *logrus.Logger
 	insecure map[string]bool
@@ -66,26 +78,64 @@ type transport struct {
 	down    map[string]*RetryError // hosts given up on, and the request that showed it
 }
 
-// RetryError is a request that failed every attempt.
+// RetryError is a request that failed every attempt it was given.
 type RetryError struct {
 	Method, Path, Host string
 	Status             string // "503 Service Unavailable", or "" for a network failure
 	Err                error  // the network failure
 	Attempts           int
+	// Wait is how long to wait before trying again: what the registry
+	// asked for (Retry-After), or the backoff.
+	Wait time.Duration
+	// Prior, when set, is the request that made the transport give up on
+	// the host before this one was tried again.
+	Prior *RetryError
+}
+
+// what is the status, or the network failure in a few words.
+func (e *RetryError) what() string {
+	if e.Status != "" {
+		return e.Status
+	}
+	return netCause(e.Err)
 }
 
 func (e *RetryError) Error() string {
-	what := e.Status
-	if what == "" {
-		what = netCause(e.Err)
+	if e.Prior != nil {
+		return fmt.Sprintf("%s %s%s: %s (given up on %s after %s %s failed %d attempts)",
+			e.Method, e.Host, e.Path, e.what(), e.Host, e.Prior.Method, e.Prior.Path, e.Prior.Attempts)
 	}
-	return fmt.Sprintf("%s %s%s: %s (%d attempt%s)", e.Method, e.Host, e.Path, what, e.Attempts, map[bool]string{true: "s"}[e.Attempts > 1])
+	return fmt.Sprintf("%s %s%s: %s (%d attempt%s)", e.Method, e.Host, e.Path, e.what(), e.Attempts, plural(e.Attempts))
 }
 
 func (e *RetryError) Unwrap() error { return e.Err }
 
+// NoAnswerError is a host that took the connection and closed it without
+// an HTTP answer, the first time it was asked.
+type NoAnswerError struct {
+	Host, Scheme string
+	Err          error
+}
+
+func (e *NoAnswerError) Error() string {
+	if e.Scheme == "http" {
+		return e.Host + " closed the connection without an HTTP answer (if it serves HTTPS, drop --plain-http for it)"
+	}
+	return e.Host + " closed the connection without an HTTP answer"
+}
+
+func (e *NoAnswerError) Unwrap() error { return e.Err }
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
 func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
-	base := t.hostTransport(orig.URL.Host)
+	host := orig.URL.Host
+	base := t.hostTransport(host)
 	// a body is sent again only from our own copy of it (a request's
 	// GetBody may hand back a reader already read); a large one streams
 	// once, and the operation it belongs to starts over instead
@@ -93,11 +143,10 @@ func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := orig
-	// a host given up on (every attempt of a request failed to reach it)
-	// gets one more try per request, not a full round of waits
-	gaveUp := t.isDown(orig.URL.Host)
+	prior := t.isDown(host)
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
+		req := orig
 		if body != nil {
 			req = orig.Clone(orig.Context())
 			req.Body = io.NopCloser(bytes.NewReader(body))
@@ -105,62 +154,78 @@ func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 		}
 		resp, err := base.RoundTrip(req)
 		if err == nil {
-			t.answered(req.URL.Host)
-		} else if gaveUp != nil && transient(err) {
-			return nil, gaveUp // the same failure, said by the request that met it first
-		} else if attempt == 1 && errors.Is(err, syscall.ECONNREFUSED) && !t.hasAnswered(req.URL.Host) {
-			// nothing listens there: a wrong address or a registry that is
-			// not started, said at once; a registry that answered before
-			// and now refuses may be restarting, and is waited for
-			return nil, err
+			t.answered(host)
+			if (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 {
+				// read a small answer whole, so that a cut one is retried here
+				err = buffer(resp)
+			}
 		}
-		if err == nil && (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 && resp.ContentLength >= 0 && resp.ContentLength <= bufferMax {
-			// read a small answer whole, so that a cut one is retried here
-			err = buffer(resp)
+		if err != nil && orig.Context().Err() != nil {
+			return nil, err // cancelled, or --timeout
 		}
-		status, wait := "", time.Duration(0)
+		var status string
+		var asked time.Duration
 		switch {
-		case err != nil && req.Context().Err() != nil:
-			return nil, err
-		case err != nil && !transient(err):
-			return nil, err
 		case err == nil && !retryStatus(resp.StatusCode):
 			return resp, nil
 		case err == nil:
-			status = resp.Status
-			wait = retryAfter(resp.Header.Get("Retry-After"))
+			status, asked = resp.Status, retryAfter(resp.Header.Get("Retry-After"))
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
+		case !transient(err):
+			return nil, err
+		case attempt == 1 && !t.hasAnswered(host) && unreachable(err):
+			// nothing listens there (a wrong address, a registry not
+			// started): said at once
+			return nil, err
+		case attempt == 1 && !t.hasAnswered(host) && closedEarly(err):
+			// something listens, but does not speak HTTP back
+			return nil, &NoAnswerError{Host: host, Scheme: req.URL.Scheme, Err: err}
+		case prior != nil && unreachable(err):
+			return nil, &RetryError{Method: req.Method, Path: req.URL.Path, Host: host, Err: err, Attempts: attempt, Prior: prior}
 		}
-		if attempt == retryAttempts || !replayable {
-			re := &RetryError{Method: req.Method, Path: req.URL.Path, Host: req.URL.Host, Status: status, Err: err, Attempts: attempt}
-			if attempt == retryAttempts && err != nil {
+		wait := max(asked, backoff(attempt))
+		if attempt == retryAttempts || !replayable || time.Since(start)+wait > retryBudget {
+			re := &RetryError{Method: req.Method, Path: req.URL.Path, Host: host, Status: status, Err: err, Attempts: attempt, Wait: wait}
+			if replayable && err != nil && unreachable(err) {
 				t.giveUp(re)
 			}
 			return nil, re
 		}
-		backoff := retryDelay << (attempt - 1)
-		backoff = min(backoff, retryMaxDelay)
-		backoff += time.Duration(rand.Int64N(int64(backoff)/2+1)) - backoff/4 // ±25%
-		asked := wait > 0
-		wait = max(wait, backoff)
 		what := status
 		if what == "" {
 			what = netCause(err)
 		}
 		switch {
-		case asked && wait >= time.Second:
-			t.log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", req.URL.Host, wait.Round(time.Second), req.Method, req.URL.Path)
+		case asked > 0 && wait >= time.Second:
+			t.log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", host, wait.Round(time.Second), req.Method, req.URL.Path)
 		case wait >= time.Second:
 			t.log.Warnf("%s %s: %s; retrying in %s", req.Method, redactURL(req.URL.String()), what, wait.Round(100*time.Millisecond))
 		default:
 			t.log.Debugf("%s %s: %s; retrying in %s", req.Method, redactURL(req.URL.String()), what, wait.Round(time.Millisecond))
 		}
-		select {
-		case <-time.After(wait):
-		case <-req.Context().Done():
-			return nil, req.Context().Err()
+		if err := sleep(orig.Context(), wait); err != nil {
+			return nil, err
 		}
+	}
+}
+
+// backoff is the wait after a failed attempt: retryDelay doubled at each
+// attempt, capped, ±25%.
+func backoff(attempt int) time.Duration {
+	d := min(retryDelay<<(attempt-1), retryMaxDelay)
+	return d + time.Duration(rand.Int64N(int64(d)/2+1)) - d/4
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -217,29 +282,50 @@ func (t *transport) hasAnswered(host string) bool {
 	return t.reached[host]
 }
 
+// unanswered reports whether err says a request got no answer (as
+// opposed to an answer such as 404): the registry could not be asked.
+func unanswered(err error) bool {
+	return errors.As(err, new(*RetryError)) || errors.As(err, new(*NoAnswerError)) || unreachable(err) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // restartable reports whether an operation that failed with err may
 // succeed when started over: a request the transport could not replay
-// (a streamed upload), or a stream cut while it was read.
-func restartable(err error) bool {
+// (a streamed upload), or a stream cut while it was read; and how long
+// to wait first.
+func restartable(err error) (bool, time.Duration) {
 	if errors.Is(err, errs.ErrDigestMismatch) {
-		return false // altered bytes: a fault to report, not to hide
+		return false, 0 // altered bytes: a fault to report, not to hide
 	}
 	var r *RetryError
 	if errors.As(err, &r) {
-		return r.Attempts < retryAttempts
+		return r.Attempts < retryAttempts && r.Prior == nil && !errors.Is(r.Err, syscall.ECONNREFUSED), r.Wait
 	}
-	return transient(err)
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET), backoff(1)
 }
 
-// buffer reads an answer's body whole, so that a cut can be retried.
+// buffer reads an answer's body whole when it is small, so that a cut one
+// can be retried; a larger one is left to stream (its first bytes read).
 func buffer(resp *http.Response) error {
-	b, err := io.ReadAll(resp.Body)
+	if resp.ContentLength > bufferMax {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, bufferMax+1))
+	if err == nil && int64(len(b)) > bufferMax { // of unknown length, and large
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
+		return nil
+	}
 	resp.Body.Close()
 	if err == nil && resp.ContentLength >= 0 && int64(len(b)) < resp.ContentLength {
 		err = io.ErrUnexpectedEOF
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	return err
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 func retryStatus(code int) bool {
@@ -251,26 +337,40 @@ func retryStatus(code int) bool {
 	return false
 }
 
-// transient reports whether a network failure may go away on its own.
+// transient reports whether a failure net/http returned for one attempt
+// may go away on its own. (It reads the error's words too, so it is for
+// the transport's own errors, not for a registry's answers.)
 func transient(err error) bool {
 	var ne net.Error
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case unreachable(err), closedEarly(err), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return true
 	case errors.As(err, &ne) && ne.Timeout():
 		return true
-	case errors.As(err, new(textproto.ProtocolError)):
-		return true // an answer cut inside its headers
 	}
-	// an answer cut inside its status line, or a connection that broke
-	// while the request was sent (net/http says so only in words)
+	return false
+}
+
+// unreachable: the connection could not be made.
+func unreachable(err error) bool {
+	var oe *net.OpError
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &oe) && oe.Op == "dial"
+}
+
+// closedEarly: the connection ended before a whole answer came: at once,
+// or inside the status line, the headers or the body.
+func closedEarly(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, new(textproto.ProtocolError)) {
+		return true
+	}
+	// net/http says these only in words
 	msg := err.Error()
 	return strings.Contains(msg, "malformed HTTP") || strings.Contains(msg, "transport connection broken")
 }
 
-// netCause says what went wrong with a connection, in a word or two.
+// netCause says what went wrong with a connection, in a few words.
 func netCause(err error) string {
+	var ne net.Error
 	switch {
 	case err == nil:
 		return "no answer"
@@ -278,17 +378,14 @@ func netCause(err error) string {
 		return "connection refused"
 	case errors.Is(err, syscall.ECONNRESET):
 		return "connection reset"
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return "connection closed early (EOF)"
 	case errors.Is(err, syscall.EPIPE):
-		return "broken pipe"
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+		return "connection broken"
+	case errors.As(err, &ne) && ne.Timeout():
 		return "timed out"
-	}
-	if transient(err) { // see transient: an answer cut or a connection broken
-		return "connection broken mid-answer"
+	case closedEarly(err):
+		return "connection closed before a whole answer"
+	case unreachable(err):
+		return "cannot connect"
 	}
 	return redactText(err.Error())
 }
@@ -318,6 +415,8 @@ func (t *transport) hostTransport(host string) *http.Transport {
 		return tr
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.ResponseHeaderTimeout = headerTimeout
 	tr.TLSClientConfig = t.tlsConfig(host)
 	if t.hosts == nil {
 		t.hosts = map[string]*http.Transport{}
@@ -329,6 +428,18 @@ func (t *transport) hostTransport(host string) *http.Transport {
 // tlsConfig is what a host's certificate is checked against.
 func (t *transport) tlsConfig(host string) *tls.Config {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	// Docker's layout: certs.d/<host:port>/ (or <host>/ on 443)
+	dir := filepath.Join(certsDir, host)
+	// a client certificate: NAME.cert with its key NAME.key
+	certs, _ := filepath.Glob(filepath.Join(dir, "*.cert"))
+	for _, f := range certs {
+		pair, err := tls.LoadX509KeyPair(f, strings.TrimSuffix(f, ".cert")+".key")
+		if err != nil {
+			t.log.Warnf("client certificate %s: %v", f, err)
+			continue
+		}
+		cfg.Certificates = append(cfg.Certificates, pair)
+	}
 	if t.insecure[host] {
 		cfg.InsecureSkipVerify = true // #nosec G402 -- the user named this host --insecure
 		return cfg
@@ -337,28 +448,12 @@ func (t *transport) tlsConfig(host string) *tls.Config {
 	if len(t.extraCA) > 0 {
 		extra = append(extra, t.extraCA)
 	}
-	dirs := []string{filepath.Join(certsDir, host)}
-	if h, _, err := net.SplitHostPort(host); err == nil && h != host {
-		dirs = append(dirs, filepath.Join(certsDir, h))
-	}
-	for _, dir := range dirs {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
-		for _, f := range files {
-			if b, err := os.ReadFile(f); err == nil {
-				extra = append(extra, b)
-			} else {
-				t.log.Warnf("reading %s: %v", f, err)
-			}
-		}
-		// a client certificate: NAME.cert with its key NAME.key
-		certs, _ := filepath.Glob(filepath.Join(dir, "*.cert"))
-		for _, f := range certs {
-			pair, err := tls.LoadX509KeyPair(f, strings.TrimSuffix(f, ".cert")+".key")
-			if err != nil {
-				t.log.Warnf("client certificate %s: %v", f, err)
-				continue
-			}
-			cfg.Certificates = append(cfg.Certificates, pair)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			extra = append(extra, b)
+		} else {
+			t.log.Warnf("reading %s: %v", f, err)
 		}
 	}
 	if len(extra) == 0 {

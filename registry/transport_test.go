@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -21,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -150,8 +152,8 @@ func TestTransportRetries(t *testing.T) {
 				t.Errorf("second PUT %q", s.seen[1])
 			}
 			var r *RetryError
-			if err != nil && errors.As(err, &r) && restartable(err) != (r.Attempts < retryAttempts) {
-				t.Errorf("restartable(%v) = %v", err, restartable(err))
+			if again, _ := restartable(err); err != nil && errors.As(err, &r) && again != (r.Attempts < retryAttempts) {
+				t.Errorf("restartable(%v) = %v", err, again)
 			}
 		})
 	}
@@ -226,14 +228,160 @@ func TestTransportRefused(t *testing.T) {
 	if want := "GET " + addr + "/v2/: connection refused (10 attempts)"; err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
 	}
-	// given up on: the next request tries once and says what the first met
-	req2, _ := http.NewRequest("GET", "http://"+addr+"/v2/other", nil)
-	if _, err2 := tr.RoundTrip(req2); err2 != err {
-		t.Errorf("after giving up: %v, want the first failure %v", err2, err)
+	// given up on: the next request tries once, and says why it was not
+	// tried more
+	req2, _ := http.NewRequest("PUT", "http://"+addr+"/v2/other", strings.NewReader("x"))
+	_, err2 := tr.RoundTrip(req2)
+	if want := "PUT " + addr + "/v2/other: connection refused (given up on " + addr + " after GET /v2/ failed 10 attempts)"; err2 == nil || err2.Error() != want {
+		t.Errorf("after giving up: %v, want %q", err2, want)
 	}
-	if !restartable(fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF)) || restartable(err) {
-		t.Error("restartable: a cut stream is, a request that used every attempt is not")
+	if again, _ := restartable(fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF)); !again {
+		t.Error("a cut stream is worth starting over")
 	}
+	for _, e := range []error{err, err2} {
+		if again, _ := restartable(e); again {
+			t.Errorf("%v: restartable", e)
+		}
+	}
+}
+
+// A host that answered, even if every answer was cut, is not given up on.
+func TestTransportCutIsNotDown(t *testing.T) {
+	fastRetries(t)
+	s := &script{steps: []http.HandlerFunc{cut}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	tr, _ := newTransport()
+	req, _ := http.NewRequest("GET", srv.URL+"/v2/a", nil)
+	if _, err := tr.RoundTrip(req); err == nil {
+		t.Fatal("every answer cut, and no error")
+	}
+	if d := tr.isDown(srv.Listener.Addr().String()); d != nil {
+		t.Errorf("given up on after cut answers: %v", d)
+	}
+}
+
+// A stream (a large upload) is not sent again, but the operation that
+// starts it over learns how long the registry asked to wait.
+func TestTransportWaitForStream(t *testing.T) {
+	fastRetries(t)
+	s := &script{steps: []http.HandlerFunc{status(429, "Retry-After", "3")}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	tr, _ := newTransport()
+	req, _ := http.NewRequest("PUT", srv.URL+"/v2/x", io.MultiReader(strings.NewReader("stream")))
+	_, err := tr.RoundTrip(req)
+	again, wait := restartable(fmt.Errorf("uploading: %w", err))
+	if !again || wait != 3*time.Second {
+		t.Errorf("%v: restartable %v after %s, want true after 3s", err, again, wait)
+	}
+}
+
+// A server that never answers, or answers something other than HTTP,
+// does not hold a run: the first is given up on within the budget, the
+// second (a host that never answered) is said at once.
+func TestTransportStallAndGarbage(t *testing.T) {
+	fastRetries(t)
+	ht, budget := headerTimeout, retryBudget
+	headerTimeout, retryBudget = 50*time.Millisecond, 300*time.Millisecond
+	t.Cleanup(func() { headerTimeout, retryBudget = ht, budget })
+
+	stall := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			return // answers: the host is known
+		}
+		<-stall
+	}))
+	defer srv.Close()
+	defer close(stall) // before Close, which waits for the handlers
+	tr, _ := newTransport()
+	ping, _ := http.NewRequest("GET", srv.URL+"/v2/", nil)
+	if resp, err := tr.RoundTrip(ping); err == nil {
+		resp.Body.Close()
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/v2/x", nil)
+	start := time.Now()
+	_, err := tr.RoundTrip(req)
+	var r *RetryError
+	if !errors.As(err, &r) || r.what() != "timed out" {
+		t.Errorf("stalled: %v, want timed out", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("stalled for %s, with a budget of %s", took, retryBudget)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Read(make([]byte, 512))                       // the request
+			conn.Write([]byte("\x15\x03\x01\x00\x02\x02\x46")) // a TLS alert
+			conn.Close()
+		}
+	}()
+	garbage, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/v2/", nil)
+	_, err = tr.RoundTrip(garbage)
+	if want := ln.Addr().String() + " closed the connection without an HTTP answer (if it serves HTTPS, drop --plain-http for it)"; err == nil || err.Error() != want {
+		t.Errorf("not HTTP: %v, want at once %q", err, want)
+	}
+}
+
+// Cancelling stops the waits, and says it was cancelled.
+func TestTransportCancel(t *testing.T) {
+	s := &script{steps: []http.HandlerFunc{status(503)}}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	tr, _ := newTransport()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v2/x", nil)
+	_, err := tr.RoundTrip(req)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want the deadline", err)
+	}
+}
+
+// Requests at once from many goroutines (run with -race).
+func TestTransportConcurrent(t *testing.T) {
+	fastRetries(t)
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%3 == 0 {
+			w.WriteHeader(503)
+			return
+		}
+		fmt.Fprint(w, r.URL.Path)
+	}))
+	defer srv.Close()
+	tr, _ := newTransport()
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			path := fmt.Sprintf("/v2/%d", i)
+			req, _ := http.NewRequest("PUT", srv.URL+path, strings.NewReader("body"))
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(b) != path {
+				t.Errorf("%s answered %q", path, b)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Each host is verified against the system roots, its certs.d directory
@@ -338,5 +486,48 @@ func TestTransportClientCert(t *testing.T) {
 	os.WriteFile(filepath.Join(hostDir, "client.key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
 	if err := get(); err != nil {
 		t.Errorf("with certs.d/%s/client.cert: %v", host, err)
+	}
+}
+
+// A redirect to another host (blob storage) is checked as that host: its
+// own certs.d, not the settings of the host that redirected.
+func TestTransportRedirect(t *testing.T) {
+	storage := httptest.NewUnstartedServer(ok("blob"))
+	storage.Config.ErrorLog = stdlog.New(io.Discard, "", 0)
+	storage.StartTLS()
+	defer storage.Close()
+	reg := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, storage.URL+"/blob", http.StatusTemporaryRedirect)
+	}))
+	defer reg.Close()
+	regHost, storageHost := reg.Listener.Addr().String(), storage.Listener.Addr().String()
+	dir := t.TempDir()
+	old := certsDir
+	certsDir = dir
+	t.Cleanup(func() { certsDir = old })
+	get := func(tr *transport) error {
+		resp, err := (&http.Client{Transport: tr}).Get(reg.URL + "/v2/app/blobs/sha256:1")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	tr, _ := newTransport()
+	tr.insecure = map[string]bool{regHost: true}
+	var unknown x509.UnknownAuthorityError
+	if err := get(tr); !errors.As(err, &unknown) {
+		t.Errorf("the registry insecure, its storage not trusted: %v, want an unknown authority", err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, storageHost), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: storage.Certificate().Raw})
+	if err := os.WriteFile(filepath.Join(dir, storageHost, "ca.crt"), ca, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ = newTransport()
+	tr.insecure = map[string]bool{regHost: true}
+	if err := get(tr); err != nil {
+		t.Errorf("storage trusted in certs.d/%s: %v", storageHost, err)
 	}
 }

@@ -96,6 +96,14 @@ func NewFixedImage(p Platform, docker bool, seed string) Image {
 	return newImage(p, docker, sum[:])
 }
 
+// NewLargeImage is NewImage with a layer of about size bytes (a random,
+// incompressible file), for the transfers that do not fit in one buffer.
+func NewLargeImage(p Platform, docker bool, size int) Image {
+	content := make([]byte, size)
+	_, _ = rand.Read(content)
+	return newImage(p, docker, content)
+}
+
 func newImage(p Platform, docker bool, content []byte) Image {
 	mtManifest, mtConfig, mtLayer := OCIManifest, OCIConfig, OCILayer
 	if docker {
@@ -135,6 +143,9 @@ func layer(p Platform, content []byte) (gz []byte, diffID string) {
 	var tb bytes.Buffer
 	tw := tar.NewWriter(&tb)
 	body := []byte(fmt.Sprintf("built for %s\n%x\n", p, content))
+	if len(content) > 1024 { // large: the bytes themselves
+		body = content
+	}
 	_ = tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: int64(len(body)), ModTime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
 	_, _ = tw.Write(body)
 	_ = tw.Close()
