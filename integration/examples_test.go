@@ -103,6 +103,10 @@ func TestExamples(t *testing.T) {
 			}
 		},
 	}
+	checks["github-actions.yml"] = func(t *testing.T, path string) { checkGitHubActions(t, r, path) }
+	checks["gitlab-ci.yml"] = func(t *testing.T, path string) { checkGitLabCI(t, r, path) }
+	checks["ci-release.yaml"] = func(t *testing.T, path string) { checkCIRelease(t, r, path) }
+	checks["windows.yaml"] = func(t *testing.T, path string) { checkWindows(t, r, path) }
 	for _, f := range files {
 		name := filepath.Base(f)
 		check, ok := checks[name]
