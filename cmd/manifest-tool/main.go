@@ -1,6 +1,35 @@
 // Command manifest-tool publishes multi-platform images: it assembles a
 // Docker v2.2 manifest list or an OCI image index from per-platform images
 // that are already in a registry, and pushes it with its tags.
+//
+// Usage:
+//
+//	manifest-tool [global flags] push [--type docker|oci] [--dry-run] from-spec [--ignore-missing] FILE|-
+//	manifest-tool [global flags] push [--type docker|oci] [--dry-run] from-args \
+//	    --platforms os/arch[/variant][:os.version],... --template REF --target REF \
+//	    [--tags t,...] [--annotations key=value ...]
+//	manifest-tool [global flags] inspect [--raw] [-o json] REF
+//	manifest-tool [global flags] platforms [--require os/arch,...] [-o json] REF
+//	manifest-tool [global flags] probe [-o json] REGISTRY[/REPOSITORY]
+//	manifest-tool completion bash|zsh|fish
+//
+// Flags may come before or after the command and its arguments. The global
+// flags choose credentials (--docker-cfg, --username with --password-stdin),
+// TLS and plain HTTP per registry (--insecure, --plain-http, --ca-file, and
+// their -registry HOST forms), --concurrency, --timeout, --debug and
+// --log-format text|json. Each command's --help shows real invocations.
+//
+// stdout carries results (push prints "Digest: sha256:<hex> <size>" per
+// index; -o json one JSON document per line); stderr carries logs and
+// errors, one line each, naming the file:line, flag or reference at fault.
+// Exit codes: 0 done; 1 a registry or runtime failure (unreachable,
+// unauthorized, not found, interrupted); 2 bad input (usage, spec,
+// reference, platform, an index that would be invalid); 3 a check that did
+// not hold (platforms --require, probe finding no list or index support).
+//
+// The README has the spec format, the checks made before any write, what
+// happens when a registry misbehaves, and the performance figures;
+// docs/migration.md maps the commands of other tools to these.
 package main
 
 import (
