@@ -13,7 +13,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN     := bin/manifest-tool
 
-.PHONY: all build install cross image test vet unit integration demo bench fuzz clean
+.PHONY: all build install cross image peers test vet unit integration demo bench fuzz clean
 
 all: build
 
@@ -54,27 +54,40 @@ unit:
 # end-to-end tests of the built binary against the Distribution registry,
 # which the tests start on 127.0.0.1 themselves; they mostly wait (on
 # retries, on registries that died), so more run at once than there are CPUs
-integration: build
-	cd integration && MANIFEST_TOOL=$(CURDIR)/$(BIN) $(GO) test -count=1 -parallel 16 -timeout 20m ./...
+integration: build peers
+	cd integration && MANIFEST_TOOL=$(CURDIR)/$(BIN) MANIFEST_TOOL_PEERS=$(BENCH_BIN) \
+		$(GO) test -count=1 -parallel 16 -timeout 20m ./...
 
 # starts a registry on 127.0.0.1:5000, seeds it, pushes with both forms,
 # shows the result and stops the registry
 demo: build
 	cd integration && $(GO) run ./cmd/demo -tool $(CURDIR)/$(BIN) -examples $(CURDIR)/examples
 
-# the peers measured beside manifest-tool, at pinned versions
+# the peers measured beside manifest-tool and used to read back what it
+# pushes, at pinned versions, into bin/peers: crane, regctl, and the
+# manifest-tool it succeeds (built from its module, which the module proxy
+# serves, while it does not serve the command's own path)
 CRANE_VERSION  ?= v0.22.1
 REGCTL_VERSION ?= v0.11.7
+MT2_VERSION    ?= v2.1.9
 BENCH_BIN      := $(CURDIR)/bin/peers
 BENCH_ARGS     ?= -runs 5
+
+peers:
+	@mkdir -p $(BENCH_BIN)
+	test -x $(BENCH_BIN)/crane || GOBIN=$(BENCH_BIN) $(GO) install github.com/google/go-containerregistry/cmd/crane@$(CRANE_VERSION)
+	test -x $(BENCH_BIN)/regctl || GOBIN=$(BENCH_BIN) $(GO) install github.com/regclient/regclient/cmd/regctl@$(REGCTL_VERSION)
+	test -x $(BENCH_BIN)/manifest-tool-v2 || { set -e; tmp=$$(mktemp -d); cd $$tmp; \
+		src=$$($(GO) mod download -json github.com/estesp/manifest-tool/v2@$(MT2_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p'); \
+		cp -r $$src/. $$tmp/src; chmod -R u+w $$tmp/src; rm -rf $$tmp/src/vendor; \
+		cd $$tmp/src && GOFLAGS=-mod=mod $(GO) build -o $(BENCH_BIN)/manifest-tool-v2 ./cmd/manifest-tool; \
+		rm -rf $$tmp; }
 
 # Go benchmarks of the pure parts, then the end-to-end benchmark: N = 2, 8,
 # 16, 64 platforms, 2 extra tags, 0 and 30 ms added latency, beside crane
 # and regctl; a CPU profile of the slowest case goes to bin/profile.pprof
-bench: build
+bench: build peers
 	$(GO) test -run '^$$' -bench . -benchmem ./spec ./manifest
-	test -x $(BENCH_BIN)/crane || GOBIN=$(BENCH_BIN) $(GO) install github.com/google/go-containerregistry/cmd/crane@$(CRANE_VERSION)
-	test -x $(BENCH_BIN)/regctl || GOBIN=$(BENCH_BIN) $(GO) install github.com/regclient/regclient/cmd/regctl@$(REGCTL_VERSION)
 	cd integration && $(GO) run ./cmd/bench -tool $(CURDIR)/$(BIN) -crane $(BENCH_BIN)/crane -regctl $(BENCH_BIN)/regctl \
 		-cpuprofile $(CURDIR)/bin/profile.pprof $(BENCH_ARGS)
 	$(GO) tool pprof -top -nodecount 25 $(CURDIR)/$(BIN) $(CURDIR)/bin/profile.pprof | head -35

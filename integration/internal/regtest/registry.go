@@ -68,6 +68,7 @@ type Registry struct {
 	CACert []byte
 	scheme string
 	srv    *http.Server
+	stop   func() error // for a registry that is not Distribution v3 in-process
 	client *http.Client
 	user   string
 	pass   string
@@ -184,6 +185,9 @@ func (r *Registry) Close() error {
 	defer cancel()
 	if r.issuer != nil {
 		_ = r.issuer.srv.Shutdown(ctx)
+	}
+	if r.stop != nil {
+		return r.stop()
 	}
 	return r.srv.Shutdown(ctx)
 }
