@@ -145,6 +145,7 @@ func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	}
 	prior := t.isDown(host)
 	start := time.Now()
+	closedBefore := false // an attempt met a connection closed without an answer
 	for attempt := 1; ; attempt++ {
 		req := orig
 		if body != nil {
@@ -178,12 +179,14 @@ func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			// nothing listens there (a wrong address, a registry not
 			// started): said at once
 			return nil, err
-		case attempt == 1 && !t.hasAnswered(host) && closedEarly(err):
-			// something listens, but does not speak HTTP back
+		case closedEarly(err) && !t.hasAnswered(host) && attempt > 1 && closedBefore:
+			// something listens, but does not speak HTTP back, twice (once
+			// could be a registry going down as other requests meet it)
 			return nil, &NoAnswerError{Host: host, Scheme: req.URL.Scheme, Err: err}
 		case prior != nil && unreachable(err):
 			return nil, &RetryError{Method: req.Method, Path: req.URL.Path, Host: host, Err: err, Attempts: attempt, Prior: prior}
 		}
+		closedBefore = closedBefore || err != nil && closedEarly(err)
 		wait := max(asked, backoff(attempt))
 		if attempt == retryAttempts || !replayable || time.Since(start)+wait > retryBudget {
 			re := &RetryError{Method: req.Method, Path: req.URL.Path, Host: host, Status: status, Err: err, Attempts: attempt, Wait: wait}
