@@ -163,7 +163,9 @@ func TestPartialFailureCompletes(t *testing.T) {
 		t.Errorf("tags %s", got)
 	}
 	refuse.Store(false)
-	p2 := pushResults(t, mt(t, args...).stdout)[0]
+	again := mt(t, args...)
+	again.ok0(t)
+	p2 := pushResults(t, again.stdout)[0]
 	if got := tagStatuses(p2); got != "1.0=unchanged/same latest=created/ 1=unchanged/same" || p2.Digest != p.Digest {
 		t.Errorf("second run tags %s", got)
 	}

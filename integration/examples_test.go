@@ -107,6 +107,7 @@ func TestExamples(t *testing.T) {
 	checks["gitlab-ci.yml"] = func(t *testing.T, path string) { checkGitLabCI(t, r, path) }
 	checks["ci-release.yaml"] = func(t *testing.T, path string) { checkCIRelease(t, r, path) }
 	checks["windows.yaml"] = func(t *testing.T, path string) { checkWindows(t, r, path) }
+	ran := map[string]bool{}
 	for _, f := range files {
 		name := filepath.Base(f)
 		check, ok := checks[name]
@@ -114,6 +115,12 @@ func TestExamples(t *testing.T) {
 			t.Errorf("examples/%s has no test: add one here so it cannot rot", name)
 			continue
 		}
+		ran[name] = true
 		t.Run(name, func(t *testing.T) { check(t, f) })
+	}
+	for name := range checks {
+		if !ran[name] {
+			t.Errorf("examples/%s is gone; remove its check, or bring it back", name)
+		}
 	}
 }

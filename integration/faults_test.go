@@ -60,7 +60,7 @@ manifests:
 	return []string{"--plain-http", "push", "from-spec", "-", spec}
 }
 
-// run pushes through mtEnv with the spec on stdin.
+// run pushes with the spec on stdin.
 func (rel *release) run(t *testing.T, args []string) result {
 	t.Helper()
 	return mtEnv(t, nil, args[len(args)-1], args[:len(args)-1]...)
@@ -123,13 +123,14 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	schedules := []struct {
-		name string
-		opts regtest.ProxyOptions
+		name   string
+		opts   regtest.ProxyOptions
+		faults []regtest.Fault // each must be injected
 	}{
-		{"503 on every 3rd request", regtest.ProxyOptions{Faults: every(3, regtest.Unavailable)}},
-		{"429 Retry-After 1 on every 5th request", regtest.ProxyOptions{Faults: every(5, regtest.RateLimited)}},
-		{"connection reset mid-response on every 4th request", regtest.ProxyOptions{Faults: every(4, regtest.Cut)}},
-		{"200 ms latency", regtest.ProxyOptions{Latency: 200 * time.Millisecond}},
+		{"503 on every 3rd request", regtest.ProxyOptions{Faults: every(3, regtest.Unavailable)}, []regtest.Fault{regtest.Unavailable}},
+		{"429 Retry-After 1 on every 5th request", regtest.ProxyOptions{Faults: every(5, regtest.RateLimited)}, []regtest.Fault{regtest.RateLimited}},
+		{"connection reset mid-response on every 4th request", regtest.ProxyOptions{Faults: every(4, regtest.Cut)}, []regtest.Fault{regtest.Cut}},
+		{"200 ms latency", regtest.ProxyOptions{Latency: 200 * time.Millisecond}, nil},
 		{"all at once: 200 ms, then every 3rd request 503, 429, cut or reset in turn", regtest.ProxyOptions{
 			Latency: 200 * time.Millisecond,
 			Faults: func(n int, _ *http.Request) regtest.Fault {
@@ -138,7 +139,7 @@ func TestFaults(t *testing.T) {
 				}
 				return []regtest.Fault{regtest.Unavailable, regtest.RateLimited, regtest.Cut, regtest.Reset}[(n/3)%4]
 			},
-		}},
+		}, []regtest.Fault{regtest.Unavailable, regtest.RateLimited, regtest.Cut, regtest.Reset}},
 	}
 	var report []string
 	for i, sc := range schedules {
@@ -152,14 +153,17 @@ func TestFaults(t *testing.T) {
 		start := time.Now()
 		var wg sync.WaitGroup
 		for run := range faultRuns {
+			ps, pd := regtest.ProxyWith(t, rel.src, sc.opts), regtest.ProxyWith(t, rel.dst, sc.opts)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				ps, pd := regtest.ProxyWith(t, rel.src, sc.opts), regtest.ProxyWith(t, rel.dst, sc.opts)
 				repo := fmt.Sprintf("release/s%d-run%d", i, run)
-				res := rel.run(t, rel.args(ps.Host, pd.Host, repo))
+				args := rel.args(ps.Host, pd.Host, repo)
+				res, err := runTool(t, nil, args[len(args)-1], args[:len(args)-1]...)
 				problem := ""
-				if res.code != 0 {
+				if err != nil {
+					problem = err.Error()
+				} else if res.code != 0 {
 					problem = fmt.Sprintf("exit %d: %s", res.code, strings.TrimSpace(res.stderr))
 				} else if m := digestLineRE.FindStringSubmatch(res.stdout); m == nil || m[1] != want {
 					problem = fmt.Sprintf("printed %q, want Digest: %s", res.stdout, want)
@@ -184,6 +188,14 @@ func TestFaults(t *testing.T) {
 		wg.Wait()
 		for _, f := range failures {
 			t.Errorf("%s: %s", sc.name, f)
+		}
+		for _, f := range sc.faults {
+			if faults[f] == 0 {
+				t.Errorf("%s: no %s fault was injected in %d requests", sc.name, f, requests)
+			}
+		}
+		if requests < faultRuns {
+			t.Errorf("%s: %d requests for %d runs", sc.name, requests, faultRuns)
 		}
 		var kinds []string
 		for f, n := range faults {
@@ -240,6 +252,9 @@ func TestRegistryDiesMidPush(t *testing.T) {
 	rel.dst.Requests()
 	want, _ := rel.run(t, rel.args(rel.src.Host, rel.dst.Host, "release/app")).ok(t)
 	n := len(rel.dst.Requests())
+	if n < 10 {
+		t.Fatalf("an undisturbed push made %d requests to the target; too few to stop it part-way", n)
+	}
 	if problem := rel.check("release/app", want); problem != "" {
 		t.Fatal(problem)
 	}
@@ -254,12 +269,7 @@ func TestRegistryDiesMidPush(t *testing.T) {
 			args := rel.args(rel.src.Host, relK.dst.Host, "release/app")
 			relK.dst.DieAfter(k)
 			res := relK.run(t, args)
-			var lines []string
-			for _, l := range strings.Split(res.stderr, "\n") {
-				if strings.HasPrefix(l, "error: ") {
-					lines = append(lines, l)
-				}
-			}
+			lines := errorLines(res.stderr)
 			if res.code != 1 || len(lines) != 1 || !failedRequestRE.MatchString(lines[0]) {
 				t.Fatalf("exit %d, want 1 and one error line naming the request; got %q", res.code, lines)
 			}
@@ -545,13 +555,17 @@ func TestFaultsLargeBlobs(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for run := range 5 {
+		ps, pd := regtest.ProxyWith(t, src, faults()), regtest.ProxyWith(t, dst, faults())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ps, pd := regtest.ProxyWith(t, src, faults()), regtest.ProxyWith(t, dst, faults())
 			repo := fmt.Sprintf("big/run%d", run)
 			spec := fmt.Sprintf("image: %[2]s/%[3]s:1\nmanifests:\n  - image: %[1]s/build/big:amd64\n  - image: %[1]s/build/big:arm64\n", ps.Host, pd.Host, repo)
-			res := mtEnv(t, nil, spec, "--plain-http", "push", "--type", "oci", "from-spec", "-")
+			res, err := runTool(t, nil, spec, "--plain-http", "push", "--type", "oci", "from-spec", "-")
+			if err != nil {
+				t.Error(err)
+				return
+			}
 			injected := ps.Faults()
 			for f, n := range pd.Faults() {
 				injected[f] += n

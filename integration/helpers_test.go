@@ -70,6 +70,16 @@ func mt(t *testing.T, args ...string) result {
 // points at an empty directory unless env sets it.
 func mtEnv(t *testing.T, env []string, stdin string, args ...string) result {
 	t.Helper()
+	res, err := runTool(t, env, stdin, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// runTool is mtEnv for goroutines a test starts, which may not end the
+// test: a binary that cannot be run is an error.
+func runTool(t *testing.T, env []string, stdin string, args ...string) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
@@ -83,10 +93,10 @@ func mtEnv(t *testing.T, env []string, stdin string, args ...string) result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("running %v: %v", args, err)
+		return result{}, fmt.Errorf("running %v: %v", args, err)
 	}
 	t.Logf("$ manifest-tool %s\n%s%s(exit %d)", strings.Join(args, " "), out.String(), errb.String(), code)
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	return result{code: code, stdout: out.String(), stderr: errb.String()}, nil
 }
 
 // ok fails the test unless the run exited 0, and returns the digest and
@@ -137,15 +147,21 @@ func (r result) fails(t *testing.T, code int, want ...string) {
 	if r.code != code {
 		t.Errorf("exit %d, want %d", r.code, code)
 	}
-	var got []string
-	for _, line := range strings.Split(r.stderr, "\n") {
-		if strings.HasPrefix(line, "error: ") {
-			got = append(got, line)
-		}
-	}
+	got := errorLines(r.stderr)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("error lines\n got: %q\nwant: %q", got, want)
 	}
+}
+
+// errorLines are the lines of stderr that report an error.
+func errorLines(stderr string) []string {
+	var out []string
+	for _, line := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(line, "error: ") {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // writeFile writes content to a new file in a temp dir and returns its path.

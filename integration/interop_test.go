@@ -375,7 +375,7 @@ func TestInteroperability(t *testing.T) {
 				}
 				how := map[bool]string{true: "mounted", false: "copied"}[fl.mounts]
 				for _, l := range lists {
-					if l.hows != strings.TrimSpace(strings.Repeat(how+" ", len(strings.Fields(l.hows)))) {
+					if n := len(l.index.Manifests); n == 0 || l.hows != strings.TrimSpace(strings.Repeat(how+" ", n)) {
 						t.Errorf("%s: members %s, want each %s", l.ref, l.hows, how)
 					}
 				}
@@ -485,6 +485,7 @@ manifests:
   - image: HOST/interop/build:docker-windows
 `,
 		"oci": `image: HOST/same/REPO:oci
+tags: [also]
 annotations:
   org.opencontainers.image.version: "1.0"
 manifests:
@@ -511,7 +512,7 @@ manifests:
 				if want := fmt.Sprintf("Digest: %s %d", m.Digest, len(m.Body)); !strings.Contains(string(out), want) {
 					t.Errorf("%s printed %q, want %q", filepath.Base(tool), out, want)
 				}
-				if also, err := r.GetManifest("same/"+repo, map[string]string{"docker": "also", "oci": kind}[kind]); err != nil || also.Digest != m.Digest {
+				if also, err := r.GetManifest("same/"+repo, "also"); err != nil || also.Digest != m.Digest {
 					t.Errorf("%s: the extra tag: %v", filepath.Base(tool), err)
 				}
 				got[i], raw[i] = idx, m.Body

@@ -76,9 +76,17 @@ func tagsOf(t *testing.T, r *regtest.Registry, repo string) []string {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var tl struct{ Tags []string }
 	b, _ := io.ReadAll(resp.Body)
-	_ = json.Unmarshal(b, &tl)
+	switch {
+	case resp.StatusCode == http.StatusNotFound && strings.Contains(string(b), "NAME_UNKNOWN"):
+		return nil // no such repository: no tags
+	case resp.StatusCode != http.StatusOK:
+		t.Fatalf("listing the tags of %s: %s %s", repo, resp.Status, b)
+	}
+	var tl struct{ Tags []string }
+	if err := json.Unmarshal(b, &tl); err != nil {
+		t.Fatalf("listing the tags of %s: %v: %s", repo, err, b)
+	}
 	return tl.Tags
 }
 

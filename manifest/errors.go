@@ -12,7 +12,7 @@ var (
 	ErrDuplicatePlatform = errors.New("duplicate platform")
 	// ErrAnnotations: annotations where the index type cannot carry them.
 	ErrAnnotations = errors.New("annotations not allowed")
-	// ErrType: an unknown --type.
+	// ErrType: an unknown --type (it matches ErrInvalid too).
 	ErrType = errors.New("unknown index type")
 	// ErrEntry: an entry the index type cannot hold (no platform, bad digest...).
 	ErrEntry = errors.New("invalid entry")

@@ -32,7 +32,7 @@ func ParseType(s string) (Type, error) {
 	case OCI:
 		return OCI, nil
 	}
-	return "", fmt.Errorf("--type %q: want docker or oci%.0w", s, ErrType)
+	return "", fmt.Errorf("--type %q: want docker or oci%.0w%.0w", s, ErrType, ErrInvalid)
 }
 
 // MediaType is the media type of an index of this type.
@@ -134,7 +134,7 @@ func Build(t Type, members []Member, annotations map[string]string) (Index, erro
 	case Docker:
 		orig = schema2.ManifestList{Versioned: schema2.ManifestListSchemaVersion, Manifests: descs, Annotations: annotations}
 	default:
-		return Index{}, fmt.Errorf("index type %q: want docker or oci%.0w", t, ErrType)
+		return Index{}, fmt.Errorf("index type %q: want docker or oci%.0w%.0w", t, ErrType, ErrInvalid)
 	}
 	m, err := rcmanifest.New(rcmanifest.WithOrig(orig))
 	if err != nil {

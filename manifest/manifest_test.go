@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,6 +148,7 @@ func TestValidate(t *testing.T) {
 		opts    Options
 		want    []string
 		kinds   []error
+		warning string // a warning that must be given
 	}{
 		{name: "valid with two windows versions", typ: OCI, members: []Member{amd, arm, win1, win2}},
 		{name: "valid docker with attestation", typ: Docker, members: []Member{amd, attestation(t, amd, 4)}},
@@ -198,7 +200,10 @@ func TestValidate(t *testing.T) {
 			want:  []string{"release.yaml:27: manifests: registry.example.com/app:x86 (" + x86.Descriptor.Digest.String() + "): platform linux/amd64 is already provided by release.yaml:3: manifests: registry.example.com/app:amd64 (" + amd.Descriptor.Digest.String() + ") (its config's architecture \"x86_64\" is written \"amd64\")"},
 			kinds: []error{ErrDuplicatePlatform},
 		},
-		{name: "contradiction is a warning", typ: OCI, members: []Member{liar}},
+		{
+			name: "contradiction is a warning", typ: OCI, members: []Member{liar},
+			warning: "release.yaml:25: manifests: registry.example.com/app:liar (" + liar.Descriptor.Digest.String() + "): declared linux/s390x, but the image's config says linux/amd64",
+		},
 		{
 			name: "contradiction under --strict", typ: OCI, members: []Member{liar}, opts: Options{Strict: true},
 			want:  []string{"release.yaml:25: manifests: registry.example.com/app:liar (" + liar.Descriptor.Digest.String() + "): declared linux/s390x, but the image's config says linux/amd64 (--strict)"},
@@ -211,7 +216,10 @@ func TestValidate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = Validate(idx, tc.opts)
+			warnings, err := Validate(idx, tc.opts)
+			if tc.warning != "" && !slices.ContainsFunc(warnings, func(w string) bool { return strings.HasPrefix(w, tc.warning) }) {
+				t.Errorf("warnings %q lack %q", warnings, tc.warning)
+			}
 			if len(tc.want) == 0 {
 				if err != nil {
 					t.Fatalf("unexpected problems: %v", err)

@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -119,7 +120,7 @@ func (p *printer) entries(prefix string, entries []Entry) {
 			p.line("[%s] image without a platform", label)
 		}
 		if e.AttestationFor != "" {
-			if j := indexOf(entries, e.AttestationFor); j >= 0 && entries[j].Platform != nil {
+			if j := slices.IndexFunc(entries, func(x Entry) bool { return x.Digest == e.AttestationFor }); j >= 0 && entries[j].Platform != nil {
 				p.line("%sFor:    [%s%d] %s", indent, prefix, j+1, PlatformString(*entries[j].Platform))
 			} else {
 				p.line("%sFor:", indent)
@@ -276,15 +277,6 @@ func size(n int64) string {
 		i++
 	}
 	return fmt.Sprintf("%.1f %s", f, units[i])
-}
-
-func indexOf(entries []Entry, digest string) int {
-	for i, e := range entries {
-		if e.Digest == digest {
-			return i
-		}
-	}
-	return -1
 }
 
 func plural(n int, word string) string {

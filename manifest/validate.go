@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -45,11 +46,11 @@ func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
 		}
 		if types[i] == Docker {
 			if len(s.Annotations) > 0 {
-				p = append(p, fmt.Errorf("%s: %s%.0w%.0w", s.AnnotationsPos, dockerAnnotations, ErrAnnotations, ErrInvalid))
+				p = append(p, problemf(ErrAnnotations, "%s: %s", s.AnnotationsPos, dockerAnnotations))
 			}
 			for _, e := range s.Manifests {
 				if len(e.Annotations) > 0 {
-					p = append(p, fmt.Errorf("%s: %s%.0w%.0w", e.AnnotationsPos, dockerAnnotations, ErrAnnotations, ErrInvalid))
+					p = append(p, problemf(ErrAnnotations, "%s: %s", e.AnnotationsPos, dockerAnnotations))
 				}
 			}
 		}
@@ -72,7 +73,7 @@ func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
 			key := s.Target.SetTag(tag).CommonName()
 			if first, dup := written[key]; dup {
 				if first != pos {
-					p = append(p, fmt.Errorf("%s: %s is also written by %s; a tag can point at one index%.0w%.0w", pos, key, first, ErrTagClash, ErrInvalid))
+					p = append(p, problemf(ErrTagClash, "%s: %s is also written by %s; a tag can point at one index", pos, key, first))
 				}
 				continue
 			}
@@ -111,7 +112,7 @@ const allowUnknown = " (--allow-unknown-platform lets it through)"
 func Validate(idx Index, opts Options) (warnings []string, err error) {
 	var probs Problems
 	add := func(kind error, format string, args ...any) {
-		probs = append(probs, fmt.Errorf("%s%.0w%.0w", fmt.Sprintf(format, args...), kind, ErrInvalid))
+		probs = append(probs, problemf(kind, format, args...))
 	}
 	where := "" // for problems of the whole index
 	if idx.Name != "" {
@@ -311,13 +312,16 @@ func contradicts(declared, cfg platform.Platform) bool {
 // arm64/v8, aarch64 is arm64); os.version counts only for Windows, where it
 // tells host builds apart.
 func samePlatform(a, b platform.Platform) bool {
-	strip := func(p platform.Platform) platform.Platform {
-		return platform.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
-	}
-	if !platform.Match(strip(a), strip(b)) {
+	if !platform.Match(osArchVariant(a), osArchVariant(b)) {
 		return false
 	}
 	return a.OS != "windows" || a.OSVersion == b.OSVersion
+}
+
+// osArchVariant is p without os.version, os.features and features, which
+// platform.Match would otherwise compare too.
+func osArchVariant(p platform.Platform) platform.Platform {
+	return platform.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
 }
 
 // PlatformString writes a platform as os/arch[/variant][:os.version], the
@@ -336,10 +340,11 @@ func PlatformString(p platform.Platform) string {
 const dockerAnnotations = "a Docker manifest list cannot carry annotations; use --type oci"
 
 func keys(m map[string]string) string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return strings.Join(out, ", ")
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
+}
+
+// problemf is one validation problem: a message matching kind and
+// ErrInvalid.
+func problemf(kind error, format string, args ...any) error {
+	return fmt.Errorf("%s%.0w%.0w", fmt.Sprintf(format, args...), kind, ErrInvalid)
 }

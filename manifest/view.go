@@ -280,12 +280,9 @@ func meets(have, req platform.Platform) bool {
 	if r.Variant == "" {
 		h.Variant = ""
 	}
-	strip := func(p platform.Platform) platform.Platform {
-		return platform.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
-	}
-	if !platform.Match(strip(h), strip(r)) {
+	if !platform.Match(osArchVariant(h), osArchVariant(r)) {
 		return false
 	}
 	v := req.OSVersion
-	return v == "" || have.OSVersion == v || len(have.OSVersion) > len(v) && have.OSVersion[:len(v)+1] == v+"."
+	return v == "" || have.OSVersion == v || strings.HasPrefix(have.OSVersion, v+".")
 }

@@ -36,6 +36,7 @@ type Client struct {
 	progress    func(BlobEvent)
 	manifests   memo[rcmanifest.Manifest]
 	configs     memo[platform.Platform]
+	copies      memo[string] // target repository@digest -> how the member got there
 }
 
 type settings struct {
@@ -135,10 +136,7 @@ func New(opts ...Opt) (*Client, error) {
 	// which regclient chooses per host
 	tr := &transport{log: log, insecure: map[string]bool{}}
 	for _, h := range s.insecure {
-		tr.insecure[h] = true
-		if h == "docker.io" {
-			tr.insecure[config.HostNewName(h).Hostname] = true
-		}
+		tr.insecure[config.HostNewName(h).Hostname] = true // docker.io is registry-1.docker.io
 	}
 	for _, h := range s.plainHTTP {
 		set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })

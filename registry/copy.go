@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,8 +40,6 @@ func WithProgress(fn func(BlobEvent)) Opt { return func(s *settings) { s.progres
 // streamed from the source otherwise; then the manifest is written.
 func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []manifest.Member) ([]string, error) {
 	hows := make([]string, len(members))
-	var mu sync.Mutex
-	done := map[string]string{} // digest -> how, for members listed twice
 	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
 		m := members[i]
 		dig := m.Descriptor.Digest.String()
@@ -50,25 +47,17 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 			hows[i] = MemberPresent
 			return nil
 		}
-		mu.Lock()
-		how, dup := done[dig]
-		mu.Unlock()
-		if dup {
-			hows[i] = how
-			return nil
-		}
-		how, err := c.copyMember(ctx, m, target)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		done[dig] = how
-		mu.Unlock()
+		// once per run and target repository: a member listed twice, or
+		// by two documents pushing to one repository, is copied once
+		how, err := c.copies.get(repoName(target)+"@"+dig, func() (string, error) {
+			how, err := c.copyMember(ctx, m, target)
+			if err == nil && how != MemberPresent {
+				c.log.Infof("%s %s into %s", how, m.Entry.Image.SetDigest(dig).CommonName(), repoName(target))
+			}
+			return how, err
+		})
 		hows[i] = how
-		if how != MemberPresent {
-			c.log.Infof("%s %s into %s", how, m.Entry.Image.SetDigest(dig).CommonName(), repoName(target))
-		}
-		return nil
+		return err
 	})
 	for i, err := range errList {
 		if err == nil {

@@ -19,10 +19,11 @@
 //
 // [Client.Publish] resolves every member of every spec ([Client.Resolve]:
 // one manifest GET per member, plus one config GET for an image), builds and
-// validates every index (package manifest), and only then writes
-// ([Client.Push]): members missing from the target repository, the index
-// with the target's tag, then the extra tags. A tag already pointing at the
-// index is left alone.
+// validates every index (package manifest), and only then writes, after
+// reading every tag once (a target that cannot be reached fails before
+// anything is written): members missing from the target repository, the
+// index with the target's tag, then the extra tags. A tag already pointing
+// at the index is left alone.
 //
 // Errors name the spec entry ([EntryError]) and the operation and reference
 // ([OpError]) and say the cause in plain words, with the way out when one

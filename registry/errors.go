@@ -207,10 +207,15 @@ func mergeCauses(errList []error) []error {
 	var out []error
 	first := map[string]int{}      // cause -> index in out
 	groups := map[string][]error{} // cause -> the errors with it
+	extra := map[string]int{}      // cause -> members merged at a lower level
 	for _, err := range splitJoined(errList...) {
+		more := 0
+		if m, ok := err.(*merged); ok { // merged once already (per member, then per spec)
+			err, more = m.error, m.more
+		}
 		var op *OpError
 		if !errors.As(err, &op) || errors.Is(op.Err, errs.ErrNotFound) {
-			out = append(out, err)
+			out = append(out, withMore(err, more))
 			continue
 		}
 		key := op.Cause()
@@ -223,6 +228,7 @@ func mergeCauses(errList []error) []error {
 			out = append(out, err)
 		}
 		groups[key] = append(groups[key], err)
+		extra[key] += more
 	}
 	for key, i := range first {
 		group := groups[key]
@@ -236,18 +242,35 @@ func mergeCauses(errList []error) []error {
 				break
 			}
 		}
-		n := 0
+		n := extra[key]
 		for j, err := range group {
 			if j != rep && errors.As(err, new(*EntryError)) {
 				n++
 			}
 		}
-		out[i] = group[rep]
-		if n > 0 {
-			out[i] = fmt.Errorf("%w (and %d more member%s)", out[i], n, plural(n))
-		}
+		out[i] = withMore(group[rep], n)
 	}
 	return out
+}
+
+// merged is a failure that stands for more members that failed the same
+// way.
+type merged struct {
+	error
+	more int // members beside this one
+}
+
+func (m *merged) Error() string {
+	return fmt.Sprintf("%s (and %d more member%s)", m.error, m.more, plural(m.more))
+}
+
+func (m *merged) Unwrap() error { return m.error }
+
+func withMore(err error, more int) error {
+	if more == 0 {
+		return err
+	}
+	return &merged{err, more}
 }
 
 // splitJoined lists the errors errors.Join put together (and drops nils);

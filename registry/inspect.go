@@ -61,7 +61,7 @@ func (c *Client) fetch(ctx context.Context, name, r ref.Ref, depth, level int) (
 	f.Children, f.Missing = map[string]manifest.Fetched{}, map[string]string{}
 	errList := forEach(ctx, len(list), c.concurrency, func(i int) error {
 		d := list[i]
-		nested := d.MediaType == mediatype.OCI1ManifestList || d.MediaType == mediatype.Docker2ManifestList
+		nested := manifest.IsIndex(d.MediaType)
 		if !nested && depth < FetchAll {
 			return nil
 		}

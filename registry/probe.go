@@ -19,7 +19,6 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/config"
-	"github.com/regclient/regclient/scheme/reg"
 	"github.com/regclient/regclient/types/descriptor"
 	"github.com/regclient/regclient/types/docker/schema2"
 	"github.com/regclient/regclient/types/errs"
@@ -113,11 +112,8 @@ func (c *Client) Probe(ctx context.Context, r ref.Ref) (ProbeResult, error) {
 	x := &exchanges{}
 	// a client of its own: it records every exchange, and uploads in
 	// small chunks so that a chunked upload takes several requests
-	// (regclient slows down on a host after each failed request; the probe
-	// expects failures, so its pauses are kept short)
 	rc := c.newRegClient(&recorder{x: x, next: &logHandler{log: c.log}},
-		regclient.WithConfigHost(config.Host{Name: r.Registry, BlobChunk: probeChunk}),
-		regclient.WithRegOpts(reg.WithDelay(10*time.Millisecond, 200*time.Millisecond)))
+		regclient.WithConfigHost(config.Host{Name: r.Registry, BlobChunk: probeChunk}))
 	nonce := make([]byte, 4)
 	_, _ = rand.Read(nonce)
 	p := &prober{c: c, rc: rc, x: x, repo: r.SetTag(""), tagPrefix: "probe-" + hex.EncodeToString(nonce) + "-"}

@@ -112,7 +112,7 @@ func (c *Client) prepare(ctx context.Context, s spec.Spec, t manifest.Type, opts
 	}
 	idx, err := manifest.Build(t, members, s.Annotations)
 	if err != nil {
-		return manifest.Index{}, err
+		return manifest.Index{}, fmt.Errorf("%s: %s: %w", s.Pos, s.Target.CommonName(), err)
 	}
 	idx.Name = s.Pos.String() + ": " + s.Target.CommonName()
 	warnings, err := manifest.Validate(idx, opts.Validate)

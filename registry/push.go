@@ -61,25 +61,6 @@ type MemberResult struct {
 	How       string `json:"how,omitempty"`
 }
 
-// Push writes a built and validated index: it first reads every tag once
-// (so that a target it cannot reach fails before anything is written, and
-// the result can name what each tag pointed at), then copies every member
-// the target repository lacks (a registry refuses an index whose members it
-// does not hold), then writes the index under the target's tag, then the
-// extra tags, concurrently. A tag that already points at the index is not
-// rewritten. When it fails, the Result still says which tags were written.
-func (c *Client) Push(ctx context.Context, target ref.Ref, tags []string, idx manifest.Index) (Result, error) {
-	prev, err := c.readTags(ctx, target, tags)
-	res := c.plan(target, tags, idx)
-	if err != nil {
-		return res, err
-	}
-	for i := range res.Tags {
-		res.Tags[i].Previous = prev[i]
-	}
-	return c.write(ctx, target, idx, res)
-}
-
 // readTags reads what the target's tag and each extra tag point at now
 // (one HEAD each, concurrently): "" for a tag that does not exist.
 func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([]string, error) {
@@ -121,6 +102,11 @@ func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, 
 		}
 	}
 	return res, errors.Join(mergeCauses(errList)...)
+}
+
+// Pushed reports whether the index went out under the target's tag.
+func (r Result) Pushed() bool {
+	return r.Tags[0].Status != TagSkipped && r.Tags[0].Status != TagFailed
 }
 
 // Done says in one line what a run that stopped part-way wrote for this

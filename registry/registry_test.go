@@ -144,6 +144,17 @@ func TestMergeCauses(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
+
+	// merged per spec, then across specs: the counts add up
+	member := func(line int) error {
+		return &EntryError{Pos: spec.Pos{File: "f.yaml", Line: line}, Err: c.opError("resolving", r1, refused)}
+	}
+	specA := mergeCauses([]error{member(1), member(2), member(3)})
+	specB := mergeCauses([]error{member(11), member(12), member(13)})
+	got = mergeCauses(append(specA, specB...))
+	if len(got) != 1 || !strings.HasSuffix(got[0].Error(), " (and 5 more members)") || !strings.HasPrefix(got[0].Error(), "f.yaml:1: ") {
+		t.Errorf("merged twice: %q", got)
+	}
 }
 
 func TestLoadDockerConfig(t *testing.T) {

@@ -128,8 +128,7 @@ func (c *Client) fromIndex(ctx context.Context, e spec.Entry, m rcmanifest.Manif
 			attestations = append(attestations, mem)
 			continue
 		}
-		switch d.MediaType {
-		case mediatype.OCI1ManifestList, mediatype.Docker2ManifestList:
+		if manifest.IsIndex(d.MediaType) {
 			return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s (%s) holds another index (%s); name that index directly%.0w", e.Image.CommonName(), desc.Digest, d.Digest, manifest.ErrInvalid)}
 		}
 		if want != nil && (d.Platform == nil || !platform.Match(*want, *d.Platform) || (want.OSVersion != "" && want.OSVersion != d.Platform.OSVersion)) {

@@ -195,10 +195,7 @@ func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			}
 			return nil, re
 		}
-		what := status
-		if what == "" {
-			what = netCause(err)
-		}
+		what := (&RetryError{Status: status, Err: err}).what()
 		switch {
 		case asked > 0 && wait >= time.Second:
 			t.log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", host, wait.Round(time.Second), req.Method, req.URL.Path)

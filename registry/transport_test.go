@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,13 @@ import (
 
 	"github.com/sirupsen/logrus"
 )
+
+// useCertsDir makes dir Docker's certs.d for one test (not parallel).
+func useCertsDir(t *testing.T, dir string) {
+	old := certsDir
+	certsDir = dir
+	t.Cleanup(func() { certsDir = old })
+}
 
 // fastRetries shortens the backoff for a test (not parallel: it changes
 // package variables).
@@ -56,6 +64,13 @@ func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	step := s.steps[min(n, len(s.steps)-1)]
 	s.mu.Unlock()
 	step(w, r)
+}
+
+// requests returns what the server was sent so far, and when.
+func (s *script) requests() ([]string, []time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.seen), slices.Clone(s.at)
 }
 
 func status(code int, header ...string) http.HandlerFunc {
@@ -145,11 +160,12 @@ func TestTransportRetries(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
-			if len(s.seen) != tc.requests {
-				t.Errorf("%d requests, want %d: %q", len(s.seen), tc.requests, s.seen)
+			seen, _ := s.requests()
+			if len(seen) != tc.requests {
+				t.Errorf("%d requests, want %d: %q", len(seen), tc.requests, seen)
 			}
-			if tc.method == "PUT" && len(s.seen) > 1 && s.seen[1] != "PUT /v2/x payload" {
-				t.Errorf("second PUT %q", s.seen[1])
+			if tc.method == "PUT" && len(seen) > 1 && seen[1] != "PUT /v2/x payload" {
+				t.Errorf("second PUT %q", seen[1])
 			}
 			var r *RetryError
 			if again, _ := restartable(err); err != nil && errors.As(err, &r) && again != (r.Attempts < retryAttempts) {
@@ -172,8 +188,9 @@ func TestTransportRetryAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if gap := s.at[1].Sub(s.at[0]); gap < time.Second {
-		t.Errorf("asked to wait 1s, came back after %s", gap)
+	// waited at least as asked (a lower bound: not a measure of speed)
+	if _, at := s.requests(); len(at) < 2 || at[1].Sub(at[0]) < time.Second {
+		t.Errorf("asked to wait 1s, came back at %v", at)
 	}
 	want := fmt.Sprintf("%s asked to wait 1s (Retry-After) before GET /v2/x again; retrying", srv.Listener.Addr())
 	if !strings.Contains(logs.String(), want) {
@@ -301,14 +318,10 @@ func TestTransportStallAndGarbage(t *testing.T) {
 		resp.Body.Close()
 	}
 	req, _ := http.NewRequest("GET", srv.URL+"/v2/x", nil)
-	start := time.Now()
 	_, err := tr.RoundTrip(req)
 	var r *RetryError
 	if !errors.As(err, &r) || r.what() != "timed out" {
 		t.Errorf("stalled: %v, want timed out", err)
-	}
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("stalled for %s, with a budget of %s", took, retryBudget)
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -394,9 +407,7 @@ func TestTransportTLS(t *testing.T) {
 	host := srv.Listener.Addr().String()
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	dir := t.TempDir()
-	old := certsDir
-	certsDir = dir
-	t.Cleanup(func() { certsDir = old })
+	useCertsDir(t, dir)
 
 	get := func(tr *transport) error {
 		req, _ := http.NewRequest("GET", srv.URL+"/v2/", nil)
@@ -448,9 +459,7 @@ func TestTransportClientCert(t *testing.T) {
 	defer srv.Close()
 	host := srv.Listener.Addr().String()
 	dir := t.TempDir()
-	old := certsDir
-	certsDir = dir
-	t.Cleanup(func() { certsDir = old })
+	useCertsDir(t, dir)
 	get := func() error {
 		tr, _ := newTransport()
 		tr.extraCA = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
@@ -502,9 +511,7 @@ func TestTransportRedirect(t *testing.T) {
 	defer reg.Close()
 	regHost, storageHost := reg.Listener.Addr().String(), storage.Listener.Addr().String()
 	dir := t.TempDir()
-	old := certsDir
-	certsDir = dir
-	t.Cleanup(func() { certsDir = old })
+	useCertsDir(t, dir)
 	get := func(tr *transport) error {
 		resp, err := (&http.Client{Transport: tr}).Get(reg.URL + "/v2/app/blobs/sha256:1")
 		if err == nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -143,7 +144,7 @@ func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[strin
 			}
 			continue
 		}
-		if !contains(allowed, key) {
+		if !slices.Contains(allowed, key) {
 			hint := suggest(key, allowed)
 			if hint == "" {
 				hint = " (known keys: " + strings.Join(allowed, ", ") + ")"
@@ -436,15 +437,6 @@ func join(field, key string) string {
 		return key
 	}
 	return field + "." + key
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // suggest returns `; did you mean "x"?` for the closest allowed key, if any

@@ -18,14 +18,13 @@ import (
 
 // environment is what commands share: the standard streams and the logger.
 type environment struct {
-	stdin     io.Reader
-	stdinUsed bool // a spec was read from stdin
-	stdout    io.Writer
-	stderr    io.Writer
-	progress  *progress // set by commands that copy
-	log       *logrus.Logger
-	scrub     *scrubber
-	cancel    context.CancelFunc
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	progress *progress // set by commands that copy
+	log      *logrus.Logger
+	scrub    *scrubber
+	cancel   context.CancelFunc
 }
 
 func newApp(env *environment) *cli.App {
@@ -179,9 +178,6 @@ func (env *environment) credentials(c *cli.Context) (user, pass string, err erro
 	if c.Bool("password-stdin") {
 		if pass != "" {
 			return "", "", usagef("--password and --password-stdin cannot be used together")
-		}
-		if env.stdinUsed {
-			return "", "", usagef("--password-stdin and a spec read from stdin (-) cannot share standard input")
 		}
 		b, err := io.ReadAll(io.LimitReader(env.stdin, 64<<10))
 		if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -32,9 +33,8 @@ func interspersed(app *cli.App, argv []string) ([]string, error) {
 	var walk func([]cli.Flag, []*cli.Command)
 	walk = func(flags []cli.Flag, cmds []*cli.Command) {
 		for _, f := range flags {
-			_, isBool := f.(*cli.BoolFlag)
 			for _, n := range f.Names() {
-				takesValue[n] = !isBool
+				takesValue[n] = flagTakesValue(f)
 			}
 		}
 		for _, c := range cmds {
@@ -124,13 +124,23 @@ func findCommand(cmds []*cli.Command, name string) *cli.Command {
 	return nil
 }
 
-func defines(flags []cli.Flag, name string) bool {
-	for _, f := range flags {
-		for _, n := range f.Names() {
-			if n == name {
-				return true
+func defines(flags []cli.Flag, name string) bool { return lookupFlag(name, flags) != nil }
+
+// lookupFlag finds the flag called name (or one of its aliases) in the
+// first of levels that has it.
+func lookupFlag(name string, levels ...[]cli.Flag) cli.Flag {
+	for _, flags := range levels {
+		for _, f := range flags {
+			if slices.Contains(f.Names(), name) {
+				return f
 			}
 		}
 	}
-	return false
+	return nil
+}
+
+// flagTakesValue: a flag followed by a value, unlike a boolean switch.
+func flagTakesValue(f cli.Flag) bool {
+	df, ok := f.(cli.DocGenerationFlag)
+	return ok && df.TakesValue()
 }

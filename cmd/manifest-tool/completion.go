@@ -42,7 +42,7 @@ func complete(app *cli.App, words []string) (cands []string, files bool) {
 		w := done[i]
 		if strings.HasPrefix(w, "-") && w != "-" {
 			name, _, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
-			if f := findFlag(levels, name); f != nil && takesValue(f) && !hasValue {
+			if f := lookupFlag(name, levels...); f != nil && flagTakesValue(f) && !hasValue {
 				i++ // its value
 			}
 			continue
@@ -59,7 +59,7 @@ func complete(app *cli.App, words []string) (cands []string, files bool) {
 		prev := done[len(done)-1]
 		if strings.HasPrefix(prev, "-") && !strings.Contains(prev, "=") {
 			name := strings.TrimLeft(prev, "-")
-			if f := findFlag(levels, name); f != nil && takesValue(f) {
+			if f := lookupFlag(name, levels...); f != nil && flagTakesValue(f) {
 				if fileFlags[name] {
 					return nil, true
 				}
@@ -106,24 +106,6 @@ func complete(app *cli.App, words []string) (cands []string, files bool) {
 	return nil, false // an image reference or a registry: nothing to offer
 }
 
-func findFlag(levels [][]cli.Flag, name string) cli.Flag {
-	for _, flags := range levels {
-		for _, f := range flags {
-			for _, n := range f.Names() {
-				if n == name {
-					return f
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func takesValue(f cli.Flag) bool {
-	_, isBool := f.(*cli.BoolFlag)
-	return !isBool
-}
-
 func matching(cands []string, prefix string) []string {
 	var out []string
 	for _, c := range cands {
@@ -144,9 +126,12 @@ func completionCommand(env *environment) *cli.Command {
    manifest-tool completion zsh > "${fpath[1]}/_manifest-tool"
    manifest-tool completion fish > ~/.config/fish/completions/manifest-tool.fish`,
 		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("completion needs one shell (bash, zsh or fish), got %d arguments", c.NArg())
+			}
 			script, ok := completionScripts[c.Args().First()]
-			if c.NArg() != 1 || !ok {
-				return usagef("completion needs one shell: bash, zsh or fish")
+			if !ok {
+				return usagef("completion %q: want bash, zsh or fish", c.Args().First())
 			}
 			_, err := fmt.Fprint(env.stdout, script)
 			return err

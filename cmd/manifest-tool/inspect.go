@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -66,11 +67,7 @@ bytes; --output json one JSON document.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				err = writeJSON(env, v)
-			} else {
-				err = v.WriteText(env.stdout)
-			}
+			err = env.show(asJSON, v, v.WriteText)
 			if err == nil && v.Unread() != "" {
 				err = errors.New(v.Unread())
 			}
@@ -79,7 +76,12 @@ bytes; --output json one JSON document.`,
 	}
 }
 
-func writeJSON(env *environment, v any) error {
+// show prints v on stdout: indented JSON with --output json, else the
+// text that text writes.
+func (env *environment) show(asJSON bool, v any, text func(io.Writer) error) error {
+	if !asJSON {
+		return text(env.stdout)
+	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err

@@ -144,7 +144,6 @@ func exitCode(err error) int {
 		return exitBadInput
 	case errors.Is(err, spec.ErrInvalid),
 		errors.Is(err, manifest.ErrInvalid),
-		errors.Is(err, manifest.ErrType),
 		errors.Is(err, registry.ErrConfig),
 		errors.Is(err, errs.ErrInvalidReference):
 		return exitBadInput

@@ -58,12 +58,7 @@ variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				err = writeJSON(env, v.Summary)
-			} else {
-				err = v.Summary.WriteText(env.stdout)
-			}
-			if err != nil {
+			if err := env.show(asJSON, v.Summary, v.Summary.WriteText); err != nil {
 				return err
 			}
 			return v.Summary.Require(required)

@@ -49,13 +49,7 @@ registry cannot be reached or refuses the credentials.`,
 				for i := range res.Checks {
 					res.Checks[i].Detail = env.scrub.clean(res.Checks[i].Detail)
 				}
-				var werr error
-				if asJSON {
-					werr = writeJSON(env, res)
-				} else {
-					werr = res.WriteText(env.stdout)
-				}
-				if werr != nil {
+				if werr := env.show(asJSON, res, res.WriteText); werr != nil {
 					return werr
 				}
 			}

@@ -64,8 +64,7 @@ index (buildx output) adds its images and attestations.`,
 					if err != nil {
 						return err
 					}
-					env.stdinUsed = c.Args().First() == "-"
-					if env.stdinUsed && c.Bool("password-stdin") {
+					if c.Args().First() == "-" && c.Bool("password-stdin") {
 						return usagef("--password-stdin and a spec read from stdin (-) cannot share standard input")
 					}
 					specs, err := spec.LoadFile(c.Args().First(), env.stdin)
@@ -159,7 +158,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 			fmt.Fprintf(env.stdout, "%s\n", b)
 		case r.DryRun:
 			fmt.Fprintf(env.stdout, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
-		case r.Tags[0].Status != registry.TagSkipped && r.Tags[0].Status != registry.TagFailed:
+		case r.Pushed():
 			fmt.Fprintf(env.stdout, "Digest: %s %d\n", r.Digest, r.Size)
 		}
 	}

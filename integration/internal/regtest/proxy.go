@@ -43,7 +43,7 @@ const (
 	// as Docker Hub; the registry never sees the request.
 	RateLimited
 	// Cut lets the registry answer, then sends the client half of that
-	// answer (status line, headers and body) and closes the connection.
+	// answer (status line, headers and body) and resets the connection.
 	Cut
 	// Reset closes the connection before any answer, with an RST; the
 	// registry never sees the request.
@@ -134,6 +134,9 @@ func inject(f Fault, w http.ResponseWriter, r *http.Request, next http.Handler) 
 		}
 		buf.Write(whole.Bytes()[:whole.Len()/2])
 		buf.Flush()
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetLinger(0) // a reset, not an orderly close
+		}
 		conn.Close()
 	case Reset:
 		conn, _, err := http.NewResponseController(w).Hijack()
