@@ -474,7 +474,7 @@ func TestSameAsManifestToolV2(t *testing.T) {
 	seedInterop(t, r)
 	specs := map[string]string{
 		"docker": `image: HOST/same/REPO:docker
-tags: [also]
+tags: [also-docker]
 manifests:
   - image: HOST/interop/build:docker-amd64
   - image: HOST/interop/build:docker-arm64
@@ -485,7 +485,7 @@ manifests:
   - image: HOST/interop/build:docker-windows
 `,
 		"oci": `image: HOST/same/REPO:oci
-tags: [also]
+tags: [also-oci]
 annotations:
   org.opencontainers.image.version: "1.0"
 manifests:
@@ -512,7 +512,7 @@ manifests:
 				if want := fmt.Sprintf("Digest: %s %d", m.Digest, len(m.Body)); !strings.Contains(string(out), want) {
 					t.Errorf("%s printed %q, want %q", filepath.Base(tool), out, want)
 				}
-				if also, err := r.GetManifest("same/"+repo, "also"); err != nil || also.Digest != m.Digest {
+				if also, err := r.GetManifest("same/"+repo, "also-"+kind); err != nil || also.Digest != m.Digest {
 					t.Errorf("%s: the extra tag: %v", filepath.Base(tool), err)
 				}
 				got[i], raw[i] = idx, m.Body
