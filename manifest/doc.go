@@ -17,7 +17,7 @@
 // # Validating
 //
 // [Validate] runs before anything is written and returns every problem at
-// once ([Problems]), each naming its member (file:line or --platforms item)
+// once (a [spec.Errors]), each naming its member (file:line or --platforms item)
 // and digest: an index without members, a malformed digest or a size of 0,
 // an image without os and architecture, two images with the same platform
 // (compared after normalisation, so arm64 and arm64/v8 are one; Windows

@@ -25,24 +25,3 @@ var (
 	// ErrTagClash: two documents would write the same tag.
 	ErrTagClash = errors.New("tag written twice")
 )
-
-// Problems is every validation problem found in one index, in member
-// order. It matches ErrInvalid and each problem's own kind.
-type Problems []error
-
-func (p Problems) Error() string {
-	s := ""
-	for i, e := range p {
-		if i > 0 {
-			s += "\n"
-		}
-		s += e.Error()
-	}
-	return s
-}
-
-// Unwrap exposes each problem to errors.Is and errors.As.
-func (p Problems) Unwrap() []error { return p }
-
-// Is makes Problems, and so every problem in it, match ErrInvalid.
-func (p Problems) Is(target error) bool { return target == ErrInvalid }

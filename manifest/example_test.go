@@ -64,7 +64,7 @@ func ExampleValidate() {
 		return
 	}
 	_, err = manifest.Validate(idx, manifest.Options{})
-	var problems manifest.Problems
+	var problems spec.Errors
 	if errors.As(err, &problems) {
 		for _, p := range problems {
 			fmt.Println(p)

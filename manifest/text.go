@@ -11,8 +11,8 @@ import (
 	"github.com/regclient/regclient/types/platform"
 )
 
-// kinds names media types for people.
-var kinds = map[string]string{
+// mediaTypeNames names media types for people.
+var mediaTypeNames = map[string]string{
 	mediatype.OCI1ManifestList:      "OCI image index",
 	mediatype.Docker2ManifestList:   "Docker manifest list",
 	mediatype.OCI1Manifest:          "OCI image manifest",
@@ -22,8 +22,10 @@ var kinds = map[string]string{
 	mediatype.OCI1Artifact:          "OCI artifact manifest",
 }
 
-func kind(mediaType string) string {
-	if k, ok := kinds[mediaType]; ok {
+// MediaTypeName names a media type for people ("OCI image index"); a
+// media type it does not know is returned as it is.
+func MediaTypeName(mediaType string) string {
+	if k, ok := mediaTypeNames[mediaType]; ok {
 		return k
 	}
 	return mediaType
@@ -44,9 +46,9 @@ func (s Summary) WriteText(w io.Writer) error {
 	p.name(s.Image)
 	p.line("Digest: %s", s.Digest)
 	if s.Index {
-		p.line("Index:  yes, %s", kind(s.MediaType))
+		p.line("Index:  yes, %s", MediaTypeName(s.MediaType))
 	} else {
-		p.line("Index:  no, %s", kind(s.MediaType))
+		p.line("Index:  no, %s", MediaTypeName(s.MediaType))
 	}
 	p.line("Platforms (%d):", len(s.Platforms))
 	for _, pl := range s.Platforms {
@@ -71,8 +73,8 @@ func (s Summary) WriteText(w io.Writer) error {
 func (v View) WriteText(w io.Writer) error {
 	p := &printer{w: w}
 	p.name(v.Image)
-	p.line("Type:   %s", kind(v.MediaType))
-	if kind(v.MediaType) != v.MediaType {
+	p.line("Type:   %s", MediaTypeName(v.MediaType))
+	if MediaTypeName(v.MediaType) != v.MediaType {
 		p.line("        %s", v.MediaType)
 	}
 	p.line("Digest: %s", v.Digest)
@@ -95,10 +97,10 @@ func (v View) WriteText(w io.Writer) error {
 	for _, e := range v.Manifests {
 		n[e.kind()]++
 	}
-	counts := plural(n["image"], "image") + ", " + plural(n["attestation"], "attestation")
+	counts := Plural(n["image"], "image") + ", " + Plural(n["attestation"], "attestation")
 	for _, k := range []string{"artifact", "index"} {
 		if n[k] > 0 {
-			counts = plural(n[k], k) + ", " + counts
+			counts = Plural(n[k], k) + ", " + counts
 		}
 	}
 	p.line("Entries: %d (%s)", len(v.Manifests), counts)
@@ -191,7 +193,7 @@ func (p *printer) blobs(indent string, e Entry) {
 	for _, l := range e.Layers {
 		p.line("%s  %s", indent, l.Digest)
 		if l.MediaType != "" {
-			p.line("%s    %s, %s", indent, l.MediaType, size(l.Size))
+			p.line("%s    %s, %s", indent, l.MediaType, FormatSize(l.Size))
 		}
 	}
 }
@@ -215,27 +217,35 @@ func (p *printer) annotations(indent string, ann map[string]string, skip map[str
 			p.line("%s  %s: %s", indent, k, ann[k])
 		} else {
 			p.line("%s  %s:", indent, k)
-			for _, l := range wrap(ann[k], 80-len(indent)-4) {
+			for _, l := range Wrap(ann[k], 80-len(indent)-4) {
 				p.line("%s    %s", indent, l)
 			}
 		}
 	}
 }
 
-// wrap breaks s at spaces into lines of at most width (a word longer than
-// width gets a line of its own).
-func wrap(s string, width int) []string {
+// Wrap breaks s at spaces into lines of at most width, and a word longer
+// than width at width, so that nothing runs past the column.
+func Wrap(s string, width int) []string {
+	var words []string
+	for _, w := range strings.Fields(s) {
+		for len(w) > width {
+			words = append(words, w[:width])
+			w = w[width:]
+		}
+		words = append(words, w)
+	}
 	var lines []string
 	line := ""
-	for _, w := range strings.Split(s, " ") {
+	for _, word := range words {
 		switch {
 		case line == "":
-			line = w
-		case len(line)+1+len(w) <= width:
-			line += " " + w
+			line = word
+		case len(line)+1+len(word) <= width:
+			line += " " + word
 		default:
 			lines = append(lines, line)
-			line = w
+			line = word
 		}
 	}
 	return append(lines, line)
@@ -265,8 +275,9 @@ func (p *printer) name(name string) {
 	p.line("Image:  %s", name)
 }
 
-// size writes a byte count, in binary units from 10 kB up.
-func size(n int64) string {
+// FormatSize writes a byte count for people: in bytes below 10 KiB, in
+// binary units from there.
+func FormatSize(n int64) string {
 	if n < 10*1024 {
 		return fmt.Sprintf("%d bytes", n)
 	}
@@ -279,7 +290,8 @@ func size(n int64) string {
 	return fmt.Sprintf("%.1f %s", f, units[i])
 }
 
-func plural(n int, word string) string {
+// Plural writes a count and its noun: "1 image", "2 images", "2 indexes".
+func Plural(n int, word string) string {
 	switch {
 	case n == 1:
 		return "1 " + word

@@ -39,7 +39,7 @@ func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
 	probs := make([]error, len(specs))
 	written := map[string]spec.Pos{} // repo:tag -> where it was named first
 	for i, s := range specs {
-		var p Problems
+		var p spec.Errors
 		types[i] = t
 		if s.Type != "" {
 			types[i], _ = ParseType(s.Type) // spec.Load allows only valid types
@@ -89,7 +89,8 @@ func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
 const allowUnknown = " (--allow-unknown-platform lets it through)"
 
 // Validate checks an index before it is written. It returns warnings (to
-// log) and every problem it finds as Problems (nil when there is none):
+// log) and every problem it finds as a [spec.Errors] (nil when there is
+// none), each matching ErrInvalid and its own kind:
 //
 //   - the exact bytes: against the OCI image-index JSON schema for an OCI
 //     index; against the Docker v2.2 manifest-list rules for a Docker list
@@ -110,7 +111,7 @@ const allowUnknown = " (--allow-unknown-platform lets it through)"
 // vnd.docker.reference.* on attestations) are kept; the ones a user asks
 // for on a Docker list are refused by Precheck.
 func Validate(idx Index, opts Options) (warnings []string, err error) {
-	var probs Problems
+	var probs spec.Errors
 	add := func(kind error, format string, args ...any) {
 		probs = append(probs, problemf(kind, format, args...))
 	}
@@ -277,7 +278,7 @@ func mixedTypes(idx Index) string {
 		hint = "as the members mix both families, no --type avoids it"
 	}
 	return fmt.Sprintf("the %s (%s) holds %s (%s); some registries (Quay, Nexus) refuse lists that mix the two families; %s",
-		kind(idx.Type.MediaType()), idx.Type.MediaType(), plural(n, kind(other)), other, hint)
+		MediaTypeName(idx.Type.MediaType()), idx.Type.MediaType(), Plural(n, MediaTypeName(other)), other, hint)
 }
 
 // declares reports whether the user declared value for a platform field of

@@ -64,17 +64,27 @@ func TestMissing(t *testing.T) {
 
 func TestTextHelpers(t *testing.T) {
 	for n, want := range map[int64]string{0: "0 bytes", 10239: "10239 bytes", 10240: "10.0 KiB", 1534478899: "1.4 GiB"} {
-		if got := size(n); got != want {
-			t.Errorf("size(%d) = %q, want %q", n, got, want)
+		if got := FormatSize(n); got != want {
+			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
 		}
 	}
 	for in, want := range map[string]string{"index": "2 indexes", "image": "2 images"} {
-		if got := plural(2, in); got != want {
-			t.Errorf("plural(2, %s) = %q", in, got)
+		if got := Plural(2, in); got != want {
+			t.Errorf("Plural(2, %s) = %q", in, got)
 		}
 	}
-	if got := wrap("a bb ccc dddd", 6); !reflect.DeepEqual(got, []string{"a bb", "ccc", "dddd"}) {
-		t.Errorf("wrap: %q", got)
+	for _, tc := range []struct {
+		in    string
+		width int
+		want  []string
+	}{
+		{"a bb ccc dddd", 6, []string{"a bb", "ccc", "dddd"}},
+		{"a " + strings.Repeat("y", 12) + " b", 5, []string{"a", "yyyyy", "yyyyy", "yy b"}},
+		{"two  spaces", 20, []string{"two spaces"}},
+	} {
+		if got := Wrap(tc.in, tc.width); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
 	}
 	kinds := map[string]Entry{
 		"attestation": {AttestationFor: "sha256:x", MediaType: mediatype.OCI1Manifest},

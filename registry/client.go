@@ -52,55 +52,55 @@ type settings struct {
 	progress    func(BlobEvent)
 }
 
-// Opt configures a Client.
-type Opt func(*settings)
+// Option configures a Client.
+type Option func(*settings)
 
 // WithDockerConfig names the Docker config to read credentials from: a
 // directory holding config.json, or a file. Without it the Client reads
 // $DOCKER_CONFIG/config.json, else ~/.docker/config.json; a missing default
 // file means anonymous access, while a path given here must exist.
-func WithDockerConfig(path string) Opt { return func(s *settings) { s.dockerCfg = path } }
+func WithDockerConfig(path string) Option { return func(s *settings) { s.dockerCfg = path } }
 
 // WithCredentials uses user and pass for the given registry hosts instead
 // of what the Docker config holds for them.
-func WithCredentials(user, pass string, hosts ...string) Opt {
+func WithCredentials(user, pass string, hosts ...string) Option {
 	return func(s *settings) { s.user, s.pass, s.credHosts = user, pass, hosts }
 }
 
 // WithCAFile trusts the CA certificates (PEM) in file, besides the system
 // roots and /etc/docker/certs.d/<host>/ (more trust, for every host: a
 // token server may sit on another host than its registry).
-func WithCAFile(file string) Opt {
+func WithCAFile(file string) Option {
 	return func(s *settings) { s.caFile = file }
 }
 
 // WithPlainHTTP lets the Client speak plain HTTP to these hosts, and only
 // to these.
-func WithPlainHTTP(hosts ...string) Opt {
+func WithPlainHTTP(hosts ...string) Option {
 	return func(s *settings) { s.plainHTTP = append(s.plainHTTP, hosts...) }
 }
 
 // WithInsecure skips TLS certificate verification for these hosts, and only
 // for these.
-func WithInsecure(hosts ...string) Opt {
+func WithInsecure(hosts ...string) Option {
 	return func(s *settings) { s.insecure = append(s.insecure, hosts...) }
 }
 
 // WithLogger makes the Client log what it does (at Info) and each registry
 // request (at Debug). Without it the Client is silent.
-func WithLogger(l *logrus.Logger) Opt { return func(s *settings) { s.log = l } }
+func WithLogger(l *logrus.Logger) Option { return func(s *settings) { s.log = l } }
 
 // WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Opt { return func(s *settings) { s.userAgent = ua } }
+func WithUserAgent(ua string) Option { return func(s *settings) { s.userAgent = ua } }
 
 // WithConcurrency bounds how many members are resolved or copied at once,
 // and how many requests go to one registry at once (default 8).
-func WithConcurrency(n int) Opt { return func(s *settings) { s.concurrency = n } }
+func WithConcurrency(n int) Option { return func(s *settings) { s.concurrency = n } }
 
 // New creates a Client. It reads the Docker config at once, so that a
 // config that does not parse is an error naming the file, not a silent
 // anonymous run.
-func New(opts ...Opt) (*Client, error) {
+func New(opts ...Option) (*Client, error) {
 	s := settings{concurrency: 8}
 	for _, o := range opts {
 		o(&s)

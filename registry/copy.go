@@ -15,6 +15,7 @@ import (
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // BlobEvent reports the copy of one blob into a target repository.
@@ -31,7 +32,7 @@ type BlobEvent struct {
 
 // WithProgress makes the Client report each blob it copies into a target
 // repository; fn may be called from several goroutines at once.
-func WithProgress(fn func(BlobEvent)) Opt { return func(s *settings) { s.progress = fn } }
+func WithProgress(fn func(BlobEvent)) Option { return func(s *settings) { s.progress = fn } }
 
 // copyMembers makes every member exist in the target repository, and says
 // for each how it got there. A member already there costs one HEAD; the
@@ -67,9 +68,9 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 		if !errors.As(err, &op) { // never started
 			op = c.opError("copying "+members[i].Entry.Image.SetDigest(members[i].Descriptor.Digest.String()).CommonName()+" into", target.SetTag(""), err)
 		}
-		errList[i] = &EntryError{Pos: members[i].Entry.Pos, Err: op}
+		errList[i] = &spec.Error{Pos: members[i].Entry.Pos, Err: op}
 	}
-	return hows, errors.Join(mergeCauses(errList)...)
+	return hows, spec.Join(mergeCauses(errList)...)
 }
 
 // copyMember copies one member manifest (an image or an attestation) into
@@ -123,7 +124,7 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 		}
 		return err
 	})
-	if err := errors.Join(errList...); err != nil {
+	if err := spec.Join(errList...); err != nil {
 		return fail(err)
 	}
 	if err := c.rc.ManifestPut(ctx, tgt, man); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/regclient/regclient/types/errs"
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -27,21 +28,6 @@ var (
 	// ErrMissing: a member image does not exist.
 	ErrMissing = errors.New("member not found")
 )
-
-// EntryError is a failure on one spec entry, with where the entry was named.
-type EntryError struct {
-	Pos spec.Pos
-	Err error
-}
-
-func (e *EntryError) Error() string {
-	if p := e.Pos.String(); p != "" {
-		return p + ": " + e.Err.Error()
-	}
-	return e.Err.Error()
-}
-
-func (e *EntryError) Unwrap() error { return e.Err }
 
 // OpError is a failed registry operation on one reference. Its text is
 // one line: what was being done, to which reference, and the cause in
@@ -202,13 +188,13 @@ func tlsDetail(err error) string {
 // certificate, credentials, a refused connection, a host that kept failing
 // whatever the request), once, on the first
 // member or request it hit, instead of once per member; a missing member is
-// each reported. Joined errors in the list are taken apart first.
+// each reported. Lists of errors ([spec.Errors]) are taken apart first.
 func mergeCauses(errList []error) []error {
 	var out []error
 	first := map[string]int{}      // cause -> index in out
 	groups := map[string][]error{} // cause -> the errors with it
 	extra := map[string]int{}      // cause -> members merged at a lower level
-	for _, err := range splitJoined(errList...) {
+	for _, err := range spec.Split(errList...) {
 		more := 0
 		if m, ok := err.(*merged); ok { // merged once already (per member, then per spec)
 			err, more = m.error, m.more
@@ -244,7 +230,7 @@ func mergeCauses(errList []error) []error {
 		}
 		n := extra[key]
 		for j, err := range group {
-			if j != rep && errors.As(err, new(*EntryError)) {
+			if j != rep && errors.As(err, new(*spec.Error)) {
 				n++
 			}
 		}
@@ -261,7 +247,7 @@ type merged struct {
 }
 
 func (m *merged) Error() string {
-	return fmt.Sprintf("%s (and %d more member%s)", m.error, m.more, plural(m.more))
+	return fmt.Sprintf("%s (and %s)", m.error, manifest.Plural(m.more, "more member"))
 }
 
 func (m *merged) Unwrap() error { return m.error }
@@ -271,29 +257,4 @@ func withMore(err error, more int) error {
 		return err
 	}
 	return &merged{err, more}
-}
-
-// splitJoined lists the errors errors.Join put together (and drops nils);
-// an error that only wraps several (fmt.Errorf with more than one %w) stays
-// whole.
-func splitJoined(errList ...error) []error {
-	var out []error
-	for _, err := range errList {
-		if err == nil {
-			continue
-		}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			parts := j.Unwrap()
-			var msgs []string
-			for _, p := range parts {
-				msgs = append(msgs, p.Error())
-			}
-			if err.Error() == strings.Join(msgs, "\n") {
-				out = append(out, splitJoined(parts...)...)
-				continue
-			}
-		}
-		out = append(out, err)
-	}
-	return out
 }

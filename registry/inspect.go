@@ -12,6 +12,7 @@ import (
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // How far Fetch reads below the manifest a reference names.
@@ -86,7 +87,7 @@ func (c *Client) fetch(ctx context.Context, name, r ref.Ref, depth, level int) (
 		f.Children[d.Digest.String()] = child
 		return nil
 	})
-	if err := errors.Join(errList...); err != nil { // interrupted
+	if err := spec.Join(errList...); err != nil { // interrupted
 		return manifest.Fetched{}, c.opError("reading", name, err)
 	}
 	return f, nil

@@ -27,6 +27,8 @@ import (
 	v1 "github.com/regclient/regclient/types/oci/v1"
 	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
 )
 
 // Check names, in the order probe runs them.
@@ -629,19 +631,13 @@ func (p *prober) cleanup(ctx context.Context) []Leftover {
 	return left
 }
 
-// kind names a manifest media type for people.
+// kind names a manifest media type for people, with its article.
 func kind(mt string) string {
-	switch mt {
-	case mediatype.Docker2Manifest:
-		return "a Docker v2.2 image manifest"
-	case mediatype.OCI1Manifest:
-		return "an OCI image manifest"
-	case mediatype.Docker2ManifestList:
-		return "a Docker v2.2 manifest list"
-	case mediatype.OCI1ManifestList:
-		return "an OCI image index"
+	name := manifest.MediaTypeName(mt)
+	if strings.HasPrefix(name, "OCI") {
+		return "an " + name
 	}
-	return mt
+	return "a " + name
 }
 
 // probeLayer is a tiny gzipped tar holding one random file.
@@ -679,7 +675,7 @@ func (p ProbeResult) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "Registry:   %s\n", p.Registry)
 	if len(p.Repository) > 68 {
 		b.WriteString("Repository:\n")
-		for _, part := range wrapWords(p.Repository, 76) {
+		for _, part := range manifest.Wrap(p.Repository, 76) {
 			fmt.Fprintf(&b, "  %s\n", part)
 		}
 		b.WriteString("\n")
@@ -689,7 +685,7 @@ func (p ProbeResult) WriteText(w io.Writer) error {
 	const detailCol = 34
 	fmt.Fprintf(&b, "%-21s %-11s %s\n", "CHECK", "STATUS", "DETAIL")
 	for _, c := range p.Checks {
-		lines := wrapWords(c.Detail, 80-detailCol)
+		lines := manifest.Wrap(c.Detail, 80-detailCol)
 		fmt.Fprintf(&b, "%-21s %-11s %s\n", c.Name, c.Status, lines[0])
 		for _, l := range lines[1:] {
 			fmt.Fprintf(&b, "%s%s\n", strings.Repeat(" ", detailCol), l)
@@ -701,7 +697,7 @@ func (p ProbeResult) WriteText(w io.Writer) error {
 			where := p.Registry + "/" + l.Repository + ":"
 			if len(where) > 57 {
 				b.WriteString("\nCould not remove from\n")
-				for _, part := range wrapWords(where, 76) {
+				for _, part := range manifest.Wrap(where, 76) {
 					fmt.Fprintf(&b, "  %s\n", part)
 				}
 			} else {
@@ -717,31 +713,4 @@ func (p ProbeResult) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// wrapWords breaks s at spaces into lines of at most width, and a word
-// longer than width at width.
-func wrapWords(s string, width int) []string {
-	var lines []string
-	line := ""
-	var words []string
-	for _, w := range strings.Fields(s) {
-		for len(w) > width {
-			words = append(words, w[:width])
-			w = w[width:]
-		}
-		words = append(words, w)
-	}
-	for _, word := range words {
-		switch {
-		case line == "":
-			line = word
-		case len(line)+1+len(word) <= width:
-			line += " " + word
-		default:
-			lines = append(lines, line)
-			line = word
-		}
-	}
-	return append(lines, line)
 }

@@ -34,7 +34,7 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	// what the specs alone show, every such problem at once, before any
 	// request: nothing is resolved for a run whose input is wrong
 	types, errList := manifest.Precheck(specs, opts.Type, opts.Validate)
-	if err := errors.Join(errList...); err != nil {
+	if err := spec.Join(errList...); err != nil {
 		return nil, err
 	}
 	// then, for every spec at once, every member and the index, all
@@ -56,9 +56,9 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 		var err error
 		indexes[i], err = c.prepare(ctx, specs[i], types[i], opts)
 		<-read
-		return errors.Join(mergeCauses([]error{err, tagErr})...)
+		return spec.Join(mergeCauses([]error{err, tagErr})...)
 	})
-	if err := errors.Join(errList...); err != nil {
+	if err := spec.Join(errList...); err != nil {
 		return nil, err
 	}
 
@@ -83,11 +83,11 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 		return err
 	})
 	for i, err := range errList {
-		if err != nil && !errors.As(err, new(*OpError)) && !errors.As(err, new(*EntryError)) { // never started
+		if err != nil && !errors.As(err, new(*OpError)) && !errors.As(err, new(*spec.Error)) { // never started
 			errList[i] = c.opError("pushing the index to", specs[i].Target, err)
 		}
 	}
-	return results, errors.Join(mergeCauses(errList)...)
+	return results, spec.Join(mergeCauses(errList)...)
 }
 
 // prepare resolves one spec's members, then builds and validates its index.

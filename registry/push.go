@@ -14,6 +14,7 @@ import (
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // Tag statuses in a Result.
@@ -77,7 +78,7 @@ func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([
 		}
 		return nil
 	})
-	return prev, errors.Join(mergeCauses(errList)...)
+	return prev, spec.Join(mergeCauses(errList)...)
 }
 
 // write copies the members, then writes the tags res has read.
@@ -101,7 +102,7 @@ func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, 
 			errList[i] = c.opError("pushing the index to", target.SetTag(res.Tags[i+1].Tag), err)
 		}
 	}
-	return res, errors.Join(mergeCauses(errList)...)
+	return res, spec.Join(mergeCauses(errList)...)
 }
 
 // Pushed reports whether the index went out under the target's tag.

@@ -107,11 +107,11 @@ func TestMergeCauses(t *testing.T) {
 		return op
 	}
 	errList := []error{
-		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 3}, Err: c.opError("resolving", r1, refused)},
+		&spec.Error{Pos: spec.Pos{File: "f.yaml", Line: 3}, Err: c.opError("resolving", r1, refused)},
 		nil,
-		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 5}, Err: c.opError("resolving", r2, refused)},
-		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 7}, Err: missing(r3)},
-		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 9}, Err: c.opError("reading the config of", r3, errs.ErrNotFound)},
+		&spec.Error{Pos: spec.Pos{File: "f.yaml", Line: 5}, Err: c.opError("resolving", r2, refused)},
+		&spec.Error{Pos: spec.Pos{File: "f.yaml", Line: 7}, Err: missing(r3)},
+		&spec.Error{Pos: spec.Pos{File: "f.yaml", Line: 9}, Err: c.opError("reading the config of", r3, errs.ErrNotFound)},
 	}
 	got := mergeCauses(errList)
 	if len(got) != 3 {
@@ -132,7 +132,7 @@ func TestMergeCauses(t *testing.T) {
 	first := gone("HEAD", "/v2/a/blobs/x").(*RetryError)
 	again := &RetryError{Method: "PUT", Path: "/v2/a/manifests/0", Host: "reg.example.com", Err: syscall.ECONNREFUSED, Attempts: 1, Prior: first}
 	got = mergeCauses([]error{
-		&EntryError{Pos: spec.Pos{File: "f.yaml", Line: 2}, Err: c.opError("pushing the index to", r1, again)},
+		&spec.Error{Pos: spec.Pos{File: "f.yaml", Line: 2}, Err: c.opError("pushing the index to", r1, again)},
 		c.opError("pushing the index to", r1, gone("PUT", "/v2/a/manifests/1")),
 		c.opError("pushing the index to", r2, gone("PUT", "/v2/a/manifests/2")),
 		c.opError("pushing the index to", r3, &RetryError{Method: "PUT", Path: "/v2/a/manifests/3", Host: "reg.example.com", Status: "503 Service Unavailable", Attempts: retryAttempts}),
@@ -147,7 +147,7 @@ func TestMergeCauses(t *testing.T) {
 
 	// merged per spec, then across specs: the counts add up
 	member := func(line int) error {
-		return &EntryError{Pos: spec.Pos{File: "f.yaml", Line: line}, Err: c.opError("resolving", r1, refused)}
+		return &spec.Error{Pos: spec.Pos{File: "f.yaml", Line: line}, Err: c.opError("resolving", r1, refused)}
 	}
 	specA := mergeCauses([]error{member(1), member(2), member(3)})
 	specB := mergeCauses([]error{member(11), member(12), member(13)})
@@ -311,8 +311,5 @@ func TestProbeText(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
-	}
-	if got := wrapWords("a "+strings.Repeat("y", 12)+" b", 5); !reflect.DeepEqual(got, []string{"a", "yyyyy", "yyyyy", "yy b"}) {
-		t.Errorf("wrapWords: %q", got)
 	}
 }

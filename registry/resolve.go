@@ -47,11 +47,11 @@ func (c *Client) Resolve(ctx context.Context, s spec.Spec, ignoreMissing bool) (
 		return nil
 	})
 	for i, err := range errList {
-		if err != nil && !errors.As(err, new(*EntryError)) { // never started
-			errList[i] = &EntryError{Pos: s.Manifests[i].Pos, Err: c.opError("resolving", s.Manifests[i].Image, err)}
+		if err != nil && !errors.As(err, new(*spec.Error)) { // never started
+			errList[i] = &spec.Error{Pos: s.Manifests[i].Pos, Err: c.opError("resolving", s.Manifests[i].Image, err)}
 		}
 	}
-	if err := errors.Join(mergeCauses(errList)...); err != nil {
+	if err := spec.Join(mergeCauses(errList)...); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -59,13 +59,13 @@ func (c *Client) Resolve(ctx context.Context, s spec.Spec, ignoreMissing bool) (
 
 func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Member, error) {
 	fail := func(op string, r ref.Ref, err error) error {
-		return &EntryError{Pos: e.Pos, Err: c.opError(op, r, err)}
+		return &spec.Error{Pos: e.Pos, Err: c.opError(op, r, err)}
 	}
 	m, err := c.manifestOf(ctx, e.Image)
 	if err != nil {
 		op := c.opError("resolving", e.Image, err)
 		op.missing = errors.Is(err, errs.ErrNotFound) // only this makes a member "missing"
-		return nil, &EntryError{Pos: e.Pos, Err: op}
+		return nil, &spec.Error{Pos: e.Pos, Err: op}
 	}
 	d := m.GetDescriptor()
 	desc := descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
@@ -74,11 +74,11 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	}
 	img, ok := m.(rcmanifest.Imager)
 	if !ok {
-		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s is a %s, not an image or an index%.0w", e.Image.CommonName(), d.MediaType, manifest.ErrInvalid)}
+		return nil, &spec.Error{Pos: e.Pos, Err: fmt.Errorf("%s is a %s, not an image or an index%.0w", e.Image.CommonName(), d.MediaType, manifest.ErrInvalid)}
 	}
 	cd, err := img.GetConfig()
 	if err != nil {
-		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: reading its config descriptor: %w", e.Image.CommonName(), err)}
+		return nil, &spec.Error{Pos: e.Pos, Err: fmt.Errorf("%s: reading its config descriptor: %w", e.Image.CommonName(), err)}
 	}
 	var cfg *platform.Platform
 	var normalized []string
@@ -95,7 +95,7 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	normalized = append(normalized, notes...)
 	p := mergePlatform(declared, cfg)
 	if p == nil {
-		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s has no image config to take a platform from (config type %s); declare its platform in the spec%.0w", e.Image.CommonName(), cd.MediaType, manifest.ErrInvalid)}
+		return nil, &spec.Error{Pos: e.Pos, Err: fmt.Errorf("%s has no image config to take a platform from (config type %s); declare its platform in the spec%.0w", e.Image.CommonName(), cd.MediaType, manifest.ErrInvalid)}
 	}
 	desc.Platform = p
 	desc.Annotations = maps.Clone(e.Annotations)
@@ -110,11 +110,11 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 func (c *Client) fromIndex(ctx context.Context, e spec.Entry, m rcmanifest.Manifest, desc descriptor.Descriptor) ([]manifest.Member, error) {
 	ix, ok := m.(rcmanifest.Indexer)
 	if !ok {
-		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: cannot list the entries of %s", e.Image.CommonName(), desc.MediaType)}
+		return nil, &spec.Error{Pos: e.Pos, Err: fmt.Errorf("%s: cannot list the entries of %s", e.Image.CommonName(), desc.MediaType)}
 	}
 	list, err := ix.GetManifestList()
 	if err != nil {
-		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s: %w", e.Image.CommonName(), err)}
+		return nil, &spec.Error{Pos: e.Pos, Err: fmt.Errorf("%s: %w", e.Image.CommonName(), err)}
 	}
 	want, _ := c.declared(e)
 	var images, attestations []manifest.Member
@@ -129,7 +129,7 @@ func (c *Client) fromIndex(ctx context.Context, e spec.Entry, m rcmanifest.Manif
 			continue
 		}
 		if manifest.IsIndex(d.MediaType) {
-			return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s (%s) holds another index (%s); name that index directly%.0w", e.Image.CommonName(), desc.Digest, d.Digest, manifest.ErrInvalid)}
+			return nil, &spec.Error{Pos: e.Pos, Err: fmt.Errorf("%s (%s) holds another index (%s); name that index directly%.0w", e.Image.CommonName(), desc.Digest, d.Digest, manifest.ErrInvalid)}
 		}
 		if want != nil && (d.Platform == nil || !platform.Match(*want, *d.Platform) || (want.OSVersion != "" && want.OSVersion != d.Platform.OSVersion)) {
 			continue
@@ -151,9 +151,9 @@ func (c *Client) fromIndex(ctx context.Context, e spec.Entry, m rcmanifest.Manif
 			}
 		}
 		if want != nil {
-			return nil, &EntryError{Pos: e.PlatformPos, Err: fmt.Errorf("%s is an index without a %s image (it has %s)%.0w", e.Image.CommonName(), manifest.PlatformString(*want), strings.Join(have, ", "), manifest.ErrInvalid)}
+			return nil, &spec.Error{Pos: e.PlatformPos, Err: fmt.Errorf("%s is an index without a %s image (it has %s)%.0w", e.Image.CommonName(), manifest.PlatformString(*want), strings.Join(have, ", "), manifest.ErrInvalid)}
 		}
-		return nil, &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s is an index without any image%.0w", e.Image.CommonName(), manifest.ErrInvalid)}
+		return nil, &spec.Error{Pos: e.Pos, Err: fmt.Errorf("%s is an index without any image%.0w", e.Image.CommonName(), manifest.ErrInvalid)}
 	}
 	// keep only the attestations that describe a kept image
 	kept := map[string]bool{}
@@ -174,16 +174,16 @@ func (c *Client) fromIndex(ctx context.Context, e spec.Entry, m rcmanifest.Manif
 		r := e.Image.SetDigest(d.Digest.String())
 		child, err := c.manifestOf(ctx, r)
 		if err != nil {
-			return &EntryError{Pos: e.Pos, Err: c.opError("reading", r, err)}
+			return &spec.Error{Pos: e.Pos, Err: c.opError("reading", r, err)}
 		}
 		if got := child.GetDescriptor(); got.Size != d.Size || got.MediaType != d.MediaType {
-			return &EntryError{Pos: e.Pos, Err: fmt.Errorf("%s lists %s as %d bytes of %s, but that manifest is %d bytes of %s: the index is corrupt (build and push it again)",
+			return &spec.Error{Pos: e.Pos, Err: fmt.Errorf("%s lists %s as %d bytes of %s, but that manifest is %d bytes of %s: the index is corrupt (build and push it again)",
 				e.Image.CommonName(), d.Digest, d.Size, d.MediaType, got.Size, got.MediaType)}
 		}
 		out[i].Manifest = child
 		return nil
 	})
-	if err := errors.Join(mergeCauses(errList)...); err != nil {
+	if err := spec.Join(mergeCauses(errList)...); err != nil {
 		return nil, err
 	}
 	c.log.Debugf("%s: %s is an index (%s): %d image(s), %d attestation(s) taken", e.Pos, e.Image.CommonName(), desc.Digest, len(images), len(out)-len(images))

@@ -22,6 +22,8 @@ import (
 
 	"github.com/regclient/regclient/types/errs"
 	"github.com/sirupsen/logrus"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
 )
 
 // Retry policy.
@@ -105,7 +107,7 @@ func (e *RetryError) Error() string {
 		return fmt.Sprintf("%s %s%s: %s (given up on %s after %s %s failed %d attempts)",
 			e.Method, e.Host, e.Path, e.what(), e.Host, e.Prior.Method, e.Prior.Path, e.Prior.Attempts)
 	}
-	return fmt.Sprintf("%s %s%s: %s (%d attempt%s)", e.Method, e.Host, e.Path, e.what(), e.Attempts, plural(e.Attempts))
+	return fmt.Sprintf("%s %s%s: %s (%s)", e.Method, e.Host, e.Path, e.what(), manifest.Plural(e.Attempts, "attempt"))
 }
 
 func (e *RetryError) Unwrap() error { return e.Err }
@@ -125,13 +127,6 @@ func (e *NoAnswerError) Error() string {
 }
 
 func (e *NoAnswerError) Unwrap() error { return e.Err }
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
 
 func (t *transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	host := orig.URL.Host

@@ -43,7 +43,7 @@ func FromArgs(a Args) (Spec, error) {
 		pos := Pos{Field: fmt.Sprintf("--platforms %q", item)}
 		p, err := ParsePlatform(item)
 		if err != nil {
-			return Spec{}, &Error{Pos: pos, Err: err}
+			return Spec{}, invalid(pos, err)
 		}
 		name := Expand(a.Template, p)
 		img, _, err := newRef(name, false)

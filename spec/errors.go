@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrInvalid is matched (errors.Is) by every error this package returns:
@@ -26,9 +27,15 @@ var (
 	ErrTemplate = errors.New("invalid template")
 	// ErrAnnotation: an annotation is not key=value or has an empty key.
 	ErrAnnotation = errors.New("invalid annotation")
+	// ErrVariable: a ${VAR} that cannot be expanded.
+	ErrVariable = errors.New("invalid variable")
 )
 
-// Error is a problem in the user's input, with where it was found.
+// Error is a failure tied to a place in the user's input: a problem in the
+// input itself (this package's errors, which all match ErrInvalid), or a
+// later failure on one member, which the registry package reports at the
+// member's position ("release.yaml:7: resolving reg/app:1-arm64: not
+// found"). It matches what Err matches, and nothing more.
 type Error struct {
 	Pos Pos
 	Err error
@@ -43,10 +50,60 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes every *Error match ErrInvalid.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
-
-// errorf builds an *Error at pos whose message wraps kind.
+// errorf builds an *Error at pos whose message wraps kind and ErrInvalid.
 func errorf(pos Pos, kind error, format string, args ...any) error {
-	return &Error{Pos: pos, Err: fmt.Errorf("%s%.0w", fmt.Sprintf(format, args...), kind)}
+	return &Error{Pos: pos, Err: fmt.Errorf("%s%.0w%.0w", fmt.Sprintf(format, args...), kind, ErrInvalid)}
+}
+
+// invalid is err, found at pos in the user's input: bad input.
+func invalid(pos Pos, err error) error {
+	return &Error{Pos: pos, Err: fmt.Errorf("%w%.0w", err, ErrInvalid)}
+}
+
+// Errors is several failures reported together, a line each: every spec
+// problem at once, every member that failed. errors.Is and errors.As see
+// each of them; [Join] builds it.
+type Errors []error
+
+func (e Errors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Unwrap exposes each failure to errors.Is and errors.As.
+func (e Errors) Unwrap() []error { return e }
+
+// Join puts failures together: nil when there is none, the failure itself
+// when there is one, else an [Errors] holding each, with the nils dropped
+// and the failures of nested Errors taken in.
+func Join(errList ...error) error {
+	flat := Split(errList...)
+	switch len(flat) {
+	case 0:
+		return nil
+	case 1:
+		return flat[0]
+	}
+	return Errors(flat)
+}
+
+// Split lists the failures an error stands for: the elements of an
+// [Errors] (nested ones taken apart too), or the error itself; nils are
+// dropped. An error that merely wraps several (fmt.Errorf with more than one
+// %w) is one failure.
+func Split(errList ...error) []error {
+	var out []error
+	for _, err := range errList {
+		switch e := err.(type) {
+		case nil:
+		case Errors:
+			out = append(out, Split(e...)...)
+		default:
+			out = append(out, err)
+		}
+	}
+	return out
 }

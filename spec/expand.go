@@ -1,14 +1,10 @@
 package spec
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 )
-
-// ErrVariable: a ${VAR} that cannot be expanded.
-var ErrVariable = errors.New("invalid variable")
 
 var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 

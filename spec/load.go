@@ -33,7 +33,7 @@ func Load(name string, r io.Reader, opts ...Option) ([]Spec, error) {
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, &Error{Pos: Pos{File: name}, Err: fmt.Errorf("reading spec: %w", err)}
+		return nil, invalid(Pos{File: name}, fmt.Errorf("reading spec: %w", err))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var specs []Spec
@@ -73,7 +73,7 @@ func LoadFile(path string, stdin io.Reader, opts ...Option) ([]Spec, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, &Error{Pos: Pos{File: path}, Err: fmt.Errorf("cannot read the spec: %w", err)}
+		return nil, invalid(Pos{File: path}, fmt.Errorf("cannot read the spec: %w", err))
 	}
 	defer f.Close()
 	return Load(path, f, opts...)
@@ -363,7 +363,7 @@ func (l loader) str(n *yaml.Node, field string) (string, error) {
 func (l loader) expand(n *yaml.Node, field string) (string, error) {
 	v, err := expandVars(n.Value, l.lookup)
 	if err != nil {
-		return "", &Error{Pos: l.pos(n, field), Err: err}
+		return "", invalid(l.pos(n, field), err)
 	}
 	return v, nil
 }

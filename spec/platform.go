@@ -170,7 +170,7 @@ func ParsePlatforms(flag string, items []string) ([]platform.Platform, error) {
 	for _, item := range items {
 		p, err := ParsePlatform(item)
 		if err != nil {
-			return nil, &Error{Pos: Pos{Field: fmt.Sprintf("%s %q", flag, item)}, Err: err}
+			return nil, invalid(Pos{Field: fmt.Sprintf("%s %q", flag, item)}, err)
 		}
 		p, _ = NormalizePlatform(p)
 		out = append(out, p)

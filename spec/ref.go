@@ -11,7 +11,7 @@ import (
 func parseRef(s string, pos Pos, target bool) (ref.Ref, bool, error) {
 	r, defaulted, err := newRef(s, target)
 	if err != nil {
-		return ref.Ref{}, false, &Error{Pos: pos, Err: err}
+		return ref.Ref{}, false, invalid(pos, err)
 	}
 	return r, defaulted, nil
 }

@@ -136,7 +136,7 @@ func globalFlags() []cli.Flag {
 // hosts: --insecure and --plain-http apply to them and to no other;
 // --username and --password to targets.
 func (env *environment) client(c *cli.Context, hosts, targets []string) (*registry.Client, error) {
-	opts := []registry.Opt{
+	opts := []registry.Option{
 		registry.WithLogger(env.log),
 		registry.WithUserAgent("manifest-tool/" + version),
 		registry.WithDockerConfig(c.String("docker-cfg")),

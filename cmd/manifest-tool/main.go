@@ -125,7 +125,7 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 	for _, line := range errorLines(err) {
 		log.Error(line)
 	}
-	if ctx.Err() != nil && !errors.As(err, new(*stoppedError)) {
+	if ctx.Err() != nil && !errors.Is(err, errStopped) {
 		log.Error("interrupted")
 	}
 	return code
@@ -151,21 +151,13 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// errorLines gives each error of a list (errors.Join, manifest.Problems)
-// a line of its own. An error that merely wraps several (fmt.Errorf with
-// more than one %w) is one line.
+// errorLines gives each failure of a list (spec.Errors) a line of its own.
 func errorLines(err error) []string {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out, msgs []string
-		for _, e := range j.Unwrap() {
-			msgs = append(msgs, e.Error())
-			out = append(out, errorLines(e)...)
-		}
-		if err.Error() == strings.Join(msgs, "\n") {
-			return out
-		}
+	var out []string
+	for _, e := range spec.Split(err) {
+		out = append(out, e.Error())
 	}
-	return []string{err.Error()}
+	return out
 }
 
 // usageError is a command line that does not make sense: exit 2.

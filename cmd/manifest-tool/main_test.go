@@ -125,11 +125,11 @@ func TestProgress(t *testing.T) {
 		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:bbbbbbbbbbbbbbbbbbbb", Size: 10, Done: 10, How: registry.MemberPresent})
 		p.finish()
 	}
-	if got := lines.String(); got != "copied blob sha256:aaaaaaaaaaaa… (2.0 KiB) of reg/a@sha256:1\n" {
+	if got := lines.String(); got != "copied blob sha256:aaaaaaaaaaaa… (2048 bytes) of reg/a@sha256:1\n" {
 		t.Errorf("log lines %q", got)
 	}
-	if got := term.String(); !strings.Contains(got, "\r\x1b[Kcopying blobs: 0 of 1, 1.0 KiB of 2.0 KiB") ||
-		!strings.Contains(got, "copying blobs: 1 of 1, 2.0 KiB of 2.0 KiB") || !strings.HasSuffix(got, "\r\x1b[K") {
+	if got := term.String(); !strings.Contains(got, "\r\x1b[Kcopying blobs: 0 of 1, 1024 bytes of 2048 bytes") ||
+		!strings.Contains(got, "copying blobs: 1 of 1, 2048 bytes of 2048 bytes") || !strings.HasSuffix(got, "\r\x1b[K") {
 		t.Errorf("terminal %q", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry"
 )
 
@@ -41,7 +42,7 @@ func (p *progress) event(ev registry.BlobEvent) {
 	p.done[ev.Blob], p.size[ev.Blob] = ev.Done, ev.Size
 	if p.w == nil {
 		if ev.How == registry.MemberCopied || ev.How == registry.MemberMounted {
-			p.log.Infof("%s blob %.19s… (%s) of %s", ev.How, ev.Blob, human(ev.Size), ev.Member)
+			p.log.Infof("%s blob %.19s… (%s) of %s", ev.How, ev.Blob, manifest.FormatSize(ev.Size), ev.Member)
 		}
 		return
 	}
@@ -58,7 +59,7 @@ func (p *progress) event(ev registry.BlobEvent) {
 			finished++
 		}
 	}
-	fmt.Fprintf(p.w, "\r\033[Kcopying blobs: %d of %d, %s of %s", finished, len(p.done), human(done), human(total))
+	fmt.Fprintf(p.w, "\r\033[Kcopying blobs: %d of %d, %s of %s", finished, len(p.done), manifest.FormatSize(done), manifest.FormatSize(total))
 }
 
 // finish clears the terminal line.
@@ -68,17 +69,4 @@ func (p *progress) finish() {
 	if p.w != nil && len(p.done) > 0 {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-}
-
-// human writes a byte count in binary units.
-func human(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, units, i := float64(n)/1024, []string{"KiB", "MiB", "GiB", "TiB"}, 0
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	return fmt.Sprintf("%.1f %s", f, units[i])
 }

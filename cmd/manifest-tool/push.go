@@ -175,18 +175,16 @@ func stopped(c *cli.Context, results []registry.Result) error {
 	if errors.Is(c.Context.Err(), context.DeadlineExceeded) {
 		why = fmt.Sprintf("timed out (--timeout %s)", c.Duration("timeout"))
 	}
-	lines := []error{fmt.Errorf("%s; run the same command again to finish", why)}
+	lines := spec.Errors{fmt.Errorf("%s; run the same command again to finish%.0w", why, errStopped)}
 	if len(results) == 0 {
 		lines = append(lines, errors.New("nothing was written"))
 	}
 	for _, r := range results {
 		lines = append(lines, errors.New(r.Done()))
 	}
-	return &stoppedError{lines}
+	return lines
 }
 
-// stoppedError is a run cut short (exit 1): a line per error.
-type stoppedError struct{ lines []error }
-
-func (e *stoppedError) Error() string   { return errors.Join(e.lines...).Error() }
-func (e *stoppedError) Unwrap() []error { return e.lines }
+// errStopped marks the error of a run cut short (exit 1), which says so
+// itself.
+var errStopped = errors.New("stopped")
