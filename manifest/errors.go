@@ -25,3 +25,11 @@ var (
 	// ErrTagClash: two documents would write the same tag.
 	ErrTagClash = errors.New("tag written twice")
 )
+
+var (
+	// ErrMissing: a member image does not exist (what --ignore-missing
+	// skips). A registry failure, not bad input.
+	ErrMissing = errors.New("member not found")
+	// ErrCheck: a check the user asked for did not hold (exit 3).
+	ErrCheck = errors.New("check failed")
+)

@@ -39,12 +39,12 @@ func ExampleBuild() {
 		fmt.Println(err)
 		return
 	}
-	warnings, err := manifest.Validate(idx, manifest.Options{})
+	warnings, err := manifest.Validate(idx, manifest.ValidateOptions{})
 	fmt.Println("problems:", err, "warnings:", len(warnings))
 	d := idx.Descriptor()
 	fmt.Println(d.MediaType, d.Size, "bytes, digest", d.Digest == digest.FromBytes(idx.Bytes()))
 	for _, m := range idx.Members {
-		fmt.Println(manifest.PlatformString(*m.Descriptor.Platform), m.Descriptor.Size)
+		fmt.Println(spec.FormatPlatform(*m.Descriptor.Platform), m.Descriptor.Size)
 	}
 	// Output:
 	// problems: <nil> warnings: 0
@@ -63,7 +63,7 @@ func ExampleValidate() {
 		fmt.Println(err)
 		return
 	}
-	_, err = manifest.Validate(idx, manifest.Options{})
+	_, err = manifest.Validate(idx, manifest.ValidateOptions{})
 	var problems spec.Errors
 	if errors.As(err, &problems) {
 		for _, p := range problems {

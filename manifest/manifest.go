@@ -153,3 +153,15 @@ func (i Index) Bytes() []byte {
 func (i Index) Descriptor() descriptor.Descriptor {
 	return i.Manifest.GetDescriptor()
 }
+
+// BuildSpec builds the index of one spec from its members: [Build] with
+// the spec's annotations, the index named after the spec's position and
+// target ("release.yaml:1: image: reg/app:1.0") for messages.
+func BuildSpec(s spec.Spec, t Type, members []Member) (Index, error) {
+	idx, err := Build(t, members, s.Annotations)
+	if err != nil {
+		return Index{}, fmt.Errorf("%s: %s: %w", s.Pos, s.Target.CommonName(), err)
+	}
+	idx.Name = s.Pos.String() + ": " + s.Target.CommonName()
+	return idx, nil
+}

@@ -94,7 +94,7 @@ func TestBuild(t *testing.T) {
 			if got := strings.Join(order, " "); got != "amd64 arm64 win att-arm64" {
 				t.Errorf("order %q", got)
 			}
-			warnings, err := Validate(idx, Options{})
+			warnings, err := Validate(idx, ValidateOptions{})
 			if err != nil {
 				t.Errorf("valid index refused: %v", err)
 			}
@@ -145,7 +145,7 @@ func TestValidate(t *testing.T) {
 		typ     Type
 		members []Member
 		ann     map[string]string
-		opts    Options
+		opts    ValidateOptions
 		want    []string
 		kinds   []error
 		warning string // a warning that must be given
@@ -189,7 +189,7 @@ func TestValidate(t *testing.T) {
 			want:  []string{`release.yaml:25: manifests[0].platform.os: unknown os "lnux"; did you mean "linux"? (--allow-unknown-platform lets it through)`},
 			kinds: []error{ErrPlatform},
 		},
-		{name: "unknown platform allowed", typ: OCI, members: []Member{amd, typo}, opts: Options{AllowUnknownPlatform: true}},
+		{name: "unknown platform allowed", typ: OCI, members: []Member{amd, typo}, opts: ValidateOptions{AllowUnknownPlatform: true}},
 		{
 			name: "a variant the config brings is the image's, not the spec's", typ: OCI, members: []Member{v5},
 			want:  []string{`release.yaml:24: manifests[0]: docker.io/r/a:2 (` + v5.Descriptor.Digest.String() + `): platform linux/amd64/v5, from the image: unknown variant "v5" for amd64 (known: v2, v3, v4) (--allow-unknown-platform lets it through)`},
@@ -205,7 +205,7 @@ func TestValidate(t *testing.T) {
 			warning: "release.yaml:25: manifests: registry.example.com/app:liar (" + liar.Descriptor.Digest.String() + "): declared linux/s390x, but the image's config says linux/amd64",
 		},
 		{
-			name: "contradiction under --strict", typ: OCI, members: []Member{liar}, opts: Options{Strict: true},
+			name: "contradiction under --strict", typ: OCI, members: []Member{liar}, opts: ValidateOptions{Strict: true},
 			want:  []string{"release.yaml:25: manifests: registry.example.com/app:liar (" + liar.Descriptor.Digest.String() + "): declared linux/s390x, but the image's config says linux/amd64 (--strict)"},
 			kinds: []error{ErrContradiction},
 		},
@@ -263,7 +263,7 @@ func BenchmarkBuildValidate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := Validate(idx, Options{}); err != nil {
+		if _, err := Validate(idx, ValidateOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -291,7 +291,7 @@ manifests:
 	if err != nil {
 		t.Fatal(err)
 	}
-	types, probs := Precheck(specs, Docker, Options{})
+	types, probs := Precheck(specs, Docker, ValidateOptions{})
 	if !reflect.DeepEqual(types, []Type{Docker, OCI}) {
 		t.Errorf("types %v", types)
 	}
@@ -309,40 +309,72 @@ manifests:
 	if !errors.Is(probs[0], ErrAnnotations) || !errors.Is(probs[0], ErrPlatform) || !errors.Is(probs[1], ErrTagClash) {
 		t.Errorf("kinds: %v", probs)
 	}
-	_, probs = Precheck(specs[:1], OCI, Options{AllowUnknownPlatform: true})
+	_, probs = Precheck(specs[:1], OCI, ValidateOptions{AllowUnknownPlatform: true})
 	if probs[0] != nil {
 		t.Errorf("OCI, unknown allowed: %v", probs[0])
 	}
 }
 
-func TestContradicts(t *testing.T) {
-	p := func(s string) platform.Platform {
-		pl, err := spec.ParsePlatform(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pl
+// A spec with an unknown architecture and two members of one platform
+// reports both problems at once, each at its member's line.
+func TestPrecheckDuplicates(t *testing.T) {
+	t.Parallel()
+	y := `image: r/a:1
+manifests:
+  - image: r/a:amd
+    platform: {os: linux, architecture: amd64}
+  - image: r/a:typo
+    platform: {os: linux, architecture: amd46}
+  - image: r/a:x86
+    platform: {os: linux, architecture: x86_64}
+  - image: r/a:arm
+    platform: {os: linux, architecture: arm64}
+  - image: r/a:arm-v8
+    platform: {os: linux, architecture: arm64, variant: v8}
+  - image: r/a:win-a
+    platform: {os: windows, architecture: amd64}
+  - image: r/a:win-b
+    platform: {os: windows, architecture: amd64}
+  - image: r/a:win-c
+    platform: {os: windows, architecture: amd64, os.version: 10.0.20348.1}
+  - image: r/a:win-d
+    platform: {os: windows, architecture: amd64, os.version: 10.0.20348.1}
+`
+	specs, err := spec.Load("r.yaml", strings.NewReader(y))
+	if err != nil {
+		t.Fatal(err)
 	}
 	tests := []struct {
-		declared, config string
-		want             bool
+		name string
+		opts ValidateOptions
+		want []string
 	}{
-		{"linux/s390x", "linux/amd64", true},
-		{"linux/arm/v6", "linux/arm/v7", true},
-		{"linux/arm/v6", "linux/arm", false},     // the config leaves the variant out
-		{"linux/amd64/v3", "linux/amd64", false}, // idem
-		{"linux/arm64", "linux/arm64/v8", false},
-		{"windows/amd64:10.0.17763.1", "windows/amd64:10.0.20348.1", true},
-		{"windows/amd64:10.0.17763.1", "windows/amd64", false},
-		{"linux/amd64", "windows/amd64", true},
+		{"all at once", ValidateOptions{}, []string{
+			`r.yaml:6: manifests[1].platform.architecture: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`,
+			"r.yaml:7: manifests[2]: docker.io/r/a:x86: platform linux/amd64 is already declared by r.yaml:3: manifests[0]: docker.io/r/a:amd",
+			"r.yaml:11: manifests[4]: docker.io/r/a:arm-v8: platform linux/arm64/v8 is already declared by r.yaml:9: manifests[3]: docker.io/r/a:arm",
+			// win-a and win-b may take distinct os.versions from their configs
+			"r.yaml:19: manifests[8]: docker.io/r/a:win-d: platform windows/amd64:10.0.20348.1 is already declared by r.yaml:17: manifests[7]: docker.io/r/a:win-c",
+		}},
+		{"with --ignore-missing a duplicate may not be there", ValidateOptions{IgnoreMissing: true}, []string{
+			`r.yaml:6: manifests[1].platform.architecture: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`,
+		}},
 	}
 	for _, tc := range tests {
-		if got := contradicts(p(tc.declared), p(tc.config)); got != tc.want {
-			t.Errorf("contradicts(%s, %s) = %v", tc.declared, tc.config, got)
-		}
-	}
-	if contradicts(p("linux/amd64"), platform.Platform{}) {
-		t.Error("an empty config contradicts")
+		t.Run(tc.name, func(t *testing.T) {
+			_, probs := Precheck(specs, OCI, tc.opts)
+			got := spec.Split(probs[0])
+			var msgs []string
+			for _, e := range got {
+				msgs = append(msgs, e.Error())
+			}
+			if !slices.Equal(msgs, tc.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(msgs, "\n"), strings.Join(tc.want, "\n"))
+			}
+			if len(got) > 1 && !errors.Is(got[1], ErrDuplicatePlatform) {
+				t.Errorf("%v does not match ErrDuplicatePlatform", got[1])
+			}
+		})
 	}
 }
 
@@ -353,7 +385,7 @@ func TestValidateBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Validate(idx, Options{})
+	_, err = Validate(idx, ValidateOptions{})
 	if !errors.Is(err, ErrSchema) || !strings.HasPrefix(err.Error(), "the OCI image-index schema refuses the index: ") {
 		t.Errorf("schema: %v", err)
 	}
@@ -364,7 +396,7 @@ func TestValidateBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	oci.Type = Docker
-	_, err = Validate(oci, Options{})
+	_, err = Validate(oci, ValidateOptions{})
 	if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), `mediaType "application/vnd.oci.image.index.v1+json", want "application/vnd.docker.distribution.manifest.list.v2+json"`) {
 		t.Errorf("media type: %v", err)
 	}
@@ -379,7 +411,7 @@ func FuzzPrecheck(f *testing.F) {
 		if err != nil {
 			return
 		}
-		types, probs := Precheck(specs, Docker, Options{})
+		types, probs := Precheck(specs, Docker, ValidateOptions{})
 		if len(types) != len(specs) || len(probs) != len(specs) {
 			t.Fatalf("%d types, %d problem lists for %d specs", len(types), len(probs), len(specs))
 		}

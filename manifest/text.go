@@ -9,6 +9,8 @@ import (
 
 	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
+
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // mediaTypeNames names media types for people.
@@ -29,6 +31,20 @@ func MediaTypeName(mediaType string) string {
 		return k
 	}
 	return mediaType
+}
+
+// WriteText writes what manifest-tool v2 prints for a push: "Digest:
+// sha256:<hex> <size>" once the index is pushed, after the exact bytes of
+// the index in a dry run, and nothing for an index that was not pushed.
+func (r Result) WriteText(w io.Writer) error {
+	var err error
+	switch {
+	case r.DryRun:
+		_, err = fmt.Fprintf(w, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
+	case r.Pushed():
+		_, err = fmt.Fprintf(w, "Digest: %s %d\n", r.Digest, r.Size)
+	}
+	return err
 }
 
 // WriteText writes the summary for people, in 80 columns:
@@ -117,13 +133,13 @@ func (p *printer) entries(prefix string, entries []Entry) {
 		case k != "image":
 			p.line("[%s] %s", label, k)
 		case e.Platform != nil:
-			p.line("[%s] %s", label, PlatformString(*e.Platform))
+			p.line("[%s] %s", label, spec.FormatPlatform(*e.Platform))
 		default:
 			p.line("[%s] image without a platform", label)
 		}
 		if e.AttestationFor != "" {
 			if j := slices.IndexFunc(entries, func(x Entry) bool { return x.Digest == e.AttestationFor }); j >= 0 && entries[j].Platform != nil {
-				p.line("%sFor:    [%s%d] %s", indent, prefix, j+1, PlatformString(*entries[j].Platform))
+				p.line("%sFor:    [%s%d] %s", indent, prefix, j+1, spec.FormatPlatform(*entries[j].Platform))
 			} else {
 				p.line("%sFor:", indent)
 				p.line("%s  %s", indent, e.AttestationFor)

@@ -17,24 +17,30 @@ import (
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
-// Options tune validation.
-type Options struct {
+// ValidateOptions tune validation (Validate and Precheck).
+type ValidateOptions struct {
 	// AllowUnknownPlatform lets an os, architecture or variant outside the
 	// known vocabulary through.
 	AllowUnknownPlatform bool
 	// Strict makes a declared platform that contradicts the image's config
 	// an error instead of a warning.
 	Strict bool
+	// IgnoreMissing says that members may be left out of the index (they
+	// do not exist), so two members declaring one platform are a problem
+	// only once both are found.
+	IgnoreMissing bool
 }
 
 // Precheck refuses, before any registry is asked anything, what the specs
 // (the documents of one run) alone show to be wrong: annotations on a Docker
-// list, declared platforms outside the known vocabulary, and a tag that two
-// documents would both write. It returns each spec's index type (its own
+// list, declared platforms outside the known vocabulary, two members of one
+// index declaring the same platform (unless IgnoreMissing; Windows members
+// only when both declare an os.version), and a tag that two documents would
+// both write. It returns each spec's index type (its own
 // type:, else t) and, per spec, its problems (nil when it has none), each at
 // the line or --platforms item that caused it. A run with any of them should
 // stop there, before any request.
-func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
+func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error) {
 	types := make([]Type, len(specs))
 	probs := make([]error, len(specs))
 	written := map[string]spec.Pos{} // repo:tag -> where it was named first
@@ -54,15 +60,28 @@ func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
 				}
 			}
 		}
+		var declared []spec.Entry // with a platform, normalised
 		for _, e := range s.Manifests {
-			if e.Platform == nil || opts.AllowUnknownPlatform {
+			if e.Platform == nil {
 				continue
 			}
 			norm, _ := spec.NormalizePlatform(*e.Platform)
 			var perr *spec.PlatformError
-			if errors.As(spec.CheckPlatform(norm), &perr) {
+			if errors.As(spec.CheckPlatform(norm), &perr) && !opts.AllowUnknownPlatform {
 				p = append(p, fmt.Errorf("%s: %w%s%.0w%.0w", e.FieldPos(perr.Field), perr, allowUnknown, ErrPlatform, ErrInvalid))
 			}
+			if opts.IgnoreMissing {
+				continue
+			}
+			e.Platform = &norm
+			for _, prev := range declared {
+				if samePlatformDeclared(*prev.Platform, norm) {
+					p = append(p, problemf(ErrDuplicatePlatform, "%s: %s: platform %s is already declared by %s: %s",
+						e.Pos, e.Image.CommonName(), spec.FormatPlatform(norm), prev.Pos, prev.Image.CommonName()))
+					break
+				}
+			}
+			declared = append(declared, e)
 		}
 		tags := append([]string{s.Target.Tag}, s.Tags...)
 		for k, tag := range tags {
@@ -88,6 +107,16 @@ func Precheck(specs []spec.Spec, t Type, opts Options) ([]Type, []error) {
 
 const allowUnknown = " (--allow-unknown-platform lets it through)"
 
+// samePlatformDeclared reports whether two declared platforms are surely
+// one: a Windows member that declares no os.version may still take one from
+// its config that tells it apart.
+func samePlatformDeclared(a, b platform.Platform) bool {
+	if a.OS == "windows" && (a.OSVersion == "" || b.OSVersion == "") {
+		return false
+	}
+	return spec.SamePlatform(a, b)
+}
+
 // Validate checks an index before it is written. It returns warnings (to
 // log) and every problem it finds as a [spec.Errors] (nil when there is
 // none), each matching ErrInvalid and its own kind:
@@ -110,7 +139,7 @@ const allowUnknown = " (--allow-unknown-platform lets it through)"
 // Entry annotations a member brings from its own index (BuildKit's
 // vnd.docker.reference.* on attestations) are kept; the ones a user asks
 // for on a Docker list are refused by Precheck.
-func Validate(idx Index, opts Options) (warnings []string, err error) {
+func Validate(idx Index, opts ValidateOptions) (warnings []string, err error) {
 	var probs spec.Errors
 	add := func(kind error, format string, args ...any) {
 		probs = append(probs, problemf(kind, format, args...))
@@ -150,11 +179,11 @@ func Validate(idx Index, opts Options) (warnings []string, err error) {
 			if m.declares(perr.Field, perr.Value) {
 				add(ErrPlatform, "%s: %v%s", m.Entry.FieldPos(perr.Field), perr, allowUnknown)
 			} else {
-				add(ErrPlatform, "%s: platform %s, from the image: %v%s", m, PlatformString(p), perr, allowUnknown)
+				add(ErrPlatform, "%s: platform %s, from the image: %v%s", m, spec.FormatPlatform(p), perr, allowUnknown)
 			}
 		}
-		if m.Config != nil && contradicts(p, *m.Config) {
-			msg := fmt.Sprintf("%s: declared %s, but the image's config says %s", m, PlatformString(p), PlatformString(*m.Config))
+		if m.Config != nil && spec.Contradicts(p, *m.Config) {
+			msg := fmt.Sprintf("%s: declared %s, but the image's config says %s", m, spec.FormatPlatform(p), spec.FormatPlatform(*m.Config))
 			if opts.Strict {
 				add(ErrContradiction, "%s (--strict)", msg)
 			} else {
@@ -162,10 +191,10 @@ func Validate(idx Index, opts Options) (warnings []string, err error) {
 			}
 		}
 		for _, prev := range images {
-			if samePlatform(prev.p, p) {
+			if spec.SamePlatform(prev.p, p) {
 				// say what normalisation made them equal
 				var why []string
-				if a, b := PlatformString(prev.p), PlatformString(p); a != b {
+				if a, b := spec.FormatPlatform(prev.p), spec.FormatPlatform(p); a != b {
 					why = append(why, fmt.Sprintf("%s and %s are the same platform", a, b))
 				}
 				why = append(why, prev.m.Normalized...)
@@ -174,7 +203,7 @@ func Validate(idx Index, opts Options) (warnings []string, err error) {
 				if len(why) > 0 {
 					same = " (" + strings.Join(why, "; ") + ")"
 				}
-				add(ErrDuplicatePlatform, "%s: platform %s is already provided by %s%s", m, PlatformString(p), prev.m, same)
+				add(ErrDuplicatePlatform, "%s: platform %s is already provided by %s%s", m, spec.FormatPlatform(p), prev.m, same)
 				break
 			}
 		}
@@ -289,53 +318,6 @@ func (m Member) declares(field, value string) bool {
 	}
 	p, _ := spec.NormalizePlatform(*m.Entry.Platform)
 	return map[string]string{"os": p.OS, "architecture": p.Architecture, "variant": p.Variant}[field] == value
-}
-
-// contradicts reports whether the image's config says something else than
-// the declared platform: another os or architecture, or another variant
-// (or Windows os.version) where both give one. A value the config leaves
-// out is no contradiction.
-func contradicts(declared, cfg platform.Platform) bool {
-	if cfg.OS == "" || cfg.Architecture == "" {
-		return false
-	}
-	a, b := declared, cfg
-	if a.Variant == "" || b.Variant == "" {
-		a.Variant, b.Variant = "", ""
-	}
-	if a.OS != "windows" || a.OSVersion == "" || b.OSVersion == "" {
-		a.OSVersion, b.OSVersion = "", ""
-	}
-	return !samePlatform(a, b)
-}
-
-// samePlatform compares os/arch/variant after normalisation (arm64 is
-// arm64/v8, aarch64 is arm64); os.version counts only for Windows, where it
-// tells host builds apart.
-func samePlatform(a, b platform.Platform) bool {
-	if !platform.Match(osArchVariant(a), osArchVariant(b)) {
-		return false
-	}
-	return a.OS != "windows" || a.OSVersion == b.OSVersion
-}
-
-// osArchVariant is p without os.version, os.features and features, which
-// platform.Match would otherwise compare too.
-func osArchVariant(p platform.Platform) platform.Platform {
-	return platform.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
-}
-
-// PlatformString writes a platform as os/arch[/variant][:os.version], the
-// way users write them on the command line (windows/amd64:10.0.20348.2227).
-func PlatformString(p platform.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	if p.OSVersion != "" {
-		s += ":" + p.OSVersion
-	}
-	return s
 }
 
 const dockerAnnotations = "a Docker manifest list cannot carry annotations; use --type oci"

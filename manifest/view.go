@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	"github.com/regclient/regclient/types/mediatype"
 	v1 "github.com/regclient/regclient/types/oci/v1"
 	"github.com/regclient/regclient/types/platform"
+
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // Fetched is a manifest as a registry served it, with what was fetched
@@ -86,9 +87,6 @@ type Blob struct {
 	Digest    string `json:"digest"`
 	Size      int64  `json:"size"`
 }
-
-// ErrCheck: a check the user asked for did not hold (exit 3).
-var ErrCheck = errors.New("check failed")
 
 // NewView describes what f holds, for an image named name.
 func NewView(name string, f Fetched) (View, error) {
@@ -236,12 +234,12 @@ func collect(s *Summary, entries []Entry) {
 		case IsIndex(e.MediaType):
 			collect(s, e.Manifests)
 		case e.Platform != nil:
-			s.Platforms = append(s.Platforms, PlatformString(*e.Platform))
+			s.Platforms = append(s.Platforms, spec.FormatPlatform(*e.Platform))
 			s.plats = append(s.plats, *e.Platform)
 			if s.platformOf == nil {
 				s.platformOf = map[string]string{}
 			}
-			s.platformOf[e.Digest] = PlatformString(*e.Platform)
+			s.platformOf[e.Digest] = spec.FormatPlatform(*e.Platform)
 		}
 	}
 }
@@ -256,10 +254,10 @@ func (s Summary) Missing(required []platform.Platform) []string {
 	for _, req := range required {
 		met := false
 		for _, h := range s.plats {
-			met = met || meets(h, req)
+			met = met || spec.Meets(h, req)
 		}
 		if !met {
-			missing = append(missing, PlatformString(req))
+			missing = append(missing, spec.FormatPlatform(req))
 		}
 	}
 	sort.Strings(missing)
@@ -273,16 +271,4 @@ func (s Summary) Require(required []platform.Platform) error {
 		return fmt.Errorf("%s lacks %s%.0w", s.Image, strings.Join(missing, ", "), ErrCheck)
 	}
 	return nil
-}
-
-func meets(have, req platform.Platform) bool {
-	h, r := have, req
-	if r.Variant == "" {
-		h.Variant = ""
-	}
-	if !platform.Match(osArchVariant(h), osArchVariant(r)) {
-		return false
-	}
-	v := req.OSVersion
-	return v == "" || have.OSVersion == v || strings.HasPrefix(have.OSVersion, v+".")
 }

@@ -22,6 +22,8 @@ import (
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/platform"
 	"github.com/sirupsen/logrus"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
 )
 
 // Client talks to registries (and OCI layouts) on behalf of one run. It is
@@ -36,7 +38,7 @@ type Client struct {
 	progress    func(BlobEvent)
 	manifests   memo[rcmanifest.Manifest]
 	configs     memo[platform.Platform]
-	copies      memo[string] // target repository@digest -> how the member got there
+	copies      memo[manifest.How] // target repository@digest -> how the member got there
 }
 
 type settings struct {

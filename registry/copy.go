@@ -25,7 +25,7 @@ type BlobEvent struct {
 	Size   int64
 	// How is "present", "mounted" or "copied" once the blob is there,
 	// "" while its bytes are on their way.
-	How string
+	How manifest.How
 	// Done counts the bytes copied so far (Size when the blob is there).
 	Done int64
 }
@@ -39,20 +39,20 @@ func WithProgress(fn func(BlobEvent)) Option { return func(s *settings) { s.prog
 // others are copied by digest, concurrently: each blob the target lacks is
 // mounted from the source repository when both are in one registry, and
 // streamed from the source otherwise; then the manifest is written.
-func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []manifest.Member) ([]string, error) {
-	hows := make([]string, len(members))
+func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []manifest.Member) ([]manifest.How, error) {
+	hows := make([]manifest.How, len(members))
 	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
 		m := members[i]
 		dig := m.Descriptor.Digest.String()
 		if ref.EqualRepository(m.Entry.Image, target) {
-			hows[i] = MemberPresent
+			hows[i] = manifest.HowPresent
 			return nil
 		}
 		// once per run and target repository: a member listed twice, or
 		// by two documents pushing to one repository, is copied once
-		how, err := c.copies.get(repoName(target)+"@"+dig, func() (string, error) {
+		how, err := c.copies.get(repoName(target)+"@"+dig, func() (manifest.How, error) {
 			how, err := c.copyMember(ctx, m, target)
-			if err == nil && how != MemberPresent {
+			if err == nil && how != manifest.HowPresent {
 				c.log.Infof("%s %s into %s", how, m.Entry.Image.SetDigest(dig).CommonName(), repoName(target))
 			}
 			return how, err
@@ -75,12 +75,12 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 
 // copyMember copies one member manifest (an image or an attestation) into
 // the target repository: present, mounted or copied.
-func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.Ref) (string, error) {
+func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.Ref) (manifest.How, error) {
 	dig := m.Descriptor.Digest.String()
 	src, tgt := m.Entry.Image.SetDigest(dig), target.SetDigest(dig)
 	// a failure names the side it happened on, with that side's registry
 	// and credentials
-	fail := func(err error) (string, error) {
+	fail := func(err error) (manifest.How, error) {
 		var op *OpError
 		if errors.As(err, &op) {
 			return "", op
@@ -88,7 +88,7 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 		return "", c.opError("copying "+src.CommonName()+" into", tgt, err)
 	}
 	if _, err := c.rc.ManifestHead(ctx, tgt, regclient.WithManifestRequireDigest()); err == nil {
-		return MemberPresent, nil
+		return manifest.HowPresent, nil
 	} else if unanswered(err) {
 		return fail(c.opError("looking for "+dig+" in", tgt.SetDigest(""), err))
 	}
@@ -117,9 +117,9 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	errList := forEach(ctx, len(blobs), c.concurrency, func(i int) error {
 		how, err := c.copyBlob(ctx, src, target, blobs[i])
 		switch how {
-		case MemberMounted:
+		case manifest.HowMounted:
 			mounted.Add(1)
-		case MemberCopied:
+		case manifest.HowCopied:
 			copied.Add(1)
 		}
 		return err
@@ -132,17 +132,17 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	}
 	switch {
 	case copied.Load() > 0:
-		return MemberCopied, nil
+		return manifest.HowCopied, nil
 	case mounted.Load() > 0:
-		return MemberMounted, nil
+		return manifest.HowMounted, nil
 	}
-	return MemberCopied, nil // every blob was there already: only the manifest was copied
+	return manifest.HowCopied, nil // every blob was there already: only the manifest was copied
 }
 
 // copyBlob makes one blob exist in the target repository. A stream cut
 // or refused half-way (which the transport cannot replay) starts over, a
 // few times: a fresh look at the target, then a fresh upload.
-func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (string, error) {
+func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (manifest.How, error) {
 	for attempt := 1; ; attempt++ {
 		how, err := c.copyBlobOnce(ctx, src, target, d)
 		again, wait := restartable(err)
@@ -170,9 +170,9 @@ func (c *Client) blobPresent(ctx context.Context, target ref.Ref, d descriptor.D
 	return false, nil
 }
 
-func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (string, error) {
+func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (manifest.How, error) {
 	member := src.CommonName()
-	report := func(how string, n int64) {
+	report := func(how manifest.How, n int64) {
 		if c.progress != nil {
 			c.progress(BlobEvent{Member: member, Blob: d.Digest.String(), Size: d.Size, How: how, Done: n})
 		}
@@ -180,15 +180,15 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 	if present, err := c.blobPresent(ctx, target, d); err != nil {
 		return "", err
 	} else if present {
-		report(MemberPresent, d.Size)
-		return MemberPresent, nil
+		report(manifest.HowPresent, d.Size)
+		return manifest.HowPresent, nil
 	}
 	if src.Scheme == "reg" && ref.EqualRegistry(src, target) {
 		err := c.rc.BlobMount(ctx, src, target, d)
 		switch {
 		case err == nil:
-			report(MemberMounted, d.Size)
-			return MemberMounted, nil
+			report(manifest.HowMounted, d.Size)
+			return manifest.HowMounted, nil
 		case unanswered(err):
 			return "", c.opError("mounting blob "+d.Digest.String()+" into", target.SetTag(""), err)
 		}
@@ -212,8 +212,8 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 		}
 		c.log.Debugf("blob %s is in %s although its upload failed (%v)", d.Digest, repoName(target), err)
 	}
-	report(MemberCopied, d.Size)
-	return MemberCopied, nil
+	report(manifest.HowCopied, d.Size)
+	return manifest.HowCopied, nil
 }
 
 // countingReader reports how many bytes went through it.

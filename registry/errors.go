@@ -25,8 +25,6 @@ var (
 	// ErrConfig: a Docker config or CA file named or found cannot be used.
 	// Bad input.
 	ErrConfig = errors.New("unusable configuration")
-	// ErrMissing: a member image does not exist.
-	ErrMissing = errors.New("member not found")
 )
 
 // OpError is a failed registry operation on one reference. Its text is
@@ -58,8 +56,8 @@ func (e *OpError) Cause() string { return cause(e.Err, e.host, e.creds) }
 
 func (e *OpError) Unwrap() error { return e.Err }
 
-// Is makes the failure to find a member image match ErrMissing.
-func (e *OpError) Is(target error) bool { return target == ErrMissing && e.missing }
+// Is makes the failure to find a member image match manifest.ErrMissing.
+func (e *OpError) Is(target error) bool { return target == manifest.ErrMissing && e.missing }
 
 // cause says in a few words why a request to host failed; creds says
 // whose credentials were used ("" when there were none).

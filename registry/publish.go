@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
@@ -20,7 +19,7 @@ type PublishOptions struct {
 	// DryRun resolves, builds and validates, and writes nothing.
 	DryRun bool
 	// Validate tunes the checks every index passes before it is written.
-	Validate manifest.Options
+	Validate manifest.ValidateOptions
 }
 
 // Publish runs the whole job for a set of specs (the documents of one
@@ -30,10 +29,12 @@ type PublishOptions struct {
 // the index, its tags. Nothing is written when any spec fails before that.
 // Results come in spec order, also when the error is not nil: then they
 // say what was written.
-func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOptions) ([]Result, error) {
+func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOptions) ([]manifest.Result, error) {
 	// what the specs alone show, every such problem at once, before any
 	// request: nothing is resolved for a run whose input is wrong
-	types, errList := manifest.Precheck(specs, opts.Type, opts.Validate)
+	check := opts.Validate
+	check.IgnoreMissing = opts.IgnoreMissing
+	types, errList := manifest.Precheck(specs, opts.Type, check)
 	if err := spec.Join(errList...); err != nil {
 		return nil, err
 	}
@@ -62,16 +63,11 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 		return nil, err
 	}
 
-	results := make([]Result, len(specs))
+	results := make([]manifest.Result, len(specs))
 	for i, s := range specs {
-		results[i] = c.plan(s.Target, s.Tags, indexes[i])
+		results[i] = manifest.Plan(s.Target, s.Tags, indexes[i], prev[i])
 		if opts.DryRun {
 			results[i].DryRun, results[i].Index = true, indexes[i].Bytes()
-		}
-		for j := range results[i].Tags {
-			if j < len(prev[i]) {
-				results[i].Tags[j].Previous = prev[i][j]
-			}
 		}
 	}
 	if opts.DryRun {
@@ -99,23 +95,18 @@ func (c *Client) prepare(ctx context.Context, s spec.Spec, t manifest.Type, opts
 	if err != nil {
 		return manifest.Index{}, err
 	}
-	var members []manifest.Member
-	for _, r := range resolved {
-		if r.Missing != nil {
-			c.log.Warnf("%v; skipped (--ignore-missing)", r.Missing)
-			continue
-		}
-		members = append(members, r.Members...)
+	members, warnings, err := manifest.Gather(s, resolved)
+	for _, w := range warnings {
+		c.log.Warn(w)
 	}
-	if len(members) == 0 {
-		return manifest.Index{}, fmt.Errorf("%s: all %d members of %s are missing; nothing to push%.0w", s.Pos, len(s.Manifests), s.Target.CommonName(), ErrMissing)
-	}
-	idx, err := manifest.Build(t, members, s.Annotations)
 	if err != nil {
-		return manifest.Index{}, fmt.Errorf("%s: %s: %w", s.Pos, s.Target.CommonName(), err)
+		return manifest.Index{}, err
 	}
-	idx.Name = s.Pos.String() + ": " + s.Target.CommonName()
-	warnings, err := manifest.Validate(idx, opts.Validate)
+	idx, err := manifest.BuildSpec(s, t, members)
+	if err != nil {
+		return manifest.Index{}, err
+	}
+	warnings, err = manifest.Validate(idx, opts.Validate)
 	for _, w := range warnings {
 		c.log.Warn(w)
 	}

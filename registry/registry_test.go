@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -18,39 +17,12 @@ import (
 
 	"github.com/regclient/regclient/types"
 	"github.com/regclient/regclient/types/errs"
-	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
 	"github.com/sirupsen/logrus"
 
+	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
-
-func TestMergePlatform(t *testing.T) {
-	amd := &platform.Platform{OS: "linux", Architecture: "amd64"}
-	armCfg := &platform.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
-	winCfg := &platform.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.2227", OSFeatures: []string{"win32k"}}
-	tests := []struct {
-		name          string
-		declared, cfg *platform.Platform
-		want          *platform.Platform
-	}{
-		{"nothing declared: the config", nil, armCfg, armCfg},
-		{"declared wins", &platform.Platform{OS: "linux", Architecture: "s390x"}, amd, &platform.Platform{OS: "linux", Architecture: "s390x"}},
-		{"variant from an agreeing config", &platform.Platform{OS: "linux", Architecture: "arm64"}, armCfg, armCfg},
-		{"declared variant kept", &platform.Platform{OS: "linux", Architecture: "arm64", Variant: "v9"}, armCfg, &platform.Platform{OS: "linux", Architecture: "arm64", Variant: "v9"}},
-		{"no variant from a disagreeing config", &platform.Platform{OS: "linux", Architecture: "arm"}, armCfg, &platform.Platform{OS: "linux", Architecture: "arm"}},
-		{"windows version from config", &platform.Platform{OS: "windows", Architecture: "amd64"}, winCfg, winCfg},
-		{"no config, no declaration", nil, nil, nil},
-		{"config without os", nil, &platform.Platform{Architecture: "amd64"}, nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := mergePlatform(tc.declared, tc.cfg); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got %+v, want %+v", got, tc.want)
-			}
-		})
-	}
-}
 
 func TestCause(t *testing.T) {
 	host := "reg.example.com"
@@ -121,7 +93,7 @@ func TestMergeCauses(t *testing.T) {
 		t.Errorf("merged: %v", got[0])
 	}
 	// only a missing image is ErrMissing (what --ignore-missing may skip), not a missing config
-	if !errors.Is(got[1], ErrMissing) || errors.Is(got[2], ErrMissing) || errors.Is(got[0], ErrMissing) {
+	if !errors.Is(got[1], manifest.ErrMissing) || errors.Is(got[2], manifest.ErrMissing) || errors.Is(got[0], manifest.ErrMissing) {
 		t.Errorf("ErrMissing: %v", got)
 	}
 

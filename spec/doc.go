@@ -59,16 +59,51 @@
 //
 // # Platforms
 //
-// Platform values are lowercase letters, digits, '.', '_' and '-'. Aliases
-// are written the canonical way ([NormalizePlatform]): x86_64 and x86-64
-// are amd64, aarch64 is arm64, armhf is arm/v7, armel is arm/v6, i386 is
-// 386, macos is darwin, arm variants 5 to 8 are v5 to v8, arm64 variant 8 is
-// v8, and amd64/v1 is amd64. arm64/v8 stays as written. Known values
-// ([CheckPlatform]) are Go's operating systems and architectures (the ports
-// of `go tool dist list`) and these variants: arm v5-v8; arm64 v8, v8.0-v8.9,
-// v9, v9.0-v9.5; amd64 v2-v4; riscv64 rva20u64, rva22u64, rva23u64; ppc64
-// and ppc64le power8-power10. os.version and os.features are allowed on any
-// os.
+// Every rule about platforms lives in platform.go; this is its manual.
+//
+// Syntax ([ParsePlatform], [FormatPlatform]): os/arch[/variant][:os.version],
+// as in linux/amd64, linux/arm/v7 or windows/amd64:10.0.20348.2227. Each of
+// os, architecture and variant is lowercase letters, digits, '.', '_' and
+// '-'; the os.version after ':' starts with a letter or digit. A spec file
+// gives the same fields as keys (os, architecture, variant, os.version,
+// os.features, features). Values are kept as written; nothing comes from
+// the local machine.
+//
+// Normalisation ([NormalizePlatform]) writes aliases the canonical way, and
+// says what it changed so the log can tell: x86_64 and x86-64 are amd64,
+// aarch64 is arm64, armhf is arm/v7, armel is arm/v6, i386 (to i686) is
+// 386, macos is darwin, arm variants 5 to 8 are v5 to v8, arm64 variant 8
+// is v8, and amd64/v1 (the baseline) is amd64. arm64/v8 stays as written:
+// that is Docker's own spelling.
+//
+// Vocabulary ([CheckPlatform]): known values are Go's operating systems and
+// architectures (the ports of `go tool dist list`) and these variants: arm
+// v5-v8; arm64 v8, v8.0-v8.9, v9, v9.0-v9.5; amd64 v2-v4; riscv64 rva20u64,
+// rva22u64, rva23u64; ppc64 and ppc64le power8-power10. An unknown value
+// is a [*PlatformError] naming the field, with the nearest known value
+// when one is close (s930x: did you mean s390x?). os.version and
+// os.features are allowed on any os.
+//
+// Comparison ([SamePlatform]): two entries of an index have the same
+// platform when os, architecture and variant are equal after
+// normalisation; os.version counts only for Windows, where it tells host
+// builds apart.
+//
+// Contradiction ([Contradicts]): a declared platform and the one in the
+// image's config disagree on os or architecture, or on variant (or Windows
+// os.version) where both give one. A value the config leaves out is no
+// contradiction.
+//
+// Requirement ([Meets], for platforms --require): a required platform is
+// met by an entry equal to it after normalisation (linux/arm64/v8 meets
+// linux/arm64); one without a variant is met by any variant of it; one
+// with an os.version by an entry whose os.version is that version or
+// starts with it (10.0.20348 is met by 10.0.20348.2227).
+//
+// Merging ([MergePlatform]): a member's platform is the declared one; a
+// declared os/arch takes a missing variant, os.version and os.features
+// from the config when the config has the same os and architecture; a
+// member without a declaration takes the config's platform.
 //
 // # from-args
 //

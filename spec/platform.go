@@ -9,6 +9,11 @@ import (
 	"github.com/regclient/regclient/types/platform"
 )
 
+// This file is the whole platform vocabulary of manifest-tool, from what a
+// user writes to what an index holds: parse, format, normalise, check,
+// compare, "meets" and merge. Its manual is the Platforms section of the
+// package doc.
+
 // The platform vocabulary: Go's operating systems and architectures (the
 // ports `go tool dist list` names; a test keeps the lists in step with the
 // toolchain) and the variants in use for ARM, amd64, RISC-V and POWER.
@@ -176,4 +181,98 @@ func ParsePlatforms(flag string, items []string) ([]platform.Platform, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// FormatPlatform writes a platform as os/arch[/variant][:os.version], the
+// way users write them on the command line (windows/amd64:10.0.20348.2227).
+// It is the inverse of ParsePlatform.
+func FormatPlatform(p platform.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	if p.OSVersion != "" {
+		s += ":" + p.OSVersion
+	}
+	return s
+}
+
+// SamePlatform reports whether two platforms are one for an index: os,
+// architecture and variant compared after normalisation (arm64 is
+// arm64/v8, aarch64 is arm64); os.version counts only for Windows, where it
+// tells host builds apart.
+func SamePlatform(a, b platform.Platform) bool {
+	if !platform.Match(osArchVariant(a), osArchVariant(b)) {
+		return false
+	}
+	return a.OS != "windows" || a.OSVersion == b.OSVersion
+}
+
+// Contradicts reports whether an image's config says something else than
+// the declared platform: another os or architecture, or another variant
+// (or Windows os.version) where both give one. A value the config leaves
+// out is no contradiction.
+func Contradicts(declared, config platform.Platform) bool {
+	if config.OS == "" || config.Architecture == "" {
+		return false
+	}
+	a, b := declared, config
+	if a.Variant == "" || b.Variant == "" {
+		a.Variant, b.Variant = "", ""
+	}
+	if a.OS != "windows" || a.OSVersion == "" || b.OSVersion == "" {
+		a.OSVersion, b.OSVersion = "", ""
+	}
+	return !SamePlatform(a, b)
+}
+
+// Meets reports whether a platform an image has meets a required one
+// (platforms --require): equal after normalisation (linux/arm64/v8 is
+// linux/arm64); a required platform without a variant is met by any
+// variant of it; one with an os.version by an os.version that is that
+// version or starts with it (10.0.20348 is met by 10.0.20348.2227).
+func Meets(have, required platform.Platform) bool {
+	h := have
+	if required.Variant == "" {
+		h.Variant = ""
+	}
+	if !platform.Match(osArchVariant(h), osArchVariant(required)) {
+		return false
+	}
+	v := required.OSVersion
+	return v == "" || have.OSVersion == v || strings.HasPrefix(have.OSVersion, v+".")
+}
+
+// MergePlatform is manifest-tool's rule for a member's platform: a
+// declared platform wins; a declared os/arch takes a missing variant,
+// os.version and os.features from the config when the config has the same
+// os and architecture; without a declaration the config's platform is
+// used. It returns nil when neither gives an os and an architecture.
+func MergePlatform(declared, config *platform.Platform) *platform.Platform {
+	if declared == nil {
+		if config == nil || config.OS == "" || config.Architecture == "" {
+			return nil
+		}
+		p := *config
+		return &p
+	}
+	p := *declared
+	if config != nil && config.OS == p.OS && config.Architecture == p.Architecture {
+		if p.Variant == "" {
+			p.Variant = config.Variant
+		}
+		if p.OSVersion == "" {
+			p.OSVersion = config.OSVersion
+		}
+		if len(p.OSFeatures) == 0 {
+			p.OSFeatures = config.OSFeatures
+		}
+	}
+	return &p
+}
+
+// osArchVariant is p without os.version, os.features and features, which
+// platform.Match would otherwise compare too.
+func osArchVariant(p platform.Platform) platform.Platform {
+	return platform.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
 }

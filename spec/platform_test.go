@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/regclient/regclient/types/platform"
 )
 
 func TestNormalizePlatform(t *testing.T) {
@@ -92,5 +94,132 @@ func TestVocabularyMatchesGo(t *testing.T) {
 	slices.Sort(arches)
 	if !reflect.DeepEqual(oses, knownOS) || !reflect.DeepEqual(arches, knownArch) {
 		t.Errorf("the toolchain knows\nos:   %q\narch: %q\nupdate knownOS and knownArch in platform.go", oses, arches)
+	}
+}
+
+// parsed is ParsePlatform for tests: a platform written as users write it.
+func parsed(t *testing.T, s string) platform.Platform {
+	t.Helper()
+	p, err := ParsePlatform(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestFormatPlatform(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"linux/amd64", "linux/arm/v7", "windows/amd64:10.0.20348.2227", "linux/arm64/v8"} {
+		t.Run(s, func(t *testing.T) {
+			if got := FormatPlatform(parsed(t, s)); got != s {
+				t.Errorf("FormatPlatform(ParsePlatform(%q)) = %q", s, got)
+			}
+		})
+	}
+}
+
+func TestSamePlatform(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"linux/arm64", "linux/arm64/v8", true},
+		{"linux/amd64", "linux/amd64", true},
+		{"linux/arm/v6", "linux/arm/v7", false},
+		{"linux/amd64:1.0", "linux/amd64:2.0", true}, // os.version counts only for Windows
+		{"windows/amd64:10.0.17763.1", "windows/amd64:10.0.20348.1", false},
+		{"windows/amd64:10.0.20348.1", "windows/amd64:10.0.20348.1", true},
+		{"linux/amd64", "windows/amd64", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.a+" "+tc.b, func(t *testing.T) {
+			if got := SamePlatform(parsed(t, tc.a), parsed(t, tc.b)); got != tc.want {
+				t.Errorf("SamePlatform = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestContradicts(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		declared, config string
+		want             bool
+	}{
+		{"linux/s390x", "linux/amd64", true},
+		{"linux/arm/v6", "linux/arm/v7", true},
+		{"linux/arm/v6", "linux/arm", false},     // the config leaves the variant out
+		{"linux/amd64/v3", "linux/amd64", false}, // idem
+		{"linux/arm64", "linux/arm64/v8", false},
+		{"windows/amd64:10.0.17763.1", "windows/amd64:10.0.20348.1", true},
+		{"windows/amd64:10.0.17763.1", "windows/amd64", false},
+		{"linux/amd64", "windows/amd64", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.declared+" "+tc.config, func(t *testing.T) {
+			if got := Contradicts(parsed(t, tc.declared), parsed(t, tc.config)); got != tc.want {
+				t.Errorf("Contradicts = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("empty config", func(t *testing.T) {
+		if Contradicts(parsed(t, "linux/amd64"), platform.Platform{}) {
+			t.Error("an empty config contradicts")
+		}
+	})
+}
+
+func TestMeets(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		have, required string
+		want           bool
+	}{
+		{"linux/arm64/v8", "linux/arm64", true},
+		{"linux/arm64", "linux/arm64/v8", true}, // arm64 is arm64/v8
+		{"linux/arm/v7", "linux/arm", true},     // any variant meets none
+		{"linux/arm/v6", "linux/arm/v7", false},
+		{"windows/amd64:10.0.20348.2227", "windows/amd64:10.0.20348", true},
+		{"windows/amd64:10.0.203481", "windows/amd64:10.0.20348", false}, // a prefix ends at a dot
+		{"windows/amd64:10.0.17763.1", "windows/amd64", true},
+		{"linux/amd64", "linux/s390x", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.have+" "+tc.required, func(t *testing.T) {
+			h, r := parsed(t, tc.have), parsed(t, tc.required)
+			r, _ = NormalizePlatform(r)
+			if got := Meets(h, r); got != tc.want {
+				t.Errorf("Meets = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMergePlatform(t *testing.T) {
+	t.Parallel()
+	amd := &platform.Platform{OS: "linux", Architecture: "amd64"}
+	armCfg := &platform.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
+	winCfg := &platform.Platform{OS: "windows", Architecture: "amd64", OSVersion: "10.0.20348.2227", OSFeatures: []string{"win32k"}}
+	tests := []struct {
+		name             string
+		declared, config *platform.Platform
+		want             *platform.Platform
+	}{
+		{"nothing declared: the config", nil, armCfg, armCfg},
+		{"declared wins", &platform.Platform{OS: "linux", Architecture: "s390x"}, amd, &platform.Platform{OS: "linux", Architecture: "s390x"}},
+		{"variant from an agreeing config", &platform.Platform{OS: "linux", Architecture: "arm64"}, armCfg, armCfg},
+		{"declared variant kept", &platform.Platform{OS: "linux", Architecture: "arm64", Variant: "v9"}, armCfg, &platform.Platform{OS: "linux", Architecture: "arm64", Variant: "v9"}},
+		{"no variant from a disagreeing config", &platform.Platform{OS: "linux", Architecture: "arm"}, armCfg, &platform.Platform{OS: "linux", Architecture: "arm"}},
+		{"windows version from config", &platform.Platform{OS: "windows", Architecture: "amd64"}, winCfg, winCfg},
+		{"no config, no declaration", nil, nil, nil},
+		{"config without os", nil, &platform.Platform{Architecture: "amd64"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := MergePlatform(tc.declared, tc.config); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
 	}
 }

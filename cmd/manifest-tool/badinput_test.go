@@ -118,3 +118,30 @@ func TestBadInputTable(t *testing.T) {
 		})
 	}
 }
+
+// Every problem a spec alone shows comes at once, each on its line at its
+// own file:line: an unknown architecture and two members of one platform.
+func TestAllProblemsAtOnce(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	file := filepath.Join(t.TempDir(), "release.yaml")
+	spec := `image: reg.invalid/app:1
+manifests:
+  - image: reg.invalid/app:1-amd64
+    platform: {os: linux, architecture: amd64}
+  - image: reg.invalid/app:1-s390x
+    platform:
+      os: linux
+      architecture: s930x
+  - image: reg.invalid/app:1-amd64-again
+    platform: {os: linux, architecture: x86_64}
+`
+	if err := os.WriteFile(file, []byte(spec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI("push", "from-spec", file)
+	want := "error: " + file + `:8: manifests[1].platform.architecture: unknown architecture "s930x"; did you mean "s390x"? (--allow-unknown-platform lets it through)` + "\n" +
+		"error: " + file + ":9: manifests[2]: reg.invalid/app:1-amd64-again: platform linux/amd64 is already declared by " + file + ":3: manifests[0]: reg.invalid/app:1-amd64\n"
+	if code != exitBadInput || stdout != "" || stderr != want {
+		t.Errorf("exit %d, stdout %q\nstderr:\n%s\nwant:\n%s", code, stdout, stderr, want)
+	}
+}

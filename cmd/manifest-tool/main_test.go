@@ -9,6 +9,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry"
 )
 
@@ -121,8 +122,8 @@ func TestProgress(t *testing.T) {
 	plain := &progress{log: log, done: map[string]int64{}, size: map[string]int64{}}
 	for _, p := range []*progress{tty, plain} {
 		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:aaaaaaaaaaaaaaaaaaaa", Size: 2048, Done: 1024})
-		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:aaaaaaaaaaaaaaaaaaaa", Size: 2048, Done: 2048, How: registry.MemberCopied})
-		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:bbbbbbbbbbbbbbbbbbbb", Size: 10, Done: 10, How: registry.MemberPresent})
+		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:aaaaaaaaaaaaaaaaaaaa", Size: 2048, Done: 2048, How: manifest.HowCopied})
+		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:bbbbbbbbbbbbbbbbbbbb", Size: 10, Done: 10, How: manifest.HowPresent})
 		p.finish()
 	}
 	if got := lines.String(); got != "copied blob sha256:aaaaaaaaaaaa… (2048 bytes) of reg/a@sha256:1\n" {

@@ -41,7 +41,7 @@ func (p *progress) event(ev registry.BlobEvent) {
 	defer p.mu.Unlock()
 	p.done[ev.Blob], p.size[ev.Blob] = ev.Done, ev.Size
 	if p.w == nil {
-		if ev.How == registry.MemberCopied || ev.How == registry.MemberMounted {
+		if ev.How == manifest.HowCopied || ev.How == manifest.HowMounted {
 			p.log.Infof("%s blob %.19s… (%s) of %s", ev.How, ev.Blob, manifest.FormatSize(ev.Size), ev.Member)
 		}
 		return

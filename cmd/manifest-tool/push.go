@@ -145,7 +145,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 		Type:          t,
 		IgnoreMissing: c.Bool("ignore-missing"),
 		DryRun:        c.Bool("dry-run"),
-		Validate:      manifest.Options{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
+		Validate:      manifest.ValidateOptions{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
 	})
 	env.progress.finish()
 	for _, r := range results {
@@ -170,7 +170,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 
 // stopped is the error of a push cut short by Ctrl-C or --timeout: why,
 // then what was written, a line per index; the next run finishes the job.
-func stopped(c *cli.Context, results []registry.Result) error {
+func stopped(c *cli.Context, results []manifest.Result) error {
 	why := "interrupted"
 	if errors.Is(c.Context.Err(), context.DeadlineExceeded) {
 		why = fmt.Sprintf("timed out (--timeout %s)", c.Duration("timeout"))

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	rcmanifest "github.com/regclient/regclient/types/manifest"
-	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
 
@@ -15,10 +14,13 @@ import (
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
-// How far Fetch reads below the manifest a reference names.
+// FetchDepth says how far Fetch reads below the manifest a reference names.
+type FetchDepth int
+
+// The depths of Fetch.
 const (
 	// FetchTop reads only that manifest (inspect --raw).
-	FetchTop = iota
+	FetchTop FetchDepth = iota
 	// FetchPlatforms also reads what the platforms need: an image's config,
 	// and nested indexes (platforms).
 	FetchPlatforms
@@ -32,11 +34,11 @@ const maxDepth = 8
 // Fetch reads the manifest r names and, depending on depth, what lies
 // below it; entries are read concurrently. The bytes are kept exactly as
 // the registry served them (Fetched.Manifest.RawBody), digest-checked.
-func (c *Client) Fetch(ctx context.Context, r ref.Ref, depth int) (manifest.Fetched, error) {
+func (c *Client) Fetch(ctx context.Context, r ref.Ref, depth FetchDepth) (manifest.Fetched, error) {
 	return c.fetch(ctx, r, r, depth, 0)
 }
 
-func (c *Client) fetch(ctx context.Context, name, r ref.Ref, depth, level int) (manifest.Fetched, error) {
+func (c *Client) fetch(ctx context.Context, name, r ref.Ref, depth FetchDepth, level int) (manifest.Fetched, error) {
 	m, err := c.manifestOf(ctx, r)
 	if err != nil {
 		return manifest.Fetched{}, c.opError("reading", name, err)
@@ -96,12 +98,8 @@ func (c *Client) fetch(ctx context.Context, name, r ref.Ref, depth, level int) (
 // configPlatform reads the platform of an image's config; nil when the
 // manifest has no image config (an artifact).
 func (c *Client) configPlatform(ctx context.Context, r ref.Ref, m rcmanifest.Manifest) (*platform.Platform, error) {
-	img, ok := m.(rcmanifest.Imager)
+	cd, ok := manifest.ImageConfig(m)
 	if !ok {
-		return nil, nil
-	}
-	cd, err := img.GetConfig()
-	if err != nil || (cd.MediaType != mediatype.OCI1ImageConfig && cd.MediaType != mediatype.Docker2ImageConfig) {
 		return nil, nil
 	}
 	p, err := c.configPlatformOf(ctx, r, cd)

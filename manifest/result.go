@@ -1,0 +1,148 @@
+package manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+// TagStatus is what a push did to one tag.
+type TagStatus string
+
+// Tag statuses in a Result.
+const (
+	TagCreated   TagStatus = "created"   // the tag did not exist
+	TagUpdated   TagStatus = "updated"   // the tag pointed at another manifest
+	TagUnchanged TagStatus = "unchanged" // the tag already pointed at this index
+	TagFailed    TagStatus = "failed"    // writing the tag failed
+	TagSkipped   TagStatus = "skipped"   // not attempted (an earlier step failed, or a dry run)
+)
+
+// How says how a member (or one of its blobs) came to be in the target
+// repository; "" while it is not there yet.
+type How string
+
+// The ways into the target repository.
+const (
+	HowPresent How = "present" // it was already there
+	HowMounted How = "mounted" // its blobs were mounted from another repository of the registry
+	HowCopied  How = "copied"  // bytes were copied from its source
+)
+
+// Result says what a push did, or in a dry run what it would do.
+type Result struct {
+	Target    string         `json:"target"`
+	Digest    string         `json:"digest"`
+	Size      int64          `json:"size"`
+	MediaType string         `json:"mediaType"`
+	DryRun    bool           `json:"dryRun"`
+	Tags      []TagResult    `json:"tags"`
+	Manifests []MemberResult `json:"manifests"`
+	// Index holds, in a dry run, the exact bytes that would be pushed.
+	Index json.RawMessage `json:"index,omitempty"`
+}
+
+// TagResult is the outcome for one tag (the target's own tag first).
+type TagResult struct {
+	Tag    string    `json:"tag"`
+	Status TagStatus `json:"status"`
+	// Previous is the digest the tag pointed at before the push; "" when
+	// the tag did not exist.
+	Previous string `json:"previous,omitempty"`
+}
+
+// MemberResult is one entry of the index and how it reached the target.
+type MemberResult struct {
+	Image     string `json:"image"`
+	Digest    string `json:"digest"`
+	MediaType string `json:"mediaType"`
+	Platform  string `json:"platform,omitempty"`
+	How       How    `json:"how,omitempty"`
+}
+
+// Tags lists the tags a push writes: the target's own, then the extra
+// ones, without repeats.
+func Tags(target ref.Ref, extra []string) []string {
+	out := []string{target.Tag}
+	for _, t := range extra {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Plan describes pushing idx to target with the extra tags before anything
+// is written: every tag skipped, with the digest it points at now
+// (previous, in the order of [Tags]; "" for a tag that does not exist), and
+// no member's How yet.
+func Plan(target ref.Ref, tags []string, idx Index, previous []string) Result {
+	d := idx.Descriptor()
+	res := Result{Target: target.CommonName(), Digest: d.Digest.String(), Size: d.Size, MediaType: d.MediaType}
+	for i, t := range Tags(target, tags) {
+		tr := TagResult{Tag: t, Status: TagSkipped}
+		if i < len(previous) {
+			tr.Previous = previous[i]
+		}
+		res.Tags = append(res.Tags, tr)
+	}
+	for _, m := range idx.Members {
+		mr := MemberResult{Image: m.Entry.Image.CommonName(), Digest: m.Descriptor.Digest.String(), MediaType: m.Descriptor.MediaType}
+		if m.Descriptor.Platform != nil && !m.Attestation() {
+			mr.Platform = spec.FormatPlatform(*m.Descriptor.Platform)
+		}
+		res.Manifests = append(res.Manifests, mr)
+	}
+	return res
+}
+
+// Write says what writing the index (of digest) under the tag does: nothing
+// when the tag points there already (TagUnchanged), else TagCreated or
+// TagUpdated.
+func (t TagResult) Write(digest string) TagStatus {
+	switch t.Previous {
+	case digest:
+		return TagUnchanged
+	case "":
+		return TagCreated
+	}
+	return TagUpdated
+}
+
+// Pushed reports whether the index went out under the target's tag.
+func (r Result) Pushed() bool {
+	return r.Tags[0].Status != TagSkipped && r.Tags[0].Status != TagFailed
+}
+
+// Done says in one line what a run that stopped part-way wrote for this
+// index: the members in place, whether the index went out, and each tag.
+func (r Result) Done() string {
+	placed := 0
+	for _, m := range r.Manifests {
+		if m.How != "" {
+			placed++
+		}
+	}
+	var written, not []string
+	for _, t := range r.Tags {
+		switch t.Status {
+		case TagCreated, TagUpdated, TagUnchanged:
+			written = append(written, t.Tag)
+		default:
+			not = append(not, t.Tag)
+		}
+	}
+	line := fmt.Sprintf("%s: %d of %d members in the repository", r.Target, placed, len(r.Manifests))
+	switch {
+	case len(written) == 0:
+		return line + "; the index was not pushed and no tag changed"
+	case len(not) == 0:
+		return line + "; the index was pushed as " + strings.Join(written, ", ")
+	}
+	return line + "; the index was pushed as " + strings.Join(written, ", ") + ", not yet as " + strings.Join(not, ", ")
+}
