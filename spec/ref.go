@@ -35,3 +35,31 @@ func newRef(s string, target bool) (r ref.Ref, defaulted bool, err error) {
 	}
 	return r, defaulted, nil
 }
+
+// ParseRegistry reads probe's REGISTRY[/REPO]: a host (with a dot or a
+// port, or localhost), then optionally a repository, with no tag or
+// digest. The result names the registry, and the repository when given.
+func ParseRegistry(arg string) (ref.Ref, error) {
+	bad := func(why string) (ref.Ref, error) {
+		return ref.Ref{}, errorf(Pos{}, ErrReference, "%q is not REGISTRY[/REPO]: %s (e.g. registry.example.com/team/probe)", arg, why)
+	}
+	host, repo, _ := strings.Cut(arg, "/")
+	if !strings.ContainsAny(host, ".:") && host != "localhost" {
+		return bad("a registry host has a dot or a port, or is localhost")
+	}
+	if strings.ContainsAny(repo, ":@") {
+		return bad("it names a repository, not a tag or a digest")
+	}
+	if repo == "" {
+		r, err := ref.NewHost(host)
+		if err != nil {
+			return bad(err.Error())
+		}
+		return r, nil
+	}
+	r, err := ref.New(arg)
+	if err != nil || r.Registry != host {
+		return bad("the repository name is not valid")
+	}
+	return r.SetTag(""), nil
+}

@@ -144,3 +144,16 @@ func flagTakesValue(f cli.Flag) bool {
 	df, ok := f.(cli.DocGenerationFlag)
 	return ok && df.TakesValue()
 }
+
+// splitList splits comma-separated flag values (--platforms a,b --platforms c).
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
+}

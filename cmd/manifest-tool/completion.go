@@ -1,120 +1,17 @@
 package main
 
 import (
-	"fmt"
-	"sort"
-	"strings"
+	"embed"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 )
 
-// Shell completion: `manifest-tool completion bash|zsh|fish` prints a
-// script; the script asks the binary itself what may come next with
-// `manifest-tool __complete WORD... CURRENT`, so that completion always
-// matches the binary installed. The answer is one candidate per line, or
-// the single line ":files" when a file name is expected.
-
-const completeCommand = "__complete"
-
-// flagValues are the values a flag takes, for flags that take few.
-var flagValues = map[string][]string{
-	"type":       {"docker", "oci"},
-	"output":     {"text", "json"},
-	"o":          {"text", "json"},
-	"log-format": {"text", "json"},
-}
-
-// fileFlags take a file or directory name.
-var fileFlags = map[string]bool{"ca-file": true, "docker-cfg": true}
-
-// complete says what may come at the end of words (the command line after
-// the program's name, the word being typed last).
-func complete(app *cli.App, words []string) (cands []string, files bool) {
-	if len(words) == 0 {
-		words = []string{""}
-	}
-	cur, done := words[len(words)-1], words[:len(words)-1]
-	levels := [][]cli.Flag{app.Flags}
-	cmds := app.Commands
-	var deepest *cli.Command
-	positionals := 0
-	for i := 0; i < len(done); i++ {
-		w := done[i]
-		if strings.HasPrefix(w, "-") && w != "-" {
-			name, _, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
-			if f := lookupFlag(name, levels...); f != nil && flagTakesValue(f) && !hasValue {
-				i++ // its value
-			}
-			continue
-		}
-		if c := findCommand(cmds, w); c != nil && positionals == 0 {
-			deepest, cmds = c, c.Subcommands
-			levels = append(levels, c.Flags)
-			continue
-		}
-		positionals++
-	}
-	// the value of a flag
-	if len(done) > 0 {
-		prev := done[len(done)-1]
-		if strings.HasPrefix(prev, "-") && !strings.Contains(prev, "=") {
-			name := strings.TrimLeft(prev, "-")
-			if f := lookupFlag(name, levels...); f != nil && flagTakesValue(f) {
-				if fileFlags[name] {
-					return nil, true
-				}
-				return matching(flagValues[name], cur), false
-			}
-		}
-	}
-	if strings.HasPrefix(cur, "-") {
-		var names []string
-		for _, flags := range levels {
-			for _, f := range flags {
-				if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() {
-					continue
-				}
-				for _, n := range f.Names() {
-					if len(n) > 1 {
-						names = append(names, "--"+n)
-					}
-				}
-			}
-		}
-		names = append(names, "--help")
-		if deepest == nil {
-			names = append(names, "--version")
-		}
-		sort.Strings(names)
-		return matching(names, cur), false
-	}
-	if positionals == 0 && len(cmds) > 0 {
-		var names []string
-		for _, c := range cmds {
-			if !c.Hidden {
-				names = append(names, c.Name)
-			}
-		}
-		return matching(names, cur), false
-	}
-	switch {
-	case deepest != nil && deepest.Name == "from-spec" && positionals == 0:
-		return nil, true
-	case deepest != nil && deepest.Name == "completion" && positionals == 0:
-		return matching([]string{"bash", "zsh", "fish"}, cur), false
-	}
-	return nil, false // an image reference or a registry: nothing to offer
-}
-
-func matching(cands []string, prefix string) []string {
-	var out []string
-	for _, c := range cands {
-		if strings.HasPrefix(c, prefix) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+// completionScripts are the shell scripts `completion` prints; each asks
+// the binary what may come next (see complete.go).
+//
+//go:embed completion/manifest-tool.*
+var completionScripts embed.FS
 
 func completionCommand(env *environment) *cli.Command {
 	return &cli.Command{
@@ -129,52 +26,12 @@ func completionCommand(env *environment) *cli.Command {
 			if c.NArg() != 1 {
 				return usagef("completion needs one shell (bash, zsh or fish), got %d arguments", c.NArg())
 			}
-			script, ok := completionScripts[c.Args().First()]
-			if !ok {
+			script, err := completionScripts.ReadFile("completion/manifest-tool." + c.Args().First())
+			if err != nil || !slices.Contains([]string{"bash", "zsh", "fish"}, c.Args().First()) {
 				return usagef("completion %q: want bash, zsh or fish", c.Args().First())
 			}
-			_, err := fmt.Fprint(env.stdout, script)
+			_, err = env.stdout.Write(script)
 			return err
 		},
 	}
-}
-
-var completionScripts = map[string]string{
-	"bash": `# bash completion for manifest-tool
-_manifest_tool() {
-	local cur=${COMP_WORDS[COMP_CWORD]} out IFS=$'\n'
-	out=$("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:COMP_CWORD-1}" "$cur" 2>/dev/null) || return
-	if [[ $out == ":files" ]]; then
-		COMPREPLY=($(compgen -f -- "$cur"))
-	else
-		COMPREPLY=($(compgen -W "$out" -- "$cur"))
-	fi
-}
-complete -o filenames -F _manifest_tool manifest-tool
-`,
-	"zsh": `#compdef manifest-tool
-# zsh completion for manifest-tool
-_manifest_tool() {
-	local out
-	out=$("${words[1]}" __complete "${(@)words[2,CURRENT-1]}" "${words[CURRENT]}" 2>/dev/null) || return
-	if [[ $out == ":files" ]]; then
-		_files
-	else
-		compadd -- ${(f)out}
-	fi
-}
-compdef _manifest_tool manifest-tool
-`,
-	"fish": `# fish completion for manifest-tool
-function __manifest_tool_complete
-	set -l words (commandline -opc)
-	set -l out ($words[1] __complete $words[2..-1] (commandline -ct) 2>/dev/null)
-	if test "$out" = ":files"
-		__fish_complete_path (commandline -ct)
-	else
-		printf '%s\n' $out
-	end
-end
-complete -c manifest-tool -f -a '(__manifest_tool_complete)'
-`,
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,21 +29,13 @@ bytes; --output json one JSON document.`,
 			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			asJSON, err := output(c)
-			if err != nil {
-				return err
-			}
-			r, err := imageArg(c)
-			if err != nil {
-				return err
-			}
-			client, err := env.imageClient(c, r)
+			out, r, client, err := env.image(c)
 			if err != nil {
 				return err
 			}
 			depth := registry.FetchAll
 			if c.Bool("raw") {
-				if asJSON {
+				if out.json {
 					return usagef("--raw writes the registry's bytes; it cannot be combined with --output json")
 				}
 				depth = registry.FetchTop
@@ -67,25 +56,13 @@ bytes; --output json one JSON document.`,
 			if err != nil {
 				return err
 			}
-			err = env.show(asJSON, v, v.WriteText)
-			if err == nil && v.Unread() != "" {
-				err = errors.New(v.Unread())
+			if err := env.show(out, v); err != nil {
+				return err
 			}
-			return err
+			if v.Unread() != "" {
+				return errors.New(v.Unread())
+			}
+			return nil
 		},
 	}
-}
-
-// show prints v on stdout: indented JSON with --output json, else the
-// text that text writes.
-func (env *environment) show(asJSON bool, v any, text func(io.Writer) error) error {
-	if !asJSON {
-		return text(env.stdout)
-	}
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(env.stdout, "%s\n", b)
-	return err
 }

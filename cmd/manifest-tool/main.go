@@ -33,7 +33,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -41,22 +40,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"strings"
 	"syscall"
 
 	"github.com/regclient/regclient/types/errs"
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry"
 	"github.com/manifest-tool/manifest-tool/spec"
-)
-
-// Set at build time with -ldflags "-X main.version=... -X main.commit=...".
-var (
-	version = "dev"
-	commit  = "unknown"
 )
 
 // Exit codes.
@@ -89,21 +80,16 @@ func main() {
 // run executes one command line and returns its exit code. Everything the
 // command prints goes to stdout and stderr, so tests can run it in-process.
 func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	scrub := &scrubber{}
-	log := logrus.New()
-	log.SetOutput(stderr)
-	log.SetFormatter(&scrubbing{Formatter: &textFormatter{}, s: scrub})
-	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr, log: log, scrub: scrub}
+	env := newEnvironment(stdin, stdout, stderr)
 	defer func() {
 		// a bug must not print a stack with values in it: one line, exit 1
 		if p := recover(); p != nil {
-			log.Errorf("internal error (a bug; please report it): %v", p)
+			env.log.Errorf("internal error (a bug; please report it): %v", p)
 			code = exitFailure
 		}
 	}()
-	defer strayStderr(log)()
+	defer strayStderr(env.log)()
 	app := newApp(env)
-	app.Writer, app.ErrWriter = stdout, stderr
 	if len(argv) > 1 && argv[1] == completeCommand {
 		cands, files := complete(app, argv[2:])
 		if files {
@@ -121,14 +107,13 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	code = exitCode(err)
 	for _, line := range errorLines(err) {
-		log.Error(line)
+		env.log.Error(line)
 	}
 	if ctx.Err() != nil && !errors.Is(err, errStopped) {
-		log.Error("interrupted")
+		env.log.Error("interrupted")
 	}
-	return code
+	return exitCode(err)
 }
 
 // exitCode picks the exit code for an error.
@@ -151,15 +136,6 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// errorLines gives each failure of a list (spec.Errors) a line of its own.
-func errorLines(err error) []string {
-	var out []string
-	for _, e := range spec.Split(err) {
-		out = append(out, e.Error())
-	}
-	return out
-}
-
 // usageError is a command line that does not make sense: exit 2.
 type usageError struct{ err error }
 
@@ -168,34 +144,4 @@ func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
-}
-
-// strayStderr catches what other programs this one runs write to its
-// standard error (docker-credential-* helpers, which regclient runs with
-// os.Stderr) and logs it at debug level, scrubbed like every log line: a
-// helper may print what it should not. It returns the function that puts
-// things back.
-func strayStderr(log *logrus.Logger) func() {
-	orig := os.Stderr
-	r, w, err := os.Pipe()
-	if err != nil {
-		return func() {}
-	}
-	os.Stderr = w
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			if line := strings.TrimSpace(sc.Text()); line != "" {
-				log.Debugf("credential helper: %s", line)
-			}
-		}
-	}()
-	return func() {
-		os.Stderr = orig
-		w.Close()
-		<-done
-		r.Close()
-	}
 }

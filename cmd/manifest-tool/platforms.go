@@ -30,14 +30,6 @@ variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.`,
 			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			asJSON, err := output(c)
-			if err != nil {
-				return err
-			}
-			r, err := imageArg(c)
-			if err != nil {
-				return err
-			}
 			items := splitList(c.StringSlice("require"))
 			if c.IsSet("require") && len(items) == 0 {
 				return usagef("--require: no platform given (e.g. --require linux/amd64,linux/arm64)")
@@ -46,7 +38,7 @@ variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.`,
 			if err != nil {
 				return err
 			}
-			client, err := env.imageClient(c, r)
+			out, r, client, err := env.image(c)
 			if err != nil {
 				return err
 			}
@@ -58,7 +50,7 @@ variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.`,
 			if err != nil {
 				return err
 			}
-			if err := env.show(asJSON, v.Summary, v.Summary.WriteText); err != nil {
+			if err := env.show(out, v.Summary); err != nil {
 				return err
 			}
 			return v.Summary.Require(required)

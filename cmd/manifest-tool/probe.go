@@ -1,10 +1,9 @@
 package main
 
 import (
-	"strings"
-
-	"github.com/regclient/regclient/types/ref"
 	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 func probeCommand(env *environment) *cli.Command {
@@ -28,14 +27,14 @@ Exit 3 when manifest lists or OCI indexes are not supported; 1 when the
 registry cannot be reached or refuses the credentials.`,
 		Flags: []cli.Flag{outputFlag()},
 		Action: func(c *cli.Context) error {
-			asJSON, err := output(c)
+			out, err := outputOf(c)
 			if err != nil {
 				return err
 			}
 			if c.NArg() != 1 {
 				return usagef("probe needs exactly one REGISTRY[/REPO], got %d arguments", c.NArg())
 			}
-			r, err := probeTarget(c.Args().First())
+			r, err := spec.ParseRegistry(c.Args().First())
 			if err != nil {
 				return err
 			}
@@ -49,38 +48,11 @@ registry cannot be reached or refuses the credentials.`,
 				for i := range res.Checks {
 					res.Checks[i].Detail = env.scrub.clean(res.Checks[i].Detail)
 				}
-				if werr := env.show(asJSON, res, res.WriteText); werr != nil {
+				if werr := env.show(out, res); werr != nil {
 					return werr
 				}
 			}
 			return err
 		},
 	}
-}
-
-// probeTarget reads REGISTRY[/REPO]: a host (with a dot or a port, or
-// localhost), then optionally a repository, with no tag or digest.
-func probeTarget(arg string) (ref.Ref, error) {
-	bad := func(why string) (ref.Ref, error) {
-		return ref.Ref{}, usagef("%q is not REGISTRY[/REPO]: %s (e.g. registry.example.com/team/probe)", arg, why)
-	}
-	host, repo, _ := strings.Cut(arg, "/")
-	if !strings.ContainsAny(host, ".:") && host != "localhost" {
-		return bad("a registry host has a dot or a port, or is localhost")
-	}
-	if strings.ContainsAny(repo, ":@") {
-		return bad("it names a repository, not a tag or a digest")
-	}
-	if repo == "" {
-		r, err := ref.NewHost(host)
-		if err != nil {
-			return bad(err.Error())
-		}
-		return r, nil
-	}
-	r, err := ref.New(arg)
-	if err != nil || r.Registry != host {
-		return bad("the repository name is not valid")
-	}
-	return r.SetTag(""), nil
 }

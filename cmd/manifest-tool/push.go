@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -14,7 +13,6 @@ import (
 )
 
 func pushCommand(env *environment) *cli.Command {
-	ignoreMissing := &cli.BoolFlag{Name: "ignore-missing", Usage: "skip (and warn about) missing members"}
 	return &cli.Command{
 		Name:  "push",
 		Usage: "assemble and push a manifest list or OCI index",
@@ -35,109 +33,25 @@ the exact bytes that would be pushed, then that line, and writes nothing.`,
 			}
 			return usagef("push needs from-spec or from-args (see manifest-tool push --help)")
 		},
-		Subcommands: []*cli.Command{
-			{
-				Name:      "from-spec",
-				Usage:     "push the indexes a YAML spec describes",
-				ArgsUsage: "FILE|-",
-				UsageText: `manifest-tool push from-spec release.yaml
-   manifest-tool push --type oci from-spec --ignore-missing release.yaml
-   cat release.yaml | manifest-tool push from-spec -`,
-				Description: `The spec is manifest-tool's YAML, unchanged:
-
-   image: reg.example.com/app:1.0
-   tags: [latest]
-   manifests:
-     - image: reg.example.com/app:1.0-amd64
-       platform: {os: linux, architecture: amd64}
-     - image: reg.example.com/app:1.0-arm64   # platform read from the image
-
-A member may be in another repository of the same registry; it is copied
-into the target repository (blobs are mounted). A member that is itself an
-index (buildx output) adds its images and attestations.`,
-				Flags: []cli.Flag{ignoreMissing},
-				Action: func(c *cli.Context) error {
-					if c.NArg() != 1 {
-						return usagef("from-spec needs exactly one FILE (or - for stdin), got %d arguments", c.NArg())
-					}
-					t, err := manifest.ParseType(c.String("type"))
-					if err != nil {
-						return err
-					}
-					if c.Args().First() == "-" && c.Bool("password-stdin") {
-						return usagef("--password-stdin and a spec read from stdin (-) cannot share standard input")
-					}
-					specs, err := spec.LoadFile(c.Args().First(), env.stdin)
-					if err != nil {
-						return err
-					}
-					return env.push(c, t, specs)
-				},
-			},
-			{
-				Name:  "from-args",
-				Usage: "push an index of images a template names",
-				UsageText: `manifest-tool push from-args \
-       --platforms linux/amd64,linux/arm64,linux/arm/v7 \
-       --template reg.example.com/app:1.0-OS-ARCHVARIANT \
-       --target reg.example.com/app:1.0
-   manifest-tool push --type oci from-args \
-       --platforms linux/amd64,windows/amd64:10.0.20348.2227 \
-       --template 'reg.example.com/app:1.0-OS-ARCH' \
-       --target reg.example.com/app:1.0 --tags latest,1 \
-       --annotations org.opencontainers.image.source=https://example.com/app`,
-				Description: `--template names each member. OS, ARCH, VARIANT and OSVERSION are replaced
-for each platform, under these rules:
-  - a placeholder counts only as a run of capital letters touching no
-    other letter: in app-MACOS:1.0-ARCH (or macOS), MACOS stays as written;
-    ARCHVARIANT is two;
-  - every occurrence is replaced;
-  - a run that expands to nothing drops one '-', '_' or '.' next to it.
-For linux/amd64 and linux/arm/v7:
-  app:1.0-OS-ARCH-VARIANT  ->  app:1.0-linux-amd64   app:1.0-linux-arm-v7
-  app:1.0-ARCHVARIANT      ->  app:1.0-amd64         app:1.0-armv7
-A --target without a tag gets "latest".`,
-				Flags: []cli.Flag{
-					&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version],..."},
-					&cli.StringFlag{Name: "template", Usage: "member `REF` with OS, ARCH, VARIANT, OSVERSION"},
-					&cli.StringFlag{Name: "target", Usage: "`REF` the index is pushed to"},
-					&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
-					&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` (oci; repeatable)"},
-					ignoreMissing,
-				},
-				Action: func(c *cli.Context) error {
-					if c.NArg() > 0 {
-						return usagef("from-args takes no arguments, got %q (did you forget a flag name?)", c.Args().First())
-					}
-					t, err := manifest.ParseType(c.String("type"))
-					if err != nil {
-						return err
-					}
-					s, err := spec.FromArgs(spec.Args{
-						Platforms:   splitList(c.StringSlice("platforms")),
-						Template:    c.String("template"),
-						Target:      c.String("target"),
-						Tags:        splitList(c.StringSlice("tags")),
-						Annotations: c.StringSlice("annotations"),
-					})
-					if err != nil {
-						return err
-					}
-					return env.push(c, t, []spec.Spec{s})
-				},
-			},
-		},
+		Subcommands: []*cli.Command{fromSpecCommand(env), fromArgsCommand(env)},
 	}
 }
 
+func ignoreMissingFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "ignore-missing", Usage: "skip (and warn about) missing members"}
+}
+
+// push publishes the specs with the push flags, and prints a result per
+// index.
 func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec) error {
-	asJSON, err := output(c)
+	out, err := outputOf(c)
 	if err != nil {
 		return err
 	}
-	env.progress = newProgress(env.stderr, env.log)
-	defer env.progress.finish()
-	client, err := env.client(c, spec.Registries(specs...), spec.Targets(specs...))
+	out.lines = true
+	progress := newProgress(env.stderr, env.log)
+	defer progress.finish()
+	client, err := env.client(c, spec.Registries(specs...), spec.Targets(specs...), registry.WithProgress(progress.event))
 	if err != nil {
 		return err
 	}
@@ -147,19 +61,10 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 		DryRun:        c.Bool("dry-run"),
 		Validate:      manifest.ValidateOptions{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
 	})
-	env.progress.finish()
+	progress.finish()
 	for _, r := range results {
-		switch {
-		case asJSON:
-			b, jerr := json.Marshal(r)
-			if jerr != nil {
-				return jerr
-			}
-			fmt.Fprintf(env.stdout, "%s\n", b)
-		case r.DryRun:
-			fmt.Fprintf(env.stdout, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
-		case r.Pushed():
-			fmt.Fprintf(env.stdout, "Digest: %s %d\n", r.Digest, r.Size)
+		if werr := env.show(out, r); werr != nil {
+			return werr
 		}
 	}
 	if err != nil && c.Context.Err() != nil {

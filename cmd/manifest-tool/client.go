@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/regclient/regclient/types/ref"
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/registry"
+)
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "debug", Usage: "log each step and each request (no secrets)"},
+		&cli.BoolFlag{Name: "insecure", Usage: "skip TLS verification for the run's registries"},
+		&cli.BoolFlag{Name: "plain-http", Usage: "speak HTTP to the registries this run names"},
+		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "skip TLS verification for `HOST` (repeatable)"},
+		&cli.StringSliceFlag{Name: "plain-http-registry", Usage: "speak HTTP to `HOST` (repeatable)"},
+		&cli.StringFlag{Name: "username", Usage: "`USER` for the target registry"},
+		&cli.StringFlag{Name: "password", Usage: "`PASSWORD` (visible to ps: prefer the next)"},
+		&cli.BoolFlag{Name: "password-stdin", Usage: "read the password from standard input"},
+		&cli.StringFlag{Name: "ca-file", Usage: "also trust the CA certificates in `FILE` (PEM)"},
+		&cli.StringFlag{Name: "docker-cfg", Usage: "Docker config `DIR` (or file); $DOCKER_CONFIG"},
+		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "at most `N` requests at once per registry (8)"},
+		&cli.DurationFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 5m)"},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr as `text` or json"},
+	}
+}
+
+// client builds the registry client for a run that names these registry
+// hosts: --insecure and --plain-http apply to them and to no other;
+// --username and --password to targets. extra adds what one command needs
+// (push: its progress display).
+func (env *environment) client(c *cli.Context, hosts, targets []string, extra ...registry.Option) (*registry.Client, error) {
+	v, _ := buildVersion()
+	opts := []registry.Option{
+		registry.WithLogger(env.log),
+		registry.WithUserAgent("manifest-tool/" + v),
+		registry.WithDockerConfig(c.String("docker-cfg")),
+		registry.WithConcurrency(c.Int("concurrency")),
+		registry.WithInsecure(c.StringSlice("insecure-registry")...),
+		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
+	}
+	if c.Bool("insecure") {
+		opts = append(opts, registry.WithInsecure(hosts...))
+	}
+	if c.Bool("plain-http") {
+		opts = append(opts, registry.WithPlainHTTP(hosts...))
+	}
+	if f := c.String("ca-file"); f != "" {
+		opts = append(opts, registry.WithCAFile(f))
+	}
+	user, pass, err := env.credentials(c)
+	if err != nil {
+		return nil, err
+	}
+	if user != "" || pass != "" {
+		opts = append(opts, registry.WithCredentials(user, pass, targets...))
+	}
+	client, err := registry.New(append(opts, extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	env.scrub.add(client.Secrets()...)
+	return client, nil
+}
+
+// credentials reads --username with --password or --password-stdin (the
+// password flag is visible to anyone who lists processes; --debug says so).
+func (env *environment) credentials(c *cli.Context) (user, pass string, err error) {
+	user, pass = c.String("username"), c.String("password")
+	if c.Bool("password-stdin") {
+		if pass != "" {
+			return "", "", usagef("--password and --password-stdin cannot be used together")
+		}
+		b, err := io.ReadAll(io.LimitReader(env.stdin, 64<<10))
+		if err != nil {
+			return "", "", fmt.Errorf("reading the password from stdin: %w", err)
+		}
+		pass = strings.TrimRight(string(b), "\r\n")
+		if pass == "" {
+			return "", "", usagef("--password-stdin: standard input is empty")
+		}
+	} else if pass != "" && env.log.IsLevelEnabled(logrus.DebugLevel) {
+		env.log.Warn("--password is visible to anyone who can list processes; --password-stdin is not")
+	}
+	if pass != "" && user == "" {
+		return "", "", usagef("a password needs --username")
+	}
+	if user != "" && pass == "" {
+		return "", "", usagef("--username needs --password or --password-stdin")
+	}
+	env.scrub.add(pass)
+	return user, pass, nil
+}
+
+// image reads what inspect and platforms share: --output, the one IMAGE
+// argument, and a client for the registry it names.
+func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client, error) {
+	out, err := outputOf(c)
+	if err != nil {
+		return out, ref.Ref{}, nil, err
+	}
+	if c.NArg() != 1 {
+		return out, ref.Ref{}, nil, usagef("%s needs exactly one IMAGE, got %d arguments", c.Command.Name, c.NArg())
+	}
+	r, err := ref.New(c.Args().First())
+	if err != nil {
+		return out, ref.Ref{}, nil, usagef("%v", err)
+	}
+	var hosts []string
+	if r.Scheme == "reg" {
+		hosts = []string{r.Registry}
+	}
+	client, err := env.client(c, hosts, hosts)
+	return out, r, client, err
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+func fromArgsCommand(env *environment) *cli.Command {
+	return &cli.Command{
+		Name:  "from-args",
+		Usage: "push an index of images a template names",
+		UsageText: `manifest-tool push from-args \
+       --platforms linux/amd64,linux/arm64,linux/arm/v7 \
+       --template reg.example.com/app:1.0-OS-ARCHVARIANT \
+       --target reg.example.com/app:1.0
+   manifest-tool push --type oci from-args \
+       --platforms linux/amd64,windows/amd64:10.0.20348.2227 \
+       --template 'reg.example.com/app:1.0-OS-ARCH' \
+       --target reg.example.com/app:1.0 --tags latest,1 \
+       --annotations org.opencontainers.image.source=https://example.com/app`,
+		Description: `--template names each member. OS, ARCH, VARIANT and OSVERSION are replaced
+for each platform, under these rules:
+  - a placeholder counts only as a run of capital letters touching no
+    other letter: in app-MACOS:1.0-ARCH (or macOS), MACOS stays as written;
+    ARCHVARIANT is two;
+  - every occurrence is replaced;
+  - a run that expands to nothing drops one '-', '_' or '.' next to it.
+For linux/amd64 and linux/arm/v7:
+  app:1.0-OS-ARCH-VARIANT  ->  app:1.0-linux-amd64   app:1.0-linux-arm-v7
+  app:1.0-ARCHVARIANT      ->  app:1.0-amd64         app:1.0-armv7
+A --target without a tag gets "latest".`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version],..."},
+			&cli.StringFlag{Name: "template", Usage: "member `REF` with OS, ARCH, VARIANT, OSVERSION"},
+			&cli.StringFlag{Name: "target", Usage: "`REF` the index is pushed to"},
+			&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
+			&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` (oci; repeatable)"},
+			ignoreMissingFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("from-args takes no arguments, got %q (did you forget a flag name?)", c.Args().First())
+			}
+			t, err := manifest.ParseType(c.String("type"))
+			if err != nil {
+				return err
+			}
+			s, err := spec.FromArgs(spec.Args{
+				Platforms:   splitList(c.StringSlice("platforms")),
+				Template:    c.String("template"),
+				Target:      c.String("target"),
+				Tags:        splitList(c.StringSlice("tags")),
+				Annotations: c.StringSlice("annotations"),
+			})
+			if err != nil {
+				return err
+			}
+			return env.push(c, t, []spec.Spec{s})
+		},
+	}
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+func fromSpecCommand(env *environment) *cli.Command {
+	return &cli.Command{
+		Name:      "from-spec",
+		Usage:     "push the indexes a YAML spec describes",
+		ArgsUsage: "FILE|-",
+		UsageText: `manifest-tool push from-spec release.yaml
+   manifest-tool push --type oci from-spec --ignore-missing release.yaml
+   cat release.yaml | manifest-tool push from-spec -`,
+		Description: `The spec is manifest-tool's YAML, unchanged:
+
+   image: reg.example.com/app:1.0
+   tags: [latest]
+   manifests:
+     - image: reg.example.com/app:1.0-amd64
+       platform: {os: linux, architecture: amd64}
+     - image: reg.example.com/app:1.0-arm64   # platform read from the image
+
+A member may be in another repository of the same registry; it is copied
+into the target repository (blobs are mounted). A member that is itself an
+index (buildx output) adds its images and attestations.`,
+		Flags: []cli.Flag{ignoreMissingFlag()},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return usagef("from-spec needs exactly one FILE (or - for stdin), got %d arguments", c.NArg())
+			}
+			t, err := manifest.ParseType(c.String("type"))
+			if err != nil {
+				return err
+			}
+			if c.Args().First() == "-" && c.Bool("password-stdin") {
+				return usagef("--password-stdin and a spec read from stdin (-) cannot share standard input")
+			}
+			specs, err := spec.LoadFile(c.Args().First(), env.stdin)
+			if err != nil {
+				return err
+			}
+			return env.push(c, t, specs)
+		},
+	}
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/manifest-tool/manifest-tool/registry"
+)
+
+// textFormatter writes log lines for people: "warning: message key=value".
+type textFormatter struct{}
+
+func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	var b strings.Builder
+	switch e.Level {
+	case logrus.InfoLevel:
+	case logrus.WarnLevel:
+		b.WriteString("warning: ")
+	default:
+		b.WriteString(e.Level.String() + ": ")
+	}
+	b.WriteString(e.Message)
+	keys := make([]string, 0, len(e.Data))
+	for k := range e.Data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%v", k, e.Data[k])
+	}
+	b.WriteByte('\n')
+	return []byte(b.String()), nil
+}
+
+// scrubber knows the secrets of a run and blots them out of text.
+type scrubber struct {
+	mu      sync.Mutex
+	secrets []string
+}
+
+func (s *scrubber) add(secrets ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range secrets {
+		if len(x) >= 4 { // shorter strings would blot out ordinary text
+			s.secrets = append(s.secrets, x)
+		}
+	}
+}
+
+// clean blots out the run's secrets and anything that looks like a
+// credential (registry.Redact).
+func (s *scrubber) clean(text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.secrets {
+		text = strings.ReplaceAll(text, x, "***")
+	}
+	return registry.Redact(text)
+}
+
+// scrubbing is a log formatter that blots secrets out of every line, the
+// last line of defence: nothing is meant to log them in the first place.
+type scrubbing struct {
+	logrus.Formatter
+	s *scrubber
+}
+
+func (f *scrubbing) Format(e *logrus.Entry) ([]byte, error) {
+	// scrub before formatting: a JSON formatter escapes characters, and an
+	// escaped secret would slip past
+	clean := *e
+	clean.Message = f.s.clean(e.Message)
+	clean.Data = logrus.Fields{}
+	for k, v := range e.Data {
+		if s, ok := v.(string); ok {
+			v = f.s.clean(s)
+		} else if err, ok := v.(error); ok {
+			v = f.s.clean(err.Error())
+		}
+		clean.Data[k] = v
+	}
+	return f.Formatter.Format(&clean)
+}
+
+// strayStderr catches what other programs this one runs write to its
+// standard error (docker-credential-* helpers, which regclient runs with
+// os.Stderr) and logs it at debug level, scrubbed like every log line: a
+// helper may print what it should not. It returns the function that puts
+// things back.
+func strayStderr(log *logrus.Logger) func() {
+	orig := os.Stderr
+	r, w, err := os.Pipe()
+	if err != nil {
+		return func() {}
+	}
+	os.Stderr = w
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); line != "" {
+				log.Debugf("credential helper: %s", line)
+			}
+		}
+	}()
+	return func() {
+		os.Stderr = orig
+		w.Close()
+		<-done
+		r.Close()
+	}
+}
