@@ -351,8 +351,8 @@ manifests:
 	}{
 		{"all at once", ValidateOptions{}, []string{
 			`r.yaml:6: manifests[1].platform.architecture: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`,
-			"r.yaml:7: manifests[2]: docker.io/r/a:x86: platform linux/amd64 is already declared by r.yaml:3: manifests[0]: docker.io/r/a:amd",
-			"r.yaml:11: manifests[4]: docker.io/r/a:arm-v8: platform linux/arm64/v8 is already declared by r.yaml:9: manifests[3]: docker.io/r/a:arm",
+			"r.yaml:7: manifests[2]: docker.io/r/a:x86: platform linux/amd64 is already declared by r.yaml:3: manifests[0]: docker.io/r/a:amd (architecture \"x86_64\" is written \"amd64\")",
+			"r.yaml:11: manifests[4]: docker.io/r/a:arm-v8: platform linux/arm64/v8 is already declared by r.yaml:9: manifests[3]: docker.io/r/a:arm (linux/arm64 and linux/arm64/v8 are the same platform)",
 			// win-a and win-b may take distinct os.versions from their configs
 			"r.yaml:19: manifests[8]: docker.io/r/a:win-d: platform windows/amd64:10.0.20348.1 is already declared by r.yaml:17: manifests[7]: docker.io/r/a:win-c",
 		}},
@@ -375,7 +375,17 @@ manifests:
 				t.Errorf("%v does not match ErrDuplicatePlatform", got[1])
 			}
 		})
-	}
+	}	// without another problem the run goes on, and Validate reports the
+	// duplicates with their digests once the members are read
+	t.Run("only duplicates", func(t *testing.T) {
+		alone, err := spec.Load("r.yaml", strings.NewReader(strings.Replace(y, "amd46", "s390x", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, probs := Precheck(alone, OCI, ValidateOptions{}); probs[0] != nil {
+			t.Errorf("got %v", probs[0])
+		}
+	})
 }
 
 // The schema and the list rules run on the exact bytes.

@@ -124,7 +124,7 @@ func (v View) WriteText(w io.Writer) error {
 	return p.err
 }
 
-func (p *printer) entries(prefix string, entries []Entry) {
+func (p *printer) entries(prefix string, entries []ManifestView) {
 	for i, e := range entries {
 		label := fmt.Sprintf("%s%d", prefix, i+1)
 		indent := strings.Repeat(" ", len(label)+3)
@@ -138,7 +138,7 @@ func (p *printer) entries(prefix string, entries []Entry) {
 			p.line("[%s] image without a platform", label)
 		}
 		if e.AttestationFor != "" {
-			if j := slices.IndexFunc(entries, func(x Entry) bool { return x.Digest == e.AttestationFor }); j >= 0 && entries[j].Platform != nil {
+			if j := slices.IndexFunc(entries, func(x ManifestView) bool { return x.Digest == e.AttestationFor }); j >= 0 && entries[j].Platform != nil {
 				p.line("%sFor:    [%s%d] %s", indent, prefix, j+1, spec.FormatPlatform(*entries[j].Platform))
 			} else {
 				p.line("%sFor:", indent)
@@ -194,7 +194,7 @@ func (p *printer) platform(indent string, pl *platform.Platform) {
 }
 
 // blobs writes an image's config and layers.
-func (p *printer) blobs(indent string, e Entry) {
+func (p *printer) blobs(indent string, e ManifestView) {
 	if e.Missing != "" {
 		p.line("%sNot read: %s", indent, e.Missing)
 	}
@@ -268,7 +268,7 @@ func Wrap(s string, width int) []string {
 }
 
 // kind says what an entry is: image, attestation, artifact or index.
-func (e Entry) kind() string {
+func (e ManifestView) kind() string {
 	switch {
 	case e.AttestationFor != "":
 		return "attestation"

@@ -33,10 +33,12 @@ type ValidateOptions struct {
 
 // Precheck refuses, before any registry is asked anything, what the specs
 // (the documents of one run) alone show to be wrong: annotations on a Docker
-// list, declared platforms outside the known vocabulary, two members of one
-// index declaring the same platform (unless IgnoreMissing; Windows members
-// only when both declare an os.version), and a tag that two documents would
-// both write. It returns each spec's index type (its own
+// list, declared platforms outside the known vocabulary, and a tag that two
+// documents would both write. When it finds any, the run stops before
+// resolving, and so it also reports what Validate would have found later
+// among the declared platforms: two members of one index declaring the
+// same platform (unless IgnoreMissing; Windows members only when both
+// declare an os.version). It returns each spec's index type (its own
 // type:, else t) and, per spec, its problems (nil when it has none), each at
 // the line or --platforms item that caused it. A run with any of them should
 // stop there, before any request.
@@ -44,6 +46,8 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 	types := make([]Type, len(specs))
 	probs := make([]error, len(specs))
 	written := map[string]spec.Pos{} // repo:tag -> where it was named first
+	dups := make([]spec.Errors, len(specs))
+	stop := false
 	for i, s := range specs {
 		var p spec.Errors
 		types[i] = t
@@ -73,11 +77,12 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 			if opts.IgnoreMissing {
 				continue
 			}
-			e.Platform = &norm
 			for _, prev := range declared {
-				if samePlatformDeclared(*prev.Platform, norm) {
-					p = append(p, problemf(ErrDuplicatePlatform, "%s: %s: platform %s is already declared by %s: %s",
-						e.Pos, e.Image.CommonName(), spec.FormatPlatform(norm), prev.Pos, prev.Image.CommonName()))
+				pn, prevNotes := spec.NormalizePlatform(*prev.Platform)
+				if samePlatformDeclared(pn, norm) {
+					_, notes := spec.NormalizePlatform(*e.Platform)
+					dups[i] = append(dups[i], problemf(ErrDuplicatePlatform, "%s: %s: platform %s is already declared by %s: %s%s",
+						e.Pos, e.Image.CommonName(), spec.FormatPlatform(norm), prev.Pos, prev.Image.CommonName(), sameBecause(pn, norm, prevNotes, notes)))
 					break
 				}
 			}
@@ -99,10 +104,33 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 			written[key] = pos
 		}
 		if len(p) > 0 {
-			probs[i] = p
+			probs[i], stop = p, true
+		}
+	}
+	for i := range specs {
+		if stop && len(dups[i]) > 0 {
+			p, _ := probs[i].(spec.Errors)
+			probs[i] = append(p, dups[i]...)
 		}
 	}
 	return types, probs
+}
+
+// sameBecause says what made two platforms (normalised) one: they are
+// written differently, or normalisation rewrote them (its notes); "" when
+// they were written alike.
+func sameBecause(a, b platform.Platform, notes ...[]string) string {
+	var why []string
+	if x, y := spec.FormatPlatform(a), spec.FormatPlatform(b); x != y {
+		why = append(why, x+" and "+y+" are the same platform")
+	}
+	for _, n := range notes {
+		why = append(why, n...)
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(why, "; ") + ")"
 }
 
 const allowUnknown = " (--allow-unknown-platform lets it through)"
@@ -192,18 +220,8 @@ func Validate(idx Index, opts ValidateOptions) (warnings []string, err error) {
 		}
 		for _, prev := range images {
 			if spec.SamePlatform(prev.p, p) {
-				// say what normalisation made them equal
-				var why []string
-				if a, b := spec.FormatPlatform(prev.p), spec.FormatPlatform(p); a != b {
-					why = append(why, fmt.Sprintf("%s and %s are the same platform", a, b))
-				}
-				why = append(why, prev.m.Normalized...)
-				why = append(why, m.Normalized...)
-				same := ""
-				if len(why) > 0 {
-					same = " (" + strings.Join(why, "; ") + ")"
-				}
-				add(ErrDuplicatePlatform, "%s: platform %s is already provided by %s%s", m, spec.FormatPlatform(p), prev.m, same)
+				add(ErrDuplicatePlatform, "%s: platform %s is already provided by %s%s", m, spec.FormatPlatform(p), prev.m,
+					sameBecause(prev.p, p, prev.m.Normalized, m.Normalized))
 				break
 			}
 		}

@@ -59,11 +59,11 @@ type View struct {
 	ArtifactType string            `json:"artifactType,omitempty"`
 	Subject      *Blob             `json:"subject,omitempty"`
 	// Manifests holds the entries of an index, or the image itself.
-	Manifests []Entry `json:"manifests"`
+	Manifests []ManifestView `json:"manifests"`
 }
 
-// Entry is one manifest in a View.
-type Entry struct {
+// ManifestView is one manifest in a View.
+type ManifestView struct {
 	Digest       string             `json:"digest"`
 	MediaType    string             `json:"mediaType"`
 	Size         int64              `json:"size"`
@@ -76,7 +76,7 @@ type Entry struct {
 	// AttestationFor is the digest of the image an attestation describes.
 	AttestationFor string `json:"attestationFor,omitempty"`
 	// Manifests holds the entries of a nested index.
-	Manifests []Entry `json:"manifests,omitempty"`
+	Manifests []ManifestView `json:"manifests,omitempty"`
 	// Missing says why the entry's own manifest could not be shown.
 	Missing string `json:"missing,omitempty"`
 }
@@ -106,7 +106,7 @@ func NewView(name string, f Fetched) (View, error) {
 	} else {
 		e := imageEntry(d, f)
 		e.Platform = f.Config
-		v.Manifests = []Entry{e}
+		v.Manifests = []ManifestView{e}
 	}
 	collect(&v.Summary, v.Manifests)
 	return v, nil
@@ -114,7 +114,7 @@ func NewView(name string, f Fetched) (View, error) {
 
 // indexEntries describes the entries of an index, recursing into nested
 // indexes that were fetched.
-func indexEntries(f Fetched) ([]Entry, error) {
+func indexEntries(f Fetched) ([]ManifestView, error) {
 	ix, ok := f.Manifest.(rcmanifest.Indexer)
 	if !ok {
 		return nil, fmt.Errorf("cannot list the entries of %s", f.Manifest.GetDescriptor().MediaType)
@@ -123,9 +123,9 @@ func indexEntries(f Fetched) ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Entry, 0, len(list))
+	out := make([]ManifestView, 0, len(list))
 	for _, d := range list {
-		e := Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
+		e := ManifestView{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
 		if child, ok := f.Children[d.Digest.String()]; ok {
 			if child.Manifest.IsList() {
 				if e.Manifests, err = indexEntries(child); err != nil {
@@ -156,8 +156,8 @@ func indexEntries(f Fetched) ([]Entry, error) {
 
 // imageEntry describes an image manifest: its config, layers, artifact
 // type and subject.
-func imageEntry(d descriptor.Descriptor, f Fetched) Entry {
-	e := Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
+func imageEntry(d descriptor.Descriptor, f Fetched) ManifestView {
+	e := ManifestView{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
 	if img, ok := f.Manifest.(rcmanifest.Imager); ok {
 		if cd, err := img.GetConfig(); err == nil && cd.Digest != "" {
 			e.Config = &Blob{MediaType: cd.MediaType, Digest: cd.Digest.String(), Size: cd.Size}
@@ -203,8 +203,8 @@ func IsIndex(mediaType string) bool {
 func (v View) Unread() string {
 	var first string
 	n := 0
-	var walk func([]Entry)
-	walk = func(entries []Entry) {
+	var walk func([]ManifestView)
+	walk = func(entries []ManifestView) {
 		for _, e := range entries {
 			if e.Missing != "" {
 				if n == 0 {
@@ -226,7 +226,7 @@ func (v View) Unread() string {
 }
 
 // collect fills the summary's platforms and attestations from the entries.
-func collect(s *Summary, entries []Entry) {
+func collect(s *Summary, entries []ManifestView) {
 	for _, e := range entries {
 		switch {
 		case e.AttestationFor != "":

@@ -86,7 +86,7 @@ func TestTextHelpers(t *testing.T) {
 			t.Errorf("Wrap(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
 		}
 	}
-	kinds := map[string]Entry{
+	kinds := map[string]ManifestView{
 		"attestation": {AttestationFor: "sha256:x", MediaType: mediatype.OCI1Manifest},
 		"index":       {MediaType: mediatype.Docker2ManifestList},
 		"artifact":    {MediaType: mediatype.OCI1Manifest, ArtifactType: "application/x"},

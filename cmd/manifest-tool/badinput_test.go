@@ -140,7 +140,7 @@ manifests:
 	}
 	code, stdout, stderr := runCLI("push", "from-spec", file)
 	want := "error: " + file + `:8: manifests[1].platform.architecture: unknown architecture "s930x"; did you mean "s390x"? (--allow-unknown-platform lets it through)` + "\n" +
-		"error: " + file + ":9: manifests[2]: reg.invalid/app:1-amd64-again: platform linux/amd64 is already declared by " + file + ":3: manifests[0]: reg.invalid/app:1-amd64\n"
+		"error: " + file + ":9: manifests[2]: reg.invalid/app:1-amd64-again: platform linux/amd64 is already declared by " + file + `:3: manifests[0]: reg.invalid/app:1-amd64 (architecture "x86_64" is written "amd64")` + "\n"
 	if code != exitBadInput || stdout != "" || stderr != want {
 		t.Errorf("exit %d, stdout %q\nstderr:\n%s\nwant:\n%s", code, stdout, stderr, want)
 	}
