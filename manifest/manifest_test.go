@@ -375,7 +375,8 @@ manifests:
 				t.Errorf("%v does not match ErrDuplicatePlatform", got[1])
 			}
 		})
-	} // without another problem the run goes on, and Validate reports the
+	}
+	// without another problem the run goes on, and Validate reports the
 	// duplicates with their digests once the members are read
 	t.Run("only duplicates", func(t *testing.T) {
 		alone, err := spec.Load("r.yaml", strings.NewReader(strings.Replace(y, "amd46", "s390x", 1)))
