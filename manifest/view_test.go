@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,12 +11,12 @@ import (
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/mediatype"
 	v1 "github.com/regclient/regclient/types/oci/v1"
-	"github.com/regclient/regclient/types/platform"
 
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 func TestMissing(t *testing.T) {
+	t.Parallel()
 	idx := v1.Index{Versioned: v1.IndexSchemaVersion, MediaType: mediatype.OCI1ManifestList}
 	for i, p := range []string{"linux/amd64", "linux/arm64/v8", "linux/arm/v7", "windows/amd64:10.0.20348.2227"} {
 		pl, err := spec.ParsePlatform(p)
@@ -48,21 +49,23 @@ func TestMissing(t *testing.T) {
 		{[]string{"windows/amd64:10.0.17763"}, []string{"windows/amd64:10.0.17763"}},
 	}
 	for _, tc := range tests {
-		var req []platform.Platform
-		for _, r := range tc.require {
-			p, err := spec.ParsePlatform(r)
+		t.Run(strings.Join(tc.require, ","), func(t *testing.T) {
+			req, err := spec.ParsePlatforms("--require", tc.require)
 			if err != nil {
 				t.Fatal(err)
 			}
-			req = append(req, p)
-		}
-		if got := v.Missing(req); !reflect.DeepEqual(got, tc.missing) {
-			t.Errorf("require %v: missing %v, want %v", tc.require, got, tc.missing)
-		}
+			if got := v.Missing(req); !reflect.DeepEqual(got, tc.missing) {
+				t.Errorf("require %v: missing %v, want %v", tc.require, got, tc.missing)
+			}
+			if err := v.Require(req); (err == nil) != (tc.missing == nil) || err != nil && !errors.Is(err, ErrCheck) {
+				t.Errorf("Require: %v", err)
+			}
+		})
 	}
 }
 
 func TestTextHelpers(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int64]string{0: "0 bytes", 10239: "10239 bytes", 10240: "10.0 KiB", 1534478899: "1.4 GiB"} {
 		if got := FormatSize(n); got != want {
 			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)

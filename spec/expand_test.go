@@ -6,6 +6,7 @@ import (
 )
 
 func TestExpandVars(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"REGISTRY": "reg.example.com:5000", "VERSION": "1.2.3", "EMPTY": ""}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	tests := []struct{ in, want string }{
@@ -25,10 +26,12 @@ func TestExpandVars(t *testing.T) {
 		{"${UNSET:-{x}", "{x"},
 	}
 	for _, tc := range tests {
-		got, err := expandVars(tc.in, lookup)
-		if err != nil || got != tc.want {
-			t.Errorf("expandVars(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := expandVars(tc.in, lookup)
+			if err != nil || got != tc.want {
+				t.Errorf("expandVars(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
 	}
 	bad := []struct{ in, want string }{
 		// the variable is not set and has no default
@@ -44,10 +47,12 @@ func TestExpandVars(t *testing.T) {
 		{"${}", `${} in "${}": "" is not a variable name (letters, digits, _; only ${NAME} and ${NAME:-default} are expanded)`},
 	}
 	for _, tc := range bad {
-		_, err := expandVars(tc.in, lookup)
-		if err == nil || err.Error() != tc.want || !errors.Is(err, ErrVariable) {
-			t.Errorf("expandVars(%q): %v, want %q", tc.in, err, tc.want)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			_, err := expandVars(tc.in, lookup)
+			if err == nil || err.Error() != tc.want || !errors.Is(err, ErrVariable) {
+				t.Errorf("expandVars(%q): %v, want %q", tc.in, err, tc.want)
+			}
+		})
 	}
 }
 

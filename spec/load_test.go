@@ -11,6 +11,7 @@ import (
 )
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	const full = `# manifest-tool's format, unchanged
 image: registry.example.com/app:1.0
 tags: ["1", latest, 1.10]
@@ -83,6 +84,7 @@ manifests:
 }
 
 func TestLoadOCISpellingsAndDefaults(t *testing.T) {
+	t.Parallel()
 	const y = `image: localhost:5000/app
 manifests:
   - image: localhost:5000/app:win
@@ -128,6 +130,7 @@ manifests: [{image: localhost:5000/other:2-amd64}]
 
 // TestLoadInvalid lists malformed specs with the exact line each must give.
 func TestLoadInvalid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, yaml, want string
 		kind             error
@@ -227,6 +230,7 @@ func TestLoadInvalid(t *testing.T) {
 }
 
 func TestLoadAlias(t *testing.T) {
+	t.Parallel()
 	const y = `image: a/b
 manifests:
   - image: a/b:amd64

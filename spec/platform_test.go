@@ -12,6 +12,7 @@ import (
 )
 
 func TestNormalizePlatform(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 		notes    []string
@@ -30,26 +31,25 @@ func TestNormalizePlatform(t *testing.T) {
 		{"macos/arm64", "darwin/arm64", []string{`os "macos" is written "darwin"`}},
 	}
 	for _, tc := range tests {
-		p, err := ParsePlatform(tc.in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, notes := NormalizePlatform(p)
-		want, _ := ParsePlatform(tc.want)
-		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(notes, tc.notes) {
-			t.Errorf("NormalizePlatform(%s) = %+v %q, want %+v %q", tc.in, got, notes, want, tc.notes)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			got, notes := NormalizePlatform(parsed(t, tc.in))
+			if want := parsed(t, tc.want); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(notes, tc.notes) {
+				t.Errorf("NormalizePlatform(%s) = %+v %q, want %+v %q", tc.in, got, notes, want, tc.notes)
+			}
+		})
 	}
 }
 
 func TestCheckPlatform(t *testing.T) {
+	t.Parallel()
 	valid := []string{"linux/amd64", "linux/amd64/v3", "linux/arm/v7", "linux/arm64/v8", "linux/arm64/v9.2", "linux/riscv64/rva23u64",
 		"linux/ppc64le/power9", "windows/amd64", "windows/arm64", "freebsd/riscv64", "wasip1/wasm", "darwin/arm64", "linux/loong64"}
 	for _, s := range valid {
-		p, _ := ParsePlatform(s)
-		if err := CheckPlatform(p); err != nil {
-			t.Errorf("%s refused: %v", s, err)
-		}
+		t.Run(s, func(t *testing.T) {
+			if err := CheckPlatform(parsed(t, s)); err != nil {
+				t.Errorf("%s refused: %v", s, err)
+			}
+		})
 	}
 	invalid := []struct{ in, want string }{
 		// a swapped pair of letters
@@ -66,16 +66,18 @@ func TestCheckPlatform(t *testing.T) {
 		{"unknown/unknown", `unknown os "unknown"`},
 	}
 	for _, tc := range invalid {
-		p, _ := ParsePlatform(tc.in)
-		err := CheckPlatform(p)
-		if err == nil || err.Error() != tc.want || !errors.Is(err, ErrPlatform) {
-			t.Errorf("%s: %v, want %q", tc.in, err, tc.want)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			err := CheckPlatform(parsed(t, tc.in))
+			if err == nil || err.Error() != tc.want || !errors.Is(err, ErrPlatform) {
+				t.Errorf("%s: %v, want %q", tc.in, err, tc.want)
+			}
+		})
 	}
 }
 
 // TestVocabularyMatchesGo keeps the lists in step with `go tool dist list`.
 func TestVocabularyMatchesGo(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "tool", "dist", "list").Output()
 	if err != nil {
 		t.Skipf("go tool dist list: %v", err)
@@ -222,4 +224,29 @@ func TestMergePlatform(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzParsePlatform(f *testing.F) {
+	for _, s := range []string{"linux/amd64", "linux/arm/v7", "windows/amd64:10.0.1", "a/b/c/d", ":", "/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePlatform(s)
+		if err != nil {
+			if !errors.Is(err, ErrPlatform) {
+				t.Fatalf("%v is not ErrPlatform", err)
+			}
+			return
+		}
+		if p.OS == "" || p.Architecture == "" || strings.ContainsAny(p.OS+p.Architecture+p.Variant, "/: ") {
+			t.Fatalf("ParsePlatform(%q) accepted %+v", s, p)
+		}
+		n, _ := NormalizePlatform(p)
+		if again, notes := NormalizePlatform(n); !reflect.DeepEqual(again, n) || len(notes) > 0 {
+			t.Fatalf("NormalizePlatform is not stable: %+v -> %+v -> %+v %q", p, n, again, notes)
+		}
+		if err := CheckPlatform(n); err != nil && !errors.Is(err, ErrPlatform) {
+			t.Fatalf("CheckPlatform(%+v): %v", n, err)
+		}
+	})
 }
