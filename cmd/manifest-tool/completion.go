@@ -16,12 +16,13 @@ var completionScripts embed.FS
 func completionCommand(env *environment) *cli.Command {
 	return &cli.Command{
 		Name:      "completion",
-		Usage:     "print a shell completion script (bash, zsh or fish)",
+		Usage:     "print a shell completion script (bash, zsh, fish)",
 		ArgsUsage: "bash|zsh|fish",
 		UsageText: `source <(manifest-tool completion bash)          # bash, this shell
    manifest-tool completion bash > /etc/bash_completion.d/manifest-tool
    manifest-tool completion zsh > "${fpath[1]}/_manifest-tool"
-   manifest-tool completion fish > ~/.config/fish/completions/manifest-tool.fish`,
+   manifest-tool completion fish \
+       > ~/.config/fish/completions/manifest-tool.fish`,
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("completion needs one shell (bash, zsh or fish), got %d arguments", c.NArg())

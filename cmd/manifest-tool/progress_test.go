@@ -1,0 +1,35 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry"
+)
+
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	var term, lines bytes.Buffer
+	log := logrus.New()
+	log.SetOutput(&lines)
+	log.SetFormatter(&textFormatter{})
+	tty := &progress{w: &term, log: log, done: map[string]int64{}, size: map[string]int64{}}
+	plain := &progress{log: log, done: map[string]int64{}, size: map[string]int64{}}
+	for _, p := range []*progress{tty, plain} {
+		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:aaaaaaaaaaaaaaaaaaaa", Size: 2048, Done: 1024})
+		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:aaaaaaaaaaaaaaaaaaaa", Size: 2048, Done: 2048, How: manifest.HowCopied})
+		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:bbbbbbbbbbbbbbbbbbbb", Size: 10, Done: 10, How: manifest.HowPresent})
+		p.finish()
+	}
+	if got := lines.String(); got != "copied blob sha256:aaaaaaaaaaaa… (2048 bytes) of reg/a@sha256:1\n" {
+		t.Errorf("log lines %q", got)
+	}
+	if got := term.String(); !strings.Contains(got, "\r\x1b[Kcopying blobs: 0 of 1, 1024 bytes of 2048 bytes") ||
+		!strings.Contains(got, "copying blobs: 1 of 1, 2048 bytes of 2048 bytes") || !strings.HasSuffix(got, "\r\x1b[K") {
+		t.Errorf("terminal %q", got)
+	}
+}
