@@ -3,6 +3,7 @@ module github.com/manifest-tool/manifest-tool
 go 1.26.0
 
 require (
+	github.com/google/go-containerregistry v0.22.1
 	github.com/opencontainers/go-digest v1.0.0
 	github.com/opencontainers/image-spec v1.1.1
 	github.com/regclient/regclient v0.11.7

@@ -1,0 +1,64 @@
+package registry
+
+import (
+	"context"
+	"testing"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+)
+
+// A member from elsewhere is copied into the target repository: one HEAD
+// for its manifest there; per blob one HEAD, and the bytes of each blob the
+// target lacks (a GET from the source, a POST and a PUT to the target);
+// then the manifest PUT. A member already there costs the HEAD alone.
+// (go-containerregistry's registry keeps one blob store for all its
+// repositories, so a member from another repository of it finds its blobs
+// there and only the manifest is copied; mounts are tested against
+// Distribution, end to end.)
+func TestCopyRequests(t *testing.T) {
+	t.Parallel()
+	reg := newMemRegistry(t)
+	reg.pushImage(t, "builds", "1-amd64", "linux/amd64") // a config and one layer
+	other := newMemRegistry(t)
+	other.pushImage(t, "builds", "1-arm64", "linux/arm64")
+	for _, tc := range []struct {
+		name   string
+		member string
+		want   string // requests to the target's registry
+		source string // to the other registry
+		how    manifest.How
+	}{
+		{"another repository", reg.host + "/builds:1-amd64", "HEAD blob 2, HEAD manifest 1, PUT manifest 1", "", manifest.HowCopied},
+		{"already there", reg.host + "/builds:1-amd64", "HEAD manifest 1", "", manifest.HowPresent},
+		{"another registry", other.host + "/builds:1-arm64", "HEAD blob 2, HEAD manifest 1, POST upload 2, PUT manifest 1, PUT upload 2", "GET blob 2", manifest.HowCopied},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := New(WithPlainHTTP(reg.host, other.host), WithDockerConfig(t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := refOf(tc.member)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := c.manifestOf(context.Background(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mem := manifest.Member{Descriptor: descOf(m), Entry: entryOf(r), Manifest: m}
+			reg.count()
+			other.count()
+			hows, err := c.copyMembers(context.Background(), reg.ref(t, "app:1"), []manifest.Member{mem})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, src := reg.requests(), other.requests(); got != tc.want || src != tc.source || hows[0] != tc.how {
+				t.Errorf("%s with %s (source %s)\nwant %s with %s (source %s)", hows[0], got, src, tc.how, tc.want, tc.source)
+			}
+			d := m.GetDescriptor().Digest.String()
+			if _, err := reg.rc.ManifestHead(context.Background(), reg.ref(t, "app@"+d)); err != nil {
+				t.Errorf("%s is not in the target repository: %v", d, err)
+			}
+		})
+	}
+}
