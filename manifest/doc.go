@@ -1,12 +1,28 @@
-// Package manifest builds and checks the index manifest-tool pushes. It is
-// pure: it works on values and bytes and never talks to a registry.
+// Package manifest holds every rule manifest-tool applies to manifests, and
+// every value it shows the user. It is pure: it works on values and bytes
+// and never talks to a registry (package registry fetches and writes; this
+// package decides).
+//
+// # Members
+//
+// A spec entry turns into the members of the index: [ImageMember] for an
+// entry naming an image (its platform is the declared one merged with its
+// config's, by [spec.MergePlatform]; [ImageConfig] says whether there is a
+// config to read it from), [Select] for an entry naming an index (buildx's
+// output: every image and its attestation manifests, or with a declared
+// platform that image alone, and an error naming the platforms it has when
+// it lacks that one). Entries taken from an index are read by digest and
+// checked against what the index says of them ([CheckListed]). [Gather]
+// puts a spec's members in order and leaves out the missing ones, which
+// --ignore-missing skips ([ErrMissing] when none is left). Normalisation
+// notes come back as lines to log.
 //
 // # Building
 //
-// [Build] takes the resolved members (each a descriptor plus where it came
-// from) and writes either a Docker v2.2 manifest list ([Docker],
-// application/vnd.docker.distribution.manifest.list.v2+json, manifest-tool's
-// default) or an OCI image index ([OCI],
+// [Build] (or [BuildSpec], which names the index after its spec for
+// messages) takes the members and writes either a Docker v2.2 manifest
+// list ([Docker], application/vnd.docker.distribution.manifest.list.v2+json,
+// manifest-tool's default) or an OCI image index ([OCI],
 // application/vnd.oci.image.index.v1+json). Images come first, in the order
 // given; attestation manifests (entries annotated
 // vnd.docker.reference.type, as BuildKit writes them) follow all images.
@@ -16,11 +32,41 @@
 //
 // # Validating
 //
-// [Validate] runs before anything is written and returns every problem at
-// once (a [spec.Errors]), each naming its member (file:line or --platforms item)
-// and digest: an index without members, a malformed digest or a size of 0,
-// an image without os and architecture, two images with the same platform
-// (compared after normalisation, so arm64 and arm64/v8 are one; Windows
-// entries also compare os.version), and annotations on a Docker list
-// (BuildKit's vnd.docker.reference.* entry annotations excepted).
+// [Precheck] refuses what the specs alone show to be wrong, before any
+// request. [Validate] runs on each built index before anything is written
+// and returns every problem at once (a [spec.Errors]), each naming its
+// member (file:line or --platforms item) and digest: an index without
+// members, a malformed digest or a size of 0, an image without os and
+// architecture, two images with the same platform (compared after
+// normalisation, so arm64 and arm64/v8 are one; Windows entries also
+// compare os.version), and annotations on a Docker list (BuildKit's
+// vnd.docker.reference.* entry annotations excepted).
+//
+// # Pushing
+//
+// [Plan] describes a push before any write: the tags it writes ([Tags]:
+// the target's, then the extra ones), what each points at now, and the
+// members. [TagResult.Write] says what writing a tag does (created,
+// updated, unchanged); the registry package fills in each [TagStatus] and
+// each member's [How] as it writes. A [Result] is what push prints: its
+// text ([Result.WriteText], manifest-tool v2's "Digest: sha256:<hex>
+// <size>") or its JSON; [Result.Done] says in one line what a run cut short
+// wrote.
+//
+// # Views
+//
+// A [Fetched] is a manifest as a registry served it, with what was read
+// below it. [NewView] turns it into a [View], what inspect shows: the
+// manifest's media type, digest, size and annotations, and one
+// [ManifestView] per entry (its platform, annotations, config and layers;
+// an attestation names the image it describes; a nested index holds its own
+// entries). Its [Summary] is what platforms shows: the platforms in index
+// order, the attestations apart, and [Summary.Require] for platforms
+// --require ([ErrCheck] naming each missing platform, met as [spec.Meets]
+// says). The probe's report ([ProbeReport]) is declared here too.
+//
+// Every value has its JSON (the field names are fixed; see DESIGN.md) and a
+// WriteText for people, in 80 columns: no line runs past them except a full
+// digest on a line of its own. Every renderer shares the text helpers
+// [Wrap], [Plural], [FormatSize] and [MediaTypeName].
 package manifest
