@@ -41,7 +41,7 @@ func (e *RetryError) Reason() string {
 	if e.Status != "" {
 		return e.Status
 	}
-	return netCause(e.Err)
+	return words(e.Err)
 }
 
 func (e *RetryError) Error() string {
@@ -70,61 +70,118 @@ func (e *NoAnswerError) Error() string {
 
 func (e *NoAnswerError) Unwrap() error { return e.Err }
 
+// class is what an error was found to be, as a set of facts: one error
+// can be several (a dial that timed out is dialFailed and timedOut). The
+// few words of [RetryError.Reason] and the sentence of [Cause] each say
+// the fact that tells most, each in its own order.
+type class uint32
+
+const (
+	retried              class = 1 << iota // a request failed every attempt (*RetryError)
+	noAnswer                               // a host spoke no HTTP (*NoAnswerError)
+	canceled                               // the run was interrupted
+	deadline                               // the run's --timeout passed
+	digestMismatch                         // bytes that do not match their digest
+	notFound                               // nothing there (a 404)
+	unauthorized                           // the registry answered 401
+	untrusted                              // a TLS certificate that is not trusted
+	plainHTTP                              // a plain-HTTP answer to HTTPS
+	noSuchHost                             // a host name that does not resolve
+	connRefused                            // a connection refused
+	dialFailed                             // a connection that could not be made
+	netOp                                  // a failure of the network (*net.OpError)
+	connReset                              // a connection reset
+	connBroken                             // a connection broken while writing
+	timedOut                               // a network timeout
+	closedEarly                            // a connection closed before a whole answer
+	httpStatus                             // an answer regclient did not expect
+	badJSON                                // a manifest that does not parse
+	mediaTypeMismatch                      // a Content-Type the manifest contradicts
+	unsupportedMediaType                   // a Content-Type that is no manifest's
+)
+
+// classify finds what err is. It reads the error's words too, where
+// net/http or regclient say something only in words.
+func classify(err error) class {
+	if err == nil {
+		return 0
+	}
+	msg := err.Error()
+	var (
+		c  class
+		ne net.Error
+		oe *net.OpError
+	)
+	op := errors.As(err, &oe)
+	for f, ok := range map[class]bool{
+		retried:        errors.As(err, new(*RetryError)),
+		noAnswer:       errors.As(err, new(*NoAnswerError)),
+		canceled:       errors.Is(err, context.Canceled),
+		deadline:       errors.Is(err, context.DeadlineExceeded),
+		digestMismatch: errors.Is(err, errs.ErrDigestMismatch),
+		notFound:       errors.Is(err, errs.ErrNotFound),
+		unauthorized:   errors.Is(err, errs.ErrHTTPUnauthorized),
+		untrusted: errors.As(err, new(x509.UnknownAuthorityError)) || errors.As(err, new(x509.HostnameError)) ||
+			errors.As(err, new(*tls.CertificateVerificationError)),
+		plainHTTP:   errors.As(err, new(tls.RecordHeaderError)) || strings.Contains(msg, "server gave HTTP response to HTTPS client"),
+		noSuchHost:  errors.As(err, new(*net.DNSError)),
+		connRefused: errors.Is(err, syscall.ECONNREFUSED),
+		dialFailed:  op && oe.Op == "dial",
+		netOp:       op,
+		connReset:   errors.Is(err, syscall.ECONNRESET),
+		connBroken:  errors.Is(err, syscall.EPIPE),
+		timedOut:    errors.As(err, &ne) && ne.Timeout(),
+		closedEarly: errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, new(textproto.ProtocolError)) ||
+			strings.Contains(msg, "malformed HTTP") || strings.Contains(msg, "transport connection broken"),
+		httpStatus:           errors.Is(err, errs.ErrHTTPStatus),
+		badJSON:              errors.As(err, new(*json.SyntaxError)) || errors.As(err, new(*json.UnmarshalTypeError)),
+		mediaTypeMismatch:    mediaTypeRE.MatchString(msg),
+		unsupportedMediaType: errors.Is(err, errs.ErrUnsupportedMediaType),
+	} {
+		if ok {
+			c |= f
+		}
+	}
+	return c
+}
+
+// is reports whether c has any of the facts f.
+func (c class) is(f class) bool { return c&f != 0 }
+
+// unreachable: the connection could not be made.
+func (c class) unreachable() bool { return c.is(connRefused | dialFailed) }
+
+// transient: a failure of one attempt that may go away on its own. (The
+// words of an error count, so it is for the transport's own errors, not
+// for a registry's answers.)
+func (c class) transient() bool {
+	return c.unreachable() || c.is(closedEarly|connReset|connBroken|timedOut)
+}
+
 // Unanswered reports whether err says a request got no answer (as
 // opposed to an answer such as 404): the registry could not be asked.
 func Unanswered(err error) bool {
-	return errors.As(err, new(*RetryError)) || errors.As(err, new(*NoAnswerError)) || unreachable(err) ||
-		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	c := classify(err)
+	return c.unreachable() || c.is(retried|noAnswer|canceled|deadline)
 }
 
-// transient reports whether a failure net/http returned for one attempt
-// may go away on its own. (It reads the error's words too, so it is for
-// the transport's own errors, not for a registry's answers.)
-func transient(err error) bool {
-	var ne net.Error
-	switch {
-	case unreachable(err), closedEarly(err), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return true
-	case errors.As(err, &ne) && ne.Timeout():
-		return true
-	}
-	return false
-}
-
-// unreachable: the connection could not be made.
-func unreachable(err error) bool {
-	var oe *net.OpError
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &oe) && oe.Op == "dial"
-}
-
-// closedEarly: the connection ended before a whole answer came: at once,
-// or inside the status line, the headers or the body.
-func closedEarly(err error) bool {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, new(textproto.ProtocolError)) {
-		return true
-	}
-	// net/http says these only in words
-	msg := err.Error()
-	return strings.Contains(msg, "malformed HTTP") || strings.Contains(msg, "transport connection broken")
-}
-
-// netCause says what went wrong with a connection, in a few words.
-func netCause(err error) string {
-	var ne net.Error
+// words says what went wrong with a connection, in a few words.
+func words(err error) string {
+	c := classify(err)
 	switch {
 	case err == nil:
 		return "no answer"
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case c.is(connRefused):
 		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
+	case c.is(connReset):
 		return "connection reset"
-	case errors.Is(err, syscall.EPIPE):
+	case c.is(connBroken):
 		return "connection broken"
-	case errors.As(err, &ne) && ne.Timeout():
+	case c.is(timedOut):
 		return "timed out"
-	case closedEarly(err):
+	case c.is(closedEarly):
 		return "connection closed before a whole answer"
-	case unreachable(err):
+	case c.is(dialFailed):
 		return "cannot connect"
 	}
 	return Redact(err.Error())
@@ -139,72 +196,69 @@ var (
 // out when one is known; creds says whose credentials were used ("" when
 // there were none).
 func Cause(err error, host, creds string) string {
-	var (
-		uaErr   x509.UnknownAuthorityError
-		hostErr x509.HostnameError
-		certErr *tls.CertificateVerificationError
-		recErr  tls.RecordHeaderError
-		opErr   *net.OpError
-		dnsErr  *net.DNSError
-
-		noAnswer  *NoAnswerError
-		syntaxErr *json.SyntaxError
-		typeErr   *json.UnmarshalTypeError
-	)
+	c := classify(err)
 	msg := err.Error()
-	var retry *RetryError
 	switch {
-	case errors.As(err, &retry) && errors.Is(retry.Err, syscall.ECONNREFUSED):
-		return retry.Error() + " (the registry stopped answering; run again once it is back)"
-	case errors.As(err, &retry):
+	case c.is(retried):
+		var retry *RetryError
+		errors.As(err, &retry)
+		if classify(retry.Err).is(connRefused) {
+			return retry.Error() + " (the registry stopped answering; run again once it is back)"
+		}
 		return retry.Error()
-	case errors.Is(err, errs.ErrDigestMismatch):
+	case c.is(digestMismatch):
 		detail := ""
 		if m := mismatchRE.FindStringSubmatch(msg); m != nil {
 			detail = " (" + m[1] + " expected, " + m[2] + " received)"
 		}
 		return "the bytes received do not match their digest" + detail + ": " + host + ", or something between, is altering data"
-	case errors.Is(err, context.Canceled):
+	case c.is(canceled):
 		return "interrupted"
-	case errors.Is(err, context.DeadlineExceeded):
+	case c.is(deadline):
 		return "timed out (--timeout)"
-	case errors.Is(err, errs.ErrNotFound):
+	case c.is(notFound):
 		return "not found"
-	case errors.Is(err, errs.ErrHTTPUnauthorized) && creds == "":
+	case c.is(unauthorized) && creds == "":
 		return "unauthorized: " + host + " requires credentials and none were found (run docker login " + host + ", or pass --username with --password-stdin)"
-	case errors.Is(err, errs.ErrHTTPUnauthorized):
+	case c.is(unauthorized):
 		return "unauthorized " + creds + " (check --docker-cfg or docker login " + host + ", --username, and access to the repository)"
-	case errors.As(err, &uaErr) || errors.As(err, &hostErr) || errors.As(err, &certErr):
+	case c.is(untrusted):
 		return "TLS certificate of " + host + " is not trusted: " + tlsDetail(err) + " (trust its CA with --ca-file or in /etc/docker/certs.d/" + host + "/ca.crt, or skip verification with --insecure)"
-	case errors.As(err, &recErr) || strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+	case c.is(plainHTTP):
 		return host + " answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"
-	case errors.As(err, &dnsErr):
+	case c.is(noSuchHost):
+		var dnsErr *net.DNSError
+		errors.As(err, &dnsErr)
 		return "cannot resolve host " + dnsErr.Name
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case c.is(connRefused):
 		return "connection refused by " + host + " (is the registry running, and is the address right?)"
-	case unreachable(err):
-		return "cannot connect to " + host + " (" + netCause(err) + "; is the address right, and the registry reachable from here?)"
-	case errors.Is(err, syscall.ECONNRESET):
+	case c.is(dialFailed):
+		return "cannot connect to " + host + " (" + words(err) + "; is the address right, and the registry reachable from here?)"
+	case c.is(connReset):
 		return "connection reset by " + host
-	case errors.As(err, &noAnswer):
-		return noAnswer.Error()
-	case !errors.Is(err, errs.ErrHTTPStatus) && closedEarly(err):
+	case c.is(noAnswer):
+		var e *NoAnswerError
+		errors.As(err, &e)
+		return e.Error()
+	case c.is(closedEarly) && !c.is(httpStatus):
 		return host + " closed the connection before a whole answer"
-	case errors.As(err, &syntaxErr) || errors.As(err, &typeErr):
+	case c.is(badJSON):
 		detail := "unexpected field types"
-		if syntaxErr != nil {
+		if syntaxErr := new(json.SyntaxError); errors.As(err, &syntaxErr) {
 			detail = syntaxErr.Error()
 		}
 		return "the manifest received is not valid JSON (" + detail + "): " + host + ", or something between, sent it cut short or corrupted"
-	case mediaTypeRE.MatchString(msg):
+	case c.is(mediaTypeMismatch):
 		m := mediaTypeRE.FindStringSubmatch(msg)
 		return host + " labels the manifest " + m[1] + " (Content-Type) but it says it is " + m[2]
-	case errors.Is(err, errs.ErrUnsupportedMediaType):
+	case c.is(unsupportedMediaType):
 		return host + " answered " + strings.TrimPrefix(Redact(msg), errs.ErrUnsupportedMediaType.Error()+": ") + " for a manifest (Content-Type), not a manifest media type"
-	case errors.As(err, &opErr):
+	case c.is(netOp):
+		var opErr *net.OpError
+		errors.As(err, &opErr)
 		return Redact(opErr.Err.Error())
-	case errors.Is(err, errs.ErrHTTPStatus):
-		if s := httpStatus(msg); s != "" {
+	case c.is(httpStatus):
+		if s := statusWords(msg); s != "" {
 			return s
 		}
 	}
@@ -213,9 +267,9 @@ func Cause(err error, host, creds string) string {
 
 var httpStatusRE = regexp.MustCompile(`\[http (\d{3})\](?::\s*(.*))?`)
 
-// httpStatus turns regclient's "... [http 405]: {"errors":[...]}" into
+// statusWords turns regclient's "... [http 405]: {"errors":[...]}" into
 // "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)".
-func httpStatus(msg string) string {
+func statusWords(msg string) string {
 	m := httpStatusRE.FindStringSubmatch(msg)
 	if m == nil {
 		return ""

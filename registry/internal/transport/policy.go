@@ -7,10 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-
-	"github.com/regclient/regclient/types/errs"
 )
 
 // Policy says how often and how long a request is tried. A zero field
@@ -96,12 +93,13 @@ func retryStatus(code int) bool {
 // (a streamed upload), or a stream cut while it was read; and how long
 // to wait first.
 func (t *Transport) Restartable(err error) (bool, time.Duration) {
-	if errors.Is(err, errs.ErrDigestMismatch) {
+	c := classify(err)
+	if c.is(digestMismatch) {
 		return false, 0 // altered bytes: a fault to report, not to hide
 	}
 	var r *RetryError
 	if errors.As(err, &r) {
-		return r.Attempts < t.policy.Attempts && r.Prior == nil && !errors.Is(r.Err, syscall.ECONNREFUSED), r.Wait
+		return r.Attempts < t.policy.Attempts && r.Prior == nil && !classify(r.Err).is(connRefused), r.Wait
 	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET), t.policy.backoff(1)
+	return errors.Is(err, io.ErrUnexpectedEOF) || c.is(connReset), t.policy.backoff(1)
 }

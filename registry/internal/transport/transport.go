@@ -126,6 +126,7 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 		}
 		var status string
 		var asked time.Duration
+		c := classify(err)
 		switch {
 		case err == nil && !retryStatus(resp.StatusCode):
 			return resp, nil
@@ -133,24 +134,24 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			status, asked = resp.Status, t.policy.retryAfter(resp.Header.Get("Retry-After"), time.Now())
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
-		case !transient(err):
+		case !c.transient():
 			return nil, err
-		case attempt == 1 && !t.hasAnswered(host) && unreachable(err):
+		case attempt == 1 && !t.hasAnswered(host) && c.unreachable():
 			// nothing listens there (a wrong address, a registry not
 			// started): said at once
 			return nil, err
-		case closedEarly(err) && !t.hasAnswered(host) && attempt > 1 && closedBefore:
+		case c.is(closedEarly) && !t.hasAnswered(host) && attempt > 1 && closedBefore:
 			// something listens, but does not speak HTTP back, twice (once
 			// could be a registry going down as other requests meet it)
 			return nil, &NoAnswerError{Host: host, Scheme: req.URL.Scheme, Err: err}
-		case prior != nil && unreachable(err):
+		case prior != nil && c.unreachable():
 			return nil, &RetryError{Method: req.Method, Path: req.URL.Path, Host: host, Err: err, Attempts: attempt, Prior: prior}
 		}
-		closedBefore = closedBefore || err != nil && closedEarly(err)
+		closedBefore = closedBefore || c.is(closedEarly)
 		wait := max(asked, t.policy.backoff(attempt))
 		if attempt == t.policy.Attempts || !replayable || time.Since(start)+wait > t.policy.Budget {
 			re := &RetryError{Method: req.Method, Path: req.URL.Path, Host: host, Status: status, Err: err, Attempts: attempt, Wait: wait}
-			if replayable && err != nil && unreachable(err) {
+			if replayable && c.unreachable() {
 				t.giveUp(re)
 			}
 			return nil, re
