@@ -30,6 +30,83 @@ type Policy struct {
 	Jitter func(n time.Duration) time.Duration
 }
 
+// attempt is what one try of a request came to, and what the transport
+// knows around it: all the policy decides from.
+type attempt struct {
+	n                          int // 1 for the first
+	method, scheme, host, path string
+	resp                       *http.Response // the answer, when err is nil
+	err                        error          // the failure, a cut answer included
+	cancelled                  bool           // the request's context is done
+	replayable                 bool           // the body, if any, can be sent again
+	spent                      time.Duration  // since the first attempt began
+	now                        time.Time      // for a Retry-After date
+	answered                   bool           // the host has answered in this run
+	closedBefore               bool           // an earlier attempt met a connection closed early
+	prior                      *RetryError    // the host was given up on, by this request
+}
+
+// action is what the transport does after an attempt.
+type action int
+
+const (
+	answer    action = iota // hand the answer back
+	fail                    // hand the attempt's error back as it is
+	notHTTP                 // hand back a *NoAnswerError: the host speaks no HTTP
+	givenUp                 // hand back a *RetryError with Prior: the host was given up on
+	retry                   // wait, then try again
+	exhausted               // hand back a *RetryError: no attempt or time left
+)
+
+// decision is the policy's word on an attempt.
+type decision struct {
+	action action
+	err    error         // what is handed back (fail, notHTTP, givenUp, exhausted)
+	wait   time.Duration // retry: how long first; exhausted: the RetryError's Wait
+	asked  bool          // the answer carried a Retry-After
+	why    string        // the status or the failure, in a few words
+	closed bool          // this attempt met a connection closed before a whole answer
+	down   bool          // exhausted: give up on the host
+}
+
+// decide says what comes after attempt a. It only reads a and p (the
+// jitter included), so the same attempt gets the same decision.
+func (p Policy) decide(a attempt) decision {
+	c := classify(a.err)
+	d := decision{closed: c.is(closedEarly)}
+	var status string
+	var asked time.Duration
+	switch {
+	case a.err != nil && a.cancelled:
+		return decision{action: fail, err: a.err} // interrupted, or --timeout
+	case a.err == nil && !retryStatus(a.resp.StatusCode):
+		return decision{action: answer}
+	case a.err == nil:
+		status, asked = a.resp.Status, p.retryAfter(a.resp.Header.Get("Retry-After"), a.now)
+	case !c.transient():
+		return decision{action: fail, err: a.err}
+	case a.n == 1 && !a.answered && c.unreachable():
+		// nothing listens there (a wrong address, a registry not
+		// started): said at once
+		return decision{action: fail, err: a.err}
+	case c.is(closedEarly) && !a.answered && a.n > 1 && a.closedBefore:
+		// something listens, but does not speak HTTP back, twice (once
+		// could be a registry going down as other requests meet it)
+		return decision{action: notHTTP, err: &NoAnswerError{Host: a.host, Scheme: a.scheme, Err: a.err}}
+	case a.prior != nil && c.unreachable():
+		return decision{action: givenUp, err: &RetryError{Method: a.method, Path: a.path, Host: a.host, Err: a.err, Attempts: a.n, Prior: a.prior}}
+	}
+	re := &RetryError{Method: a.method, Path: a.path, Host: a.host, Status: status, Err: a.err, Attempts: a.n}
+	d.wait, d.asked, d.why = max(asked, p.backoff(a.n)), asked > 0, re.Reason()
+	if a.n >= p.Attempts || !a.replayable || a.spent+d.wait > p.Budget {
+		re.Wait = d.wait
+		d.action, d.err, d.down = exhausted, re, a.replayable && c.unreachable()
+		return d
+	}
+	d.action = retry
+	return d
+}
+
 func (p Policy) withDefaults() Policy {
 	if p.Attempts == 0 {
 		p.Attempts = 10

@@ -106,7 +106,7 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	prior := t.isDown(host)
 	start := time.Now()
 	closedBefore := false // an attempt met a connection closed without an answer
-	for attempt := 1; ; attempt++ {
+	for n := 1; ; n++ {
 		req := orig
 		if body != nil {
 			req = orig.Clone(orig.Context())
@@ -121,51 +121,35 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 				err = buffer(resp)
 			}
 		}
-		if err != nil && orig.Context().Err() != nil {
-			return nil, err // cancelled, or --timeout
-		}
-		var status string
-		var asked time.Duration
-		c := classify(err)
-		switch {
-		case err == nil && !retryStatus(resp.StatusCode):
+		now := time.Now()
+		d := t.policy.decide(attempt{
+			n: n, method: req.Method, scheme: req.URL.Scheme, host: host, path: req.URL.Path,
+			resp: resp, err: err, cancelled: orig.Context().Err() != nil, replayable: replayable,
+			spent: now.Sub(start), now: now, answered: t.hasAnswered(host), closedBefore: closedBefore, prior: prior,
+		})
+		if d.action == answer {
 			return resp, nil
-		case err == nil:
-			status, asked = resp.Status, t.policy.retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
+		if err == nil { // an answer to try again: read and let go
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
-		case !c.transient():
-			return nil, err
-		case attempt == 1 && !t.hasAnswered(host) && c.unreachable():
-			// nothing listens there (a wrong address, a registry not
-			// started): said at once
-			return nil, err
-		case c.is(closedEarly) && !t.hasAnswered(host) && attempt > 1 && closedBefore:
-			// something listens, but does not speak HTTP back, twice (once
-			// could be a registry going down as other requests meet it)
-			return nil, &NoAnswerError{Host: host, Scheme: req.URL.Scheme, Err: err}
-		case prior != nil && c.unreachable():
-			return nil, &RetryError{Method: req.Method, Path: req.URL.Path, Host: host, Err: err, Attempts: attempt, Prior: prior}
 		}
-		closedBefore = closedBefore || c.is(closedEarly)
-		wait := max(asked, t.policy.backoff(attempt))
-		if attempt == t.policy.Attempts || !replayable || time.Since(start)+wait > t.policy.Budget {
-			re := &RetryError{Method: req.Method, Path: req.URL.Path, Host: host, Status: status, Err: err, Attempts: attempt, Wait: wait}
-			if replayable && c.unreachable() {
+		if d.action != retry {
+			if re, ok := d.err.(*RetryError); ok && d.down {
 				t.giveUp(re)
 			}
-			return nil, re
+			return nil, d.err
 		}
-		what := (&RetryError{Status: status, Err: err}).Reason()
+		closedBefore = closedBefore || d.closed
 		switch {
-		case asked > 0 && wait >= time.Second:
-			t.log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", host, wait.Round(time.Second), req.Method, req.URL.Path)
-		case wait >= time.Second:
-			t.log.Warnf("%s %s: %s; retrying in %s", req.Method, RedactURL(req.URL.String()), what, wait.Round(100*time.Millisecond))
+		case d.asked && d.wait >= time.Second:
+			t.log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", host, d.wait.Round(time.Second), req.Method, req.URL.Path)
+		case d.wait >= time.Second:
+			t.log.Warnf("%s %s: %s; retrying in %s", req.Method, RedactURL(req.URL.String()), d.why, d.wait.Round(100*time.Millisecond))
 		default:
-			t.log.Debugf("%s %s: %s; retrying in %s", req.Method, RedactURL(req.URL.String()), what, wait.Round(time.Millisecond))
+			t.log.Debugf("%s %s: %s; retrying in %s", req.Method, RedactURL(req.URL.String()), d.why, d.wait.Round(time.Millisecond))
 		}
-		if err := Sleep(orig.Context(), wait); err != nil {
+		if err := Sleep(orig.Context(), d.wait); err != nil {
 			return nil, err
 		}
 	}
