@@ -24,6 +24,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 )
 
 // Client talks to registries (and OCI layouts) on behalf of one run. It is
@@ -31,6 +32,7 @@ import (
 type Client struct {
 	rc          *regclient.RegClient
 	rcOpts      []regclient.Opt // how rc was made, less its logger (for probe)
+	tr          *transport.Transport
 	log         *logrus.Logger
 	concurrency int
 	creds       map[string]string // host -> whose credentials (for messages), "" for none
@@ -134,11 +136,11 @@ func New(opts ...Option) (*Client, error) {
 			override(&hosts[len(hosts)-1])
 		}
 	}
-	// TLS is the transport's (see transport.go); plain HTTP is a scheme,
-	// which regclient chooses per host
-	tr := &transport{log: log, insecure: map[string]bool{}}
+	// TLS is the transport's (package transport says why); plain HTTP is
+	// a scheme, which regclient chooses per host
+	topts := transport.Options{Log: log}
 	for _, h := range s.insecure {
-		tr.insecure[config.HostNewName(h).Hostname] = true // docker.io is registry-1.docker.io
+		topts.Insecure = append(topts.Insecure, config.HostNewName(h).Hostname) // docker.io is registry-1.docker.io
 	}
 	for _, h := range s.plainHTTP {
 		set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })
@@ -148,8 +150,9 @@ func New(opts ...Option) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		tr.extraCA = []byte(ca)
+		topts.CA = []byte(ca)
 	}
+	tr := transport.New(topts)
 	if s.user != "" || s.pass != "" {
 		for _, name := range s.credHosts {
 			set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", "" })
@@ -190,7 +193,7 @@ func New(opts ...Option) (*Client, error) {
 	if s.userAgent != "" {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
-	c := &Client{rcOpts: rcOpts, log: log, concurrency: s.concurrency, creds: creds, secrets: secrets, progress: s.progress}
+	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, creds: creds, secrets: secrets, progress: s.progress}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -89,7 +90,7 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	}
 	if _, err := c.rc.ManifestHead(ctx, tgt, regclient.WithManifestRequireDigest()); err == nil {
 		return manifest.HowPresent, nil
-	} else if unanswered(err) {
+	} else if transport.Unanswered(err) {
 		return fail(c.opError("looking for "+dig+" in", tgt.SetDigest(""), err))
 	}
 	man := m.Manifest
@@ -139,18 +140,22 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	return manifest.HowCopied, nil // every blob was there already: only the manifest was copied
 }
 
+// blobAttempts is how many copies of one blob are started, the first
+// included.
+const blobAttempts = 5
+
 // copyBlob makes one blob exist in the target repository. A stream cut
 // or refused half-way (which the transport cannot replay) starts over, a
 // few times: a fresh look at the target, then a fresh upload.
 func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (manifest.How, error) {
 	for attempt := 1; ; attempt++ {
 		how, err := c.copyBlobOnce(ctx, src, target, d)
-		again, wait := restartable(err)
+		again, wait := c.tr.Restartable(err)
 		if err == nil || attempt == blobAttempts || !again || ctx.Err() != nil {
 			return how, err
 		}
 		c.log.Warnf("%s; copying the blob again in %s (attempt %d of %d)", err, wait.Round(100*time.Millisecond), attempt+1, blobAttempts)
-		if err := sleep(ctx, wait); err != nil {
+		if err := transport.Sleep(ctx, wait); err != nil {
 			return "", err
 		}
 	}
@@ -164,7 +169,7 @@ func (c *Client) blobPresent(ctx context.Context, target ref.Ref, d descriptor.D
 	case err == nil:
 		rdr.Close()
 		return true, nil
-	case unanswered(err):
+	case transport.Unanswered(err):
 		return false, c.opError("looking for blob "+d.Digest.String()+" in", target.SetTag(""), err)
 	}
 	return false, nil
@@ -189,7 +194,7 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 		case err == nil:
 			report(manifest.HowMounted, d.Size)
 			return manifest.HowMounted, nil
-		case unanswered(err):
+		case transport.Unanswered(err):
 			return "", c.opError("mounting blob "+d.Digest.String()+" into", target.SetTag(""), err)
 		}
 		// a registry may decline a mount: copy the bytes instead

@@ -2,10 +2,11 @@
 // registries (and to OCI layouts on disk). It wraps regclient, which does
 // the protocol: references, token and basic auth, the Docker config and
 // its credential helpers, blob mounts and digest checks. Under regclient,
-// every request goes through this package's own transport, which retries
-// what is transient (429 with Retry-After, 5xx including 503, resets, cut
-// answers), gives each host its own TLS settings, and says at once when a
-// host cannot be reached ([RetryError], [NoAnswerError]).
+// every request goes through the tool's own transport (package
+// registry/internal/transport), which retries what is transient (429 with
+// Retry-After, 5xx including 503, resets, cut answers), gives each host its
+// own TLS settings, and says at once when a host cannot be reached
+// ([RetryError], [NoAnswerError]).
 //
 // A [Client] is made once per run with [New]. Its options decide which
 // registries are spoken to over plain HTTP ([WithPlainHTTP]) or without TLS

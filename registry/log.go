@@ -3,10 +3,10 @@ package registry
 import (
 	"context"
 	"log/slog"
-	"net/url"
-	"regexp"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 )
 
 // logHandler carries regclient's log records to the run's logrus logger.
@@ -37,11 +37,11 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 			case "req-method":
 				method = a.Value.String()
 			case "req-url":
-				u = redactURL(a.Value.String())
+				u = transport.RedactURL(a.Value.String())
 			case "resp-status":
 				status = a.Value.String()
 			case "err":
-				errStr = redactText(a.Value.String())
+				errStr = transport.Redact(a.Value.String())
 			}
 			return true
 		})
@@ -57,7 +57,7 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 		case "user", "pass", "password", "token", "cred", "auth", "headers", "req-headers", "resp-headers":
 			// never worth the risk
 		default:
-			fields[a.Key] = redactText(a.Value.String())
+			fields[a.Key] = transport.Redact(a.Value.String())
 		}
 		return true
 	}
@@ -73,38 +73,9 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// redactURL drops the query string and any user info from a URL.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.RawQuery, u.ForceQuery, u.User, u.Fragment = "", false, nil, ""
-	return u.String()
-}
+// Redact makes a message safe to show: URLs lose their query string and
+// user info, and what looks like a credential is blotted out.
+func Redact(s string) string { return transport.Redact(s) }
 
-var urlRE = regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>]+`)
-
-// credentialRE finds what looks like a credential in a text: an
-// Authorization value (Basic or Bearer and what follows), a JWT, or a
-// token=/password=/secret= value; some registries echo such things in
-// their error bodies.
-var credentialRE = regexp.MustCompile(`(?i)\b(basic|bearer)\s+[A-Za-z0-9._~+/=-]{4,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.?[A-Za-z0-9_-]*|\b((?:access_|refresh_|id_)?token|password|passwd|secret|signature)(["']?\s*[:=]\s*["']?)[^\s"'&,}]+`)
-
-// Redact makes a message safe to show: every URL loses its query string
-// and user info (a signed blob URL carries a credential in its query), and
-// anything that looks like a credential (an Authorization value, a JWT, a
-// token= or password= value) is blotted out.
-func Redact(s string) string { return redactText(s) }
-
-func redactText(s string) string {
-	s = urlRE.ReplaceAllStringFunc(s, redactURL)
-	return credentialRE.ReplaceAllStringFunc(s, func(m string) string {
-		if sub := credentialRE.FindStringSubmatch(m); sub[1] != "" {
-			return sub[1] + " ***"
-		} else if sub[2] != "" {
-			return sub[2] + sub[3] + "***"
-		}
-		return "***"
-	})
-}
+// for probe.go until it moves
+func redactURL(s string) string { return transport.RedactURL(s) }

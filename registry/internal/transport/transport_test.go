@@ -1,4 +1,4 @@
-package registry
+package transport
 
 import (
 	"bytes"
@@ -31,19 +31,21 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// useCertsDir makes dir Docker's certs.d for one test (not parallel).
-func useCertsDir(t *testing.T, dir string) {
-	old := certsDir
-	certsDir = dir
-	t.Cleanup(func() { certsDir = old })
-}
+// fast is a retry policy for tests: backoffs of a few milliseconds.
+var fast = Policy{Delay: time.Millisecond, MaxDelay: 4 * time.Millisecond}
 
-// fastRetries shortens the backoff for a test (not parallel: it changes
-// package variables).
-func fastRetries(t *testing.T) {
-	d, m := retryDelay, retryMaxDelay
-	retryDelay, retryMaxDelay = time.Millisecond, 4*time.Millisecond
-	t.Cleanup(func() { retryDelay, retryMaxDelay = d, m })
+// newTransport makes a Transport logging to a buffer, with its own empty
+// certs.d unless o names one.
+func newTransport(t *testing.T, o Options) (*Transport, *bytes.Buffer) {
+	var logs bytes.Buffer
+	log := logrus.New()
+	log.SetOutput(&logs)
+	log.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
+	o.Log = log
+	if o.CertsDir == "" {
+		o.CertsDir = t.TempDir()
+	}
+	return New(o), &logs
 }
 
 // script is a server that answers each request with the next of its
@@ -110,16 +112,19 @@ func reset(w http.ResponseWriter, r *http.Request) {
 	conn.Close()
 }
 
-func newTransport() (*transport, *bytes.Buffer) {
-	var logs bytes.Buffer
-	log := logrus.New()
-	log.SetOutput(&logs)
-	log.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
-	return &transport{log: log}, &logs
+// A zero Options is the tool's settings.
+func TestNewDefaults(t *testing.T) {
+	t.Parallel()
+	tr := New(Options{})
+	p := tr.policy
+	got := fmt.Sprintln(tr.certsDir, tr.dialTimeout, tr.headerTimeout, p.Attempts, p.Delay, p.MaxDelay, p.Budget, p.RetryAfterMax)
+	if want := "/etc/docker/certs.d 10s 2m0s 10 200ms 5s 2m0s 1m0s\n"; got != want {
+		t.Errorf("defaults %q, want %q", got, want)
+	}
 }
 
 func TestTransportRetries(t *testing.T) {
-	fastRetries(t)
+	t.Parallel()
 	tests := []struct {
 		name     string
 		steps    []http.HandlerFunc
@@ -135,15 +140,16 @@ func TestTransportRetries(t *testing.T) {
 		{"a replayable body is sent again", []http.HandlerFunc{status(503), ok("put")}, "PUT", strings.NewReader("payload"), "put", 2},
 		{"404 is an answer", []http.HandlerFunc{status(404), ok("never")}, "GET", nil, "404 says the server", 1},
 		{"401 is an answer", []http.HandlerFunc{status(401), ok("never")}, "GET", nil, "401 says the server", 1},
-		{"gives up", []http.HandlerFunc{status(503)}, "GET", nil, "error: GET HOST/v2/x: 503 Service Unavailable (10 attempts)", retryAttempts},
+		{"gives up", []http.HandlerFunc{status(503)}, "GET", nil, "error: GET HOST/v2/x: 503 Service Unavailable (10 attempts)", 10},
 		{"a stream is not replayed", []http.HandlerFunc{status(503), ok("never")}, "PUT", io.MultiReader(strings.NewReader("stream")), "error: PUT HOST/v2/x: 503 Service Unavailable (1 attempt)", 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := &script{steps: tc.steps}
 			srv := httptest.NewServer(s)
 			defer srv.Close()
-			tr, _ := newTransport()
+			tr, _ := newTransport(t, Options{Retry: fast})
 			req, err := http.NewRequest(tc.method, srv.URL+"/v2/x", tc.body)
 			if err != nil {
 				t.Fatal(err)
@@ -168,7 +174,7 @@ func TestTransportRetries(t *testing.T) {
 				t.Errorf("second PUT %q", seen[1])
 			}
 			var r *RetryError
-			if again, _ := restartable(err); err != nil && errors.As(err, &r) && again != (r.Attempts < retryAttempts) {
+			if again, _ := tr.Restartable(err); err != nil && errors.As(err, &r) && again != (r.Attempts < tr.policy.Attempts) {
 				t.Errorf("restartable(%v) = %v", err, again)
 			}
 		})
@@ -177,11 +183,11 @@ func TestTransportRetries(t *testing.T) {
 
 // Retry-After is waited for, and said.
 func TestTransportRetryAfter(t *testing.T) {
-	fastRetries(t)
+	t.Parallel()
 	s := &script{steps: []http.HandlerFunc{status(429, "Retry-After", "1"), ok("fine")}}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	tr, logs := newTransport()
+	tr, logs := newTransport(t, Options{Retry: fast})
 	req, _ := http.NewRequest("GET", srv.URL+"/v2/x", nil)
 	resp, err := tr.RoundTrip(req)
 	if err != nil {
@@ -198,39 +204,17 @@ func TestTransportRetryAfter(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	tests := []struct {
-		h        string
-		min, max time.Duration
-	}{
-		{"", 0, 0},
-		{"3", 3 * time.Second, 3 * time.Second},
-		{" 20 ", 20 * time.Second, 20 * time.Second},
-		{"-4", 0, 0},
-		{"3600", retryAfterMax, retryAfterMax},
-		{"soon", 0, 0},
-		{time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat), 8 * time.Second, 10 * time.Second},
-		{time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat), 0, 0},
-		{time.Now().Add(24 * time.Hour).UTC().Format(http.TimeFormat), retryAfterMax, retryAfterMax},
-	}
-	for _, tc := range tests {
-		if got := retryAfter(tc.h); got < tc.min || got > tc.max {
-			t.Errorf("retryAfter(%q) = %s, want %s..%s", tc.h, got, tc.min, tc.max)
-		}
-	}
-}
-
 // A host that never answered and refuses is said at once; one that
 // answered before is waited for.
 func TestTransportRefused(t *testing.T) {
-	fastRetries(t)
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	tr, _ := newTransport()
+	tr, _ := newTransport(t, Options{Retry: fast})
 	req, _ := http.NewRequest("GET", "http://"+addr+"/v2/", nil)
 	_, err = tr.RoundTrip(req)
 	var r *RetryError
@@ -239,8 +223,8 @@ func TestTransportRefused(t *testing.T) {
 	}
 	tr.answered(addr)
 	_, err = tr.RoundTrip(req)
-	if !errors.As(err, &r) || r.Attempts != retryAttempts {
-		t.Fatalf("answered before: %v, want %d attempts", err, retryAttempts)
+	if !errors.As(err, &r) || r.Attempts != 10 {
+		t.Fatalf("answered before: %v, want 10 attempts", err)
 	}
 	if want := "GET " + addr + "/v2/: connection refused (10 attempts)"; err.Error() != want {
 		t.Errorf("got %q, want %q", err, want)
@@ -252,11 +236,11 @@ func TestTransportRefused(t *testing.T) {
 	if want := "PUT " + addr + "/v2/other: connection refused (given up on " + addr + " after GET /v2/ failed 10 attempts)"; err2 == nil || err2.Error() != want {
 		t.Errorf("after giving up: %v, want %q", err2, want)
 	}
-	if again, _ := restartable(fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF)); !again {
+	if again, _ := tr.Restartable(fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF)); !again {
 		t.Error("a cut stream is worth starting over")
 	}
 	for _, e := range []error{err, err2} {
-		if again, _ := restartable(e); again {
+		if again, _ := tr.Restartable(e); again {
 			t.Errorf("%v: restartable", e)
 		}
 	}
@@ -264,11 +248,11 @@ func TestTransportRefused(t *testing.T) {
 
 // A host that answered, even if every answer was cut, is not given up on.
 func TestTransportCutIsNotDown(t *testing.T) {
-	fastRetries(t)
+	t.Parallel()
 	s := &script{steps: []http.HandlerFunc{cut}}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	tr, _ := newTransport()
+	tr, _ := newTransport(t, Options{Retry: fast})
 	req, _ := http.NewRequest("GET", srv.URL+"/v2/a", nil)
 	if _, err := tr.RoundTrip(req); err == nil {
 		t.Fatal("every answer cut, and no error")
@@ -281,14 +265,14 @@ func TestTransportCutIsNotDown(t *testing.T) {
 // A stream (a large upload) is not sent again, but the operation that
 // starts it over learns how long the registry asked to wait.
 func TestTransportWaitForStream(t *testing.T) {
-	fastRetries(t)
+	t.Parallel()
 	s := &script{steps: []http.HandlerFunc{status(429, "Retry-After", "3")}}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	tr, _ := newTransport()
+	tr, _ := newTransport(t, Options{Retry: fast})
 	req, _ := http.NewRequest("PUT", srv.URL+"/v2/x", io.MultiReader(strings.NewReader("stream")))
 	_, err := tr.RoundTrip(req)
-	again, wait := restartable(fmt.Errorf("uploading: %w", err))
+	again, wait := tr.Restartable(fmt.Errorf("uploading: %w", err))
 	if !again || wait != 3*time.Second {
 		t.Errorf("%v: restartable %v after %s, want true after 3s", err, again, wait)
 	}
@@ -298,10 +282,9 @@ func TestTransportWaitForStream(t *testing.T) {
 // does not hold a run: the first is given up on within the budget, the
 // second (a host that never answered) is said at once.
 func TestTransportStallAndGarbage(t *testing.T) {
-	fastRetries(t)
-	ht, budget := headerTimeout, retryBudget
-	headerTimeout, retryBudget = 50*time.Millisecond, 300*time.Millisecond
-	t.Cleanup(func() { headerTimeout, retryBudget = ht, budget })
+	t.Parallel()
+	policy := fast
+	policy.Budget = 300 * time.Millisecond
 
 	stall := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -312,7 +295,7 @@ func TestTransportStallAndGarbage(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(stall) // before Close, which waits for the handlers
-	tr, _ := newTransport()
+	tr, _ := newTransport(t, Options{HeaderTimeout: 50 * time.Millisecond, Retry: policy})
 	ping, _ := http.NewRequest("GET", srv.URL+"/v2/", nil)
 	if resp, err := tr.RoundTrip(ping); err == nil {
 		resp.Body.Close()
@@ -320,7 +303,7 @@ func TestTransportStallAndGarbage(t *testing.T) {
 	req, _ := http.NewRequest("GET", srv.URL+"/v2/x", nil)
 	_, err := tr.RoundTrip(req)
 	var r *RetryError
-	if !errors.As(err, &r) || r.what() != "timed out" {
+	if !errors.As(err, &r) || r.Reason() != "timed out" {
 		t.Errorf("stalled: %v, want timed out", err)
 	}
 
@@ -349,10 +332,11 @@ func TestTransportStallAndGarbage(t *testing.T) {
 
 // Cancelling stops the waits, and says it was cancelled.
 func TestTransportCancel(t *testing.T) {
+	t.Parallel()
 	s := &script{steps: []http.HandlerFunc{status(503)}}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	tr, _ := newTransport()
+	tr, _ := newTransport(t, Options{}) // the default backoff, longer than the deadline
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v2/x", nil)
@@ -364,7 +348,7 @@ func TestTransportCancel(t *testing.T) {
 
 // Requests at once from many goroutines (run with -race).
 func TestTransportConcurrent(t *testing.T) {
-	fastRetries(t)
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1)%3 == 0 {
@@ -374,7 +358,7 @@ func TestTransportConcurrent(t *testing.T) {
 		fmt.Fprint(w, r.URL.Path)
 	}))
 	defer srv.Close()
-	tr, _ := newTransport()
+	tr, _ := newTransport(t, Options{Retry: fast})
 	var wg sync.WaitGroup
 	for i := range 32 {
 		wg.Add(1)
@@ -400,6 +384,7 @@ func TestTransportConcurrent(t *testing.T) {
 // Each host is verified against the system roots, its certs.d directory
 // and --ca-file, unless it was named insecure.
 func TestTransportTLS(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewUnstartedServer(ok("secure"))
 	srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0) // the refused handshakes
 	srv.StartTLS()
@@ -407,9 +392,7 @@ func TestTransportTLS(t *testing.T) {
 	host := srv.Listener.Addr().String()
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	dir := t.TempDir()
-	useCertsDir(t, dir)
-
-	get := func(tr *transport) error {
+	get := func(tr *Transport) error {
 		req, _ := http.NewRequest("GET", srv.URL+"/v2/", nil)
 		resp, err := tr.RoundTrip(req)
 		if err == nil {
@@ -417,23 +400,20 @@ func TestTransportTLS(t *testing.T) {
 		}
 		return err
 	}
-	tr, _ := newTransport()
+	tr, _ := newTransport(t, Options{CertsDir: dir})
 	var unknown x509.UnknownAuthorityError
 	if err := get(tr); !errors.As(err, &unknown) {
 		t.Errorf("no CA: %v, want an unknown authority", err)
 	}
-	tr, _ = newTransport()
-	tr.insecure = map[string]bool{"other.example.com": true}
+	tr, _ = newTransport(t, Options{CertsDir: dir, Insecure: []string{"other.example.com"}})
 	if err := get(tr); !errors.As(err, &unknown) {
 		t.Errorf("another host insecure: %v, want an unknown authority", err)
 	}
-	tr, _ = newTransport()
-	tr.insecure = map[string]bool{host: true}
+	tr, _ = newTransport(t, Options{CertsDir: dir, Insecure: []string{host}})
 	if err := get(tr); err != nil {
 		t.Errorf("insecure: %v", err)
 	}
-	tr, _ = newTransport()
-	tr.extraCA = ca
+	tr, _ = newTransport(t, Options{CertsDir: dir, CA: ca})
 	if err := get(tr); err != nil {
 		t.Errorf("--ca-file: %v", err)
 	}
@@ -443,7 +423,7 @@ func TestTransportTLS(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, host, "ca.crt"), ca, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tr, _ = newTransport()
+	tr, _ = newTransport(t, Options{CertsDir: dir})
 	if err := get(tr); err != nil {
 		t.Errorf("certs.d: %v", err)
 	}
@@ -452,6 +432,7 @@ func TestTransportTLS(t *testing.T) {
 // A client certificate in certs.d/<host>/ (NAME.cert and NAME.key) is
 // presented to that host.
 func TestTransportClientCert(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewUnstartedServer(ok("mutual"))
 	srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0)
 	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
@@ -459,10 +440,9 @@ func TestTransportClientCert(t *testing.T) {
 	defer srv.Close()
 	host := srv.Listener.Addr().String()
 	dir := t.TempDir()
-	useCertsDir(t, dir)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	get := func() error {
-		tr, _ := newTransport()
-		tr.extraCA = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+		tr, _ := newTransport(t, Options{CertsDir: dir, CA: ca})
 		req, _ := http.NewRequest("GET", srv.URL+"/v2/", nil)
 		resp, err := tr.RoundTrip(req)
 		if err == nil {
@@ -501,6 +481,7 @@ func TestTransportClientCert(t *testing.T) {
 // A redirect to another host (blob storage) is checked as that host: its
 // own certs.d, not the settings of the host that redirected.
 func TestTransportRedirect(t *testing.T) {
+	t.Parallel()
 	storage := httptest.NewUnstartedServer(ok("blob"))
 	storage.Config.ErrorLog = stdlog.New(io.Discard, "", 0)
 	storage.StartTLS()
@@ -511,16 +492,14 @@ func TestTransportRedirect(t *testing.T) {
 	defer reg.Close()
 	regHost, storageHost := reg.Listener.Addr().String(), storage.Listener.Addr().String()
 	dir := t.TempDir()
-	useCertsDir(t, dir)
-	get := func(tr *transport) error {
+	get := func(tr *Transport) error {
 		resp, err := (&http.Client{Transport: tr}).Get(reg.URL + "/v2/app/blobs/sha256:1")
 		if err == nil {
 			resp.Body.Close()
 		}
 		return err
 	}
-	tr, _ := newTransport()
-	tr.insecure = map[string]bool{regHost: true}
+	tr, _ := newTransport(t, Options{CertsDir: dir, Insecure: []string{regHost}})
 	var unknown x509.UnknownAuthorityError
 	if err := get(tr); !errors.As(err, &unknown) {
 		t.Errorf("the registry insecure, its storage not trusted: %v, want an unknown authority", err)
@@ -532,8 +511,7 @@ func TestTransportRedirect(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, storageHost, "ca.crt"), ca, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tr, _ = newTransport()
-	tr.insecure = map[string]bool{regHost: true}
+	tr, _ = newTransport(t, Options{CertsDir: dir, Insecure: []string{regHost}})
 	if err := get(tr); err != nil {
 		t.Errorf("storage trusted in certs.d/%s: %v", storageHost, err)
 	}

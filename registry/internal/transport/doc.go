@@ -1,0 +1,102 @@
+// Package transport is the HTTP transport every registry request of a run
+// goes through, under regclient: it retries what is transient, gives each
+// host its own TLS settings, and says what went wrong in plain words.
+//
+// # What is retried
+//
+// An attempt is tried again, after a wait, when it ends in
+//
+//   - an answer 408, 429, 500, 502, 503 or 504;
+//   - a connection refused, reset or broken;
+//   - a timeout: to connect (10 s), or from the request sent to its
+//     answer's headers (2 min);
+//   - a connection closed before a whole answer: at once, inside the
+//     status line or the headers, or inside the body of a successful GET
+//     or POST answer of up to 8 MiB, which is read whole before it is
+//     handed on, so that a cut one is retried here and not half-way
+//     through regclient.
+//
+// Anything else is handed back at once: an answer (200, 401, 404 ...) as
+// it is, any other failure as net/http returned it. A request is sent
+// again only when its body can be: none, or one of a known length of up
+// to 4 MiB, kept from the first attempt. A longer or streamed body is sent
+// once; the operation it belongs to may start over instead
+// ([Transport.Restartable] says whether, and after how long).
+//
+// # Waits and limits
+//
+// The wait after attempt n is 200 ms doubled n-1 times, at most 5 s, moved
+// at random by up to ±25%. When the answer carries a longer Retry-After,
+// in seconds or as an HTTP date, that is the wait, capped at 60 s. One
+// request gets at most 10 attempts (about 26 s of backoff) and 2 minutes,
+// its waits included: an attempt whose wait would pass either is the
+// last. A wait of a second or more is logged as a warning, a shorter one
+// at debug level. A request whose context ends (an interrupt, --timeout)
+// stops waiting at once, and its error is handed back as it is. Each
+// limit is a field of [Options] or [Policy]; a zero field is the default
+// given here.
+//
+// # Hosts that do not answer
+//
+//   - A host that has not answered in this run, and that refuses the
+//     connection or cannot be connected to on the first attempt, is said
+//     at once: a wrong address, or a registry not started.
+//   - A host that has not answered, and that closes the connection
+//     without an HTTP answer on a second attempt of a request as on an
+//     earlier one, is a [NoAnswerError]: something listens there that does
+//     not speak HTTP back (a TLS port asked in plain HTTP). Once is
+//     retried: a registry going down is met that way too.
+//   - A request whose body could be sent again, and that ran out of
+//     attempts or time failing to connect, makes the transport give up on
+//     its host: every later request to it is tried once, and when that
+//     cannot connect either it is a [RetryError] whose Prior is the
+//     request that gave up. An answer from the host takes it back.
+//
+// # TLS, per host
+//
+// Each host (host:port, as in its URLs) gets its own connections and TLS
+// settings, made on first use: TLS 1.2 at least, the certificate verified
+// against the system roots, the certificates of [Options].CA (--ca-file,
+// trusted for every host: a token server may sit on another host than
+// its registry) and Docker's <certs.d>/<host>/*.crt (certs.d is
+// /etc/docker/certs.d; the directory of a host on port 443 is named
+// without the port), and the client certificates <certs.d>/<host>/NAME.cert
+// with their keys NAME.key presented. A host named in [Options].Insecure
+// is not verified (its client certificates are still presented). A
+// redirect to another host, such as a blob store, is that host's: its own
+// certs.d, not the settings of the registry that redirected. A file that
+// cannot be read or used is a warning, and left out.
+//
+// # Why the transport owns TLS
+//
+// regclient has TLS settings of its own (per host: insecure, a registry
+// certificate, a client certificate and key; for every host: root CAs and
+// certificate directories), but it applies them only to a plain
+// *http.Transport. In v0.11.7, internal/reghttp/http.go, (*Client).getHost
+// (lines 767-810) gives each host a shallow copy of the http.Client it was
+// handed, a clone of http.DefaultTransport when that client has no
+// Transport; then, when one of those settings is present, it type-asserts
+// the Transport to *http.Transport and, only if that holds, clones or
+// makes its TLSClientConfig, sets InsecureSkipVerify, RootCAs and
+// Certificates in it and stores it back into that *http.Transport; with
+// any other RoundTripper the block is skipped, without an error or a log
+// line. This transport is a RoundTripper that wraps http.Transports to
+// retry, so regclient's TLS settings would be dropped in silence; and a
+// plain *http.Transport handed in is shared by the copies of every host,
+// so the settings written for one host would hold for all. Hence TLS is
+// set here, per host, and regclient is given none of it (plain HTTP stays
+// regclient's: it is a scheme, chosen per host).
+//
+// # Errors
+//
+// A request that fails after retries is a [RetryError]: method, host,
+// path, the status or the cause in a few words, and the attempts made
+// ("PUT reg:5000/v2/app/manifests/1.0: 503 Service Unavailable (5
+// attempts)"); its Wait says how long to wait before starting over. A
+// host that speaks no HTTP is a [NoAnswerError]. [Cause] says any error of
+// a registry request in plain words with the way out when one is known
+// ("connection refused by reg:5000 (is the registry running, and is the
+// address right?)"), [Unanswered] whether a request got no answer at all.
+// [Redact] and [RedactURL] make a text safe to show: no query strings, no
+// user info in URLs, no credentials.
+package transport

@@ -1,0 +1,126 @@
+package transport
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/regclient/regclient/types/errs"
+)
+
+func TestCause(t *testing.T) {
+	t.Parallel()
+	host := "reg.example.com"
+	tests := []struct {
+		name  string
+		err   error
+		creds string
+		want  string
+	}{
+		{"not found", fmt.Errorf("x: %w", errs.ErrNotFound), "", "not found"},
+		{"no credentials", fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized), "", "unauthorized: reg.example.com requires credentials and none were found (run docker login reg.example.com, or pass --username with --password-stdin)"},
+		{"credentials refused", fmt.Errorf("x: %w", errs.ErrHTTPUnauthorized), `as user "ci"`, `unauthorized as user "ci" (check --docker-cfg or docker login reg.example.com, --username, and access to the repository)`},
+		{"refused", &url.Error{Op: "Get", URL: "https://x", Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}, "", "connection refused by reg.example.com (is the registry running, and is the address right?)"},
+		{"plain HTTP", errors.New(`Get "https://x/v2/": http: server gave HTTP response to HTTPS client`), "", "reg.example.com answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"},
+		{"--timeout", fmt.Errorf("x: %w", context.DeadlineExceeded), "", "timed out (--timeout)"},
+		{"interrupted", fmt.Errorf("x: %w", context.Canceled), "", "interrupted"},
+		{"no such host", &net.DNSError{Name: "nowhere.invalid", Err: "no such host"}, "", "cannot resolve host nowhere.invalid"},
+		{"status with an error body", fmt.Errorf("failed to delete manifest r/a@sha256:1: request failed: %w: Method Not Allowed [http 405]: {\"errors\":[{\"code\":\"UNSUPPORTED\",\"message\":\"The operation is unsupported.\"}]}\n", errs.ErrHTTPStatus), "", "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)"},
+		{"status with a page", fmt.Errorf("x: %w: Bad Gateway [http 502]: <html>bad gateway</html>", errs.ErrHTTPStatus), "", "502 Bad Gateway (<html>bad gateway</html>)"},
+		{"a signed URL", &url.Error{Op: "Get", URL: "https://s3.example.com/b?X-Amz-Signature=SECRET", Err: errors.New("tls: internal error")}, "", `Get "https://s3.example.com/b": tls: internal error`},
+		{"cannot connect", &url.Error{Op: "Get", URL: "https://x", Err: &net.OpError{Op: "dial", Err: timeout{}}}, "", "cannot connect to reg.example.com (timed out; is the address right, and the registry reachable from here?)"},
+		{"stopped answering", fmt.Errorf("x: %w", &url.Error{Op: "Put", URL: "https://x", Err: &RetryError{Method: "PUT", Host: host, Path: "/v2/a/manifests/1", Err: syscall.ECONNREFUSED, Attempts: 10}}), "", "PUT reg.example.com/v2/a/manifests/1: connection refused (10 attempts) (the registry stopped answering; run again once it is back)"},
+		{"retries", &RetryError{Method: "GET", Host: host, Path: "/v2/", Status: "503 Service Unavailable", Attempts: 5}, "", "GET reg.example.com/v2/: 503 Service Unavailable (5 attempts)"},
+		{"not HTTP", &url.Error{Op: "Get", URL: "http://x", Err: &NoAnswerError{Host: host, Scheme: "http", Err: io.EOF}}, "", "reg.example.com closed the connection without an HTTP answer (if it serves HTTPS, drop --plain-http for it)"},
+		{"closed early", fmt.Errorf("x: %w", io.ErrUnexpectedEOF), "", "reg.example.com closed the connection before a whole answer"},
+		{"reset", &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, "", "connection reset by reg.example.com"},
+		{"untrusted", &url.Error{Op: "Get", URL: "https://x", Err: &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}}, "", "TLS certificate of reg.example.com is not trusted: signed by an unknown authority (trust its CA with --ca-file or in /etc/docker/certs.d/reg.example.com/ca.crt, or skip verification with --insecure)"},
+		{"altered", fmt.Errorf("%w: expected sha256:aa, computed sha256:bb", errs.ErrDigestMismatch), "", "the bytes received do not match their digest (sha256:aa expected, sha256:bb received): reg.example.com, or something between, is altering data"},
+		{"bad JSON", fmt.Errorf("x: %w", &json.SyntaxError{}), "", "the manifest received is not valid JSON (): reg.example.com, or something between, sent it cut short or corrupted"},
+		{"mislabelled", errors.New("unexpected media type: expected application/vnd.oci.image.index.v1+json, received application/vnd.oci.image.manifest.v1+json"), "", "reg.example.com labels the manifest application/vnd.oci.image.index.v1+json (Content-Type) but it says it is application/vnd.oci.image.manifest.v1+json"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Cause(tc.err, host, tc.creds); got != tc.want {
+				t.Errorf("Cause(%v)\n got: %s\nwant: %s", tc.err, got, tc.want)
+			}
+		})
+	}
+}
+
+// timeout is a network timeout, as net's own.
+type timeout struct{}
+
+func (timeout) Error() string   { return "i/o timeout" }
+func (timeout) Timeout() bool   { return true }
+func (timeout) Temporary() bool { return true }
+
+// The few words of a RetryError that has no status.
+func TestReason(t *testing.T) {
+	t.Parallel()
+	dial := func(err error) error { return &net.OpError{Op: "dial", Net: "tcp", Err: err} }
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"no error", nil, "no answer"},
+		{"refused", dial(os.NewSyscallError("connect", syscall.ECONNREFUSED)), "connection refused"},
+		{"reset", &url.Error{Op: "Get", URL: "http://x", Err: syscall.ECONNRESET}, "connection reset"},
+		{"broken", syscall.EPIPE, "connection broken"},
+		{"timed out", timeout{}, "timed out"},
+		{"timed out connecting", dial(timeout{}), "timed out"},
+		{"closed at once", io.EOF, "connection closed before a whole answer"},
+		{"closed in the body", io.ErrUnexpectedEOF, "connection closed before a whole answer"},
+		{"not HTTP", errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP response "\x15\x03"`), "connection closed before a whole answer"},
+		{"no route", dial(os.NewSyscallError("connect", syscall.EHOSTUNREACH)), "cannot connect"},
+		{"other words, redacted", errors.New(`Get "https://x/b?sig=SECRET": odd`), `Get "https://x/b": odd`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := (&RetryError{Err: tc.err}).Reason(); got != tc.want {
+				t.Errorf("Reason() = %q, want %q", got, tc.want)
+			}
+			if got := (&RetryError{Err: tc.err, Status: "429 Too Many Requests"}).Reason(); got != "429 Too Many Requests" {
+				t.Errorf("with a status: %q", got)
+			}
+		})
+	}
+}
+
+func TestUnanswered(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"retried", fmt.Errorf("x: %w", &RetryError{Status: "503 Service Unavailable"}), true},
+		{"not HTTP", &NoAnswerError{Host: "h"}, true},
+		{"refused", syscall.ECONNREFUSED, true},
+		{"cannot connect", &net.OpError{Op: "dial", Err: timeout{}}, true},
+		{"interrupted", context.Canceled, true},
+		{"--timeout", context.DeadlineExceeded, true},
+		{"an answer: not found", fmt.Errorf("x: %w", errs.ErrNotFound), false},
+		{"an answer: a status", fmt.Errorf("x: %w: [http 403]", errs.ErrHTTPStatus), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := Unanswered(tc.err); got != tc.want {
+				t.Errorf("Unanswered(%v) = %v", tc.err, got)
+			}
+		})
+	}
+}

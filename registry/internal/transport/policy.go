@@ -1,0 +1,182 @@
+package transport
+
+import (
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Policy says how often and how long a request is tried. A zero field
+// takes its default.
+type Policy struct {
+	// Attempts per request, the first included (10: about 26 s of
+	// backoff).
+	Attempts int
+	// Delay is the first backoff (200 ms), doubled at each attempt up to
+	// MaxDelay (5 s), ±25%.
+	Delay, MaxDelay time.Duration
+	// Budget is the time one request may take, its attempts and waits
+	// included (2 min).
+	Budget time.Duration
+	// RetryAfterMax caps the wait a registry may ask for at once with
+	// Retry-After (60 s).
+	RetryAfterMax time.Duration
+	// Jitter returns a duration in [0, n], uniformly random by default;
+	// a backoff d becomes d + Jitter(d/2) - d/4.
+	Jitter func(n time.Duration) time.Duration
+}
+
+// attempt is what one try of a request came to, and what the transport
+// knows around it: all the policy decides from.
+type attempt struct {
+	n                          int // 1 for the first
+	method, scheme, host, path string
+	resp                       *http.Response // the answer, when err is nil
+	err                        error          // the failure, a cut answer included
+	cancelled                  bool           // the request's context is done
+	replayable                 bool           // the body, if any, can be sent again
+	spent                      time.Duration  // since the first attempt began
+	now                        time.Time      // for a Retry-After date
+	answered                   bool           // the host has answered in this run
+	closedBefore               bool           // an earlier attempt met a connection closed early
+	prior                      *RetryError    // the host was given up on, by this request
+}
+
+// action is what the transport does after an attempt.
+type action int
+
+const (
+	answer    action = iota // hand the answer back
+	fail                    // hand the attempt's error back as it is
+	notHTTP                 // hand back a *NoAnswerError: the host speaks no HTTP
+	givenUp                 // hand back a *RetryError with Prior: the host was given up on
+	retry                   // wait, then try again
+	exhausted               // hand back a *RetryError: no attempt or time left
+)
+
+// decision is the policy's word on an attempt.
+type decision struct {
+	action action
+	err    error         // what is handed back (fail, notHTTP, givenUp, exhausted)
+	wait   time.Duration // retry: how long first; exhausted: the RetryError's Wait
+	asked  bool          // the answer carried a Retry-After
+	why    string        // the status or the failure, in a few words
+	closed bool          // this attempt met a connection closed before a whole answer
+	down   bool          // exhausted: give up on the host
+}
+
+// decide says what comes after attempt a. It only reads a and p (the
+// jitter included), so the same attempt gets the same decision.
+func (p Policy) decide(a attempt) decision {
+	c := classify(a.err)
+	d := decision{closed: c.is(closedEarly)}
+	var status string
+	var asked time.Duration
+	switch {
+	case a.err != nil && a.cancelled:
+		return decision{action: fail, err: a.err} // interrupted, or --timeout
+	case a.err == nil && !retryStatus(a.resp.StatusCode):
+		return decision{action: answer}
+	case a.err == nil:
+		status, asked = a.resp.Status, p.retryAfter(a.resp.Header.Get("Retry-After"), a.now)
+	case !c.transient():
+		return decision{action: fail, err: a.err}
+	case a.n == 1 && !a.answered && c.unreachable():
+		// nothing listens there (a wrong address, a registry not
+		// started): said at once
+		return decision{action: fail, err: a.err}
+	case c.is(closedEarly) && !a.answered && a.n > 1 && a.closedBefore:
+		// something listens, but does not speak HTTP back, twice (once
+		// could be a registry going down as other requests meet it)
+		return decision{action: notHTTP, err: &NoAnswerError{Host: a.host, Scheme: a.scheme, Err: a.err}}
+	case a.prior != nil && c.unreachable():
+		return decision{action: givenUp, err: &RetryError{Method: a.method, Path: a.path, Host: a.host, Err: a.err, Attempts: a.n, Prior: a.prior}}
+	}
+	re := &RetryError{Method: a.method, Path: a.path, Host: a.host, Status: status, Err: a.err, Attempts: a.n}
+	d.wait, d.asked, d.why = max(asked, p.backoff(a.n)), asked > 0, re.Reason()
+	if a.n >= p.Attempts || !a.replayable || a.spent+d.wait > p.Budget {
+		re.Wait = d.wait
+		d.action, d.err, d.down = exhausted, re, a.replayable && c.unreachable()
+		return d
+	}
+	d.action = retry
+	return d
+}
+
+func (p Policy) withDefaults() Policy {
+	if p.Attempts == 0 {
+		p.Attempts = 10
+	}
+	if p.Delay == 0 {
+		p.Delay = 200 * time.Millisecond
+	}
+	if p.MaxDelay == 0 {
+		p.MaxDelay = 5 * time.Second
+	}
+	if p.Budget == 0 {
+		p.Budget = 2 * time.Minute
+	}
+	if p.RetryAfterMax == 0 {
+		p.RetryAfterMax = 60 * time.Second
+	}
+	if p.Jitter == nil {
+		p.Jitter = func(n time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(n) + 1)) }
+	}
+	return p
+}
+
+// backoff is the wait after failed attempt n (1 for the first): Delay
+// doubled at each attempt, capped at MaxDelay, ±25%.
+func (p Policy) backoff(n int) time.Duration {
+	d := p.Delay
+	for i := 1; i < n && d < p.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, p.MaxDelay)
+	return d + p.Jitter(d/2) - d/4
+}
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date
+// (from now), capped at RetryAfterMax.
+func (p Policy) retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	var d time.Duration
+	if s, err := strconv.Atoi(h); err == nil {
+		d = time.Duration(s) * time.Second
+	} else if at, err := http.ParseTime(h); err == nil {
+		d = at.Sub(now)
+	}
+	return max(0, min(d, p.RetryAfterMax))
+}
+
+func retryStatus(code int) bool {
+	switch code {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// Restartable reports whether an operation that failed with err may
+// succeed when started over: a request the transport could not replay
+// (a streamed upload), or a stream cut while it was read; and how long
+// to wait first.
+func (t *Transport) Restartable(err error) (bool, time.Duration) {
+	c := classify(err)
+	if c.is(digestMismatch) {
+		return false, 0 // altered bytes: a fault to report, not to hide
+	}
+	var r *RetryError
+	if errors.As(err, &r) {
+		return r.Attempts < t.policy.Attempts && r.Prior == nil && !classify(r.Err).is(connRefused), r.Wait
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || c.is(connReset), t.policy.backoff(1)
+}
