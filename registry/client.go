@@ -1,19 +1,12 @@
 package registry
 
 import (
-	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/regclient/regclient"
@@ -43,7 +36,7 @@ type Client struct {
 	copies      memo[manifest.How] // target repository@digest -> how the member got there
 }
 
-type settings struct {
+type clientOptions struct {
 	dockerCfg   string
 	caFile      string
 	user, pass  string
@@ -57,55 +50,55 @@ type settings struct {
 }
 
 // Option configures a Client.
-type Option func(*settings)
+type Option func(*clientOptions)
 
 // WithDockerConfig names the Docker config to read credentials from: a
 // directory holding config.json, or a file. Without it the Client reads
 // $DOCKER_CONFIG/config.json, else ~/.docker/config.json; a missing default
 // file means anonymous access, while a path given here must exist.
-func WithDockerConfig(path string) Option { return func(s *settings) { s.dockerCfg = path } }
+func WithDockerConfig(path string) Option { return func(s *clientOptions) { s.dockerCfg = path } }
 
 // WithCredentials uses user and pass for the given registry hosts instead
 // of what the Docker config holds for them.
 func WithCredentials(user, pass string, hosts ...string) Option {
-	return func(s *settings) { s.user, s.pass, s.credHosts = user, pass, hosts }
+	return func(s *clientOptions) { s.user, s.pass, s.credHosts = user, pass, hosts }
 }
 
 // WithCAFile trusts the CA certificates (PEM) in file, besides the system
 // roots and /etc/docker/certs.d/<host>/ (more trust, for every host: a
 // token server may sit on another host than its registry).
 func WithCAFile(file string) Option {
-	return func(s *settings) { s.caFile = file }
+	return func(s *clientOptions) { s.caFile = file }
 }
 
 // WithPlainHTTP lets the Client speak plain HTTP to these hosts, and only
 // to these.
 func WithPlainHTTP(hosts ...string) Option {
-	return func(s *settings) { s.plainHTTP = append(s.plainHTTP, hosts...) }
+	return func(s *clientOptions) { s.plainHTTP = append(s.plainHTTP, hosts...) }
 }
 
 // WithInsecure skips TLS certificate verification for these hosts, and only
 // for these.
 func WithInsecure(hosts ...string) Option {
-	return func(s *settings) { s.insecure = append(s.insecure, hosts...) }
+	return func(s *clientOptions) { s.insecure = append(s.insecure, hosts...) }
 }
 
 // WithLogger makes the Client log what it does (at Info) and each registry
 // request (at Debug). Without it the Client is silent.
-func WithLogger(l *logrus.Logger) Option { return func(s *settings) { s.log = l } }
+func WithLogger(l *logrus.Logger) Option { return func(s *clientOptions) { s.log = l } }
 
 // WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return func(s *settings) { s.userAgent = ua } }
+func WithUserAgent(ua string) Option { return func(s *clientOptions) { s.userAgent = ua } }
 
 // WithConcurrency bounds how many members are resolved or copied at once,
 // and how many requests go to one registry at once (default 8).
-func WithConcurrency(n int) Option { return func(s *settings) { s.concurrency = n } }
+func WithConcurrency(n int) Option { return func(s *clientOptions) { s.concurrency = n } }
 
 // New creates a Client. It reads the Docker config at once, so that a
 // config that does not parse is an error naming the file, not a silent
 // anonymous run.
 func New(opts ...Option) (*Client, error) {
-	s := settings{concurrency: 8}
+	s := clientOptions{concurrency: 8}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -198,8 +191,8 @@ func New(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// newRegClient makes a regclient with the Client's settings, logging to h
-// (the logger comes first, so that loading the settings logs there too).
+// newRegClient makes a regclient with the Client's clientOptions, logging to h
+// (the logger comes first, so that loading the clientOptions logs there too).
 func (c *Client) newRegClient(h slog.Handler, extra ...regclient.Opt) *regclient.RegClient {
 	opts := append([]regclient.Opt{regclient.WithSlog(slog.New(h))}, c.rcOpts...)
 	return regclient.New(append(opts, extra...)...)
@@ -209,90 +202,3 @@ func (c *Client) newRegClient(h slog.Handler, extra ...regclient.Opt) *regclient
 // basic-auth encodings of them), so that a caller can make sure none is
 // ever shown.
 func (c *Client) Secrets() []string { return c.secrets }
-
-// readCAFile reads PEM certificates.
-func readCAFile(file string) (string, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("--ca-file %q: %w%.0w", file, unwrapPathError(err), ErrConfig)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(b) {
-		return "", fmt.Errorf("--ca-file %q: no PEM certificate in it%.0w", file, ErrConfig)
-	}
-	return string(b), nil
-}
-
-// loadDockerConfig reads the hosts and credentials of a Docker config.
-func loadDockerConfig(path string) ([]config.Host, error) {
-	explicit := path != ""
-	if !explicit {
-		if dir := os.Getenv("DOCKER_CONFIG"); dir != "" {
-			path = dir
-		} else if home, err := os.UserHomeDir(); err == nil {
-			path = filepath.Join(home, ".docker")
-		} else {
-			return nil, nil
-		}
-	}
-	fi, err := os.Stat(path)
-	switch {
-	case err != nil && !explicit:
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("--docker-cfg %q: %w%.0w", path, unwrapPathError(err), ErrConfig)
-	case fi.IsDir():
-		path = filepath.Join(path, "config.json")
-	}
-	hosts, err := config.DockerLoadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading Docker config %s: %w%.0w", path, unwrapPathError(err), ErrConfig)
-	}
-	if err := checkAuths(path); err != nil {
-		return nil, err
-	}
-	return hosts, nil
-}
-
-// checkAuths refuses what regclient would pass over in silence, leaving a
-// run anonymous: an auths entry whose auth is not base64 "user:password",
-// and a credsStore whose docker-credential-<name> is not on PATH.
-func checkAuths(path string) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // a missing file is an empty config
-	} else if err != nil {
-		return fmt.Errorf("reading Docker config %s: %w%.0w", path, unwrapPathError(err), ErrConfig)
-	}
-	var cfg struct {
-		Auths map[string]struct {
-			Auth string `json:"auth"`
-		} `json:"auths"`
-		CredsStore string `json:"credsStore"`
-	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return fmt.Errorf("reading Docker config %s: %w%.0w", path, err, ErrConfig)
-	}
-	if cfg.CredsStore != "" {
-		if _, err := exec.LookPath("docker-credential-" + cfg.CredsStore); err != nil {
-			return fmt.Errorf("reading Docker config %s: credsStore %q needs docker-credential-%s, which is not on PATH%.0w", path, cfg.CredsStore, cfg.CredsStore, ErrConfig)
-		}
-	}
-	for host, a := range cfg.Auths {
-		if a.Auth == "" {
-			continue
-		}
-		dec, err := base64.StdEncoding.DecodeString(a.Auth)
-		if err != nil || !strings.Contains(string(dec), ":") {
-			return fmt.Errorf("reading Docker config %s: auths[%q].auth is not base64 \"user:password\" (log in again with docker login %s)%.0w", path, host, host, ErrConfig)
-		}
-	}
-	return nil
-}
-
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}

@@ -33,7 +33,7 @@ type BlobEvent struct {
 
 // WithProgress makes the Client report each blob it copies into a target
 // repository; fn may be called from several goroutines at once.
-func WithProgress(fn func(BlobEvent)) Option { return func(s *settings) { s.progress = fn } }
+func WithProgress(fn func(BlobEvent)) Option { return func(s *clientOptions) { s.progress = fn } }
 
 // copyMembers makes every member exist in the target repository, and says
 // for each how it got there. A member already there costs one HEAD; the
