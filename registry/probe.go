@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -49,51 +48,11 @@ const (
 	CheckDelete            = "delete"
 )
 
-// Check statuses.
-const (
-	Supported   = "supported"
-	Unsupported = "unsupported"
-	Unknown     = "unknown" // could not tell
-)
-
 // DefaultProbeRepository is where probe pushes when no repository is named.
 const DefaultProbeRepository = "manifest-tool-probe"
 
 // ProbeArtifactType is the artifactType of the artifact probe pushes.
 const ProbeArtifactType = "application/vnd.manifest-tool.probe.v1+json"
-
-// CheckResult is one row of a probe.
-type CheckResult struct {
-	Name   string `json:"name"`
-	Status string `json:"status"`
-	Detail string `json:"detail"`
-}
-
-// ProbeResult is what a registry supports.
-type ProbeResult struct {
-	Registry   string        `json:"registry"`
-	Repository string        `json:"repository"`
-	Checks     []CheckResult `json:"checks"`
-	// Leftovers lists what probe pushed and could not remove.
-	Leftovers []Leftover `json:"leftovers"`
-}
-
-// Leftover is a manifest or blob the probe pushed and could not remove.
-type Leftover struct {
-	Kind       string `json:"kind"` // "manifest" or "blob"
-	Repository string `json:"repository"`
-	Digest     string `json:"digest"`
-}
-
-// Status returns the status of the named check ("" when it did not run).
-func (p ProbeResult) Status(name string) string {
-	for _, c := range p.Checks {
-		if c.Name == name {
-			return c.Status
-		}
-	}
-	return ""
-}
 
 // ErrNoLists: the registry cannot hold manifest lists or OCI indexes.
 var ErrNoLists = errors.New("manifest lists or OCI indexes unsupported")
@@ -107,7 +66,7 @@ var ErrNoLists = errors.New("manifest lists or OCI indexes unsupported")
 // fails with exit 1 when the registry cannot be reached, refuses the
 // credentials, or refuses to let them push; with ErrNoLists (exit 3) when
 // manifest lists or OCI indexes do not work; every other finding is a row.
-func (c *Client) Probe(ctx context.Context, r ref.Ref) (ProbeResult, error) {
+func (c *Client) Probe(ctx context.Context, r ref.Ref) (manifest.ProbeReport, error) {
 	if r.Repository == "" {
 		r.Repository = DefaultProbeRepository
 	}
@@ -119,7 +78,7 @@ func (c *Client) Probe(ctx context.Context, r ref.Ref) (ProbeResult, error) {
 	nonce := make([]byte, 4)
 	_, _ = rand.Read(nonce)
 	p := &prober{c: c, rc: rc, x: x, repo: r.SetTag(""), tagPrefix: "probe-" + hex.EncodeToString(nonce) + "-"}
-	res := ProbeResult{Registry: r.Registry, Repository: r.Repository, Leftovers: []Leftover{}}
+	res := manifest.ProbeReport{Registry: r.Registry, Repository: r.Repository, Leftovers: []manifest.Leftover{}}
 	if err := p.ping(ctx); err != nil {
 		return res, err
 	}
@@ -139,9 +98,9 @@ func (c *Client) Probe(ctx context.Context, r ref.Ref) (ProbeResult, error) {
 	var no, unknown []string
 	for check, what := range map[string]string{CheckDockerList: "Docker manifest lists", CheckOCIIndex: "OCI indexes"} {
 		switch res.Status(check) {
-		case Unsupported:
+		case manifest.Unsupported:
 			no = append(no, what)
-		case Unknown:
+		case manifest.Unknown:
 			unknown = append(unknown, what)
 		}
 	}
@@ -165,7 +124,7 @@ type prober struct {
 	x         *exchanges
 	repo      ref.Ref // without tag or digest
 	tagPrefix string  // "probe-<random>-": tags no one else uses
-	rows      []CheckResult
+	rows      []manifest.Check
 	refused   error // the registry refused the credentials a push needs
 
 	tags      []ref.Ref // tags written (or tried): what they point at is ours
@@ -175,8 +134,8 @@ type prober struct {
 	noDeletes bool      // the registry refused a delete: ask no more
 }
 
-func (p *prober) row(name, status, format string, args ...any) {
-	p.rows = append(p.rows, CheckResult{Name: name, Status: status, Detail: fmt.Sprintf(format, args...)})
+func (p *prober) row(name string, status manifest.CheckStatus, format string, args ...any) {
+	p.rows = append(p.rows, manifest.Check{Name: name, Status: status, Detail: fmt.Sprintf(format, args...)})
 }
 
 // because says why a request failed, in a few words.
@@ -205,11 +164,11 @@ func (p *prober) ping(ctx context.Context) error {
 		return p.c.opError("probing", host, err)
 	}
 	if v := res.Header.Get("Docker-Distribution-API-Version"); v != "" {
-		p.row(CheckAPI, Supported, "/v2/ answers, API version %s", v)
+		p.row(CheckAPI, manifest.Supported, "/v2/ answers, API version %s", v)
 	} else {
-		p.row(CheckAPI, Supported, "/v2/ answers, without a Docker-Distribution-API-Version header")
+		p.row(CheckAPI, manifest.Supported, "/v2/ answers, without a Docker-Distribution-API-Version header")
 	}
-	p.row(CheckAuth, Supported, "") // filled by authRow, from every exchange
+	p.row(CheckAuth, manifest.Supported, "") // filled by authRow, from every exchange
 	return nil
 }
 
@@ -264,7 +223,7 @@ func (p *prober) run(ctx context.Context) {
 		} else {
 			// a registry that takes no blob holds no image, list or index
 			for _, n := range rest {
-				p.row(n, Unsupported, "nothing can be pushed: the blob upload failed")
+				p.row(n, manifest.Unsupported, "nothing can be pushed: the blob upload failed")
 			}
 		}
 		p.tagList(ctx)
@@ -301,7 +260,7 @@ func (p *prober) run(ctx context.Context) {
 // skip marks checks that could not run.
 func (p *prober) skip(why string, names ...string) {
 	for _, n := range names {
-		p.row(n, Unknown, "not tried: %s", why)
+		p.row(n, manifest.Unknown, "not tried: %s", why)
 	}
 }
 
@@ -314,15 +273,15 @@ func (p *prober) upload(ctx context.Context, data []byte) bool {
 		if errors.Is(err, errs.ErrHTTPUnauthorized) {
 			p.refused = p.c.opError("pushing to", p.repo, err)
 		}
-		p.row(CheckBlobUpload, Unsupported, "uploading a %d-byte blob: %s", len(data), p.because(err))
+		p.row(CheckBlobUpload, manifest.Unsupported, "uploading a %d-byte blob: %s", len(data), p.because(err))
 		return false
 	}
 	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
 	if patches := len(p.seen(n, "PATCH", "/blobs/uploads/")); patches > 0 {
-		p.row(CheckBlobUpload, Unsupported, "a %d-byte blob could not go in one PUT; it took %d PATCH requests", len(data), patches)
+		p.row(CheckBlobUpload, manifest.Unsupported, "a %d-byte blob could not go in one PUT; it took %d PATCH requests", len(data), patches)
 		return true
 	}
-	p.row(CheckBlobUpload, Supported, "a %d-byte blob in one PUT", len(data))
+	p.row(CheckBlobUpload, manifest.Supported, "a %d-byte blob in one PUT", len(data))
 	return true
 }
 
@@ -334,16 +293,16 @@ func (p *prober) chunked(ctx context.Context) {
 	// a descriptor without size and digest makes regclient upload in chunks
 	d, err := p.rc.BlobPut(ctx, p.repo, descriptor.Descriptor{}, bytes.NewReader(data))
 	if err != nil {
-		p.row(CheckBlobUploadChunked, Unsupported, "uploading %d bytes in %d-byte chunks: %s", len(data), probeChunk, p.because(err))
+		p.row(CheckBlobUploadChunked, manifest.Unsupported, "uploading %d bytes in %d-byte chunks: %s", len(data), probeChunk, p.because(err))
 		return
 	}
 	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
 	patches := len(p.seen(n, "PATCH", "/blobs/uploads/"))
 	if patches < 2 {
-		p.row(CheckBlobUploadChunked, Unknown, "the upload took %d PATCH requests, not several chunks", patches)
+		p.row(CheckBlobUploadChunked, manifest.Unknown, "the upload took %d PATCH requests, not several chunks", patches)
 		return
 	}
-	p.row(CheckBlobUploadChunked, Supported, "%d bytes in %d PATCH requests of %d bytes, then a PUT", len(data), patches, probeChunk)
+	p.row(CheckBlobUploadChunked, manifest.Supported, "%d bytes in %d PATCH requests of %d bytes, then a PUT", len(data), patches, probeChunk)
 }
 
 // mount checks a cross-repository blob mount into repository-mount.
@@ -354,11 +313,11 @@ func (p *prober) mount(ctx context.Context, d descriptor.Descriptor) {
 	switch {
 	case err == nil:
 		p.blobs = append(p.blobs, tgt.SetDigest(d.Digest.String()))
-		p.row(CheckBlobMount, Supported, "mounted a blob from %s into %s (201)", p.repo.Repository, tgt.Repository)
+		p.row(CheckBlobMount, manifest.Supported, "mounted a blob from %s into %s (201)", p.repo.Repository, tgt.Repository)
 	case errors.Is(err, errs.ErrMountReturnedLocation):
-		p.row(CheckBlobMount, Unsupported, "asked to mount, the registry offered an upload instead (202): copies across repositories move the bytes")
+		p.row(CheckBlobMount, manifest.Unsupported, "asked to mount, the registry offered an upload instead (202): copies across repositories move the bytes")
 	default:
-		p.row(CheckBlobMount, Unsupported, "mounting into %s: %s", tgt.Repository, p.because(err))
+		p.row(CheckBlobMount, manifest.Unsupported, "mounting into %s: %s", tgt.Repository, p.because(err))
 	}
 }
 
@@ -371,7 +330,7 @@ func (p *prober) image(ctx context.Context, check string, docker bool, layer []b
 	cfg := probeConfig()
 	cfgDesc := descriptor.Descriptor{MediaType: cfgMT, Digest: digest.FromBytes(cfg), Size: int64(len(cfg))}
 	if _, err := p.rc.BlobPut(ctx, p.repo, cfgDesc, bytes.NewReader(cfg)); err != nil {
-		p.row(check, Unknown, "not tried: uploading its config failed: %s", p.because(err))
+		p.row(check, manifest.Unknown, "not tried: uploading its config failed: %s", p.because(err))
 		return descriptor.Descriptor{}, false
 	}
 	p.blobs = append(p.blobs, p.repo.SetDigest(cfgDesc.Digest.String()))
@@ -387,17 +346,17 @@ func (p *prober) image(ctx context.Context, check string, docker bool, layer []b
 func (p *prober) put(ctx context.Context, check, name string, orig any) (descriptor.Descriptor, bool) {
 	m, err := rcmanifest.New(rcmanifest.WithOrig(orig))
 	if err != nil {
-		p.row(check, Unknown, "building it: %v", err)
+		p.row(check, manifest.Unknown, "building it: %v", err)
 		return descriptor.Descriptor{}, false
 	}
 	d := m.GetDescriptor()
 	tag := p.repo.SetTag(p.tagPrefix + name)
 	p.tags = append(p.tags, tag)
 	if err := p.rc.ManifestPut(ctx, tag, m); err != nil {
-		p.row(check, Unsupported, "pushing %s, %s: %s", tag.Tag, kind(d.MediaType), p.because(err))
+		p.row(check, manifest.Unsupported, "pushing %s, %s: %s", tag.Tag, kind(d.MediaType), p.because(err))
 		return d, false
 	}
-	p.row(check, Supported, "pushed %s, %s", tag.Tag, kind(d.MediaType))
+	p.row(check, manifest.Supported, "pushed %s, %s", tag.Tag, kind(d.MediaType))
 	return descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}, true
 }
 
@@ -412,7 +371,7 @@ func (p *prober) annotations(ctx context.Context, image descriptor.Descriptor) {
 		}}
 	m, err := rcmanifest.New(rcmanifest.WithOrig(idx))
 	if err != nil {
-		p.row(CheckIndexAnnotations, Unknown, "building it: %v", err)
+		p.row(CheckIndexAnnotations, manifest.Unknown, "building it: %v", err)
 		return
 	}
 	want, _ := m.RawBody()
@@ -429,11 +388,11 @@ func (p *prober) annotations(ctx context.Context, image descriptor.Descriptor) {
 	}
 	switch {
 	case errors.Is(err, errs.ErrDigestMismatch) || err == nil && !bytes.Equal(raw, want):
-		p.row(CheckIndexAnnotations, Unsupported, "the registry keeps other bytes than the annotated index it was given")
+		p.row(CheckIndexAnnotations, manifest.Unsupported, "the registry keeps other bytes than the annotated index it was given")
 	case err != nil:
-		p.row(CheckIndexAnnotations, Unsupported, "pushing an annotated OCI index: %s", p.because(err))
+		p.row(CheckIndexAnnotations, manifest.Unsupported, "pushing an annotated OCI index: %s", p.because(err))
 	default:
-		p.row(CheckIndexAnnotations, Supported, "an index with %d annotations read back byte for byte", len(idx.Annotations))
+		p.row(CheckIndexAnnotations, manifest.Supported, "an index with %d annotations read back byte for byte", len(idx.Annotations))
 	}
 }
 
@@ -448,7 +407,7 @@ func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 		brought = false
 	}
 	if _, err := p.rc.BlobPut(ctx, p.repo, empty, bytes.NewReader(descriptor.EmptyData)); err != nil {
-		p.row(CheckArtifactSubject, Unknown, "not tried: uploading the empty config failed: %s", p.because(err))
+		p.row(CheckArtifactSubject, manifest.Unknown, "not tried: uploading the empty config failed: %s", p.because(err))
 		p.skip("no artifact could be pushed", CheckReferrersAPI)
 		return
 	}
@@ -460,7 +419,7 @@ func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 		Annotations: map[string]string{"org.opencontainers.image.title": "manifest-tool probe"}}
 	m, err := rcmanifest.New(rcmanifest.WithOrig(art))
 	if err != nil {
-		p.row(CheckArtifactSubject, Unknown, "building it: %v", err)
+		p.row(CheckArtifactSubject, manifest.Unknown, "building it: %v", err)
 		return
 	}
 	d := m.GetDescriptor()
@@ -475,15 +434,15 @@ func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 	}
 	switch {
 	case err != nil && !p.exists(ctx, byDigest):
-		p.row(CheckArtifactSubject, Unsupported, "pushing an artifact with artifactType and subject: %s", p.because(err))
+		p.row(CheckArtifactSubject, manifest.Unsupported, "pushing an artifact with artifactType and subject: %s", p.because(err))
 		p.skip("no artifact could be pushed", CheckReferrersAPI)
 		return
 	case err != nil: // stored, but the sha256-<hex> tag a client keeps could not be
-		p.row(CheckArtifactSubject, Supported, "stored an artifact with artifactType and subject; no OCI-Subject answer, and the sha256-<hex> tag could not be written: %s", p.because(err))
+		p.row(CheckArtifactSubject, manifest.Supported, "stored an artifact with artifactType and subject; no OCI-Subject answer, and the sha256-<hex> tag could not be written: %s", p.because(err))
 	case subjectHeader:
-		p.row(CheckArtifactSubject, Supported, "pushed an artifact with artifactType and subject; the registry answered OCI-Subject")
+		p.row(CheckArtifactSubject, manifest.Supported, "pushed an artifact with artifactType and subject; the registry answered OCI-Subject")
 	default:
-		p.row(CheckArtifactSubject, Supported, "pushed an artifact with artifactType and subject; no OCI-Subject answer: clients keep the sha256-<hex> tag")
+		p.row(CheckArtifactSubject, manifest.Supported, "pushed an artifact with artifactType and subject; no OCI-Subject answer: clients keep the sha256-<hex> tag")
 	}
 	p.referrers(ctx, subject.Digest.String(), d.Digest.String())
 }
@@ -509,19 +468,19 @@ func (p *prober) referrers(ctx context.Context, subject, artifact string) {
 	api := fmt.Sprintf("GET /v2/%s/referrers/<digest>", p.repo.Repository)
 	switch {
 	case status == http.StatusOK && found:
-		p.row(CheckReferrersAPI, Supported, "%s lists the artifact", api)
+		p.row(CheckReferrersAPI, manifest.Supported, "%s lists the artifact", api)
 	case status == http.StatusOK:
-		p.row(CheckReferrersAPI, Unknown, "%s answers, without the artifact just pushed", api)
+		p.row(CheckReferrersAPI, manifest.Unknown, "%s answers, without the artifact just pushed", api)
 	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusBadRequest:
 		how := "the sha256-<hex> tag fallback works"
 		if err != nil || !found {
 			how = "the sha256-<hex> tag fallback did not list the artifact either"
 		}
-		p.row(CheckReferrersAPI, Unsupported, "%s answers %d %s; %s", api, status, http.StatusText(status), how)
+		p.row(CheckReferrersAPI, manifest.Unsupported, "%s answers %d %s; %s", api, status, http.StatusText(status), how)
 	case status != 0:
-		p.row(CheckReferrersAPI, Unknown, "%s answers %d %s", api, status, http.StatusText(status))
+		p.row(CheckReferrersAPI, manifest.Unknown, "%s answers %d %s", api, status, http.StatusText(status))
 	default:
-		p.row(CheckReferrersAPI, Unknown, "no answer to the referrers request: %v", err)
+		p.row(CheckReferrersAPI, manifest.Unknown, "no answer to the referrers request: %v", err)
 	}
 }
 
@@ -530,10 +489,10 @@ func (p *prober) tagList(ctx context.Context) {
 	tl, err := p.rc.TagList(ctx, p.repo)
 	switch {
 	case err != nil && len(p.tags) == 0 && errors.Is(err, errs.ErrNotFound):
-		p.row(CheckTagList, Unknown, "the repository has no tags to list (404)")
+		p.row(CheckTagList, manifest.Unknown, "the repository has no tags to list (404)")
 		return
 	case err != nil:
-		p.row(CheckTagList, Unsupported, "listing tags: %s", p.because(err))
+		p.row(CheckTagList, manifest.Unsupported, "listing tags: %s", p.because(err))
 		return
 	}
 	tags, _ := tl.GetTags()
@@ -545,11 +504,11 @@ func (p *prober) tagList(ctx context.Context) {
 	}
 	switch {
 	case len(p.tags) == 0:
-		p.row(CheckTagList, Supported, "the tag list answers (%d tags)", len(tags))
+		p.row(CheckTagList, manifest.Supported, "the tag list answers (%d tags)", len(tags))
 	case ours == 0:
-		p.row(CheckTagList, Unknown, "the tag list (%d tags) shows none of the probe's tags", len(tags))
+		p.row(CheckTagList, manifest.Unknown, "the tag list (%d tags) shows none of the probe's tags", len(tags))
 	default:
-		p.row(CheckTagList, Supported, "the tag list shows %d of the probe's tags", ours)
+		p.row(CheckTagList, manifest.Supported, "the tag list shows %d of the probe's tags", ours)
 	}
 }
 
@@ -567,15 +526,15 @@ func (p *prober) deleteCheck(ctx context.Context) {
 	}
 	if err := p.rc.ManifestDelete(ctx, victim); err != nil {
 		p.noDeletes = true
-		p.row(CheckDelete, Unsupported, "deleting a manifest by digest: %s", p.because(err))
+		p.row(CheckDelete, manifest.Unsupported, "deleting a manifest by digest: %s", p.because(err))
 		return
 	}
 	if p.exists(ctx, victim) {
 		p.noDeletes = true
-		p.row(CheckDelete, Unsupported, "a manifest deleted by digest (202) is still served")
+		p.row(CheckDelete, manifest.Unsupported, "a manifest deleted by digest (202) is still served")
 		return
 	}
-	p.row(CheckDelete, Supported, "deleted a manifest by digest")
+	p.row(CheckDelete, manifest.Supported, "deleted a manifest by digest")
 }
 
 // cleanup deletes what the probe pushed, and only that: what its tags
@@ -583,7 +542,7 @@ func (p *prober) deleteCheck(ctx context.Context) {
 // and the blobs it brought. It returns what it could not remove: anything
 // still served after the attempt. Once the registry refuses a delete, it
 // asks no more.
-func (p *prober) cleanup(ctx context.Context) []Leftover {
+func (p *prober) cleanup(ctx context.Context) []manifest.Leftover {
 	var manifests []ref.Ref
 	seen := map[string]bool{}
 	refs := append(append([]ref.Ref{}, p.tags...), p.digests...)
@@ -599,9 +558,9 @@ func (p *prober) cleanup(ctx context.Context) []Leftover {
 			}
 		}
 	}
-	left := []Leftover{}
+	left := []manifest.Leftover{}
 	leave := func(kind string, r ref.Ref) {
-		left = append(left, Leftover{Kind: kind, Repository: r.Repository, Digest: r.Digest})
+		left = append(left, manifest.Leftover{Kind: kind, Repository: r.Repository, Digest: r.Digest})
 	}
 	for i := len(manifests) - 1; i >= 0; i-- { // lists before their images
 		r := manifests[i]
@@ -666,51 +625,4 @@ func probeConfig() []byte {
 		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{}},
 	})
 	return b
-}
-
-// WriteText writes the result for people, one row per check, the check's
-// name first, in 80 columns (details wrap under their column).
-func (p ProbeResult) WriteText(w io.Writer) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Registry:   %s\n", p.Registry)
-	if len(p.Repository) > 68 {
-		b.WriteString("Repository:\n")
-		for _, part := range manifest.Wrap(p.Repository, 76) {
-			fmt.Fprintf(&b, "  %s\n", part)
-		}
-		b.WriteString("\n")
-	} else {
-		fmt.Fprintf(&b, "Repository: %s\n\n", p.Repository)
-	}
-	const detailCol = 34
-	fmt.Fprintf(&b, "%-21s %-11s %s\n", "CHECK", "STATUS", "DETAIL")
-	for _, c := range p.Checks {
-		lines := manifest.Wrap(c.Detail, 80-detailCol)
-		fmt.Fprintf(&b, "%-21s %-11s %s\n", c.Name, c.Status, lines[0])
-		for _, l := range lines[1:] {
-			fmt.Fprintf(&b, "%s%s\n", strings.Repeat(" ", detailCol), l)
-		}
-	}
-	last := Leftover{}
-	for _, l := range p.Leftovers {
-		if l.Repository != last.Repository {
-			where := p.Registry + "/" + l.Repository + ":"
-			if len(where) > 57 {
-				b.WriteString("\nCould not remove from\n")
-				for _, part := range manifest.Wrap(where, 76) {
-					fmt.Fprintf(&b, "  %s\n", part)
-				}
-			} else {
-				fmt.Fprintf(&b, "\nCould not remove from %s\n", where)
-			}
-			last.Kind = ""
-		}
-		if l.Kind != last.Kind {
-			fmt.Fprintf(&b, "  %ss:\n", l.Kind)
-		}
-		fmt.Fprintf(&b, "    %s\n", l.Digest)
-		last = l
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }

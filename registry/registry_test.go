@@ -284,32 +284,3 @@ func TestDescribeChallenge(t *testing.T) {
 		}
 	}
 }
-
-func TestProbeText(t *testing.T) {
-	long := strings.Repeat("x", 70)
-	res := ProbeResult{Registry: "reg.example.com", Repository: "team/" + long, Checks: []CheckResult{
-		{Name: CheckAPI, Status: Supported, Detail: "/v2/ answers, API version registry/2.0"},
-		{Name: CheckBlobMount, Status: Unsupported, Detail: "mounting into team/" + long + "-mount: 403 Forbidden"},
-	}, Leftovers: []Leftover{
-		{Kind: "manifest", Repository: "team/" + long, Digest: "sha256:" + strings.Repeat("a", 64)},
-		{Kind: "blob", Repository: "team/" + long, Digest: "sha256:" + strings.Repeat("b", 64)},
-		{Kind: "blob", Repository: "team/" + long + "-mount", Digest: "sha256:" + strings.Repeat("b", 64)},
-	}}
-	var b strings.Builder
-	if err := res.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	out := b.String()
-	for _, line := range strings.Split(out, "\n") {
-		if len(line) > 80 {
-			t.Errorf("%d columns: %q", len(line), line)
-		}
-	}
-	for _, want := range []string{"\napi                   supported   /v2/ answers, API version registry/2.0\n",
-		"\nblob-mount            unsupported mounting into\n", "\nCould not remove from\n  reg.example.com/team/" + long[:55] + "\n  " + long[55:] + ":\n  manifests:\n    sha256:aaaa",
-		"\n  blobs:\n    sha256:bbbb", "-mount:\n  blobs:\n"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-}
