@@ -271,16 +271,3 @@ func TestForEach(t *testing.T) {
 		t.Errorf("ran %d, not started %d, accounted %d of 50", ran.Load(), notStarted, accounted)
 	}
 }
-
-func TestDescribeChallenge(t *testing.T) {
-	for h, want := range map[string]string{
-		"":                             "none: anonymous access",
-		`Basic realm="Registry Realm"`: `basic (realm "Registry Realm")`,
-		`Bearer realm="https://auth.example.com/token?x=SECRET",service="registry.example.com",scope="repository:a:pull"`: "bearer token (realm https://auth.example.com/token, service registry.example.com)",
-		`Negotiate`: "other: Negotiate",
-	} {
-		if got := describeChallenge(h); got != want {
-			t.Errorf("describeChallenge(%q) = %q, want %q", h, got, want)
-		}
-	}
-}
