@@ -124,6 +124,68 @@ func (v View) WriteText(w io.Writer) error {
 	return p.err
 }
 
+// WriteText writes the report for people, in 80 columns: one row per
+// check, its name first, the detail wrapped under its column; then what
+// could not be removed, by repository:
+//
+//	Registry:   reg.example.com
+//	Repository: manifest-tool-probe
+//
+//	CHECK                 STATUS      DETAIL
+//	api                   supported   /v2/ answers, API version registry/2.0
+//	…
+//
+//	Could not remove from reg.example.com/manifest-tool-probe:
+//	  manifests:
+//	    sha256:…
+func (r ProbeReport) WriteText(w io.Writer) error {
+	p := &printer{w: w}
+	p.line("Registry:   %s", r.Registry)
+	if len(r.Repository) > 68 {
+		p.line("Repository:")
+		p.wrapped("  ", 76, r.Repository)
+	} else {
+		p.line("Repository: %s", r.Repository)
+	}
+	p.line("")
+	const detailCol = 34
+	p.line("%-21s %-11s %s", "CHECK", "STATUS", "DETAIL")
+	for _, c := range r.Checks {
+		lines := Wrap(c.Detail, 80-detailCol)
+		p.line("%-21s %-11s %s", c.Name, c.Status, lines[0])
+		for _, l := range lines[1:] {
+			p.line("%s%s", strings.Repeat(" ", detailCol), l)
+		}
+	}
+	last := Leftover{}
+	for _, l := range r.Leftovers {
+		if l.Repository != last.Repository {
+			p.line("")
+			if where := r.Registry + "/" + l.Repository + ":"; len(where) > 57 {
+				p.line("Could not remove from")
+				p.wrapped("  ", 76, where)
+			} else {
+				p.line("Could not remove from %s", where)
+			}
+			last.Kind = ""
+		}
+		if l.Kind != last.Kind {
+			p.line("  %ss:", l.Kind)
+		}
+		p.line("    %s", l.Digest)
+		last = l
+	}
+	return p.err
+}
+
+// wrapped writes s on lines of their own, each after indent, wrapped at
+// width.
+func (p *printer) wrapped(indent string, width int, s string) {
+	for _, l := range Wrap(s, width) {
+		p.line("%s%s", indent, l)
+	}
+}
+
 func (p *printer) entries(prefix string, entries []ManifestView) {
 	for i, e := range entries {
 		label := fmt.Sprintf("%s%d", prefix, i+1)
@@ -233,9 +295,7 @@ func (p *printer) annotations(indent string, ann map[string]string, skip map[str
 			p.line("%s  %s: %s", indent, k, ann[k])
 		} else {
 			p.line("%s  %s:", indent, k)
-			for _, l := range Wrap(ann[k], 80-len(indent)-4) {
-				p.line("%s    %s", indent, l)
-			}
+			p.wrapped(indent+"    ", 80-len(indent)-4, ann[k])
 		}
 	}
 }

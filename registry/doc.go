@@ -26,6 +26,10 @@
 // index with the target's tag, then the extra tags. A tag already pointing
 // at the index is left alone.
 //
+// [Client.Probe] tells what a registry supports, with the checks of
+// package probe run on a regclient client of its own that records every
+// exchange.
+//
 // Errors name the spec entry ([EntryError]) and the operation and reference
 // ([OpError]) and say the cause in plain words, with the way out when one
 // is known ("connection refused by reg:5000 (is the registry running...)").

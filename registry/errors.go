@@ -58,9 +58,6 @@ type RetryError = transport.RetryError
 // an HTTP answer.
 type NoAnswerError = transport.NoAnswerError
 
-// for probe.go until it moves
-func cause(err error, host, creds string) string { return transport.Cause(err, host, creds) }
-
 // mergeCauses reports a failure that is the registry's, not a member's (a
 // certificate, credentials, a refused connection, a host that kept failing
 // whatever the request), once, on the first

@@ -76,6 +76,3 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 // Redact makes a message safe to show: URLs lose their query string and
 // user info, and what looks like a credential is blotted out.
 func Redact(s string) string { return transport.Redact(s) }
-
-// for probe.go until it moves
-func redactURL(s string) string { return transport.RedactURL(s) }

@@ -121,7 +121,7 @@ func exitCode(err error) int {
 	var usage *usageError
 	var ec cli.ExitCoder
 	switch {
-	case errors.Is(err, manifest.ErrCheck), errors.Is(err, registry.ErrNoLists):
+	case errors.Is(err, manifest.ErrCheck):
 		return exitCheck
 	case errors.As(err, &usage):
 		return exitBadInput

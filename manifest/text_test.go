@@ -1,0 +1,98 @@
+package manifest
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/regclient/regclient/types/mediatype"
+)
+
+func TestTextHelpers(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{0: "0 bytes", 10239: "10239 bytes", 10240: "10.0 KiB", 1534478899: "1.4 GiB"} {
+		t.Run(want, func(t *testing.T) {
+			if got := FormatSize(n); got != want {
+				t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
+			}
+		})
+	}
+	for in, want := range map[string]string{"index": "2 indexes", "image": "2 images", "more member": "2 more members"} {
+		t.Run(want, func(t *testing.T) {
+			if got := Plural(2, in); got != want || Plural(1, in) != "1 "+in {
+				t.Errorf("Plural(2, %s) = %q, Plural(1) = %q", in, got, Plural(1, in))
+			}
+		})
+	}
+	for _, tc := range []struct {
+		in    string
+		width int
+		want  []string
+	}{
+		{"a bb ccc dddd", 6, []string{"a bb", "ccc", "dddd"}},
+		{"a " + strings.Repeat("y", 12) + " b", 5, []string{"a", "yyyyy", "yyyyy", "yy b"}},
+		{"two  spaces", 20, []string{"two spaces"}},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := Wrap(tc.in, tc.width); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Wrap(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+			}
+		})
+	}
+	kinds := map[string]ManifestView{
+		"attestation": {AttestationFor: "sha256:x", MediaType: mediatype.OCI1Manifest},
+		"index":       {MediaType: mediatype.Docker2ManifestList},
+		"artifact":    {MediaType: mediatype.OCI1Manifest, ArtifactType: "application/x"},
+		"image":       {MediaType: mediatype.OCI1Manifest},
+	}
+	for want, e := range kinds {
+		t.Run(want, func(t *testing.T) {
+			if got := e.kind(); got != want {
+				t.Errorf("kind %q, want %q", got, want)
+			}
+		})
+	}
+	var b strings.Builder
+	p := &printer{w: &b}
+	p.name("reg.example.com/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	p.name("reg/app:1")
+	want := "Image:  reg.example.com/team/app\n        @sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nImage:  reg/app:1\n"
+	if b.String() != want {
+		t.Errorf("name:\n%s", b.String())
+	}
+}
+
+func TestProbeText(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 70)
+	tests := []struct {
+		name, golden string
+		report       ProbeReport
+	}{
+		{"rows and leftovers", "probe.txt", refusedDeletes},
+		// names too long for their line wrap; an empty detail is no error
+		{"long names", "probe-long.txt", ProbeReport{Registry: "reg.example.com", Repository: "team/" + long, Checks: []Check{
+			{Name: "api", Status: Supported, Detail: "/v2/ answers, API version registry/2.0"},
+			{Name: "blob-mount", Status: Unsupported, Detail: "mounting into team/" + long + "-mount: 403 Forbidden"},
+			{Name: "delete", Status: Unknown},
+		}, Leftovers: []Leftover{
+			{Kind: "manifest", Repository: "team/" + long, Digest: "sha256:" + strings.Repeat("a", 64)},
+			{Kind: "blob", Repository: "team/" + long, Digest: "sha256:" + strings.Repeat("b", 64)},
+			{Kind: "blob", Repository: "team/" + long + "-mount", Digest: "sha256:" + strings.Repeat("b", 64)},
+		}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := tc.report.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(b.String(), "\n") {
+				if len(line) > 80 {
+					t.Errorf("%d columns: %q", len(line), line)
+				}
+			}
+			golden(t, tc.golden, []byte(b.String()))
+		})
+	}
+}

@@ -1,0 +1,53 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadDockerConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `{"auths":{"reg.example.com":{"auth":"YWxpY2U6c2VjcmV0"},"https://index.docker.io/v1/":{"username":"bob","password":"pw"}}}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{dir, filepath.Join(dir, "config.json")} {
+		t.Run(path, func(t *testing.T) {
+			hosts, err := loadDockerConfig(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			users := map[string]string{}
+			for _, h := range hosts {
+				users[h.Name] = h.User
+			}
+			if users["reg.example.com"] != "alice" || users["docker.io"] != "bob" {
+				t.Errorf("hosts %v", users)
+			}
+		})
+	}
+	if _, err := loadDockerConfig(filepath.Join(dir, "nope")); !errors.Is(err, ErrConfig) || err.Error() != fmt.Sprintf("--docker-cfg %q: no such file or directory", filepath.Join(dir, "nope")) {
+		t.Errorf("missing explicit path: %v", err)
+	}
+	empty := t.TempDir() // a directory without config.json is an empty config
+	if hosts, err := loadDockerConfig(empty); err != nil || len(hosts) != 0 {
+		t.Errorf("empty dir: %v %v", hosts, err)
+	}
+	bad := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(bad, []byte(`{"auths": [}`), 0o600)
+	if _, err := loadDockerConfig(bad); !errors.Is(err, ErrConfig) || !strings.HasPrefix(err.Error(), "reading Docker config "+bad+": ") {
+		t.Errorf("bad config: %v", err)
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	if hosts, err := loadDockerConfig(""); err != nil || len(hosts) != 2 {
+		t.Errorf("DOCKER_CONFIG: %v %v", hosts, err)
+	}
+	t.Setenv("DOCKER_CONFIG", filepath.Join(dir, "absent"))
+	if hosts, err := loadDockerConfig(""); err != nil || len(hosts) != 0 {
+		t.Errorf("a missing default config is anonymous access: %v %v", hosts, err)
+	}
+}

@@ -1,0 +1,516 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	"github.com/regclient/regclient/types/descriptor"
+	"github.com/regclient/regclient/types/errs"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/mediatype"
+	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
+)
+
+// Check names, in the order the probe runs them.
+const (
+	CheckAPI               = "api"
+	CheckAuth              = "auth"
+	CheckBlobUpload        = "blob-upload"
+	CheckBlobUploadChunked = "blob-upload-chunked"
+	CheckBlobMount         = "blob-mount"
+	CheckDockerManifest    = "docker-manifest"
+	CheckOCIManifest       = "oci-manifest"
+	CheckDockerList        = "docker-manifest-list"
+	CheckOCIIndex          = "oci-index"
+	CheckIndexAnnotations  = "index-annotations"
+	CheckArtifactSubject   = "artifact-subject"
+	CheckReferrersAPI      = "referrers-api"
+	CheckTagList           = "tag-list"
+	CheckDelete            = "delete"
+)
+
+type prober struct {
+	reg       Registry
+	opts      Options
+	repo      ref.Ref // without tag or digest
+	tagPrefix string  // tags no one else uses start with it
+	rows      []manifest.Check
+	refused   error // the registry refused the credentials a push needs
+
+	tags      []ref.Ref // tags written (or tried): what they point at is ours
+	digests   []ref.Ref // manifests pushed by digest
+	blobs     []ref.Ref // blobs uploaded that were not there before
+	subject   string    // the artifact's subject: its sha256-<hex> tag is ours too
+	noDeletes bool      // the registry refused a delete: ask no more
+}
+
+func (p *prober) row(name string, status manifest.CheckStatus, format string, args ...any) {
+	p.rows = append(p.rows, manifest.Check{Name: name, Status: status, Detail: fmt.Sprintf(format, args...)})
+}
+
+// skip marks checks that could not run.
+func (p *prober) skip(why string, names ...string) {
+	for _, n := range names {
+		p.row(n, manifest.Unknown, "not tried: %s", why)
+	}
+}
+
+// because says why a request failed, in a few words.
+func (p *prober) because(err error) string { return p.opts.Cause(err) }
+
+// mark is where the exchanges of the next request will start.
+func (p *prober) mark() int { return len(p.reg.Exchanges()) }
+
+// seen returns the exchanges since the first n whose method is method and
+// whose path has part in it.
+func (p *prober) seen(n int, method, part string) []Exchange {
+	var out []Exchange
+	all := p.reg.Exchanges()
+	for _, e := range all[min(n, len(all)):] {
+		if e.Method == method && strings.Contains(e.Path, part) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// run makes every row between api and auth, and the ones after.
+func (p *prober) run(ctx context.Context) {
+	layer := newLayer()
+	if !p.upload(ctx, layer) {
+		rest := []string{CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest, CheckDockerList,
+			CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
+		if p.refused != nil {
+			p.skip("the registry refuses to let these credentials push", rest...)
+		} else {
+			// a registry that takes no blob holds no image, list or index
+			for _, n := range rest {
+				p.row(n, manifest.Unsupported, "nothing can be pushed: the blob upload failed")
+			}
+		}
+		p.tagList(ctx)
+		p.skip("nothing was pushed", CheckDelete)
+		return
+	}
+	p.chunked(ctx)
+	p.mount(ctx, blobOf(mediatype.OCI1LayerGzip, layer))
+
+	// image manifests, then the lists of them
+	dockerImg, dockerOK := p.image(ctx, CheckDockerManifest, true, layer)
+	ociImg, ociOK := p.image(ctx, CheckOCIManifest, false, layer)
+	if dockerOK {
+		p.put(ctx, CheckDockerList, "docker-list", listOf(true, dockerImg))
+	} else {
+		p.skip("its Docker image manifest could not be pushed", CheckDockerList)
+	}
+	if ociOK {
+		p.put(ctx, CheckOCIIndex, "oci-index", listOf(false, ociImg))
+		p.annotations(ctx, ociImg)
+		p.artifact(ctx, ociImg)
+	} else {
+		p.skip("its OCI image manifest could not be pushed", CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI)
+	}
+	p.tagList(ctx)
+	p.deleteCheck(ctx)
+}
+
+// ping checks the /v2/ API; a registry that cannot be reached, or refuses
+// the credentials, ends the probe.
+func (p *prober) ping(ctx context.Context) error {
+	host, _ := ref.NewHost(p.repo.Registry)
+	res, err := p.reg.Ping(ctx, host)
+	if err != nil {
+		return p.opts.Fail("probing", host, err)
+	}
+	if v := res.Header.Get("Docker-Distribution-API-Version"); v != "" {
+		p.row(CheckAPI, manifest.Supported, "/v2/ answers, API version %s", v)
+	} else {
+		p.row(CheckAPI, manifest.Supported, "/v2/ answers, without a Docker-Distribution-API-Version header")
+	}
+	p.row(CheckAuth, manifest.Supported, "") // filled by authRow, from every exchange
+	return nil
+}
+
+// authRow says what auth the registry asked for, anywhere in the probe
+// (some registries let /v2/ be read anonymously and ask only for writes).
+func (p *prober) authRow() {
+	var challenge, method, path string
+	for _, e := range p.reg.Exchanges() {
+		if e.Status == http.StatusUnauthorized && e.Header.Get("WWW-Authenticate") != "" {
+			challenge, method, path = e.Header.Get("WWW-Authenticate"), e.Method, e.Path
+			break
+		}
+	}
+	detail := describeChallenge(challenge)
+	if challenge != "" && !strings.HasSuffix(path, "/v2/") {
+		detail += "; /v2/ is open, " + method + " asked for it"
+	}
+	for i := range p.rows {
+		if p.rows[i].Name == CheckAuth {
+			p.rows[i].Detail = detail
+		}
+	}
+}
+
+// describeChallenge says what auth a WWW-Authenticate header asks for,
+// with the token realm fit to show.
+func describeChallenge(h string) string {
+	if h == "" {
+		return "none: anonymous access"
+	}
+	scheme, params, _ := strings.Cut(h, " ")
+	kv := map[string]string{}
+	for _, part := range strings.Split(params, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		kv[strings.ToLower(k)] = strings.Trim(v, `"`)
+	}
+	switch strings.ToLower(scheme) {
+	case "basic":
+		return fmt.Sprintf("basic (realm %q)", kv["realm"])
+	case "bearer":
+		return fmt.Sprintf("bearer token (realm %s, service %s)", transport.RedactURL(kv["realm"]), kv["service"])
+	}
+	return "other: " + scheme
+}
+
+// upload checks a monolithic blob upload: the whole blob in one PUT. A
+// refusal of the credentials ends the pushing part of the probe.
+func (p *prober) upload(ctx context.Context, data []byte) bool {
+	d := blobOf(mediatype.OCI1LayerGzip, data)
+	n := p.mark()
+	if _, err := p.reg.BlobPut(ctx, p.repo, d, bytes.NewReader(data)); err != nil {
+		if errors.Is(err, errs.ErrHTTPUnauthorized) {
+			p.refused = p.opts.Fail("pushing to", p.repo, err)
+		}
+		p.row(CheckBlobUpload, manifest.Unsupported, "uploading a %d-byte blob: %s", len(data), p.because(err))
+		return false
+	}
+	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
+	if patches := len(p.seen(n, http.MethodPatch, "/blobs/uploads/")); patches > 0 {
+		p.row(CheckBlobUpload, manifest.Unsupported, "a %d-byte blob could not go in one PUT; it took %d PATCH requests", len(data), patches)
+		return true
+	}
+	p.row(CheckBlobUpload, manifest.Supported, "a %d-byte blob in one PUT", len(data))
+	return true
+}
+
+// chunked checks a chunked upload: several PATCH requests, then a PUT.
+func (p *prober) chunked(ctx context.Context) {
+	data := newChunkedBlob()
+	n := p.mark()
+	// a descriptor without size and digest asks for an upload in chunks
+	d, err := p.reg.BlobPut(ctx, p.repo, descriptor.Descriptor{}, bytes.NewReader(data))
+	if err != nil {
+		p.row(CheckBlobUploadChunked, manifest.Unsupported, "uploading %d bytes in %d-byte chunks: %s", len(data), ChunkSize, p.because(err))
+		return
+	}
+	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
+	patches := len(p.seen(n, http.MethodPatch, "/blobs/uploads/"))
+	if patches < 2 {
+		p.row(CheckBlobUploadChunked, manifest.Unknown, "the upload took %d PATCH requests, not several chunks", patches)
+		return
+	}
+	p.row(CheckBlobUploadChunked, manifest.Supported, "%d bytes in %d PATCH requests of %d bytes, then a PUT", len(data), patches, ChunkSize)
+}
+
+// mount checks a cross-repository blob mount into repository-mount.
+func (p *prober) mount(ctx context.Context, d descriptor.Descriptor) {
+	tgt := p.repo
+	tgt.Repository += "-mount"
+	err := p.reg.BlobMount(ctx, p.repo, tgt, d)
+	switch {
+	case err == nil:
+		p.blobs = append(p.blobs, tgt.SetDigest(d.Digest.String()))
+		p.row(CheckBlobMount, manifest.Supported, "mounted a blob from %s into %s (201)", p.repo.Repository, tgt.Repository)
+	case errors.Is(err, errs.ErrMountReturnedLocation):
+		p.row(CheckBlobMount, manifest.Unsupported, "asked to mount, the registry offered an upload instead (202): copies across repositories move the bytes")
+	default:
+		p.row(CheckBlobMount, manifest.Unsupported, "mounting into %s: %s", tgt.Repository, p.because(err))
+	}
+}
+
+// image pushes an image manifest (Docker v2.2 or OCI) under a tag.
+func (p *prober) image(ctx context.Context, check string, docker bool, layer []byte) (descriptor.Descriptor, bool) {
+	cfgMT, layerMT, name := mediatype.OCI1ImageConfig, mediatype.OCI1LayerGzip, "oci"
+	if docker {
+		cfgMT, layerMT, name = mediatype.Docker2ImageConfig, mediatype.Docker2LayerGzip, "docker"
+	}
+	cfg := newConfig()
+	cfgDesc := blobOf(cfgMT, cfg)
+	if _, err := p.reg.BlobPut(ctx, p.repo, cfgDesc, bytes.NewReader(cfg)); err != nil {
+		p.row(check, manifest.Unknown, "not tried: uploading its config failed: %s", p.because(err))
+		return descriptor.Descriptor{}, false
+	}
+	p.blobs = append(p.blobs, p.repo.SetDigest(cfgDesc.Digest.String()))
+	return p.put(ctx, check, name, imageManifest(docker, cfgDesc, blobOf(layerMT, layer)))
+}
+
+// put pushes a manifest under one of the probe's tags and makes the row.
+func (p *prober) put(ctx context.Context, check, name string, orig any) (descriptor.Descriptor, bool) {
+	m, err := rcmanifest.New(rcmanifest.WithOrig(orig))
+	if err != nil {
+		p.row(check, manifest.Unknown, "building it: %v", err)
+		return descriptor.Descriptor{}, false
+	}
+	d := m.GetDescriptor()
+	tag := p.repo.SetTag(p.tagPrefix + name)
+	p.tags = append(p.tags, tag)
+	if err := p.reg.ManifestPut(ctx, tag, m); err != nil {
+		p.row(check, manifest.Unsupported, "pushing %s, %s: %s", tag.Tag, kind(d.MediaType), p.because(err))
+		return d, false
+	}
+	p.row(check, manifest.Supported, "pushed %s, %s", tag.Tag, kind(d.MediaType))
+	return descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}, true
+}
+
+// annotations pushes an annotated OCI index and reads it back: supported
+// when the registry serves the very bytes it was given.
+func (p *prober) annotations(ctx context.Context, image descriptor.Descriptor) {
+	idx := annotatedIndex(image)
+	m, err := rcmanifest.New(rcmanifest.WithOrig(idx))
+	if err != nil {
+		p.row(CheckIndexAnnotations, manifest.Unknown, "building it: %v", err)
+		return
+	}
+	want, _ := m.RawBody()
+	tag := p.repo.SetTag(p.tagPrefix + "annotations")
+	p.tags = append(p.tags, tag)
+	err = p.reg.ManifestPut(ctx, tag, m)
+	var got rcmanifest.Manifest
+	if err == nil {
+		got, err = p.reg.ManifestGet(ctx, tag)
+	}
+	var raw []byte
+	if got != nil {
+		raw, _ = got.RawBody()
+	}
+	switch {
+	case errors.Is(err, errs.ErrDigestMismatch) || err == nil && !bytes.Equal(raw, want):
+		p.row(CheckIndexAnnotations, manifest.Unsupported, "the registry keeps other bytes than the annotated index it was given")
+	case err != nil:
+		p.row(CheckIndexAnnotations, manifest.Unsupported, "pushing an annotated OCI index: %s", p.because(err))
+	default:
+		p.row(CheckIndexAnnotations, manifest.Supported, "an index with %d annotations read back byte for byte", len(idx.Annotations))
+	}
+}
+
+// artifact pushes an OCI artifact whose subject is the probe's image, then
+// asks the referrers API for it.
+func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
+	// the empty blob is everybody's: delete it only if the probe brought it
+	brought := !p.blobExists(ctx, p.repo, emptyBlob)
+	if _, err := p.reg.BlobPut(ctx, p.repo, emptyBlob, bytes.NewReader(descriptor.EmptyData)); err != nil {
+		p.row(CheckArtifactSubject, manifest.Unknown, "not tried: uploading the empty config failed: %s", p.because(err))
+		p.skip("no artifact could be pushed", CheckReferrersAPI)
+		return
+	}
+	if brought {
+		p.blobs = append(p.blobs, p.repo.SetDigest(emptyBlob.Digest.String()))
+	}
+	m, err := rcmanifest.New(rcmanifest.WithOrig(artifactOf(subject)))
+	if err != nil {
+		p.row(CheckArtifactSubject, manifest.Unknown, "building it: %v", err)
+		return
+	}
+	d := m.GetDescriptor()
+	byDigest := p.repo.SetDigest(d.Digest.String())
+	p.digests = append(p.digests, byDigest)
+	p.subject = subject.Digest.String()
+	n := p.mark()
+	err = p.reg.ManifestPut(ctx, byDigest, m)
+	subjectHeader := false
+	for _, e := range p.seen(n, http.MethodPut, "/manifests/"+d.Digest.String()) {
+		subjectHeader = subjectHeader || e.Header.Get("OCI-Subject") == subject.Digest.String()
+	}
+	switch {
+	case err != nil && !p.exists(ctx, byDigest):
+		p.row(CheckArtifactSubject, manifest.Unsupported, "pushing an artifact with artifactType and subject: %s", p.because(err))
+		p.skip("no artifact could be pushed", CheckReferrersAPI)
+		return
+	case err != nil: // stored, but the sha256-<hex> tag a client keeps could not be
+		p.row(CheckArtifactSubject, manifest.Supported, "stored an artifact with artifactType and subject; no OCI-Subject answer, and the sha256-<hex> tag could not be written: %s", p.because(err))
+	case subjectHeader:
+		p.row(CheckArtifactSubject, manifest.Supported, "pushed an artifact with artifactType and subject; the registry answered OCI-Subject")
+	default:
+		p.row(CheckArtifactSubject, manifest.Supported, "pushed an artifact with artifactType and subject; no OCI-Subject answer: clients keep the sha256-<hex> tag")
+	}
+	p.referrers(ctx, subject.Digest.String(), d.Digest.String())
+}
+
+// referrers asks GET /v2/<repo>/referrers/<digest>.
+func (p *prober) referrers(ctx context.Context, subject, artifact string) {
+	n := p.mark()
+	list, err := p.reg.ReferrerList(ctx, p.repo.SetDigest(subject))
+	status := 0
+	for _, e := range p.seen(n, http.MethodGet, "/referrers/") {
+		status = e.Status
+	}
+	found := false
+	for _, d := range list.Descriptors {
+		found = found || d.Digest.String() == artifact
+	}
+	api := fmt.Sprintf("GET /v2/%s/referrers/<digest>", p.repo.Repository)
+	switch {
+	case status == http.StatusOK && found:
+		p.row(CheckReferrersAPI, manifest.Supported, "%s lists the artifact", api)
+	case status == http.StatusOK:
+		p.row(CheckReferrersAPI, manifest.Unknown, "%s answers, without the artifact just pushed", api)
+	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusBadRequest:
+		how := "the sha256-<hex> tag fallback works"
+		if err != nil || !found {
+			how = "the sha256-<hex> tag fallback did not list the artifact either"
+		}
+		p.row(CheckReferrersAPI, manifest.Unsupported, "%s answers %d %s; %s", api, status, http.StatusText(status), how)
+	case status != 0:
+		p.row(CheckReferrersAPI, manifest.Unknown, "%s answers %d %s", api, status, http.StatusText(status))
+	default:
+		p.row(CheckReferrersAPI, manifest.Unknown, "no answer to the referrers request: %v", err)
+	}
+}
+
+// tagList checks the tag list.
+func (p *prober) tagList(ctx context.Context) {
+	tl, err := p.reg.TagList(ctx, p.repo)
+	switch {
+	case err != nil && len(p.tags) == 0 && errors.Is(err, errs.ErrNotFound):
+		p.row(CheckTagList, manifest.Unknown, "the repository has no tags to list (404)")
+		return
+	case err != nil:
+		p.row(CheckTagList, manifest.Unsupported, "listing tags: %s", p.because(err))
+		return
+	}
+	tags, _ := tl.GetTags()
+	ours := 0
+	for _, t := range tags {
+		if strings.HasPrefix(t, p.tagPrefix) {
+			ours++
+		}
+	}
+	switch {
+	case len(p.tags) == 0:
+		p.row(CheckTagList, manifest.Supported, "the tag list answers (%d tags)", len(tags))
+	case ours == 0:
+		p.row(CheckTagList, manifest.Unknown, "the tag list (%d tags) shows none of the probe's tags", len(tags))
+	default:
+		p.row(CheckTagList, manifest.Supported, "the tag list shows %d of the probe's tags", ours)
+	}
+}
+
+// deleteCheck deletes one manifest the probe pushed, by digest.
+func (p *prober) deleteCheck(ctx context.Context) {
+	var victim ref.Ref
+	for _, t := range append(append([]ref.Ref{}, p.tags...), p.digests...) {
+		if d, ok := p.digestOf(ctx, t); ok {
+			victim = p.repo.SetDigest(d)
+		}
+	}
+	if victim.Digest == "" {
+		p.skip("nothing was pushed", CheckDelete)
+		return
+	}
+	if err := p.reg.ManifestDelete(ctx, victim); err != nil {
+		p.noDeletes = true
+		p.row(CheckDelete, manifest.Unsupported, "deleting a manifest by digest: %s", p.because(err))
+		return
+	}
+	if p.exists(ctx, victim) {
+		p.noDeletes = true
+		p.row(CheckDelete, manifest.Unsupported, "a manifest deleted by digest (202) is still served")
+		return
+	}
+	p.row(CheckDelete, manifest.Supported, "deleted a manifest by digest")
+}
+
+// cleanup deletes what the probe pushed, and only that: what its tags
+// point at, what it pushed by digest, the sha256-<hex> tag of its artifact,
+// and the blobs it brought. It returns what it could not remove: anything
+// still served after the attempt. Once the registry refuses a delete, it
+// asks no more.
+func (p *prober) cleanup(ctx context.Context) []manifest.Leftover {
+	var manifests []ref.Ref
+	seen := map[string]bool{}
+	refs := append(append([]ref.Ref{}, p.tags...), p.digests...)
+	if p.subject != "" {
+		refs = append(refs, p.repo.SetTag(strings.Replace(p.subject, ":", "-", 1)))
+	}
+	for _, r := range refs {
+		if d, ok := p.digestOf(ctx, r); ok && !seen[d] {
+			seen[d] = true
+			manifests = append(manifests, p.repo.SetDigest(d))
+		}
+	}
+	left := []manifest.Leftover{}
+	leave := func(kind string, r ref.Ref) {
+		left = append(left, manifest.Leftover{Kind: kind, Repository: r.Repository, Digest: r.Digest})
+	}
+	for i := len(manifests) - 1; i >= 0; i-- { // lists before their images
+		r := manifests[i]
+		if !p.noDeletes {
+			if err := p.reg.ManifestDelete(ctx, r); err != nil && !errors.Is(err, errs.ErrNotFound) {
+				p.noDeletes = true
+			}
+		}
+		if p.exists(ctx, r) {
+			leave("manifest", r)
+		}
+	}
+	blobDeletes := !p.noDeletes
+	for _, b := range p.blobs {
+		d := descriptor.Descriptor{Digest: digest.Digest(b.Digest)}
+		if blobDeletes {
+			if err := p.reg.BlobDelete(ctx, b, d); err != nil && !errors.Is(err, errs.ErrNotFound) {
+				blobDeletes = false
+			}
+		}
+		if p.blobExists(ctx, b, d) {
+			leave("blob", b)
+		}
+	}
+	sort.SliceStable(left, func(i, j int) bool { return left[i].Repository < left[j].Repository })
+	return left
+}
+
+// digestOf returns the digest of the manifest r names, if the registry
+// holds it.
+func (p *prober) digestOf(ctx context.Context, r ref.Ref) (string, bool) {
+	m, err := p.reg.ManifestHead(ctx, r)
+	if err != nil {
+		return "", false
+	}
+	return m.GetDescriptor().Digest.String(), true
+}
+
+// exists reports whether the registry holds the manifest r names.
+func (p *prober) exists(ctx context.Context, r ref.Ref) bool {
+	_, ok := p.digestOf(ctx, r)
+	return ok
+}
+
+// blobExists reports whether the registry serves the blob d in the
+// repository r names.
+func (p *prober) blobExists(ctx context.Context, r ref.Ref, d descriptor.Descriptor) bool {
+	rdr, err := p.reg.BlobHead(ctx, r, d)
+	if err != nil {
+		return false
+	}
+	rdr.Close()
+	return true
+}
+
+// kind names a manifest media type for people, with its article.
+func kind(mt string) string {
+	name := manifest.MediaTypeName(mt)
+	if strings.HasPrefix(name, "OCI") {
+		return "an " + name
+	}
+	return "a " + name
+}

@@ -1,0 +1,166 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/regclient/regclient/types/blob"
+	"github.com/regclient/regclient/types/descriptor"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/ping"
+	"github.com/regclient/regclient/types/ref"
+	"github.com/regclient/regclient/types/referrer"
+	"github.com/regclient/regclient/types/tag"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+)
+
+// Registry is what the probe needs of a registry client: one method for
+// each registry operation it tries, and the record of what went over the
+// wire, which tells what the operations do not return (auth challenges,
+// how many requests an upload took, response headers).
+type Registry interface {
+	// Ping asks GET /v2/ of the registry host names.
+	Ping(ctx context.Context, host ref.Ref) (ping.Result, error)
+	Blobs
+	Manifests
+	// ReferrerList lists the referrers of the manifest subject names by
+	// digest: from the referrers API, or from the sha256-<hex> tag where
+	// the registry has no such API.
+	ReferrerList(ctx context.Context, subject ref.Ref) (referrer.ReferrerList, error)
+	// TagList lists the tags of the repository repo names.
+	TagList(ctx context.Context, repo ref.Ref) (*tag.List, error)
+	// Exchanges returns every HTTP exchange so far, oldest first.
+	Exchanges() []Exchange
+}
+
+// Blobs are the blob operations the probe tries, in the repository r
+// names.
+type Blobs interface {
+	// BlobPut uploads a blob: in one PUT when d has its digest and size,
+	// else in chunks of ChunkSize bytes (PATCH requests, then a PUT). It
+	// returns the blob's descriptor.
+	BlobPut(ctx context.Context, r ref.Ref, d descriptor.Descriptor, rdr io.Reader) (descriptor.Descriptor, error)
+	// BlobMount mounts a blob of repository from into repository to; an
+	// error matching errs.ErrMountReturnedLocation says the registry
+	// offered an upload instead.
+	BlobMount(ctx context.Context, from, to ref.Ref, d descriptor.Descriptor) error
+	// BlobHead tells whether the registry serves a blob.
+	BlobHead(ctx context.Context, r ref.Ref, d descriptor.Descriptor) (blob.Reader, error)
+	BlobDelete(ctx context.Context, r ref.Ref, d descriptor.Descriptor) error
+}
+
+// Manifests are the manifest operations the probe tries, on the tag or
+// digest r names.
+type Manifests interface {
+	// ManifestPut pushes m, and for a manifest with a subject on a
+	// registry that does not answer OCI-Subject, updates the subject's
+	// sha256-<hex> tag as clients do.
+	ManifestPut(ctx context.Context, r ref.Ref, m rcmanifest.Manifest) error
+	ManifestGet(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error)
+	// ManifestHead returns the manifest's descriptor, its digest included.
+	ManifestHead(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error)
+	ManifestDelete(ctx context.Context, r ref.Ref) error
+}
+
+// Exchange is one HTTP request and its answer.
+type Exchange struct {
+	Method string
+	Path   string      // the URL's path
+	Status int         // 0 when no answer came
+	Header http.Header // the answer's
+}
+
+// ChunkSize is how many bytes each PATCH of a chunked upload must carry:
+// the blob of that check is several chunks long.
+const ChunkSize = 1024
+
+// DefaultRepository is where the probe pushes when no repository is named.
+const DefaultRepository = "manifest-tool-probe"
+
+// Options are what [Run] needs from its caller besides the registry: how
+// to put a failure in words. A nil field gets a plain default.
+type Options struct {
+	// Cause says in a few words why a request failed ("403 Forbidden",
+	// "connection refused by reg:5000 (is the registry running...)").
+	// Default: the error's text.
+	Cause func(err error) string
+	// Fail makes the error that ends the probe: op ("probing", "pushing
+	// to") is what was being done to the registry or repository r.
+	// Default: "op r: err".
+	Fail func(op string, r ref.Ref, err error) error
+}
+
+func (o Options) withDefaults() Options {
+	if o.Cause == nil {
+		o.Cause = func(err error) string { return err.Error() }
+	}
+	if o.Fail == nil {
+		o.Fail = func(op string, r ref.Ref, err error) error {
+			return fmt.Errorf("%s %s: %w", op, path.Join(r.Registry, r.Repository), err)
+		}
+	}
+	return o
+}
+
+// Run tells what the registry r names (a host, or host/repository) can do
+// for multi-platform images, trying every check on reg (see the package
+// documentation). It pushes only tiny images it makes, under tags no one
+// else uses, into the repository (DefaultRepository when none is named)
+// and, for the mount, into the repository's name plus "-mount"; then it
+// deletes what it pushed, and only that, where the registry allows, and
+// lists in the report's Leftovers what it could not remove.
+//
+// It fails with an error from opts.Fail when the registry cannot be
+// reached, refuses the credentials, or refuses to let them push; with an
+// error matching ErrNoLists (and manifest.ErrCheck) when manifest lists or
+// OCI indexes do not work or could not be shown to; every other finding is
+// a row. The report holds every row made before a failure.
+func Run(ctx context.Context, reg Registry, r ref.Ref, opts Options) (manifest.ProbeReport, error) {
+	if r.Repository == "" {
+		r.Repository = DefaultRepository
+	}
+	opts = opts.withDefaults()
+	p := &prober{reg: reg, opts: opts, repo: r.SetTag(""), tagPrefix: tagPrefix()}
+	res := manifest.ProbeReport{Registry: r.Registry, Repository: r.Repository, Leftovers: []manifest.Leftover{}}
+	if err := p.ping(ctx); err != nil {
+		return res, err
+	}
+	p.run(ctx)
+	p.authRow()
+	res.Checks = p.rows
+	// clean up even after Ctrl-C, within bounds
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	res.Leftovers = p.cleanup(cctx)
+	switch {
+	case ctx.Err() != nil:
+		return res, opts.Fail("probing", p.repo, ctx.Err())
+	case p.refused != nil:
+		return res, p.refused
+	}
+	var no, unknown []string
+	for check, what := range map[string]string{CheckDockerList: "Docker manifest lists", CheckOCIIndex: "OCI indexes"} {
+		switch res.Status(check) {
+		case manifest.Unsupported:
+			no = append(no, what)
+		case manifest.Unknown:
+			unknown = append(unknown, what)
+		}
+	}
+	sort.Strings(no)
+	sort.Strings(unknown)
+	switch {
+	case len(no) > 0:
+		return res, fmt.Errorf("%s cannot hold %s%.0w", r.Registry, strings.Join(no, " or "), ErrNoLists)
+	case len(unknown) > 0:
+		return res, fmt.Errorf("%s could not be shown to hold %s (see the rows)%.0w", r.Registry, strings.Join(unknown, " or "), ErrNoLists)
+	}
+	return res, nil
+}
