@@ -143,7 +143,7 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 	p.line("Registry:   %s", r.Registry)
 	if len(r.Repository) > 68 {
 		p.line("Repository:")
-		p.wrapped("  ", 76, r.Repository)
+		p.wrapped("  ", 76, r.Repository, true)
 	} else {
 		p.line("Repository: %s", r.Repository)
 	}
@@ -151,7 +151,7 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 	const detailCol = 34
 	p.line("%-21s %-11s %s", "CHECK", "STATUS", "DETAIL")
 	for _, c := range r.Checks {
-		lines := Wrap(c.Detail, 80-detailCol)
+		lines := Wrap(c.Detail, 80-detailCol, true)
 		p.line("%-21s %-11s %s", c.Name, c.Status, lines[0])
 		for _, l := range lines[1:] {
 			p.line("%s%s", strings.Repeat(" ", detailCol), l)
@@ -163,7 +163,7 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 			p.line("")
 			if where := r.Registry + "/" + l.Repository + ":"; len(where) > 57 {
 				p.line("Could not remove from")
-				p.wrapped("  ", 76, where)
+				p.wrapped("  ", 76, where, true)
 			} else {
 				p.line("Could not remove from %s", where)
 			}
@@ -179,9 +179,9 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 }
 
 // wrapped writes s on lines of their own, each after indent, wrapped at
-// width.
-func (p *printer) wrapped(indent string, width int, s string) {
-	for _, l := range Wrap(s, width) {
+// width (see Wrap for cut).
+func (p *printer) wrapped(indent string, width int, s string, cut bool) {
+	for _, l := range Wrap(s, width, cut) {
 		p.line("%s%s", indent, l)
 	}
 }
@@ -295,17 +295,19 @@ func (p *printer) annotations(indent string, ann map[string]string, skip map[str
 			p.line("%s  %s: %s", indent, k, ann[k])
 		} else {
 			p.line("%s  %s:", indent, k)
-			p.wrapped(indent+"    ", 80-len(indent)-4, ann[k])
+			p.wrapped(indent+"    ", 80-len(indent)-4, ann[k], false)
 		}
 	}
 }
 
-// Wrap breaks s at spaces into lines of at most width, and a word longer
-// than width at width, so that nothing runs past the column.
-func Wrap(s string, width int) []string {
+// Wrap breaks s at spaces into lines of at most width. A word longer than
+// width stays whole on a line of its own, so that a URL or a digest can be
+// copied, unless cut is set: then it is cut at width, for a table column
+// that nothing may run past.
+func Wrap(s string, width int, cut bool) []string {
 	var words []string
 	for _, w := range strings.Fields(s) {
-		for len(w) > width {
+		for cut && len(w) > width {
 			words = append(words, w[:width])
 			w = w[width:]
 		}

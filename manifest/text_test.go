@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -27,15 +28,17 @@ func TestTextHelpers(t *testing.T) {
 	for _, tc := range []struct {
 		in    string
 		width int
+		cut   bool
 		want  []string
 	}{
-		{"a bb ccc dddd", 6, []string{"a bb", "ccc", "dddd"}},
-		{"a " + strings.Repeat("y", 12) + " b", 5, []string{"a", "yyyyy", "yyyyy", "yy b"}},
-		{"two  spaces", 20, []string{"two spaces"}},
+		{"a bb ccc dddd", 6, false, []string{"a bb", "ccc", "dddd"}},
+		{"a " + strings.Repeat("y", 12) + " b", 5, true, []string{"a", "yyyyy", "yyyyy", "yy b"}},
+		{"a " + strings.Repeat("y", 12) + " b", 5, false, []string{"a", strings.Repeat("y", 12), "b"}},
+		{"two  spaces", 20, false, []string{"two spaces"}},
 	} {
-		t.Run(tc.in, func(t *testing.T) {
-			if got := Wrap(tc.in, tc.width); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Wrap(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		t.Run(fmt.Sprintf("%s/cut=%v", tc.in, tc.cut), func(t *testing.T) {
+			if got := Wrap(tc.in, tc.width, tc.cut); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Wrap(%q, %d, %v) = %q, want %q", tc.in, tc.width, tc.cut, got, tc.want)
 			}
 		})
 	}

@@ -64,12 +64,17 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 				}
 			}
 		}
-		var declared []spec.Entry // with a platform, normalised
+		type decl struct {
+			e     spec.Entry
+			norm  platform.Platform
+			notes []string
+		}
+		var declared []decl // the entries with a platform
 		for _, e := range s.Manifests {
 			if e.Platform == nil {
 				continue
 			}
-			norm, _ := spec.NormalizePlatform(*e.Platform)
+			norm, notes := spec.NormalizePlatform(*e.Platform)
 			var perr *spec.PlatformError
 			if errors.As(spec.CheckPlatform(norm), &perr) && !opts.AllowUnknownPlatform {
 				p = append(p, fmt.Errorf("%s: %w%s%.0w%.0w", e.FieldPos(perr.Field), perr, allowUnknown, ErrPlatform, ErrInvalid))
@@ -78,15 +83,13 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 				continue
 			}
 			for _, prev := range declared {
-				pn, prevNotes := spec.NormalizePlatform(*prev.Platform)
-				if samePlatformDeclared(pn, norm) {
-					_, notes := spec.NormalizePlatform(*e.Platform)
+				if samePlatformDeclared(*prev.e.Platform, *e.Platform, prev.norm, norm) {
 					dups[i] = append(dups[i], problemf(ErrDuplicatePlatform, "%s: %s: platform %s is already declared by %s: %s%s",
-						e.Pos, e.Image.CommonName(), spec.FormatPlatform(norm), prev.Pos, prev.Image.CommonName(), sameBecause(pn, norm, prevNotes, notes)))
+						e.Pos, e.Image.CommonName(), spec.FormatPlatform(norm), prev.e.Pos, prev.e.Image.CommonName(), sameBecause(prev.norm, norm, prev.notes, notes)))
 					break
 				}
 			}
-			declared = append(declared, e)
+			declared = append(declared, decl{e, norm, notes})
 		}
 		tags := append([]string{s.Target.Tag}, s.Tags...)
 		for k, tag := range tags {
@@ -135,14 +138,21 @@ func sameBecause(a, b platform.Platform, notes ...[]string) string {
 
 const allowUnknown = " (--allow-unknown-platform lets it through)"
 
-// samePlatformDeclared reports whether two declared platforms are surely
-// one: a Windows member that declares no os.version may still take one from
-// its config that tells it apart.
-func samePlatformDeclared(a, b platform.Platform) bool {
+// samePlatformDeclared reports whether two declared platforms (a and b as
+// written, an and bn normalised) are surely one. A member that leaves out
+// what its config may fill in is not: a Windows member without an
+// os.version, or one without a variant (linux/arm may be v6 by its config,
+// next to a linux/arm/v7).
+func samePlatformDeclared(a, b, an, bn platform.Platform) bool {
 	if a.OS == "windows" && (a.OSVersion == "" || b.OSVersion == "") {
 		return false
 	}
-	return spec.SamePlatform(a, b)
+	if a.Variant == "" || b.Variant == "" {
+		if a.Variant != b.Variant {
+			return false
+		}
+	}
+	return spec.SamePlatform(an, bn)
 }
 
 // Validate checks an index before it is written. It returns warnings (to

@@ -202,9 +202,13 @@ manifests:
   - image: r/a:x86
     platform: {os: linux, architecture: x86_64}
   - image: r/a:arm
-    platform: {os: linux, architecture: arm64}
-  - image: r/a:arm-v8
     platform: {os: linux, architecture: arm64, variant: v8}
+  - image: r/a:arm-v8
+    platform: {os: linux, architecture: aarch64, variant: v8}
+  - image: r/a:arm32
+    platform: {os: linux, architecture: arm}
+  - image: r/a:arm32-v7
+    platform: {os: linux, architecture: arm, variant: v7}
   - image: r/a:win-a
     platform: {os: windows, architecture: amd64}
   - image: r/a:win-b
@@ -226,9 +230,10 @@ manifests:
 		{"all at once", ValidateOptions{}, []string{
 			`r.yaml:6: manifests[1].platform.architecture: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`,
 			"r.yaml:7: manifests[2]: docker.io/r/a:x86: platform linux/amd64 is already declared by r.yaml:3: manifests[0]: docker.io/r/a:amd (architecture \"x86_64\" is written \"amd64\")",
-			"r.yaml:11: manifests[4]: docker.io/r/a:arm-v8: platform linux/arm64/v8 is already declared by r.yaml:9: manifests[3]: docker.io/r/a:arm (linux/arm64 and linux/arm64/v8 are the same platform)",
-			// win-a and win-b may take distinct os.versions from their configs
-			"r.yaml:19: manifests[8]: docker.io/r/a:win-d: platform windows/amd64:10.0.20348.1 is already declared by r.yaml:17: manifests[7]: docker.io/r/a:win-c",
+			"r.yaml:11: manifests[4]: docker.io/r/a:arm-v8: platform linux/arm64/v8 is already declared by r.yaml:9: manifests[3]: docker.io/r/a:arm (architecture \"aarch64\" is written \"arm64\")",
+			// arm32 may be v6 by its config; win-a and win-b may take
+			// distinct os.versions from theirs
+			"r.yaml:23: manifests[10]: docker.io/r/a:win-d: platform windows/amd64:10.0.20348.1 is already declared by r.yaml:21: manifests[9]: docker.io/r/a:win-c",
 		}},
 		{"with --ignore-missing a duplicate may not be there", ValidateOptions{IgnoreMissing: true}, []string{
 			`r.yaml:6: manifests[1].platform.architecture: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`,

@@ -506,8 +506,16 @@ func (p *prober) blobExists(ctx context.Context, r ref.Ref, d descriptor.Descrip
 	return true
 }
 
-// kind names a manifest media type for people, with its article.
+// kind names a manifest media type for people, with its article. The
+// probe says which Docker schema it pushed (v2.2), which inspect's shorter
+// names leave out.
 func kind(mt string) string {
+	switch mt {
+	case mediatype.Docker2Manifest:
+		return "a Docker v2.2 image manifest"
+	case mediatype.Docker2ManifestList:
+		return "a Docker v2.2 manifest list"
+	}
 	name := manifest.MediaTypeName(mt)
 	if strings.HasPrefix(name, "OCI") {
 		return "an " + name

@@ -30,8 +30,8 @@ func TestKind(t *testing.T) {
 	t.Parallel()
 	for mt, want := range map[string]string{
 		mediatype.OCI1ManifestList:    "an OCI image index",
-		mediatype.Docker2ManifestList: "a Docker manifest list",
-		mediatype.Docker2Manifest:     "a Docker image manifest",
+		mediatype.Docker2ManifestList: "a Docker v2.2 manifest list",
+		mediatype.Docker2Manifest:     "a Docker v2.2 image manifest",
 		"application/x-other":         "a application/x-other",
 	} {
 		t.Run(mt, func(t *testing.T) {
