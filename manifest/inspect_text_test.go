@@ -22,7 +22,7 @@ func TestViewText(t *testing.T) {
 		Annotations: map[string]string{
 			"org.opencontainers.image.source":      long,
 			"org.opencontainers.image.description": "An application that is described in more words than fit on one line of eighty columns, so that they wrap",
-			"short": "v",
+			"short":                                "v",
 		},
 		Manifests: []ManifestView{
 			{Digest: d("a"), MediaType: mediatype.OCI1Manifest, Size: 480,
