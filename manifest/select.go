@@ -94,7 +94,7 @@ func Select(e spec.Entry, index rcmanifest.Manifest) ([]Member, []string, error)
 			attestations = append(attestations, m)
 			continue
 		case IsIndex(entry.MediaType):
-			return nil, nil, entryError(e.Pos, "%s (%s) holds another index (%s); name that index directly", e.Image.CommonName(), d.Digest, entry.Digest)
+			return nil, notes, entryError(e.Pos, "%s (%s) holds another index (%s); name that index directly", e.Image.CommonName(), d.Digest, entry.Digest)
 		case want != nil && (entry.Platform == nil || !platform.Match(*want, *entry.Platform) || (want.OSVersion != "" && want.OSVersion != entry.Platform.OSVersion)):
 			continue
 		}
@@ -109,7 +109,7 @@ func Select(e spec.Entry, index rcmanifest.Manifest) ([]Member, []string, error)
 	}
 	if len(images) == 0 {
 		if want == nil {
-			return nil, nil, entryError(e.Pos, "%s is an index without any image", e.Image.CommonName())
+			return nil, notes, entryError(e.Pos, "%s is an index without any image", e.Image.CommonName())
 		}
 		var have []string
 		for _, entry := range list {
@@ -117,7 +117,7 @@ func Select(e spec.Entry, index rcmanifest.Manifest) ([]Member, []string, error)
 				have = append(have, spec.FormatPlatform(*entry.Platform))
 			}
 		}
-		return nil, nil, entryError(e.PlatformPos, "%s is an index without a %s image (it has %s)", e.Image.CommonName(), spec.FormatPlatform(*want), strings.Join(have, ", "))
+		return nil, notes, entryError(e.PlatformPos, "%s is an index without a %s image (it has %s)", e.Image.CommonName(), spec.FormatPlatform(*want), strings.Join(have, ", "))
 	}
 	kept := map[string]bool{}
 	for _, m := range images {

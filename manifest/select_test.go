@@ -161,16 +161,23 @@ func TestSelect(t *testing.T) {
 		declared string
 		want     []digest.Digest // taken, in order
 		err      string
+		notes    int
 	}{
 		{name: "everything", want: []digest.Digest{amd, arm, attAmd, attArm}},
 		{name: "one platform and its attestation", declared: "linux/arm64", want: []digest.Digest{arm, attArm}},
 		{name: "the platform normalised", declared: "linux/aarch64", want: []digest.Digest{arm, attArm}},
 		{name: "a platform it lacks", declared: "linux/s390x",
 			err: "release.yaml:6: manifests[0].platform.architecture: reg.example.com/app:1 is an index without a linux/s390x image (it has linux/amd64, linux/arm64)"},
+		// what normalisation rewrote is said before the error that follows
+		{name: "a platform it lacks, normalised", declared: "linux/armhf", notes: 1,
+			err: "release.yaml:6: manifests[0].platform.architecture: reg.example.com/app:1 is an index without a linux/arm/v7 image (it has linux/amd64, linux/arm64)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			members, _, err := Select(entry(t, "reg.example.com/app:1", tc.declared), idx)
+			members, notes, err := Select(entry(t, "reg.example.com/app:1", tc.declared), idx)
+			if len(notes) < tc.notes {
+				t.Errorf("notes %q, want %d at least", notes, tc.notes)
+			}
 			if tc.err != "" {
 				if err == nil || err.Error() != tc.err || !errors.Is(err, ErrInvalid) {
 					t.Errorf("got %v\nwant %s", err, tc.err)

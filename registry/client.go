@@ -191,8 +191,8 @@ func New(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// newRegClient makes a regclient with the Client's clientOptions, logging to h
-// (the logger comes first, so that loading the clientOptions logs there too).
+// newRegClient makes a regclient with the Client's settings, logging to h
+// (the logger comes first, so that loading the settings logs there too).
 func (c *Client) newRegClient(h slog.Handler, extra ...regclient.Opt) *regclient.RegClient {
 	opts := append([]regclient.Opt{regclient.WithSlog(slog.New(h))}, c.rcOpts...)
 	return regclient.New(append(opts, extra...)...)

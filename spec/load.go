@@ -273,10 +273,6 @@ func (l loader) entry(n *yaml.Node, field string) (Entry, error) {
 	return e, nil
 }
 
-// platformKeys are manifest-tool's spellings (osversion, osfeatures) and the
-// OCI ones (os.version, os.features, features).
-var platformKeys = []string{"os", "architecture", "variant", "osversion", "os.version", "osfeatures", "os.features", "features"}
-
 func (l loader) platform(kv [2]*yaml.Node, field string) (*platform.Platform, Pos, map[string]Pos, error) {
 	f, err := l.fields(kv[1], field, platformKeys...)
 	if err != nil {
@@ -339,8 +335,6 @@ func (l loader) platform(kv [2]*yaml.Node, field string) (*platform.Platform, Po
 	}
 	return p, pos, fieldPos, nil
 }
-
-var platformPartRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // str reads a scalar as written (so tags: [1.10] stays "1.10"), with its
 // ${NAME} variables expanded.

@@ -14,6 +14,14 @@ import (
 // compare, "meets" and merge. Its manual is the Platforms section of the
 // package doc.
 
+// platformKeys are the keys of a spec's platform: manifest-tool's spellings
+// (osversion, osfeatures) and the OCI ones (os.version, os.features,
+// features).
+var platformKeys = []string{"os", "architecture", "variant", "osversion", "os.version", "osfeatures", "os.features", "features"}
+
+// platformPartRE is what an os, architecture or variant may be written as.
+var platformPartRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
 // The platform vocabulary: Go's operating systems and architectures (the
 // ports `go tool dist list` names; a test keeps the lists in step with the
 // toolchain) and the variants in use for ARM, amd64, RISC-V and POWER.

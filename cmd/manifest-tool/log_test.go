@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -31,13 +32,15 @@ func TestScrubbing(t *testing.T) {
 	s := &scrubber{}
 	s.add(secret, "ab") // too short to scrub without blotting out ordinary text
 	for _, f := range []logrus.Formatter{&textFormatter{}, &logrus.JSONFormatter{}} {
-		var out bytes.Buffer
-		log := logrus.New()
-		log.SetOutput(&out)
-		log.SetFormatter(&scrubbing{Formatter: f, s: s})
-		log.WithField("detail", "said "+secret).Errorf("registry answered %s about a table", secret)
-		if strings.Contains(out.String(), "Secret") || !strings.Contains(out.String(), "***") || !strings.Contains(out.String(), "ab") {
-			t.Errorf("%T: %s", f, out.String())
-		}
+		t.Run(fmt.Sprintf("%T", f), func(t *testing.T) {
+			var out bytes.Buffer
+			log := logrus.New()
+			log.SetOutput(&out)
+			log.SetFormatter(&scrubbing{Formatter: f, s: s})
+			log.WithField("detail", "said "+secret).Errorf("registry answered %s about a table", secret)
+			if strings.Contains(out.String(), "Secret") || !strings.Contains(out.String(), "***") || !strings.Contains(out.String(), "ab") {
+				t.Errorf("%T: %s", f, out.String())
+			}
+		})
 	}
 }

@@ -41,21 +41,6 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
-
-	"github.com/regclient/regclient/types/errs"
-	"github.com/urfave/cli/v2"
-
-	"github.com/manifest-tool/manifest-tool/manifest"
-	"github.com/manifest-tool/manifest-tool/registry"
-	"github.com/manifest-tool/manifest-tool/spec"
-)
-
-// Exit codes.
-const (
-	exitOK       = 0
-	exitFailure  = 1 // registry or runtime failure
-	exitBadInput = 2 // usage, spec, reference, validation
-	exitCheck    = 3 // a check did not hold
 )
 
 func main() {
@@ -114,34 +99,4 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 		env.log.Error("interrupted")
 	}
 	return exitCode(err)
-}
-
-// exitCode picks the exit code for an error.
-func exitCode(err error) int {
-	var usage *usageError
-	var ec cli.ExitCoder
-	switch {
-	case errors.Is(err, manifest.ErrCheck):
-		return exitCheck
-	case errors.As(err, &usage):
-		return exitBadInput
-	case errors.As(err, &ec): // urfave/cli's own (unknown help topic...)
-		return exitBadInput
-	case errors.Is(err, spec.ErrInvalid),
-		errors.Is(err, manifest.ErrInvalid),
-		errors.Is(err, registry.ErrConfig),
-		errors.Is(err, errs.ErrInvalidReference):
-		return exitBadInput
-	}
-	return exitFailure
-}
-
-// usageError is a command line that does not make sense: exit 2.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
 }

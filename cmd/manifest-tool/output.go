@@ -6,8 +6,6 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // outputFlag makes --output for a command that prints a result.
@@ -58,13 +56,4 @@ func (env *environment) show(out output, v textWriter) error {
 	}
 	_, err = fmt.Fprintf(env.stdout, "%s\n", b)
 	return err
-}
-
-// errorLines gives each failure of a list (spec.Errors) a line of its own.
-func errorLines(err error) []string {
-	var out []string
-	for _, e := range spec.Split(err) {
-		out = append(out, e.Error())
-	}
-	return out
 }

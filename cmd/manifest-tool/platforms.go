@@ -30,15 +30,16 @@ variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.`,
 			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
+			// --output and IMAGE are checked first, as every command does
+			out, r, client, err := env.image(c)
+			if err != nil {
+				return err
+			}
 			items := splitList(c.StringSlice("require"))
 			if c.IsSet("require") && len(items) == 0 {
 				return usagef("--require: no platform given (e.g. --require linux/amd64,linux/arm64)")
 			}
 			required, err := spec.ParsePlatforms("--require", items)
-			if err != nil {
-				return err
-			}
-			out, r, client, err := env.image(c)
 			if err != nil {
 				return err
 			}

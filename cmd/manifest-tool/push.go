@@ -1,10 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -50,7 +46,6 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 	}
 	out.lines = true
 	progress := newProgress(env.stderr, env.log)
-	defer progress.finish()
 	client, err := env.client(c, spec.Registries(specs...), spec.Targets(specs...), registry.WithProgress(progress.event))
 	if err != nil {
 		return err
@@ -72,24 +67,3 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 	}
 	return err
 }
-
-// stopped is the error of a push cut short by Ctrl-C or --timeout: why,
-// then what was written, a line per index; the next run finishes the job.
-func stopped(c *cli.Context, results []manifest.Result) error {
-	why := "interrupted"
-	if errors.Is(c.Context.Err(), context.DeadlineExceeded) {
-		why = fmt.Sprintf("timed out (--timeout %s)", c.Duration("timeout"))
-	}
-	lines := spec.Errors{fmt.Errorf("%s; run the same command again to finish%.0w", why, errStopped)}
-	if len(results) == 0 {
-		lines = append(lines, errors.New("nothing was written"))
-	}
-	for _, r := range results {
-		lines = append(lines, errors.New(r.Done()))
-	}
-	return lines
-}
-
-// errStopped marks the error of a run cut short (exit 1), which says so
-// itself.
-var errStopped = errors.New("stopped")

@@ -25,6 +25,11 @@ import (
 // each registry operation it tries, and the record of what went over the
 // wire, which tells what the operations do not return (auth challenges,
 // how many requests an upload took, response headers).
+//
+// It has 12 methods, named as regclient names them. A *regclient.RegClient
+// with a Recorder satisfies it once six thin wrappers drop the variadic
+// options of its manifest, referrer and tag methods (registry's
+// probeRegistry); a test's fake implements them over a map.
 type Registry interface {
 	// Ping asks GET /v2/ of the registry host names.
 	Ping(ctx context.Context, host ref.Ref) (ping.Result, error)

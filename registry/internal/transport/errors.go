@@ -18,8 +18,6 @@ import (
 	"time"
 
 	"github.com/regclient/regclient/types/errs"
-
-	"github.com/manifest-tool/manifest-tool/manifest"
 )
 
 // RetryError is a request that failed every attempt it was given.
@@ -49,7 +47,11 @@ func (e *RetryError) Error() string {
 		return fmt.Sprintf("%s %s%s: %s (given up on %s after %s %s failed %d attempts)",
 			e.Method, e.Host, e.Path, e.Reason(), e.Host, e.Prior.Method, e.Prior.Path, e.Prior.Attempts)
 	}
-	return fmt.Sprintf("%s %s%s: %s (%s)", e.Method, e.Host, e.Path, e.Reason(), manifest.Plural(e.Attempts, "attempt"))
+	attempts := fmt.Sprintf("%d attempts", e.Attempts)
+	if e.Attempts == 1 {
+		attempts = "1 attempt"
+	}
+	return fmt.Sprintf("%s %s%s: %s (%s)", e.Method, e.Host, e.Path, e.Reason(), attempts)
 }
 
 func (e *RetryError) Unwrap() error { return e.Err }
