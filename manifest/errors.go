@@ -30,6 +30,9 @@ var (
 	// ErrMissing: a member image does not exist (what --ignore-missing
 	// skips). A registry failure, not bad input.
 	ErrMissing = errors.New("member not found")
+	// ErrConflict: another writer changed what --append or edit set to a
+	// third value while it ran. A failure, not bad input.
+	ErrConflict = errors.New("conflicting change")
 	// ErrCheck: a check the user asked for did not hold (exit 3).
 	ErrCheck = errors.New("check failed")
 )

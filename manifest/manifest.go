@@ -123,6 +123,11 @@ func Build(t Type, members []Member, annotations map[string]string) (Index, erro
 			ordered = append(ordered, m)
 		}
 	}
+	return build(t, ordered, annotations)
+}
+
+// build writes the index of members in the order given.
+func build(t Type, ordered []Member, annotations map[string]string) (Index, error) {
 	descs := make([]descriptor.Descriptor, len(ordered))
 	for i, m := range ordered {
 		descs[i] = m.Descriptor

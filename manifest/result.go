@@ -45,6 +45,12 @@ type Result struct {
 	Manifests []MemberResult `json:"manifests"`
 	// Index holds, in a dry run, the exact bytes that would be pushed.
 	Index json.RawMessage `json:"index,omitempty"`
+	// Diff says, for --append and edit, which platforms were kept, added,
+	// replaced and removed; nil for a plain push.
+	*Diff
+	// Rounds is how many writes a change needed: 1 when no other writer
+	// interfered, 0 when the index already held it (--append and edit).
+	Rounds int `json:"rounds,omitempty"`
 }
 
 // TagResult is the outcome for one tag (the target's own tag first).

@@ -194,3 +194,53 @@ func notesOf(what string, notes []string) []string {
 func entryError(pos spec.Pos, format string, args ...any) error {
 	return &spec.Error{Pos: pos, Err: fmt.Errorf("%s%.0w", fmt.Sprintf(format, args...), ErrInvalid)}
 }
+
+// Only keeps, of the members of a spec, the images of the platforms its
+// selection names (--platforms with --member) and their attestations. An
+// image meets a selected platform as for platforms --require: equal after
+// normalisation, any variant for one without, any os.version under a
+// shorter one. A selected platform that no member has is an error matching
+// ErrMissing, naming it and what the members have, or a warning with
+// ignoreMissing. Without a selection the members are returned as they are.
+func Only(s spec.Spec, members []Member, ignoreMissing bool) ([]Member, []string, error) {
+	if len(s.Select) == 0 {
+		return members, nil, nil
+	}
+	keep := map[string]bool{} // image digests taken
+	var warnings []string
+	var missing spec.Errors
+	for i, want := range s.Select {
+		found := false
+		for _, m := range members {
+			if !m.Attestation() && m.Descriptor.Platform != nil && spec.Meets(*m.Descriptor.Platform, want) {
+				keep[m.Descriptor.Digest.String()], found = true, true
+			}
+		}
+		if found {
+			continue
+		}
+		err := fmt.Errorf("%s: no member has a %s image (they have %s)%.0w", s.SelectPos[i], spec.FormatPlatform(want), listPlatforms(members), ErrMissing)
+		if ignoreMissing {
+			warnings = append(warnings, err.Error()+"; skipped (--ignore-missing)")
+		} else {
+			missing = append(missing, err)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, warnings, missing
+	}
+	var out []Member
+	for _, m := range members {
+		d := m.Descriptor.Digest.String()
+		if m.Attestation() {
+			d = m.Descriptor.Annotations[AnnotationReferenceDigest]
+		}
+		if keep[d] {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		return nil, warnings, fmt.Errorf("%s: none of the selected platforms is there; nothing to push%.0w", s.Pos, ErrMissing)
+	}
+	return out, warnings, nil
+}

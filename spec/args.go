@@ -12,13 +12,15 @@ import (
 type Args struct {
 	Platforms   []string // "os/arch[/variant][:os.version]", one per item
 	Template    string   // member reference with OS, ARCH, VARIANT, OSVERSION placeholders
+	Members     []string // member references, instead of a template
 	Target      string   // index reference
 	Tags        []string // extra tags
 	Annotations []string // "key=value" for the index
 }
 
 // FromArgs builds a Spec from the from-args flags: one member per platform,
-// named by expanding Template for it.
+// named by expanding Template for it; or, with Members, one per reference,
+// its platform from the image, Platforms selecting among them.
 func FromArgs(a Args) (Spec, error) {
 	var s Spec
 	var err error
@@ -29,8 +31,17 @@ func FromArgs(a Args) (Spec, error) {
 	if s.Target, s.TagDefaulted, err = parseRef(a.Target, s.Pos, true); err != nil {
 		return Spec{}, err
 	}
+	if len(a.Members) > 0 {
+		if a.Template != "" {
+			return Spec{}, errorf(Pos{Field: "--member"}, ErrTemplate, "and --template name the members two ways; give one of them")
+		}
+		if err := s.members(a); err != nil {
+			return Spec{}, err
+		}
+		return s, s.extras(a)
+	}
 	if strings.TrimSpace(a.Template) == "" {
-		return Spec{}, errorf(Pos{Field: "--template"}, ErrMissing, "is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT'")
+		return Spec{}, errorf(Pos{Field: "--template or --member"}, ErrMissing, "is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT' or --member reg/app@sha256:…")
 	}
 	if len(a.Platforms) == 0 {
 		return Spec{}, errorf(Pos{Field: "--platforms"}, ErrMissing, "is required, e.g. --platforms linux/amd64,linux/arm64")
@@ -52,19 +63,70 @@ func FromArgs(a Args) (Spec, error) {
 		}
 		s.Manifests = append(s.Manifests, Entry{Image: img, Platform: &p, Pos: pos, PlatformPos: pos})
 	}
+	return s, s.extras(a)
+}
+
+// ForEdit builds the Spec of `edit`: the target, the members to add
+// (Members, from --add: may be none), extra tags and index annotations.
+func ForEdit(a Args) (Spec, error) {
+	s := Spec{Pos: Pos{Field: "TARGET"}}
+	if strings.TrimSpace(a.Target) == "" {
+		return Spec{}, errorf(s.Pos, ErrMissing, "is required (the index to change)")
+	}
+	var err error
+	if s.Target, s.TagDefaulted, err = parseRef(a.Target, s.Pos, true); err != nil {
+		return Spec{}, err
+	}
+	for _, m := range a.Members {
+		pos := Pos{Field: fmt.Sprintf("--add %q", m)}
+		img, _, err := parseRef(m, pos, false)
+		if err != nil {
+			return Spec{}, err
+		}
+		s.Manifests = append(s.Manifests, Entry{Image: img, Pos: pos, PlatformPos: pos})
+	}
+	return s, s.extras(a)
+}
+
+// members reads --member references and the --platforms selection.
+func (s *Spec) members(a Args) error {
+	for _, m := range a.Members {
+		pos := Pos{Field: fmt.Sprintf("--member %q", m)}
+		img, _, err := parseRef(m, pos, false)
+		if err != nil {
+			return err
+		}
+		s.Manifests = append(s.Manifests, Entry{Image: img, Pos: pos, PlatformPos: pos})
+	}
+	for _, item := range a.Platforms {
+		pos := Pos{Field: fmt.Sprintf("--platforms %q", item)}
+		p, err := ParsePlatform(item)
+		if err != nil {
+			return invalid(pos, err)
+		}
+		p, _ = NormalizePlatform(p)
+		s.Select = append(s.Select, p)
+		s.SelectPos = append(s.SelectPos, pos)
+	}
+	return nil
+}
+
+// extras reads the tags and the index annotations.
+func (s *Spec) extras(a Args) error {
+	var err error
 	for _, t := range a.Tags {
 		pos := Pos{Field: fmt.Sprintf("--tags %q", t)}
 		if err := checkTag(t, pos); err != nil {
-			return Spec{}, err
+			return err
 		}
 		s.Tags = append(s.Tags, t)
 		s.TagsPos = append(s.TagsPos, pos)
 	}
 	if s.Annotations, err = ParseAnnotations(a.Annotations, "--annotations"); err != nil {
-		return Spec{}, err
+		return err
 	}
 	s.AnnotationsPos = Pos{Field: "--annotations"}
-	return s, nil
+	return nil
 }
 
 // ParseAnnotations reads key=value items. A value may hold '=' (the first

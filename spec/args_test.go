@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -75,7 +76,7 @@ func TestFromArgsInvalid(t *testing.T) {
 		},
 			`--target: target "r/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" names a digest; name a tag instead (the index's digest is known only once it is built)`, ErrReference},
 		// No template.
-		{"no template", func(a *Args) { a.Template = " " }, `--template: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT'`, ErrMissing},
+		{"no template", func(a *Args) { a.Template = " " }, `--template or --member: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT' or --member reg/app@sha256:…`, ErrMissing},
 		// No platforms.
 		{"no platforms", func(a *Args) { a.Platforms = nil }, `--platforms: is required, e.g. --platforms linux/amd64,linux/arm64`, ErrMissing},
 		// Every platform would get the same image.
@@ -90,6 +91,14 @@ func TestFromArgsInvalid(t *testing.T) {
 		{"annotation", func(a *Args) { a.Annotations = []string{"novalue"} }, `--annotations "novalue": want key=value`, ErrAnnotation},
 		// Annotation with an empty key.
 		{"annotation empty key", func(a *Args) { a.Annotations = []string{"=v"} }, `--annotations "=v": want key=value`, ErrAnnotation},
+		// Members and a template.
+		{"member and template", func(a *Args) { a.Members = []string{"r/app:amd"} }, `--member: and --template name the members two ways; give one of them`, ErrTemplate},
+		// A member that is no reference.
+		{"bad member", func(a *Args) { a.Template, a.Members = "", []string{"r/APP:1"} },
+			`--member "r/APP:1": invalid reference "r/APP:1", repo must be lowercase`, ErrReference},
+		// A selected platform that is no platform.
+		{"bad selection", func(a *Args) { a.Template, a.Members, a.Platforms = "", []string{"r/app:1"}, []string{"linux"} },
+			`--platforms "linux": "linux" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`, ErrPlatform},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,5 +143,42 @@ func BenchmarkFromArgs(b *testing.B) {
 		if _, err := FromArgs(Args{Platforms: plats, Template: "reg.example.com/app:1.0-OS-ARCHVARIANT", Target: "reg.example.com/app:1.0", Tags: []string{"latest", "1"}}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestFromArgsMembers(t *testing.T) {
+	t.Parallel()
+	d := "sha256:" + strings.Repeat("a", 64)
+	s, err := FromArgs(Args{
+		Members:   []string{"reg.example.com/app@" + d, "other.example.com/builds/app:arm64", "ocidir://out/layout:1"},
+		Platforms: []string{"linux/aarch64", "windows/amd64:10.0.20348"},
+		Target:    "reg.example.com/app:1.0",
+		Tags:      []string{"latest"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range s.Manifests {
+		if e.Platform != nil {
+			t.Errorf("%s declares %v; a member's platform comes from its image", e.Image.CommonName(), e.Platform)
+		}
+		names = append(names, e.Pos.String()+" "+e.Image.CommonName())
+	}
+	want := []string{`--member "reg.example.com/app@` + d + `" reg.example.com/app@` + d,
+		`--member "other.example.com/builds/app:arm64" other.example.com/builds/app:arm64`,
+		`--member "ocidir://out/layout:1" ocidir://out/layout:1`}
+	if !slices.Equal(names, want) {
+		t.Errorf("members\n%s\nwant\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
+	}
+	var sel []string
+	for i, p := range s.Select {
+		sel = append(sel, s.SelectPos[i].String()+" "+FormatPlatform(p))
+	}
+	if want := []string{`--platforms "linux/aarch64" linux/arm64`, `--platforms "windows/amd64:10.0.20348" windows/amd64:10.0.20348`}; !slices.Equal(sel, want) {
+		t.Errorf("selection %q, want %q", sel, want)
+	}
+	if s.Target.CommonName() != "reg.example.com/app:1.0" || !slices.Equal(s.Tags, []string{"latest"}) {
+		t.Errorf("target %s, tags %v", s.Target.CommonName(), s.Tags)
 	}
 }

@@ -56,6 +56,11 @@ type Spec struct {
 	AnnotationsPos Pos
 	// Manifests are the members, in the order the user gave them.
 	Manifests []Entry
+	// Select, when set, takes only the images of these platforms
+	// (normalised) from the members (--platforms with --member); SelectPos
+	// is where each was given.
+	Select    []platform.Platform
+	SelectPos []Pos
 	// Pos is where the target was named.
 	Pos Pos
 }

@@ -1,0 +1,368 @@
+package manifest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/mediatype"
+	"github.com/regclient/regclient/types/platform"
+	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+// Current is what a target tag points at before a change (--append, edit):
+// the entries of an index, a single image (which becomes the first entry),
+// or nothing.
+type Current struct {
+	// Digest is the manifest's digest; "" when the tag does not exist.
+	Digest string
+	// Type is the index's type; "" for an image or nothing.
+	Type        Type
+	MediaType   string
+	Members     []Member
+	Annotations map[string]string
+	// Manifest is the manifest as it was read; nil when there is none.
+	Manifest rcmanifest.Manifest
+}
+
+// Exists reports whether the tag points at anything.
+func (c Current) Exists() bool { return c.Digest != "" }
+
+// CurrentIndex reads the entries of an index that target points at (m,
+// read by tag) as members, each named target@digest. An image is not an
+// index: the caller resolves it as a member and uses CurrentImage.
+func CurrentIndex(target ref.Ref, m rcmanifest.Manifest) (Current, error) {
+	d := m.GetDescriptor()
+	cur := Current{Digest: d.Digest.String(), MediaType: d.MediaType, Manifest: m}
+	switch d.MediaType {
+	case mediatype.OCI1ManifestList:
+		cur.Type = OCI
+	case mediatype.Docker2ManifestList:
+		cur.Type = Docker
+	default:
+		return Current{}, fmt.Errorf("%s is %s, not an index", target.CommonName(), MediaTypeName(d.MediaType))
+	}
+	list, err := m.(rcmanifest.Indexer).GetManifestList()
+	if err != nil {
+		return Current{}, fmt.Errorf("%s: %w", target.CommonName(), err)
+	}
+	if a, ok := m.(rcmanifest.Annotator); ok {
+		cur.Annotations, _ = a.GetAnnotations()
+	}
+	for _, e := range list {
+		cur.Members = append(cur.Members, Member{Descriptor: e, Entry: spec.Entry{Image: target.SetDigest(e.Digest.String())}, FromIndex: true})
+	}
+	return cur, nil
+}
+
+// CurrentImage is a target that points at a single image, resolved as a
+// member (with its platform from its config).
+func CurrentImage(m Member) Current {
+	return Current{Digest: m.Descriptor.Digest.String(), MediaType: m.Descriptor.MediaType, Members: []Member{m}, Manifest: m.Manifest}
+}
+
+// Change is what --append or edit does to the index a target points at.
+type Change struct {
+	// Add are the new entries, in the order Build would write them (images,
+	// then attestations).
+	Add []Member
+	// Remove are platforms whose images (and their attestations) leave the
+	// index, each with the flag item that named it.
+	Remove []Removal
+	// Annotations are set on the index; DropAnnotations are removed.
+	Annotations     map[string]string
+	DropAnnotations []string
+	// Type is the type asked for, and TypeSet whether it was asked for
+	// explicitly (--type, or type: in a spec); an index keeps its own.
+	Type    Type
+	TypeSet bool
+	// IgnoreMissing makes removing an absent platform a warning.
+	IgnoreMissing bool
+}
+
+// Removal is a platform to remove and where it was given.
+type Removal struct {
+	Platform platform.Platform
+	Pos      spec.Pos
+}
+
+// Diff says what a change did to the images of an index, by platform
+// (os/arch[/variant][:os.version]).
+type Diff struct {
+	Kept     []string `json:"kept"`
+	Added    []string `json:"added"`
+	Replaced []string `json:"replaced"`
+	Removed  []string `json:"removed"`
+}
+
+// Merged is an index with a change applied: what to build, what changed,
+// and what must still hold after it is written.
+type Merged struct {
+	Type        Type
+	Members     []Member // in index order
+	Annotations map[string]string
+	Diff        Diff
+	// Wants are what the written index must still show for the change to
+	// have held (see Verify).
+	Wants    []Want
+	Warnings []string
+}
+
+// Want is one thing a change set: a platform's image (Digest), a removed
+// platform (Digest ""), or an annotation (Key). Previous is what was there
+// before the change, so that a third value tells a conflict from an update
+// that was lost.
+type Want struct {
+	Platform *platform.Platform
+	Key      string // an annotation key, when Platform is nil
+	Value    string // the digest, or the annotation's value; "" for a removal
+	Previous string
+}
+
+// String names what is wanted, for messages.
+func (w Want) String() string {
+	if w.Platform != nil {
+		return spec.FormatPlatform(*w.Platform)
+	}
+	return "annotation " + w.Key
+}
+
+// Merge applies a change to the current entries, under these rules:
+//
+//   - an image whose platform (normalised, os.version included) no new
+//     image has is kept, in its place; a new image of the same platform
+//     replaces it there; new images follow the last image, new
+//     attestations come last;
+//   - an attestation goes with the image it describes (its
+//     vnd.docker.reference.digest): it leaves when that image is replaced
+//     or removed, and stays when it is kept;
+//   - a removed platform takes its images and their attestations; one the
+//     index does not have is an error matching ErrMissing, or a warning
+//     with IgnoreMissing; removing every image is an error matching
+//     ErrEmpty;
+//   - annotations: the new values override the old ones for the same key;
+//   - an index keeps its type: an explicit Type that differs is an error
+//     matching ErrType. A target that does not exist gets ch.Type; an
+//     image becomes the first entry.
+//
+// Two new images of the one platform are left to Validate, which names
+// both.
+func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
+	out := Merged{Type: ch.Type, Diff: Diff{Kept: []string{}, Added: []string{}, Replaced: []string{}, Removed: []string{}}}
+	if cur.Type != "" {
+		if ch.TypeSet && ch.Type != cur.Type {
+			return Merged{}, fmt.Errorf("%s is %s (%s); a change keeps its type, so --type %s cannot apply: drop --type, or give --type %s%.0w%.0w",
+				target.CommonName(), Article(MediaTypeName(cur.MediaType)), cur.MediaType, ch.Type, cur.Type, ErrType, ErrInvalid)
+		}
+		out.Type = cur.Type
+	}
+	// which current images go, and why
+	gone := map[string]bool{} // image digests replaced or removed
+	replacedBy := map[int]int{}
+	for i, m := range cur.Members {
+		if m.Attestation() || m.Descriptor.Platform == nil {
+			continue
+		}
+		for j, n := range ch.Add {
+			if !n.Attestation() && n.Descriptor.Platform != nil && samePlatform(*m.Descriptor.Platform, *n.Descriptor.Platform) {
+				replacedBy[i] = j
+				if n.Descriptor.Digest != m.Descriptor.Digest {
+					gone[m.Descriptor.Digest.String()] = true
+				}
+				break
+			}
+		}
+	}
+	removed := map[int]bool{}
+	for _, r := range ch.Remove {
+		found := false
+		for i, m := range cur.Members {
+			if m.Attestation() || m.Descriptor.Platform == nil || !spec.Meets(*m.Descriptor.Platform, r.Platform) {
+				continue
+			}
+			found = true
+			if _, ok := replacedBy[i]; ok {
+				continue // a new image of that platform wins
+			}
+			removed[i] = true
+			gone[m.Descriptor.Digest.String()] = true
+		}
+		if !found {
+			err := fmt.Errorf("%s: %s has no %s image (it has %s); the index was not changed%.0w",
+				r.Pos, target.CommonName(), spec.FormatPlatform(r.Platform), listPlatforms(cur.Members), ErrMissing)
+			if !ch.IgnoreMissing {
+				return Merged{}, err
+			}
+			out.Warnings = append(out.Warnings, fmt.Sprintf("%s; skipped (--ignore-missing)", strings.TrimSuffix(err.Error(), "; the index was not changed")))
+		}
+	}
+	// the current entries in place, replacements in their slots
+	used := map[int]bool{}
+	have := map[string]bool{} // digests in the new index
+	lastImage := -1
+	for i, m := range cur.Members {
+		switch {
+		case removed[i]:
+			out.Diff.Removed = append(out.Diff.Removed, spec.FormatPlatform(*m.Descriptor.Platform))
+			out.Wants = append(out.Wants, Want{Platform: m.Descriptor.Platform, Previous: m.Descriptor.Digest.String()})
+			continue
+		case m.Attestation() && gone[m.Descriptor.Annotations[AnnotationReferenceDigest]]:
+			continue
+		}
+		if j, ok := replacedBy[i]; ok {
+			n := ch.Add[j]
+			used[j] = true
+			p := spec.FormatPlatform(*n.Descriptor.Platform)
+			if n.Descriptor.Digest == m.Descriptor.Digest {
+				out.Diff.Kept = append(out.Diff.Kept, p) // and its attestations stay
+			} else {
+				out.Diff.Replaced = append(out.Diff.Replaced, p)
+			}
+			out.Wants = append(out.Wants, Want{Platform: n.Descriptor.Platform, Value: n.Descriptor.Digest.String(), Previous: m.Descriptor.Digest.String()})
+			m = n
+		} else if !m.Attestation() && m.Descriptor.Platform != nil {
+			out.Diff.Kept = append(out.Diff.Kept, spec.FormatPlatform(*m.Descriptor.Platform))
+		}
+		if have[m.Descriptor.Digest.String()] {
+			continue
+		}
+		have[m.Descriptor.Digest.String()] = true
+		out.Members = append(out.Members, m)
+		if !m.Attestation() {
+			lastImage = len(out.Members) - 1
+		}
+	}
+	// then the new images after the last image, the new attestations last
+	var images, atts []Member
+	for j, n := range ch.Add {
+		if used[j] || have[n.Descriptor.Digest.String()] {
+			continue
+		}
+		have[n.Descriptor.Digest.String()] = true
+		if n.Attestation() {
+			atts = append(atts, n)
+			continue
+		}
+		images = append(images, n)
+		if n.Descriptor.Platform != nil {
+			out.Diff.Added = append(out.Diff.Added, spec.FormatPlatform(*n.Descriptor.Platform))
+			out.Wants = append(out.Wants, Want{Platform: n.Descriptor.Platform, Value: n.Descriptor.Digest.String()})
+		}
+	}
+	out.Members = slices.Concat(out.Members[:lastImage+1], images, out.Members[lastImage+1:], atts)
+	if !slices.ContainsFunc(out.Members, func(m Member) bool { return !m.Attestation() }) {
+		return Merged{}, fmt.Errorf("%s: the change leaves no image in the index (it had %s); the index was not changed%.0w%.0w",
+			target.CommonName(), listPlatforms(cur.Members), ErrEmpty, ErrInvalid)
+	}
+	// annotations
+	if len(cur.Annotations) > 0 || len(ch.Annotations) > 0 {
+		out.Annotations = maps.Clone(cur.Annotations)
+		if out.Annotations == nil {
+			out.Annotations = map[string]string{}
+		}
+		for _, k := range slices.Sorted(maps.Keys(ch.Annotations)) {
+			out.Wants = append(out.Wants, Want{Key: k, Value: ch.Annotations[k], Previous: out.Annotations[k]})
+			out.Annotations[k] = ch.Annotations[k]
+		}
+	}
+	for _, k := range ch.DropAnnotations {
+		if _, ok := out.Annotations[k]; ok {
+			out.Wants = append(out.Wants, Want{Key: k, Previous: out.Annotations[k]})
+			delete(out.Annotations, k)
+		}
+	}
+	if len(out.Annotations) == 0 {
+		out.Annotations = nil
+	}
+	return out, nil
+}
+
+// samePlatform compares two entries' platforms after normalisation,
+// os.version included on any os.
+func samePlatform(a, b platform.Platform) bool {
+	a, _ = spec.NormalizePlatform(a)
+	b, _ = spec.NormalizePlatform(b)
+	return spec.SamePlatform(a, b) && a.OSVersion == b.OSVersion
+}
+
+// listPlatforms names the images' platforms, in order ("nothing" when
+// there is none).
+func listPlatforms(members []Member) string {
+	var have []string
+	for _, m := range members {
+		if !m.Attestation() && m.Descriptor.Platform != nil {
+			have = append(have, spec.FormatPlatform(*m.Descriptor.Platform))
+		}
+	}
+	if len(have) == 0 {
+		return "no image"
+	}
+	return strings.Join(have, ", ")
+}
+
+// Article puts "a" or "an" before a name from MediaTypeName.
+func Article(name string) string {
+	if strings.HasPrefix(name, "OCI") {
+		return "an " + name
+	}
+	return "a " + name
+}
+
+// BuildMerged builds the index of a merge, with its entries in the order
+// Merge gave them.
+func BuildMerged(name string, m Merged) (Index, error) {
+	idx, err := build(m.Type, m.Members, m.Annotations)
+	if err != nil {
+		return Index{}, fmt.Errorf("%s: %w", name, err)
+	}
+	idx.Name = name
+	return idx, nil
+}
+
+// Verify tells whether what a change set still holds in the index the
+// target points at after writing (after): lost lists what another writer's
+// write took back, to merge again; an entry or annotation another writer
+// has set to a third value (neither the one this change replaced nor its
+// own) is a conflict, an error matching ErrConflict.
+func Verify(target ref.Ref, wants []Want, after Current) (lost []string, err error) {
+	for _, w := range wants {
+		now, ok := after.value(w)
+		switch {
+		case ok && now == w.Value, !ok && w.Value == "":
+			continue
+		case !ok || now == w.Previous:
+			lost = append(lost, w.String())
+		default:
+			was := "had none"
+			if w.Previous != "" {
+				was = "replaced " + w.Previous
+			}
+			want := "wrote " + w.Value
+			if w.Value == "" {
+				want = "removed it"
+			}
+			return nil, fmt.Errorf("%s: %s is now %s, set by another writer after this run %s and %s; run again to apply this change on top of it%.0w",
+				target.CommonName(), w, now, was, want, ErrConflict)
+		}
+	}
+	return lost, nil
+}
+
+// value is what the index holds for a want: the digest of the image of its
+// platform, or the annotation's value.
+func (c Current) value(w Want) (string, bool) {
+	if w.Platform == nil {
+		v, ok := c.Annotations[w.Key]
+		return v, ok
+	}
+	for _, m := range c.Members {
+		if !m.Attestation() && m.Descriptor.Platform != nil && samePlatform(*m.Descriptor.Platform, *w.Platform) {
+			return m.Descriptor.Digest.String(), true
+		}
+	}
+	return "", false
+}
