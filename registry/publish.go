@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
@@ -20,6 +21,18 @@ type PublishOptions struct {
 	DryRun bool
 	// Validate tunes the checks every index passes before it is written.
 	Validate manifest.ValidateOptions
+	// TypeSet says that Type was asked for (--type), so that a change to an
+	// index of the other type is refused rather than converted.
+	TypeSet bool
+	// Append merges each spec's members onto the index its target points
+	// at (--append) instead of replacing it; see Edit for more changes.
+	Append bool
+	// Edit, when set, changes the target index in place (edit): the spec's
+	// members are added, and the target must be an index that exists.
+	Edit *Edit
+	// Settle is the pause between writing a changed index and reading it
+	// back (DefaultSettle when 0).
+	Settle time.Duration
 }
 
 // Publish runs the whole job for a set of specs (the documents of one
@@ -34,9 +47,17 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	// request: nothing is resolved for a run whose input is wrong
 	check := opts.Validate
 	check.IgnoreMissing = opts.IgnoreMissing
-	types, errList := manifest.Precheck(specs, opts.Type, check)
+	change := opts.Append || opts.Edit != nil
+	t := opts.Type
+	if change && !opts.TypeSet {
+		t = "" // the index there decides, or opts.Type for a new one
+	}
+	types, errList := manifest.Precheck(specs, t, check)
 	if err := spec.Join(errList...); err != nil {
 		return nil, err
+	}
+	if change {
+		return c.publishChanges(ctx, specs, types, opts)
 	}
 	// then, for every spec at once, every member and the index, all
 	// problems at once; beside that, unless in a dry run, every tag of the
@@ -96,9 +117,12 @@ func (c *Client) prepare(ctx context.Context, s spec.Spec, t manifest.Type, opts
 		return manifest.Index{}, err
 	}
 	members, warnings, err := manifest.Gather(s, resolved)
-	for _, w := range warnings {
-		c.log.Warn(w)
+	c.logWarnings(warnings)
+	if err != nil {
+		return manifest.Index{}, err
 	}
+	members, warnings, err = manifest.Only(s, members, opts.IgnoreMissing)
+	c.logWarnings(warnings)
 	if err != nil {
 		return manifest.Index{}, err
 	}
@@ -107,8 +131,6 @@ func (c *Client) prepare(ctx context.Context, s spec.Spec, t manifest.Type, opts
 		return manifest.Index{}, err
 	}
 	warnings, err = manifest.Validate(idx, opts.Validate)
-	for _, w := range warnings {
-		c.log.Warn(w)
-	}
+	c.logWarnings(warnings)
 	return idx, err
 }

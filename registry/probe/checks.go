@@ -516,9 +516,5 @@ func kind(mt string) string {
 	case mediatype.Docker2ManifestList:
 		return "a Docker v2.2 manifest list"
 	}
-	name := manifest.MediaTypeName(mt)
-	if strings.HasPrefix(name, "OCI") {
-		return "an " + name
-	}
-	return "a " + name
+	return manifest.Article(manifest.MediaTypeName(mt))
 }
