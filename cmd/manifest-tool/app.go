@@ -45,7 +45,7 @@ Docker v2.2 manifest list or OCI image index, and pushes it with its tags.
 
 Global flags may also be given after the command and after its arguments.`,
 		Flags:                     globalFlags(),
-		Commands:                  []*cli.Command{pushCommand(env), inspectCommand(env), platformsCommand(env), probeCommand(env), completionCommand(env)},
+		Commands:                  []*cli.Command{pushCommand(env), editCommand(env), inspectCommand(env), platformsCommand(env), probeCommand(env), completionCommand(env)},
 		DisableSliceFlagSeparator: true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // main decides the exit code
 		OnUsageError:              onUsageError,

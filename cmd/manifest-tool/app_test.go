@@ -23,7 +23,7 @@ func TestRunHelpAndVersion(t *testing.T) {
 // Every command's --help is readable in 80 columns and shows a real
 // invocation.
 func TestHelpWidth(t *testing.T) {
-	for _, args := range [][]string{{}, {"push"}, {"push", "from-spec"}, {"push", "from-args"}, {"inspect"}, {"platforms"}, {"probe"}, {"completion"}} {
+	for _, args := range [][]string{{}, {"push"}, {"push", "from-spec"}, {"push", "from-args"}, {"edit"}, {"inspect"}, {"platforms"}, {"probe"}, {"completion"}} {
 		t.Run(strings.Join(append(args, "--help"), " "), func(t *testing.T) {
 			code, stdout, _ := runCLI(append(args, "--help")...)
 			if code != 0 || !strings.Contains(stdout, "manifest-tool ") {

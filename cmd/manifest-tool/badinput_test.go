@@ -82,7 +82,7 @@ func TestBadInputTable(t *testing.T) {
 		{"template gives bad reference", []string{"push", "from-args", "--platforms", "linux/amd64", "--template", "r/APP-ARCH:1", "--target", "r/a:1"},
 			`--platforms "linux/amd64": --template "r/APP-ARCH:1" gives "r/APP-amd64:1": invalid reference "r/APP-amd64:1", repo must be lowercase`},
 		{"no target", []string{"push", "from-args", "--platforms", "linux/amd64", "--template", "r/a:ARCH"}, "--target: is required (the reference the index is written to)"},
-		{"no template", []string{"push", "from-args", "--platforms", "linux/amd64", "--target", "r/a:1"}, "--template: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT'"},
+		{"no template", []string{"push", "from-args", "--platforms", "linux/amd64", "--target", "r/a:1"}, "--template or --member: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT' or --member reg/app@sha256:…"},
 		{"no platforms", []string{"push", "from-args", "--template", "r/a:ARCH", "--target", "r/a:1"}, "--platforms: is required, e.g. --platforms linux/amd64,linux/arm64"},
 		{"bad target", fromArgs("--target", "r/A:1"), `--target: invalid reference "r/A:1", repo must be lowercase`},
 		{"bad extra tag", fromArgs("--tags", "1,a b"), `--tags "a b": "a b" is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')`},

@@ -10,7 +10,7 @@ func TestComplete(t *testing.T) {
 		words string // the line after the program's name; the last word is being typed
 		want  string // candidates, space-separated; ":files" for file names
 	}{
-		{"", "push inspect platforms probe completion"},
+		{"", "push edit inspect platforms probe completion"},
 		{"p", "push platforms probe"},
 		{"push ", "from-spec from-args"},
 		{"push from-", "from-spec from-args"},

@@ -10,7 +10,7 @@ import (
 func fromArgsCommand(env *environment) *cli.Command {
 	return &cli.Command{
 		Name:  "from-args",
-		Usage: "push an index of images a template names",
+		Usage: "push an index of --member or --template images",
 		UsageText: `manifest-tool push from-args \
        --platforms linux/amd64,linux/arm64,linux/arm/v7 \
        --template reg.example.com/app:1.0-OS-ARCHVARIANT \
@@ -19,7 +19,12 @@ func fromArgsCommand(env *environment) *cli.Command {
        --platforms linux/amd64,windows/amd64:10.0.20348.2227 \
        --template 'reg.example.com/app:1.0-OS-ARCH' \
        --target reg.example.com/app:1.0 --tags latest,1 \
-       --annotations org.opencontainers.image.source=https://example.com/app`,
+       --annotations org.opencontainers.image.source=https://example.com/app
+   manifest-tool push from-args --target reg.example.com/app:1.0 \
+       --member reg.example.com/app@sha256:4f1c… \
+       --member reg.example.com/app@sha256:9ab2…
+   manifest-tool push from-args --append --target reg.example.com/app:1.0 \
+       --member reg.example.com/app-builds@sha256:77d0…`,
 		Description: `--template names each member. OS, ARCH, VARIANT and OSVERSION are replaced
 for each platform, under these rules:
   - a placeholder counts only as a run of capital letters touching no
@@ -30,10 +35,17 @@ for each platform, under these rules:
 For linux/amd64 and linux/arm/v7:
   app:1.0-OS-ARCH-VARIANT  ->  app:1.0-linux-amd64   app:1.0-linux-arm-v7
   app:1.0-ARCHVARIANT      ->  app:1.0-amd64         app:1.0-armv7
-A --target without a tag gets "latest".`,
+A --target without a tag gets "latest".
+
+--member REF (repeatable, or comma-separated) names each member instead:
+a tag or digest in any repository or registry, or ocidir://; its platform
+comes from its config, and an index adds its images and attestations.
+With --member, --platforms takes only those platforms from the members.
+--append merges onto the index the target points at (see from-spec).`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version],..."},
 			&cli.StringFlag{Name: "template", Usage: "member `REF` with OS, ARCH, VARIANT, OSVERSION"},
+			&cli.StringSliceFlag{Name: "member", Usage: "member `REF`, instead of --template (repeatable)"},
 			&cli.StringFlag{Name: "target", Usage: "`REF` the index is pushed to"},
 			&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
 			&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` (oci; repeatable)"},
@@ -50,6 +62,7 @@ A --target without a tag gets "latest".`,
 			s, err := spec.FromArgs(spec.Args{
 				Platforms:   splitList(c.StringSlice("platforms")),
 				Template:    c.String("template"),
+				Members:     splitList(c.StringSlice("member")),
 				Target:      c.String("target"),
 				Tags:        splitList(c.StringSlice("tags")),
 				Annotations: c.StringSlice("annotations"),
@@ -57,7 +70,7 @@ A --target without a tag gets "latest".`,
 			if err != nil {
 				return err
 			}
-			return env.push(c, t, []spec.Spec{s})
+			return env.push(c, t, []spec.Spec{s}, nil)
 		},
 	}
 }

@@ -26,7 +26,13 @@ func fromSpecCommand(env *environment) *cli.Command {
 
 A member may be in another repository of the same registry; it is copied
 into the target repository (blobs are mounted). A member that is itself an
-index (buildx output) adds its images and attestations.`,
+index (buildx output) adds its images and attestations.
+
+With --append, the members are merged onto the index the target points at
+now: entries of other platforms stay in place, one of the same platform is
+replaced (its attestations go with it), new ones follow. The index is
+read again after --settle, and written again if another writer took the
+change back.`,
 		Flags: []cli.Flag{ignoreMissingFlag()},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -43,7 +49,7 @@ index (buildx output) adds its images and attestations.`,
 			if err != nil {
 				return err
 			}
-			return env.push(c, t, specs)
+			return env.push(c, t, specs, nil)
 		},
 	}
 }

@@ -16,13 +16,7 @@ func pushCommand(env *environment) *cli.Command {
 writes: members into the target repository, the index, then its tags.
 Prints "Digest: sha256:<hex> <size>" for each index pushed; with --dry-run,
 the exact bytes that would be pushed, then that line, and writes nothing.`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "print what would be pushed; write nothing"},
-			&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
-			&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
-			outputFlag(),
-		},
+		Flags: append(writeFlags(), appendFlag()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("unknown push command %q: want from-spec or from-args (see manifest-tool push --help)", c.Args().First())
@@ -37,12 +31,36 @@ func ignoreMissingFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "ignore-missing", Usage: "skip (and warn about) missing members"}
 }
 
-// push publishes the specs with the push flags, and prints a result per
-// index.
-func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec) error {
+// writeFlags are the flags of every command that writes an index: push
+// (and so from-spec and from-args) and edit.
+func writeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"},
+		&cli.BoolFlag{Name: "dry-run", Usage: "print what would be pushed; write nothing"},
+		&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
+		&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
+		settleFlag(),
+		outputFlag(),
+	}
+}
+
+func appendFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "append", Usage: "merge onto the index the target has"}
+}
+
+func settleFlag() cli.Flag {
+	return &cli.DurationFlag{Name: "settle", Value: registry.DefaultSettle, Usage: "--append, edit: wait, then check the write held"}
+}
+
+// push publishes the specs with the push flags (edit's, when edit is set),
+// and prints a result per index.
+func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec, edit *registry.Edit) error {
 	out, err := outputOf(c)
 	if err != nil {
 		return err
+	}
+	if c.Duration("settle") < 0 {
+		return usagef("--settle %s: want a pause of 0s or more (0 means the default, %s)", c.Duration("settle"), registry.DefaultSettle)
 	}
 	out.lines = true
 	progress := newProgress(env.stderr, env.log)
@@ -55,6 +73,10 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec)
 		IgnoreMissing: c.Bool("ignore-missing"),
 		DryRun:        c.Bool("dry-run"),
 		Validate:      manifest.ValidateOptions{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
+		TypeSet:       c.IsSet("type"),
+		Append:        c.Bool("append"),
+		Edit:          edit,
+		Settle:        c.Duration("settle"),
 	})
 	progress.finish()
 	for _, r := range results {
