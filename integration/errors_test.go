@@ -120,7 +120,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown push command", []string{"push", "from-yaml", "x"}, `error: unknown push command "from-yaml": want from-spec or from-args (see manifest-tool push --help)`},
 		{"no spec file", []string{"push", "from-spec"}, `error: from-spec needs exactly one FILE (or - for stdin), got 0 arguments`},
 		{"missing spec file", []string{"push", "from-spec", "/nonexistent/release.yaml"}, `error: /nonexistent/release.yaml: cannot read the spec: no such file or directory`},
-		{"missing template", []string{"push", "from-args", "--platforms", "linux/amd64", "--target", "r/a:1"}, `error: --template: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT'`},
+		{"missing template", []string{"push", "from-args", "--platforms", "linux/amd64", "--target", "r/a:1"}, `error: --template or --member: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT' or --member reg/app@sha256:…`},
 		{"bad target", []string{"push", "from-args", "--platforms", "linux/amd64", "--template", "r/a:ARCH", "--target", "r/A:1"}, `error: --target: invalid reference "r/A:1", repo must be lowercase`},
 		{"help topic", []string{"help", "nope"}, `error: No help topic for 'nope'`},
 		{"docker-cfg missing", []string{"--docker-cfg", "/nonexistent/docker", "push", "from-args", "--platforms", "linux/amd64", "--template", "r/a:ARCH", "--target", "r/a:1"},
