@@ -53,6 +53,19 @@
 // <size>") or its JSON; [Result.Done] says in one line what a run cut short
 // wrote.
 //
+// # Changing an index
+//
+// For --append and edit, the index a target points at is read as a
+// [Current] ([CurrentIndex], or [CurrentImage] for a single image), and
+// [Merge] applies a [Change] to it: new images replace the ones of their
+// platform in place or follow the images, attestations go with the image
+// they describe, [Removal]s take platforms out, annotations merge, and the
+// index keeps its type. The [Merged] result says what changed ([Diff]) and
+// what must still hold once written ([Want]); [Verify] reads the index
+// after the write and tells an update another writer took back (merge
+// again) from a conflict ([ErrConflict]). [Only] is the --platforms
+// selection among --member images.
+//
 // # Views
 //
 // A [Fetched] is a manifest as a registry served it, with what was read

@@ -33,6 +33,14 @@
 // at the index is left alone. For N members already in place and M extra
 // tags that is 2N + 2(M + 1) requests.
 //
+// With PublishOptions.Append (--append) or Edit (edit), the index is not
+// replaced but changed: the members are copied first, the target is read
+// right before the PUT and merged ([manifest.Merge]), and after
+// PublishOptions.Settle it is read again; a change another writer took
+// back is merged and written again, after a jittered backoff, [MaxRounds]
+// times at most ([manifest.Verify] tells a conflict apart). That is two
+// GETs more than a push, and a PUT and two GETs per further round.
+//
 // # Reading
 //
 // [Client.Fetch] reads what inspect and platforms show, as deep as its

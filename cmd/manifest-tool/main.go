@@ -8,6 +8,10 @@
 //	manifest-tool [global flags] push [--type docker|oci] [--dry-run] from-args \
 //	    --platforms os/arch[/variant][:os.version],... --template REF --target REF \
 //	    [--tags t,...] [--annotations key=value ...]
+//	manifest-tool [global flags] push [--append [--settle D]] from-args \
+//	    --member REF[,REF...] [--platforms os/arch,...] --target REF
+//	manifest-tool [global flags] edit [--add REF]... [--remove os/arch,...] \
+//	    [--annotations k=v]... [--remove-annotation k]... [--tags t,...] TARGET
 //	manifest-tool [global flags] inspect [--raw] [-o json] REF
 //	manifest-tool [global flags] platforms [--require os/arch,...] [-o json] REF
 //	manifest-tool [global flags] probe [-o json] REGISTRY[/REPOSITORY]
@@ -23,7 +27,8 @@
 // index; -o json one JSON document per line); stderr carries logs and
 // errors, one line each, naming the file:line, flag or reference at fault.
 // Exit codes: 0 done; 1 a registry or runtime failure (unreachable,
-// unauthorized, not found, interrupted); 2 bad input (usage, spec,
+// unauthorized, not found, a conflicting concurrent change, interrupted);
+// 2 bad input (usage, spec,
 // reference, platform, an index that would be invalid); 3 a check that did
 // not hold (platforms --require, probe finding no list or index support).
 //
