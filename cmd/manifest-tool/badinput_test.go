@@ -91,6 +91,16 @@ func TestBadInputTable(t *testing.T) {
 		{"unknown architecture item", []string{"push", "from-args", "--platforms", "linux/amd46", "--template", "r/a:ARCH", "--target", "r/a:1"},
 			`--platforms "linux/amd46": unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`},
 		{"stray argument", fromArgs("extra"), `from-args takes no arguments, got "extra" (did you forget a flag name?)`},
+		{"member and template", fromArgs("--member", "r/a@sha256:"+strings.Repeat("a", 64)), "--member: and --template name the members two ways; give one of them"},
+		{"bad member", []string{"push", "from-args", "--member", "r/A:1", "--target", "r/a:1"}, `--member "r/A:1": invalid reference "r/A:1", repo must be lowercase`},
+		{"negative settle", []string{"push", "from-args", "--append", "--settle", "-1s", "--member", "r/a:1", "--target", "r/a:2"}, "--settle -1s: want a pause of 0s or more (0 means the default, 1s)"},
+		// edit
+		{"edit without a change", []string{"edit", "r/a:1"}, "edit needs a change: --add, --remove, --annotations or --remove-annotation (see manifest-tool edit --help)"},
+		{"edit two targets", []string{"edit", "--remove", "linux/amd64", "r/a:1", "r/a:2"}, "edit needs exactly one TARGET, got 2 arguments"},
+		{"edit a digest", []string{"edit", "--remove", "linux/amd64", "r/a@sha256:" + strings.Repeat("a", 64)},
+			`TARGET: target "r/a@sha256:` + strings.Repeat("a", 64) + `" names a digest; name a tag instead (the index's digest is known only once it is built)`},
+		{"edit a bad platform", []string{"edit", "--remove", "linux", "r/a:1"}, `--remove "linux": "linux" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`},
+		{"edit a bad add", []string{"edit", "--add", "r/A:1", "r/a:1"}, `--add "r/A:1": invalid reference "r/A:1", repo must be lowercase`},
 		// command line
 		{"bad type", []string{"push", "--type", "oic", "from-spec", "x.yaml"}, `--type "oic": want docker or oci`},
 		{"unknown flag", []string{"push", "from-spec", "--ignore", "x.yaml"}, "flag provided but not defined: -ignore (see manifest-tool push from-spec --help)"},

@@ -26,8 +26,10 @@ func main() {
 	runs := flag.Int("runs", 5, "runs per case (the median is shown)")
 	docs := flag.Int("docs", 100, "documents in the multi-document case (0 skips it)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of manifest-tool's slowest case here")
+	writers := flag.Int("race", 8, "concurrent writers in the race case, one platform each (0 skips it)")
+	trials := flag.Int("race-trials", 5, "trials of the race case")
 	flag.Parse()
-	if err := run(*tool, *crane, *regctl, ints(*sizes), durations(*latencies), *runs, *docs, *profile); err != nil {
+	if err := run(*tool, *crane, *regctl, ints(*sizes), durations(*latencies), *runs, *docs, *profile, *writers, *trials); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -57,7 +59,7 @@ func (m measurement) spread() (time.Duration, time.Duration) {
 	return lo, hi
 }
 
-func run(tool, crane, regctl string, sizes []int, latencies []time.Duration, runs, docs int, profile string) error {
+func run(tool, crane, regctl string, sizes []int, latencies []time.Duration, runs, docs int, profile string, writers, trials int) error {
 	reg, err := regtest.Start(regtest.Options{})
 	if err != nil {
 		return err
@@ -175,7 +177,14 @@ func run(tool, crane, regctl string, sizes []int, latencies []time.Duration, run
 		}
 		proxy.Close()
 	}
+	var raced []raceResult
+	if writers > 0 && trials > 0 {
+		if raced, err = race(env, reg, tool, crane, writers, trials); err != nil {
+			return fmt.Errorf("race: %w", err)
+		}
+	}
 	printTable(results)
+	printRaceTable(raced)
 	return nil
 }
 
