@@ -44,26 +44,16 @@ var (
 // spec's change is applied to its target.
 func (c *Client) publishChanges(ctx context.Context, specs []spec.Spec, types []manifest.Type, opts PublishOptions) ([]manifest.Result, error) {
 	changes := make([]manifest.Change, len(specs))
-	prev := make([][]string, len(specs))
-	errList := forEach(ctx, len(specs), c.concurrency, func(i int) error {
-		var tagErr error
-		read := make(chan struct{})
-		go func() {
-			defer close(read)
-			if !opts.DryRun {
-				prev[i], tagErr = c.readTags(ctx, specs[i].Target, specs[i].Tags)
-			}
-		}()
+	prev, err := c.readTagsWhile(ctx, specs, opts.DryRun, func(i int) error {
 		var err error
 		changes[i], err = c.changeOf(ctx, specs[i], types[i], opts)
-		<-read
-		return spec.Join(mergeCauses([]error{err, tagErr})...)
+		return err
 	})
-	if err := spec.Join(errList...); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	results := make([]manifest.Result, len(specs))
-	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
+	errList := forEach(ctx, len(specs), c.concurrency, func(i int) error {
 		var err error
 		results[i], err = c.change(ctx, specs[i], changes[i], prev[i], opts)
 		return err
@@ -239,15 +229,7 @@ func (c *Client) change(ctx context.Context, s spec.Spec, ch manifest.Change, pr
 	fd := top.Descriptor()
 	res.Digest, res.Size, res.MediaType = fd.Digest.String(), fd.Size, fd.MediaType
 	res.Tags[0].Status = res.Tags[0].Write(res.Digest)
-	errList := forEach(ctx, len(res.Tags)-1, c.concurrency, func(i int) error {
-		return c.putTag(ctx, s.Target.SetTag(res.Tags[i+1].Tag), top, &res.Tags[i+1])
-	})
-	for i, err := range errList {
-		if err != nil && !errors.As(err, new(*OpError)) { // never started
-			errList[i] = c.opError("pushing the index to", s.Target.SetTag(res.Tags[i+1].Tag), err)
-		}
-	}
-	return res, spec.Join(mergeCauses(errList)...)
+	return res, c.putExtraTags(ctx, s.Target, top, res.Tags[1:])
 }
 
 // current reads what the target tag points at now, by tag (regclient

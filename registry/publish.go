@@ -65,22 +65,12 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	// credentials, fails before anything is written, and the round trip
 	// costs no time of its own)
 	indexes := make([]manifest.Index, len(specs))
-	prev := make([][]string, len(specs))
-	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
-		var tagErr error
-		read := make(chan struct{})
-		go func() {
-			defer close(read)
-			if !opts.DryRun {
-				prev[i], tagErr = c.readTags(ctx, specs[i].Target, specs[i].Tags)
-			}
-		}()
+	prev, err := c.readTagsWhile(ctx, specs, opts.DryRun, func(i int) error {
 		var err error
 		indexes[i], err = c.prepare(ctx, specs[i], types[i], opts)
-		<-read
-		return spec.Join(mergeCauses([]error{err, tagErr})...)
+		return err
 	})
-	if err := spec.Join(errList...); err != nil {
+	if err != nil {
 		return nil, err
 	}
 
@@ -105,6 +95,27 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 		}
 	}
 	return results, spec.Join(mergeCauses(errList)...)
+}
+
+// readTagsWhile runs work for every spec concurrently and, beside it unless
+// in a dry run, reads what each spec's tags point at ([Client.readTags]);
+// it returns the tags read and every failure of both.
+func (c *Client) readTagsWhile(ctx context.Context, specs []spec.Spec, dryRun bool, work func(i int) error) ([][]string, error) {
+	prev := make([][]string, len(specs))
+	errList := forEach(ctx, len(specs), c.concurrency, func(i int) error {
+		var tagErr error
+		read := make(chan struct{})
+		go func() {
+			defer close(read)
+			if !dryRun {
+				prev[i], tagErr = c.readTags(ctx, specs[i].Target, specs[i].Tags)
+			}
+		}()
+		err := work(i)
+		<-read
+		return spec.Join(mergeCauses([]error{err, tagErr})...)
+	})
+	return prev, spec.Join(errList...)
 }
 
 // prepare resolves one spec's members, then builds and validates its index.

@@ -46,15 +46,21 @@ func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, 
 	if err := c.putTag(ctx, target, idx, &res.Tags[0]); err != nil {
 		return res, err
 	}
-	errList := forEach(ctx, len(res.Tags)-1, c.concurrency, func(i int) error {
-		return c.putTag(ctx, target.SetTag(res.Tags[i+1].Tag), idx, &res.Tags[i+1])
+	return res, c.putExtraTags(ctx, target, idx, res.Tags[1:])
+}
+
+// putExtraTags points the tags (all but the target's own) at the index,
+// concurrently.
+func (c *Client) putExtraTags(ctx context.Context, target ref.Ref, idx manifest.Index, tags []manifest.TagResult) error {
+	errList := forEach(ctx, len(tags), c.concurrency, func(i int) error {
+		return c.putTag(ctx, target.SetTag(tags[i].Tag), idx, &tags[i])
 	})
 	for i, err := range errList {
 		if err != nil && !errors.As(err, new(*OpError)) { // never started
-			errList[i] = c.opError("pushing the index to", target.SetTag(res.Tags[i+1].Tag), err)
+			errList[i] = c.opError("pushing the index to", target.SetTag(tags[i].Tag), err)
 		}
 	}
-	return res, spec.Join(mergeCauses(errList)...)
+	return spec.Join(mergeCauses(errList)...)
 }
 
 // putTag points r's tag at the index, unless it already points there.

@@ -1,7 +1,10 @@
 // Command bench measures manifest-tool's main job against the
 // Distribution registry behind a proxy that adds latency and counts
 // requests, next to crane and regctl doing the same work, and prints a
-// table. `make bench` runs it; see the README's Performance section.
+// table. Its race case then starts concurrent writers that each add one
+// platform to the same index (push from-args --append, crane index
+// append) and counts the platforms the index keeps. `make bench` runs it;
+// see the README's Performance section.
 package main
 
 import (

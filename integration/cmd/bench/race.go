@@ -136,7 +136,7 @@ func race(env []string, reg *regtest.Registry, tool, crane string, writers, tria
 			fmt.Printf("; exit codes not 0: %s", describeCounts(res.exits, "exit "))
 		}
 		if job.name == "manifest-tool" {
-			fmt.Printf("; rounds: %s", describeCounts(res.rounds, ""))
+			fmt.Printf("; rounds: %s", describeCounts(res.rounds, "rounds "))
 		}
 		fmt.Println()
 		if res.first != "" {
@@ -252,7 +252,7 @@ func keptList(kept []int) string {
 	return strings.Join(parts, " ")
 }
 
-// describeCounts writes counts as "1×6, 2×2", by key.
+// describeCounts writes counts as "<prefix>1: 6, <prefix>2: 2", by key.
 func describeCounts(counts map[int]int, prefix string) string {
 	if len(counts) == 0 {
 		return "none"
@@ -264,7 +264,7 @@ func describeCounts(counts map[int]int, prefix string) string {
 	sort.Ints(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s%d×%d", prefix, k, counts[k]))
+		parts = append(parts, fmt.Sprintf("%s%d: %d", prefix, k, counts[k]))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -274,7 +274,7 @@ func printRaceTable(results []raceResult) {
 		return
 	}
 	fmt.Println()
-	fmt.Printf("| writers | latency | tool | platforms kept (of %d), per trial | median trial wall time | rounds |\n", results[0].writers)
+	fmt.Printf("| writers | latency | tool | platforms kept (of %d), per trial | median trial wall time | rounds: writers |\n", results[0].writers)
 	fmt.Println("| ---: | ---: | --- | --- | ---: | --- |")
 	for _, r := range results {
 		rounds := "–"
