@@ -71,26 +71,7 @@ func checkDigestWorkflow(t *testing.T, r *regtest.Registry, path, repo string, j
 		for _, m := range matrix {
 			outputs := map[string]string{}
 			expr := func(s string) string {
-				out := ghExpr.ReplaceAllStringFunc(s, func(e string) string {
-					name := ghExpr.FindStringSubmatch(e)[1]
-					switch {
-					case name == "env.IMAGE":
-						return image
-					case name == "github.ref_name":
-						return version
-					case name == "runner.temp":
-						return temp
-					case strings.HasPrefix(name, "matrix."):
-						return m[strings.TrimPrefix(name, "matrix.")]
-					case strings.HasPrefix(name, "steps."):
-						return outputs[name]
-					}
-					return e
-				})
-				if strings.Contains(out, "${{") {
-					t.Fatalf("an expression the test does not know: %q", out)
-				}
-				return out
+				return githubExpr(t, s, map[string]string{"env.IMAGE": image, "github.ref_name": version, "runner.temp": temp}, m, outputs)
 			}
 			for _, s := range job.Steps {
 				switch {

@@ -95,6 +95,30 @@ func checkRelease(t *testing.T, r *regtest.Registry, repo, version string) {
 
 var ghExpr = regexp.MustCompile(`\$\{\{\s*([A-Za-z_.]+)\s*\}\}`)
 
+// githubExpr replaces GitHub's expressions in s: the names in values,
+// matrix.NAME and steps.ID.outputs.NAME (outputs, by the whole name); an
+// expression the test does not know fails it.
+func githubExpr(t *testing.T, s string, values, matrix, outputs map[string]string) string {
+	t.Helper()
+	out := ghExpr.ReplaceAllStringFunc(s, func(e string) string {
+		name := ghExpr.FindStringSubmatch(e)[1]
+		if v, ok := values[name]; ok {
+			return v
+		}
+		if k, ok := strings.CutPrefix(name, "matrix."); ok {
+			return matrix[k]
+		}
+		if v, ok := outputs[name]; ok {
+			return v
+		}
+		return e
+	})
+	if strings.Contains(out, "${{") {
+		t.Fatalf("an expression the test does not know: %q", out)
+	}
+	return out
+}
+
 func checkGitHubActions(t *testing.T, r *regtest.Registry, path string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -123,22 +147,7 @@ func checkGitHubActions(t *testing.T, r *regtest.Registry, path string) {
 	}
 	// GitHub's expressions, with the test's values
 	expr := func(s string, matrix map[string]string) string {
-		out := ghExpr.ReplaceAllStringFunc(s, func(e string) string {
-			name := ghExpr.FindStringSubmatch(e)[1]
-			switch {
-			case name == "env.IMAGE":
-				return image
-			case name == "github.ref_name":
-				return version
-			case strings.HasPrefix(name, "matrix."):
-				return matrix[strings.TrimPrefix(name, "matrix.")]
-			}
-			return e
-		})
-		if strings.Contains(out, "${{") {
-			t.Fatalf("an expression the test does not know: %q", out)
-		}
-		return out
+		return githubExpr(t, s, map[string]string{"env.IMAGE": image, "github.ref_name": version}, matrix, nil)
 	}
 	build, publish := wf.Jobs["build"], wf.Jobs["publish"]
 	if publish.Needs != "build" || len(build.Strategy.Matrix.Include) != 2 {

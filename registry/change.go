@@ -13,6 +13,7 @@ import (
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -195,7 +196,7 @@ func (c *Client) change(ctx context.Context, s spec.Spec, ch manifest.Change, pr
 		}
 		res.Rounds = round
 		c.log.Infof("pushed %s (%s): %s", s.Target.CommonName(), d, describeDiff(merged.Diff))
-		if err := sleep(ctx, settle); err != nil {
+		if err := transport.Sleep(ctx, settle); err != nil {
 			return res, err
 		}
 		after, err := c.current(ctx, s.Target)
@@ -219,7 +220,7 @@ func (c *Client) change(ctx context.Context, s spec.Spec, ch manifest.Change, pr
 		// writers that collided spread out over a span that doubles each
 		// round (300 ms, 600 ms, 1.2 s, 2.4 s), so that fewer of them read
 		// and write within another's window the next time
-		if err := sleep(ctx, rand.N(300*time.Millisecond<<(round-1))); err != nil {
+		if err := transport.Sleep(ctx, rand.N(300*time.Millisecond<<(round-1))); err != nil {
 			return res, err
 		}
 	}
@@ -289,18 +290,6 @@ func describeDiff(d manifest.Diff) string {
 		return "annotations only"
 	}
 	return strings.Join(parts, "; ")
-}
-
-// sleep waits d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // logWarnings logs each warning.
