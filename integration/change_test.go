@@ -3,6 +3,7 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -338,4 +339,78 @@ func TestAppendRace(t *testing.T) {
 		}
 	}
 	t.Logf("rounds needed by the %d runs: %v", trials*len(members), rounds)
+}
+
+// Another writer that sets this run's platform to a third digest between
+// its write and its check is a conflict: exit 1, naming the platform and
+// both digests; another writer that takes it back is merged with again.
+func TestAppendConflict(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	desc := func(img regtest.Image) regtest.Descriptor {
+		d := img.Manifest.Descriptor
+		p := img.Platform
+		d.Platform = &p
+		return d
+	}
+	push := func(p regtest.Platform) regtest.Image {
+		img := regtest.NewImage(p, false)
+		if err := r.PushImage("app", img.Manifest.Digest, img); err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	old, mine, theirs, other := push(linuxAMD64), push(linuxAMD64), push(linuxAMD64), push(linuxS390x)
+	for _, tc := range []struct {
+		name    string
+		between regtest.Blob // what another writer puts at the tag after this run's PUT
+		code    int
+		want    string
+		rounds  int
+	}{
+		{"a third digest", regtest.NewIndex(false, desc(theirs)), 1,
+			"error: %s/app:%s: linux/amd64 is now " + theirs.Manifest.Digest + ", set by another writer after this run replaced " + old.Manifest.Digest +
+				" and wrote " + mine.Manifest.Digest + "; run again to apply this change on top of it", 0},
+		{"taken back", regtest.NewIndex(false, desc(old), desc(other)), 0, "", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tag := strings.ReplaceAll(tc.name, " ", "-")
+			start := regtest.NewIndex(false, desc(old))
+			if err := r.PutManifest("app", tag, regtest.OCIIndex, start.Data); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			puts := 0
+			host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+				if req.URL.Path != "/v2/app/manifests/"+tag {
+					return false
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if req.Method == http.MethodPut {
+					puts++
+				}
+				if req.Method == http.MethodGet && puts == 1 { // the check after the first write
+					puts++
+					if err := r.PutManifest("app", tag, regtest.OCIIndex, tc.between.Data); err != nil {
+						t.Error(err)
+					}
+				}
+				return false
+			})
+			res := mt(t, "--plain-http", "push", "from-args", "--append", "--settle", "10ms", "--target", host+"/app:"+tag,
+				"--member", host+"/app@"+mine.Manifest.Digest, "--output", "json")
+			if tc.code != 0 {
+				res.fails(t, tc.code, fmt.Sprintf(tc.want, host, tag))
+				return
+			}
+			c := changeResult(t, res.out(t))
+			if got := entries(t, r, "app", tag); got != "linux/amd64 linux/s390x" || c.Rounds != tc.rounds {
+				t.Errorf("index holds %s after %d rounds", got, c.Rounds)
+			}
+			if !strings.Contains(res.stderr, "another writer took back linux/amd64; merging onto what is there (round 2 of 5)") {
+				t.Errorf("no warning:\n%s", res.stderr)
+			}
+		})
+	}
 }
