@@ -136,7 +136,7 @@ func race(env []string, reg *regtest.Registry, tool, crane string, writers, tria
 			fmt.Printf("; exit codes not 0: %s", describeCounts(res.exits, "exit "))
 		}
 		if job.name == "manifest-tool" {
-			fmt.Printf("; rounds: %s", describeCounts(res.rounds, "rounds "))
+			fmt.Printf("; rounds needed (rounds: writers) %s", describeCounts(res.rounds, ""))
 		}
 		fmt.Println()
 		if res.first != "" {
