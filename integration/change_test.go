@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -207,7 +209,7 @@ func TestAppendAndEdit(t *testing.T) {
 			t.Errorf("replaced %v", res.Replaced)
 		}
 	})
-	t.Run("an explicit other type", func(t *testing.T) {
+	t.Run("an explicit other type: nothing is written, not even the member", func(t *testing.T) {
 		s390x := pushedByDigest(t, r, "builds", linuxS390x)
 		before, _ := r.GetManifest("app", "1")
 		mt(t, "--plain-http", "push", "--type", "docker", "from-args", "--append", "--target", r.Host+"/app:1", "--member", s390x).
@@ -215,6 +217,15 @@ func TestAppendAndEdit(t *testing.T) {
 		if after, _ := r.GetManifest("app", "1"); after.Digest != before.Digest {
 			t.Error("the index changed")
 		}
+		if _, err := r.GetManifest("app", s390x[strings.Index(s390x, "@")+1:]); err == nil {
+			t.Error("the member was copied into app")
+		}
+	})
+	t.Run("annotations on a Docker list", func(t *testing.T) {
+		amd := pushedByDigest(t, r, "builds", linuxAMD64)
+		mt(t, "--plain-http", "push", "from-args", "--target", r.Host+"/app:dl", "--member", amd).ok(t)
+		mt(t, "--plain-http", "edit", "--annotations", "k=v", r.Host+"/app:dl").
+			fails(t, 2, "error: "+r.Host+"/app:dl is a Docker manifest list (application/vnd.docker.distribution.manifest.list.v2+json), which cannot carry annotations, and a change keeps its type: drop --annotations, or push it anew with --type oci")
 	})
 	t.Run("a target that does not exist is created; an image becomes the first entry", func(t *testing.T) {
 		amd := pushedByDigest(t, r, "builds", linuxAMD64)
@@ -266,8 +277,15 @@ func TestAppendAndEdit(t *testing.T) {
 	})
 	t.Run("edit errors", func(t *testing.T) {
 		before, _ := r.GetManifest("app", "1")
-		mt(t, "--plain-http", "edit", "--remove", "windows/amd64", r.Host+"/app:1").
+		riscv := pushedByDigest(t, r, "builds", regtest.Platform{OS: "linux", Architecture: "riscv64"})
+		mt(t, "--plain-http", "edit", "--add", riscv, "--remove", "windows/amd64", r.Host+"/app:1").
 			fails(t, 1, `error: --remove "windows/amd64": `+r.Host+`/app:1 has no windows/amd64 image (it has linux/arm64/v8, linux/s390x); the index was not changed`)
+		if after, _ := r.GetManifest("app", "1"); after.Digest != before.Digest {
+			t.Error("the index changed")
+		}
+		if _, err := r.GetManifest("app", riscv[strings.Index(riscv, "@")+1:]); err == nil {
+			t.Error("the member to add was copied into app")
+		}
 		res := mt(t, "--plain-http", "edit", "--remove", "windows/amd64", "--annotations", "org.example.d=5", "--ignore-missing", r.Host+"/app:1")
 		res.ok(t)
 		if !strings.Contains(res.stderr, "warning: --remove \"windows/amd64\"") {
@@ -412,5 +430,64 @@ func TestAppendConflict(t *testing.T) {
 				t.Errorf("no warning:\n%s", res.stderr)
 			}
 		})
+	}
+}
+
+// Runs that append to one OCI layout at once take turns on it: every
+// platform is in the index, and the layout's other tags stay.
+func TestAppendLayoutRace(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	dir := t.TempDir()
+	keep := regtest.NewImage(linuxARMv7, false)
+	if err := regtest.WriteLayout(dir, "keep", keep.Manifest, keep.Blobs()...); err != nil {
+		t.Fatal(err)
+	}
+	var members []string
+	for _, a := range []string{"amd64", "arm64", "s390x", "ppc64le", "riscv64", "386"} {
+		members = append(members, pushedByDigest(t, r, "builds", regtest.Platform{OS: "linux", Architecture: a}))
+	}
+	var wg sync.WaitGroup
+	results := make([]result, len(members))
+	errs := make([]error, len(members))
+	for i := range members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = runTool(t, nil, "", "--plain-http", "push", "--type", "oci", "from-args", "--append",
+				"--target", "ocidir://"+dir+":all", "--member", members[i])
+		}()
+	}
+	wg.Wait()
+	for i, res := range results {
+		if errs[i] != nil || res.code != 0 {
+			t.Fatalf("runner %d: exit %d, %v\n%s", i, res.code, errs[i], res.stderr)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top regtest.Index
+	if err := json.Unmarshal(b, &top); err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string]string{}
+	for _, d := range top.Manifests {
+		tags[d.Annotations["org.opencontainers.image.ref.name"]] = d.Digest
+	}
+	if tags["keep"] != keep.Manifest.Digest || tags["all"] == "" {
+		t.Fatalf("the layout's tags are %v", tags)
+	}
+	idx, err := os.ReadFile(filepath.Join(dir, "blobs", "sha256", strings.TrimPrefix(tags["all"], "sha256:")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all regtest.Index
+	if err := json.Unmarshal(idx, &all); err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Manifests) != len(members) {
+		t.Errorf("the index holds %d entries, want %d:\n%s", len(all.Manifests), len(members), idx)
 	}
 }

@@ -97,8 +97,7 @@ func checkDigestWorkflow(t *testing.T, r *regtest.Registry, path, repo string, j
 	if ran == 0 {
 		t.Fatal("no manifest-tool step ran")
 	}
-	// the index holds both platforms and their attestations, and nothing
-	// was tagged per architecture
+	// the index holds both platforms and their attestations
 	m, idx, err := r.GetIndex(repo, version)
 	if err != nil {
 		t.Fatal(err)

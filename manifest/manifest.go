@@ -112,6 +112,12 @@ func Build(t Type, members []Member, annotations map[string]string) (Index, erro
 	if len(members) == 0 {
 		return Index{}, fmt.Errorf("nothing to put in the index%.0w%.0w", ErrEmpty, ErrInvalid)
 	}
+	return build(t, Order(members), annotations)
+}
+
+// Order puts the images first, in the order given, then the attestation
+// manifests, so that a platform-selecting client meets images first.
+func Order(members []Member) []Member {
 	ordered := make([]Member, 0, len(members))
 	for _, m := range members {
 		if !m.Attestation() {
@@ -123,7 +129,7 @@ func Build(t Type, members []Member, annotations map[string]string) (Index, erro
 			ordered = append(ordered, m)
 		}
 	}
-	return build(t, ordered, annotations)
+	return ordered
 }
 
 // build writes the index of members in the order given.

@@ -77,9 +77,11 @@ type Change struct {
 	Annotations     map[string]string
 	DropAnnotations []string
 	// Type is the type asked for, and TypeSet whether it was asked for
-	// explicitly (--type, or type: in a spec); an index keeps its own.
+	// explicitly; an index keeps its own. TypePos is where a spec's type:
+	// chose it (zero for --type).
 	Type    Type
 	TypeSet bool
+	TypePos spec.Pos
 	// IgnoreMissing makes removing an absent platform a warning.
 	IgnoreMissing bool
 }
@@ -154,21 +156,41 @@ func (w Want) String() string {
 func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 	out := Merged{Type: ch.Type, Diff: Diff{Kept: []string{}, Added: []string{}, Replaced: []string{}, Removed: []string{}}}
 	if cur.Type != "" {
-		if ch.TypeSet && ch.Type != cur.Type {
-			return Merged{}, fmt.Errorf("%s is %s (%s); a change keeps its type, so --type %s cannot apply: drop --type, or give --type %s%.0w%.0w",
-				target.CommonName(), Article(MediaTypeName(cur.MediaType)), cur.MediaType, ch.Type, cur.Type, ErrType, ErrInvalid)
+		is := fmt.Sprintf("%s is %s (%s)", target.CommonName(), Article(MediaTypeName(cur.MediaType)), cur.MediaType)
+		switch {
+		case ch.TypeSet && ch.Type != cur.Type && ch.TypePos.String() != "":
+			return Merged{}, fmt.Errorf("%s: %s; a change keeps its type, so type: %s cannot apply: remove it, or write type: %s%.0w%.0w",
+				ch.TypePos, is, ch.Type, cur.Type, ErrType, ErrInvalid)
+		case ch.TypeSet && ch.Type != cur.Type:
+			return Merged{}, fmt.Errorf("%s; a change keeps its type, so --type %s cannot apply: drop --type, or give --type %s%.0w%.0w",
+				is, ch.Type, cur.Type, ErrType, ErrInvalid)
+		case cur.Type == Docker && len(ch.Annotations) > 0:
+			return Merged{}, fmt.Errorf("%s, which cannot carry annotations, and a change keeps its type: drop --annotations, or push it anew with --type oci%.0w%.0w",
+				is, ErrAnnotations, ErrInvalid)
 		}
 		out.Type = cur.Type
 	}
-	// which current images go, and why
+	// which current images go, and why; an image that comes again with
+	// attestations of its own takes them instead of the old ones
 	gone := map[string]bool{} // image digests replaced or removed
+	attested := map[string]bool{}
+	for _, n := range ch.Add {
+		if n.Attestation() {
+			attested[n.Descriptor.Annotations[AnnotationReferenceDigest]] = true
+		}
+	}
 	replacedBy := map[int]int{}
 	for i, m := range cur.Members {
-		if m.Attestation() || m.Descriptor.Platform == nil {
+		if m.Attestation() {
 			continue
 		}
 		for j, n := range ch.Add {
-			if !n.Attestation() && n.Descriptor.Platform != nil && samePlatform(*m.Descriptor.Platform, *n.Descriptor.Platform) {
+			if n.Attestation() || n.Descriptor.Platform == nil {
+				continue
+			}
+			// the same platform, or the same image where the index gave it none
+			if (m.Descriptor.Platform != nil && samePlatform(*m.Descriptor.Platform, *n.Descriptor.Platform)) ||
+				(m.Descriptor.Platform == nil && m.Descriptor.Digest == n.Descriptor.Digest) {
 				replacedBy[i] = j
 				if n.Descriptor.Digest != m.Descriptor.Digest {
 					gone[m.Descriptor.Digest.String()] = true
@@ -178,6 +200,7 @@ func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 		}
 	}
 	removed := map[int]bool{}
+	var missing spec.Errors
 	for _, r := range ch.Remove {
 		found := false
 		for i, m := range cur.Members {
@@ -195,10 +218,14 @@ func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 			err := fmt.Errorf("%s: %s has no %s image (it has %s); the index was not changed%.0w",
 				r.Pos, target.CommonName(), spec.FormatPlatform(r.Platform), listPlatforms(cur.Members), ErrMissing)
 			if !ch.IgnoreMissing {
-				return Merged{}, err
+				missing = append(missing, err)
+				continue
 			}
 			out.Warnings = append(out.Warnings, fmt.Sprintf("%s; skipped (--ignore-missing)", strings.TrimSuffix(err.Error(), "; the index was not changed")))
 		}
+	}
+	if len(missing) > 0 {
+		return Merged{}, missing
 	}
 	// the current entries in place, replacements in their slots
 	used := map[int]bool{}
@@ -210,15 +237,15 @@ func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 			out.Diff.Removed = append(out.Diff.Removed, spec.FormatPlatform(*m.Descriptor.Platform))
 			out.Wants = append(out.Wants, Want{Platform: m.Descriptor.Platform, Previous: m.Descriptor.Digest.String()})
 			continue
-		case m.Attestation() && gone[m.Descriptor.Annotations[AnnotationReferenceDigest]]:
-			continue
+		case m.Attestation() && (gone[m.Descriptor.Annotations[AnnotationReferenceDigest]] || attested[m.Descriptor.Annotations[AnnotationReferenceDigest]]):
+			continue // it goes with its image, or gives way to the image's new ones
 		}
 		if j, ok := replacedBy[i]; ok {
 			n := ch.Add[j]
 			used[j] = true
 			p := spec.FormatPlatform(*n.Descriptor.Platform)
 			if n.Descriptor.Digest == m.Descriptor.Digest {
-				out.Diff.Kept = append(out.Diff.Kept, p) // and its attestations stay
+				out.Diff.Kept = append(out.Diff.Kept, p)
 			} else {
 				out.Diff.Replaced = append(out.Diff.Replaced, p)
 			}
@@ -325,9 +352,11 @@ func BuildMerged(name string, m Merged) (Index, error) {
 
 // Verify tells whether what a change set still holds in the index the
 // target points at after writing (after): lost lists what another writer's
-// write took back, to merge again; an entry or annotation another writer
-// has set to a third value (neither the one this change replaced nor its
-// own) is a conflict, an error matching ErrConflict.
+// write took back, to merge again; a platform another writer has set to a
+// third digest (neither the one this change replaced nor its own) is a
+// conflict, an error matching ErrConflict. An annotation another writer
+// set to a value of its own is theirs (runners stamp created and revision
+// each): the last writer wins.
 func Verify(target ref.Ref, wants []Want, after Current) (lost []string, err error) {
 	for _, w := range wants {
 		now, ok := after.value(w)
@@ -336,6 +365,8 @@ func Verify(target ref.Ref, wants []Want, after Current) (lost []string, err err
 			continue
 		case !ok || now == w.Previous:
 			lost = append(lost, w.String())
+		case w.Platform == nil:
+			continue // an annotation another writer set anew: the last one wins
 		default:
 			was := "had none"
 			if w.Previous != "" {

@@ -28,6 +28,11 @@ func current(t *testing.T, target ref.Ref, typ Type, ann map[string]string, memb
 	return cur
 }
 
+func noPlatform(m Member) Member {
+	m.Descriptor.Platform = nil
+	return m
+}
+
 func names(members []Member) string {
 	var out []string
 	for _, m := range members {
@@ -92,7 +97,11 @@ func TestMerge(t *testing.T) {
 			diff: Diff{Kept: []string{"linux/amd64"}, Replaced: []string{"linux/arm64"}}, ann: map[string]string{"a": "1", "b": "2"}},
 		{name: "the same image again changes nothing", cur: buildx,
 			ch:    Change{Add: []Member{arm, attArm}},
-			order: "old-amd arm old-att-amd old-att-arm", typ: OCI,
+			order: "old-amd arm old-att-amd att-arm", typ: OCI,
+			diff: Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}}, ann: map[string]string{"a": "1", "b": "2"}},
+		{name: "the same image with a new attestation: the old one goes", cur: buildx,
+			ch:    Change{Add: []Member{arm, attestation(t, img("arm-att2", "linux/arm64/v8"), 0)}},
+			order: "old-amd arm old-att-amd old-att-arm att-arm-att2", typ: OCI,
 			diff: Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}}, ann: map[string]string{"a": "1", "b": "2"}},
 		{name: "a removal takes the attestation too", cur: buildx,
 			ch:    Change{Remove: []Removal{{Platform: *plat("linux/arm64"), Pos: spec.Pos{Field: `--remove "linux/arm64"`}}}},
@@ -106,6 +115,20 @@ func TestMerge(t *testing.T) {
 			ch:    Change{IgnoreMissing: true, Remove: []Removal{{Platform: *plat("linux/s390x"), Pos: spec.Pos{Field: `--remove "linux/s390x"`}}}},
 			order: "old-amd old-arm old-att-amd old-att-arm", typ: OCI, warnings: 1,
 			diff: Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}}, ann: map[string]string{"a": "1", "b": "2"}},
+		{name: "removing two that are not there: both named", cur: buildx,
+			ch: Change{Remove: []Removal{{Platform: *plat("linux/s390x"), Pos: spec.Pos{Field: `--remove "linux/s390x"`}}, {Platform: *plat("linux/ppc64le"), Pos: spec.Pos{Field: `--remove "linux/ppc64le"`}}}},
+			err: `--remove "linux/s390x": registry.example.com/app:1 has no linux/s390x image (it has linux/amd64, linux/arm64/v8); the index was not changed` + "\n" +
+				`--remove "linux/ppc64le": registry.example.com/app:1 has no linux/ppc64le image (it has linux/amd64, linux/arm64/v8); the index was not changed`,
+			kind: ErrMissing},
+		{name: "annotations on a Docker list", cur: current(t, target, Docker, nil, amd), ch: Change{Annotations: map[string]string{"k": "v"}},
+			err:  "registry.example.com/app:1 is a Docker manifest list (application/vnd.docker.distribution.manifest.list.v2+json), which cannot carry annotations, and a change keeps its type: drop --annotations, or push it anew with --type oci",
+			kind: ErrAnnotations},
+		{name: "a spec's other type", cur: buildx, ch: Change{Type: Docker, TypeSet: true, TypePos: spec.Pos{File: "r.yaml", Line: 2, Field: "type"}},
+			err:  "r.yaml:2: type: registry.example.com/app:1 is an OCI image index (application/vnd.oci.image.index.v1+json); a change keeps its type, so type: docker cannot apply: remove it, or write type: oci",
+			kind: ErrType},
+		{name: "an entry the index gave no platform is replaced by its image", cur: current(t, target, OCI, nil, amd, noPlatform(arm)),
+			ch:    Change{Add: []Member{arm}},
+			order: "old-amd arm", typ: OCI, diff: Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}}},
 		{name: "removing every image", cur: buildx,
 			ch:   Change{Remove: []Removal{{Platform: *plat("linux/arm64")}, {Platform: *plat("linux/amd64")}}},
 			err:  "registry.example.com/app:1: the change leaves no image in the index (it had linux/amd64, linux/arm64/v8); the index was not changed",
@@ -208,6 +231,7 @@ func TestVerify(t *testing.T) {
 		{"a removal overridden", removed, current(t, target, OCI, nil, amd, arm3), nil,
 			"registry.example.com/app:1: linux/arm64 is now " + d(arm3) + ", set by another writer after this run replaced " + d(arm) + " and removed it; run again to apply this change on top of it"},
 		{"an annotation taken back", []Want{{Key: "k", Value: "new", Previous: "old"}}, current(t, target, OCI, map[string]string{"k": "old"}, amd), []string{"annotation k"}, ""},
+		{"an annotation another writer set anew", []Want{{Key: "k", Value: "new", Previous: "old"}}, current(t, target, OCI, map[string]string{"k": "theirs"}, amd), nil, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,12 +45,18 @@ type Result struct {
 	Manifests []MemberResult `json:"manifests"`
 	// Index holds, in a dry run, the exact bytes that would be pushed.
 	Index json.RawMessage `json:"index,omitempty"`
-	// Diff says, for --append and edit, which platforms were kept, added,
-	// replaced and removed; nil for a plain push.
-	*Diff
-	// Rounds is how many writes a change needed: 1 when no other writer
-	// interfered, 0 when the index already held it (--append and edit).
-	Rounds int `json:"rounds,omitempty"`
+	// Changed says, for --append and edit, what the change did; nil for a
+	// plain push.
+	*Changed
+}
+
+// Changed is what --append or edit did: which platforms were kept, added,
+// replaced and removed, and how many writes it needed (Rounds: 1 when no
+// other writer interfered, 0 when the index held the change already or in
+// a dry run).
+type Changed struct {
+	Diff
+	Rounds int `json:"rounds"`
 }
 
 // TagResult is the outcome for one tag (the target's own tag first).

@@ -17,7 +17,12 @@ import (
 // readTags reads what the target's tag and each extra tag point at now
 // (one HEAD each, concurrently): "" for a tag that does not exist.
 func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([]string, error) {
-	all := manifest.Tags(target, tags)
+	return c.headTags(ctx, target, manifest.Tags(target, tags))
+}
+
+// headTags reads what each of the tags of target's repository points at
+// now, as readTags.
+func (c *Client) headTags(ctx context.Context, target ref.Ref, all []string) ([]string, error) {
 	prev := make([]string, len(all))
 	errList := forEach(ctx, len(all), c.concurrency, func(i int) error {
 		r := target.SetTag(all[i])
@@ -33,8 +38,16 @@ func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([
 	return prev, spec.Join(mergeCauses(errList)...)
 }
 
-// write copies the members, then writes the tags res has read.
+// write copies the members, then writes the tags res has read; an OCI
+// layout is locked meanwhile ([lockLayout]).
 func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, res manifest.Result) (manifest.Result, error) {
+	if target.Scheme == "ocidir" {
+		unlock, err := lockLayout(target.Path)
+		if err != nil {
+			return res, err
+		}
+		defer unlock()
+	}
 	hows, err := c.copyMembers(ctx, target, idx.Members)
 	for i := range res.Manifests {
 		res.Manifests[i].How = hows[i]

@@ -94,7 +94,9 @@ func TestBadInputTable(t *testing.T) {
 		{"member and template", fromArgs("--member", "r/a@sha256:"+strings.Repeat("a", 64)), "--member: and --template name the members two ways; give one of them"},
 		{"bad member", []string{"push", "from-args", "--member", "r/A:1", "--target", "r/a:1"}, `--member "r/A:1": invalid reference "r/A:1", repo must be lowercase`},
 		{"negative settle", []string{"push", "from-args", "--append", "--settle", "-1s", "--member", "r/a:1", "--target", "r/a:2"}, "--settle -1s: want a pause of 0s or more (0 means the default, 1s)"},
+		{"settle without append", []string{"push", "from-args", "--settle", "2s", "--member", "r/a:1", "--target", "r/a:2"}, "--settle applies to --append and edit, which read the index back; add --append, or drop --settle"},
 		// edit
+		{"edit sets and drops one annotation", []string{"edit", "--annotations", "k=v", "--remove-annotation", "k", "r/a:1"}, `--remove-annotation "k": --annotations sets it too; give one of them`},
 		{"edit without a change", []string{"edit", "r/a:1"}, "edit needs a change: --add, --remove, --annotations or --remove-annotation (see manifest-tool edit --help)"},
 		{"edit two targets", []string{"edit", "--remove", "linux/amd64", "r/a:1", "r/a:2"}, "edit needs exactly one TARGET, got 2 arguments"},
 		{"edit a digest", []string{"edit", "--remove", "linux/amd64", "r/a@sha256:" + strings.Repeat("a", 64)},

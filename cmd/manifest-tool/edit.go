@@ -26,7 +26,9 @@ func editCommand(env *environment) *cli.Command {
 and to --tags. --add REF follows the rules of push from-args --member: an
 image of a platform the index has replaces it there (its attestations go
 with it), a new one follows. --remove takes out the images of those
-platforms and their attestations. The index keeps its type.
+platforms and their attestations; a platform without a variant takes every
+variant (linux/arm: v6 and v7), one without os.version every version. The
+index keeps its type.
 
 TARGET is read again after --settle; a change another writer took back is
 merged again and rewritten (5 rounds at most), and a platform another
@@ -41,8 +43,8 @@ Exit 2: TARGET is not an index, or no image would be left.`,
 			&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` to set (oci; repeatable)"},
 			&cli.StringSliceFlag{Name: "remove-annotation", Usage: "index annotation `KEY` to drop (repeatable)"},
 			&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
-			ignoreMissingFlag(),
-		}, writeFlags()...),
+			&cli.BoolFlag{Name: "ignore-missing", Usage: "warn about --add and --remove that find nothing"},
+		}, writeFlags(&cli.StringFlag{Name: "type", Usage: "`docker` or oci: must be the index's own"})...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("edit needs exactly one TARGET, got %d arguments", c.NArg())
@@ -55,6 +57,15 @@ Exit 2: TARGET is not an index, or no image would be left.`,
 			drop := splitList(c.StringSlice("remove-annotation"))
 			if len(add)+len(remove)+len(drop)+len(c.StringSlice("annotations")) == 0 {
 				return usagef("edit needs a change: --add, --remove, --annotations or --remove-annotation (see manifest-tool edit --help)")
+			}
+			set, err := spec.ParseAnnotations(c.StringSlice("annotations"), "--annotations")
+			if err != nil {
+				return err
+			}
+			for _, k := range drop {
+				if _, ok := set[k]; ok {
+					return usagef("--remove-annotation %q: --annotations sets it too; give one of them", k)
+				}
 			}
 			s, err := spec.ForEdit(spec.Args{
 				Target:      c.Args().First(),

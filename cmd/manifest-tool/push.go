@@ -16,7 +16,7 @@ func pushCommand(env *environment) *cli.Command {
 writes: members into the target repository, the index, then its tags.
 Prints "Digest: sha256:<hex> <size>" for each index pushed; with --dry-run,
 the exact bytes that would be pushed, then that line, and writes nothing.`,
-		Flags: append(writeFlags(), appendFlag()),
+		Flags: append(writeFlags(&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"}), appendFlag()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("unknown push command %q: want from-spec or from-args (see manifest-tool push --help)", c.Args().First())
@@ -31,11 +31,11 @@ func ignoreMissingFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "ignore-missing", Usage: "skip (and warn about) missing members"}
 }
 
-// writeFlags are the flags of every command that writes an index: push
-// (and so from-spec and from-args) and edit.
-func writeFlags() []cli.Flag {
+// writeFlags are the flags of every command that writes an index, after
+// its --type: push (and so from-spec and from-args) and edit.
+func writeFlags(typeFlag cli.Flag) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"},
+		typeFlag,
 		&cli.BoolFlag{Name: "dry-run", Usage: "print what would be pushed; write nothing"},
 		&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
 		&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
@@ -61,6 +61,9 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 	}
 	if c.Duration("settle") < 0 {
 		return usagef("--settle %s: want a pause of 0s or more (0 means the default, %s)", c.Duration("settle"), registry.DefaultSettle)
+	}
+	if c.IsSet("settle") && edit == nil && !c.Bool("append") {
+		return usagef("--settle applies to --append and edit, which read the index back; add --append, or drop --settle")
 	}
 	out.lines = true
 	progress := newProgress(env.stderr, env.log)
