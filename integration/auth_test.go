@@ -144,3 +144,63 @@ esac
 		})
 	}
 }
+
+// A credsStore whose list is empty (docker-credential-ecr-login before it
+// has cached a token) is asked with get about every host the run names, as
+// Docker does, against a TLS registry with per-repository tokens. A
+// helper with no credentials leaves the run anonymous, and the 401 names
+// it; a helper that fails, or prints, shows nothing of what it printed.
+func TestCredsStoreGet(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t, regtest.Options{TLS: true, Token: true, Users: map[string]string{authUser: authPass}})
+	seed(t, r, "store/src", "1", false, linuxAMD64)
+	ca := caFile(t, r)
+	bin := t.TempDir()
+	helpers := map[string]string{
+		// list knows nothing; get knows the test registry
+		"lazy": fmt.Sprintf(`case "$1" in
+get) read host; if [ "$host" = %q ]; then printf '{"ServerURL":"%%s","Username":%q,"Secret":%q}' "$host"; else echo "credentials not found in native keychain"; exit 1; fi;;
+list) echo '{}';;
+esac`, r.Host, authUser, authPass),
+		"empty":  `echo "credentials not found in native keychain"; exit 1`,
+		"fails":  fmt.Sprintf(`echo "cannot reach the keychain: %s" >&2; exit 4`, authPass),
+		"chatty": fmt.Sprintf(`read host; echo "debug: found %s for $host" >&2; printf '{"Username":%q,"Secret":%q}'`, authPass, authUser, authPass),
+	}
+	for name, script := range helpers {
+		if err := os.WriteFile(filepath.Join(bin, "docker-credential-"+name), []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
+	run := func(t *testing.T, store string, args ...string) result {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(fmt.Sprintf(`{"credsStore":%q}`, store)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		res := mtEnv(t, env, "", append([]string{"--ca-file", ca, "--docker-cfg", dir, "--debug"}, args...)...)
+		if strings.Contains(res.stdout+res.stderr, authPass) {
+			t.Errorf("the secret is in the output:\n%s", res.stderr)
+		}
+		return res
+	}
+	push := []string{"push", "--type", "oci", "from-args", "--platforms", "linux/amd64", "--template", r.Host + "/store/src:1-OS-ARCH", "--target", r.Host + "/store/app:1"}
+	t.Run("get for a host list does not name", func(t *testing.T) {
+		run(t, "lazy", push...).ok(t)
+		if _, err := r.GetManifest("store/app", "1"); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("a helper that prints to stderr", func(t *testing.T) {
+		run(t, "chatty", "platforms", r.Host+"/store/app:1").ok0(t)
+	})
+	t.Run("a helper without credentials: anonymous, and the 401 names it", func(t *testing.T) {
+		run(t, "empty", "platforms", r.Host+"/store/app:1").fails(t, 1,
+			"error: reading "+r.Host+"/store/app:1: unauthorized anonymously: docker-credential-empty has no credentials for "+r.Host+
+				" (check --docker-cfg or docker login "+r.Host+", --username, and access to the repository)")
+	})
+	t.Run("a helper that fails", func(t *testing.T) {
+		res := run(t, "fails", "platforms", r.Host+"/store/app:1")
+		res.fails(t, 1, "error: credentials for "+r.Host+": docker-credential-fails get for "+r.Host+
+			" failed (exit status 4); see why with `echo "+r.Host+" | docker-credential-fails get` (what it printed is not shown here: it may hold credentials)")
+	})
+}

@@ -1,12 +1,11 @@
 package registry
 
 import (
-	"encoding/base64"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os/exec"
 	"time"
 
 	"github.com/regclient/regclient"
@@ -41,12 +40,14 @@ type clientOptions struct {
 	caFile      string
 	user, pass  string
 	credHosts   []string
+	hosts       []string
 	plainHTTP   []string
 	insecure    []string
 	log         *logrus.Logger
 	userAgent   string
 	concurrency int
 	progress    func(BlobEvent)
+	onSecrets   func(...string)
 }
 
 // Option configures a Client.
@@ -94,9 +95,24 @@ func WithUserAgent(ua string) Option { return func(s *clientOptions) { s.userAge
 // and how many requests go to one registry at once (default 8).
 func WithConcurrency(n int) Option { return func(s *clientOptions) { s.concurrency = n } }
 
+// WithHosts names the registries a run talks to. New finds the credentials
+// of each at once, the way Docker does (credHelpers, then auths, then the
+// credsStore), so that every secret is known, to be scrubbed, before the
+// first request; a host not named here is reached with what auths holds for
+// it, or anonymously.
+func WithHosts(hosts ...string) Option {
+	return func(s *clientOptions) { s.hosts = append(s.hosts, hosts...) }
+}
+
+// WithSecrets has fn told of every secret (password, token) as soon as
+// New knows it, before it logs a line or sends a request, so that a log
+// scrubber can hide them; [Client.Secrets] lists them all afterwards.
+func WithSecrets(fn func(...string)) Option { return func(s *clientOptions) { s.onSecrets = fn } }
+
 // New creates a Client. It reads the Docker config at once, so that a
 // config that does not parse is an error naming the file, not a silent
-// anonymous run.
+// anonymous run, and asks credential helpers about the hosts of
+// [WithHosts].
 func New(opts ...Option) (*Client, error) {
 	s := clientOptions{concurrency: 8}
 	for _, o := range opts {
@@ -110,9 +126,24 @@ func New(opts ...Option) (*Client, error) {
 		log = logrus.New()
 		log.SetOutput(io.Discard)
 	}
-	hosts, err := loadDockerConfig(s.dockerCfg)
+	dcfg, err := loadDockerConfig(s.dockerCfg)
 	if err != nil {
 		return nil, err
+	}
+	creds := map[string]string{}
+	var secrets []string
+	// the hosts auths names with a secret, for hosts the run does not name
+	var hosts []config.Host
+	for key, a := range dcfg.Auths {
+		c := a.credential()
+		if !c.secret() || !config.HostValidate(key) {
+			continue
+		}
+		h := config.HostNewName(key)
+		h.User, h.Pass, h.Token = c.User, c.Pass, c.Token
+		hosts = append(hosts, *h)
+		creds[h.Name] = c.describe(h.Name)
+		secrets = append(secrets, c.secrets()...)
 	}
 	// set applies an override to every entry of a host (a Docker config
 	// may name one registry under several keys), or to a new one
@@ -146,33 +177,38 @@ func New(opts ...Option) (*Client, error) {
 		topts.CA = []byte(ca)
 	}
 	tr := transport.New(topts)
+	// the hosts the run names, in Docker's order; --username overrides
+	overridden := map[string]bool{}
 	if s.user != "" || s.pass != "" {
 		for _, name := range s.credHosts {
 			set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", "" })
+			overridden[config.HostNewName(name).Name] = true
+			creds[config.HostNewName(name).Name] = fmt.Sprintf("as user %q", s.user)
+		}
+		secrets = append(secrets, credential{User: s.user, Pass: s.pass}.secrets()...)
+	}
+	for _, name := range s.hosts {
+		key := config.HostNewName(name).Name
+		if overridden[key] {
+			continue
+		}
+		overridden[key] = true
+		c, err := dcfg.lookup(context.Background(), name, runHelper)
+		if err != nil {
+			return nil, fmt.Errorf("credentials for %s: %w", name, err)
+		}
+		set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = c.User, c.Pass, c.Token, "" })
+		creds[key] = c.describe(name)
+		secrets = append(secrets, c.secrets()...)
+		if s.onSecrets != nil {
+			s.onSecrets(c.secrets()...)
+		}
+		for _, line := range c.Said {
+			log.Debugf("credential helper: %s", line)
 		}
 	}
-	creds := map[string]string{}
-	var secrets []string
 	for i := range hosts {
 		hosts[i].ReqConcurrent = int64(s.concurrency)
-		h := hosts[i]
-		switch {
-		case h.User != "":
-			creds[h.Name] = fmt.Sprintf("as user %q", h.User)
-		case h.Token != "":
-			creds[h.Name] = "with an identity token"
-		case h.CredHelper != "":
-			creds[h.Name] = "with credentials from " + h.CredHelper
-			if _, err := exec.LookPath(h.CredHelper); err != nil {
-				creds[h.Name] += " (not found on PATH)"
-			}
-		}
-		if h.Pass != "" {
-			secrets = append(secrets, h.Pass, base64.StdEncoding.EncodeToString([]byte(h.User+":"+h.Pass)))
-		}
-		if h.Token != "" {
-			secrets = append(secrets, h.Token)
-		}
 	}
 	rcOpts := []regclient.Opt{
 		// hosts met later (not in the Docker config, no override) get the

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -11,8 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"github.com/regclient/regclient/config"
 )
 
 // readCAFile reads PEM certificates.
@@ -28,8 +27,11 @@ func readCAFile(file string) (string, error) {
 	return string(b), nil
 }
 
-// loadDockerConfig reads the hosts and credentials of a Docker config.
-func loadDockerConfig(path string) ([]config.Host, error) {
+// loadDockerConfig reads what a Docker config says about credentials. A
+// config that does not parse, an auths entry whose auth is not base64
+// "user:password", and a credsStore whose docker-credential-<name> is not
+// on PATH are errors naming the file, rather than a silent anonymous run.
+func loadDockerConfig(path string) (dockerConfig, error) {
 	explicit := path != ""
 	if !explicit {
 		if dir := os.Getenv("DOCKER_CONFIG"); dir != "" {
@@ -37,50 +39,33 @@ func loadDockerConfig(path string) ([]config.Host, error) {
 		} else if home, err := os.UserHomeDir(); err == nil {
 			path = filepath.Join(home, ".docker")
 		} else {
-			return nil, nil
+			return dockerConfig{}, nil
 		}
 	}
 	fi, err := os.Stat(path)
 	switch {
 	case err != nil && !explicit:
-		return nil, nil
+		return dockerConfig{}, nil
 	case err != nil:
-		return nil, fmt.Errorf("--docker-cfg %q: %w%.0w", path, unwrapPathError(err), ErrConfig)
+		return dockerConfig{}, fmt.Errorf("--docker-cfg %q: %w%.0w", path, unwrapPathError(err), ErrConfig)
 	case fi.IsDir():
 		path = filepath.Join(path, "config.json")
 	}
-	hosts, err := config.DockerLoadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading Docker config %s: %w%.0w", path, unwrapPathError(err), ErrConfig)
-	}
-	if err := checkAuths(path); err != nil {
-		return nil, err
-	}
-	return hosts, nil
-}
-
-// checkAuths refuses what regclient would pass over in silence, leaving a
-// run anonymous: an auths entry whose auth is not base64 "user:password",
-// and a credsStore whose docker-credential-<name> is not on PATH.
-func checkAuths(path string) error {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // a missing file is an empty config
+		return dockerConfig{}, nil // a missing file is an empty config
 	} else if err != nil {
-		return fmt.Errorf("reading Docker config %s: %w%.0w", path, unwrapPathError(err), ErrConfig)
+		return dockerConfig{}, fmt.Errorf("reading Docker config %s: %w%.0w", path, unwrapPathError(err), ErrConfig)
 	}
-	var cfg struct {
-		Auths map[string]struct {
-			Auth string `json:"auth"`
-		} `json:"auths"`
-		CredsStore string `json:"credsStore"`
-	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		return fmt.Errorf("reading Docker config %s: %w%.0w", path, err, ErrConfig)
+	var cfg dockerConfig
+	if len(bytes.TrimSpace(b)) > 0 {
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			return dockerConfig{}, fmt.Errorf("reading Docker config %s: %w%.0w", path, err, ErrConfig)
+		}
 	}
 	if cfg.CredsStore != "" {
 		if _, err := exec.LookPath("docker-credential-" + cfg.CredsStore); err != nil {
-			return fmt.Errorf("reading Docker config %s: credsStore %q needs docker-credential-%s, which is not on PATH%.0w", path, cfg.CredsStore, cfg.CredsStore, ErrConfig)
+			return dockerConfig{}, fmt.Errorf("reading Docker config %s: credsStore %q needs docker-credential-%s, which is not on PATH%.0w", path, cfg.CredsStore, cfg.CredsStore, ErrConfig)
 		}
 	}
 	for host, a := range cfg.Auths {
@@ -89,10 +74,10 @@ func checkAuths(path string) error {
 		}
 		dec, err := base64.StdEncoding.DecodeString(a.Auth)
 		if err != nil || !strings.Contains(string(dec), ":") {
-			return fmt.Errorf("reading Docker config %s: auths[%q].auth is not base64 \"user:password\" (log in again with docker login %s)%.0w", path, host, host, ErrConfig)
+			return dockerConfig{}, fmt.Errorf("reading Docker config %s: auths[%q].auth is not base64 \"user:password\" (log in again with docker login %s)%.0w", path, host, host, ErrConfig)
 		}
 	}
-	return nil
+	return cfg, nil
 }
 
 func unwrapPathError(err error) error {

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -17,13 +18,17 @@ func TestLoadDockerConfig(t *testing.T) {
 	}
 	for _, path := range []string{dir, filepath.Join(dir, "config.json")} {
 		t.Run(path, func(t *testing.T) {
-			hosts, err := loadDockerConfig(path)
+			cfg, err := loadDockerConfig(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			users := map[string]string{}
-			for _, h := range hosts {
-				users[h.Name] = h.User
+			for _, h := range []string{"reg.example.com", "docker.io"} {
+				c, err := cfg.lookup(context.Background(), h, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				users[h] = c.User
 			}
 			if users["reg.example.com"] != "alice" || users["docker.io"] != "bob" {
 				t.Errorf("hosts %v", users)
@@ -34,7 +39,7 @@ func TestLoadDockerConfig(t *testing.T) {
 		t.Errorf("missing explicit path: %v", err)
 	}
 	empty := t.TempDir() // a directory without config.json is an empty config
-	if hosts, err := loadDockerConfig(empty); err != nil || len(hosts) != 0 {
+	if hosts, err := loadDockerConfig(empty); err != nil || len(hosts.Auths) != 0 {
 		t.Errorf("empty dir: %v %v", hosts, err)
 	}
 	bad := filepath.Join(t.TempDir(), "config.json")
@@ -43,11 +48,11 @@ func TestLoadDockerConfig(t *testing.T) {
 		t.Errorf("bad config: %v", err)
 	}
 	t.Setenv("DOCKER_CONFIG", dir)
-	if hosts, err := loadDockerConfig(""); err != nil || len(hosts) != 2 {
+	if hosts, err := loadDockerConfig(""); err != nil || len(hosts.Auths) != 2 {
 		t.Errorf("DOCKER_CONFIG: %v %v", hosts, err)
 	}
 	t.Setenv("DOCKER_CONFIG", filepath.Join(dir, "absent"))
-	if hosts, err := loadDockerConfig(""); err != nil || len(hosts) != 0 {
+	if hosts, err := loadDockerConfig(""); err != nil || len(hosts.Auths) != 0 {
 		t.Errorf("a missing default config is anonymous access: %v %v", hosts, err)
 	}
 }

@@ -41,6 +41,8 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		registry.WithUserAgent("manifest-tool/" + v),
 		registry.WithDockerConfig(c.String("docker-cfg")),
 		registry.WithConcurrency(c.Int("concurrency")),
+		registry.WithHosts(hosts...),
+		registry.WithSecrets(env.scrub.add),
 		registry.WithInsecure(c.StringSlice("insecure-registry")...),
 		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
 	}

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -87,34 +85,4 @@ func (f *scrubbing) Format(e *logrus.Entry) ([]byte, error) {
 		clean.Data[k] = v
 	}
 	return f.Formatter.Format(&clean)
-}
-
-// strayStderr catches what other programs this one runs write to its
-// standard error (docker-credential-* helpers, which regclient runs with
-// os.Stderr) and logs it at debug level, scrubbed like every log line: a
-// helper may print what it should not. It returns the function that puts
-// things back.
-func strayStderr(log *logrus.Logger) func() {
-	orig := os.Stderr
-	r, w, err := os.Pipe()
-	if err != nil {
-		return func() {}
-	}
-	os.Stderr = w
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			if line := strings.TrimSpace(sc.Text()); line != "" {
-				log.Debugf("credential helper: %s", line)
-			}
-		}
-	}()
-	return func() {
-		os.Stderr = orig
-		w.Close()
-		<-done
-		r.Close()
-	}
 }

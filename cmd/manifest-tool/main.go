@@ -78,7 +78,6 @@ func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.
 			code = exitFailure
 		}
 	}()
-	defer strayStderr(env.log)()
 	app := newApp(env)
 	if len(argv) > 1 && argv[1] == completeCommand {
 		cands, files := complete(app, argv[2:])

@@ -1,0 +1,206 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/regclient/regclient/config"
+)
+
+// This file finds credentials the way Docker does. regclient reads a
+// Docker config too, but asks a credsStore only about the hosts its `list`
+// returns (docker-credential-ecr-login lists nothing until it has cached a
+// token, so an ECR push would go anonymous), and runs helpers with their
+// stderr on ours, unscrubbed. Here every host a run names is looked up, in
+// Docker's order, before the first request, and what a helper prints is
+// never shown.
+
+// dockerConfig is what a Docker config.json says about credentials.
+type dockerConfig struct {
+	Auths       map[string]dockerAuth `json:"auths"`
+	CredHelpers map[string]string     `json:"credHelpers"`
+	CredsStore  string                `json:"credsStore"`
+}
+
+// dockerAuth is one entry of auths.
+type dockerAuth struct {
+	Auth          string `json:"auth"`
+	Username      string `json:"username"`
+	Password      string `json:"password"`
+	IdentityToken string `json:"identitytoken"`
+}
+
+// credential is what the entry holds: the user and password of its auth
+// (base64 "user:password") or its fields, and its identity token.
+func (a dockerAuth) credential() credential {
+	c := credential{User: a.Username, Pass: a.Password, Token: a.IdentityToken}
+	if a.Auth != "" {
+		if dec, err := base64.StdEncoding.DecodeString(a.Auth); err == nil {
+			c.User, c.Pass, _ = strings.Cut(string(dec), ":")
+			c.Pass = strings.Trim(c.Pass, "\x00")
+		}
+	}
+	return c
+}
+
+// credential is what a run sends to one host, and where it came from.
+type credential struct {
+	User, Pass, Token string
+	// Helper is the docker-credential-* program that was asked, if one was;
+	// Said is what it printed on stderr, a line each, to log once its
+	// secret is known to the scrubber (nothing when it failed).
+	Helper string
+	Said   []string
+}
+
+// secret reports whether there is a password or a token to send.
+func (c credential) secret() bool { return c.Pass != "" || c.Token != "" }
+
+// describe says whose credentials these are, for messages ("" for none).
+func (c credential) describe(host string) string {
+	from := ""
+	if c.Helper != "" {
+		from = " (from " + c.Helper + ")"
+	}
+	switch {
+	case c.User != "":
+		return fmt.Sprintf("as user %q%s", c.User, from)
+	case c.Token != "":
+		return "with an identity token" + from
+	case c.Helper != "":
+		return "anonymously: " + c.Helper + " has no credentials for " + host
+	}
+	return ""
+}
+
+// secrets lists what must never be shown: the password, the base64 form
+// Basic auth sends, and the identity token.
+func (c credential) secrets() []string {
+	var out []string
+	if c.Pass != "" {
+		out = append(out, c.Pass, base64.StdEncoding.EncodeToString([]byte(c.User+":"+c.Pass)))
+	}
+	if c.Token != "" {
+		out = append(out, c.Token)
+	}
+	return out
+}
+
+// dockerHubKeys are the names Docker files Docker Hub's credentials under.
+var dockerHubKeys = []string{"https://index.docker.io/v1/", "https://index.docker.io/v1", "index.docker.io", "docker.io", "registry-1.docker.io", "https://registry-1.docker.io"}
+
+// configKey reduces an auths or credHelpers key ("https://host/v1/") to
+// the host it names.
+func configKey(key string) string {
+	key = strings.TrimPrefix(strings.TrimPrefix(key, "https://"), "http://")
+	if i := strings.Index(key, "/"); i >= 0 {
+		key = key[:i]
+	}
+	return key
+}
+
+// keysOf lists the config keys that can name host, Docker Hub's aliases
+// included.
+func keysOf(host string) []string {
+	if config.HostNewName(host).Name == config.DockerRegistry {
+		return dockerHubKeys
+	}
+	return []string{host}
+}
+
+// helperServer is what a helper is asked about for host: Docker Hub's
+// historic URL for Hub, else the host.
+func helperServer(host string) string {
+	if config.HostNewName(host).Name == config.DockerRegistry {
+		return dockerHubKeys[0]
+	}
+	return host
+}
+
+// lookup finds host's credentials in Docker's order: credHelpers[host],
+// then auths[host], then the credsStore, whose get is asked about any
+// host, listed or not. A helper that has none leaves the run anonymous
+// (Helper says which was asked); a helper that fails is an error.
+func (d dockerConfig) lookup(ctx context.Context, host string, get helperGet) (credential, error) {
+	keys := keysOf(host)
+	for k, helper := range d.CredHelpers {
+		if matches(keys, k) && helper != "" {
+			return get(ctx, "docker-credential-"+helper, helperServer(host))
+		}
+	}
+	for k, a := range d.Auths {
+		// an entry without a secret is a placeholder (Docker writes one for
+		// each host a credsStore holds)
+		if c := a.credential(); matches(keys, k) && c.secret() {
+			return c, nil
+		}
+	}
+	if d.CredsStore != "" {
+		return get(ctx, "docker-credential-"+d.CredsStore, helperServer(host))
+	}
+	return credential{}, nil
+}
+
+func matches(keys []string, key string) bool {
+	for _, k := range keys {
+		if k == key || configKey(k) == configKey(key) {
+			return true
+		}
+	}
+	return false
+}
+
+// helperGet asks a credential helper program for server's credentials.
+type helperGet func(ctx context.Context, helper, server string) (credential, error)
+
+// helperTimeout bounds one helper run (a helper may ask the user, or a
+// cloud, for a token).
+const helperTimeout = time.Minute
+
+// runHelper runs `helper get` with server on stdin, as Docker does. Its
+// answer "credentials not found" (what docker-credential-helpers print,
+// with a non-zero exit) is no credentials; a username of "<token>" makes
+// the secret an identity token. Nothing it prints is shown: on a failure
+// the error says how it ended and how to see why.
+func runHelper(ctx context.Context, helper, server string) (credential, error) {
+	ctx, cancel := context.WithTimeout(ctx, helperTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, helper, "get")
+	cmd.Stdin = strings.NewReader(server)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	c := credential{Helper: helper}
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		return c, fmt.Errorf("%s is not on PATH (the Docker config names it for %s)%.0w", helper, server, ErrConfig)
+	case err != nil && strings.Contains(strings.ToLower(stdout.String()+stderr.String()), "credentials not found"):
+		return c, nil
+	case ctx.Err() != nil:
+		return c, fmt.Errorf("%s get for %s: no answer in %s", helper, server, helperTimeout)
+	case err != nil:
+		return c, fmt.Errorf("%s get for %s failed (%v); see why with `echo %s | %s get` (what it printed is not shown here: it may hold credentials)", helper, server, err, server, helper)
+	}
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			c.Said = append(c.Said, line)
+		}
+	}
+	var out struct{ Username, Secret string }
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		return c, fmt.Errorf("%s get for %s: its answer is not the JSON a credential helper gives ({\"Username\", \"Secret\"})", helper, server)
+	}
+	if out.Username == "<token>" {
+		c.Token = out.Secret
+	} else {
+		c.User, c.Pass = out.Username, out.Secret
+	}
+	return c, nil
+}
