@@ -14,7 +14,9 @@ import (
 // any of its names), then the credsStore, asked about any host.
 func TestLookup(t *testing.T) {
 	t.Parallel()
-	auth := func(u, p string) dockerAuth { return dockerAuth{Auth: base64.StdEncoding.EncodeToString([]byte(u + ":" + p))} }
+	auth := func(u, p string) dockerAuth {
+		return dockerAuth{Auth: base64.StdEncoding.EncodeToString([]byte(u + ":" + p))}
+	}
 	cfg := dockerConfig{
 		Auths: map[string]dockerAuth{
 			"helped.example.com":          auth("file", "f"),
