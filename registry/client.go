@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/regclient/regclient"
@@ -33,6 +34,9 @@ type Client struct {
 	manifests   memo[rcmanifest.Manifest]
 	configs     memo[platform.Platform]
 	copies      memo[manifest.How] // target repository@digest -> how the member got there
+	// mountDeclined holds the registries that answered a mount with an
+	// upload (202) in this run
+	mountDeclined sync.Map
 }
 
 type clientOptions struct {

@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/descriptor"
 	"github.com/regclient/regclient/types/errs"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
@@ -88,11 +87,9 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 		}
 		return "", c.opError("copying "+src.CommonName()+" into", tgt, err)
 	}
-	if _, err := c.rc.ManifestHead(ctx, tgt, regclient.WithManifestRequireDigest()); err == nil {
-		return manifest.HowPresent, nil
-	} else if transport.Unanswered(err) {
-		return fail(c.opError("looking for "+dig+" in", tgt.SetDigest(""), err))
-	}
+	// no HEAD of the manifest in the target first: it would cost every
+	// member a round trip to spare one that is there already, and a tag
+	// that points at the index already spares them all (see write)
 	man := m.Manifest
 	if man == nil {
 		var err error
@@ -182,13 +179,17 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 			c.progress(BlobEvent{Member: member, Blob: d.Digest.String(), Size: d.Size, How: how, Done: n})
 		}
 	}
-	if present, err := c.blobPresent(ctx, target, d); err != nil {
-		return "", err
-	} else if present {
-		report(manifest.HowPresent, d.Size)
-		return manifest.HowPresent, nil
+	present := func() (bool, error) {
+		ok, err := c.blobPresent(ctx, target, d)
+		if ok {
+			report(manifest.HowPresent, d.Size)
+		}
+		return ok, err
 	}
-	if src.Scheme == "reg" && ref.EqualRegistry(src, target) {
+	_, declined := c.mountDeclined.Load(target.Registry)
+	if src.Scheme == "reg" && ref.EqualRegistry(src, target) && !declined {
+		// mounted straight away, with no HEAD first: the registry answers
+		// 201 whether the blob was there or not, and 202 when it declines
 		err := c.rc.BlobMount(ctx, src, target, d)
 		switch {
 		case err == nil:
@@ -197,7 +198,16 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 		case transport.Unanswered(err):
 			return "", c.opError("mounting blob "+d.Digest.String()+" into", target.SetTag(""), err)
 		}
-		// a registry may decline a mount: copy the bytes instead
+		// a registry that declines a mount declines them all: for the
+		// rest of the run its blobs are looked for, then copied
+		c.mountDeclined.Store(target.Registry, true)
+	}
+	// bytes would move: a HEAD first spares them when the blob is there
+	if ok, err := present(); err != nil || ok {
+		if ok {
+			return manifest.HowPresent, nil
+		}
+		return "", err
 	}
 	rdr, err := c.rc.BlobGet(ctx, src, d)
 	if err != nil {

@@ -110,3 +110,29 @@ func TestPublishNothingWrittenOnFailure(t *testing.T) {
 		})
 	}
 }
+
+// A second push of members from another repository finds the target tag
+// pointing at the index already: no copy, no write, 2N + (M + 1) requests.
+func TestRepushAcrossRepositories(t *testing.T) {
+	t.Parallel()
+	reg := newMemRegistry(t)
+	reg.pushImage(t, "builds", "amd64", "linux/amd64")
+	reg.pushImage(t, "builds", "arm64", "linux/arm64/v8")
+	s := reg.spec(t, "app:1", []string{"latest"}, "builds:amd64", "builds:arm64")
+	if _, err := reg.client(t).Publish(context.Background(), []manifestSpec{s}, PublishOptions{Type: manifest.OCI}); err != nil {
+		t.Fatal(err)
+	}
+	reg.count()
+	results, err := reg.client(t).Publish(context.Background(), []manifestSpec{s}, PublishOptions{Type: manifest.OCI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := reg.requests(), "GET blob 2, GET manifest 2, HEAD manifest 2"; got != want {
+		t.Errorf("requests %s, want %s", got, want)
+	}
+	for _, m := range results[0].Manifests {
+		if m.How != manifest.HowPresent {
+			t.Errorf("%s: %s", m.Image, m.How)
+		}
+	}
+}

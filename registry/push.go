@@ -48,7 +48,17 @@ func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, 
 		}
 		defer unlock()
 	}
-	hows, err := c.copyMembers(ctx, target, idx.Members)
+	// a target tag that points at this index already says its members are
+	// in the repository (the index was written after them): nothing to copy
+	hows := make([]manifest.How, len(idx.Members))
+	var err error
+	if res.Tags[0].Previous == idx.Descriptor().Digest.String() {
+		for i := range hows {
+			hows[i] = manifest.HowPresent
+		}
+	} else {
+		hows, err = c.copyMembers(ctx, target, idx.Members)
+	}
 	for i := range res.Manifests {
 		res.Manifests[i].How = hows[i]
 	}
