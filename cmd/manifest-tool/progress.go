@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,19 +15,26 @@ import (
 	"github.com/manifest-tool/manifest-tool/registry"
 )
 
-// progress shows the blobs a push copies: on a terminal, one line kept up
-// to date; otherwise one log line per blob copied or mounted.
+// progress shows the blobs a push copies: on a terminal, a block kept up
+// to date (the totals, then the bytes of each member still copying);
+// otherwise one log line per blob copied or mounted.
 type progress struct {
-	w    io.Writer // the terminal, or nil
-	log  *logrus.Logger
-	mu   sync.Mutex
-	done map[string]int64 // blob -> bytes so far
-	size map[string]int64
-	last time.Time
+	w      io.Writer // the terminal, or nil
+	log    *logrus.Logger
+	mu     sync.Mutex
+	done   map[string]int64 // blob -> bytes so far
+	size   map[string]int64
+	member map[string]string // blob -> the member it is copied for
+	order  []string          // members, in the order first seen
+	last   time.Time
+	lines  int // lines drawn last time
 }
 
+// progressMembers is how many members in flight the block shows at most.
+const progressMembers = 6
+
 func newProgress(stderr io.Writer, log *logrus.Logger) *progress {
-	p := &progress{log: log, done: map[string]int64{}, size: map[string]int64{}}
+	p := &progress{log: log, done: map[string]int64{}, size: map[string]int64{}, member: map[string]string{}}
 	if f, ok := stderr.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			if _, text := log.Formatter.(*scrubbing); text && log.Level < logrus.DebugLevel {
@@ -39,6 +48,12 @@ func newProgress(stderr io.Writer, log *logrus.Logger) *progress {
 func (p *progress) event(ev registry.BlobEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if _, seen := p.member[ev.Blob]; !seen {
+		p.member[ev.Blob] = ev.Member
+		if !slices.Contains(p.order, ev.Member) {
+			p.order = append(p.order, ev.Member)
+		}
+	}
 	p.done[ev.Blob], p.size[ev.Blob] = ev.Done, ev.Size
 	if p.w == nil {
 		if ev.How == manifest.HowCopied || ev.How == manifest.HowMounted {
@@ -50,23 +65,63 @@ func (p *progress) event(ev registry.BlobEvent) {
 		return
 	}
 	p.last = time.Now()
-	var done, total int64
-	finished := 0
-	for b, n := range p.done {
-		done += n
-		total += p.size[b]
-		if n == p.size[b] {
-			finished++
-		}
-	}
-	fmt.Fprintf(p.w, "\r\033[Kcopying blobs: %d of %d, %s of %s", finished, len(p.done), manifest.FormatSize(done), manifest.FormatSize(total))
+	p.draw(p.render())
 }
 
-// finish clears the terminal line.
+// render is the block: the totals, then each member still copying, with
+// its bytes so far and in all.
+func (p *progress) render() []string {
+	type sum struct{ done, size int64 }
+	per := map[string]*sum{}
+	var all sum
+	for b, n := range p.done {
+		m := p.member[b]
+		if per[m] == nil {
+			per[m] = &sum{}
+		}
+		per[m].done += n
+		per[m].size += p.size[b]
+		all.done += n
+		all.size += p.size[b]
+	}
+	finished := 0
+	var busy []string
+	for _, m := range p.order {
+		if s := per[m]; s.done == s.size {
+			finished++
+		} else if len(busy) < progressMembers {
+			busy = append(busy, fmt.Sprintf("  %s %s of %s", shorten(m, 50), manifest.FormatSize(s.done), manifest.FormatSize(s.size)))
+		}
+	}
+	return append([]string{fmt.Sprintf("copying: %d of %d members, %s of %s", finished, len(p.order), manifest.FormatSize(all.done), manifest.FormatSize(all.size))}, busy...)
+}
+
+// draw replaces the block drawn last time with lines.
+func (p *progress) draw(lines []string) {
+	var b strings.Builder
+	if p.lines > 1 {
+		fmt.Fprintf(&b, "\033[%dA", p.lines-1)
+	}
+	b.WriteString("\r\033[J")
+	b.WriteString(strings.Join(lines, "\n"))
+	p.lines = len(lines)
+	fmt.Fprint(p.w, b.String())
+}
+
+// shorten keeps the end of a long name, which tells members apart.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n+1:]
+}
+
+// finish clears the block.
 func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.w != nil && len(p.done) > 0 {
-		fmt.Fprint(p.w, "\r\033[K")
+	if p.w != nil && p.lines > 0 {
+		p.draw(nil)
+		p.lines = 0
 	}
 }

@@ -17,8 +17,8 @@ func TestProgress(t *testing.T) {
 	log := logrus.New()
 	log.SetOutput(&lines)
 	log.SetFormatter(&textFormatter{})
-	tty := &progress{w: &term, log: log, done: map[string]int64{}, size: map[string]int64{}}
-	plain := &progress{log: log, done: map[string]int64{}, size: map[string]int64{}}
+	tty := &progress{w: &term, log: log, done: map[string]int64{}, size: map[string]int64{}, member: map[string]string{}}
+	plain := &progress{log: log, done: map[string]int64{}, size: map[string]int64{}, member: map[string]string{}}
 	for _, p := range []*progress{tty, plain} {
 		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:aaaaaaaaaaaaaaaaaaaa", Size: 2048, Done: 1024})
 		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:aaaaaaaaaaaaaaaaaaaa", Size: 2048, Done: 2048, How: manifest.HowCopied})
@@ -28,8 +28,8 @@ func TestProgress(t *testing.T) {
 	if got := lines.String(); got != "copied blob sha256:aaaaaaaaaaaa… (2048 bytes) of reg/a@sha256:1\n" {
 		t.Errorf("log lines %q", got)
 	}
-	if got := term.String(); !strings.Contains(got, "\r\x1b[Kcopying blobs: 0 of 1, 1024 bytes of 2048 bytes") ||
-		!strings.Contains(got, "copying blobs: 1 of 1, 2048 bytes of 2048 bytes") || !strings.HasSuffix(got, "\r\x1b[K") {
+	if got := term.String(); !strings.Contains(got, "\r\x1b[Jcopying: 0 of 1 members, 1024 bytes of 2048 bytes\n  reg/a@sha256:1 1024 bytes of 2048 bytes") ||
+		!strings.Contains(got, "\x1b[1A\r\x1b[Jcopying: 1 of 1 members, 2048 bytes of 2048 bytes") || !strings.HasSuffix(got, "\r\x1b[J") {
 		t.Errorf("terminal %q", got)
 	}
 }
