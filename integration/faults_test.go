@@ -368,7 +368,7 @@ func TestInterruptedPush(t *testing.T) {
 		args := []string{"--plain-http", "--timeout", "15s", "push", "from-args", "--platforms", "linux/amd64,linux/arm64/v8",
 			"--template", host + "/stop/build:1-OS-ARCHVARIANT", "--target", host + "/stop/slow:1.0", "--tags", "latest"}
 		mt(t, args...).fails(t, 1,
-			"error: timed out (--timeout 15s); run the same command again to finish",
+			"error: timed out (--timeout 15s) during PUT "+host+"/v2/stop/slow/manifests/latest; run the same command again to finish",
 			"error: "+host+"/stop/slow:1.0: 2 of 2 members in the repository; the index was pushed as 1.0, not yet as latest")
 		hold.Store(false)
 		res := mt(t, append([]string{"--output", "json"}, args...)...)

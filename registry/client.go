@@ -50,6 +50,8 @@ type clientOptions struct {
 	log         *logrus.Logger
 	userAgent   string
 	concurrency int
+	idle        time.Duration
+	timeLimit   time.Duration
 	progress    func(BlobEvent)
 	onSecrets   func(...string)
 }
@@ -113,6 +115,19 @@ func WithHosts(hosts ...string) Option {
 // scrubber can hide them; [Client.Secrets] lists them all afterwards.
 func WithSecrets(fn func(...string)) Option { return func(s *clientOptions) { s.onSecrets = fn } }
 
+// WithIdleTimeout fails a request on which no byte moved for d, sending
+// its body or reading its answer's (default 60s; d <= 0 keeps the
+// default): a registry that stopped reading an upload, or sent the
+// headers and then no more. It is retried as a connection reset, and the
+// final error names method, host and path ([RetryError]).
+func WithIdleTimeout(d time.Duration) Option { return func(s *clientOptions) { s.idle = d } }
+
+// WithTimeLimit tells the Client the time limit the contexts it is handed
+// carry (--timeout), so that a request cut by it says so: "timed out
+// (--timeout 2s) during GET reg:5000/v2/app/manifests/1.0"
+// ([DeadlineError]). The contexts enforce the limit, not the Client.
+func WithTimeLimit(d time.Duration) Option { return func(s *clientOptions) { s.timeLimit = d } }
+
 // New creates a Client. It reads the Docker config at once, so that a
 // config that does not parse is an error naming the file, not a silent
 // anonymous run, and asks credential helpers about the hosts of
@@ -166,7 +181,7 @@ func New(opts ...Option) (*Client, error) {
 	}
 	// TLS is the transport's (package transport says why); plain HTTP is
 	// a scheme, which regclient chooses per host
-	topts := transport.Options{Log: log}
+	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit}
 	for _, h := range s.insecure {
 		topts.Insecure = append(topts.Insecure, config.HostNewName(h).Hostname) // docker.io is registry-1.docker.io
 	}

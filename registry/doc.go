@@ -63,12 +63,17 @@
 // Under regclient, every request goes through the tool's own
 // http.RoundTripper (package registry/internal/transport): it retries what
 // is transient (429 with Retry-After, 5xx including 503, resets, cut
-// answers) with backoff, at most 10 attempts and 2 minutes a request; says
-// at once when a host never answered, and gives up on a host that stopped
-// answering ([RetryError], [NoAnswerError]); and gives each host its own
-// TLS settings (certs.d, --ca-file, --insecure), which it must own because
-// regclient applies its TLS settings only to a plain *http.Transport. A
-// blob upload the transport cannot replay starts over, up to 5 times.
+// answers, stalls) with backoff, at most 10 attempts and 2 minutes a
+// request; fails an attempt on which no byte moved for the idle limit
+// ([WithIdleTimeout], 60s), sending its body or reading its answer's, as
+// it fails one reset; says at once when a host never answered, and gives
+// up on a host that stopped answering ([RetryError], [NoAnswerError]);
+// names the request in flight when the caller's deadline passed
+// ([DeadlineError], with the limit of [WithTimeLimit]); and gives each
+// host its own TLS settings (certs.d, --ca-file, --insecure), which it
+// must own because regclient applies its TLS settings only to a plain
+// *http.Transport. A blob upload the transport cannot replay, or a blob
+// read that stalls, starts over, up to 5 times.
 //
 // # Errors
 //

@@ -58,6 +58,15 @@ type RetryError = transport.RetryError
 // an HTTP answer.
 type NoAnswerError = transport.NoAnswerError
 
+// IdleError is an attempt on which no byte moved for the idle limit
+// ([WithIdleTimeout]); after retries it is the Err of a [RetryError].
+type IdleError = transport.IdleError
+
+// DeadlineError is a request cut by its context's deadline (--timeout);
+// it names the oldest request in flight when the deadline passed, and
+// the limit of [WithTimeLimit].
+type DeadlineError = transport.DeadlineError
+
 // mergeCauses reports a failure that is the registry's, not a member's (a
 // certificate, credentials, a refused connection, a host that kept failing
 // whatever the request), once, on the first

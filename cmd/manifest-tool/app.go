@@ -62,6 +62,9 @@ Global flags may also be given after the command and after its arguments.`,
 			default:
 				return usagef("--log-format %q: want text or json", f)
 			}
+			if d := c.Duration("idle-timeout"); d <= 0 {
+				return usagef("--idle-timeout %s: want a duration above 0 (60s when not given)", d)
+			}
 			if d := c.Duration("timeout"); d > 0 {
 				c.Context, env.cancel = context.WithTimeout(c.Context, d)
 			}

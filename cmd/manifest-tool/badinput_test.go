@@ -112,6 +112,9 @@ func TestBadInputTable(t *testing.T) {
 		{"missing spec file", []string{"push", "from-spec", filepath.Join(dir, "absent.yaml")}, "absent.yaml: cannot read the spec: no such file or directory"},
 		{"missing docker config", append([]string{"--docker-cfg", filepath.Join(dir, "nodocker")}, fromArgs()...), `--docker-cfg "` + filepath.Join(dir, "nodocker") + `": no such file or directory`},
 		{"log format", []string{"--log-format", "xml", "push"}, `--log-format "xml": want text or json`},
+		{"idle timeout of 0", append([]string{"--idle-timeout", "0"}, fromArgs()...), "--idle-timeout 0s: want a duration above 0 (60s when not given)"},
+		{"negative idle timeout, after the command", []string{"inspect", "reg.invalid/app:1", "--idle-timeout", "-5s"}, "--idle-timeout -5s: want a duration above 0 (60s when not given)"},
+		{"idle timeout not a duration", []string{"--idle-timeout", "soon", "inspect", "reg.invalid/app:1"}, `invalid value "soon" for flag -idle-timeout: parse error (see manifest-tool --help)`},
 		{"help topic", []string{"help", "nope"}, "No help topic for 'nope'"},
 	}
 	if len(tests) < 40 {

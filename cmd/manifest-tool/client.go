@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/regclient/regclient/types/ref"
 	"github.com/sirupsen/logrus"
@@ -26,6 +27,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "docker-cfg", Usage: "Docker config `DIR` (or file); $DOCKER_CONFIG"},
 		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "at most `N` requests at once per registry (8)"},
 		&cli.DurationFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 5m)"},
+		&cli.DurationFlag{Name: "idle-timeout", Value: time.Minute, Usage: "fail a request idle for `DURATION` (60s)"},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr as `text` or json"},
 	}
 }
@@ -45,6 +47,8 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		registry.WithSecrets(env.scrub.add),
 		registry.WithInsecure(c.StringSlice("insecure-registry")...),
 		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
+		registry.WithIdleTimeout(c.Duration("idle-timeout")),
+		registry.WithTimeLimit(c.Duration("timeout")),
 	}
 	if c.Bool("insecure") {
 		opts = append(opts, registry.WithInsecure(hosts...))

@@ -60,12 +60,17 @@ func errorLines(err error) []string {
 	return out
 }
 
-// stopped is the error of a push cut short by Ctrl-C or --timeout: why,
-// then what was written, a line per index; the next run finishes the job.
-func stopped(c *cli.Context, results []manifest.Result) error {
+// stopped is the error of a push cut short by Ctrl-C or --timeout: why
+// (with --timeout, the request in flight when time ran out), then what
+// was written, a line per index; the next run finishes the job.
+func stopped(c *cli.Context, results []manifest.Result, err error) error {
 	why := "interrupted"
 	if errors.Is(c.Context.Err(), context.DeadlineExceeded) {
 		why = fmt.Sprintf("timed out (--timeout %s)", c.Duration("timeout"))
+		var cut *registry.DeadlineError
+		if errors.As(err, &cut) {
+			why += " during " + cut.Request()
+		}
 	}
 	lines := spec.Errors{fmt.Errorf("%s; run the same command again to finish%.0w", why, errStopped)}
 	if len(results) == 0 {

@@ -20,7 +20,8 @@
 // Flags may come before or after the command and its arguments. The global
 // flags choose credentials (--docker-cfg, --username with --password-stdin),
 // TLS and plain HTTP per registry (--insecure, --plain-http, --ca-file, and
-// their -registry HOST forms), --concurrency, --timeout, --debug and
+// their -registry HOST forms), --concurrency, --timeout (for the run),
+// --idle-timeout (for a request on which no byte moves; 60s), --debug and
 // --log-format text|json. Each command's --help shows real invocations.
 //
 // stdout carries results (push prints "Digest: sha256:<hex> <size>" per

@@ -88,7 +88,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		}
 	}
 	if err != nil && c.Context.Err() != nil {
-		return stopped(c, results)
+		return stopped(c, results, err)
 	}
 	return err
 }

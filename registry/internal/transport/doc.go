@@ -10,6 +10,10 @@
 //   - a connection refused, reset or broken;
 //   - a timeout: to connect (10 s), or from the request sent to its
 //     answer's headers (2 min);
+//   - a stall: no byte moved for the idle limit (60 s, --idle-timeout)
+//     while the request's body was sent (the registry stopped reading
+//     it) or while a read of the answer's body waited (it stopped
+//     sending), said as an [IdleError];
 //   - a connection closed before a whole answer: at once, inside the
 //     status line or the headers, or inside the body of a successful GET
 //     or POST answer of up to 8 MiB, which is read whole before it is
@@ -35,6 +39,26 @@
 // stops waiting at once, and its error is handed back as it is. Each
 // limit is a field of [Options] or [Policy]; a zero field is the default
 // given here.
+//
+// # Stalls and the run's deadline
+//
+// Each attempt has a watchdog, and a context of its own that the watchdog
+// cancels (closing the connection) when no byte has moved for the idle
+// limit: it counts while the transport holds body bytes it was handed to
+// send and has not asked for more, and while a read of the answer's body
+// waits, not while the caller is slow to read, nor while the answer's
+// headers are awaited (that is the header timeout). A stall is retried as
+// a reset. An answer's body handed on (one too large to read whole, or
+// not read here) stays watched; when it stalls, the read fails with a
+// [RetryError] naming the request, and the operation may start over
+// ([Transport.Restartable]).
+//
+// The transport keeps the requests in flight, from RoundTrip until their
+// answer's body is read or closed. A request cut by its context's deadline
+// (--timeout) fails with a [DeadlineError] naming the oldest request in
+// flight when the deadline passed (the same one for every request it cut)
+// and [Options].Timeout: "timed out (--timeout 2s) during GET
+// reg:5000/v2/app/manifests/1.0".
 //
 // # Hosts that do not answer
 //
@@ -93,7 +117,8 @@
 // path, the status or the cause in a few words, and the attempts made
 // ("PUT reg:5000/v2/app/manifests/1.0: 503 Service Unavailable (5
 // attempts)"); its Wait says how long to wait before starting over. A
-// host that speaks no HTTP is a [NoAnswerError]. [Cause] says any error of
+// host that speaks no HTTP is a [NoAnswerError]; a request the deadline
+// cut, a [DeadlineError]. [Cause] says any error of
 // a registry request in plain words with the way out when one is known
 // ("connection refused by reg:5000 (is the registry running, and is the
 // address right?)"), [Unanswered] whether a request got no answer at all.

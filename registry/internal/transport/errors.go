@@ -72,6 +72,44 @@ func (e *NoAnswerError) Error() string {
 
 func (e *NoAnswerError) Unwrap() error { return e.Err }
 
+// IdleError is an attempt on which no byte moved for Limit
+// (--idle-timeout): a registry that stopped sending an answer's body, or
+// stopped reading a request's. It is retried as a connection reset.
+type IdleError struct {
+	Limit time.Duration
+}
+
+func (e *IdleError) Error() string {
+	return fmt.Sprintf("stalled, no byte moved for %s (--idle-timeout)", e.Limit)
+}
+
+// DeadlineError is a request cut by its context's deadline (--timeout).
+// It names the request in flight when the deadline passed (the oldest, if
+// there were several; the same for every request cut), so that the user
+// learns what the run was waiting for.
+type DeadlineError struct {
+	Method, Host, Path string        // the request in flight, its path without the query
+	Limit              time.Duration // the time limit as given ([Options].Timeout), 0 if unknown
+	Err                error         // the failure of the request cut
+}
+
+func (e *DeadlineError) Error() string {
+	limit := "--timeout"
+	if e.Limit > 0 {
+		limit += " " + e.Limit.String()
+	}
+	return "timed out (" + limit + ") during " + e.Request()
+}
+
+// Request is the request in flight: "GET reg:5000/v2/app/manifests/1.0".
+func (e *DeadlineError) Request() string { return e.Method + " " + e.Host + e.Path }
+
+func (e *DeadlineError) Unwrap() error { return e.Err }
+
+// Is makes a DeadlineError a context.DeadlineExceeded, whatever the words
+// of the failure it wraps.
+func (e *DeadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
+
 // class is what an error was found to be, as a set of facts: one error
 // can be several (a dial that timed out is dialFailed and timedOut). The
 // few words of [RetryError.Reason] and the sentence of [Cause] each say
@@ -95,6 +133,7 @@ const (
 	connReset                              // a connection reset
 	connBroken                             // a connection broken while writing
 	timedOut                               // a network timeout
+	stalled                                // no byte moved for the idle limit (*IdleError)
 	closedEarly                            // a connection closed before a whole answer
 	httpStatus                             // an answer regclient did not expect
 	badJSON                                // a manifest that does not parse
@@ -133,6 +172,7 @@ func classify(err error) class {
 		connReset:   errors.Is(err, syscall.ECONNRESET),
 		connBroken:  errors.Is(err, syscall.EPIPE),
 		timedOut:    errors.As(err, &ne) && ne.Timeout(),
+		stalled:     errors.As(err, new(*IdleError)),
 		closedEarly: errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, new(textproto.ProtocolError)) ||
 			strings.Contains(msg, "malformed HTTP") || strings.Contains(msg, "transport connection broken"),
 		httpStatus:           errors.Is(err, errs.ErrHTTPStatus),
@@ -157,7 +197,7 @@ func (c class) unreachable() bool { return c.is(connRefused | dialFailed) }
 // words of an error count, so it is for the transport's own errors, not
 // for a registry's answers.)
 func (c class) transient() bool {
-	return c.unreachable() || c.is(closedEarly|connReset|connBroken|timedOut)
+	return c.unreachable() || c.is(closedEarly|connReset|connBroken|timedOut|stalled)
 }
 
 // Unanswered reports whether err says a request got no answer (as
@@ -173,6 +213,10 @@ func words(err error) string {
 	switch {
 	case err == nil:
 		return "no answer"
+	case c.is(stalled):
+		var idle *IdleError
+		errors.As(err, &idle)
+		return idle.Error()
 	case c.is(connRefused):
 		return "connection refused"
 	case c.is(connReset):
@@ -217,6 +261,10 @@ func Cause(err error, host, creds string) string {
 	case c.is(canceled):
 		return "interrupted"
 	case c.is(deadline):
+		var cut *DeadlineError
+		if errors.As(err, &cut) {
+			return cut.Error()
+		}
 		return "timed out (--timeout)"
 	case c.is(notFound):
 		return "not found"

@@ -13,6 +13,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/regclient/regclient/types/errs"
 )
@@ -32,6 +33,9 @@ func TestCause(t *testing.T) {
 		{"refused", &url.Error{Op: "Get", URL: "https://x", Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}, "", "connection refused by reg.example.com (is the registry running, and is the address right?)"},
 		{"plain HTTP", errors.New(`Get "https://x/v2/": http: server gave HTTP response to HTTPS client`), "", "reg.example.com answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"},
 		{"--timeout", fmt.Errorf("x: %w", context.DeadlineExceeded), "", "timed out (--timeout)"},
+		{"--timeout, during a request", fmt.Errorf("x: %w", &url.Error{Op: "Get", URL: "http://x", Err: &DeadlineError{Method: "GET", Host: host, Path: "/v2/app/manifests/1.0", Limit: 2 * time.Second, Err: context.DeadlineExceeded}}), "", "timed out (--timeout 2s) during GET reg.example.com/v2/app/manifests/1.0"},
+		{"--timeout unknown, during a request", &DeadlineError{Method: "PUT", Host: host, Path: "/v2/app/blobs/uploads/1", Err: errors.New("net/http: request canceled")}, "", "timed out (--timeout) during PUT reg.example.com/v2/app/blobs/uploads/1"},
+		{"stalled", &url.Error{Op: "Get", URL: "http://x", Err: &RetryError{Method: "GET", Host: host, Path: "/v2/app/blobs/sha256:1", Err: &IdleError{Limit: time.Minute}, Attempts: 10}}, "", "GET reg.example.com/v2/app/blobs/sha256:1: stalled, no byte moved for 1m0s (--idle-timeout) (10 attempts)"},
 		{"interrupted", fmt.Errorf("x: %w", context.Canceled), "", "interrupted"},
 		{"no such host", &net.DNSError{Name: "nowhere.invalid", Err: "no such host"}, "", "cannot resolve host nowhere.invalid"},
 		{"status with an error body", fmt.Errorf("failed to delete manifest r/a@sha256:1: request failed: %w: Method Not Allowed [http 405]: {\"errors\":[{\"code\":\"UNSUPPORTED\",\"message\":\"The operation is unsupported.\"}]}\n", errs.ErrHTTPStatus), "", "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)"},
@@ -80,6 +84,7 @@ func TestReason(t *testing.T) {
 		{"broken", syscall.EPIPE, "connection broken"},
 		{"timed out", timeout{}, "timed out"},
 		{"timed out connecting", dial(timeout{}), "timed out"},
+		{"stalled", &IdleError{Limit: 300 * time.Millisecond}, "stalled, no byte moved for 300ms (--idle-timeout)"},
 		{"closed at once", io.EOF, "connection closed before a whole answer"},
 		{"closed in the body", io.ErrUnexpectedEOF, "connection closed before a whole answer"},
 		{"not HTTP", errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP response "\x15\x03"`), "connection closed before a whole answer"},
@@ -112,6 +117,8 @@ func TestUnanswered(t *testing.T) {
 		{"cannot connect", &net.OpError{Op: "dial", Err: timeout{}}, true},
 		{"interrupted", context.Canceled, true},
 		{"--timeout", context.DeadlineExceeded, true},
+		{"--timeout, during a request", &DeadlineError{Method: "GET", Err: errors.New("net/http: request canceled")}, true},
+		{"stalled, every attempt", &RetryError{Err: &IdleError{Limit: time.Minute}, Attempts: 10}, true},
 		{"an answer: not found", fmt.Errorf("x: %w", errs.ErrNotFound), false},
 		{"an answer: a status", fmt.Errorf("x: %w: [http 403]", errs.ErrHTTPStatus), false},
 	}

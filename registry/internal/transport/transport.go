@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -41,6 +42,14 @@ type Options struct {
 	// HeaderTimeout bounds the wait from a request sent to its answer's
 	// headers (2 min).
 	HeaderTimeout time.Duration
+	// IdleTimeout fails an attempt on which no byte moved for that long
+	// (60 s; --idle-timeout): while its body is sent, or while a read of
+	// its answer's body waits. It is retried as a connection reset.
+	IdleTimeout time.Duration
+	// Timeout is the time limit the requests' contexts carry, as the user
+	// gave it (--timeout), for a [DeadlineError] to name; the contexts
+	// enforce it, not the transport.
+	Timeout time.Duration
 	// Retry is the retry policy; its zero fields take their defaults.
 	Retry Policy
 }
@@ -54,12 +63,17 @@ type Transport struct {
 	certsDir      string
 	dialTimeout   time.Duration
 	headerTimeout time.Duration
+	idleTimeout   time.Duration
+	timeout       time.Duration
 	policy        Policy
+	dial          func(ctx context.Context, network, addr string) (net.Conn, error) // tests: instead of a net.Dialer
 
 	mu      sync.Mutex
 	hosts   map[string]*http.Transport
 	reached map[string]bool        // hosts that have answered in this run
 	down    map[string]*RetryError // hosts given up on, and the request that showed it
+	flights map[*flight]bool       // requests in flight
+	cut     *flight                // the request named when the last deadline passed
 }
 
 // New makes a Transport.
@@ -71,6 +85,8 @@ func New(o Options) *Transport {
 		certsDir:      o.CertsDir,
 		dialTimeout:   o.DialTimeout,
 		headerTimeout: o.HeaderTimeout,
+		idleTimeout:   o.IdleTimeout,
+		timeout:       o.Timeout,
 		policy:        o.Retry.withDefaults(),
 	}
 	for _, h := range o.Insecure {
@@ -89,6 +105,9 @@ func New(o Options) *Transport {
 	if t.headerTimeout == 0 {
 		t.headerTimeout = 2 * time.Minute
 	}
+	if t.idleTimeout <= 0 {
+		t.idleTimeout = time.Minute
+	}
 	return t
 }
 
@@ -105,21 +124,28 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	}
 	prior := t.isDown(host)
 	start := time.Now()
+	f := &flight{method: orig.Method, host: host, path: orig.URL.Path, start: start}
+	f.deadline, _ = orig.Context().Deadline()
+	t.depart(f)
 	closedBefore := false // an attempt met a connection closed without an answer
 	for n := 1; ; n++ {
-		req := orig
-		if body != nil {
-			req = orig.Clone(orig.Context())
-			req.Body = io.NopCloser(bytes.NewReader(body))
-			req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		}
+		ctx, watch := newWatchdog(orig.Context(), t.idleTimeout)
+		req := watched(orig.WithContext(ctx), orig, body, watch)
 		resp, err := base.RoundTrip(req)
+		var rb *receiving
 		if err == nil {
+			watch.answered()
 			t.answered(host)
+			if resp.Body != nil && resp.Body != http.NoBody {
+				rb = &receiving{body: resp.Body, w: watch, t: t, f: f, ctx: orig.Context(), n: n}
+				resp.Body = rb
+			}
 			if (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 {
 				// read a small answer whole, so that a cut one is retried here
 				err = buffer(resp)
 			}
+		} else if watch.expired() && orig.Context().Err() == nil {
+			err = &IdleError{Limit: t.idleTimeout}
 		}
 		now := time.Now()
 		d := t.policy.decide(attempt{
@@ -128,17 +154,24 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			spent: now.Sub(start), now: now, answered: t.hasAnswered(host), closedBefore: closedBefore, prior: prior,
 		})
 		if d.action == answer {
+			if rb != nil {
+				rb.hand() // the flight ends with the body
+			} else {
+				watch.stop()
+				t.land(f)
+			}
 			return resp, nil
 		}
 		if err == nil { // an answer to try again: read and let go
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
+		watch.stop()
 		if d.action != retry {
 			if re, ok := d.err.(*RetryError); ok && d.down {
 				t.giveUp(re)
 			}
-			return nil, d.err
+			return nil, t.failed(orig, f, d.err)
 		}
 		closedBefore = closedBefore || d.closed
 		switch {
@@ -150,9 +183,41 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			t.log.Debugf("%s %s: %s; retrying in %s", req.Method, RedactURL(req.URL.String()), d.why, d.wait.Round(time.Millisecond))
 		}
 		if err := Sleep(orig.Context(), d.wait); err != nil {
-			return nil, err
+			return nil, t.failed(orig, f, err)
 		}
 	}
+}
+
+// watched is req, one attempt of orig, with its body (our copy of it, or
+// orig's own stream) under the watchdog.
+func watched(req, orig *http.Request, body []byte, w *watchdog) *http.Request {
+	switch {
+	case body != nil:
+		req.Body = &sending{io.NopCloser(bytes.NewReader(body)), w}
+		req.GetBody = func() (io.ReadCloser, error) { return &sending{io.NopCloser(bytes.NewReader(body)), w}, nil }
+	case orig.Body != nil && orig.Body != http.NoBody:
+		req.Body = &sending{orig.Body, w}
+		if orig.GetBody != nil {
+			req.GetBody = func() (io.ReadCloser, error) {
+				b, err := orig.GetBody()
+				if err != nil {
+					return nil, err
+				}
+				return &sending{b, w}, nil
+			}
+		}
+	}
+	return req
+}
+
+// failed ends request f with err: a [DeadlineError] when its context's
+// deadline passed.
+func (t *Transport) failed(orig *http.Request, f *flight, err error) error {
+	if errors.Is(orig.Context().Err(), context.DeadlineExceeded) {
+		err = t.deadlineError(f, err)
+	}
+	t.land(f)
+	return err
 }
 
 // Sleep waits d, or until ctx is done.
@@ -254,6 +319,9 @@ func (t *Transport) hostTransport(host string) *http.Transport {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DialContext = (&net.Dialer{Timeout: t.dialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	if t.dial != nil {
+		tr.DialContext = t.dial
+	}
 	tr.ResponseHeaderTimeout = t.headerTimeout
 	tr.TLSClientConfig = t.tlsConfig(host)
 	if t.hosts == nil {

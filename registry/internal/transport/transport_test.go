@@ -117,8 +117,8 @@ func TestNewDefaults(t *testing.T) {
 	t.Parallel()
 	tr := New(Options{})
 	p := tr.policy
-	got := fmt.Sprintln(tr.certsDir, tr.dialTimeout, tr.headerTimeout, p.Attempts, p.Delay, p.MaxDelay, p.Budget, p.RetryAfterMax)
-	if want := "/etc/docker/certs.d 10s 2m0s 10 200ms 5s 2m0s 1m0s\n"; got != want {
+	got := fmt.Sprintln(tr.certsDir, tr.dialTimeout, tr.headerTimeout, tr.idleTimeout, p.Attempts, p.Delay, p.MaxDelay, p.Budget, p.RetryAfterMax)
+	if want := "/etc/docker/certs.d 10s 2m0s 1m0s 10 200ms 5s 2m0s 1m0s\n"; got != want {
 		t.Errorf("defaults %q, want %q", got, want)
 	}
 }
