@@ -66,8 +66,45 @@ type FaultProxy struct {
 
 	mu     sync.Mutex
 	counts map[string]int
-	n      int           // requests seen, for Faults
-	faults map[Fault]int // faults injected
+	read   map[string]int64 // bytes of answers read from the registry, by kind
+	n      int              // requests seen, for Faults
+	faults map[Fault]int    // faults injected
+}
+
+// countingWriter adds the bytes of an answer's body, as the proxy passes
+// them on from the registry, to its count.
+type countingWriter struct {
+	http.ResponseWriter
+	p    *FaultProxy
+	kind string
+}
+
+func (w countingWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.p.addRead(w.kind, int64(n))
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection (Cut hijacks it).
+func (w countingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (p *FaultProxy) addRead(kind string, n int64) {
+	p.mu.Lock()
+	p.read[kind] += n
+	p.mu.Unlock()
+}
+
+// Read returns how many bytes of answers the proxy read from the registry
+// so far, by kind ("GET blob"): what the source had to send. A cut answer
+// counts whole, as the registry sent it whole.
+func (p *FaultProxy) Read() map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range p.read {
+		out[k] = v
+	}
+	return out
 }
 
 // NewProxy starts a FaultProxy in front of the registry at target
@@ -79,9 +116,10 @@ func NewProxy(target string, opts ProxyOptions) (*FaultProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &FaultProxy{Host: ln.Addr().String(), opts: opts, counts: map[string]int{}, faults: map[Fault]int{}}
+	p := &FaultProxy{Host: ln.Addr().String(), opts: opts, counts: map[string]int{}, read: map[string]int64{}, faults: map[Fault]int{}}
 	p.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.count(r)
+		w = countingWriter{ResponseWriter: w, p: p, kind: Kind(r)}
 		if opts.Latency > 0 {
 			time.Sleep(opts.Latency)
 		}
@@ -93,7 +131,7 @@ func NewProxy(target string, opts ProxyOptions) (*FaultProxy, error) {
 				p.faults[f]++
 			}
 			p.mu.Unlock()
-			if inject(f, w, r, rp) {
+			if inject(f, w, r, rp, p) {
 				return
 			}
 		}
@@ -108,7 +146,7 @@ func NewProxy(target string, opts ProxyOptions) (*FaultProxy, error) {
 
 // inject does what fault f says with the request, and reports whether
 // it answered it (or broke it).
-func inject(f Fault, w http.ResponseWriter, r *http.Request, next http.Handler) bool {
+func inject(f Fault, w http.ResponseWriter, r *http.Request, next http.Handler, p *FaultProxy) bool {
 	switch f {
 	case Unavailable:
 		w.Header().Set("Content-Type", "text/plain")
@@ -134,6 +172,7 @@ func inject(f Fault, w http.ResponseWriter, r *http.Request, next http.Handler) 
 		}
 		buf.Write(whole.Bytes()[:whole.Len()/2])
 		buf.Flush()
+		p.addRead(Kind(r), int64(rec.Body.Len()))
 		if tc, ok := conn.(*net.TCPConn); ok {
 			tc.SetLinger(0) // a reset, not an orderly close
 		}

@@ -138,6 +138,9 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			t.answered(host)
 			if resp.Body != nil && resp.Body != http.NoBody {
 				rb = &receiving{body: resp.Body, w: watch, t: t, f: f, ctx: orig.Context(), n: n}
+				if orig.Method == http.MethodGet && resp.StatusCode == http.StatusOK && resp.ContentLength > 0 && orig.Header.Get("Range") == "" {
+					rb.whole, rb.size = orig, resp.ContentLength
+				}
 				resp.Body = rb
 			}
 			if (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 {

@@ -3,7 +3,10 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -144,21 +147,86 @@ type receiving struct {
 	ctx  context.Context // the request's own
 	n    int             // the attempt
 
+	got int64 // bytes read so far
+	// whole is the GET of a whole answer of size bytes, which a cut may
+	// continue (resume); nil for other answers
+	whole   *http.Request
+	size    int64
+	resumes int
+
 	mu            sync.Mutex
 	ended, handed bool
 }
 
 func (r *receiving) Read(p []byte) (int, error) {
-	r.w.arm()
+	if r.w != nil {
+		r.w.arm()
+	}
 	n, err := r.body.Read(p)
-	r.w.disarm()
+	if r.w != nil {
+		r.w.disarm()
+	}
+	r.got += int64(n)
 	if err != nil {
 		if err != io.EOF {
 			err = r.explain(err)
+			if r.resumable(err) && r.resume(err) {
+				return n, nil
+			}
 		}
 		r.end()
 	}
 	return n, err
+}
+
+// maxResumes is how many times one answer is continued at most.
+const maxResumes = 5
+
+// resume continues a GET whose answer was cut part-way (cause) with a
+// request for the rest (Range: bytes=N-), and reads on from its answer
+// when the registry sends that part (206 from byte N): the bytes already
+// read, and hashed by whoever reads them, are not sent again. regclient
+// would do the same, but only within its own retry limit, which this
+// client keeps at 1 so that its retries do not multiply the transport's.
+// It reports whether the answer goes on; where the registry ignores Range,
+// the reader gets the cut, and the copy starts over as before.
+func (r *receiving) resume(cause error) bool {
+	if r.whole == nil || r.got >= r.size || r.resumes >= maxResumes {
+		return false
+	}
+	r.resumes++
+	r.t.log.Debugf("%s %s%s: cut after %d of %d bytes (%v); asking for the rest", r.f.method, r.f.host, r.f.path, r.got, r.size, cause)
+	req := r.whole.Clone(r.ctx)
+	req.Header.Set("Range", fmt.Sprintf("bytes=%d-", r.got))
+	resp, err := r.t.RoundTrip(req)
+	if err != nil {
+		r.t.log.Debugf("%s %s%s: the rest could not be had (%v)", r.f.method, r.f.host, r.f.path, err)
+		return false
+	}
+	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-", r.got)) {
+		r.t.log.Debugf("%s %s%s: asked for the rest, the registry answered %s without it; starting over", r.f.method, r.f.host, r.f.path, resp.Status)
+		resp.Body.Close()
+		return false
+	}
+	r.body.Close()
+	r.body = resp.Body // watched by its own attempt
+	r.w.stop()
+	r.w = nil
+	return true
+}
+
+// resumable reports whether a failure to read an answer handed on is a
+// connection cut or stalled part-way through a GET, which a request for the
+// rest can mend, rather than the run's deadline or an interrupt.
+func (r *receiving) resumable(err error) bool {
+	r.mu.Lock()
+	handed := r.handed
+	r.mu.Unlock()
+	if !handed || r.f.method != http.MethodGet || r.ctx.Err() != nil {
+		return false
+	}
+	c := classify(err)
+	return c.is(closedEarly | connReset | connBroken | stalled)
 }
 
 func (r *receiving) Close() error {
@@ -180,10 +248,10 @@ func (r *receiving) explain(err error) error {
 		if handed && errors.Is(r.ctx.Err(), context.DeadlineExceeded) {
 			return r.t.deadlineError(r.f, err)
 		}
-	case r.w.expired() && handed:
+	case r.w != nil && r.w.expired() && handed:
 		return &RetryError{Method: r.f.method, Path: r.f.path, Host: r.f.host, Err: &IdleError{Limit: r.w.limit},
 			Attempts: r.n, Wait: r.t.policy.backoff(1)}
-	case r.w.expired():
+	case r.w != nil && r.w.expired():
 		return &IdleError{Limit: r.w.limit}
 	}
 	return err
@@ -196,7 +264,9 @@ func (r *receiving) end() {
 	r.ended = true
 	r.mu.Unlock()
 	if first {
-		r.w.stop()
+		if r.w != nil {
+			r.w.stop()
+		}
 		if handed {
 			r.t.land(r.f)
 		}
