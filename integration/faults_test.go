@@ -536,7 +536,7 @@ func TestFaultsLargeBlobs(t *testing.T) {
 	}
 	// the faults of the uploads, counted: each is one restart of its copy
 	type injected struct {
-		mu           sync.Mutex
+		mu               sync.Mutex
 		uploads, ra, cut int // upload faults; those with Retry-After; cut answers
 	}
 	faults := func(in *injected) regtest.ProxyOptions {
