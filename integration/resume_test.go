@@ -15,7 +15,8 @@ import (
 // other registry is whole (its digest checked end to end).
 func TestResumeCutDownload(t *testing.T) {
 	t.Parallel()
-	src, dst := regtest.New(t), regtest.New(t)
+	// on disk: the in-memory store copies a large blob over and over
+	src, dst := regtest.New(t, regtest.Options{Dir: t.TempDir()}), regtest.New(t, regtest.Options{Dir: t.TempDir()})
 	const size = 50 << 20
 	img := regtest.NewLargeImage(linuxAMD64, false, size)
 	if err := src.PushImage("big/app", "1", img); err != nil {
