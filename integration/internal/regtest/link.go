@@ -121,10 +121,10 @@ func (l *link) traffic() Traffic {
 // token-server request when token is true, else by Class.
 func (l *link) serve(h http.Handler, token bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		class := Class(req) // before the handler, which may rewrite the path
 		l.wait(1)
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		h.ServeHTTP(sw, req)
-		class := Class(req)
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if req.ProtoMajor == 2 {

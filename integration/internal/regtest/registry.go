@@ -68,6 +68,11 @@ type Options struct {
 	// anywhere, as Docker Hub does; other actions asked for are left out
 	// of the token, and the registry then refuses what needs them.
 	UserNamespaces bool
+	// RealmHost is the host name of the token server in the realm the
+	// registry hands out; default 127.0.0.1. "localhost" makes it a name,
+	// as auth.docker.io is: some clients (crane) refuse a realm that is a
+	// loopback or private address other than the registry's own.
+	RealmHost string
 }
 
 // Registry is a running Distribution registry.
@@ -156,7 +161,7 @@ func Start(opts Options) (*Registry, error) {
 		}
 		cfg.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "regtest", "path": file}}
 		if opts.Token {
-			is, bundle, err := startIssuer(opts.Users, opts.IdentityToken, dir, authority, r.link, opts.UserNamespaces)
+			is, bundle, err := startIssuer(opts.Users, opts.IdentityToken, dir, authority, r.link, opts.UserNamespaces, opts.RealmHost)
 			if err != nil {
 				return nil, err
 			}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -49,7 +50,7 @@ const tokenIssuer = "regtest-issuer"
 // startIssuer starts a token server on 127.0.0.1 (over TLS with a
 // certificate from authority, when there is one) and writes the
 // certificate of its signing key to dir, for the registry to trust.
-func startIssuer(users map[string]string, identityToken, dir string, authority *ca, l *link, namespaces bool) (*issuer, string, error) {
+func startIssuer(users map[string]string, identityToken, dir string, authority *ca, l *link, namespaces bool, realmHost string) (*issuer, string, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, "", err
@@ -69,13 +70,17 @@ func startIssuer(users map[string]string, identityToken, dir string, authority *
 		return nil, "", err
 	}
 	ln := l.listen(raw)
+	if realmHost == "" {
+		realmHost = "127.0.0.1"
+	}
+	realm := net.JoinHostPort(realmHost, strconv.Itoa(raw.Addr().(*net.TCPAddr).Port))
 	refresh := map[string]string{}
 	if identityToken != "" {
 		for u := range users {
 			refresh[identityToken] = u
 		}
 	}
-	is := &issuer{users: users, refresh: refresh, key: key, kid: token.GetJWKThumbprint(&key.PublicKey), url: "http://" + ln.Addr().String() + "/token", service: tokenService, namespaces: namespaces}
+	is := &issuer{users: users, refresh: refresh, key: key, kid: token.GetJWKThumbprint(&key.PublicKey), url: "http://" + realm + "/token", service: tokenService, namespaces: namespaces}
 	is.srv = &http.Server{Handler: l.serve(http.HandlerFunc(is.serve), true), ReadHeaderTimeout: 10 * time.Second}
 	if authority == nil {
 		go is.srv.Serve(ln)
@@ -86,7 +91,7 @@ func startIssuer(users map[string]string, identityToken, dir string, authority *
 		ln.Close()
 		return nil, "", err
 	}
-	is.url = "https://" + ln.Addr().String() + "/token"
+	is.url = "https://" + realm + "/token"
 	is.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	go is.srv.ServeTLS(ln, "", "")
 	return is, bundle, nil
