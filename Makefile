@@ -89,7 +89,7 @@ peers:
 # and regctl; a CPU profile of the slowest case goes to bin/profile.pprof.
 # Then the hub mode: TLS, per-repository tokens, a Docker config, 30 ms to
 # registry and token server, N = 16 and 64 members in the same registry or
-# another, beside crane, regctl and manifest-tool v2. TOOL2=path adds a row
+# another, 3 runs each, beside crane, regctl and manifest-tool v2. TOOL2=path adds a row
 # for another manifest-tool build; BENCH_ARGS='-n 0 -docs 0 -race 0' runs
 # the hub mode alone.
 TOOL2 ?=
@@ -97,7 +97,7 @@ bench: build peers
 	$(GO) test -run '^$$' -bench . -benchmem ./spec ./manifest
 	rm -f $(CURDIR)/bin/profile.pprof
 	cd integration && $(GO) run ./cmd/bench -tool $(CURDIR)/$(BIN) -crane $(BENCH_BIN)/crane -regctl $(BENCH_BIN)/regctl \
-		-mt2 $(BENCH_BIN)/manifest-tool-v2 -hub $(if $(TOOL2),-tool2 $(TOOL2)) \
+		-mt2 $(BENCH_BIN)/manifest-tool-v2 -hub -hub-runs 3 $(if $(TOOL2),-tool2 $(TOOL2)) \
 		-cpuprofile $(CURDIR)/bin/profile.pprof $(BENCH_ARGS)
 	if [ -f $(CURDIR)/bin/profile.pprof ]; then $(GO) tool pprof -top -nodecount 25 $(CURDIR)/$(BIN) $(CURDIR)/bin/profile.pprof | head -35; fi
 

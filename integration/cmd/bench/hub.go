@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -23,7 +22,10 @@ import (
 // namespace, credentials from a Docker config, and a round trip of
 // hubLatency to the registry and to the token server alike. The members
 // are fresh images for every run of every tool, as each release builds
-// new ones.
+// new ones, for the platforms of the plain-HTTP cases (Go's ports, then
+// Windows builds with an os.version each). manifest-tool v2's from-args
+// cannot name an os.version (its template has OS, ARCH and VARIANT), so
+// where there are some it pushes the same members from a spec.
 
 // hubLatency is the round trip to the registries and their token servers.
 const hubLatency = 30 * time.Millisecond
@@ -63,8 +65,10 @@ type hubRow struct {
 type hubJob struct {
 	row  string
 	slug string // in the run's id, which members' and target's tags carry
-	cmds func(s hubSpec, id string) [][]string
+	cmds func(s hubSpec, id string) ([][]string, error)
 	env  []string
+	// label, when set, names the row for the work (default: row)
+	label func(s hubSpec) string
 }
 
 func hub(tools hubTools, sizes []int, runs int) error {
@@ -90,7 +94,7 @@ func hub(tools hubTools, sizes []int, runs int) error {
 		{name: "a", title: "members in lab/builds, the index to lab/app on the same registry: blobs mounted", src: regs[0], dst: regs[0]},
 		{name: "b", title: "members in lab/builds on another registry, the index to lab/app: blobs copied", src: regs[1], dst: regs[0]},
 	}
-	plats := hubPlatforms(slicesMax(sizes))
+	plats := platforms(slicesMax(sizes)) // those of the plain-HTTP cases
 	fmt.Printf("hub: TLS (CA in SSL_CERT_FILE), bearer tokens scoped per repository, credentials in a Docker config, "+
 		"%s round trip to registries and token servers (and per new connection its TCP and TLS handshakes); "+
 		"registries %s and %s; %d runs per case, fresh members of %d layers for every run, 2 extra tags\n\n",
@@ -101,18 +105,24 @@ func hub(tools hubTools, sizes []int, runs int) error {
 	for _, c := range cases {
 		for _, n := range sizes {
 			var items []string
+			osVersions := false
 			for _, p := range plats[:n] {
 				items = append(items, p.item)
+				osVersions = osVersions || p.OSVersion != ""
 			}
 			src := c.src.Host + "/lab/builds"
 			tgt := c.dst.Host + "/lab/app"
-			spec := hubSpec{items: strings.Join(items, ","), template: src + ":ID-OS-ARCHVARIANT", target: tgt}
+			spec := hubSpec{items: strings.Join(items, ","), template: src + ":ID-OS-ARCH-VARIANT-OSVERSION",
+				template2: src + ":ID-OS-ARCH", osVersions: osVersions, target: tgt, dir: dir}
 			for _, p := range plats[:n] {
 				spec.members = append(spec.members, src+":ID-"+p.tag)
 			}
 			var again *hubRow
 			for _, job := range jobs {
 				row := &hubRow{tool: job.row, n: n, scopes: map[string]bool{}}
+				if job.label != nil {
+					row.tool = job.label(spec)
+				}
 				if job.row == "manifest-tool" {
 					again = &hubRow{tool: "manifest-tool (again)", n: n, scopes: map[string]bool{}}
 				}
@@ -121,7 +131,10 @@ func hub(tools hubTools, sizes []int, runs int) error {
 					if err := seed(c.src, id, plats[:n]); err != nil {
 						return err
 					}
-					cmds := job.cmds(spec.expand(id), id)
+					cmds, err := job.cmds(spec.expand(id), id)
+					if err != nil {
+						return err
+					}
 					measure(row, c, cmds, job.env)
 					if again != nil && row.err == "" {
 						measure(again, c, cmds, job.env) // the same spec once more
@@ -147,16 +160,20 @@ func hub(tools hubTools, sizes []int, runs int) error {
 
 // hubSpec is the work of a case, with "ID" standing for the run's id.
 type hubSpec struct {
-	items    string   // --platforms
-	template string   // --template
-	members  []string // the member references, in --platforms order
-	target   string   // the repository the index goes to
+	items      string   // --platforms
+	template   string   // --template
+	template2  string   // --template for manifest-tool v2, which has no OSVERSION
+	osVersions bool     // some platforms have an os.version, which v2's from-args cannot name
+	dir        string   // for files the commands read
+	members    []string // the member references, in --platforms order
+	target     string   // the repository the index goes to
 }
 
 // expand puts the run's id in; the commands of a run take these.
 func (s hubSpec) expand(id string) hubSpec {
 	out := s
 	out.template = strings.Replace(s.template, ":ID-", ":"+id+"-", 1)
+	out.template2 = strings.Replace(s.template2, ":ID-", ":"+id+"-", 1)
 	out.members = nil
 	for _, m := range s.members {
 		out.members = append(out.members, strings.Replace(m, ":ID-", ":"+id+"-", 1))
@@ -167,10 +184,10 @@ func (s hubSpec) expand(id string) hubSpec {
 
 // hubJobs lists the rows of a case: the same work by each tool.
 func hubJobs(tools hubTools, env []string, cfgDir string) []hubJob {
-	ours := func(bin string) func(s hubSpec, id string) [][]string {
-		return func(s hubSpec, id string) [][]string {
+	ours := func(bin string) func(s hubSpec, id string) ([][]string, error) {
+		return func(s hubSpec, id string) ([][]string, error) {
 			return [][]string{{bin, "push", "--type", "oci", "from-args", "--platforms", s.items,
-				"--template", s.template, "--target", s.target, "--tags", id + "-a," + id + "-b"}}
+				"--template", s.template, "--target", s.target, "--tags", id + "-a," + id + "-b"}}, nil
 		}
 	}
 	jobs := []hubJob{
@@ -181,28 +198,47 @@ func hubJobs(tools hubTools, env []string, cfgDir string) []hubJob {
 		jobs = append(jobs, hubJob{row: "manifest-tool (other build)", slug: "mt-other", cmds: ours(tools.tool2), env: env})
 	}
 	if tools.crane != "" {
-		jobs = append(jobs, hubJob{row: "crane", slug: "crane", env: env, cmds: func(s hubSpec, id string) [][]string {
+		jobs = append(jobs, hubJob{row: "crane", slug: "crane", env: env, cmds: func(s hubSpec, id string) ([][]string, error) {
 			create := []string{tools.crane, "index", "append", "-t", s.target}
 			for _, m := range s.members {
 				create = append(create, "-m", m)
 			}
-			return [][]string{create, {tools.crane, "tag", s.target, id + "-a"}, {tools.crane, "tag", s.target, id + "-b"}}
+			return [][]string{create, {tools.crane, "tag", s.target, id + "-a"}, {tools.crane, "tag", s.target, id + "-b"}}, nil
 		}})
 	}
 	if tools.regctl != "" {
-		jobs = append(jobs, hubJob{row: "regctl", slug: "regctl", env: env, cmds: func(s hubSpec, id string) [][]string {
+		jobs = append(jobs, hubJob{row: "regctl", slug: "regctl", env: env, cmds: func(s hubSpec, id string) ([][]string, error) {
 			create := []string{tools.regctl, "index", "create", s.target}
 			for _, m := range s.members {
 				create = append(create, "--ref", m)
 			}
 			return [][]string{create, {tools.regctl, "image", "copy", s.target, s.target + "-a"},
-				{tools.regctl, "image", "copy", s.target, s.target + "-b"}}
+				{tools.regctl, "image", "copy", s.target, s.target + "-b"}}, nil
 		}})
 	}
 	if tools.mt2 != "" {
-		jobs = append(jobs, hubJob{row: "manifest-tool v2.1.9", slug: "mt2", env: env, cmds: func(s hubSpec, id string) [][]string {
-			return [][]string{{tools.mt2, "--docker-cfg", cfgDir, "push", "--type", "oci", "from-args", "--platforms", s.items,
-				"--template", s.template, "--target", s.target, "--tags", id + "-a," + id + "-b"}}
+		// from-args when its template can name every member, else the
+		// same members in a spec (the platform from each config)
+		jobs = append(jobs, hubJob{row: "manifest-tool v2.1.9", slug: "mt2", env: env, cmds: func(s hubSpec, id string) ([][]string, error) {
+			if !s.osVersions {
+				return [][]string{{tools.mt2, "--docker-cfg", cfgDir, "push", "--type", "oci", "from-args", "--platforms", s.items,
+					"--template", s.template2, "--target", s.target, "--tags", id + "-a," + id + "-b"}}, nil
+			}
+			file := filepath.Join(s.dir, id+".yaml")
+			var b strings.Builder
+			fmt.Fprintf(&b, "image: %s\ntags: [%s-a, %s-b]\nmanifests:\n", s.target, id, id)
+			for _, m := range s.members {
+				fmt.Fprintf(&b, "  - image: %s\n", m)
+			}
+			if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+				return nil, err
+			}
+			return [][]string{{tools.mt2, "--docker-cfg", cfgDir, "push", "--type", "oci", "from-spec", file}}, nil
+		}, label: func(s hubSpec) string {
+			if s.osVersions {
+				return "manifest-tool v2.1.9 from-spec"
+			}
+			return "manifest-tool v2.1.9"
 		}})
 	}
 	return jobs
@@ -226,6 +262,9 @@ func measure(row *hubRow, c hubCase, cmds [][]string, env []string) {
 		w, rss, err := timed(env, args)
 		if err != nil {
 			row.err = lastLine([]byte(err.Error()))
+			if _, msg, ok := strings.Cut(row.err, ` msg="`); ok { // logrus' fatal line
+				row.err = strings.TrimSuffix(msg, `"`)
+			}
 			if len(row.err) > 160 {
 				row.err = row.err[:157] + "..."
 			}
@@ -317,47 +356,6 @@ func hubEnv(dir string, regs []*regtest.Registry) (env []string, cfgDir string, 
 	}
 	env = append(env, "HOME="+home, "DOCKER_CONFIG="+cfgDir, "SSL_CERT_FILE="+caFile)
 	return env, cfgDir, nil
-}
-
-// hubPlatforms lists n distinct platforms that every tool takes as
-// os/arch[/variant] (no os.version, which manifest-tool v2's template
-// cannot name): Go's linux ports, variants of them, then Go's other ports.
-// A member's tag is <os>-<arch><variant>, which the template
-// OS-ARCHVARIANT names in ours and in v2 alike.
-func hubPlatforms(n int) []platform {
-	out, _ := exec.Command("go", "tool", "dist", "list").Output()
-	var linux, others []regtest.Platform
-	for _, line := range strings.Fields(string(out)) {
-		os, arch, _ := strings.Cut(line, "/")
-		switch os {
-		case "windows":
-		case "linux":
-			linux = append(linux, regtest.Platform{OS: os, Architecture: arch})
-		default:
-			others = append(others, regtest.Platform{OS: os, Architecture: arch})
-		}
-	}
-	// no arm/v7 nor arm64/v8: some tools take them for plain arm and arm64
-	variants := map[string][]string{
-		"amd64": {"v2", "v3", "v4"}, "arm": {"v5", "v6"}, "ppc64le": {"power8", "power9", "power10"},
-		"riscv64": {"rva20u64", "rva22u64", "rva23u64"},
-		"arm64":   {"v8.1", "v8.2", "v8.3", "v8.4", "v8.5", "v8.6", "v8.7", "v8.8", "v8.9", "v9.0", "v9.1"},
-	}
-	var extra []regtest.Platform
-	for _, arch := range []string{"amd64", "arm", "ppc64le", "riscv64", "arm64"} {
-		for _, v := range variants[arch] {
-			extra = append(extra, regtest.Platform{OS: "linux", Architecture: arch, Variant: v})
-		}
-	}
-	var list []platform
-	for _, p := range append(append(linux, extra...), others...) {
-		item, tag := p.OS+"/"+p.Architecture, p.OS+"-"+p.Architecture+p.Variant
-		if p.Variant != "" {
-			item += "/" + p.Variant
-		}
-		list = append(list, platform{Platform: p, item: item, tag: tag})
-	}
-	return list[:min(n, len(list))]
 }
 
 func (r *hubRow) summary() string {

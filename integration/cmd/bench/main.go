@@ -13,6 +13,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
@@ -38,6 +39,7 @@ func main() {
 	trials := flag.Int("race-trials", 5, "trials of the race case")
 	hubMode := flag.Bool("hub", false, "also run the hub mode: TLS, bearer tokens, a Docker config, 30 ms, two registries")
 	hubSizes := flag.String("hub-n", "16,64", "numbers of members in the hub mode")
+	hubRuns := flag.Int("hub-runs", 0, "runs per case in the hub mode (0: -runs)")
 	mt2 := flag.String("mt2", "", "the manifest-tool v2 binary, for the hub mode (skipped when empty)")
 	tool2 := flag.String("tool2", "", `another manifest-tool build, a row "manifest-tool (other build)" of the hub mode (skipped when empty)`)
 	flag.Parse()
@@ -47,7 +49,7 @@ func main() {
 	}
 	if *hubMode {
 		tools := hubTools{tool: *tool, tool2: *tool2, crane: *crane, regctl: *regctl, mt2: *mt2}
-		if err := hub(tools, ints(*hubSizes), *runs); err != nil {
+		if err := hub(tools, ints(*hubSizes), cmp.Or(*hubRuns, *runs)); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: hub:", err)
 			os.Exit(1)
 		}
