@@ -4,7 +4,8 @@
 #   make build  static binary in bin/
 #   make cross  static binaries for every released platform in bin/cross/
 #   make image  the tool's container image (needs docker with buildx)
-#   make bench  benchmarks: the pure parts, and end to end beside crane and regctl
+#   make bench  benchmarks: the pure parts, and end to end beside crane, regctl
+#               and manifest-tool v2 (plain HTTP, then the hub mode)
 #   make fuzz   each fuzz target for FUZZTIME (60s); not part of make test
 
 GO      ?= go
@@ -85,12 +86,20 @@ peers:
 
 # Go benchmarks of the pure parts, then the end-to-end benchmark: N = 2, 8,
 # 16, 64 platforms, 2 extra tags, 0 and 30 ms added latency, beside crane
-# and regctl; a CPU profile of the slowest case goes to bin/profile.pprof
+# and regctl; a CPU profile of the slowest case goes to bin/profile.pprof.
+# Then the hub mode: TLS, per-repository tokens, a Docker config, 30 ms to
+# registry and token server, N = 16 and 64 members in the same registry or
+# another, 3 runs each, beside crane, regctl and manifest-tool v2. TOOL2=path adds a row
+# for another manifest-tool build; BENCH_ARGS='-n 0 -docs 0 -race 0' runs
+# the hub mode alone.
+TOOL2 ?=
 bench: build peers
 	$(GO) test -run '^$$' -bench . -benchmem ./spec ./manifest
+	rm -f $(CURDIR)/bin/profile.pprof
 	cd integration && $(GO) run ./cmd/bench -tool $(CURDIR)/$(BIN) -crane $(BENCH_BIN)/crane -regctl $(BENCH_BIN)/regctl \
+		-mt2 $(BENCH_BIN)/manifest-tool-v2 -hub -hub-runs 3 $(if $(TOOL2),-tool2 $(TOOL2)) \
 		-cpuprofile $(CURDIR)/bin/profile.pprof $(BENCH_ARGS)
-	$(GO) tool pprof -top -nodecount 25 $(CURDIR)/$(BIN) $(CURDIR)/bin/profile.pprof | head -35
+	if [ -f $(CURDIR)/bin/profile.pprof ]; then $(GO) tool pprof -top -nodecount 25 $(CURDIR)/$(BIN) $(CURDIR)/bin/profile.pprof | head -35; fi
 
 FUZZTIME ?= 60s
 fuzz:

@@ -3,11 +3,17 @@
 // requests, next to crane and regctl doing the same work, and prints a
 // table. Its race case then starts concurrent writers that each add one
 // platform to the same index (push from-args --append, crane index
-// append) and counts the platforms the index keeps. `make bench` runs it;
-// see the README's Performance section.
+// append) and counts the platforms the index keeps. With -hub it then
+// publishes an index as against Docker Hub (TLS, per-repository bearer
+// tokens, a Docker config, 30 ms to the registry and the token server),
+// with the members in the same registry or another, beside crane, regctl
+// and manifest-tool v2, and prints the requests by class. `make bench`
+// runs it; see the README's Performance section. -n 0 -docs 0 -race 0
+// leaves the hub mode alone.
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
@@ -24,17 +30,29 @@ func main() {
 	tool := flag.String("tool", "manifest-tool", "the manifest-tool binary")
 	crane := flag.String("crane", "", "the crane binary (skipped when empty)")
 	regctl := flag.String("regctl", "", "the regctl binary (skipped when empty)")
-	sizes := flag.String("n", "2,8,16,64", "numbers of platforms")
+	sizes := flag.String("n", "2,8,16,64", "numbers of platforms (0 skips the plain-HTTP cases)")
 	latencies := flag.String("latency", "0,30ms", "latencies added to each request")
 	runs := flag.Int("runs", 5, "runs per case (the median is shown)")
 	docs := flag.Int("docs", 100, "documents in the multi-document case (0 skips it)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of manifest-tool's slowest case here")
 	writers := flag.Int("race", 8, "concurrent writers in the race case, one platform each (0 skips it)")
 	trials := flag.Int("race-trials", 5, "trials of the race case")
+	hubMode := flag.Bool("hub", false, "also run the hub mode: TLS, bearer tokens, a Docker config, 30 ms, two registries")
+	hubSizes := flag.String("hub-n", "16,64", "numbers of members in the hub mode")
+	hubRuns := flag.Int("hub-runs", 0, "runs per case in the hub mode (0: -runs)")
+	mt2 := flag.String("mt2", "", "the manifest-tool v2 binary, for the hub mode (skipped when empty)")
+	tool2 := flag.String("tool2", "", `another manifest-tool build, a row "manifest-tool (other build)" of the hub mode (skipped when empty)`)
 	flag.Parse()
 	if err := run(*tool, *crane, *regctl, ints(*sizes), durations(*latencies), *runs, *docs, *profile, *writers, *trials); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
+	}
+	if *hubMode {
+		tools := hubTools{tool: *tool, tool2: *tool2, crane: *crane, regctl: *regctl, mt2: *mt2}
+		if err := hub(tools, ints(*hubSizes), cmp.Or(*hubRuns, *runs)); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: hub:", err)
+			os.Exit(1)
+		}
 	}
 }
 
@@ -84,7 +102,9 @@ func run(tool, crane, regctl string, sizes []int, latencies []time.Duration, run
 			}
 		}
 	}
-	fmt.Printf("registry %s, %d platforms seeded; %d runs per case, 2 extra tags\n\n", reg.Host, slicesMax(sizes), runs)
+	if len(sizes) > 0 {
+		fmt.Printf("registry %s, %d platforms seeded; %d runs per case, 2 extra tags\n\n", reg.Host, slicesMax(sizes), runs)
+	}
 
 	var results []measurement
 	slowest := struct {
@@ -186,7 +206,9 @@ func run(tool, crane, regctl string, sizes []int, latencies []time.Duration, run
 			return fmt.Errorf("race: %w", err)
 		}
 	}
-	printTable(results)
+	if len(results) > 0 {
+		printTable(results)
+	}
 	printRaceTable(raced)
 	return nil
 }
@@ -331,7 +353,7 @@ func ints(s string) []int {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err == nil {
+		if err == nil && n > 0 {
 			out = append(out, n)
 		}
 	}

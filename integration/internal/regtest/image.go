@@ -104,19 +104,36 @@ func NewLargeImage(p Platform, docker bool, size int) Image {
 	return newImage(p, docker, content)
 }
 
-func newImage(p Platform, docker bool, content []byte) Image {
+// NewLayeredImage is NewImage (OCI) with n layers, each a random file of
+// its own, as an image built in several steps.
+func NewLayeredImage(p Platform, n int) Image {
+	contents := make([][]byte, n)
+	for i := range contents {
+		contents[i] = make([]byte, 64)
+		_, _ = rand.Read(contents[i])
+	}
+	return newImage(p, false, contents...)
+}
+
+func newImage(p Platform, docker bool, contents ...[]byte) Image {
 	mtManifest, mtConfig, mtLayer := OCIManifest, OCIConfig, OCILayer
 	if docker {
 		mtManifest, mtConfig, mtLayer = DockerManifest, DockerConfig, DockerLayer
 	}
-	tarball, diffID := layer(p, content)
-	layer := newBlob(mtLayer, tarball)
+	var layers []Blob
+	var descs []Descriptor
+	var diffIDs []string
+	for _, content := range contents {
+		tarball, diffID := layer(p, content)
+		l := newBlob(mtLayer, tarball)
+		layers, descs, diffIDs = append(layers, l), append(descs, l.Descriptor), append(diffIDs, diffID)
+	}
 	cfg := map[string]any{
 		"architecture": p.Architecture,
 		"os":           p.OS,
 		"created":      time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339),
 		"config":       map[string]any{"Cmd": []string{"/hello"}},
-		"rootfs":       map[string]any{"type": "layers", "diff_ids": []string{diffID}},
+		"rootfs":       map[string]any{"type": "layers", "diff_ids": diffIDs},
 	}
 	if p.Variant != "" {
 		cfg["variant"] = p.Variant
@@ -133,10 +150,10 @@ func newImage(p Platform, docker bool, content []byte) Image {
 		"schemaVersion": 2,
 		"mediaType":     mtManifest,
 		"config":        config.Descriptor,
-		"layers":        []Descriptor{layer.Descriptor},
+		"layers":        descs,
 	}
 	mb, _ := json.Marshal(m)
-	return Image{Manifest: newBlob(mtManifest, mb), Config: config, Layers: []Blob{layer}, Platform: p}
+	return Image{Manifest: newBlob(mtManifest, mb), Config: config, Layers: layers, Platform: p}
 }
 
 func layer(p Platform, content []byte) (gz []byte, diffID string) {

@@ -57,6 +57,22 @@ type Options struct {
 	NoDelete bool
 	// ReadOnly refuses every write (Distribution's maintenance mode).
 	ReadOnly bool
+	// Latency is one round trip between the clients and the registry and
+	// its token server: every request waits that long before it is
+	// handled, and a new connection waits the round trips of its
+	// handshakes (two with TLS, else one) before its first byte is read.
+	// SetLatency changes it while the registry runs.
+	Latency time.Duration
+	// UserNamespaces makes the token server grant each user push (and
+	// delete) only in the repositories under "<user>/", and pull
+	// anywhere, as Docker Hub does; other actions asked for are left out
+	// of the token, and the registry then refuses what needs them.
+	UserNamespaces bool
+	// RealmHost is the host name of the token server in the realm the
+	// registry hands out; default 127.0.0.1. "localhost" makes it a name,
+	// as auth.docker.io is: some clients (crane) refuse a realm that is a
+	// loopback or private address other than the registry's own.
+	RealmHost string
 }
 
 // Registry is a running Distribution registry.
@@ -74,6 +90,7 @@ type Registry struct {
 	pass   string
 
 	issuer *issuer
+	link   *link
 
 	mu      sync.Mutex
 	log     []string
@@ -115,7 +132,7 @@ func Start(opts Options) (*Registry, error) {
 	}
 	cfg.HTTP.Secret = "regtest"
 	cfg.Log.AccessLog.Disabled = true
-	r := &Registry{scheme: "http", left: -1}
+	r := &Registry{scheme: "http", left: -1, link: newLink(opts.Latency, opts.TLS)}
 	var authority *ca
 	if opts.TLS {
 		var err error
@@ -144,7 +161,7 @@ func Start(opts Options) (*Registry, error) {
 		}
 		cfg.Auth = configuration.Auth{"htpasswd": configuration.Parameters{"realm": "regtest", "path": file}}
 		if opts.Token {
-			is, bundle, err := startIssuer(opts.Users, opts.IdentityToken, dir, authority)
+			is, bundle, err := startIssuer(opts.Users, opts.IdentityToken, dir, authority, r.link, opts.UserNamespaces, opts.RealmHost)
 			if err != nil {
 				return nil, err
 			}
@@ -158,8 +175,9 @@ func Start(opts Options) (*Registry, error) {
 		return nil, err
 	}
 	r.Host = ln.Addr().String()
+	ln = r.link.listen(ln)
 	app := handlers.NewApp(context.Background(), cfg)
-	r.srv = &http.Server{Handler: r.record(app), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(logrus.StandardLogger().Out, "regtest: ", 0)}
+	r.srv = &http.Server{Handler: r.record(r.link.serve(app, false)), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(logrus.StandardLogger().Out, "regtest: ", 0)}
 	r.client = &http.Client{Timeout: 30 * time.Second}
 	if opts.TLS {
 		cert, err := authority.serverCert(ln.Addr().(*net.TCPAddr).IP)
@@ -201,6 +219,14 @@ func (r *Registry) DieAfter(k int) {
 	defer r.mu.Unlock()
 	r.left = k
 }
+
+// SetLatency changes the round trip Options.Latency added, for the
+// registry and its token server; 0 removes it.
+func (r *Registry) SetLatency(d time.Duration) { r.link.latency.Store(int64(d)) }
+
+// Traffic returns what the registry and its token server saw since the
+// last call, and forgets it.
+func (r *Registry) Traffic() Traffic { return r.link.traffic() }
 
 // URL is the registry's base URL.
 func (r *Registry) URL() string { return r.scheme + "://" + r.Host }

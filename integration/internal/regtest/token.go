@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,8 @@ type issuer struct {
 	srv     *http.Server
 	url     string
 	service string
+	// namespaces: push and delete only under "<user>/" (Options.UserNamespaces)
+	namespaces bool
 
 	mu     sync.Mutex
 	scopes []string // "user repository:name:actions", in order asked
@@ -47,7 +50,7 @@ const tokenIssuer = "regtest-issuer"
 // startIssuer starts a token server on 127.0.0.1 (over TLS with a
 // certificate from authority, when there is one) and writes the
 // certificate of its signing key to dir, for the registry to trust.
-func startIssuer(users map[string]string, identityToken, dir string, authority *ca) (*issuer, string, error) {
+func startIssuer(users map[string]string, identityToken, dir string, authority *ca, l *link, namespaces bool, realmHost string) (*issuer, string, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, "", err
@@ -62,18 +65,23 @@ func startIssuer(users map[string]string, identityToken, dir string, authority *
 	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		return nil, "", err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", err
 	}
+	ln := l.listen(raw)
+	if realmHost == "" {
+		realmHost = "127.0.0.1"
+	}
+	realm := net.JoinHostPort(realmHost, strconv.Itoa(raw.Addr().(*net.TCPAddr).Port))
 	refresh := map[string]string{}
 	if identityToken != "" {
 		for u := range users {
 			refresh[identityToken] = u
 		}
 	}
-	is := &issuer{users: users, refresh: refresh, key: key, kid: token.GetJWKThumbprint(&key.PublicKey), url: "http://" + ln.Addr().String() + "/token", service: tokenService}
-	is.srv = &http.Server{Handler: http.HandlerFunc(is.serve), ReadHeaderTimeout: 10 * time.Second}
+	is := &issuer{users: users, refresh: refresh, key: key, kid: token.GetJWKThumbprint(&key.PublicKey), url: "http://" + realm + "/token", service: tokenService, namespaces: namespaces}
+	is.srv = &http.Server{Handler: l.serve(http.HandlerFunc(is.serve), true), ReadHeaderTimeout: 10 * time.Second}
 	if authority == nil {
 		go is.srv.Serve(ln)
 		return is, bundle, nil
@@ -83,7 +91,7 @@ func startIssuer(users map[string]string, identityToken, dir string, authority *
 		ln.Close()
 		return nil, "", err
 	}
-	is.url = "https://" + ln.Addr().String() + "/token"
+	is.url = "https://" + realm + "/token"
 	is.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	go is.srv.ServeTLS(ln, "", "")
 	return is, bundle, nil
@@ -123,7 +131,16 @@ func (is *issuer) serve(w http.ResponseWriter, r *http.Request) {
 			name := strings.Join(parts[1:len(parts)-1], ":")
 			actions := strings.Split(parts[len(parts)-1], ",")
 			sort.Strings(actions)
-			access = append(access, &token.ResourceActions{Type: parts[0], Name: name, Actions: actions})
+			granted := actions
+			if is.namespaces && parts[0] == "repository" && !strings.HasPrefix(name, user+"/") {
+				granted = nil
+				for _, a := range actions {
+					if a == "pull" {
+						granted = append(granted, a)
+					}
+				}
+			}
+			access = append(access, &token.ResourceActions{Type: parts[0], Name: name, Actions: granted})
 			is.mu.Lock()
 			is.scopes = append(is.scopes, user+" "+parts[0]+":"+name+":"+strings.Join(actions, ","))
 			is.mu.Unlock()
