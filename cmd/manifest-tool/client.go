@@ -25,7 +25,7 @@ func globalFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "password-stdin", Usage: "read the password from standard input"},
 		&cli.StringFlag{Name: "ca-file", Usage: "also trust the CA certificates in `FILE` (PEM)"},
 		&cli.StringFlag{Name: "docker-cfg", Usage: "Docker config `DIR` (or file); $DOCKER_CONFIG"},
-		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "at most `N` requests at once per registry (8)"},
+		&cli.IntFlag{Name: "concurrency", Value: registry.DefaultConcurrency, Usage: "at most `N` requests at once per registry"},
 		&cli.DurationFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 5m)"},
 		&cli.DurationFlag{Name: "idle-timeout", Value: time.Minute, Usage: "fail a request idle for `DURATION` (60s)"},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr as `text` or json"},
