@@ -386,25 +386,37 @@ func lie(r *regtest.Registry, match func(*http.Request) bool, edit func(h http.H
 		if !match(req) {
 			return false
 		}
-		up, _ := http.NewRequest(req.Method, r.URL()+req.URL.Path, nil)
-		up.Header = req.Header.Clone()
-		resp, err := http.DefaultClient.Do(up)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return true
+		if status, h, body, ok := upstream(w, r, req); ok {
+			body = edit(h, body)
+			answer(w, status, h, body)
+			w.Write(body)
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		h := resp.Header.Clone()
-		body = edit(h, body)
-		for k, v := range h {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(resp.StatusCode)
-		w.Write(body)
 		return true
 	}
+}
+
+// upstream asks the registry what req asks, for a hook to pass on
+// changed; ok is false when it could not (then w has the error).
+func upstream(w http.ResponseWriter, r *regtest.Registry, req *http.Request) (int, http.Header, []byte, bool) {
+	up, _ := http.NewRequest(req.Method, r.URL()+req.URL.Path, nil)
+	up.Header = req.Header.Clone()
+	resp, err := http.DefaultClient.Do(up)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return 0, nil, nil, false
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Clone(), body, true
+}
+
+// answer writes the status and headers of an answer whose body is body.
+func answer(w http.ResponseWriter, status int, h http.Header, body []byte) {
+	for k, v := range h {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
 }
 
 // A registry that lies (bytes that do not match their digest, a manifest

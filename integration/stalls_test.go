@@ -2,10 +2,8 @@ package integration
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,20 +26,11 @@ func stallBody(r *regtest.Registry, match func(*http.Request) bool, n *atomic.In
 			return false
 		}
 		n.Add(1)
-		up, _ := http.NewRequest(req.Method, r.URL()+req.URL.Path, nil)
-		up.Header = req.Header.Clone()
-		resp, err := http.DefaultClient.Do(up)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
+		status, h, body, ok := upstream(w, r, req)
+		if !ok {
 			return true
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(resp.StatusCode)
+		answer(w, status, h, body)
 		w.Write(body[:len(body)/2])
 		http.NewResponseController(w).Flush()
 		stall(req)

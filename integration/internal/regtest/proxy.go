@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -100,11 +101,7 @@ func (p *FaultProxy) addRead(kind string, n int64) {
 func (p *FaultProxy) Read() map[string]int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := map[string]int64{}
-	for k, v := range p.read {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(p.read)
 }
 
 // NewProxy starts a FaultProxy in front of the registry at target
