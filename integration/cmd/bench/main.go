@@ -14,6 +14,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -249,12 +250,15 @@ func multiDoc(env []string, tool string, proxy *regtest.FaultProxy, docs int, pl
 	return nil
 }
 
-// timed runs a command and returns its wall time and peak RSS (KiB). The
-// RSS is the process's VmHWM, read from /proc every millisecond while it
-// runs: the rusage of a child started by this (large) process would count
-// this process's memory too.
+// timed runs a command and returns its wall time and peak RSS (KiB), as
+// watch reads it.
 func timed(env, args []string) (time.Duration, int64, error) {
-	cmd := exec.Command(args[0], args[1:]...)
+	return timedCtx(context.Background(), env, args)
+}
+
+// timedCtx is timed, killing the command when ctx ends.
+func timedCtx(ctx context.Context, env, args []string) (time.Duration, int64, error) {
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Env = env
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -262,22 +266,44 @@ func timed(env, args []string) (time.Duration, int64, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, 0, err
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	rss, errs := watch(cmd)
+	wall := time.Since(start)
+	if errs[0] != nil {
+		return 0, 0, fmt.Errorf("%v\n%s", errs[0], out.String())
+	}
+	return wall, rss, nil
+}
+
+// watch waits for commands already started and returns the largest peak
+// RSS (KiB) among them, and each one's error. The RSS is a process's
+// VmHWM, read from /proc every millisecond while it runs: the rusage of a
+// child started by this (large) process would count this process's
+// memory too.
+func watch(cmds ...*exec.Cmd) (int64, []error) {
+	type exit struct {
+		i   int
+		err error
+	}
+	done := make(chan exit, len(cmds))
+	running := map[int]string{}
+	for i, cmd := range cmds {
+		running[i] = fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		go func() { done <- exit{i, cmd.Wait()} }()
+	}
+	errs := make([]error, len(cmds))
 	var rss int64
-	for {
+	for len(running) > 0 {
 		select {
-		case err := <-done:
-			wall := time.Since(start)
-			if err != nil {
-				return 0, 0, fmt.Errorf("%v\n%s", err, out.String())
-			}
-			return wall, rss, nil
+		case e := <-done:
+			errs[e.i] = e.err
+			delete(running, e.i)
 		case <-time.After(time.Millisecond):
-			rss = max(rss, vmHWM(status))
+			for _, status := range running {
+				rss = max(rss, vmHWM(status))
+			}
 		}
 	}
+	return rss, errs
 }
 
 // vmHWM reads a process's peak resident set size (KiB) from its status.
