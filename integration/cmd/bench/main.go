@@ -7,9 +7,14 @@
 // publishes an index as against Docker Hub (TLS, per-repository bearer
 // tokens, a Docker config, 30 ms to the registry and the token server),
 // with the members in the same registry or another, beside crane, regctl
-// and manifest-tool v2, and prints the requests by class. `make bench`
-// runs it; see the README's Performance section. -n 0 -docs 0 -race 0
-// leaves the hub mode alone.
+// and manifest-tool v2, and prints the requests by class. Last, its
+// big-layer case (-big, 4 members of 3 layers of 200 MB by default) copies
+// members from one registry on disk to another and builds an index there,
+// beside crane, regctl, skopeo and a floor of curl alone, counting the
+// bytes read and written; then again with every 4th layer download cut
+// halfway (see big.go). `make bench` runs it; see the README's Performance
+// section. -n 0 -docs 0 -race 0 -big 0 leaves the hub mode alone;
+// -n 0 -docs 0 -race 0 the big-layer case.
 package main
 
 import (
@@ -43,7 +48,15 @@ func main() {
 	hubRuns := flag.Int("hub-runs", 0, "runs per case in the hub mode (0: -runs)")
 	mt2 := flag.String("mt2", "", "the manifest-tool v2 binary, for the hub mode (skipped when empty)")
 	tool2 := flag.String("tool2", "", `another manifest-tool build, a row "manifest-tool (other build)" of the hub mode (skipped when empty)`)
+	bigCase := flag.String("big", "4x3x200MB", "the big-layer case, MEMBERSxLAYERSxSIZE (KB, MB, GB: powers of 1024; 0 skips it)")
+	bigRuns := flag.Int("big-runs", 3, "runs per tool in the big-layer case (the median is shown)")
+	bigResume := flag.Bool("big-resume", true, "also run the big-layer case with every 4th layer download cut halfway")
 	flag.Parse()
+	shape, doBig, err := parseBig(*bigCase)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
 	if err := run(*tool, *crane, *regctl, ints(*sizes), durations(*latencies), *runs, *docs, *profile, *writers, *trials); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -52,6 +65,15 @@ func main() {
 		tools := hubTools{tool: *tool, tool2: *tool2, crane: *crane, regctl: *regctl, mt2: *mt2}
 		if err := hub(tools, ints(*hubSizes), cmp.Or(*hubRuns, *runs)); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: hub:", err)
+			os.Exit(1)
+		}
+	}
+	if doBig {
+		tools := bigTools{tool: *tool, crane: *crane, regctl: *regctl}
+		tools.skopeo, _ = exec.LookPath("skopeo")
+		tools.curl, _ = exec.LookPath("curl")
+		if err := big(tools, shape, max(*bigRuns, 1), *bigResume); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: big:", err)
 			os.Exit(1)
 		}
 	}
