@@ -48,7 +48,7 @@ func main() {
 	hubRuns := flag.Int("hub-runs", 0, "runs per case in the hub mode (0: -runs)")
 	mt2 := flag.String("mt2", "", "the manifest-tool v2 binary, for the hub mode (skipped when empty)")
 	tool2 := flag.String("tool2", "", `another manifest-tool build, a row "manifest-tool (other build)" of the hub mode (skipped when empty)`)
-	bigCase := flag.String("big", "4x3x200MB", "the big-layer case, MEMBERSxLAYERSxSIZE (KB, MB, GB: powers of 1024; 0 skips it)")
+	bigCase := flag.String("big", "0", "the big-layer case, MEMBERSxLAYERSxSIZE such as 4x3x200MB (KB, MB, GB: powers of 1024; 0 skips it; make bench gives 4x3x200MB)")
 	bigRuns := flag.Int("big-runs", 3, "runs per tool in the big-layer case (the median is shown)")
 	bigResume := flag.Bool("big-resume", true, "also run the big-layer case with every 4th layer download cut halfway")
 	flag.Parse()
