@@ -5,7 +5,8 @@
 #   make cross  static binaries for every released platform in bin/cross/
 #   make image  the tool's container image (needs docker with buildx)
 #   make bench  benchmarks: the pure parts, and end to end beside crane, regctl
-#               and manifest-tool v2 (plain HTTP, then the hub mode)
+#               and manifest-tool v2 (plain HTTP, then the hub mode), then
+#               large layers between two registries beside skopeo and curl
 #   make fuzz   each fuzz target for FUZZTIME (60s); not part of make test
 
 GO      ?= go
@@ -90,14 +91,19 @@ peers:
 # Then the hub mode: TLS, per-repository tokens, a Docker config, 30 ms to
 # registry and token server, N = 16 and 64 members in the same registry or
 # another, 3 runs each, beside crane, regctl and manifest-tool v2. TOOL2=path adds a row
-# for another manifest-tool build; BENCH_ARGS='-n 0 -docs 0 -race 0' runs
-# the hub mode alone.
+# for another manifest-tool build. Last, the big-layer case: BIG (members
+# x layers x size) copied between two registries on disk beside crane,
+# regctl, skopeo and a floor of curl alone, then again with every 4th layer
+# download cut halfway; it needs about 2.5 times the data free in $TMPDIR
+# (BIG=4x3x20MB for a quick run, BIG=0 skips it).
+# BENCH_ARGS='-n 0 -docs 0 -race 0 -big 0' runs the hub mode alone.
 TOOL2 ?=
+BIG   ?= 4x3x200MB
 bench: build peers
 	$(GO) test -run '^$$' -bench . -benchmem ./spec ./manifest
 	rm -f $(CURDIR)/bin/profile.pprof
 	cd integration && $(GO) run ./cmd/bench -tool $(CURDIR)/$(BIN) -crane $(BENCH_BIN)/crane -regctl $(BENCH_BIN)/regctl \
-		-mt2 $(BENCH_BIN)/manifest-tool-v2 -hub -hub-runs 3 $(if $(TOOL2),-tool2 $(TOOL2)) \
+		-mt2 $(BENCH_BIN)/manifest-tool-v2 -hub -hub-runs 3 $(if $(TOOL2),-tool2 $(TOOL2)) -big $(BIG) \
 		-cpuprofile $(CURDIR)/bin/profile.pprof $(BENCH_ARGS)
 	if [ -f $(CURDIR)/bin/profile.pprof ]; then $(GO) tool pprof -top -nodecount 25 $(CURDIR)/$(BIN) $(CURDIR)/bin/profile.pprof | head -35; fi
 

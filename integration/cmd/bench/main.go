@@ -7,13 +7,19 @@
 // publishes an index as against Docker Hub (TLS, per-repository bearer
 // tokens, a Docker config, 30 ms to the registry and the token server),
 // with the members in the same registry or another, beside crane, regctl
-// and manifest-tool v2, and prints the requests by class. `make bench`
-// runs it; see the README's Performance section. -n 0 -docs 0 -race 0
-// leaves the hub mode alone.
+// and manifest-tool v2, and prints the requests by class. Last, its
+// big-layer case (-big, 4 members of 3 layers of 200 MB by default) copies
+// members from one registry on disk to another and builds an index there,
+// beside crane, regctl, skopeo and a floor of curl alone, counting the
+// bytes read and written; then again with every 4th layer download cut
+// halfway (see big.go). `make bench` runs it; see the README's Performance
+// section. -n 0 -docs 0 -race 0 -big 0 leaves the hub mode alone;
+// -n 0 -docs 0 -race 0 the big-layer case.
 package main
 
 import (
 	"cmp"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -42,7 +48,15 @@ func main() {
 	hubRuns := flag.Int("hub-runs", 0, "runs per case in the hub mode (0: -runs)")
 	mt2 := flag.String("mt2", "", "the manifest-tool v2 binary, for the hub mode (skipped when empty)")
 	tool2 := flag.String("tool2", "", `another manifest-tool build, a row "manifest-tool (other build)" of the hub mode (skipped when empty)`)
+	bigCase := flag.String("big", "0", "the big-layer case, MEMBERSxLAYERSxSIZE such as 4x3x200MB (KB, MB, GB: powers of 1024; 0 skips it; make bench gives 4x3x200MB)")
+	bigRuns := flag.Int("big-runs", 3, "runs per tool in the big-layer case (the median is shown)")
+	bigResume := flag.Bool("big-resume", true, "also run the big-layer case with every 4th layer download cut halfway")
 	flag.Parse()
+	shape, doBig, err := parseBig(*bigCase)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
 	if err := run(*tool, *crane, *regctl, ints(*sizes), durations(*latencies), *runs, *docs, *profile, *writers, *trials); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -51,6 +65,15 @@ func main() {
 		tools := hubTools{tool: *tool, tool2: *tool2, crane: *crane, regctl: *regctl, mt2: *mt2}
 		if err := hub(tools, ints(*hubSizes), cmp.Or(*hubRuns, *runs)); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: hub:", err)
+			os.Exit(1)
+		}
+	}
+	if doBig {
+		tools := bigTools{tool: *tool, crane: *crane, regctl: *regctl}
+		tools.skopeo, _ = exec.LookPath("skopeo")
+		tools.curl, _ = exec.LookPath("curl")
+		if err := big(tools, shape, max(*bigRuns, 1), *bigResume); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: big:", err)
 			os.Exit(1)
 		}
 	}
@@ -249,12 +272,15 @@ func multiDoc(env []string, tool string, proxy *regtest.FaultProxy, docs int, pl
 	return nil
 }
 
-// timed runs a command and returns its wall time and peak RSS (KiB). The
-// RSS is the process's VmHWM, read from /proc every millisecond while it
-// runs: the rusage of a child started by this (large) process would count
-// this process's memory too.
+// timed runs a command and returns its wall time and peak RSS (KiB), as
+// watch reads it.
 func timed(env, args []string) (time.Duration, int64, error) {
-	cmd := exec.Command(args[0], args[1:]...)
+	return timedCtx(context.Background(), env, args)
+}
+
+// timedCtx is timed, killing the command when ctx ends.
+func timedCtx(ctx context.Context, env, args []string) (time.Duration, int64, error) {
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Env = env
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -262,22 +288,44 @@ func timed(env, args []string) (time.Duration, int64, error) {
 	if err := cmd.Start(); err != nil {
 		return 0, 0, err
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	rss, errs := watch(cmd)
+	wall := time.Since(start)
+	if errs[0] != nil {
+		return 0, 0, fmt.Errorf("%v\n%s", errs[0], out.String())
+	}
+	return wall, rss, nil
+}
+
+// watch waits for commands already started and returns the largest peak
+// RSS (KiB) among them, and each one's error. The RSS is a process's
+// VmHWM, read from /proc every millisecond while it runs: the rusage of a
+// child started by this (large) process would count this process's
+// memory too.
+func watch(cmds ...*exec.Cmd) (int64, []error) {
+	type exit struct {
+		i   int
+		err error
+	}
+	done := make(chan exit, len(cmds))
+	running := map[int]string{}
+	for i, cmd := range cmds {
+		running[i] = fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		go func() { done <- exit{i, cmd.Wait()} }()
+	}
+	errs := make([]error, len(cmds))
 	var rss int64
-	for {
+	for len(running) > 0 {
 		select {
-		case err := <-done:
-			wall := time.Since(start)
-			if err != nil {
-				return 0, 0, fmt.Errorf("%v\n%s", err, out.String())
-			}
-			return wall, rss, nil
+		case e := <-done:
+			errs[e.i] = e.err
+			delete(running, e.i)
 		case <-time.After(time.Millisecond):
-			rss = max(rss, vmHWM(status))
+			for _, status := range running {
+				rss = max(rss, vmHWM(status))
+			}
 		}
 	}
+	return rss, errs
 }
 
 // vmHWM reads a process's peak resident set size (KiB) from its status.

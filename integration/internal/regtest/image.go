@@ -116,17 +116,29 @@ func NewLayeredImage(p Platform, n int) Image {
 }
 
 func newImage(p Platform, docker bool, contents ...[]byte) Image {
-	mtManifest, mtConfig, mtLayer := OCIManifest, OCIConfig, OCILayer
+	mtLayer := OCILayer
 	if docker {
-		mtManifest, mtConfig, mtLayer = DockerManifest, DockerConfig, DockerLayer
+		mtLayer = DockerLayer
 	}
 	var layers []Blob
-	var descs []Descriptor
 	var diffIDs []string
 	for _, content := range contents {
 		tarball, diffID := layer(p, content)
-		l := newBlob(mtLayer, tarball)
-		layers, descs, diffIDs = append(layers, l), append(descs, l.Descriptor), append(diffIDs, diffID)
+		layers, diffIDs = append(layers, newBlob(mtLayer, tarball)), append(diffIDs, diffID)
+	}
+	return assemble(p, docker, layers, diffIDs)
+}
+
+// assemble makes the config and the manifest of an image of layers, whose
+// uncompressed digests are diffIDs.
+func assemble(p Platform, docker bool, layers []Blob, diffIDs []string) Image {
+	mtManifest, mtConfig := OCIManifest, OCIConfig
+	if docker {
+		mtManifest, mtConfig = DockerManifest, DockerConfig
+	}
+	var descs []Descriptor
+	for _, l := range layers {
+		descs = append(descs, l.Descriptor)
 	}
 	cfg := map[string]any{
 		"architecture": p.Architecture,

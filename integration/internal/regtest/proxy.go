@@ -68,6 +68,7 @@ type FaultProxy struct {
 	mu     sync.Mutex
 	counts map[string]int
 	read   map[string]int64 // bytes of answers read from the registry, by kind
+	wrote  map[string]int64 // bytes of request bodies sent on to the registry, by kind
 	n      int              // requests seen, for Faults
 	faults map[Fault]int    // faults injected
 }
@@ -95,6 +96,38 @@ func (p *FaultProxy) addRead(kind string, n int64) {
 	p.mu.Unlock()
 }
 
+// countingBody adds the bytes of a request's body, as the registry (or a
+// fault) reads them through the proxy, to its count.
+type countingBody struct {
+	io.ReadCloser
+	p    *FaultProxy
+	kind string
+}
+
+func (b countingBody) Read(buf []byte) (int, error) {
+	n, err := b.ReadCloser.Read(buf)
+	if n > 0 {
+		b.p.mu.Lock()
+		b.p.wrote[b.kind] += int64(n)
+		b.p.mu.Unlock()
+	}
+	return n, err
+}
+
+// Written returns how many bytes of request bodies the proxy sent on to
+// the registry so far, by kind ("PATCH upload", "PUT manifest"): what the
+// clients wrote to it. A body the registry (or a hook) stops reading
+// counts as far as it was read.
+func (p *FaultProxy) Written() map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]int64{}
+	for k, v := range p.wrote {
+		out[k] = v
+	}
+	return out
+}
+
 // Read returns how many bytes of answers the proxy read from the registry
 // so far, by kind ("GET blob"): what the source had to send. A cut answer
 // counts whole, as the registry sent it whole.
@@ -113,10 +146,13 @@ func NewProxy(target string, opts ProxyOptions) (*FaultProxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &FaultProxy{Host: ln.Addr().String(), opts: opts, counts: map[string]int{}, read: map[string]int64{}, faults: map[Fault]int{}}
+	p := &FaultProxy{Host: ln.Addr().String(), opts: opts, counts: map[string]int{}, read: map[string]int64{}, wrote: map[string]int64{}, faults: map[Fault]int{}}
 	p.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.count(r)
 		w = countingWriter{ResponseWriter: w, p: p, kind: Kind(r)}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = countingBody{ReadCloser: r.Body, p: p, kind: Kind(r)}
+		}
 		if opts.Latency > 0 {
 			time.Sleep(opts.Latency)
 		}

@@ -371,6 +371,12 @@ func (c *ca) serverCert(ip net.IP) (tls.Certificate, error) {
 // do sends a request with the registry's credentials, if it has any: basic
 // auth, or a token from the token server for everything the request needs.
 func (r *Registry) do(req *http.Request) (*http.Response, error) {
+	return r.doOn(r.client, req)
+}
+
+// doOn is do with client c, for a request that may outlast r's client's
+// timeout.
+func (r *Registry) doOn(c *http.Client, req *http.Request) (*http.Response, error) {
 	switch {
 	case r.issuer != nil:
 		repo := strings.TrimPrefix(req.URL.Path, "/v2/")
@@ -395,7 +401,7 @@ func (r *Registry) do(req *http.Request) (*http.Response, error) {
 	case r.user != "":
 		req.SetBasicAuth(r.user, r.pass)
 	}
-	return r.client.Do(req)
+	return c.Do(req)
 }
 
 func httpErr(resp *http.Response, what string) error {
