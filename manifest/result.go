@@ -75,6 +75,16 @@ type MemberResult struct {
 	MediaType string `json:"mediaType"`
 	Platform  string `json:"platform,omitempty"`
 	How       How    `json:"how,omitempty"`
+	// Referrers are the manifests whose subject is this one that --referrers
+	// copied with it (signatures, SBOMs, attestations).
+	Referrers []ReferrerResult `json:"referrers,omitempty"`
+}
+
+// ReferrerResult is a referrer copied with a member, and how.
+type ReferrerResult struct {
+	Digest       string `json:"digest"`
+	ArtifactType string `json:"artifactType,omitempty"`
+	How          How    `json:"how"`
 }
 
 // Tags lists the tags a push writes: the target's own, then the extra

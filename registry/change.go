@@ -235,6 +235,11 @@ func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts 
 		if err != nil {
 			return res, err
 		}
+		if opts.Referrers {
+			if _, err := c.copyReferrers(ctx, s.Target, ch.Add, hows, opts.ReferrersRequired); err != nil {
+				return res, err
+			}
+		}
 		for i, m := range ch.Add {
 			how[m.Descriptor.Digest.String()] = hows[i]
 		}

@@ -33,6 +33,11 @@ type PublishOptions struct {
 	// Settle is the pause between writing a changed index and reading it
 	// back (DefaultSettle when 0).
 	Settle time.Duration
+	// Referrers copies, with each member copied or mounted into the target
+	// repository, the manifests whose subject it is (--referrers); with
+	// ReferrersRequired one that cannot be copied is an error, not a
+	// warning.
+	Referrers, ReferrersRequired bool
 }
 
 // Publish runs the whole job for a set of specs (the documents of one
@@ -86,7 +91,7 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	}
 	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
 		var err error
-		results[i], err = c.write(ctx, specs[i].Target, indexes[i], results[i])
+		results[i], err = c.write(ctx, specs[i].Target, indexes[i], results[i], opts)
 		return err
 	})
 	for i, err := range errList {

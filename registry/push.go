@@ -40,7 +40,7 @@ func (c *Client) headTags(ctx context.Context, target ref.Ref, all []string) ([]
 
 // write copies the members, then writes the tags res has read; an OCI
 // layout is locked meanwhile ([lockLayout]).
-func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, res manifest.Result) (manifest.Result, error) {
+func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, res manifest.Result, opts PublishOptions) (manifest.Result, error) {
 	if target.Scheme == "ocidir" {
 		unlock, err := lockLayout(target.Path)
 		if err != nil {
@@ -64,6 +64,15 @@ func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, 
 	}
 	if err != nil {
 		return res, err
+	}
+	if opts.Referrers {
+		refs, err := c.copyReferrers(ctx, target, idx.Members, hows, opts.ReferrersRequired)
+		for i := range res.Manifests {
+			res.Manifests[i].Referrers = refs[i]
+		}
+		if err != nil {
+			return res, err
+		}
 	}
 	// the index, with the target's own tag, in one PUT; then the others
 	if err := c.putTag(ctx, target, idx, &res.Tags[0]); err != nil {

@@ -22,6 +22,8 @@ func TestInterspersed(t *testing.T) {
 		{"push from-spec f.yaml push", "push from-spec f.yaml push"},
 		{"help push", "help push"},
 		{"push --version", "--version push"},
+		{"push from-spec f.yaml --referrers=required", "push --referrers --referrers-required from-spec f.yaml"},
+		{"push from-spec f.yaml --referrers", "push --referrers from-spec f.yaml"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {

@@ -40,9 +40,14 @@ func writeFlags(typeFlag cli.Flag) []cli.Flag {
 		&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
 		&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
 		settleFlag(),
+		&cli.BoolFlag{Name: "referrers", Usage: "copy members' signatures and SBOMs (=required)"},
+		&cli.BoolFlag{Name: referrersRequired, Hidden: true},
 		outputFlag(),
 	}
 }
+
+// referrersRequired is the hidden flag --referrers=required becomes.
+const referrersRequired = "referrers-required"
 
 func appendFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "append", Usage: "merge onto the index the target has"}
@@ -72,14 +77,16 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		return err
 	}
 	results, err := client.Publish(c.Context, specs, registry.PublishOptions{
-		Type:          t,
-		IgnoreMissing: c.Bool("ignore-missing"),
-		DryRun:        c.Bool("dry-run"),
-		Validate:      manifest.ValidateOptions{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
-		TypeSet:       c.IsSet("type"),
-		Append:        c.Bool("append"),
-		Edit:          edit,
-		Settle:        c.Duration("settle"),
+		Type:              t,
+		IgnoreMissing:     c.Bool("ignore-missing"),
+		DryRun:            c.Bool("dry-run"),
+		Validate:          manifest.ValidateOptions{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
+		TypeSet:           c.IsSet("type"),
+		Append:            c.Bool("append"),
+		Edit:              edit,
+		Settle:            c.Duration("settle"),
+		Referrers:         c.Bool("referrers") || c.Bool(referrersRequired),
+		ReferrersRequired: c.Bool(referrersRequired),
 	})
 	progress.finish()
 	for _, r := range results {

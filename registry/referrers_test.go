@@ -1,0 +1,79 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	ggcr "github.com/google/go-containerregistry/pkg/registry"
+	"github.com/opencontainers/go-digest"
+	"github.com/regclient/regclient/types/descriptor"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
+	"github.com/regclient/regclient/types/mediatype"
+	v1 "github.com/regclient/regclient/types/oci/v1"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+)
+
+// pushReferrer pushes an artifact (an SBOM, say) whose subject is m, in
+// repo, and returns it.
+func (r *memRegistry) pushReferrer(t *testing.T, repo string, subject rcmanifest.Manifest, artifactType string) rcmanifest.Manifest {
+	t.Helper()
+	ctx := context.Background()
+	payload := []byte(`{"sbom":"` + artifactType + `"}`)
+	target := r.ref(t, repo+":x")
+	pd := descriptor.Descriptor{MediaType: "application/json", Digest: digest.FromBytes(payload), Size: int64(len(payload))}
+	if _, err := r.rc.BlobPut(ctx, target, pd, bytes.NewReader(payload)); err != nil {
+		t.Fatal(err)
+	}
+	empty := descriptor.Descriptor{MediaType: mediatype.OCI1Empty, Digest: descriptor.EmptyDigest, Size: 2}
+	if _, err := r.rc.BlobPut(ctx, target, empty, bytes.NewReader([]byte("{}"))); err != nil {
+		t.Fatal(err)
+	}
+	sd := subject.GetDescriptor()
+	m, err := rcmanifest.New(rcmanifest.WithOrig(v1.Manifest{Versioned: v1.ManifestSchemaVersion, MediaType: mediatype.OCI1Manifest,
+		ArtifactType: artifactType, Config: empty, Layers: []descriptor.Descriptor{pd},
+		Subject: &descriptor.Descriptor{MediaType: sd.MediaType, Digest: sd.Digest, Size: sd.Size}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.rc.ManifestPut(ctx, target.SetDigest(m.GetDescriptor().Digest.String()), m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// With Referrers, a member copied from another repository brings its
+// referrers, and theirs (a signature on the SBOM), so that the target's
+// clients find them; without, no referrers request is sent.
+func TestPublishReferrers(t *testing.T) {
+	t.Parallel()
+	reg := newMemRegistry(t, ggcr.WithReferrersSupport(true))
+	img := reg.pushImage(t, "builds", "amd64", "linux/amd64")
+	sbom := reg.pushReferrer(t, "builds", img, "application/spdx+json")
+	sig := reg.pushReferrer(t, "builds", sbom, "application/vnd.dev.cosign.artifact.sig.v1+json")
+	s := reg.spec(t, "app:plain", nil, "builds:amd64")
+	reg.count()
+	if _, err := reg.client(t).Publish(context.Background(), []manifestSpec{s}, PublishOptions{Type: manifest.OCI}); err != nil {
+		t.Fatal(err)
+	}
+	if got := reg.requests(); bytes.Contains([]byte(got), []byte("referrers")) {
+		t.Errorf("without --referrers: %s", got)
+	}
+	results, err := reg.client(t).Publish(context.Background(), []manifestSpec{reg.spec(t, "other:1", nil, "builds:amd64")}, PublishOptions{Type: manifest.OCI, Referrers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := results[0].Manifests[0].Referrers
+	// (go-containerregistry's referrers list gives the config's media type
+	// as the artifactType; the result says what the registry listed)
+	if len(refs) != 1 || refs[0].Digest != sbom.GetDescriptor().Digest.String() || refs[0].ArtifactType == "" || refs[0].How != manifest.HowCopied {
+		t.Errorf("referrers %+v", refs)
+	}
+	for subject, want := range map[string]rcmanifest.Manifest{img.GetDescriptor().Digest.String(): sbom, sbom.GetDescriptor().Digest.String(): sig} {
+		rl, err := reg.rc.ReferrerList(context.Background(), reg.ref(t, "other@"+subject))
+		if err != nil || len(rl.Descriptors) != 1 || rl.Descriptors[0].Digest != want.GetDescriptor().Digest {
+			t.Errorf("referrers of %s in the target: %+v, %v", subject, rl.Descriptors, err)
+		}
+	}
+}
