@@ -63,3 +63,43 @@ func TestPushReferrers(t *testing.T) {
 		t.Errorf("copied without --referrers: %s", body)
 	}
 }
+
+// A referrer that cannot be read (gone between the listing and the read)
+// is a warning naming the member, and the push goes on; with
+// --referrers=required it is an error, exit 1.
+func TestPushReferrersUnreadable(t *testing.T) {
+	t.Parallel()
+	r := regtest.NewGGCR(t)
+	img := seed(t, r, "builds", "1", false, linuxAMD64)["1-linux-amd64"]
+	sbom, blobs := regtest.NewArtifact("application/spdx+json", img.Manifest.Descriptor, []byte(`{"spdxVersion":"SPDX-2.3"}`))
+	for _, b := range blobs {
+		if err := r.PushBlob("builds", b.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.PutManifest("builds", sbom.Digest, regtest.OCIManifest, sbom.Data); err != nil {
+		t.Fatal(err)
+	}
+	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if strings.HasSuffix(req.URL.Path, "/builds/manifests/"+sbom.Digest) {
+			http.Error(w, `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`, http.StatusNotFound)
+			return true
+		}
+		return false
+	})
+	args := []string{"--plain-http", "push", "--type", "oci", "from-args", "--platforms", "linux/amd64", "--template", host + "/builds:1-OS-ARCH"}
+	res := mt(t, append(args, "--referrers", "--target", host+"/app:1")...)
+	res.ok(t)
+	if !strings.Contains(res.stderr, "warning: --platforms \"linux/amd64\": "+host+"/builds@"+img.Manifest.Digest+": copying its referrer") ||
+		!strings.Contains(res.stderr, "copying its referrer "+sbom.Digest) || !strings.Contains(res.stderr, "--referrers=required makes this an error") {
+		t.Errorf("no warning naming the member and the referrer:\n%s", res.stderr)
+	}
+	res = mt(t, append(args, "--referrers=required", "--target", host+"/app:2")...)
+	want := "error: --platforms \"linux/amd64\": " + host + "/builds@" + img.Manifest.Digest + ": copying its referrer " + sbom.Digest + ": not found"
+	if lines := errorLines(res.stderr); res.code != 1 || len(lines) != 1 || lines[0] != want {
+		t.Errorf("exit %d, error lines %q", res.code, lines)
+	}
+	if _, err := r.GetManifest("app", "2"); err == nil {
+		t.Error("the index was pushed although a referrer required was not copied")
+	}
+}

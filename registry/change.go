@@ -235,8 +235,8 @@ func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts 
 		if err != nil {
 			return res, err
 		}
-		if opts.Referrers {
-			if _, err := c.copyReferrers(ctx, s.Target, ch.Add, hows, opts.ReferrersRequired); err != nil {
+		if opts.Referrers || s.Referrers {
+			if _, err := c.copyReferrers(ctx, s.Target, ch.Add, hows, opts.ReferrersRequired || s.ReferrersRequired); err != nil {
 				return res, err
 			}
 		}

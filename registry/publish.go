@@ -91,7 +91,10 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	}
 	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
 		var err error
-		results[i], err = c.write(ctx, specs[i].Target, indexes[i], results[i], opts)
+		o := opts
+		o.Referrers = o.Referrers || specs[i].Referrers
+		o.ReferrersRequired = o.ReferrersRequired || specs[i].ReferrersRequired
+		results[i], err = c.write(ctx, specs[i].Target, indexes[i], results[i], o)
 		return err
 	})
 	for i, err := range errList {

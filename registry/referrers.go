@@ -37,7 +37,7 @@ func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []ma
 		m := members[i]
 		src := m.Entry.Image.SetDigest(m.Descriptor.Digest.String())
 		fail := func(what string, err error) error {
-			err = fmt.Errorf("%s: %s: %s%.0w", m, what, c.opError("", src, err).Cause(), ErrReferrer)
+			err = &spec.Error{Pos: m.Entry.Pos, Err: fmt.Errorf("%s: %s: %s%.0w", src.CommonName(), what, c.opError("", src, err).Cause(), ErrReferrer)}
 			if required {
 				return err
 			}

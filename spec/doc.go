@@ -23,8 +23,9 @@
 //	  - image: registry.example.com/app:1.0-win   # no platform: read from the image
 //
 // Top-level keys: image (required), type (docker or oci: this document's
-// index type, overriding --type), tags, annotations, manifests (required,
-// at least one member). Member keys: image (required), platform,
+// index type, overriding --type), tags, annotations, referrers (true or
+// required: copy the members' referrers, as --referrers), manifests
+// (required, at least one member). Member keys: image (required), platform,
 // annotations (on that member's entry in the index, OCI only). Platform
 // keys: os, architecture, variant, os.version (or manifest-tool's
 // osversion), os.features (or osfeatures) and features; giving both

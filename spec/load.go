@@ -171,7 +171,7 @@ func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[strin
 }
 
 func (l loader) doc(root *yaml.Node) (Spec, error) {
-	f, err := l.fields(root, "", "image", "type", "tags", "annotations", "manifests")
+	f, err := l.fields(root, "", "image", "type", "tags", "annotations", "manifests", "referrers")
 	if err != nil {
 		return Spec{}, err
 	}
@@ -200,6 +200,21 @@ func (l loader) doc(root *yaml.Node) (Spec, error) {
 			return Spec{}, errorf(pos, ErrType, "%q: want docker or oci", s.Type)
 		}
 		s.TypePos = pos
+	}
+	if r, ok := f["referrers"]; ok {
+		v, err := l.str(r[1], "referrers")
+		if err != nil {
+			return Spec{}, err
+		}
+		switch strings.ToLower(v) {
+		case "true":
+			s.Referrers = true
+		case "required":
+			s.Referrers, s.ReferrersRequired = true, true
+		case "false":
+		default:
+			return Spec{}, errorf(l.pos(r[0], "referrers"), ErrType, "%q: want true, false or required", v)
+		}
 	}
 	if t, ok := f["tags"]; ok {
 		if s.Tags, err = l.strList(t[1], "tags"); err != nil {

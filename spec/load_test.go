@@ -296,3 +296,30 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestLoadReferrers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		value          string
+		want, required bool
+		err            string
+	}{
+		{"true", true, false, ""},
+		{"required", true, true, ""},
+		{"false", false, false, ""},
+		{"always", false, false, `r.yaml:2: referrers: "always": want true, false or required`},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			specs, err := Load("r.yaml", strings.NewReader("image: r/a:1\nreferrers: "+tc.value+"\nmanifests:\n  - image: r/a:amd\n"))
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("got %v, want %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil || specs[0].Referrers != tc.want || specs[0].ReferrersRequired != tc.required {
+				t.Errorf("got %+v, %v", specs, err)
+			}
+		})
+	}
+}

@@ -61,6 +61,10 @@ type Spec struct {
 	// is where each was given.
 	Select    []platform.Platform
 	SelectPos []Pos
+	// Referrers says to copy the referrers of the members copied
+	// (referrers: true, as --referrers); ReferrersRequired makes one that
+	// cannot be copied an error (referrers: required).
+	Referrers, ReferrersRequired bool
 	// Pos is where the target was named.
 	Pos Pos
 }
