@@ -103,3 +103,26 @@ func TestPushReferrersUnreadable(t *testing.T) {
 		t.Error("the index was pushed although a referrer required was not copied")
 	}
 }
+
+// cosign's older scheme, a signature tagged sha256-<hex>.sig beside the
+// image, is copied as that tag with --referrers.
+func TestPushReferrersCosignTags(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	img := seed(t, r, "builds", "1", false, linuxAMD64)["1-linux-amd64"]
+	sig, blobs := regtest.NewArtifact("application/vnd.dev.cosign.artifact.sig.v1+json", img.Manifest.Descriptor, []byte(`{"critical":{}}`))
+	for _, b := range blobs {
+		if err := r.PushBlob("builds", b.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tag := "sha256-" + strings.TrimPrefix(img.Manifest.Digest, "sha256:") + ".sig"
+	if err := r.PutManifest("builds", tag, regtest.OCIManifest, sig.Data); err != nil {
+		t.Fatal(err)
+	}
+	mt(t, "--plain-http", "push", "--referrers", "from-args", "--platforms", "linux/amd64", "--template", r.Host+"/builds:1-OS-ARCH",
+		"--target", r.Host+"/app:1").ok(t)
+	if m, err := r.GetManifest("app", tag); err != nil || m.Digest != sig.Digest {
+		t.Errorf("app:%s is %s (%v), want the signature %s", tag, m.Digest, err, sig.Digest)
+	}
+}

@@ -60,6 +60,13 @@ func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []ma
 			out[i] = append(out[i], manifest.ReferrerResult{Digest: d.Digest.String(), ArtifactType: d.ArtifactType, How: how})
 			c.log.Infof("%s referrer %s (%s) of %s into %s", how, d.Digest, d.ArtifactType, src.CommonName(), repoName(target))
 		}
+		// cosign's older scheme: tags sha256-<hex>.sig, .att, .sbom beside
+		// the image, copied as tags (regclient lists the source's tags)
+		if src.Scheme == "reg" {
+			if err := c.rc.ImageCopy(ctx, src, target.SetDigest(src.Digest), regclient.ImageWithDigestTags()); err != nil {
+				return fail("copying its sha256-<hex>.* tags (cosign)", err)
+			}
+		}
 		return nil
 	})
 	return out, spec.Join(mergeCauses(errList)...)
