@@ -126,3 +126,49 @@ func TestPushReferrersCosignTags(t *testing.T) {
 		t.Errorf("app:%s is %s (%v), want the signature %s", tag, m.Digest, err, sig.Digest)
 	}
 }
+
+// inspect --referrers lists each entry's referrers under it, for an index
+// and for a single image; without the flag, none are asked for.
+func TestInspectReferrers(t *testing.T) {
+	t.Parallel()
+	r := regtest.NewGGCR(t)
+	img := seed(t, r, "app", "1", false, linuxAMD64)["1-linux-amd64"]
+	sbom, blobs := regtest.NewArtifact("application/spdx+json", img.Manifest.Descriptor, []byte(`{"spdxVersion":"SPDX-2.3"}`))
+	for _, b := range blobs {
+		if err := r.PushBlob("app", b.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.PutManifest("app", sbom.Digest, regtest.OCIManifest, sbom.Data); err != nil {
+		t.Fatal(err)
+	}
+	mt(t, "--plain-http", "push", "--type", "oci", "from-args", "--platforms", "linux/amd64", "--template", r.Host+"/app:1-OS-ARCH",
+		"--target", r.Host+"/app:index").ok(t)
+	for _, name := range []string{"app:index", "app:1-linux-amd64"} {
+		t.Run(name, func(t *testing.T) {
+			var v struct {
+				Manifests []struct {
+					Digest    string
+					Referrers []struct {
+						Digest, ArtifactType string
+						Size                 int64
+					}
+				}
+			}
+			out := mt(t, "--plain-http", "inspect", "--referrers", "--output", "json", r.Host+"/"+name).okOut(t)
+			if err := json.Unmarshal([]byte(out), &v); err != nil {
+				t.Fatal(err)
+			}
+			if len(v.Manifests) != 1 || len(v.Manifests[0].Referrers) != 1 || v.Manifests[0].Referrers[0].Digest != sbom.Digest || v.Manifests[0].Referrers[0].Size != int64(len(sbom.Data)) {
+				t.Errorf("referrers %+v", v.Manifests)
+			}
+			text := mt(t, "--plain-http", "inspect", "--referrers", r.Host+"/"+name).okOut(t)
+			if !strings.Contains(text, "Referrers: 1") || !strings.Contains(text, sbom.Digest) {
+				t.Errorf("text:\n%s", text)
+			}
+			if plain := mt(t, "--plain-http", "inspect", r.Host+"/"+name).okOut(t); strings.Contains(plain, "Referrers") {
+				t.Errorf("without --referrers:\n%s", plain)
+			}
+		})
+	}
+}

@@ -257,6 +257,7 @@ func (p *printer) platform(indent string, pl *platform.Platform) {
 
 // blobs writes an image's config and layers.
 func (p *printer) blobs(indent string, e ManifestView) {
+	defer p.referrers(indent, e.Referrers)
 	if e.Missing != "" {
 		p.line("%sNot read: %s", indent, e.Missing)
 	}
@@ -273,6 +274,24 @@ func (p *printer) blobs(indent string, e ManifestView) {
 		if l.MediaType != "" {
 			p.line("%s    %s, %s", indent, l.MediaType, FormatSize(l.Size))
 		}
+	}
+}
+
+// referrers writes an entry's referrers: what each is, its size and
+// digest, and its annotations.
+func (p *printer) referrers(indent string, refs []ReferrerView) {
+	if len(refs) == 0 {
+		return
+	}
+	p.line("%sReferrers: %d", indent, len(refs))
+	for _, r := range refs {
+		what := r.ArtifactType
+		if what == "" {
+			what = MediaTypeName(r.MediaType)
+		}
+		p.line("%s  %s, %s", indent, what, FormatSize(r.Size))
+		p.line("%s    %s", indent, r.Digest)
+		p.annotations(indent+"  ", r.Annotations, nil)
 	}
 }
 

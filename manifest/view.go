@@ -79,6 +79,38 @@ type ManifestView struct {
 	Manifests []ManifestView `json:"manifests,omitempty"`
 	// Missing says why the entry's own manifest could not be shown.
 	Missing string `json:"missing,omitempty"`
+	// Referrers are the manifests whose subject this one is (inspect
+	// --referrers): signatures, SBOMs, attestations.
+	Referrers []ReferrerView `json:"referrers,omitempty"`
+}
+
+// ReferrerView is one referrer of an entry, as the registry lists it.
+type ReferrerView struct {
+	Digest       string            `json:"digest"`
+	MediaType    string            `json:"mediaType"`
+	ArtifactType string            `json:"artifactType,omitempty"`
+	Size         int64             `json:"size"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+}
+
+// Digests lists the digests of the view's entries (the image itself for
+// an image), to ask for their referrers.
+func (v View) Digests() []string {
+	out := make([]string, len(v.Manifests))
+	for i, e := range v.Manifests {
+		out[i] = e.Digest
+	}
+	return out
+}
+
+// SetReferrers puts each entry's referrers (by its digest) under it.
+func (v View) SetReferrers(by map[string][]descriptor.Descriptor) {
+	for i, e := range v.Manifests {
+		for _, d := range by[e.Digest] {
+			v.Manifests[i].Referrers = append(v.Manifests[i].Referrers, ReferrerView{
+				Digest: d.Digest.String(), MediaType: d.MediaType, ArtifactType: d.ArtifactType, Size: d.Size, Annotations: d.Annotations})
+		}
+	}
 }
 
 // Blob is a config, layer or subject descriptor.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/regclient/regclient"
+	"github.com/regclient/regclient/types/descriptor"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -70,4 +71,29 @@ func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []ma
 		return nil
 	})
 	return out, spec.Join(mergeCauses(errList)...)
+}
+
+// Referrers lists, for each digest of the repository r names, the
+// manifests whose subject it is (inspect --referrers): one referrers query
+// each, concurrently, or the sha256-<hex> tag where the registry has no
+// referrers API.
+func (c *Client) Referrers(ctx context.Context, r ref.Ref, digests []string) (map[string][]descriptor.Descriptor, error) {
+	lists := make([][]descriptor.Descriptor, len(digests))
+	errList := forEach(ctx, len(digests), c.concurrency, func(i int) error {
+		subject := r.SetDigest(digests[i])
+		rl, err := c.rc.ReferrerList(ctx, subject)
+		if err != nil {
+			return c.opError("listing the referrers of", subject, err)
+		}
+		lists[i] = rl.Descriptors
+		return nil
+	})
+	if err := spec.Join(mergeCauses(errList)...); err != nil {
+		return nil, err
+	}
+	out := map[string][]descriptor.Descriptor{}
+	for i, d := range digests {
+		out[d] = lists[i]
+	}
+	return out, nil
 }

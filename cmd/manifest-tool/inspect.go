@@ -23,9 +23,12 @@ digest, size and annotations; for an index, every entry with its platform
 (os, os.version, os.features, architecture, variant, features), annotations
 and layers, attestations as attestations of the image they describe; for an
 image, its config, platform and layers. --raw writes the registry's exact
-bytes; --output json one JSON document.`,
+bytes; --output json one JSON document. --referrers lists under each entry
+the manifests whose subject it is (artifactType, size, digest, annotations),
+one query per entry.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "raw", Usage: "write the registry's exact bytes"},
+			&cli.BoolFlag{Name: "referrers", Usage: "list each entry's signatures, SBOMs, attestations"},
 			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -55,6 +58,13 @@ bytes; --output json one JSON document.`,
 			v, err := manifest.NewView(c.Args().First(), f)
 			if err != nil {
 				return err
+			}
+			if c.Bool("referrers") {
+				refs, err := client.Referrers(c.Context, r, v.Digests())
+				if err != nil {
+					return err
+				}
+				v.SetReferrers(refs)
 			}
 			if err := env.show(out, v); err != nil {
 				return err

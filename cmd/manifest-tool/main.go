@@ -12,7 +12,7 @@
 //	    --member REF[,REF...] [--platforms os/arch,...] --target REF
 //	manifest-tool [global flags] edit [--add REF]... [--remove os/arch,...] \
 //	    [--annotations k=v]... [--remove-annotation k]... [--tags t,...] TARGET
-//	manifest-tool [global flags] inspect [--raw] [-o json] REF
+//	manifest-tool [global flags] inspect [--raw] [--referrers] [-o json] REF
 //	manifest-tool [global flags] platforms [--require os/arch,...] [-o json] REF
 //	manifest-tool [global flags] probe [-o json] REGISTRY[/REPOSITORY]
 //	manifest-tool completion bash|zsh|fish
