@@ -172,3 +172,34 @@ func TestInspectReferrers(t *testing.T) {
 		})
 	}
 }
+
+// --append --referrers brings an appended member's referrers too, and the
+// JSON result names them under the member.
+func TestAppendReferrers(t *testing.T) {
+	t.Parallel()
+	r := regtest.NewGGCR(t)
+	img := seed(t, r, "builds", "1", false, linuxAMD64)["1-linux-amd64"]
+	sbom, blobs := regtest.NewArtifact("application/spdx+json", img.Manifest.Descriptor, []byte(`{"spdxVersion":"SPDX-2.3"}`))
+	for _, b := range blobs {
+		if err := r.PushBlob("builds", b.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.PutManifest("builds", sbom.Digest, regtest.OCIManifest, sbom.Data); err != nil {
+		t.Fatal(err)
+	}
+	out := mt(t, "--plain-http", "push", "--type", "oci", "--output", "json", "from-args", "--append", "--settle", "10ms", "--referrers",
+		"--member", r.Host+"/builds@"+img.Manifest.Digest, "--target", r.Host+"/app:1").out(t)
+	var res struct {
+		Manifests []struct {
+			Digest    string
+			Referrers []struct{ Digest, How string }
+		}
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Manifests) != 1 || len(res.Manifests[0].Referrers) != 1 || res.Manifests[0].Referrers[0].Digest != sbom.Digest {
+		t.Errorf("result %+v", res.Manifests)
+	}
+}

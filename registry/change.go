@@ -135,7 +135,7 @@ func (c *Client) planChange(ctx context.Context, s spec.Spec, t manifest.Type, o
 	if err != nil {
 		return changePlan{}, err
 	}
-	plan.result = describeChange(plan.result, idx.Manifest, idx.Members, merged, nil)
+	plan.result = describeChange(plan.result, idx.Manifest, idx.Members, merged, nil, nil)
 	plan.merged = merged
 	if idx.Descriptor().Digest.String() == cur.Digest {
 		plan.held = &cur
@@ -227,6 +227,7 @@ func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts 
 	var final manifest.Current
 	merged := plan.merged
 	how := map[string]manifest.How{}
+	refs := map[string][]manifest.ReferrerResult{} // what --referrers copied, by member digest
 	if plan.held != nil {
 		c.log.Infof("%s already holds the change (%s)", s.Target.CommonName(), plan.held.Digest)
 		final = *plan.held
@@ -236,7 +237,11 @@ func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts 
 			return res, err
 		}
 		if opts.Referrers || s.Referrers {
-			if _, err := c.copyReferrers(ctx, s.Target, ch.Add, hows, opts.ReferrersRequired || s.ReferrersRequired); err != nil {
+			found, err := c.copyReferrers(ctx, s.Target, ch.Add, hows, opts.ReferrersRequired || s.ReferrersRequired)
+			for i, m := range ch.Add {
+				refs[m.Descriptor.Digest.String()] = found[i]
+			}
+			if err != nil {
 				return res, err
 			}
 		}
@@ -303,7 +308,7 @@ func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts 
 	}
 	// the index the target holds now may carry other writers' entries too;
 	// the result describes it, and the extra tags point at it
-	res = describeChange(res, final.Manifest, final.Members, merged, how)
+	res = describeChange(res, final.Manifest, final.Members, merged, how, refs)
 	res.Tags[0].Status = res.Tags[0].Write(res.Digest)
 	return res, c.putExtraTags(ctx, s.Target, manifest.Index{Manifest: final.Manifest}, res.Tags[1:])
 }
@@ -336,7 +341,7 @@ func (c *Client) current(ctx context.Context, target ref.Ref) (manifest.Current,
 // digest, and each entry named by the member it came from, with how it
 // reached the target (how: the entries this change copied; nil in a plan,
 // which has copied nothing); and what the change did.
-func describeChange(res manifest.Result, m rcmanifest.Manifest, members []manifest.Member, merged manifest.Merged, how map[string]manifest.How) manifest.Result {
+func describeChange(res manifest.Result, m rcmanifest.Manifest, members []manifest.Member, merged manifest.Merged, how map[string]manifest.How, refs map[string][]manifest.ReferrerResult) manifest.Result {
 	d := m.GetDescriptor()
 	res.Digest, res.Size, res.MediaType = d.Digest.String(), d.Size, d.MediaType
 	ours := map[string]manifest.Member{}
@@ -359,6 +364,7 @@ func describeChange(res manifest.Result, m rcmanifest.Manifest, members []manife
 				mr.How = h
 			}
 		}
+		mr.Referrers = refs[dig]
 		res.Manifests = append(res.Manifests, mr)
 	}
 	rounds := 0
