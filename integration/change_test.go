@@ -68,6 +68,24 @@ func entries(t *testing.T, r *regtest.Registry, repo, tag string) string {
 	return strings.Join(out, " ")
 }
 
+// appendAll runs one process per member at once, each appending its
+// member to target (push --type oci from-args --append), with extra args.
+func appendAll(t *testing.T, target string, members []string, extra ...string) ([]result, []error) {
+	var wg sync.WaitGroup
+	results := make([]result, len(members))
+	errs := make([]error, len(members))
+	for i := range members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := append([]string{"--plain-http", "push", "--type", "oci", "from-args", "--append", "--target", target, "--member", members[i]}, extra...)
+			results[i], errs[i] = runTool(t, nil, "", args...)
+		}()
+	}
+	wg.Wait()
+	return results, errs
+}
+
 // pushed is an image pushed by digest, as a per-platform build job does.
 func pushedByDigest(t *testing.T, r *regtest.Registry, repo string, p regtest.Platform) string {
 	t.Helper()
@@ -331,18 +349,7 @@ func TestAppendRace(t *testing.T) {
 	rounds := map[int]int{}
 	for trial := 1; trial <= trials; trial++ {
 		tag := fmt.Sprintf("race-%d", trial)
-		var wg sync.WaitGroup
-		results := make([]result, len(members))
-		errs := make([]error, len(members))
-		for i := range members {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				results[i], errs[i] = runTool(t, nil, "", "--plain-http", "push", "--type", "oci", "from-args", "--append",
-					"--target", proxy.Host+"/app:"+tag, "--member", members[i], "--output", "json")
-			}()
-		}
-		wg.Wait()
+		results, errs := appendAll(t, proxy.Host+"/app:"+tag, members, "--output", "json")
 		for i, res := range results {
 			if errs[i] != nil || res.code != 0 {
 				t.Fatalf("trial %d, runner %d: exit %d, %v\n%s", trial, i, res.code, errs[i], res.stderr)
@@ -447,18 +454,7 @@ func TestAppendLayoutRace(t *testing.T) {
 	for _, a := range []string{"amd64", "arm64", "s390x", "ppc64le", "riscv64", "386"} {
 		members = append(members, pushedByDigest(t, r, "builds", regtest.Platform{OS: "linux", Architecture: a}))
 	}
-	var wg sync.WaitGroup
-	results := make([]result, len(members))
-	errs := make([]error, len(members))
-	for i := range members {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], errs[i] = runTool(t, nil, "", "--plain-http", "push", "--type", "oci", "from-args", "--append",
-				"--target", "ocidir://"+dir+":all", "--member", members[i])
-		}()
-	}
-	wg.Wait()
+	results, errs := appendAll(t, "ocidir://"+dir+":all", members)
 	for i, res := range results {
 		if errs[i] != nil || res.code != 0 {
 			t.Fatalf("runner %d: exit %d, %v\n%s", i, res.code, errs[i], res.stderr)

@@ -10,6 +10,33 @@ import (
 	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
 )
 
+// pushSBOM pushes, by digest in repo, an SBOM whose subject is img.
+func pushSBOM(t *testing.T, r *regtest.Registry, repo string, img regtest.Image) regtest.Blob {
+	t.Helper()
+	sbom, blobs := regtest.NewArtifact("application/spdx+json", img.Manifest.Descriptor, []byte(`{"spdxVersion":"SPDX-2.3"}`))
+	for _, b := range blobs {
+		if err := r.PushBlob(repo, b.Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.PutManifest(repo, sbom.Digest, regtest.OCIManifest, sbom.Data); err != nil {
+		t.Fatal(err)
+	}
+	return sbom
+}
+
+// referrersAPI is what the registry's referrers API lists for repo@digest.
+func referrersAPI(t *testing.T, host, repo, digest string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + host + "/v2/" + repo + "/referrers/" + digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
 // push --referrers copies a member's referrers (an SBOM attached with a
 // subject) with the member into the target repository, where the
 // registry's referrers API lists them; the JSON result names each, with
@@ -18,15 +45,7 @@ func TestPushReferrers(t *testing.T) {
 	t.Parallel()
 	r := regtest.NewGGCR(t) // with the OCI 1.1 referrers API
 	img := seed(t, r, "builds", "1", false, linuxAMD64)["1-linux-amd64"]
-	sbom, blobs := regtest.NewArtifact("application/spdx+json", img.Manifest.Descriptor, []byte(`{"spdxVersion":"SPDX-2.3"}`))
-	for _, b := range blobs {
-		if err := r.PushBlob("builds", b.Data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := r.PutManifest("builds", sbom.Digest, regtest.OCIManifest, sbom.Data); err != nil {
-		t.Fatal(err)
-	}
+	sbom := pushSBOM(t, r, "builds", img)
 	args := []string{"--plain-http", "push", "--type", "oci", "--output", "json", "from-args", "--platforms", "linux/amd64",
 		"--template", r.Host + "/builds:1-OS-ARCH"}
 	var res struct {
@@ -42,24 +61,12 @@ func TestPushReferrers(t *testing.T) {
 	if got := res.Manifests[0].Referrers; len(got) != 1 || got[0].Digest != sbom.Digest || got[0].How == "" {
 		t.Errorf("referrers in the result: %+v", got)
 	}
-	resp, err := http.Get("http://" + r.Host + "/v2/app/referrers/" + img.Manifest.Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), sbom.Digest) {
+	if body := referrersAPI(t, r.Host, "app", img.Manifest.Digest); !strings.Contains(body, sbom.Digest) {
 		t.Errorf("the target's referrers API does not list the SBOM: %s", body)
 	}
 	// without the flag, the member comes alone
 	mt(t, append(args, "--target", r.Host+"/plain:1")...).out(t)
-	resp, err = http.Get("http://" + r.Host + "/v2/plain/referrers/" + img.Manifest.Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if strings.Contains(string(body), sbom.Digest) {
+	if body := referrersAPI(t, r.Host, "plain", img.Manifest.Digest); strings.Contains(body, sbom.Digest) {
 		t.Errorf("copied without --referrers: %s", body)
 	}
 }
@@ -71,15 +78,7 @@ func TestPushReferrersUnreadable(t *testing.T) {
 	t.Parallel()
 	r := regtest.NewGGCR(t)
 	img := seed(t, r, "builds", "1", false, linuxAMD64)["1-linux-amd64"]
-	sbom, blobs := regtest.NewArtifact("application/spdx+json", img.Manifest.Descriptor, []byte(`{"spdxVersion":"SPDX-2.3"}`))
-	for _, b := range blobs {
-		if err := r.PushBlob("builds", b.Data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := r.PutManifest("builds", sbom.Digest, regtest.OCIManifest, sbom.Data); err != nil {
-		t.Fatal(err)
-	}
+	sbom := pushSBOM(t, r, "builds", img)
 	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
 		if strings.HasSuffix(req.URL.Path, "/builds/manifests/"+sbom.Digest) {
 			http.Error(w, `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`, http.StatusNotFound)
@@ -133,15 +132,7 @@ func TestInspectReferrers(t *testing.T) {
 	t.Parallel()
 	r := regtest.NewGGCR(t)
 	img := seed(t, r, "app", "1", false, linuxAMD64)["1-linux-amd64"]
-	sbom, blobs := regtest.NewArtifact("application/spdx+json", img.Manifest.Descriptor, []byte(`{"spdxVersion":"SPDX-2.3"}`))
-	for _, b := range blobs {
-		if err := r.PushBlob("app", b.Data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := r.PutManifest("app", sbom.Digest, regtest.OCIManifest, sbom.Data); err != nil {
-		t.Fatal(err)
-	}
+	sbom := pushSBOM(t, r, "app", img)
 	mt(t, "--plain-http", "push", "--type", "oci", "from-args", "--platforms", "linux/amd64", "--template", r.Host+"/app:1-OS-ARCH",
 		"--target", r.Host+"/app:index").ok(t)
 	for _, name := range []string{"app:index", "app:1-linux-amd64"} {
@@ -179,15 +170,7 @@ func TestAppendReferrers(t *testing.T) {
 	t.Parallel()
 	r := regtest.NewGGCR(t)
 	img := seed(t, r, "builds", "1", false, linuxAMD64)["1-linux-amd64"]
-	sbom, blobs := regtest.NewArtifact("application/spdx+json", img.Manifest.Descriptor, []byte(`{"spdxVersion":"SPDX-2.3"}`))
-	for _, b := range blobs {
-		if err := r.PushBlob("builds", b.Data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := r.PutManifest("builds", sbom.Digest, regtest.OCIManifest, sbom.Data); err != nil {
-		t.Fatal(err)
-	}
+	sbom := pushSBOM(t, r, "builds", img)
 	out := mt(t, "--plain-http", "push", "--type", "oci", "--output", "json", "from-args", "--append", "--settle", "10ms", "--referrers",
 		"--member", r.Host+"/builds@"+img.Manifest.Digest, "--target", r.Host+"/app:1").out(t)
 	var res struct {

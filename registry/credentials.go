@@ -164,6 +164,29 @@ type helperGet func(ctx context.Context, helper, server string) (credential, err
 // cloud, for a token).
 const helperTimeout = time.Minute
 
+// helperOutputMax bounds what a helper's answer and its stderr may hold:
+// a credential helper answers a few hundred bytes.
+const helperOutputMax = 1 << 20
+
+// capped keeps at most max bytes written to it and says whether more came
+// (then the helper's answer is refused, not cut). The buffer is a field,
+// not embedded, so that io.Copy cannot go round Write by its ReadFrom.
+type capped struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if c.buf.Len()+len(p) > c.max {
+		c.over = true
+		return len(p), nil
+	}
+	return c.buf.Write(p)
+}
+
+func (c *capped) String() string { return c.buf.String() }
+
 // runHelper runs `helper get` with server on stdin, as Docker does. Its
 // answer "credentials not found" (what docker-credential-helpers print,
 // with a non-zero exit) is no credentials; a username of "<token>" makes
@@ -174,11 +197,13 @@ func runHelper(ctx context.Context, helper, server string) (credential, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, helper, "get")
 	cmd.Stdin = strings.NewReader(server)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := &capped{max: helperOutputMax}, &capped{max: helperOutputMax}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	c := credential{Helper: helper}
 	switch {
+	case stdout.over || stderr.over:
+		return c, fmt.Errorf("%s get for %s printed more than %d bytes, which no credential helper answer needs; it is not read", helper, server, helperOutputMax)
 	case errors.Is(err, exec.ErrNotFound):
 		return c, fmt.Errorf("%s is not on PATH (the Docker config names it for %s)%.0w", helper, server, ErrConfig)
 	case err != nil && strings.Contains(strings.ToLower(stdout.String()+stderr.String()), "credentials not found"):
@@ -194,7 +219,7 @@ func runHelper(ctx context.Context, helper, server string) (credential, error) {
 		}
 	}
 	var out struct{ Username, Secret string }
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+	if err := json.Unmarshal(stdout.buf.Bytes(), &out); err != nil {
 		return c, fmt.Errorf("%s get for %s: its answer is not the JSON a credential helper gives ({\"Username\", \"Secret\"})", helper, server)
 	}
 	if out.Username == "<token>" {

@@ -92,6 +92,7 @@ func TestRunHelper(t *testing.T) {
 		{"not-found", `echo "credentials not found in native keychain"; exit 1`, credential{}, ""},
 		{"fails", `echo "boom ` + secret + `" >&2; exit 3`, credential{}, "failed (exit status 3); see why with `echo reg.example.com | "},
 		{"garbage", `echo "` + secret + `"`, credential{}, "its answer is not the JSON a credential helper gives"},
+		{"flood", `head -c 2000000 /dev/zero; echo "` + secret + `"`, credential{}, "printed more than 1048576 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			helper := write(tc.name, tc.script)
