@@ -186,3 +186,47 @@ func TestAppendReferrers(t *testing.T) {
 		t.Errorf("result %+v", res.Manifests)
 	}
 }
+
+// A source whose referrers API answers garbage is not taken for one
+// without referrers: push and inspect warn, naming the member and the API, and
+// goes on; with --referrers=required it is an error, exit 1, and no index.
+func TestPushReferrersGarbageAPI(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"cut":       `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"digest":17}`,
+		"not-index": `{"schemaVersion":2,"mediaType":"text/html","manifests":[]}`,
+		"bad-entry": `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:../etc","size":2}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r := regtest.NewGGCR(t)
+			img := seed(t, r, "builds", "1", false, linuxAMD64)["1-linux-amd64"]
+			host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+				if strings.Contains(req.URL.Path, "/referrers/") {
+					w.Header().Set("Content-Type", "application/vnd.oci.image.index.v1+json")
+					_, _ = io.WriteString(w, body)
+					return true
+				}
+				return false
+			})
+			args := []string{"--plain-http", "push", "--type", "oci", "from-args", "--platforms", "linux/amd64", "--template", host + "/builds:1-OS-ARCH"}
+			res := mt(t, append(args, "--referrers", "--target", host+"/app:1")...)
+			res.ok(t)
+			member := "--platforms \"linux/amd64\": " + host + "/builds@" + img.Manifest.Digest + ": listing its referrers: the referrers API of " + host
+			if !strings.Contains(res.stderr, "warning: "+member) || !strings.Contains(res.stderr, "--referrers=required makes this an error") {
+				t.Errorf("no warning naming the member and the API:\n%s", res.stderr)
+			}
+			res = mt(t, append(args, "--referrers=required", "--target", host+"/app:2")...)
+			if lines := errorLines(res.stderr); res.code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "error: "+member) {
+				t.Errorf("exit %d, error lines %q", res.code, lines)
+			}
+			if _, err := r.GetManifest("app", "2"); err == nil {
+				t.Error("the index was pushed although the referrers could not be listed")
+			}
+			res = mt(t, "--plain-http", "inspect", "--referrers", host+"/builds:1-linux-amd64")
+			if res.code != 0 || !strings.Contains(res.stderr, "warning: listing the referrers of "+host+"/builds@"+img.Manifest.Digest+": the referrers API of "+host+" answered") {
+				t.Errorf("inspect --referrers: exit %d, no warning:\n%s", res.code, res.stderr)
+			}
+		})
+	}
+}

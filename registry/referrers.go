@@ -2,14 +2,21 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/descriptor"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -45,14 +52,20 @@ func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []ma
 			c.log.Warnf("%v; pushing on without it (--referrers=required makes this an error)", err)
 			return nil
 		}
-		rl, err := c.rc.ReferrerList(ctx, src)
+		lctx, api := watchReferrersAPI(ctx)
+		rl, err := c.rc.ReferrerList(lctx, src)
 		if err != nil {
 			return fail("listing its referrers", err)
+		}
+		if err := api.problem(); err != nil {
+			if err := fail("listing its referrers", err); err != nil {
+				return err
+			}
 		}
 		how := hows[i] // a referrer's blobs go the way its member's went
 		for _, d := range rl.Descriptors {
 			from, to := src.SetDigest(d.Digest.String()), target.SetDigest(d.Digest.String())
-			if err := c.rc.ImageCopy(ctx, from, to, regclient.ImageWithReferrers()); err != nil {
+			if err := c.rc.ImageCopy(lctx, from, to, regclient.ImageWithReferrers()); err != nil {
 				if err := fail("copying its referrer "+d.Digest.String(), err); err != nil {
 					return err
 				}
@@ -81,9 +94,13 @@ func (c *Client) Referrers(ctx context.Context, r ref.Ref, digests []string) (ma
 	lists := make([][]descriptor.Descriptor, len(digests))
 	errList := forEach(ctx, len(digests), c.concurrency, func(i int) error {
 		subject := r.SetDigest(digests[i])
-		rl, err := c.rc.ReferrerList(ctx, subject)
+		lctx, api := watchReferrersAPI(ctx)
+		rl, err := c.rc.ReferrerList(lctx, subject)
 		if err != nil {
 			return c.opError("listing the referrers of", subject, err)
+		}
+		if err := api.problem(); err != nil {
+			c.log.Warnf("listing the referrers of %s: %v", subject.CommonName(), err)
 		}
 		lists[i] = rl.Descriptors
 		return nil
@@ -96,4 +113,67 @@ func (c *Client) Referrers(ctx context.Context, r ref.Ref, digests []string) (ma
 		out[d] = lists[i]
 	}
 	return out, nil
+}
+
+// apiWatch collects what was wrong with the referrers API's answers to
+// the requests made under its context. regclient takes an answer it
+// cannot parse, or a server error, for a registry without the API and
+// lists the sha256-<hex> tag instead without a word, so a broken API
+// would pass for "no referrers" (see transport.Observer).
+type apiWatch struct {
+	mu  sync.Mutex
+	bad error // the first problem seen
+}
+
+func watchReferrersAPI(ctx context.Context) (context.Context, *apiWatch) {
+	w := &apiWatch{}
+	return transport.WithObserver(ctx, w.see), w
+}
+
+func (w *apiWatch) see(req *http.Request, status int, body []byte) {
+	if req.Method != http.MethodGet || !strings.Contains(req.URL.Path, "/referrers/") {
+		return
+	}
+	var bad error
+	switch {
+	case status >= 500:
+		bad = fmt.Errorf("answered %d %s", status, http.StatusText(status))
+	case status == http.StatusOK && body != nil:
+		if err := checkReferrersAnswer(body); err != nil {
+			bad = fmt.Errorf("answered %v", err)
+		}
+	}
+	if bad == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.bad == nil {
+		w.bad = fmt.Errorf("the referrers API of %s %w; its sha256-<hex> tag was read instead", req.URL.Host, bad)
+	}
+}
+
+func (w *apiWatch) problem() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.bad
+}
+
+// checkReferrersAnswer says what is wrong with a referrers API answer: it
+// must be an OCI image index whose entries each have a media type, a
+// valid digest and a size.
+func checkReferrersAnswer(body []byte) error {
+	var idx ocispec.Index
+	if err := json.Unmarshal(body, &idx); err != nil {
+		return fmt.Errorf("what is not an image index (%v)", err)
+	}
+	if idx.MediaType != ocispec.MediaTypeImageIndex {
+		return fmt.Errorf("an index of media type %q, not %s", idx.MediaType, ocispec.MediaTypeImageIndex)
+	}
+	for i, d := range idx.Manifests {
+		if err := d.Digest.Validate(); err != nil || d.MediaType == "" || d.Size < 0 {
+			return fmt.Errorf("an index whose manifests[%d] is not a descriptor (media type %q, digest %q, size %d)", i, d.MediaType, d.Digest, d.Size)
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
@@ -75,5 +76,31 @@ func TestPublishReferrers(t *testing.T) {
 		if err != nil || len(rl.Descriptors) != 1 || rl.Descriptors[0].Digest != want.GetDescriptor().Digest {
 			t.Errorf("referrers of %s in the target: %+v, %v", subject, rl.Descriptors, err)
 		}
+	}
+}
+
+func TestCheckReferrersAnswer(t *testing.T) {
+	t.Parallel()
+	const index = `"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json"`
+	tests := []struct{ name, body, want string }{
+		{"empty list", `{` + index + `,"manifests":[]}`, ""},
+		{"one referrer", `{` + index + `,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:` + strings.Repeat("a", 64) + `","size":5,"artifactType":"application/spdx+json"}]}`, ""},
+		{"cut", `{` + index + `,"manifests":[`, "what is not an image index (unexpected end of JSON input)"},
+		{"a number for a digest", `{` + index + `,"manifests":[{"digest":17}]}`, "what is not an image index (json: cannot unmarshal number into Go struct field Descriptor.manifests.digest of type digest.Digest)"},
+		{"html", `<html>`, "what is not an image index (invalid character '<' looking for beginning of value)"},
+		{"no media type", `{"schemaVersion":2,"manifests":[]}`, `an index of media type "", not application/vnd.oci.image.index.v1+json`},
+		{"bad digest", `{` + index + `,"manifests":[{"mediaType":"m","digest":"sha256:abc","size":1}]}`, `an index whose manifests[0] is not a descriptor (media type "m", digest "sha256:abc", size 1)`},
+		{"negative size", `{` + index + `,"manifests":[{"mediaType":"m","digest":"sha256:` + strings.Repeat("a", 64) + `","size":-1}]}`, `an index whose manifests[0] is not a descriptor (media type "m", digest "sha256:` + strings.Repeat("a", 64) + `", size -1)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ""
+			if err := checkReferrersAnswer([]byte(tc.body)); err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

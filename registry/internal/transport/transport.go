@@ -133,6 +133,7 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 		req := watched(orig.WithContext(ctx), orig, body, watch)
 		resp, err := base.RoundTrip(req)
 		var rb *receiving
+		var whole []byte // the body, when read whole
 		if err == nil {
 			watch.answered()
 			t.answered(host)
@@ -145,7 +146,7 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			}
 			if (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 {
 				// read a small answer whole, so that a cut one is retried here
-				err = buffer(resp)
+				whole, err = buffer(resp)
 			}
 		} else if watch.expired() && orig.Context().Err() == nil {
 			err = &IdleError{Limit: t.idleTimeout}
@@ -157,6 +158,9 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			spent: now.Sub(start), now: now, answered: t.hasAnswered(host), closedBefore: closedBefore, prior: prior,
 		})
 		if d.action == answer {
+			if see := observerOf(orig.Context()); see != nil {
+				see(orig, resp.StatusCode, whole)
+			}
 			if rb != nil {
 				rb.hand() // the flight ends with the body
 			} else {
@@ -256,22 +260,23 @@ func bodyOf(req *http.Request) (body []byte, replayable bool, err error) {
 }
 
 // buffer reads an answer's body whole when it is small, so that a cut one
-// can be retried; a larger one is left to stream (its first bytes read).
-func buffer(resp *http.Response) error {
+// can be retried, and returns it; a larger one is left to stream (its
+// first bytes read), and nil returned.
+func buffer(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > bufferMax {
-		return nil
+		return nil, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, bufferMax+1))
 	if err == nil && int64(len(b)) > bufferMax { // of unknown length, and large
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
-		return nil
+		return nil, nil
 	}
 	resp.Body.Close()
 	if err == nil && resp.ContentLength >= 0 && int64(len(b)) < resp.ContentLength {
 		err = io.ErrUnexpectedEOF
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return err
+	return b, err
 }
 
 type readCloser struct {
