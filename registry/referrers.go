@@ -38,6 +38,7 @@ var ErrReferrer = errors.New("referrer not copied")
 // referrers it found and how each reached the target.
 func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []manifest.Member, hows []manifest.How, required bool) ([][]manifest.ReferrerResult, error) {
 	out := make([][]manifest.ReferrerResult, len(members))
+	tags := &tagLists{rc: c.rc}
 	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
 		if hows[i] == manifest.HowPresent || hows[i] == "" {
 			return nil
@@ -74,16 +75,65 @@ func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []ma
 			out[i] = append(out[i], manifest.ReferrerResult{Digest: d.Digest.String(), ArtifactType: d.ArtifactType, How: how})
 			c.log.Infof("%s referrer %s (%s) of %s into %s", how, d.Digest, d.ArtifactType, src.CommonName(), repoName(target))
 		}
-		// cosign's older scheme: tags sha256-<hex>.sig, .att, .sbom beside
-		// the image, copied as tags (regclient lists the source's tags)
 		if src.Scheme == "reg" {
-			if err := c.rc.ImageCopy(ctx, src, target.SetDigest(src.Digest), regclient.ImageWithDigestTags()); err != nil {
+			if err := c.copyDigestTags(ctx, src, target, tags.of(ctx, src)); err != nil {
 				return fail("copying its sha256-<hex>.* tags (cosign)", err)
 			}
 		}
 		return nil
 	})
 	return out, spec.Join(mergeCauses(errList)...)
+}
+
+// copyDigestTags copies cosign's older scheme, the tags
+// sha256-<hex>.sig, .att and .sbom beside the image src names, as those
+// tags into target's repository. It is ours, not regclient's
+// ImageWithDigestTags, because that copies every tag that starts with
+// sha256-<hex>, the referrers fallback index among them, which would
+// overwrite the one the referrers' copies merged in the target.
+func (c *Client) copyDigestTags(ctx context.Context, src, target ref.Ref, list func() ([]string, error)) error {
+	all, err := list()
+	if err != nil {
+		return err
+	}
+	prefix := strings.Replace(src.Digest, ":", "-", 1) + "."
+	for _, tag := range all {
+		if !strings.HasPrefix(tag, prefix) {
+			continue
+		}
+		if err := c.rc.ImageCopy(ctx, src.SetTag(tag), target.SetTag(tag)); err != nil {
+			return err
+		}
+		c.log.Infof("copied tag %s of %s into %s", tag, src.CommonName(), repoName(target))
+	}
+	return nil
+}
+
+// tagLists lists each source repository's tags once in a run, for the
+// digest tags of all its members.
+type tagLists struct {
+	rc *regclient.RegClient
+	mu sync.Mutex
+	by map[string]func() ([]string, error)
+}
+
+func (l *tagLists) of(ctx context.Context, r ref.Ref) func() ([]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	key := r.Registry + "/" + r.Repository
+	if l.by[key] == nil {
+		if l.by == nil {
+			l.by = map[string]func() ([]string, error){}
+		}
+		l.by[key] = sync.OnceValues(func() ([]string, error) {
+			tl, err := l.rc.TagList(ctx, r.SetTag(""))
+			if err != nil {
+				return nil, err
+			}
+			return tl.GetTags()
+		})
+	}
+	return l.by[key]
 }
 
 // Referrers lists, for each digest of the repository r names, the
