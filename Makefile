@@ -66,12 +66,15 @@ demo: build
 	cd integration && $(GO) run ./cmd/demo -tool $(CURDIR)/$(BIN) -examples $(CURDIR)/examples
 
 # the peers measured beside manifest-tool and used to read back what it
-# pushes, at pinned versions, into bin/peers: crane, regctl, and the
+# pushes, at pinned versions, into bin/peers: crane, regctl, the
 # manifest-tool it succeeds (built from its module, which the module proxy
-# serves, while it does not serve the command's own path)
+# serves, while it does not serve the command's own path), and cosign,
+# which signs and verifies in the referrers tests (a long build, about 7
+# minutes the first time; where it does not install, those tests skip)
 CRANE_VERSION  ?= v0.22.1
 REGCTL_VERSION ?= v0.11.7
 MT2_VERSION    ?= v2.1.9
+COSIGN_VERSION ?= v2.6.5
 BENCH_BIN      := $(CURDIR)/bin/peers
 BENCH_ARGS     ?= -runs 5
 
@@ -84,6 +87,8 @@ peers:
 		cp -r $$src/. $$tmp/src; chmod -R u+w $$tmp/src; rm -rf $$tmp/src/vendor; \
 		cd $$tmp/src && GOFLAGS=-mod=mod $(GO) build -o $(BENCH_BIN)/manifest-tool-v2 ./cmd/manifest-tool; \
 		rm -rf $$tmp; }
+	test -x $(BENCH_BIN)/cosign || GOBIN=$(BENCH_BIN) $(GO) install github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_VERSION) || \
+		echo "cosign $(COSIGN_VERSION) did not install: the tests that sign with it skip"
 
 # Go benchmarks of the pure parts, then the end-to-end benchmark: N = 2, 8,
 # 16, 64 platforms, 2 extra tags, 0 and 30 ms added latency, beside crane

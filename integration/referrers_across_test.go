@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -170,5 +172,129 @@ func TestReferrersFromLayout(t *testing.T) {
 	}
 	if got := listed(t, regs, r.Host+"/app@"+sbom); !slices.Equal(got, []string{sig}) {
 		t.Errorf("referrers of the SBOM in the target: %q, want the signature %s", got, sig)
+	}
+}
+
+// cosignAt runs cosign offline (keys, no transparency log), by plain HTTP,
+// with a HOME of its own; oci11 makes it sign and verify through the
+// referrers API instead of its sha256-<hex>.sig tags.
+func cosignAt(t *testing.T, home string, oci11 bool, args ...string) error {
+	t.Helper()
+	bin := peer("cosign")
+	if bin == "" {
+		t.Skip("cosign is not installed: make peers builds it")
+	}
+	env := []string{"HOME=" + home, "COSIGN_PASSWORD=", "TUF_ROOT=" + filepath.Join(home, "tuf")}
+	if oci11 {
+		env = append(env, "COSIGN_EXPERIMENTAL=1")
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir, cmd.Env = home, append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	t.Logf("$ cosign %s\n%s", strings.Join(args, " "), out)
+	if err != nil {
+		return fmt.Errorf("cosign %s: %v", args[0], err)
+	}
+	return nil
+}
+
+// Images signed and attested by cosign, in its tag scheme and through the
+// referrers API, verify with cosign in the target after push --referrers,
+// and do not without the flag.
+func TestReferrersCosign(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		oci11    bool
+		src, dst func(*testing.T) *regtest.Registry
+	}{
+		{"sig and att tags, to a registry with the API", false, func(t *testing.T) *regtest.Registry { return regtest.New(t) }, func(t *testing.T) *regtest.Registry { return regtest.NewGGCR(t) }},
+		{"referrers API, to a registry without it", true, func(t *testing.T) *regtest.Registry { return regtest.NewGGCR(t) }, func(t *testing.T) *regtest.Registry { return regtest.New(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			src, dst := tc.src(t), tc.dst(t)
+			home := t.TempDir()
+			if err := cosignAt(t, home, false, "generate-key-pair"); err != nil {
+				t.Fatal(err)
+			}
+			_ = os.WriteFile(filepath.Join(home, "sbom.json"), []byte(`{"spdxVersion":"SPDX-2.3","name":"app"}`), 0o644)
+			mode := []string{}
+			if tc.oci11 {
+				mode = []string{"--registry-referrers-mode=oci-1-1"}
+			}
+			imgs := seed(t, src, "builds", "1", false, linuxAMD64, linuxARM64)
+			var members []string
+			for _, img := range imgs {
+				ref := src.Host + "/builds@" + img.Manifest.Digest
+				members = append(members, ref)
+				if err := cosignAt(t, home, tc.oci11, append([]string{"sign", "--key", "cosign.key", "--tlog-upload=false", "--allow-http-registry", "--yes"}, append(mode, ref)...)...); err != nil {
+					t.Fatal(err)
+				}
+				if !tc.oci11 { // cosign attests in its tag scheme only
+					if err := cosignAt(t, home, false, "attest", "--key", "cosign.key", "--tlog-upload=false", "--allow-http-registry", "--yes",
+						"--type", "spdxjson", "--predicate", "sbom.json", ref); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			mt(t, "--plain-http", "push", "--type", "oci", "--referrers", "from-args", "--member", strings.Join(members, ","), "--target", dst.Host+"/release/app:1").ok(t)
+			mt(t, "--plain-http", "push", "--type", "oci", "from-args", "--member", strings.Join(members, ","), "--target", dst.Host+"/unsigned/app:1").ok(t)
+			verify := []string{"verify", "--key", "cosign.pub", "--insecure-ignore-tlog", "--allow-http-registry"}
+			if tc.oci11 {
+				verify = append(verify, "--experimental-oci11")
+			}
+			for _, img := range imgs {
+				if err := cosignAt(t, home, tc.oci11, append(verify, dst.Host+"/release/app@"+img.Manifest.Digest)...); err != nil {
+					t.Errorf("the signature does not verify in the target: %v", err)
+				}
+				if !tc.oci11 {
+					if err := cosignAt(t, home, false, "verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog", "--allow-http-registry",
+						"--type", "spdxjson", dst.Host+"/release/app@"+img.Manifest.Digest); err != nil {
+						t.Errorf("the SBOM attestation does not verify in the target: %v", err)
+					}
+				}
+				if err := cosignAt(t, home, tc.oci11, append(verify, dst.Host+"/unsigned/app@"+img.Manifest.Digest)...); err == nil {
+					t.Errorf("verified in the target without --referrers")
+				}
+			}
+		})
+	}
+}
+
+// What --referrers asks of a source without the referrers API
+// (Distribution), on top of the push, for two members each with an SBOM
+// and a signature on it (4 referrers), copied to another registry: one
+// referrers query, answered 404 (regclient then knows the repository has
+// no API); per manifest copied (the members and each referrer, for its
+// own) a GET of its sha256-<hex> fallback tag; per referrer a GET of it;
+// one tag list (cosign's tags); and each distinct blob of the referrers
+// once (5: their 4 layers and the one empty config).
+func TestReferrersBudgetFallback(t *testing.T) {
+	t.Parallel()
+	src, dst := regtest.New(t), regtest.New(t)
+	p := regtest.ProxyWith(t, src, regtest.ProxyOptions{})
+	imgs := seed(t, src, "builds", "1", false, linuxAMD64, linuxARM64)
+	var members []string
+	for _, img := range imgs {
+		attach(t, []*regtest.Registry{src}, src.Host+"/builds@"+img.Manifest.Digest)
+		members = append(members, p.Host+"/builds@"+img.Manifest.Digest)
+	}
+	push := func(target string, flags ...string) map[string]int {
+		p.Counts()
+		mt(t, append([]string{"--plain-http", "--concurrency", "1", "push", "--type", "oci"}, append(flags, "from-args", "--member", strings.Join(members, ","), "--target", dst.Host+target)...)...).ok(t)
+		return p.Counts()
+	}
+	plain, with := push("/plain:1"), push("/signed:1", "--referrers")
+	extra := map[string]int{}
+	for k, n := range with {
+		if d := n - plain[k]; d != 0 {
+			extra[k] = d
+		}
+	}
+	const manifests, referrers = 2 + 4, 4
+	want := map[string]int{"GET referrers": 1, "GET manifest": manifests + referrers, "GET tags": 1, "GET blob": referrers + 1}
+	if fmt.Sprint(extra) != fmt.Sprint(want) {
+		t.Errorf("--referrers asked the source for %v on top of the push (%v), want %v", extra, regtest.Describe(plain), want)
 	}
 }

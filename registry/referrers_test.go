@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"maps"
 	"strings"
 	"testing"
 
@@ -102,5 +103,64 @@ func TestCheckReferrersAnswer(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// What --referrers costs on top of a push, by kind of request, for two
+// members from another repository, each with an SBOM and a signature on
+// the SBOM (4 referrers), in go-containerregistry's registry, which has
+// the referrers API:
+//   - one referrers query per manifest copied: the 2 members, and each
+//     referrer for its own;
+//   - one tag list of the source repository, for cosign's tags;
+//   - per referrer, a HEAD of it in the target, a GET in the source and a
+//     PUT in the target; and since this registry does not confirm a
+//     subject with an OCI-Subject header, regclient also updates the
+//     sha256-<hex> fallback index (a GET and a PUT), as the OCI
+//     distribution spec asks of a client;
+//   - a HEAD of each distinct blob of a member's referrers, 3 per member
+//     (the SBOM's and the signature's layers, and their one empty
+//     config), which this registry finds (it keeps one blob store for
+//     all repositories), so none is sent.
+func TestReferrersBudget(t *testing.T) {
+	t.Parallel()
+	reg := newMemRegistry(t, ggcr.WithReferrersSupport(true))
+	var members []string
+	for _, arch := range []string{"amd64", "arm64"} {
+		img := reg.pushImage(t, "builds", arch, "linux/"+arch)
+		sbom := reg.pushReferrer(t, "builds", img, "application/spdx+json")
+		reg.pushReferrer(t, "builds", sbom, "application/vnd.dev.cosign.artifact.sig.v1+json")
+		members = append(members, "builds:"+arch)
+	}
+	counts := func(target string, referrers bool) map[string]int {
+		reg.count()
+		// one at a time: which mounts are tried depends on the order
+		// (a declined one is not tried again for that repository)
+		c := reg.client(t, WithConcurrency(1))
+		if _, err := c.Publish(context.Background(), []manifestSpec{reg.spec(t, target, nil, members...)}, PublishOptions{Type: manifest.OCI, Referrers: referrers}); err != nil {
+			t.Fatal(err)
+		}
+		reg.mu.Lock()
+		defer reg.mu.Unlock()
+		return maps.Clone(reg.counts)
+	}
+	plain, with := counts("plain:1", false), counts("signed:1", true)
+	extra := map[string]int{}
+	for k, n := range with {
+		if d := n - plain[k]; d != 0 {
+			extra[k] = d
+		}
+	}
+	const referrers = 4
+	want := map[string]int{
+		"HEAD blob":     3 * 2,
+		"GET referrers": 2 + referrers,
+		"GET tags":      1,
+		"HEAD manifest": referrers,
+		"GET manifest":  2 * referrers,
+		"PUT manifest":  2 * referrers,
+	}
+	if !maps.Equal(extra, want) {
+		t.Errorf("--referrers cost %v on top of the push (%v), want %v", extra, plain, want)
 	}
 }
