@@ -91,6 +91,17 @@
 // certs.d, not the settings of the registry that redirected. A file that
 // cannot be read or used is a warning, and left out.
 //
+// # Credentials and redirects
+//
+// A request that follows a redirect to another origin (scheme, host and
+// port, the default ports 80 and 443 written or not) than the first
+// request of its chain is sent without its Authorization and Cookie
+// headers, from a copy: a blob store on another host or port gets the
+// signed URL it handed out, not the registry's credentials. A redirect
+// within the origin, or back to it, keeps them. net/http would copy them
+// to any host of the same name, whatever the port (redirect.go says why
+// this is here).
+//
 // # Why the transport owns TLS
 //
 // regclient has TLS settings of its own (per host: insecure, a registry

@@ -113,6 +113,7 @@ func New(o Options) *Transport {
 
 // RoundTrip sends a request, and again while the retry policy says so.
 func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
+	orig = ownCredentials(orig) // a redirect elsewhere goes without them
 	host := orig.URL.Host
 	base := t.hostTransport(host)
 	// a body is sent again only from our own copy of it (a request's
