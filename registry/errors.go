@@ -43,7 +43,12 @@ func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
 func (e *OpError) Error() string { return e.Op + " " + e.Ref + ": " + e.Cause() }
 
 // Cause says in a few words why the operation failed.
-func (e *OpError) Cause() string { return transport.Cause(e.Err, e.host, e.creds) }
+func (e *OpError) Cause() string {
+	if s := transport.Limited(e.Err); s != "" { // an answer the transport refused
+		return s
+	}
+	return transport.Cause(e.Err, e.host, e.creds)
+}
 
 func (e *OpError) Unwrap() error { return e.Err }
 

@@ -53,6 +53,15 @@
 // [RetryError] naming the request, and the operation may start over
 // ([Transport.Restartable]).
 //
+// The idle limit does not see an answer whose body trickles in, a byte
+// every few seconds. So an answer that is not a blob's (a manifest, a tag
+// list, referrers, a token; a blob is a path with /blobs/, or a redirect
+// from one) must be whole within the request's budget, 2 minutes from its
+// first attempt ([Policy].Budget): past it the read fails with a
+// [BodyTimeoutError] naming the request, which is not retried. A blob may
+// take its time on a slow link; the idle limit and the run's deadline
+// bound it.
+//
 // The transport keeps the requests in flight, from RoundTrip until their
 // answer's body is read or closed. A request cut by its context's deadline
 // (--timeout) fails with a [DeadlineError] naming the oldest request in

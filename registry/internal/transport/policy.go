@@ -20,7 +20,8 @@ type Policy struct {
 	// MaxDelay (5 s), ±25%.
 	Delay, MaxDelay time.Duration
 	// Budget is the time one request may take, its attempts and waits
-	// included (2 min).
+	// included, and for an answer that is not a blob's the reading of its
+	// body too (2 min).
 	Budget time.Duration
 	// RetryAfterMax caps the wait a registry may ask for at once with
 	// Retry-After (60 s).

@@ -127,6 +127,11 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	start := time.Now()
 	f := &flight{method: orig.Method, host: host, path: orig.URL.Path, start: start}
 	f.deadline, _ = orig.Context().Deadline()
+	// an answer's body, but a blob's, must be whole within the budget
+	var due time.Time
+	if bounded(firstOf(orig).URL.Path) {
+		due = start.Add(t.policy.Budget)
+	}
 	t.depart(f)
 	closedBefore := false // an attempt met a connection closed without an answer
 	for n := 1; ; n++ {
@@ -137,6 +142,9 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 		var whole []byte // the body, when read whole
 		if err == nil {
 			watch.answered()
+			if !due.IsZero() {
+				watch.until(due)
+			}
 			t.answered(host)
 			if resp.Body != nil && resp.Body != http.NoBody {
 				rb = &receiving{body: resp.Body, w: watch, t: t, f: f, ctx: orig.Context(), n: n}
@@ -147,7 +155,7 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			}
 			if (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 {
 				// read a small answer whole, so that a cut one is retried here
-				whole, err = buffer(resp)
+				whole, err = buffer(resp) // a *BodyTimeoutError when the body is late
 			}
 		} else if watch.expired() && orig.Context().Err() == nil {
 			err = &IdleError{Limit: t.idleTimeout}

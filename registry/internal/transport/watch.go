@@ -30,6 +30,9 @@ type watchdog struct {
 	sending bool      // no answer yet: the request's body counts
 	fired   bool
 	over    bool // the attempt has ended: never armed again
+
+	deadline *time.Timer // the answer's body must be whole by then (until)
+	late     bool        // the deadline cancelled the attempt
 }
 
 // newWatchdog makes the watchdog of an attempt, and the context the
@@ -69,7 +72,7 @@ func (w *watchdog) disarm() {
 // its way when it is stopped or reset).
 func (w *watchdog) fire() {
 	w.mu.Lock()
-	if w.over || w.fired || w.due.IsZero() || time.Now().Before(w.due) {
+	if w.over || w.fired || w.late || w.due.IsZero() || time.Now().Before(w.due) {
 		w.mu.Unlock()
 		return
 	}
@@ -101,11 +104,39 @@ func (w *watchdog) answered() {
 	w.disarm()
 }
 
-// expired reports whether the watchdog cancelled the attempt.
+// expired reports whether the watchdog cancelled the attempt for want of
+// bytes moving.
 func (w *watchdog) expired() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.fired
+}
+
+// until cancels the attempt at dl unless it has ended by then: its
+// answer's body must be whole by dl, however it trickles in.
+func (w *watchdog) until(dl time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.over {
+		return
+	}
+	w.deadline = time.AfterFunc(time.Until(dl), func() {
+		w.mu.Lock()
+		if w.over || w.fired {
+			w.mu.Unlock()
+			return
+		}
+		w.late = true
+		w.mu.Unlock()
+		w.cancel(errLate)
+	})
+}
+
+// overdue reports whether the deadline of until cancelled the attempt.
+func (w *watchdog) overdue() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.late
 }
 
 // stop ends the attempt: the watchdog is disarmed for good and the
@@ -113,6 +144,9 @@ func (w *watchdog) expired() bool {
 func (w *watchdog) stop() {
 	w.mu.Lock()
 	w.over = true
+	if w.deadline != nil {
+		w.deadline.Stop()
+	}
 	w.mu.Unlock()
 	w.disarm()
 	w.cancel(context.Canceled)
@@ -248,6 +282,8 @@ func (r *receiving) explain(err error) error {
 		if handed && errors.Is(r.ctx.Err(), context.DeadlineExceeded) {
 			return r.t.deadlineError(r.f, err)
 		}
+	case r.w != nil && r.w.overdue():
+		return &BodyTimeoutError{Method: r.f.method, Host: r.f.host, Path: r.f.path, Limit: r.t.policy.Budget}
 	case r.w != nil && r.w.expired() && handed:
 		return &RetryError{Method: r.f.method, Path: r.f.path, Host: r.f.host, Err: &IdleError{Limit: r.w.limit},
 			Attempts: r.n, Wait: r.t.policy.backoff(1)}
