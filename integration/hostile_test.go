@@ -3,10 +3,13 @@ package integration
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,12 +19,23 @@ import (
 
 // hostileRegistry is a plain-HTTP server on loopback that speaks just
 // enough of the registry API for a client to ask for app:1: /v2/ answers
-// 200, and each request for /v2/app/manifests/1 goes to its handler;
-// anything else is 404. It counts those requests.
+// 200, each request for /v2/app/manifests/1 goes to its handler, and the
+// blobs of app it was given are served; anything else is 404. It counts
+// the requests for the manifest.
 type hostileRegistry struct {
-	Host string
-	mu   sync.Mutex
-	n    int
+	Host  string
+	mu    sync.Mutex
+	n     int
+	blobs map[string][]byte // digest -> content
+}
+
+// serveBlob serves content as the blob of app with that digest.
+func (h *hostileRegistry) serveBlob(content []byte) (digest string) {
+	digest = fmt.Sprintf("sha256:%x", sha256.Sum256(content))
+	h.mu.Lock()
+	h.blobs[digest] = content
+	h.mu.Unlock()
+	return digest
 }
 
 func newHostile(t *testing.T, manifest http.HandlerFunc) *hostileRegistry {
@@ -30,7 +44,7 @@ func newHostile(t *testing.T, manifest http.HandlerFunc) *hostileRegistry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &hostileRegistry{Host: ln.Addr().String()}
+	h := &hostileRegistry{Host: ln.Addr().String(), blobs: map[string][]byte{}}
 	done := make(chan struct{})
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -43,7 +57,15 @@ func newHostile(t *testing.T, manifest http.HandlerFunc) *hostileRegistry {
 			h.mu.Unlock()
 			manifest(w, r.WithContext(stopWith(r.Context(), done)))
 		default:
-			http.NotFound(w, r)
+			h.mu.Lock()
+			b, ok := h.blobs[strings.TrimPrefix(r.URL.Path, "/v2/app/blobs/")]
+			h.mu.Unlock()
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+			w.Write(b)
 		}
 	})}
 	go srv.Serve(ln)

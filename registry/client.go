@@ -52,6 +52,7 @@ type clientOptions struct {
 	concurrency int
 	idle        time.Duration
 	timeLimit   time.Duration
+	maxManifest int64
 	progress    func(BlobEvent)
 	onSecrets   func(...string)
 }
@@ -128,6 +129,20 @@ func WithIdleTimeout(d time.Duration) Option { return func(s *clientOptions) { s
 // ([DeadlineError]). The contexts enforce the limit, not the Client.
 func WithTimeLimit(d time.Duration) Option { return func(s *clientOptions) { s.timeLimit = d } }
 
+// DefaultMaxManifestSize is the largest manifest a Client takes from a
+// registry unless [WithMaxManifestSize] says otherwise: 4 MiB, the limit
+// of Distribution and containerd.
+const DefaultMaxManifestSize = transport.DefaultMaxManifestSize
+
+// WithMaxManifestSize refuses a manifest larger than n bytes from a
+// registry (n <= 0 keeps [DefaultMaxManifestSize]): before its body is
+// read when its Content-Length says so, once more than n was read when it
+// does not, with an error naming the request, the limit and
+// --max-manifest-size. A registry that serves a gigabyte as a manifest
+// costs nothing then. A limit above 4 MiB also lets the Client write back
+// a manifest that large (an index edited or appended to).
+func WithMaxManifestSize(n int64) Option { return func(s *clientOptions) { s.maxManifest = n } }
+
 // DefaultConcurrency is how many members are resolved or copied at once,
 // and how many requests go to one registry at once, unless WithConcurrency
 // says otherwise. 16 is what the bench's hub mode (TLS, per-repository
@@ -192,7 +207,10 @@ func New(opts ...Option) (*Client, error) {
 	}
 	// TLS is the transport's (package transport says why); plain HTTP is
 	// a scheme, which regclient chooses per host
-	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit}
+	if s.maxManifest <= 0 {
+		s.maxManifest = DefaultMaxManifestSize
+	}
+	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit, MaxManifestSize: s.maxManifest}
 	for _, h := range s.insecure {
 		topts.Insecure = append(topts.Insecure, config.HostNewName(h).Hostname) // docker.io is registry-1.docker.io
 	}
@@ -247,7 +265,11 @@ func New(opts ...Option) (*Client, error) {
 		regclient.WithConfigHost(hosts...),
 		// our transport retries; regclient's own retry would multiply ours
 		regclient.WithRegOpts(reg.WithHTTPClient(&http.Client{Transport: tr}), reg.WithRetryLimit(1),
-			reg.WithDelay(10*time.Millisecond, 200*time.Millisecond)),
+			reg.WithDelay(10*time.Millisecond, 200*time.Millisecond),
+			// the transport's manifest limit speaks first; regclient's own
+			// follow it, so that a raised one holds: to read, the same (its
+			// 8 MiB would cap it), to write, its 4 MiB or the raised limit
+			reg.WithManifestMax(max(s.maxManifest, DefaultMaxManifestSize), s.maxManifest)),
 	}
 	if s.userAgent != "" {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))

@@ -43,7 +43,8 @@ Docker v2.2 manifest list or OCI image index, and pushes it with its tags.
        --template reg.example.com/app:1.0-OS-ARCH \
        --target reg.example.com/app:1.0
 
-Global flags may also be given after the command and after its arguments.`,
+Global flags may also be given after the command and after its arguments.
+$` + maxManifestEnv + ` is the default of --max-manifest-size.`,
 		Flags:                     globalFlags(),
 		Commands:                  []*cli.Command{pushCommand(env), editCommand(env), inspectCommand(env), platformsCommand(env), probeCommand(env), completionCommand(env)},
 		DisableSliceFlagSeparator: true,
@@ -64,6 +65,9 @@ Global flags may also be given after the command and after its arguments.`,
 			}
 			if d := c.Duration("idle-timeout"); d <= 0 {
 				return usagef("--idle-timeout %s: want a duration above 0 (60s when not given)", d)
+			}
+			if _, err := maxManifestSize(c); err != nil {
+				return err
 			}
 			if d := c.Duration("timeout"); d > 0 {
 				c.Context, env.cancel = context.WithTimeout(c.Context, d)
@@ -93,11 +97,11 @@ Global flags may also be given after the command and after its arguments.`,
 }
 
 // Help shows a repeatable flag once ("--tags value", not "--tags value [
-// --tags value ]") and leaves defaults to the usage text, so that it stays
-// within 80 columns.
+// --tags value ]") and leaves defaults to the usage text and environment
+// variables to the description, so that it stays within 80 columns.
 func init() {
 	stringify := cli.FlagStringer
-	noise := regexp.MustCompile(` \[ -[^\]]*\]| \(default: [^)]*\)$`)
+	noise := regexp.MustCompile(` \[ -[^\]]*\]| \(default: [^)]*\)( \[\$[A-Z0-9_]+\])?$`)
 	cli.FlagStringer = func(f cli.Flag) string {
 		return noise.ReplaceAllString(stringify(f), "")
 	}

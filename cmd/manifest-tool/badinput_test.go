@@ -115,6 +115,9 @@ func TestBadInputTable(t *testing.T) {
 		{"idle timeout of 0", append([]string{"--idle-timeout", "0"}, fromArgs()...), "--idle-timeout 0s: want a duration above 0 (60s when not given)"},
 		{"negative idle timeout, after the command", []string{"inspect", "reg.invalid/app:1", "--idle-timeout", "-5s"}, "--idle-timeout -5s: want a duration above 0 (60s when not given)"},
 		{"idle timeout not a duration", []string{"--idle-timeout", "soon", "inspect", "reg.invalid/app:1"}, `invalid value "soon" for flag -idle-timeout: parse error (see manifest-tool --help)`},
+		{"manifest size of 0", append([]string{"--max-manifest-size", "0"}, fromArgs()...), `--max-manifest-size "0": want a size above 0, such as 4MiB or 8MB (4MiB when not given)`},
+		{"negative manifest size, after the command", []string{"inspect", "reg.invalid/app:1", "--max-manifest-size=-1MiB"}, `--max-manifest-size "-1MiB": want a size above 0, such as 4MiB or 8MB (4MiB when not given)`},
+		{"manifest size in an unsaid unit", []string{"inspect", "--max-manifest-size", "4M", "reg.invalid/app:1"}, `--max-manifest-size "4M": unknown unit "M": want B, kB, MB, GB, KiB, MiB or GiB`},
 		{"help topic", []string{"help", "nope"}, "No help topic for 'nope'"},
 	}
 	if len(tests) < 40 {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -28,6 +29,8 @@ func globalFlags() []cli.Flag {
 		&cli.IntFlag{Name: "concurrency", Value: registry.DefaultConcurrency, Usage: "at most `N` requests at once per registry"},
 		&cli.DurationFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 5m)"},
 		&cli.DurationFlag{Name: "idle-timeout", Value: time.Minute, Usage: "fail a request idle for `DURATION` (60s)"},
+		&cli.StringFlag{Name: "max-manifest-size", Value: "4MiB", EnvVars: []string{maxManifestEnv},
+			Usage: "refuse a manifest over `SIZE` (4MiB)"},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr as `text` or json"},
 	}
 }
@@ -49,6 +52,11 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
 		registry.WithIdleTimeout(c.Duration("idle-timeout")),
 		registry.WithTimeLimit(c.Duration("timeout")),
+	}
+	if n, err := maxManifestSize(c); err != nil {
+		return nil, err
+	} else {
+		opts = append(opts, registry.WithMaxManifestSize(n))
 	}
 	if c.Bool("insecure") {
 		opts = append(opts, registry.WithInsecure(hosts...))
@@ -72,6 +80,27 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 	}
 	env.scrub.add(client.Secrets()...)
 	return client, nil
+}
+
+// maxManifestEnv sets --max-manifest-size for runs that do not give it.
+const maxManifestEnv = "MANIFEST_TOOL_MAX_MANIFEST_SIZE"
+
+// maxManifestSize reads --max-manifest-size, or its variable: a size
+// above 0, in bytes or with a unit.
+func maxManifestSize(c *cli.Context) (int64, error) {
+	v := c.String("max-manifest-size")
+	n, err := parseSize(v)
+	if err == nil && n > 0 {
+		return n, nil
+	}
+	name := "--max-manifest-size"
+	if env, ok := os.LookupEnv(maxManifestEnv); ok && env == v {
+		name += " (from " + maxManifestEnv + ")"
+	}
+	if err != nil {
+		return 0, usagef("%s %q: %v", name, v, err)
+	}
+	return 0, usagef("%s %q: want a size above 0, such as 4MiB or 8MB (4MiB when not given)", name, v)
 }
 
 // credentials reads --username with --password or --password-stdin (the

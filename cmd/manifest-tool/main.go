@@ -21,8 +21,9 @@
 // flags choose credentials (--docker-cfg, --username with --password-stdin),
 // TLS and plain HTTP per registry (--insecure, --plain-http, --ca-file, and
 // their -registry HOST forms), --concurrency, --timeout (for the run),
-// --idle-timeout (for a request on which no byte moves; 60s), --debug and
-// --log-format text|json. Each command's --help shows real invocations.
+// --idle-timeout (for a request on which no byte moves; 60s),
+// --max-manifest-size (4MiB, or $MANIFEST_TOOL_MAX_MANIFEST_SIZE), --debug
+// and --log-format text|json. Each command's --help shows real invocations.
 //
 // stdout carries results (push prints "Digest: sha256:<hex> <size>" per
 // index; -o json one JSON document per line); stderr carries logs and

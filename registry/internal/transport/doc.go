@@ -69,6 +69,16 @@
 // and [Options].Timeout: "timed out (--timeout 2s) during GET
 // reg:5000/v2/app/manifests/1.0".
 //
+// # Manifests have a size limit
+//
+// A manifest answer (to a GET or HEAD of /manifests/) larger than
+// [Options].MaxManifestSize (4 MiB, as Distribution and containerd;
+// --max-manifest-size) is a [ManifestSizeError], not retried: at once,
+// its body unread, when its Content-Length says so; once more than the
+// limit was read when its length is not said (the bytes past the limit
+// are not handed on). A registry that answers a gigabyte costs a few
+// reads.
+//
 // # Hosts that do not answer
 //
 //   - A host that has not answered in this run, and that refuses the

@@ -3,6 +3,8 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"time"
 )
@@ -21,17 +23,71 @@ func (e *BodyTimeoutError) Error() string {
 	return fmt.Sprintf("%s %s%s: the answer's body took longer than %s", e.Method, e.Host, e.Path, e.Limit)
 }
 
+// DefaultMaxManifestSize is the largest manifest taken from a registry
+// unless [Options].MaxManifestSize says otherwise: 4 MiB, the limit of
+// Distribution and containerd.
+const DefaultMaxManifestSize = 4 << 20
+
+// ManifestSizeError is a manifest answer (GET or HEAD of /manifests/)
+// larger than the limit ([Options].MaxManifestSize, --max-manifest-size):
+// refused before its body is read when its Content-Length says so, or
+// once more than the limit was read when it does not.
+//
+// Why the transport checks rather than regclient: regclient v0.11.7
+// refuses a manifest over 8 MiB (scheme/reg/manifest.go, ManifestGet:
+// Content-Length, then a limited reader), twice the limit of the
+// registries that store them; it checks after the transport has read an
+// answer of up to 8 MiB whole (to retry a cut one); its HEAD has no limit;
+// and its words name no way to raise it. The Client sets regclient's own
+// limit to this one, so that a raised limit holds there too.
+type ManifestSizeError struct {
+	Method, Host, Path string // the request, its path without the query
+	Size               int64  // as announced; -1: unsaid, and more than Limit came
+	Limit              int64
+}
+
+func (e *ManifestSizeError) Error() string {
+	if e.Size < 0 {
+		return fmt.Sprintf("%s %s%s: the manifest is over the limit of %s, more was sent (raise it with --max-manifest-size)",
+			e.Method, e.Host, e.Path, FormatSize(e.Limit))
+	}
+	return fmt.Sprintf("%s %s%s: the manifest is %d bytes, over the limit of %s (raise it with --max-manifest-size)",
+		e.Method, e.Host, e.Path, e.Size, FormatSize(e.Limit))
+}
+
+// FormatSize writes a size as --max-manifest-size reads it: in GiB, MiB
+// or KiB when it is a whole number of them, else in bytes.
+func FormatSize(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return fmt.Sprintf("%d%s", n/u.size, u.name)
+		}
+	}
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // errLate is what the watchdog cancels an attempt's context with when
 // the request's time runs out before its answer's body is whole.
 var errLate = errors.New("the answer's body took too long")
 
 // Limited says err in one line when one of the transport's limits on
-// answers stopped it (a [BodyTimeoutError]): the request and the limit;
-// "" for any other error. The error says it all, whatever wraps it.
+// answers stopped it (a [BodyTimeoutError], a [ManifestSizeError]): the
+// request and the limit; "" for any other error. The error says it all,
+// whatever wraps it.
 func Limited(err error) string {
 	var late *BodyTimeoutError
 	if errors.As(err, &late) {
 		return late.Error()
+	}
+	var big *ManifestSizeError
+	if errors.As(err, &big) {
+		return big.Error()
 	}
 	return ""
 }
@@ -40,3 +96,34 @@ func Limited(err error) string {
 // chain of redirects) must be whole within the request's budget: all but
 // a blob's (a download from /blobs/, an upload's answer).
 func bounded(first string) bool { return !strings.Contains(first, "/blobs/") }
+
+// manifestAnswer reports whether resp is a manifest, answering a GET or
+// a HEAD whose chain of redirects began with first.
+func manifestAnswer(first *http.Request, resp *http.Response) bool {
+	return (first.Method == http.MethodGet || first.Method == http.MethodHead) &&
+		strings.Contains(first.URL.Path, "/manifests/") && resp.StatusCode >= 200 && resp.StatusCode < 300
+}
+
+// capped is the body of a manifest answer of unknown length: a read past
+// the limit fails with err, and the bytes past it are not handed on.
+type capped struct {
+	io.ReadCloser
+	left int64 // bytes that may still come; -1 once more came
+	err  *ManifestSizeError
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, c.err
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1] // one byte more than allowed tells
+	}
+	n, err := c.ReadCloser.Read(p)
+	if int64(n) > c.left {
+		n, c.left = int(c.left), -1
+		return n, c.err
+	}
+	c.left -= int64(n)
+	return n, err
+}

@@ -52,6 +52,10 @@ type Options struct {
 	Timeout time.Duration
 	// Retry is the retry policy; its zero fields take their defaults.
 	Retry Policy
+	// MaxManifestSize is the largest manifest answer taken
+	// (DefaultMaxManifestSize; --max-manifest-size); see
+	// [ManifestSizeError].
+	MaxManifestSize int64
 }
 
 // Transport is the http.RoundTripper every registry request goes through.
@@ -66,6 +70,7 @@ type Transport struct {
 	idleTimeout   time.Duration
 	timeout       time.Duration
 	policy        Policy
+	maxManifest   int64
 	dial          func(ctx context.Context, network, addr string) (net.Conn, error) // tests: instead of a net.Dialer
 
 	mu      sync.Mutex
@@ -88,6 +93,10 @@ func New(o Options) *Transport {
 		idleTimeout:   o.IdleTimeout,
 		timeout:       o.Timeout,
 		policy:        o.Retry.withDefaults(),
+		maxManifest:   o.MaxManifestSize,
+	}
+	if t.maxManifest <= 0 {
+		t.maxManifest = DefaultMaxManifestSize
 	}
 	for _, h := range o.Insecure {
 		t.insecure[h] = true
@@ -114,6 +123,7 @@ func New(o Options) *Transport {
 // RoundTrip sends a request, and again while the retry policy says so.
 func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	orig = ownCredentials(orig) // a redirect elsewhere goes without them
+	first := firstOf(orig)
 	host := orig.URL.Host
 	base := t.hostTransport(host)
 	// a body is sent again only from our own copy of it (a request's
@@ -129,7 +139,7 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 	f.deadline, _ = orig.Context().Deadline()
 	// an answer's body, but a blob's, must be whole within the budget
 	var due time.Time
-	if bounded(firstOf(orig).URL.Path) {
+	if bounded(first.URL.Path) {
 		due = start.Add(t.policy.Budget)
 	}
 	t.depart(f)
@@ -153,7 +163,17 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 				}
 				resp.Body = rb
 			}
-			if (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 {
+			if manifestAnswer(first, resp) {
+				big := &ManifestSizeError{Method: orig.Method, Host: host, Path: orig.URL.Path, Size: resp.ContentLength, Limit: t.maxManifest}
+				switch {
+				case resp.ContentLength > t.maxManifest: // refused unread
+					resp.Body.Close()
+					err = big
+				case resp.ContentLength < 0 && rb != nil:
+					resp.Body = &capped{ReadCloser: rb, left: t.maxManifest, err: big}
+				}
+			}
+			if err == nil && (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 {
 				// read a small answer whole, so that a cut one is retried here
 				whole, err = buffer(resp) // a *BodyTimeoutError when the body is late
 			}

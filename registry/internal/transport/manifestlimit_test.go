@@ -1,0 +1,120 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+)
+
+// sized answers 200 with a body of n zeros, announced (Content-Length n)
+// or chunked, counting the bytes it managed to send.
+func sized(n int64, chunked bool, sent *atomic.Int64) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+		if !chunked {
+			w.Header().Set("Content-Length", fmt.Sprint(n))
+		}
+		w.WriteHeader(http.StatusOK)
+		if r.Method == "HEAD" {
+			return
+		}
+		if chunked {
+			http.NewResponseController(w).Flush() // else a small body gets its length said
+		}
+		chunk := make([]byte, 32<<10)
+		for left := n; left > 0; {
+			k, err := w.Write(chunk[:min(left, int64(len(chunk)))])
+			sent.Add(int64(k))
+			if err != nil {
+				return
+			}
+			left -= int64(k)
+		}
+	}
+}
+
+// A manifest larger than the limit is refused: at once when its
+// Content-Length says so, before its body is read (HEAD too); once more
+// than the limit was read when its length is not said. It is not
+// retried, and the error names the request, the limit and the flag.
+// Blobs have no such limit, and a manifest at the limit passes.
+func TestManifestLimit(t *testing.T) {
+	t.Parallel()
+	const huge = 2 << 30
+	tests := []struct {
+		name    string
+		limit   int64
+		method  string
+		path    string
+		size    int64
+		chunked bool
+		want    string // the error after the request, "" for none
+	}{
+		{"announced, 2 GiB", 0, "GET", "/v2/app/manifests/1", huge, false, "the manifest is 2147483648 bytes, over the limit of 4MiB (raise it with --max-manifest-size)"},
+		{"announced, to a HEAD", 0, "HEAD", "/v2/app/manifests/1", 5 << 20, false, "the manifest is 5242880 bytes, over the limit of 4MiB (raise it with --max-manifest-size)"},
+		{"chunked, 2 GiB", 0, "GET", "/v2/app/manifests/1", huge, true, "the manifest is over the limit of 4MiB, more was sent (raise it with --max-manifest-size)"},
+		{"chunked, one byte over", 1000, "GET", "/v2/app/manifests/sha256:1", 1001, true, "the manifest is over the limit of 1000 bytes, more was sent (raise it with --max-manifest-size)"},
+		{"chunked, at the limit", 1000, "GET", "/v2/app/manifests/1", 1000, true, ""},
+		{"announced, at the limit", 0, "GET", "/v2/app/manifests/1", 4 << 20, false, ""},
+		{"raised above what is read whole", 12 << 20, "GET", "/v2/app/manifests/1", 10 << 20, false, ""},
+		{"chunked, raised above what is read whole, over", 9 << 20, "GET", "/v2/app/manifests/1", 10 << 20, true, "the manifest is over the limit of 9MiB, more was sent (raise it with --max-manifest-size)"},
+		{"a blob", 1000, "GET", "/v2/app/blobs/sha256:1", 5 << 20, false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var sent atomic.Int64
+			s := &script{steps: []http.HandlerFunc{sized(tc.size, tc.chunked, &sent)}}
+			srv := httptest.NewServer(s)
+			defer srv.Close()
+			tr, _ := newTransport(t, Options{MaxManifestSize: tc.limit, Retry: fast})
+			req, _ := http.NewRequest(tc.method, srv.URL+tc.path+"?ns=x", nil)
+			resp, err := tr.RoundTrip(req)
+			var n int64
+			if err == nil {
+				n, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			host := srv.Listener.Addr().String()
+			if tc.want == "" {
+				if err != nil || (tc.method == "GET" && n != tc.size) {
+					t.Fatalf("read %d bytes, %v; want all %d", n, err, tc.size)
+				}
+				return
+			}
+			var big *ManifestSizeError
+			if !errors.As(err, &big) {
+				t.Fatalf("got %v, want a ManifestSizeError", err)
+			}
+			want := tc.method + " " + host + tc.path + ": " + tc.want
+			if err.Error() != want {
+				t.Errorf("got %q, want %q", err, want)
+			}
+			if got := Limited(fmt.Errorf("failed to get manifest: %w", err)); got != want {
+				t.Errorf("Limited: %q, want %q", got, want)
+			}
+			if seen, _ := s.requests(); len(seen) != 1 {
+				t.Errorf("sent %d times, want once", len(seen))
+			}
+			if got := sent.Load(); got > 64<<20 {
+				t.Errorf("the server sent %d bytes before the client let go", got)
+			}
+			if n := tr.inFlight(); n != 0 {
+				t.Errorf("%d requests still in flight", n)
+			}
+		})
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int64]string{4 << 20: "4MiB", 1 << 30: "1GiB", 512 << 10: "512KiB", 1000: "1000 bytes", 5<<20 + 1: "5242881 bytes", 1: "1 byte"} {
+		if got := FormatSize(n); got != want {
+			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
