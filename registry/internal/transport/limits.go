@@ -55,6 +55,35 @@ func (e *ManifestSizeError) Error() string {
 		e.Method, e.Host, e.Path, e.Size, FormatSize(e.Limit))
 }
 
+// answerMax bounds an answer that is neither a manifest nor a blob: a
+// tag list, referrers, a token. regclient v0.11.7 reads these whole, with
+// no limit (scheme/reg/tag.go TagList, referrer.go: io.ReadAll), so that
+// a registry answering one without end takes all the memory there is. 32
+// MiB holds the tag list of a repository with hundreds of thousands of
+// tags, or with Google's manifest map (some 300 bytes an image) tens of
+// thousands of images; reading it costs regclient about three times as
+// much memory.
+const answerMax = 32 << 20
+
+// AnswerSizeError is an answer that is neither a manifest nor a blob (a
+// tag list, referrers, a token) larger than the transport takes (32
+// MiB): refused unread when its Content-Length says so, once more came
+// when it does not.
+type AnswerSizeError struct {
+	Method, Host, Path string // the request, its path without the query
+	Size               int64  // as announced; -1: unsaid, and more than Limit came
+	Limit              int64
+}
+
+func (e *AnswerSizeError) Error() string {
+	if e.Size < 0 {
+		return fmt.Sprintf("%s %s%s: the answer is over the limit of %s for what is not a manifest or a blob, more was sent",
+			e.Method, e.Host, e.Path, FormatSize(e.Limit))
+	}
+	return fmt.Sprintf("%s %s%s: the answer is %d bytes, over the limit of %s for what is not a manifest or a blob",
+		e.Method, e.Host, e.Path, e.Size, FormatSize(e.Limit))
+}
+
 // FormatSize writes a size as --max-manifest-size reads it: in GiB, MiB
 // or KiB when it is a whole number of them, else in bytes.
 func FormatSize(n int64) string {
@@ -77,7 +106,8 @@ func FormatSize(n int64) string {
 var errLate = errors.New("the answer's body took too long")
 
 // Limited says err in one line when one of the transport's limits on
-// answers stopped it (a [BodyTimeoutError], a [ManifestSizeError]): the
+// answers stopped it (a [BodyTimeoutError], a [ManifestSizeError], an
+// [AnswerSizeError]): the
 // request and the limit; "" for any other error. The error says it all,
 // whatever wraps it.
 func Limited(err error) string {
@@ -88,6 +118,10 @@ func Limited(err error) string {
 	var big *ManifestSizeError
 	if errors.As(err, &big) {
 		return big.Error()
+	}
+	var large *AnswerSizeError
+	if errors.As(err, &large) {
+		return large.Error()
 	}
 	return ""
 }
@@ -104,12 +138,29 @@ func manifestAnswer(first *http.Request, resp *http.Response) bool {
 		strings.Contains(first.URL.Path, "/manifests/") && resp.StatusCode >= 200 && resp.StatusCode < 300
 }
 
-// capped is the body of a manifest answer of unknown length: a read past
-// the limit fails with err, and the bytes past it are not handed on.
+// sizeLimit is the largest body the transport takes for resp, the answer
+// to a request whose chain of redirects began with first, and the error
+// that refuses a larger one (its Size is resp's Content-Length, -1 when
+// unsaid); 0 when
+// there is no limit: a blob's, an answer without a body, or one that is
+// not a success (regclient reads at most 8 MiB of an error's).
+func (t *Transport) sizeLimit(first *http.Request, resp *http.Response) (int64, error) {
+	switch {
+	case manifestAnswer(first, resp):
+		return t.maxManifest, &ManifestSizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength, Limit: t.maxManifest}
+	case bounded(first.URL.Path) && first.Method != http.MethodHead && resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return answerMax, &AnswerSizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength, Limit: answerMax}
+	}
+	return 0, nil
+}
+
+// capped is the body of an answer of unknown length that has a size
+// limit: a read past the limit fails with err, and the bytes past it are
+// not handed on.
 type capped struct {
 	io.ReadCloser
 	left int64 // bytes that may still come; -1 once more came
-	err  *ManifestSizeError
+	err  error
 }
 
 func (c *capped) Read(p []byte) (int, error) {

@@ -118,3 +118,62 @@ func TestFormatSize(t *testing.T) {
 		}
 	}
 }
+
+// An answer that is neither a manifest nor a blob (a tag list, referrers,
+// a token) is refused past 32 MiB: regclient reads such answers whole,
+// with no limit of its own, so that a registry answering a tag list
+// without end would take all the memory there is. Blobs stream, and have
+// no such limit.
+func TestAnswerLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		path    string
+		size    int64
+		chunked bool
+		want    string // the error after the request, "" for none
+	}{
+		{"a tag list without end", "/v2/app/tags/list", 2 << 30, true, "the answer is over the limit of 32MiB for what is not a manifest or a blob, more was sent"},
+		{"a tag list of 100 MiB", "/v2/app/tags/list", 100 << 20, false, "the answer is 104857600 bytes, over the limit of 32MiB for what is not a manifest or a blob"},
+		{"referrers without end", "/v2/app/referrers/sha256:1", 2 << 30, true, "the answer is over the limit of 32MiB for what is not a manifest or a blob, more was sent"},
+		{"a tag list of 10 MiB", "/v2/app/tags/list", 10 << 20, true, ""},
+		{"a blob of 100 MiB", "/v2/app/blobs/sha256:1", 100 << 20, true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var sent atomic.Int64
+			s := &script{steps: []http.HandlerFunc{sized(tc.size, tc.chunked, &sent)}}
+			srv := httptest.NewServer(s)
+			defer srv.Close()
+			tr, _ := newTransport(t, Options{Retry: fast})
+			req, _ := http.NewRequest("GET", srv.URL+tc.path, nil)
+			resp, err := tr.RoundTrip(req)
+			var n int64
+			if err == nil {
+				n, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			if tc.want == "" {
+				if err != nil || n != tc.size {
+					t.Fatalf("read %d bytes, %v; want all %d", n, err, tc.size)
+				}
+				return
+			}
+			var big *AnswerSizeError
+			if !errors.As(err, &big) {
+				t.Fatalf("got %v, want an AnswerSizeError", err)
+			}
+			want := "GET " + srv.Listener.Addr().String() + tc.path + ": " + tc.want
+			if err.Error() != want || Limited(fmt.Errorf("listing: %w", err)) != want {
+				t.Errorf("got %q, want %q", err, want)
+			}
+			if seen, _ := s.requests(); len(seen) != 1 {
+				t.Errorf("sent %d times, want once", len(seen))
+			}
+			if n := tr.inFlight(); n != 0 {
+				t.Errorf("%d requests still in flight", n)
+			}
+		})
+	}
+}

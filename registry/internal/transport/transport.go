@@ -163,14 +163,13 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 				}
 				resp.Body = rb
 			}
-			if manifestAnswer(first, resp) {
-				big := &ManifestSizeError{Method: orig.Method, Host: host, Path: orig.URL.Path, Size: resp.ContentLength, Limit: t.maxManifest}
+			if limit, big := t.sizeLimit(first, resp); limit > 0 {
 				switch {
-				case resp.ContentLength > t.maxManifest: // refused unread
+				case resp.ContentLength > limit: // refused unread
 					resp.Body.Close()
 					err = big
 				case resp.ContentLength < 0 && rb != nil:
-					resp.Body = &capped{ReadCloser: rb, left: t.maxManifest, err: big}
+					resp.Body = &capped{ReadCloser: rb, left: limit, err: big}
 				}
 			}
 			if err == nil && (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 {
