@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,7 +30,7 @@ type Client struct {
 	log         *logrus.Logger
 	concurrency int
 	creds       map[string]string // host -> whose credentials (for messages), "" for none
-	secrets     []string          // passwords and tokens, never to be shown
+	secrets     *secretList       // passwords and tokens, never to be shown
 	progress    func(BlobEvent)
 	manifests   memo[rcmanifest.Manifest]
 	configs     memo[platform.Platform]
@@ -112,8 +113,10 @@ func WithHosts(hosts ...string) Option {
 }
 
 // WithSecrets has fn told of every secret (password, token) as soon as
-// New knows it, before it logs a line or sends a request, so that a log
-// scrubber can hide them; [Client.Secrets] lists them all afterwards.
+// New knows it, before it logs a line or sends a request, and of each
+// token a token server hands out, before regclient gets it, so that a log
+// scrubber can hide them; [Client.Secrets] lists them all afterwards. fn
+// may be called from several goroutines at once.
 func WithSecrets(fn func(...string)) Option { return func(s *clientOptions) { s.onSecrets = fn } }
 
 // WithIdleTimeout fails a request on which no byte moved for d, sending
@@ -210,7 +213,9 @@ func New(opts ...Option) (*Client, error) {
 	if s.maxManifest <= 0 {
 		s.maxManifest = DefaultMaxManifestSize
 	}
-	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit, MaxManifestSize: s.maxManifest}
+	// tokens handed out by token servers are secrets too, told as they come
+	tokens := &secretList{tell: s.onSecrets}
+	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit, MaxManifestSize: s.maxManifest, Secrets: tokens.add}
 	for _, h := range s.insecure {
 		topts.Insecure = append(topts.Insecure, config.HostNewName(h).Hostname) // docker.io is registry-1.docker.io
 	}
@@ -274,7 +279,8 @@ func New(opts ...Option) (*Client, error) {
 	if s.userAgent != "" {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
-	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, creds: creds, secrets: secrets, progress: s.progress}
+	tokens.keep(secrets...) // told already, or listed by Secrets for the caller
+	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, creds: creds, secrets: tokens, progress: s.progress}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }
@@ -287,6 +293,34 @@ func (c *Client) newRegClient(h slog.Handler, extra ...regclient.Opt) *regclient
 }
 
 // Secrets lists the passwords and tokens the Client was given (and the
-// basic-auth encodings of them), so that a caller can make sure none is
-// ever shown.
-func (c *Client) Secrets() []string { return c.secrets }
+// basic-auth encodings of them), and the tokens token servers handed it
+// so far, so that a caller can make sure none is ever shown.
+func (c *Client) Secrets() []string { return c.secrets.list() }
+
+// secretList gathers a Client's secrets as they become known, and tells
+// each new one to the [WithSecrets] function, if any.
+type secretList struct {
+	tell func(...string)
+	mu   sync.Mutex
+	all  []string
+}
+
+func (l *secretList) add(secrets ...string) {
+	l.keep(secrets...)
+	if l.tell != nil {
+		l.tell(secrets...)
+	}
+}
+
+// keep adds secrets without telling them.
+func (l *secretList) keep(secrets ...string) {
+	l.mu.Lock()
+	l.all = append(l.all, secrets...)
+	l.mu.Unlock()
+}
+
+func (l *secretList) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.all)
+}

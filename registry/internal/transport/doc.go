@@ -123,6 +123,14 @@
 // to any host of the same name, whatever the port (redirect.go says why
 // this is here).
 //
+// # Tokens are secrets
+//
+// Each token answer read whole (a JSON object with a "token",
+// "access_token" or "refresh_token" string at its top, not a manifest's
+// or a blob's) has its tokens told to [Options].Secrets before it is
+// handed on, so that a scrubber hides them from then on (tokens.go says
+// why).
+//
 // # Why the transport owns TLS
 //
 // regclient has TLS settings of its own (per host: insecure, a registry

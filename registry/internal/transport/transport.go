@@ -56,6 +56,9 @@ type Options struct {
 	// (DefaultMaxManifestSize; --max-manifest-size); see
 	// [ManifestSizeError].
 	MaxManifestSize int64
+	// Secrets, when set, is told of each token a token server hands out
+	// (see tokens.go), before the answer is handed on.
+	Secrets func(...string)
 }
 
 // Transport is the http.RoundTripper every registry request goes through.
@@ -71,6 +74,7 @@ type Transport struct {
 	timeout       time.Duration
 	policy        Policy
 	maxManifest   int64
+	secrets       func(...string)
 	dial          func(ctx context.Context, network, addr string) (net.Conn, error) // tests: instead of a net.Dialer
 
 	mu      sync.Mutex
@@ -94,6 +98,7 @@ func New(o Options) *Transport {
 		timeout:       o.Timeout,
 		policy:        o.Retry.withDefaults(),
 		maxManifest:   o.MaxManifestSize,
+		secrets:       o.Secrets,
 	}
 	if t.maxManifest <= 0 {
 		t.maxManifest = DefaultMaxManifestSize
@@ -186,6 +191,11 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			spent: now.Sub(start), now: now, answered: t.hasAnswered(host), closedBefore: closedBefore, prior: prior,
 		})
 		if d.action == answer {
+			if t.secrets != nil && resp.StatusCode < 300 {
+				if tokens := tokensIn(first.URL.Path, whole); len(tokens) > 0 {
+					t.secrets(tokens...) // before anything could show them
+				}
+			}
 			if see := observerOf(orig.Context()); see != nil {
 				see(orig, resp.StatusCode, whole)
 			}
