@@ -16,8 +16,9 @@ import (
 )
 
 var (
-	binary string            // the manifest-tool binary under test
-	reg    *regtest.Registry // plain-HTTP registry shared by the tests
+	binary  string            // the manifest-tool binary under test
+	reg     *regtest.Registry // plain-HTTP registry shared by the tests
+	scratch string            // a directory for the run, removed at its end
 )
 
 func TestMain(m *testing.M) {
@@ -31,6 +32,7 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	scratch = tmp
 	binary = os.Getenv("MANIFEST_TOOL")
 	if binary == "" {
 		binary = filepath.Join(tmp, "manifest-tool")

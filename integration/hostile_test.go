@@ -6,14 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -118,27 +119,50 @@ type measured struct {
 	wall   time.Duration
 }
 
-// mtMeasured runs the binary as mt does, and measures it.
+// measurer is the maxrss command (cmd/maxrss), built once.
+var measurer = sync.OnceValues(func() (string, error) {
+	out := filepath.Join(scratch, "maxrss")
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/maxrss")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building cmd/maxrss: %v: %s", err, b)
+	}
+	return out, nil
+})
+
+// mtMeasured runs the binary as mt does, through cmd/maxrss (which says
+// why), and measures it.
 func mtMeasured(t *testing.T, args ...string) measured {
 	t.Helper()
+	self, err := measurer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, self, append([]string{binary}, args...)...)
 	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir(), "HOME="+t.TempDir())
+	cmd.ExtraFiles = []*os.File{w}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Run()
 	wall := time.Since(start)
+	w.Close()
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("running %v: %v", args, err)
 	}
+	report, _ := io.ReadAll(r)
 	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss // KiB on Linux
+	if _, err := fmt.Sscan(string(report), &rss); err != nil {
+		t.Fatalf("running %v: no measure (%q): %s", args, report, errb.String())
 	}
 	t.Logf("$ manifest-tool %s\n%s%s(exit %d, max RSS %d KiB, %s)", strings.Join(args, " "), out.String(), errb.String(), code, rss, wall.Round(time.Millisecond))
 	return measured{result: result{code: code, stdout: out.String(), stderr: errb.String()}, maxRSS: rss, wall: wall}
