@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,6 +59,8 @@ func testMain(m *testing.M) int {
 type result struct {
 	code           int
 	stdout, stderr string
+	maxRSS         int64         // KiB, the most memory the process held
+	elapsed        time.Duration // from start to exit
 }
 
 // mt runs the binary with args, an empty Docker config and no stdin.
@@ -88,7 +91,15 @@ func runTool(t *testing.T, env []string, stdin string, args ...string) (result, 
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
 	err := cmd.Run()
+	elapsed := time.Since(start)
+	var rss int64
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss
+		}
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -96,7 +107,7 @@ func runTool(t *testing.T, env []string, stdin string, args ...string) (result, 
 		return result{}, fmt.Errorf("running %v: %v", args, err)
 	}
 	t.Logf("$ manifest-tool %s\n%s%s(exit %d)", strings.Join(args, " "), out.String(), errb.String(), code)
-	return result{code: code, stdout: out.String(), stderr: errb.String()}, nil
+	return result{code: code, stdout: out.String(), stderr: errb.String(), maxRSS: rss, elapsed: elapsed}, nil
 }
 
 // ok fails the test unless the run exited 0, and returns the digest and

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+)
+
+// sizeUnits are the suffixes a size flag takes, in bytes. Written here:
+// neither urfave/cli nor the other libraries the tool uses parse sizes.
+var sizeUnits = map[string]int64{
+	"": 1, "b": 1,
+	"kb": 1000, "mb": 1000 * 1000, "gb": 1000 * 1000 * 1000,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
+}
+
+// parseSize reads a size flag's value: bytes ("4194304"), or a whole
+// number with a unit ("4MiB", "8MB", "512kib").
+func parseSize(flag, v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if i < 0 {
+		i = len(s)
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	unit, ok := sizeUnits[strings.ToLower(strings.TrimSpace(s[i:]))]
+	if err != nil || !ok || n <= 0 || n > (1<<62)/unit {
+		return 0, usagef("--%s %q: want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)", flag, v)
+	}
+	return n * unit, nil
+}
+
+// sizeFlag is a size flag's value, parsed, or def when it was not given.
+func sizeFlag(c interface {
+	IsSet(string) bool
+	String(string) string
+}, flag string, def int64) (int64, error) {
+	if !c.IsSet(flag) {
+		return def, nil
+	}
+	return parseSize(flag, c.String(flag))
+}
+
+// positiveFlag is an integer flag's value, which must be above 0.
+func positiveFlag(c interface {
+	IsSet(string) bool
+	Int(string) int
+}, flag string, def int) (int, error) {
+	if !c.IsSet(flag) {
+		return def, nil
+	}
+	if n := c.Int(flag); n > 0 {
+		return n, nil
+	}
+	return 0, usagef("--%s %d: want a number above 0", flag, c.Int(flag))
+}
