@@ -93,11 +93,12 @@ Global flags may also be given after the command and after its arguments.`,
 }
 
 // Help shows a repeatable flag once ("--tags value", not "--tags value [
-// --tags value ]") and leaves defaults to the usage text, so that it stays
-// within 80 columns.
+// --tags value ]") and leaves defaults and environment variables to the
+// usage text and the command's description, so that it stays within 80
+// columns.
 func init() {
 	stringify := cli.FlagStringer
-	noise := regexp.MustCompile(` \[ -[^\]]*\]| \(default: [^)]*\)$`)
+	noise := regexp.MustCompile(` \[ -[^\]]*\]|( \(default: [^)]*\))?( \[\$[A-Z_]+\])?$`)
 	cli.FlagStringer = func(f cli.Flag) string {
 		return noise.ReplaceAllString(stringify(f), "")
 	}

@@ -32,7 +32,12 @@ With --append, the members are merged onto the index the target points at
 now: entries of other platforms stay in place, one of the same platform is
 replaced (its attestations go with it), new ones follow. The index is
 read again after --settle, and written again if another writer took the
-change back.`,
+change back.
+
+A spec is refused past 4 MiB, 1000 documents or 10,000 members, and when
+its aliases (*name) expand it past ten times its own size; the flags, or
+MANIFEST_TOOL_MAX_SPEC_SIZE, MANIFEST_TOOL_MAX_DOCUMENTS and
+MANIFEST_TOOL_MAX_MEMBERS, raise the first three.`,
 		Flags: []cli.Flag{ignoreMissingFlag(),
 			&cli.StringFlag{Name: "max-spec-size", EnvVars: []string{"MANIFEST_TOOL_MAX_SPEC_SIZE"}, Usage: "refuse a spec over `SIZE` (4MiB)"},
 			&cli.IntFlag{Name: "max-documents", EnvVars: []string{"MANIFEST_TOOL_MAX_DOCUMENTS"}, Usage: "refuse a spec of over `N` documents (1000)"},
