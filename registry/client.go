@@ -217,13 +217,20 @@ func New(opts ...Option) (*Client, error) {
 		}
 		secrets = append(secrets, credential{User: s.user, Pass: s.pass}.secrets()...)
 	}
+	// a credential helper has a minute, or what --timeout leaves
+	helperCtx := context.Background()
+	if s.timeLimit > 0 {
+		var cancel context.CancelFunc
+		helperCtx, cancel = context.WithTimeout(helperCtx, s.timeLimit)
+		defer cancel()
+	}
 	for _, name := range s.hosts {
 		key := config.HostNewName(name).Name
 		if overridden[key] {
 			continue
 		}
 		overridden[key] = true
-		c, err := dcfg.lookup(context.Background(), name, runHelper)
+		c, err := dcfg.lookup(helperCtx, name, runHelper)
 		if err != nil {
 			return nil, fmt.Errorf("credentials for %s: %w", name, err)
 		}
