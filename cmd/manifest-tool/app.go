@@ -2,11 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/registry"
 )
 
 // environment is what commands share: the standard streams, the logger and
@@ -65,6 +72,19 @@ Global flags may also be given after the command and after its arguments.`,
 			if d := c.Duration("idle-timeout"); d <= 0 {
 				return usagef("--idle-timeout %s: want a duration above 0 (60s when not given)", d)
 			}
+			if d := c.Duration("timeout"); c.IsSet("timeout") && d <= 0 {
+				return usagef("--timeout %s: want a duration above 0 (leave it out for no limit)", d)
+			}
+			if n := c.Int("concurrency"); n <= 0 {
+				return usagef("--concurrency %d: want a number above 0 (%d when not given)", n, registry.DefaultConcurrency)
+			}
+			for _, flag := range []string{"insecure-registry", "plain-http-registry"} {
+				for _, h := range c.StringSlice(flag) {
+					if err := checkHostFlag(h); err != nil {
+						return usagef("--%s %q: %v", flag, h, err)
+					}
+				}
+			}
 			if d := c.Duration("timeout"); d > 0 {
 				c.Context, env.cancel = context.WithTimeout(c.Context, d)
 			}
@@ -118,4 +138,24 @@ func forCommands(cmds []*cli.Command, fn func(*cli.Command)) {
 		fn(c)
 		forCommands(c.Subcommands, fn)
 	}
+}
+
+// checkHostFlag says what is wrong with a HOST flag's value, which names
+// a registry as references do (host, host:port), so that a value that can
+// never match one (a URL, a path, nothing) is refused rather than ignored.
+func checkHostFlag(h string) error {
+	switch {
+	case strings.TrimSpace(h) == "":
+		return errors.New("want a registry host, such as reg.example.com:5000, not nothing")
+	case strings.Contains(h, "://"):
+		return fmt.Errorf("want a registry host without a scheme, such as %s", strings.SplitN(strings.SplitN(h, "://", 2)[1], "/", 2)[0])
+	case strings.ContainsAny(h, "/ \t\n@"):
+		return errors.New("want a registry host, such as reg.example.com:5000 (no path, user or spaces)")
+	}
+	if host, port, err := net.SplitHostPort(h); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || host == "" {
+			return fmt.Errorf("port %q is not a port (1 to 65535)", port)
+		}
+	}
+	return nil
 }

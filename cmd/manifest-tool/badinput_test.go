@@ -81,6 +81,16 @@ func TestBadInputTable(t *testing.T) {
 		{"--max-spec-size unit", []string{"push", "from-spec", "--max-spec-size", "4XB", spec("s40.yaml", "image: a/b\n"+member)}, `--max-spec-size "4XB": want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)`},
 		{"merge of a scalar", []string{"push", "from-spec", spec("s34.yaml", "image: a/b\n"+member+"    platform: {<<: 5}\n")}, `s34.yaml:4: manifests[0].platform: << must merge a mapping, not "5"`},
 		// from-args flags
+		// flag values that can never do what was meant
+		{"--timeout 0", []string{"--timeout", "0", "inspect", "reg.invalid/app:1"}, "--timeout 0s: want a duration above 0 (leave it out for no limit)"},
+		{"--timeout -5s", []string{"--timeout", "-5s", "inspect", "reg.invalid/app:1"}, "--timeout -5s: want a duration above 0 (leave it out for no limit)"},
+		{"--concurrency 0", []string{"--concurrency", "0", "inspect", "reg.invalid/app:1"}, "--concurrency 0: want a number above 0 (16 when not given)"},
+		{"--concurrency -1", []string{"--concurrency", "-1", "inspect", "reg.invalid/app:1"}, "--concurrency -1: want a number above 0 (16 when not given)"},
+		{"--insecure-registry empty", []string{"--insecure-registry", "", "inspect", "reg.invalid/app:1"}, `--insecure-registry "": want a registry host, such as reg.example.com:5000, not nothing`},
+		{"--plain-http-registry URL", []string{"--plain-http-registry", "http://reg.invalid:5000/v2/", "inspect", "reg.invalid/app:1"},
+			`--plain-http-registry "http://reg.invalid:5000/v2/": want a registry host without a scheme, such as reg.invalid:5000`},
+		{"--insecure-registry path", []string{"--insecure-registry", "reg.invalid/app", "inspect", "reg.invalid/app:1"}, `--insecure-registry "reg.invalid/app": want a registry host, such as reg.example.com:5000 (no path, user or spaces)`},
+		{"--insecure-registry port", []string{"--insecure-registry", "reg.invalid:99999", "inspect", "reg.invalid/app:1"}, `--insecure-registry "reg.invalid:99999": port "99999" is not a port (1 to 65535)`},
 		{"bare architecture", []string{"push", "from-args", "--platforms", "arm64", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "arm64": "arm64" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`},
 		{"four parts", []string{"push", "from-args", "--platforms", "linux/arm/v7/x", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "linux/arm/v7/x": "linux/arm/v7/x" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`},
 		{"uppercase item", []string{"push", "from-args", "--platforms", "Linux/amd64", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "Linux/amd64": "Linux/amd64" is not os/arch[/variant]: "Linux" must be lowercase letters, digits, '.', '_' or '-'`},
