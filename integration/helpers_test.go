@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,7 +58,7 @@ func testMain(m *testing.M) int {
 type result struct {
 	code           int
 	stdout, stderr string
-	maxRSS         int64         // KiB, the most memory the process held
+	maxRSS         int64         // KiB, the most memory the process held (measured runs only)
 	elapsed        time.Duration // from start to exit
 }
 
@@ -83,6 +82,28 @@ func mtEnv(t *testing.T, env []string, stdin string, args ...string) result {
 // runTool is mtEnv for goroutines a test starts, which may not end the
 // test: a binary that cannot be run is an error.
 func runTool(t *testing.T, env []string, stdin string, args ...string) (result, error) {
+	return runToolMeasured(t, false, env, stdin, args...)
+}
+
+// gnuTime is GNU time, which measures a run's peak memory (.ci/run
+// installs it).
+const gnuTime = "/usr/bin/time"
+
+// mtMeasured is mtEnv, with the run's peak memory (maxRSS) measured; the
+// test is skipped when GNU time is not installed.
+func mtMeasured(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
+	if _, err := os.Stat(gnuTime); err != nil {
+		t.Skip("GNU time is not installed (apt-get install time): it measures the run's memory")
+	}
+	res, err := runToolMeasured(t, true, env, stdin, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func runToolMeasured(t *testing.T, measure bool, env []string, stdin string, args ...string) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
@@ -91,14 +112,21 @@ func runTool(t *testing.T, env []string, stdin string, args ...string) (result, 
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	var rssFile string
+	if measure {
+		// GNU time, a small process, runs the binary and writes its peak
+		// memory; the binary's own rusage would count this test's, which
+		// Linux carries across the exec of a vfork'd child
+		rssFile = filepath.Join(t.TempDir(), "rss")
+		cmd.Path, cmd.Args = gnuTime, append([]string{gnuTime, "-q", "-f", "%M", "-o", rssFile, binary}, args...)
+	}
 	start := time.Now()
 	err := cmd.Run()
 	elapsed := time.Since(start)
 	var rss int64
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = ru.Maxrss
-		}
+	if measure {
+		b, _ := os.ReadFile(rssFile)
+		fmt.Sscan(string(b), &rss)
 	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {

@@ -58,7 +58,7 @@ func TestHostileSpecs(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := mtEnv(t, nil, tc.stdin, append([]string{"push", "--dry-run", "from-spec"}, tc.args...)...)
+			res := mtMeasured(t, nil, tc.stdin, append([]string{"push", "--dry-run", "from-spec"}, tc.args...)...)
 			name := "stdin"
 			if tc.args[0] != "-" {
 				name = tc.args[0]
@@ -88,10 +88,7 @@ func TestManyProblems(t *testing.T) {
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := runTool(t, nil, "", "push", "--dry-run", "from-spec", p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := mtMeasured(t, nil, "", "push", "--dry-run", "from-spec", p)
 	lines := errorLines(res.stderr)
 	if res.code != 2 || len(lines) != 10000 || !strings.HasSuffix(lines[9999], "manifests[9999].annotations: a Docker manifest list cannot carry annotations; use --type oci") {
 		t.Errorf("exit %d, %d error lines, the last %q", res.code, len(lines), lines[len(lines)-1])
