@@ -95,3 +95,24 @@ func TestManyProblems(t *testing.T) {
 	}
 	t.Logf("10,000 problems: %.0f MiB at most, %s", float64(res.maxRSS)/1024, res.elapsed.Round(1e6))
 }
+
+// --timeout holds while a large spec is read and checked, not only while
+// registries are asked: the run stops between members, says so, and
+// writes nothing (spec.TestLoadCancelled holds the loader to it).
+func TestTimeoutWhileLoading(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("image: reg.invalid/app:1\nmanifests:\n")
+	for i := range 10000 {
+		fmt.Fprintf(&b, "  - image: reg.invalid/app:1-%d\n    platform: {os: linux, architecture: amd64, variant: v%d, features: [a, b, c, d]}\n", i, i)
+	}
+	p := filepath.Join(t.TempDir(), "large.yaml")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := mt(t, "--timeout", "1ms", "--allow-unknown-platform", "push", "--dry-run", "from-spec", p)
+	want := []string{"error: timed out (--timeout 1ms); run the same command again to finish", "error: nothing was written"}
+	if lines := errorLines(res.stderr); res.code != 1 || strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("exit %d, error lines %q, want %q", res.code, lines, want)
+	}
+}
