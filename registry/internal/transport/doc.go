@@ -124,8 +124,8 @@
 // address right?)"), naming the host that failed: the registry, a host it
 // redirected the request to ("a redirect target of reg:5000"), or its
 // token server ("the realm of reg:5000"), whose failures regclient wraps
-// as unauthorized. [Unanswered] says whether a request got no answer at
-// all.
+// as unauthorized; [LayoutCause] says an OCI layout's, naming its
+// directory. [Unanswered] says whether a request got no answer at all.
 // [Redact] and [RedactURL] make a text safe to show: no query strings, no
 // user info in URLs, no credentials.
 package transport

@@ -248,6 +248,12 @@ func Cause(err error, host, creds string) string {
 	return cause(err, siteOf(err, host), creds)
 }
 
+// LayoutCause says in plain words why reading or writing the OCI layout
+// in dir failed.
+func LayoutCause(err error, dir string) string {
+	return cause(err, site{layout: dir}, "")
+}
+
 // tokenRequestFailed is how regclient (v0.11.7, internal/auth/auth.go,
 // bearerHandler.UpdateRequest) wraps the failure of a request to a token
 // server: "failed to request auth token (get): %w%.0w" with
@@ -256,10 +262,11 @@ func Cause(err error, host, creds string) string {
 const tokenRequestFailed = "failed to request auth token"
 
 // site is where a request failed: the registry asked, a host it
-// redirected the request to, or its token server.
+// redirected the request to, its token server, or an OCI layout.
 type site struct {
 	host     string // the host:port that failed, when known
 	registry string // the registry asked
+	layout   string // the OCI layout's directory
 	realm    bool   // the failure is the token server's
 }
 
@@ -288,9 +295,12 @@ func (s site) at() string {
 	return s.registry
 }
 
-// who names the site: "reg:5000", "the token server auth:443".
+// who names the site: "reg:5000", "the token server auth:443", "the
+// layout at dir".
 func (s site) who() string {
 	switch {
+	case s.layout != "":
+		return "the layout at " + s.layout
 	case s.realm && s.elsewhere():
 		return "the token server " + s.host
 	case s.realm:
@@ -367,6 +377,9 @@ func cause(err error, s site, creds string) string {
 		if m := mismatchRE.FindStringSubmatch(msg); m != nil {
 			detail = " (" + m[1] + " expected, " + m[2] + " received)"
 		}
+		if s.layout != "" {
+			return s.who() + " holds bytes that do not match their digest" + detail
+		}
 		return "the bytes received do not match their digest" + detail + ": " + s.said("") + ", or something between, is altering data"
 	case c.is(canceled):
 		return "interrupted"
@@ -426,6 +439,8 @@ func cause(err error, s site, creds string) string {
 		return s.said("") + " closed the connection before a whole answer"
 	case c.is(badJSON) && s.realm:
 		return s.said("") + " answered with something that is not a token (" + jsonDetail(err) + ")"
+	case c.is(badJSON) && s.layout != "":
+		return s.who() + " holds a manifest that is not valid JSON (" + jsonDetail(err) + ")"
 	case c.is(badJSON):
 		return "the manifest received is not valid JSON (" + jsonDetail(err) + "): " + s.said("") + ", or something between, sent it cut short or corrupted"
 	case s.realm && c.is(tokenFailure):

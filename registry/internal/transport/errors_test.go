@@ -134,6 +134,32 @@ func TestCauseNamesTheHostThatFailed(t *testing.T) {
 	}
 }
 
+// An OCI layout is named by its directory.
+func TestLayoutCause(t *testing.T) {
+	t.Parallel()
+	dir := "/srv/layouts/app"
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"altered manifest", fmt.Errorf("manifest %w, expected sha256:aa, computed sha256:bb", errs.ErrDigestMismatch),
+			"the layout at /srv/layouts/app holds bytes that do not match their digest (sha256:aa expected, sha256:bb received)"},
+		{"altered blob", fmt.Errorf("%w [expected sha256:aa, calculated sha256:bb]: %w", errs.ErrDigestMismatch, io.EOF),
+			"the layout at /srv/layouts/app holds bytes that do not match their digest (sha256:aa expected, sha256:bb received)"},
+		{"a manifest that is not JSON", fmt.Errorf("x: %w", &json.SyntaxError{}), "the layout at /srv/layouts/app holds a manifest that is not valid JSON ()"},
+		{"not found", fmt.Errorf("x: %w", errs.ErrNotFound), "not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := LayoutCause(tc.err, dir); got != tc.want {
+				t.Errorf("LayoutCause(%v)\n got: %s\nwant: %s", tc.err, got, tc.want)
+			}
+		})
+	}
+}
+
 // timeout is a network timeout, as net's own.
 type timeout struct{}
 
