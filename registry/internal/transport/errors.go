@@ -249,9 +249,31 @@ func Cause(err error, host, creds string) string {
 }
 
 // LayoutCause says in plain words why reading or writing the OCI layout
-// in dir failed.
+// in dir failed: no network is involved, so none of a registry's causes
+// is looked for.
 func LayoutCause(err error, dir string) string {
-	return cause(err, site{layout: dir}, "")
+	c := classify(err)
+	where := "the layout at " + dir
+	switch {
+	case c.is(digestMismatch):
+		return where + " holds bytes that do not match their digest" + mismatchDetail(err.Error())
+	case c.is(canceled):
+		return "interrupted"
+	case c.is(notFound):
+		return "not found"
+	case c.is(badJSON):
+		return where + " holds a manifest that is not valid JSON (" + jsonDetail(err) + ")"
+	}
+	return Redact(err.Error())
+}
+
+// mismatchDetail is " (sha256:… expected, sha256:… received)" from the
+// words of a digest mismatch, or "".
+func mismatchDetail(msg string) string {
+	if m := mismatchRE.FindStringSubmatch(msg); m != nil {
+		return " (" + m[1] + " expected, " + m[2] + " received)"
+	}
+	return ""
 }
 
 // tokenRequestFailed is how regclient (v0.11.7, internal/auth/auth.go,
@@ -262,11 +284,10 @@ func LayoutCause(err error, dir string) string {
 const tokenRequestFailed = "failed to request auth token"
 
 // site is where a request failed: the registry asked, a host it
-// redirected the request to, its token server, or an OCI layout.
+// redirected the request to, or its token server.
 type site struct {
 	host     string // the host:port that failed, when known
 	registry string // the registry asked
-	layout   string // the OCI layout's directory
 	realm    bool   // the failure is the token server's
 }
 
@@ -295,12 +316,9 @@ func (s site) at() string {
 	return s.registry
 }
 
-// who names the site: "reg:5000", "the token server auth:443", "the
-// layout at dir".
+// who names the site: "reg:5000", "the token server auth:443".
 func (s site) who() string {
 	switch {
-	case s.layout != "":
-		return "the layout at " + s.layout
 	case s.realm && s.elsewhere():
 		return "the token server " + s.host
 	case s.realm:
@@ -373,14 +391,7 @@ func cause(err error, s site, creds string) string {
 		}
 		return retry.Error()
 	case c.is(digestMismatch):
-		detail := ""
-		if m := mismatchRE.FindStringSubmatch(msg); m != nil {
-			detail = " (" + m[1] + " expected, " + m[2] + " received)"
-		}
-		if s.layout != "" {
-			return s.who() + " holds bytes that do not match their digest" + detail
-		}
-		return "the bytes received do not match their digest" + detail + ": " + s.said("") + ", or something between, is altering data"
+		return "the bytes received do not match their digest" + mismatchDetail(msg) + ": " + s.said("") + ", or something between, is altering data"
 	case c.is(canceled):
 		return "interrupted"
 	case c.is(deadline):
@@ -439,8 +450,6 @@ func cause(err error, s site, creds string) string {
 		return s.said("") + " closed the connection before a whole answer"
 	case c.is(badJSON) && s.realm:
 		return s.said("") + " answered with something that is not a token (" + jsonDetail(err) + ")"
-	case c.is(badJSON) && s.layout != "":
-		return s.who() + " holds a manifest that is not valid JSON (" + jsonDetail(err) + ")"
 	case c.is(badJSON):
 		return "the manifest received is not valid JSON (" + jsonDetail(err) + "): " + s.said("") + ", or something between, sent it cut short or corrupted"
 	case s.realm && c.is(tokenFailure):

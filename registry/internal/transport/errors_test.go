@@ -149,6 +149,8 @@ func TestLayoutCause(t *testing.T) {
 			"the layout at /srv/layouts/app holds bytes that do not match their digest (sha256:aa expected, sha256:bb received)"},
 		{"a manifest that is not JSON", fmt.Errorf("x: %w", &json.SyntaxError{}), "the layout at /srv/layouts/app holds a manifest that is not valid JSON ()"},
 		{"not found", fmt.Errorf("x: %w", errs.ErrNotFound), "not found"},
+		// a file cut short is no connection closed by a host
+		{"a manifest cut short", fmt.Errorf("failed to read manifest: %w", io.ErrUnexpectedEOF), "failed to read manifest: unexpected EOF"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
