@@ -27,6 +27,7 @@ type OpError struct {
 	Err error
 
 	host    string
+	layout  string // the directory of an OCI layout (ocidir://), instead of a host
 	creds   string // whose credentials were used ("" for none)
 	missing bool   // the image itself does not exist
 }
@@ -37,13 +38,22 @@ func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
 	if name == "" { // a registry, not an image
 		name = r.Registry
 	}
-	return &OpError{Op: op, Ref: name, Err: err, host: r.Registry, creds: c.creds[r.Registry]}
+	e := &OpError{Op: op, Ref: name, Err: err, host: r.Registry, creds: c.creds[r.Registry]}
+	if r.Scheme == "ocidir" {
+		e.layout = r.Path
+	}
+	return e
 }
 
 func (e *OpError) Error() string { return e.Op + " " + e.Ref + ": " + e.Cause() }
 
 // Cause says in a few words why the operation failed.
-func (e *OpError) Cause() string { return transport.Cause(e.Err, e.host, e.creds) }
+func (e *OpError) Cause() string {
+	if e.layout != "" {
+		return transport.LayoutCause(e.Err, e.layout)
+	}
+	return transport.Cause(e.Err, e.host, e.creds)
+}
 
 func (e *OpError) Unwrap() error { return e.Err }
 

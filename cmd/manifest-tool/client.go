@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/registry"
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 func globalFlags() []cli.Flag {
@@ -113,9 +114,9 @@ func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client
 	if c.NArg() != 1 {
 		return out, ref.Ref{}, nil, usagef("%s needs exactly one IMAGE, got %d arguments", c.Command.Name, c.NArg())
 	}
-	r, err := ref.New(c.Args().First())
+	r, err := spec.ParseRef(c.Args().First())
 	if err != nil {
-		return out, ref.Ref{}, nil, usagef("%v", err)
+		return out, ref.Ref{}, nil, err
 	}
 	var hosts []string
 	if r.Scheme == "reg" {
