@@ -32,8 +32,11 @@ var (
 	// a JWT (three base64url parts, the first a JSON object: "eyJ" is `{"`)
 	jwtRE = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?`)
 	// "key": "value", and \"key\": \"value\" (JSON quoted in a message)
-	jsonRE       = regexp.MustCompile(`(?i)("(?:` + credentialKeys + `)"\s*:\s*")((?:[^"\\]|\\.)+)"`)
-	quotedJSONRE = regexp.MustCompile(`(?i)(\\"(?:` + credentialKeys + `)\\"\s*:\s*\\")((?:[^"\\]|\\[^"])+)\\"`)
+	// (the key's opening quote is not part of the match, so that a value
+	// cut short, which takes up the quote of the key after it, cannot hide
+	// that one)
+	jsonRE       = regexp.MustCompile(`(?i)\b((?:` + credentialKeys + `)"\s*:\s*")((?:[^"\\]|\\.)+)"`)
+	quotedJSONRE = regexp.MustCompile(`(?i)\b((?:` + credentialKeys + `)\\"\s*:\s*\\")((?:[^"\\]|\\[^"])+)\\"`)
 	// key=value in a form, a query string or a command line
 	formRE = regexp.MustCompile(`(?i)(^|[\s?&;,("'-])(` + credentialKeys + `)=([^\s&"',;)}]+)`)
 )
@@ -53,8 +56,24 @@ func Redact(s string) string {
 	s = jsonRE.ReplaceAllString(s, `$1***"`)
 	s = quotedJSONRE.ReplaceAllString(s, `$1***\"`)
 	s = formRE.ReplaceAllString(s, "$1$2=***")
+	s = headerRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := headerRE.FindStringSubmatch(m)
+		if sub[3] == "" && !looksSecret(sub[4]) { // "authorization: required"
+			return m
+		}
+		return sub[1] + sub[2] + sub[3] + "***"
+	})
 	return redactAuthorization(s)
 }
+
+// headerRE is an Authorization header's value as logs and JSON write it
+// (`Authorization: token ghp_…`, `"Authorization":"Bearer …"`), with any
+// scheme word before the credential.
+var headerRE = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization)(\s*["']?\s*[:=]\s*["']?\s*)([A-Za-z][A-Za-z0-9._-]*\s+)?([^\s"',;]+)`)
+
+// challengeParamRE is a challenge's parameter name (realm=, scope=) in
+// front of its quoted value.
+var challengeParamRE = regexp.MustCompile(`^[A-Za-z_]+=$`)
 
 // redactAuthorization blots out the credential of an Authorization value:
 // always after the header's name, and after a lone Basic or Bearer when it
@@ -65,7 +84,7 @@ func redactAuthorization(s string) string {
 	for _, m := range authRE.FindAllStringSubmatchIndex(s, -1) {
 		header, scheme := m[2] >= 0, m[4] >= 0
 		value := s[m[6]:m[7]]
-		quoted := m[7] < len(s) && s[m[7]] == '"' // a challenge's realm="…"
+		quoted := m[7] < len(s) && s[m[7]] == '"' && challengeParamRE.MatchString(value) // a challenge's realm="…"
 		if !(header || scheme) || quoted || !(header && scheme || looksSecret(value)) {
 			continue
 		}

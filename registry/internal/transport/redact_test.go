@@ -22,6 +22,10 @@ func TestRedact(t *testing.T) {
 		{"a bearer header, any case", `authorization: bearer ` + jwt, `authorization: bearer ***`},
 		{"a Proxy-Authorization header", `Proxy-Authorization: Basic dXNlcjpwYXNz`, `Proxy-Authorization: Basic ***`},
 		{"a header without a scheme", `Authorization: 9f8e7d6c5b4a`, `Authorization: ***`},
+		{"a quoted header", `header "Authorization: Basic dXNlcjpwYXNzd29yZA=="`, `header "Authorization: Basic ***"`},
+		{"a header in JSON", `{"headers":{"Authorization":"Bearer abcdef1234567890"}}`, `{"headers":{"Authorization":"Bearer ***"}}`},
+		{"a header of another scheme", `Authorization: token ghp_16C7e42F292c6912E7710c838347Ae178B4a`, `Authorization: token ***`},
+		{"a quoted bearer value", `sent "Bearer 0a1b2c3d4e5f6a7b8c9d"`, `sent "Bearer ***"`},
 		{"a bearer value outside a header", `sent Bearer 0a1b2c3d4e5f6a7b8c9d to the registry`, `sent Bearer *** to the registry`},
 		{"a JWT alone", `token ` + jwt + ` expired`, `token *** expired`},
 		{"a token server's answer echoed", `{"token":"` + jwt + `","access_token":"` + jwt + `","expires_in":300,"issued_at":"2024-01-01T00:00:00Z"}`,
@@ -78,6 +82,16 @@ func FuzzRedact(f *testing.F) {
 		}
 		if strings.Count(once, "***") == 0 && len(once) > len(s) && !strings.Contains(s, "://") {
 			t.Errorf("Redact(%q) = %q grew without a blot", s, once)
+		}
+		// a credential written as an Authorization header, a JSON field
+		// or a form value, planted at either end of the text, is gone
+		const secret = "Zx9Q7wPlanted4Secret"
+		for _, planted := range []string{"Authorization: Bearer " + secret, `{"access_token":"` + secret + `"}`, "password=" + secret} {
+			for _, text := range []string{s + " " + planted, planted + " " + s} {
+				if got := Redact(text); strings.Contains(got, secret) {
+					t.Errorf("Redact(%q) = %q keeps the credential", text, got)
+				}
+			}
 		}
 	})
 }
