@@ -219,6 +219,22 @@ manifests:
 		}
 		return false
 	})
+	// two members refused alike: one error, "(and 1 more member)", given to each
+	locked := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if strings.Contains(req.URL.Path, "/early/manifests/1-") {
+			w.Header().Set("WWW-Authenticate", `Basic realm="early"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+			return true
+		}
+		return false
+	})
+	res = mt(t, "--plain-http", "push", "--dry-run", "--output", "json", "from-args", "--member", locked+"/early:1-linux-amd64,"+locked+"/early:1-linux-arm64", "--target", locked+"/early:4")
+	docs = pushResults(t, res.stdout)
+	if res.code != 1 || len(docs) != 1 || len(docs[0].Errors) != 1 || !strings.Contains(docs[0].Errors[0], "(and 1 more member)") ||
+		len(docs[0].Manifests) != 2 || docs[0].Manifests[0].Error == "" || docs[0].Manifests[1].Error != docs[0].Manifests[0].Error {
+		t.Errorf("exit %d, documents %+v", res.code, docs)
+	}
+
 	res = mt(t, "--plain-http", "push", "--output", "json", "from-args", "--member", host+"/early:1-linux-amd64", "--target", host+"/early:3")
 	docs = pushResults(t, res.stdout)
 	if res.code != 1 || len(docs) != 1 || len(docs[0].Errors) != 1 || !strings.Contains(docs[0].Errors[0], "unauthorized") || statuses(docs[0]) != "3=skipped" {

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"strings"
+
 	"github.com/regclient/regclient/types/platform"
 )
 
@@ -18,8 +20,8 @@ type platformSet[T any] struct {
 // two platforms that platform.Match calls the same share; ok is false when
 // regclient cannot parse them.
 func key(p platform.Platform) (string, bool) {
-	if p.OS == "" || p.Architecture == "" {
-		return "", false
+	if p.OS == "" || p.Architecture == "" || strings.ContainsAny(p.OS+p.Architecture+p.Variant, "/,") {
+		return "", false // a part that would shift the others in the string parsed
 	}
 	s := p.OS + "/" + p.Architecture
 	if p.Variant != "" {
@@ -32,8 +34,8 @@ func key(p platform.Platform) (string, bool) {
 	return n.OS + "/" + n.Architecture + "/" + n.Variant, true
 }
 
-// candidates lists, in the order they were added, the members that may
-// have the platform p.
+// candidates lists the members that may have the platform p: those of its
+// key in the order they were added, after those without a key.
 func (s *platformSet[T]) candidates(p platform.Platform) []T {
 	k, ok := key(p)
 	if !ok {

@@ -28,6 +28,7 @@ func TestPlatformSet(t *testing.T) {
 		{platform.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, []string{"linux/Bad!/x", "linux/arm"}},
 		{platform.Platform{OS: "linux", Architecture: "x86_64"}, []string{"linux/Bad!/x", "linux/amd64"}},
 		{platform.Platform{OS: "linux", Architecture: "s390x"}, []string{"linux/Bad!/x"}},
+		{platform.Platform{OS: "x/y", Architecture: "aarch64"}, []string{"linux/amd64", "linux/arm64/v8", "linux/arm", "linux/arm/v6", "windows/amd64", "linux/Bad!/x"}},
 		{platform.Platform{OS: "linux", Architecture: "Bad!"}, []string{"linux/amd64", "linux/arm64/v8", "linux/arm", "linux/arm/v6", "windows/amd64", "linux/Bad!/x"}},
 	}
 	for _, tc := range tests {

@@ -144,7 +144,7 @@ func Failed(s spec.Spec, err error) Result {
 	for _, e := range s.Manifests {
 		mr := MemberResult{Image: e.Image.CommonName()}
 		for _, f := range failures {
-			if se := (*spec.Error)(nil); errors.As(f, &se) && se.Pos == e.Pos {
+			if slices.Contains(positions(f), e.Pos) {
 				mr.Error = f.Error()
 				break
 			}
@@ -155,6 +155,20 @@ func Failed(s spec.Spec, err error) Result {
 		res.Errors = append(res.Errors, f.Error())
 	}
 	return res
+}
+
+// positions says where in the input the members a failure is about are:
+// each of those a merged failure stands for ("… (and 2 more members)"),
+// or the one of its own.
+func positions(err error) []spec.Pos {
+	var m interface{ Positions() []spec.Pos }
+	if errors.As(err, &m) && len(m.Positions()) > 0 {
+		return m.Positions()
+	}
+	if se := (*spec.Error)(nil); errors.As(err, &se) {
+		return []spec.Pos{se.Pos}
+	}
+	return nil
 }
 
 // Write says what writing the index (of digest) under the tag does: nothing

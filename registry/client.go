@@ -52,6 +52,7 @@ type clientOptions struct {
 	concurrency int
 	idle        time.Duration
 	timeLimit   time.Duration
+	ctx         context.Context
 	progress    func(BlobEvent)
 	onSecrets   func(...string)
 }
@@ -127,6 +128,10 @@ func WithIdleTimeout(d time.Duration) Option { return func(s *clientOptions) { s
 // (--timeout 2s) during GET reg:5000/v2/app/manifests/1.0"
 // ([DeadlineError]). The contexts enforce the limit, not the Client.
 func WithTimeLimit(d time.Duration) Option { return func(s *clientOptions) { s.timeLimit = d } }
+
+// WithContext gives New the run's context, under which the credential
+// helpers it asks run: an interrupt, or the run's deadline, ends them.
+func WithContext(ctx context.Context) Option { return func(s *clientOptions) { s.ctx = ctx } }
 
 // DefaultConcurrency is how many members are resolved or copied at once,
 // and how many requests go to one registry at once, unless WithConcurrency
@@ -217,12 +222,10 @@ func New(opts ...Option) (*Client, error) {
 		}
 		secrets = append(secrets, credential{User: s.user, Pass: s.pass}.secrets()...)
 	}
-	// a credential helper has a minute, or what --timeout leaves
-	helperCtx := context.Background()
-	if s.timeLimit > 0 {
-		var cancel context.CancelFunc
-		helperCtx, cancel = context.WithTimeout(helperCtx, s.timeLimit)
-		defer cancel()
+	// a credential helper has a minute, or what is left of the run
+	helperCtx := s.ctx
+	if helperCtx == nil {
+		helperCtx = context.Background()
 	}
 	for _, name := range s.hosts {
 		key := config.HostNewName(name).Name

@@ -87,10 +87,12 @@ func mergeCauses(errList []error) []error {
 	first := map[string]int{}      // cause -> index in out
 	groups := map[string][]error{} // cause -> the errors with it
 	extra := map[string]int{}      // cause -> members merged at a lower level
+	at := map[string][]spec.Pos{}  // cause -> where each member with it is
 	for _, err := range spec.Split(errList...) {
 		more := 0
+		var below []spec.Pos
 		if m, ok := err.(*merged); ok { // merged once already (per member, then per spec)
-			err, more = m.error, m.more
+			err, more, below = m.error, m.more, m.at
 		}
 		var op *OpError
 		if !errors.As(err, &op) || errors.Is(op.Err, errs.ErrNotFound) {
@@ -108,6 +110,10 @@ func mergeCauses(errList []error) []error {
 		}
 		groups[key] = append(groups[key], err)
 		extra[key] += more
+		if se := (*spec.Error)(nil); errors.As(err, &se) {
+			at[key] = append(at[key], se.Pos)
+		}
+		at[key] = append(at[key], below...)
 	}
 	for key, i := range first {
 		group := groups[key]
@@ -128,6 +134,9 @@ func mergeCauses(errList []error) []error {
 			}
 		}
 		out[i] = withMore(group[rep], n)
+		if m, ok := out[i].(*merged); ok {
+			m.at = at[key]
+		}
 	}
 	return out
 }
@@ -136,8 +145,13 @@ func mergeCauses(errList []error) []error {
 // way.
 type merged struct {
 	error
-	more int // members beside this one
+	more int        // members beside this one
+	at   []spec.Pos // where each member it stands for is, this one's too
 }
+
+// Positions says where each member the failure stands for is in the
+// input, so that a result can give each its failure.
+func (m *merged) Positions() []spec.Pos { return m.at }
 
 func (m *merged) Error() string {
 	return fmt.Sprintf("%s (and %s)", m.error, manifest.Plural(m.more, "more member"))
@@ -149,5 +163,5 @@ func withMore(err error, more int) error {
 	if more == 0 {
 		return err
 	}
-	return &merged{err, more}
+	return &merged{error: err, more: more}
 }

@@ -49,6 +49,9 @@ func fixModes(dir string, start time.Time) {
 	if mode == 0o600 {
 		return
 	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real // a walk does not go into a root that is a link
+	}
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !d.Type().IsRegular() {
 			return nil

@@ -180,9 +180,16 @@ type walk struct {
 	members       int
 }
 
-// visit counts n, read by the loader at field, against the alias budget.
+// visit counts n, read by the loader at field, against the alias budget
+// (a merged mapping counts, empty or not), and now and then checks that
+// the run goes on.
 func (l loader) visit(n *yaml.Node, field string) error {
 	l.w.visits++
+	if l.w.visits%1024 == 0 {
+		if err := l.ctx.Err(); err != nil {
+			return err
+		}
+	}
 	if l.w.visits > l.w.limit {
 		return errorf(l.pos(n, field), ErrLimit, "its aliases (*name) expand the document to more than %d nodes, %d times the nodes it is written with; write the repeated part out, or anchor less of it", l.w.limit, aliasRatio)
 	}
@@ -248,6 +255,9 @@ func (l loader) fieldsIn(n *yaml.Node, field string, inside []*yaml.Node, allowe
 				items = v.Content
 			}
 			for _, item := range items {
+				if err := l.visit(item, field); err != nil {
+					return nil, err
+				}
 				if item = deref(item); item.Kind != yaml.MappingNode {
 					return nil, errorf(l.pos(k, field), ErrType, "<< must merge a mapping, not %s", kind(item))
 				}

@@ -272,6 +272,9 @@ func TestLoadHostile(t *testing.T) {
 	for i := 1; i <= 40; i++ {
 		fmt.Fprintf(&merges, "  - &m%d {<<: [*m%d, *m%d]}\n", i, i-1, i-1)
 	}
+	var empties strings.Builder // a merge of N merges of N empty mappings: N² steps, no key read
+	empties.WriteString("image: a/b\nmanifests: [{image: a/c}]\n<<: [&m {<<: [&e {}")
+	empties.WriteString(strings.Repeat(", *e", 3000) + "]}" + strings.Repeat(", *m", 3000) + "]\n")
 	member := "  - image: a/c\n    platform: {os: linux, architecture: amd64}\n"
 	tests := []struct {
 		name, yaml string
@@ -285,7 +288,9 @@ func TestLoadHostile(t *testing.T) {
 		{"a platform that merges itself", "image: a/b\nmanifests:\n  - image: a/c\n    platform: &p {os: linux, architecture: amd64, <<: *p}\n", Limits{},
 			"f.yaml:4: manifests[0].platform: merge key refers to itself"},
 		{"merges that double", merges.String(), Limits{},
-			"f.yaml:3: manifests[15]: its aliases (*name) expand the document to more than 100000 nodes, 10 times the nodes it is written with; write the repeated part out, or anchor less of it"},
+			"f.yaml:3: manifests[14]: its aliases (*name) expand the document to more than 100000 nodes, 10 times the nodes it is written with; write the repeated part out, or anchor less of it"},
+		{"merges of empty mappings", empties.String(), Limits{},
+			"f.yaml:3: its aliases (*name) expand the document to more than 100000 nodes, 10 times the nodes it is written with; write the repeated part out, or anchor less of it"},
 		{"size", "image: a/b\nmanifests:\n" + strings.Repeat(member, 100), Limits{Size: 1024},
 			"f.yaml: the spec is larger than 1KiB (--max-spec-size raises the limit)"},
 		{"documents", strings.Repeat("---\nimage: a/b\nmanifests:\n"+member, 4), Limits{Documents: 3},

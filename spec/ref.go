@@ -28,6 +28,9 @@ func ParseRef(s string) (ref.Ref, error) {
 // password in it must not be shown): "user:***@reg/app:1".
 func quoteRef(s string) string { return strconv.Quote(scrubUserInfo(s)) }
 
+// a URL's scheme at the start of a reference (https://, ocidir://)
+var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
 // a digest after an '@' (app@sha256:…): not a host after user info
 var digestRE = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$`)
 
@@ -46,21 +49,22 @@ func scrubUserInfo(s string) string {
 }
 
 // userInfo finds the user info of "[scheme://]userinfo@host/…" and the
-// index of its '@'; "" when there is none (app@sha256:… is a digest).
+// index of its '@'; "" when there is none (app@sha256:… is a digest). The
+// user info may itself hold '/' and '@' (a secret key often does), so the
+// '@' taken is the last one that a host follows: a name with a '.' or a
+// ':', or localhost, up to the next '/' or the end.
 func userInfo(s string) (info string, at int) {
-	start := 0
-	if i := strings.Index(s, "://"); i >= 0 {
-		start = i + 3
+	start := len(schemeRE.FindString(s))
+	rest := s[start:]
+	for i := strings.LastIndexByte(rest, '@'); i > 0; i = strings.LastIndexByte(rest[:i], '@') {
+		after := rest[i+1:]
+		host, _, _ := strings.Cut(after, "/")
+		if digestRE.MatchString(after) || !(strings.ContainsAny(host, ".:") || host == "localhost") {
+			continue
+		}
+		return rest[:i], start + i
 	}
-	host := s[start:]
-	if i := strings.IndexByte(host, '/'); i >= 0 {
-		host = host[:i]
-	}
-	i := strings.LastIndexByte(host, '@')
-	if i <= 0 || digestRE.MatchString(s[start+i+1:]) {
-		return "", 0
-	}
-	return host[:i], start + i
+	return "", 0
 }
 
 // refError is regclient's complaint about reference s, each echo of s in

@@ -107,5 +107,13 @@ func FuzzParseRef(f *testing.F) {
 		if len(secret) > 3 && strings.Contains(msg, secret) && !strings.Contains(s[:at-len(info)]+user+s[at:], secret) {
 			t.Errorf("ParseRef(%q): %q shows the secret %q", s, msg, secret)
 		}
+		// a secret key (with '/' and '@' in it) planted before a host is
+		// never shown, whatever follows it
+		const planted = "wJal/K7MD@ENG/bPxRfiCY"
+		for _, r := range []string{"ci:" + planted + "@reg.example.com:5000/" + s, "https://ci:" + planted + "@localhost/" + s} {
+			if _, err := ParseRef(r); err != nil && strings.Contains(err.Error(), planted) {
+				t.Errorf("ParseRef(%q): %q shows the planted secret", r, err)
+			}
+		}
 	})
 }

@@ -153,7 +153,10 @@ func checkHostFlag(h string) error {
 		return errors.New("want a registry host, such as reg.example.com:5000 (no path, user or spaces)")
 	}
 	if host, port, err := net.SplitHostPort(h); err == nil {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || host == "" {
+		if host == "" {
+			return errors.New("want a registry host before the port, such as localhost" + h)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			return fmt.Errorf("port %q is not a port (1 to 65535)", port)
 		}
 	}

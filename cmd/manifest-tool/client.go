@@ -50,6 +50,7 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
 		registry.WithIdleTimeout(c.Duration("idle-timeout")),
 		registry.WithTimeLimit(c.Duration("timeout")),
+		registry.WithContext(c.Context),
 	}
 	if c.Bool("insecure") {
 		opts = append(opts, registry.WithInsecure(hosts...))
