@@ -20,7 +20,8 @@ type pushJSON struct {
 	Size                      int
 	DryRun                    bool
 	Tags                      []struct{ Tag, Status, Previous string }
-	Manifests                 []struct{ Image, Digest, MediaType, Platform, How string }
+	Manifests                 []struct{ Image, Digest, MediaType, Platform, How, Error string }
+	Errors                    []string
 }
 
 func pushResults(t *testing.T, stdout string) []pushJSON {

@@ -204,3 +204,41 @@ esac`, r.Host, authUser, authPass),
 			" failed (exit status 4); see why with `echo "+r.Host+" | docker-credential-fails get` (what it printed is not shown here: it may hold credentials)")
 	})
 }
+
+// A credential helper that hangs is given up on within --timeout, and one
+// that prints garbage is an error naming it; neither's output is shown.
+func TestCredentialHelperHostile(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1", false, linuxAMD64)
+	bin := t.TempDir()
+	for name, script := range map[string]string{
+		"hangs":   "sleep 60\n",
+		"garbage": "echo 'not json, and a secret: hunter2'\n",
+	} {
+		if err := os.WriteFile(filepath.Join(bin, "docker-credential-"+name), []byte("#!/bin/sh\n"+script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
+	for name, want := range map[string]string{
+		"hangs":   "error: credentials for " + r.Host + ": docker-credential-hangs get for " + r.Host + ": no answer before the time limit (--timeout); it may be waiting for input it cannot get here",
+		"garbage": "error: credentials for " + r.Host + ": docker-credential-garbage get for " + r.Host + `: its answer is not the JSON a credential helper gives ({"Username", "Secret"})`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(fmt.Sprintf(`{"credHelpers":{%q:%q}}`, r.Host, name)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			res := mtEnv(t, env, "", "--plain-http", "--timeout", "2s", "--docker-cfg", dir, "inspect", r.Host+"/app:1-linux-amd64")
+			if lines := errorLines(res.stderr); res.code != 1 || len(lines) != 1 || lines[0] != want {
+				t.Errorf("exit %d, error lines %q, want %q", res.code, lines, want)
+			}
+			if strings.Contains(res.stderr, "hunter2") {
+				t.Error("the helper's output is shown")
+			}
+			t.Logf("ended after %s", res.elapsed.Round(1e6))
+		})
+	}
+}

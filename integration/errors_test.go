@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -166,4 +167,77 @@ func TestRegistryFailures(t *testing.T) {
 	// a plain-HTTP registry without --plain-http
 	mt(t, "push", "from-args", "--platforms", "linux/amd64", "--template", reg.Host+"/app:ARCH", "--target", reg.Host+"/app:1").fails(t, 1,
 		fmt.Sprintf(`error: --platforms "linux/amd64": resolving %[1]s/app:amd64: %[1]s answers in plain HTTP, not HTTPS (add --plain-http if that is expected)`, reg.Host))
+}
+
+// --output json prints each document also when the run fails before
+// anything is written: a member not found, or a target that refuses to
+// say what its tags point at. The line names the failures, and each
+// member's own; every tag is skipped.
+func TestJSONOnEarlyFailure(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "early", "1", false, linuxAMD64)
+	f := writeFile(t, "early.yaml", fmt.Sprintf(`image: %[1]s/early:1
+tags: [latest]
+manifests:
+  - image: %[1]s/early:1-linux-amd64
+  - image: %[1]s/early:1-linux-arm64
+---
+image: %[1]s/early:2
+manifests:
+  - image: %[1]s/early:1-linux-amd64
+`, r.Host))
+	res := mt(t, "--plain-http", "push", "--output", "json", "from-spec", f)
+	// the tags of a document, each with its status
+	statuses := func(d pushJSON) string {
+		var s []string
+		for _, t := range d.Tags {
+			s = append(s, t.Tag+"="+t.Status)
+		}
+		return strings.Join(s, " ")
+	}
+	docs := pushResults(t, res.stdout)
+	if res.code != 1 || len(docs) != 2 {
+		t.Fatalf("exit %d, %d JSON lines", res.code, len(docs))
+	}
+	d := docs[0]
+	if d.Target != r.Host+"/early:1" || statuses(d) != "1=skipped latest=skipped" || len(d.Manifests) != 2 ||
+		d.Manifests[0].Error != "" || !strings.Contains(d.Manifests[1].Error, "early:1-linux-arm64") || !strings.Contains(d.Manifests[1].Error, "not found") ||
+		len(d.Errors) != 1 || d.Errors[0] != d.Manifests[1].Error {
+		t.Errorf("the failed document: %+v", d)
+	}
+	if d := docs[1]; len(d.Errors) != 0 || d.Digest == "" || statuses(d) != "2=skipped" {
+		t.Errorf("the ready document, not written since the other failed: %+v", d)
+	}
+
+	// a target that refuses its tag HEAD (401): the document says so
+	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if req.Method == http.MethodHead && strings.Contains(req.URL.Path, "/early/manifests/3") {
+			w.Header().Set("WWW-Authenticate", `Basic realm="early"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+			return true
+		}
+		return false
+	})
+	// two members refused alike: one error, "(and 1 more member)", given to each
+	locked := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if strings.Contains(req.URL.Path, "/early/manifests/1-") {
+			w.Header().Set("WWW-Authenticate", `Basic realm="early"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+			return true
+		}
+		return false
+	})
+	res = mt(t, "--plain-http", "push", "--dry-run", "--output", "json", "from-args", "--member", locked+"/early:1-linux-amd64,"+locked+"/early:1-linux-arm64", "--target", locked+"/early:4")
+	docs = pushResults(t, res.stdout)
+	if res.code != 1 || len(docs) != 1 || len(docs[0].Errors) != 1 || !strings.Contains(docs[0].Errors[0], "(and 1 more member)") ||
+		len(docs[0].Manifests) != 2 || docs[0].Manifests[0].Error == "" || docs[0].Manifests[1].Error != docs[0].Manifests[0].Error {
+		t.Errorf("exit %d, documents %+v", res.code, docs)
+	}
+
+	res = mt(t, "--plain-http", "push", "--output", "json", "from-args", "--member", host+"/early:1-linux-amd64", "--target", host+"/early:3")
+	docs = pushResults(t, res.stdout)
+	if res.code != 1 || len(docs) != 1 || len(docs[0].Errors) != 1 || !strings.Contains(docs[0].Errors[0], "unauthorized") || statuses(docs[0]) != "3=skipped" {
+		t.Errorf("exit %d, documents %+v", res.code, docs)
+	}
 }

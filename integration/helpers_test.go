@@ -16,9 +16,8 @@ import (
 )
 
 var (
-	binary  string            // the manifest-tool binary under test
-	reg     *regtest.Registry // plain-HTTP registry shared by the tests
-	scratch string            // a directory for the run, removed at its end
+	binary string            // the manifest-tool binary under test
+	reg    *regtest.Registry // plain-HTTP registry shared by the tests
 )
 
 func TestMain(m *testing.M) {
@@ -32,7 +31,6 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	scratch = tmp
 	binary = os.Getenv("MANIFEST_TOOL")
 	if binary == "" {
 		binary = filepath.Join(tmp, "manifest-tool")
@@ -60,6 +58,8 @@ func testMain(m *testing.M) int {
 type result struct {
 	code           int
 	stdout, stderr string
+	maxRSS         int64         // KiB, the most memory the process held (measured runs only)
+	elapsed        time.Duration // from start to exit
 }
 
 // mt runs the binary with args, an empty Docker config and no stdin.
@@ -82,7 +82,30 @@ func mtEnv(t *testing.T, env []string, stdin string, args ...string) result {
 // runTool is mtEnv for goroutines a test starts, which may not end the
 // test: a binary that cannot be run is an error.
 func runTool(t *testing.T, env []string, stdin string, args ...string) (result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return runToolMeasured(t, false, env, stdin, args...)
+}
+
+// gnuTime is GNU time, which measures a run's peak memory (.ci/run
+// installs it).
+const gnuTime = "/usr/bin/time"
+
+// mtMeasured is mtEnv, with the run's peak memory (maxRSS) measured; the
+// test is skipped when GNU time is not installed.
+func mtMeasured(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
+	if _, err := os.Stat(gnuTime); err != nil {
+		t.Skip("GNU time is not installed (apt-get install time): it measures the run's memory")
+	}
+	res, err := runToolMeasured(t, true, env, stdin, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func runToolMeasured(t *testing.T, measure bool, env []string, stdin string, args ...string) (result, error) {
+	// the longest run waits out a request's 2 minutes (a body trickled in)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir(), "HOME="+t.TempDir())
@@ -90,7 +113,22 @@ func runTool(t *testing.T, env []string, stdin string, args ...string) (result, 
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	var rssFile string
+	if measure {
+		// GNU time, a small process, runs the binary and writes its peak
+		// memory; the binary's own rusage would count this test's, which
+		// Linux carries across the exec of a vfork'd child
+		rssFile = filepath.Join(t.TempDir(), "rss")
+		cmd.Path, cmd.Args = gnuTime, append([]string{gnuTime, "-q", "-f", "%M", "-o", rssFile, binary}, args...)
+	}
+	start := time.Now()
 	err := cmd.Run()
+	elapsed := time.Since(start)
+	var rss int64
+	if measure {
+		b, _ := os.ReadFile(rssFile)
+		fmt.Sscan(string(b), &rss)
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -98,7 +136,7 @@ func runTool(t *testing.T, env []string, stdin string, args ...string) (result, 
 		return result{}, fmt.Errorf("running %v: %v", args, err)
 	}
 	t.Logf("$ manifest-tool %s\n%s%s(exit %d)", strings.Join(args, " "), out.String(), errb.String(), code)
-	return result{code: code, stdout: out.String(), stderr: errb.String()}, nil
+	return result{code: code, stdout: out.String(), stderr: errb.String(), maxRSS: rss, elapsed: elapsed}, nil
 }
 
 // ok fails the test unless the run exited 0, and returns the digest and

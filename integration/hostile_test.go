@@ -1,17 +1,12 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -111,63 +106,6 @@ func stopWith(ctx context.Context, done <-chan struct{}) context.Context {
 	return ctx
 }
 
-// measured is a run of the binary with what it cost: its peak resident
-// memory and its wall time.
-type measured struct {
-	result
-	maxRSS int64 // KiB
-	wall   time.Duration
-}
-
-// measurer is the maxrss command (cmd/maxrss), built once.
-var measurer = sync.OnceValues(func() (string, error) {
-	out := filepath.Join(scratch, "maxrss")
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/maxrss")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building cmd/maxrss: %v: %s", err, b)
-	}
-	return out, nil
-})
-
-// mtMeasured runs the binary as mt does, through cmd/maxrss (which says
-// why), and measures it.
-func mtMeasured(t *testing.T, args ...string) measured {
-	t.Helper()
-	self, err := measurer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, self, append([]string{binary}, args...)...)
-	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir(), "HOME="+t.TempDir())
-	cmd.ExtraFiles = []*os.File{w}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err = cmd.Run()
-	wall := time.Since(start)
-	w.Close()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running %v: %v", args, err)
-	}
-	report, _ := io.ReadAll(r)
-	var rss int64
-	if _, err := fmt.Sscan(string(report), &rss); err != nil {
-		t.Fatalf("running %v: no measure (%q): %s", args, report, errb.String())
-	}
-	t.Logf("$ manifest-tool %s\n%s%s(exit %d, max RSS %d KiB, %s)", strings.Join(args, " "), out.String(), errb.String(), code, rss, wall.Round(time.Millisecond))
-	return measured{result: result{code: code, stdout: out.String(), stderr: errb.String()}, maxRSS: rss, wall: wall}
-}
-
 // raw hijacks the connection and writes head and body as they are, then
 // closes it, or holds it until the client goes away when hold is set.
 func raw(head, body string, hold bool) http.HandlerFunc {
@@ -258,15 +196,15 @@ func TestHostileManifests(t *testing.T) {
 				{[]string{"inspect", ref}, "error: reading " + ref + ": " + cause},
 				{[]string{"push", "from-spec", spec}, "error: " + spec + ":3: manifests[0]: resolving " + ref + ": " + cause},
 			} {
-				res := mtMeasured(t, append(append([]string{"--plain-http"}, tc.flags...), run.args...)...)
+				res := mtMeasured(t, nil, "", append(append([]string{"--plain-http"}, tc.flags...), run.args...)...)
 				res.fails(t, 1, run.want)
 				if res.maxRSS > rssBound {
 					t.Errorf("%s: max RSS %d KiB, over %d KiB", run.args[0], res.maxRSS, rssBound)
 				}
-				if res.wall > tc.bound {
-					t.Errorf("%s: ended after %s, over %s", run.args[0], res.wall, tc.bound)
+				if res.elapsed > tc.bound {
+					t.Errorf("%s: ended after %s, over %s", run.args[0], res.elapsed, tc.bound)
 				}
-				t.Logf("measured: %s, %s: max RSS %d KiB (%.1f MiB), %s", tc.name, run.args[0], res.maxRSS, float64(res.maxRSS)/1024, res.wall.Round(10*time.Millisecond))
+				t.Logf("measured: %s, %s: max RSS %d KiB (%.1f MiB), %s", tc.name, run.args[0], res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond))
 			}
 		})
 	}
@@ -280,15 +218,15 @@ func TestHostileTagList(t *testing.T) {
 	t.Parallel()
 	h := newHostile(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
 	h.route("/v2/app/tags/list", endless(""))
-	res := mtMeasured(t, "--plain-http", "probe", "-o", "json", h.Host+"/app")
+	res := mtMeasured(t, nil, "", "--plain-http", "probe", "-o", "json", h.Host+"/app")
 	// nothing can be pushed there either: exit 3, one line
 	res.fails(t, 3, "error: "+h.Host+" cannot hold Docker manifest lists or OCI indexes")
-	t.Logf("measured: a tag list without end, probe: max RSS %d KiB (%.1f MiB), %s", res.maxRSS, float64(res.maxRSS)/1024, res.wall.Round(10*time.Millisecond))
+	t.Logf("measured: a tag list without end, probe: max RSS %d KiB (%.1f MiB), %s", res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond))
 	if res.maxRSS > 200<<10 {
 		t.Errorf("max RSS %d KiB, over 200 MiB", res.maxRSS)
 	}
-	if res.wall > time.Minute {
-		t.Errorf("ended after %s, over a minute", res.wall)
+	if res.elapsed > time.Minute {
+		t.Errorf("ended after %s, over a minute", res.elapsed)
 	}
 	want := "GET " + h.Host + "/v2/app/tags/list: the answer is over the limit of 32MiB for what is not a manifest or a blob, more was sent"
 	var probe struct {

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,6 +49,9 @@ type Result struct {
 	// Changed says, for --append and edit, what the change did; nil for a
 	// plain push.
 	*Changed
+	// Errors are the failures that stopped this document before anything
+	// was written ([Failed]), a line each.
+	Errors []string `json:"errors,omitempty"`
 }
 
 // Changed is what --append or edit did: which platforms were kept, added,
@@ -78,6 +82,9 @@ type MemberResult struct {
 	// Referrers are the manifests whose subject is this one that --referrers
 	// copied with it (signatures, SBOMs, attestations).
 	Referrers []ReferrerResult `json:"referrers,omitempty"`
+	// Error is the failure that is this member's own, in a [Failed]
+	// result (it could not be resolved: not found, unauthorized...).
+	Error string `json:"error,omitempty"`
 }
 
 // ReferrerResult is a referrer copied with a member, and how.
@@ -123,6 +130,47 @@ func Plan(target ref.Ref, tags []string, idx Index, previous []string) Result {
 	return res
 }
 
+// Failed is the result of a document that failed before anything was
+// written: its members could not all be resolved, or its index was
+// invalid, or its tags could not be read. Every tag is skipped; each
+// member lists its image and, when the failure is its own, that failure;
+// Errors holds every failure of the document.
+func Failed(s spec.Spec, err error) Result {
+	res := Result{Target: s.Target.CommonName()}
+	for _, t := range Tags(s.Target, s.Tags) {
+		res.Tags = append(res.Tags, TagResult{Tag: t, Status: TagSkipped})
+	}
+	failures := spec.Split(err)
+	for _, e := range s.Manifests {
+		mr := MemberResult{Image: e.Image.CommonName()}
+		for _, f := range failures {
+			if slices.Contains(positions(f), e.Pos) {
+				mr.Error = f.Error()
+				break
+			}
+		}
+		res.Manifests = append(res.Manifests, mr)
+	}
+	for _, f := range failures {
+		res.Errors = append(res.Errors, f.Error())
+	}
+	return res
+}
+
+// positions says where in the input the members a failure is about are:
+// each of those a merged failure stands for ("… (and 2 more members)"),
+// or the one of its own.
+func positions(err error) []spec.Pos {
+	var m interface{ Positions() []spec.Pos }
+	if errors.As(err, &m) && len(m.Positions()) > 0 {
+		return m.Positions()
+	}
+	if se := (*spec.Error)(nil); errors.As(err, &se) {
+		return []spec.Pos{se.Pos}
+	}
+	return nil
+}
+
 // Write says what writing the index (of digest) under the tag does: nothing
 // when the tag points there already (TagUnchanged), else TagCreated or
 // TagUpdated.
@@ -139,6 +187,17 @@ func (t TagResult) Write(digest string) TagStatus {
 // Pushed reports whether the index went out under the target's tag.
 func (r Result) Pushed() bool {
 	return r.Tags[0].Status != TagSkipped && r.Tags[0].Status != TagFailed
+}
+
+// Wrote says whether anything of this index reached the target: a member
+// copied or mounted, or a tag written.
+func (r Result) Wrote() bool {
+	for _, m := range r.Manifests {
+		if m.How == HowCopied || m.How == HowMounted {
+			return true
+		}
+	}
+	return len(r.Tags) > 0 && r.Pushed()
 }
 
 // Done says in one line what a run that stopped part-way wrote for this

@@ -69,7 +69,7 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 			norm  platform.Platform
 			notes []string
 		}
-		var declared []decl // the entries with a platform
+		var declared platformSet[*decl] // the entries with a platform
 		for _, e := range s.Manifests {
 			if e.Platform == nil {
 				continue
@@ -82,14 +82,14 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 			if opts.IgnoreMissing {
 				continue
 			}
-			for _, prev := range declared {
+			for _, prev := range declared.candidates(norm) {
 				if samePlatformDeclared(*prev.e.Platform, *e.Platform, prev.norm, norm) {
 					dups[i] = append(dups[i], problemf(ErrDuplicatePlatform, "%s: %s: platform %s is already declared by %s: %s%s",
 						e.Pos, e.Image.CommonName(), spec.FormatPlatform(norm), prev.e.Pos, prev.e.Image.CommonName(), sameBecause(prev.norm, norm, prev.notes, notes)))
 					break
 				}
 			}
-			declared = append(declared, decl{e, norm, notes})
+			declared.add(norm, &decl{e, norm, notes})
 		}
 		tags := append([]string{s.Target.Tag}, s.Tags...)
 		for k, tag := range tags {
@@ -198,7 +198,7 @@ func Validate(idx Index, opts ValidateOptions) (warnings []string, err error) {
 		m Member
 		p platform.Platform
 	}
-	var images []seen
+	var images platformSet[*seen]
 	for i, m := range idx.Members {
 		if i < len(entries) && entries[i] != "" {
 			add(ErrEntry, "%s: %s", m, entries[i])
@@ -228,14 +228,14 @@ func Validate(idx Index, opts ValidateOptions) (warnings []string, err error) {
 				warnings = append(warnings, msg+"; the declared platform is written (--strict refuses this)")
 			}
 		}
-		for _, prev := range images {
+		for _, prev := range images.candidates(p) {
 			if spec.SamePlatform(prev.p, p) {
 				add(ErrDuplicatePlatform, "%s: platform %s is already provided by %s%s", m, spec.FormatPlatform(p), prev.m,
 					sameBecause(prev.p, p, prev.m.Normalized, m.Normalized))
 				break
 			}
 		}
-		images = append(images, seen{m, p})
+		images.add(p, &seen{m, p})
 	}
 	if w := mixedTypes(idx); w != "" {
 		warnings = append(warnings, where+w)

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
+	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/spec"
 )
@@ -327,6 +329,22 @@ func BenchmarkBuildValidate(b *testing.B) {
 		}
 		if _, err := Validate(idx, ValidateOptions{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Precheck of the largest spec the default limits allow: 10,000 members
+// of distinct platforms, every one compared for duplicates.
+func BenchmarkPrecheck10000(b *testing.B) {
+	var s spec.Spec
+	s.Target, _ = ref.New("reg.example.com/app:1")
+	for i := range 10000 {
+		r, _ := ref.New(fmt.Sprintf("reg.example.com/app:1-%d", i))
+		s.Manifests = append(s.Manifests, spec.Entry{Image: r, Platform: &platform.Platform{OS: "linux", Architecture: "amd64", Variant: fmt.Sprintf("v%d", i+2)}})
+	}
+	for b.Loop() {
+		if _, probs := Precheck([]spec.Spec{s}, OCI, ValidateOptions{AllowUnknownPlatform: true}); probs[0] != nil {
+			b.Fatal(probs[0])
 		}
 	}
 }

@@ -209,7 +209,7 @@ func (c *Client) merge(s spec.Spec, cur manifest.Current, ch manifest.Change, op
 //
 // Registries have no conditional write, so this holds when every other
 // writer's read-to-write window is shorter than the settle pause. An OCI
-// layout is locked for the whole change instead ([lockLayout]), and needs
+// layout is locked for the whole change instead ([openLayout]), and needs
 // no second look.
 func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts PublishOptions) (manifest.Result, error) {
 	res, ch := plan.result, plan.change
@@ -218,11 +218,11 @@ func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts 
 	}
 	layout := s.Target.Scheme == "ocidir"
 	if layout {
-		unlock, err := lockLayout(s.Target.Path)
+		done, err := openLayout(s.Target.Path)
 		if err != nil {
 			return res, err
 		}
-		defer unlock()
+		defer done()
 	}
 	var final manifest.Current
 	merged := plan.merged

@@ -54,6 +54,7 @@ type clientOptions struct {
 	idle        time.Duration
 	timeLimit   time.Duration
 	maxManifest int64
+	ctx         context.Context
 	progress    func(BlobEvent)
 	onSecrets   func(...string)
 }
@@ -145,6 +146,10 @@ const DefaultMaxManifestSize = transport.DefaultMaxManifestSize
 // costs nothing then. A limit above 4 MiB also lets the Client write back
 // a manifest that large (an index edited or appended to).
 func WithMaxManifestSize(n int64) Option { return func(s *clientOptions) { s.maxManifest = n } }
+
+// WithContext gives New the run's context, under which the credential
+// helpers it asks run: an interrupt, or the run's deadline, ends them.
+func WithContext(ctx context.Context) Option { return func(s *clientOptions) { s.ctx = ctx } }
 
 // DefaultConcurrency is how many members are resolved or copied at once,
 // and how many requests go to one registry at once, unless WithConcurrency
@@ -240,13 +245,18 @@ func New(opts ...Option) (*Client, error) {
 		}
 		secrets = append(secrets, credential{User: s.user, Pass: s.pass}.secrets()...)
 	}
+	// a credential helper has a minute, or what is left of the run
+	helperCtx := s.ctx
+	if helperCtx == nil {
+		helperCtx = context.Background()
+	}
 	for _, name := range s.hosts {
 		key := config.HostNewName(name).Name
 		if overridden[key] {
 			continue
 		}
 		overridden[key] = true
-		c, err := dcfg.lookup(context.Background(), name, runHelper)
+		c, err := dcfg.lookup(helperCtx, name, runHelper)
 		if err != nil {
 			return nil, fmt.Errorf("credentials for %s: %w", name, err)
 		}

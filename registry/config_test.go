@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -55,4 +56,47 @@ func TestLoadDockerConfig(t *testing.T) {
 	if hosts, err := loadDockerConfig(""); err != nil || len(hosts.Auths) != 0 {
 		t.Errorf("a missing default config is anonymous access: %v %v", hosts, err)
 	}
+}
+
+// Whatever a Docker config holds, reading it and looking a host up in it
+// ends in credentials or in one error line that matches ErrConfig, never
+// a panic, and an error never shows an auth value.
+func FuzzDockerConfig(f *testing.F) {
+	f.Add(`{"auths":{"reg.example.com":{"auth":"dXNlcjpwYXNz"}}}`)
+	f.Add(`{"auths":{"https://index.docker.io/v1/":{"username":"u","password":"p","identitytoken":"t"}},"credHelpers":{"reg.example.com":"x"}}`)
+	f.Add(`{"auths":{"reg.example.com":{"auth":"!!!"}}}`)
+	f.Add(`{"auths":{"":{"auth":"Og=="}},"credsStore":""}`)
+	f.Add(`{"auths":[1,2]}`)
+	f.Add(`{"credHelpers":{"reg.example.com":"../../bin/sh"}}`)
+	f.Add("\xef\xbb\xbf{}")
+	f.Fuzz(func(t *testing.T, cfg string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		d, err := loadDockerConfig(dir)
+		if err != nil {
+			if !errors.Is(err, ErrConfig) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q: not one line matching ErrConfig", err)
+			}
+			var raw struct {
+				Auths map[string]struct{ Auth string }
+			}
+			_ = json.Unmarshal([]byte(cfg), &raw)
+			for _, a := range raw.Auths {
+				if len(a.Auth) > 3 && strings.Contains(err.Error(), a.Auth) {
+					t.Fatalf("error %q shows an auth value", err)
+				}
+			}
+			return
+		}
+		get := func(ctx context.Context, helper, server string) (credential, error) {
+			return credential{Helper: helper}, nil
+		}
+		for _, host := range []string{"reg.example.com", "docker.io", ""} {
+			if _, err := d.lookup(context.Background(), host, get); err != nil && strings.Contains(err.Error(), "\n") {
+				t.Fatalf("lookup %q: %q", host, err)
+			}
+		}
+	})
 }

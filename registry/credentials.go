@@ -193,9 +193,16 @@ func (c *capped) String() string { return c.buf.String() }
 // the secret an identity token. Nothing it prints is shown: on a failure
 // the error says how it ended and how to see why.
 func runHelper(ctx context.Context, helper, server string) (credential, error) {
+	limit := fmt.Sprintf("in %s", helperTimeout)
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < helperTimeout {
+		limit = "before the time limit (--timeout)"
+	}
 	ctx, cancel := context.WithTimeout(ctx, helperTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, helper, "get")
+	// a helper killed at the limit may leave a child holding its output
+	// open; stop waiting for that shortly after
+	cmd.WaitDelay = time.Second
 	cmd.Stdin = strings.NewReader(server)
 	stdout, stderr := &capped{max: helperOutputMax}, &capped{max: helperOutputMax}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -209,7 +216,7 @@ func runHelper(ctx context.Context, helper, server string) (credential, error) {
 	case err != nil && strings.Contains(strings.ToLower(stdout.String()+stderr.String()), "credentials not found"):
 		return c, nil
 	case ctx.Err() != nil:
-		return c, fmt.Errorf("%s get for %s: no answer in %s", helper, server, helperTimeout)
+		return c, fmt.Errorf("%s get for %s: no answer %s; it may be waiting for input it cannot get here", helper, server, limit)
 	case err != nil:
 		return c, fmt.Errorf("%s get for %s failed (%v); see why with `echo %s | %s get` (what it printed is not shown here: it may hold credentials)", helper, server, err, server, helper)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Docker's order: credHelpers[host], then auths[host] (Docker Hub under
@@ -111,6 +112,19 @@ func TestRunHelper(t *testing.T) {
 			}
 		})
 	}
+	t.Run("hangs", func(t *testing.T) {
+		helper := write("hangs", "sleep 30\n")
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := runHelper(ctx, helper, "reg.example.com")
+		if err == nil || !strings.Contains(err.Error(), helper+" get for reg.example.com: no answer before the time limit (--timeout)") {
+			t.Errorf("got %v", err)
+		}
+		if time.Since(start) > 10*time.Second { // functional: the child sleep was not waited for
+			t.Errorf("returned after %s", time.Since(start))
+		}
+	})
 	t.Run("not on PATH", func(t *testing.T) {
 		if _, err := runHelper(context.Background(), "docker-credential-absent-here", "reg.example.com"); !errors.Is(err, ErrConfig) {
 			t.Errorf("got %v", err)

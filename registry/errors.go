@@ -27,6 +27,7 @@ type OpError struct {
 	Err error
 
 	host    string
+	layout  string // the directory of an OCI layout (ocidir://), instead of a host
 	creds   string // whose credentials were used ("" for none)
 	missing bool   // the image itself does not exist
 }
@@ -37,13 +38,20 @@ func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
 	if name == "" { // a registry, not an image
 		name = r.Registry
 	}
-	return &OpError{Op: op, Ref: name, Err: err, host: r.Registry, creds: c.creds[r.Registry]}
+	e := &OpError{Op: op, Ref: name, Err: err, host: r.Registry, creds: c.creds[r.Registry]}
+	if r.Scheme == "ocidir" {
+		e.layout = r.Path
+	}
+	return e
 }
 
 func (e *OpError) Error() string { return e.Op + " " + e.Ref + ": " + e.Cause() }
 
 // Cause says in a few words why the operation failed.
 func (e *OpError) Cause() string {
+	if e.layout != "" {
+		return transport.LayoutCause(e.Err, e.layout)
+	}
 	if s := transport.Limited(e.Err); s != "" { // an answer the transport refused
 		return s
 	}
@@ -82,10 +90,12 @@ func mergeCauses(errList []error) []error {
 	first := map[string]int{}      // cause -> index in out
 	groups := map[string][]error{} // cause -> the errors with it
 	extra := map[string]int{}      // cause -> members merged at a lower level
+	at := map[string][]spec.Pos{}  // cause -> where each member with it is
 	for _, err := range spec.Split(errList...) {
 		more := 0
+		var below []spec.Pos
 		if m, ok := err.(*merged); ok { // merged once already (per member, then per spec)
-			err, more = m.error, m.more
+			err, more, below = m.error, m.more, m.at
 		}
 		var op *OpError
 		if !errors.As(err, &op) || errors.Is(op.Err, errs.ErrNotFound) {
@@ -103,6 +113,10 @@ func mergeCauses(errList []error) []error {
 		}
 		groups[key] = append(groups[key], err)
 		extra[key] += more
+		if se := (*spec.Error)(nil); errors.As(err, &se) {
+			at[key] = append(at[key], se.Pos)
+		}
+		at[key] = append(at[key], below...)
 	}
 	for key, i := range first {
 		group := groups[key]
@@ -123,6 +137,9 @@ func mergeCauses(errList []error) []error {
 			}
 		}
 		out[i] = withMore(group[rep], n)
+		if m, ok := out[i].(*merged); ok {
+			m.at = at[key]
+		}
 	}
 	return out
 }
@@ -131,8 +148,13 @@ func mergeCauses(errList []error) []error {
 // way.
 type merged struct {
 	error
-	more int // members beside this one
+	more int        // members beside this one
+	at   []spec.Pos // where each member it stands for is, this one's too
 }
+
+// Positions says where each member the failure stands for is in the
+// input, so that a result can give each its failure.
+func (m *merged) Positions() []spec.Pos { return m.at }
 
 func (m *merged) Error() string {
 	return fmt.Sprintf("%s (and %s)", m.error, manifest.Plural(m.more, "more member"))
@@ -144,5 +166,5 @@ func withMore(err error, more int) error {
 	if more == 0 {
 		return err
 	}
-	return &merged{err, more}
+	return &merged{error: err, more: more}
 }

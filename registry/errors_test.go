@@ -76,3 +76,17 @@ func TestMergeCauses(t *testing.T) {
 		t.Errorf("merged twice: %q", got)
 	}
 }
+
+// A failure on an OCI layout names its directory, not a host.
+func TestOpErrorLayout(t *testing.T) {
+	t.Parallel()
+	c := &Client{creds: map[string]string{}}
+	r, err := ref.New("ocidir:///srv/oci/app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.opError("reading", r, fmt.Errorf("manifest %w, expected sha256:aa, computed sha256:bb", errs.ErrDigestMismatch)).Error()
+	if want := "reading ocidir:///srv/oci/app:1: the layout at /srv/oci/app holds bytes that do not match their digest (sha256:aa expected, sha256:bb received)"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

@@ -4,6 +4,7 @@ package registry
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -31,3 +32,11 @@ func lockLayout(dir string) (func(), error) {
 		f.Close()
 	}, nil
 }
+
+// umask is the process's file mode mask, read once at start (reading it
+// means setting it, so it is not done while files are being made).
+var umask = func() fs.FileMode {
+	m := syscall.Umask(0)
+	syscall.Umask(m)
+	return fs.FileMode(m)
+}()

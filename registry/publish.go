@@ -70,24 +70,25 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	// credentials, fails before anything is written, and the round trip
 	// costs no time of its own)
 	indexes := make([]manifest.Index, len(specs))
-	prev, err := c.readTagsWhile(ctx, specs, opts.DryRun, func(i int) error {
+	prev, errList := c.readTagsWhile(ctx, specs, opts.DryRun, func(i int) error {
 		var err error
 		indexes[i], err = c.prepare(ctx, specs[i], types[i], opts)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-
 	results := make([]manifest.Result, len(specs))
 	for i, s := range specs {
+		if errList[i] != nil {
+			results[i] = manifest.Failed(s, errList[i])
+			continue
+		}
 		results[i] = manifest.Plan(s.Target, s.Tags, indexes[i], prev[i])
 		if opts.DryRun {
 			results[i].DryRun, results[i].Index = true, indexes[i].Bytes()
 		}
 	}
-	if opts.DryRun {
-		return results, nil
+	// nothing is written unless every document is ready
+	if err := spec.Join(errList...); err != nil || opts.DryRun {
+		return results, err
 	}
 	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
 		var err error
@@ -107,8 +108,8 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 
 // readTagsWhile runs work for every spec concurrently and, beside it unless
 // in a dry run, reads what each spec's tags point at ([Client.readTags]);
-// it returns the tags read and every failure of both.
-func (c *Client) readTagsWhile(ctx context.Context, specs []spec.Spec, dryRun bool, work func(i int) error) ([][]string, error) {
+// it returns the tags read and, per spec, the failures of both.
+func (c *Client) readTagsWhile(ctx context.Context, specs []spec.Spec, dryRun bool, work func(i int) error) ([][]string, []error) {
 	prev := make([][]string, len(specs))
 	errList := forEach(ctx, len(specs), c.concurrency, func(i int) error {
 		var tagErr error
@@ -123,7 +124,7 @@ func (c *Client) readTagsWhile(ctx context.Context, specs []spec.Spec, dryRun bo
 		<-read
 		return spec.Join(mergeCauses([]error{err, tagErr})...)
 	})
-	return prev, spec.Join(errList...)
+	return prev, errList
 }
 
 // prepare resolves one spec's members, then builds and validates its index.

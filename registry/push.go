@@ -39,14 +39,14 @@ func (c *Client) headTags(ctx context.Context, target ref.Ref, all []string) ([]
 }
 
 // write copies the members, then writes the tags res has read; an OCI
-// layout is locked meanwhile ([lockLayout]).
+// layout is locked meanwhile ([openLayout]).
 func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, res manifest.Result, opts PublishOptions) (manifest.Result, error) {
 	if target.Scheme == "ocidir" {
-		unlock, err := lockLayout(target.Path)
+		done, err := openLayout(target.Path)
 		if err != nil {
 			return res, err
 		}
-		defer unlock()
+		defer done()
 	}
 	// a target tag that points at this index already says its members are
 	// in the repository (the index was written after them): nothing to copy

@@ -199,7 +199,7 @@ func (w *apiWatch) see(req *http.Request, status int, body []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.bad == nil {
-		w.bad = fmt.Errorf("the referrers API of %s %w; its sha256-<hex> tag was read instead", req.URL.Host, bad)
+		w.bad = fmt.Errorf("the referrers API of %s %w, so the referrers listed may be incomplete", req.URL.Host, bad)
 	}
 }
 
@@ -210,14 +210,15 @@ func (w *apiWatch) problem() error {
 }
 
 // checkReferrersAnswer says what is wrong with a referrers API answer: it
-// must be an OCI image index whose entries each have a media type, a
-// valid digest and a size.
+// must be an OCI image index (its mediaType, when it says one) whose
+// entries each have a media type, a valid digest and a size.
 func checkReferrersAnswer(body []byte) error {
 	var idx ocispec.Index
 	if err := json.Unmarshal(body, &idx); err != nil {
 		return fmt.Errorf("what is not an image index (%v)", err)
 	}
-	if idx.MediaType != ocispec.MediaTypeImageIndex {
+	// (regclient takes a missing mediaType from the answer's Content-Type)
+	if idx.MediaType != "" && idx.MediaType != ocispec.MediaTypeImageIndex {
 		return fmt.Errorf("an index of media type %q, not %s", idx.MediaType, ocispec.MediaTypeImageIndex)
 	}
 	for i, d := range idx.Manifests {

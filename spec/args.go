@@ -48,7 +48,7 @@ func FromArgs(a Args) (Spec, error) {
 	}
 	if len(a.Platforms) > 1 && !hasPlaceholder(a.Template) {
 		return Spec{}, errorf(Pos{Field: "--template"}, ErrTemplate,
-			"%q has no placeholder (OS, ARCH, VARIANT, OSVERSION), so every platform would name the same image", a.Template)
+			"%s has no placeholder (OS, ARCH, VARIANT, OSVERSION), so every platform would name the same image", quoteRef(a.Template))
 	}
 	for _, item := range a.Platforms {
 		pos := Pos{Field: fmt.Sprintf("--platforms %q", item)}
@@ -59,7 +59,7 @@ func FromArgs(a Args) (Spec, error) {
 		name := Expand(a.Template, p)
 		img, _, err := newRef(name, false)
 		if err != nil {
-			return Spec{}, errorf(pos, ErrTemplate, "--template %q gives %q: %v", a.Template, name, err)
+			return Spec{}, errorf(pos, ErrTemplate, "--template %s gives %s: %v", quoteRef(a.Template), quoteRef(name), err)
 		}
 		s.Manifests = append(s.Manifests, Entry{Image: img, Platform: &p, Pos: pos, PlatformPos: pos})
 	}
@@ -78,7 +78,7 @@ func ForEdit(a Args) (Spec, error) {
 		return Spec{}, err
 	}
 	for _, m := range a.Members {
-		pos := Pos{Field: fmt.Sprintf("--add %q", m)}
+		pos := Pos{Field: "--add " + quoteRef(m)}
 		img, _, err := parseRef(m, pos, false)
 		if err != nil {
 			return Spec{}, err
@@ -91,7 +91,7 @@ func ForEdit(a Args) (Spec, error) {
 // members reads --member references and the --platforms selection.
 func (s *Spec) members(a Args) error {
 	for _, m := range a.Members {
-		pos := Pos{Field: fmt.Sprintf("--member %q", m)}
+		pos := Pos{Field: "--member " + quoteRef(m)}
 		img, _, err := parseRef(m, pos, false)
 		if err != nil {
 			return err

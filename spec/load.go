@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -24,20 +25,74 @@ func WithLookup(lookup func(string) (string, bool)) Option {
 	return func(l *loader) { l.lookup = lookup }
 }
 
+// Limits bound what a spec may hold, so that a hostile or broken one
+// cannot exhaust the machine. A zero field takes its default.
+type Limits struct {
+	Size      int64 // bytes of the file (DefaultLimits.Size)
+	Documents int   // YAML documents, each one index
+	Members   int   // manifests[] entries, over all documents
+}
+
+// DefaultLimits are far above any real release (a thousand members is
+// about 100 KB) and far below what would strain a CI runner.
+var DefaultLimits = Limits{Size: 4 << 20, Documents: 1000, Members: 10000}
+
+// WithLimits sets the limits a spec is held to.
+func WithLimits(lim Limits) Option {
+	return func(l *loader) {
+		if lim.Size > 0 {
+			l.limits.Size = lim.Size
+		}
+		if lim.Documents > 0 {
+			l.limits.Documents = lim.Documents
+		}
+		if lim.Members > 0 {
+			l.limits.Members = lim.Members
+		}
+	}
+}
+
+// WithContext makes Load stop, with ctx's error, when ctx ends (an
+// interrupt, --timeout): it is checked between documents and members.
+func WithContext(ctx context.Context) Option {
+	return func(l *loader) { l.ctx = ctx }
+}
+
+// ErrLimit: the spec is larger than a limit of [Limits] allows, or its
+// aliases expand past what its size allows.
+var ErrLimit = errors.New("spec over a limit")
+
+// aliasRatio and aliasFloor bound alias expansion: the loader reads at
+// most aliasRatio times as many nodes as the document holds, and at least
+// aliasFloor. The loader follows aliases itself (it walks yaml.Node), so
+// yaml.v3's own guard, which runs only when decoding into Go values, does
+// not apply; this one bounds the same thing the same way, against the
+// document's size.
+const (
+	aliasRatio = 10
+	aliasFloor = 100000
+)
+
 // Load reads every YAML document of a spec file and returns one Spec per
 // document, in file order. name is used in error messages (file:line).
 func Load(name string, r io.Reader, opts ...Option) ([]Spec, error) {
-	l := loader{file: name, lookup: os.LookupEnv}
+	l := loader{file: name, lookup: os.LookupEnv, limits: DefaultLimits, ctx: context.Background(), w: &walk{}}
 	for _, o := range opts {
 		o(&l)
 	}
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, l.limits.Size+1))
 	if err != nil {
 		return nil, invalid(Pos{File: name}, fmt.Errorf("reading spec: %w", err))
+	}
+	if int64(len(data)) > l.limits.Size {
+		return nil, errorf(Pos{File: name}, ErrLimit, "the spec is larger than %s (--max-spec-size raises the limit)", sizeName(l.limits.Size))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var specs []Spec
 	for doc := 0; ; doc++ {
+		if err := l.ctx.Err(); err != nil {
+			return nil, err
+		}
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if errors.Is(err, io.EOF) {
@@ -49,6 +104,10 @@ func Load(name string, r io.Reader, opts ...Option) ([]Spec, error) {
 		if len(n.Content) == 0 || isNull(n.Content[0]) {
 			continue // an empty document, such as a trailing "---"
 		}
+		if len(specs) == l.limits.Documents {
+			return nil, errorf(l.pos(n.Content[0], ""), ErrLimit, "more than %d documents (indexes) in one spec (--max-documents raises the limit)", l.limits.Documents)
+		}
+		l.w.visits, l.w.limit = 0, max(aliasFloor, aliasRatio*countNodes(&n))
 		s, err := l.doc(n.Content[0])
 		if err != nil {
 			return nil, err
@@ -108,6 +167,54 @@ func deref(n *yaml.Node) *yaml.Node {
 type loader struct {
 	file   string
 	lookup func(string) (string, bool)
+	limits Limits
+	ctx    context.Context
+	w      *walk
+}
+
+// walk is what the loader counts over a file: the nodes it read in the
+// document at hand, against that document's alias budget, and the members
+// of all documents.
+type walk struct {
+	visits, limit int
+	members       int
+}
+
+// visit counts n, read by the loader at field, against the alias budget
+// (a merged mapping counts, empty or not), and now and then checks that
+// the run goes on.
+func (l loader) visit(n *yaml.Node, field string) error {
+	l.w.visits++
+	if l.w.visits%1024 == 0 {
+		if err := l.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if l.w.visits > l.w.limit {
+		return errorf(l.pos(n, field), ErrLimit, "its aliases (*name) expand the document to more than %d nodes, %d times the nodes it is written with; write the repeated part out, or anchor less of it", l.w.limit, aliasRatio)
+	}
+	return nil
+}
+
+// countNodes counts the nodes of a parsed document, an alias as one.
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, sub := range n.Content {
+		c += countNodes(sub)
+	}
+	return c
+}
+
+// sizeName writes a byte count as the flag takes it: "4MiB", "512KiB",
+// "100B".
+func sizeName(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "KiB"
+	}
+	return strconv.FormatInt(n, 10) + "B"
 }
 
 func (l loader) pos(n *yaml.Node, field string) Pos {
@@ -117,6 +224,13 @@ func (l loader) pos(n *yaml.Node, field string) Pos {
 // fields checks that n is a mapping whose keys are all in allowed and
 // returns key -> (key node, value node).
 func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[string][2]*yaml.Node, error) {
+	return l.fieldsIn(n, field, nil, allowed)
+}
+
+// fieldsIn is fields for n merged into the mappings of inside (by "<<"),
+// which n must not be one of: a mapping that merges itself would be read
+// forever.
+func (l loader) fieldsIn(n *yaml.Node, field string, inside []*yaml.Node, allowed []string) (map[string][2]*yaml.Node, error) {
 	n = deref(n)
 	if n.Kind != yaml.MappingNode {
 		what := "a mapping of keys to values"
@@ -127,8 +241,12 @@ func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[strin
 	}
 	out := map[string][2]*yaml.Node{}
 	var merged []*yaml.Node // mappings merged in with "<<: *anchor"; explicit keys win
+	inside = append(inside, n)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if err := l.visit(k, field); err != nil {
+			return nil, err
+		}
 		key := k.Value
 		if key == "<<" && k.ShortTag() == "!!merge" {
 			v = deref(v)
@@ -137,8 +255,14 @@ func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[strin
 				items = v.Content
 			}
 			for _, item := range items {
+				if err := l.visit(item, field); err != nil {
+					return nil, err
+				}
 				if item = deref(item); item.Kind != yaml.MappingNode {
 					return nil, errorf(l.pos(k, field), ErrType, "<< must merge a mapping, not %s", kind(item))
+				}
+				if slices.Contains(inside, item) {
+					return nil, errorf(l.pos(k, field), ErrSyntax, "merge key refers to itself")
 				}
 				merged = append(merged, item)
 			}
@@ -157,7 +281,7 @@ func (l loader) fields(n *yaml.Node, field string, allowed ...string) (map[strin
 		out[key] = [2]*yaml.Node{k, v}
 	}
 	for _, m := range merged {
-		sub, err := l.fields(m, field, allowed...)
+		sub, err := l.fieldsIn(m, field, inside, allowed)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +370,14 @@ func (l loader) doc(root *yaml.Node) (Spec, error) {
 		return Spec{}, errorf(l.pos(m[0], "manifests"), ErrMissing, "the list is empty: an index needs at least one member")
 	}
 	for i, en := range list.Content {
-		e, err := l.entry(en, fmt.Sprintf("manifests[%d]", i))
+		field := fmt.Sprintf("manifests[%d]", i)
+		if err := l.ctx.Err(); err != nil {
+			return Spec{}, err
+		}
+		if l.w.members++; l.w.members > l.limits.Members {
+			return Spec{}, errorf(l.pos(en, field), ErrLimit, "more than %d members in one spec (--max-members raises the limit)", l.limits.Members)
+		}
+		e, err := l.entry(en, field)
 		if err != nil {
 			return Spec{}, err
 		}
@@ -355,6 +486,9 @@ func (l loader) platform(kv [2]*yaml.Node, field string) (*platform.Platform, Po
 // ${NAME} variables expanded.
 func (l loader) str(n *yaml.Node, field string) (string, error) {
 	n = deref(n)
+	if err := l.visit(n, field); err != nil {
+		return "", err
+	}
 	if n.Kind != yaml.ScalarNode || isNull(n) {
 		return "", errorf(l.pos(n, field), ErrType, "must be a string, not %s", kind(n))
 	}
@@ -408,6 +542,9 @@ func (l loader) strMap(n *yaml.Node, field string) (map[string]string, error) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
 		sub := join(field, k.Value)
+		if err := l.visit(v, sub); err != nil {
+			return nil, err
+		}
 		if k.Kind != yaml.ScalarNode || strings.TrimSpace(k.Value) == "" {
 			return nil, errorf(l.pos(k, field), ErrAnnotation, "annotation keys must be non-empty strings")
 		}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -252,10 +253,84 @@ manifests:
 	}
 }
 
+// Hostile specs end in one error, exit 2 (ErrInvalid), at once and in
+// bounded memory: aliases that expand without bound, merge keys that
+// refer to themselves, and specs over the size, document and member
+// limits.
+func TestLoadHostile(t *testing.T) {
+	t.Parallel()
+	var bomb strings.Builder // one platform of 20,000 features, named 20,000 times
+	bomb.WriteString("image: a/b\nmanifests:\n  - image: a/c:0\n    platform: &p\n      os: linux\n      architecture: amd64\n      features:\n")
+	for i := range 20000 {
+		fmt.Fprintf(&bomb, "        - f%d\n", i)
+	}
+	for i := 1; i < 20000; i++ {
+		fmt.Fprintf(&bomb, "  - image: a/c:%d\n    platform: *p\n", i)
+	}
+	var merges strings.Builder // each member merges the one before twice: 2^40 reads
+	merges.WriteString("image: a/b\nmanifests:\n  - &m0 {image: a/c, platform: {os: linux, architecture: amd64}}\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&merges, "  - &m%d {<<: [*m%d, *m%d]}\n", i, i-1, i-1)
+	}
+	var empties strings.Builder // a merge of N merges of N empty mappings: N² steps, no key read
+	empties.WriteString("image: a/b\nmanifests: [{image: a/c}]\n<<: [&m {<<: [&e {}")
+	empties.WriteString(strings.Repeat(", *e", 3000) + "]}" + strings.Repeat(", *m", 3000) + "]\n")
+	member := "  - image: a/c\n    platform: {os: linux, architecture: amd64}\n"
+	tests := []struct {
+		name, yaml string
+		limits     Limits
+		want       string
+	}{
+		{"alias bomb", bomb.String(), Limits{Size: 4 << 20},
+			"f.yaml:19645: manifests[59].platform.features[19637]: its aliases (*name) expand the document to more than 1200120 nodes, 10 times the nodes it is written with; write the repeated part out, or anchor less of it"},
+		{"a member that merges itself", "image: a/b\nmanifests:\n  - &m {image: a/c, <<: *m}\n", Limits{},
+			"f.yaml:3: manifests[0]: merge key refers to itself"},
+		{"a platform that merges itself", "image: a/b\nmanifests:\n  - image: a/c\n    platform: &p {os: linux, architecture: amd64, <<: *p}\n", Limits{},
+			"f.yaml:4: manifests[0].platform: merge key refers to itself"},
+		{"merges that double", merges.String(), Limits{},
+			"f.yaml:3: manifests[14]: its aliases (*name) expand the document to more than 100000 nodes, 10 times the nodes it is written with; write the repeated part out, or anchor less of it"},
+		{"merges of empty mappings", empties.String(), Limits{},
+			"f.yaml:3: its aliases (*name) expand the document to more than 100000 nodes, 10 times the nodes it is written with; write the repeated part out, or anchor less of it"},
+		{"size", "image: a/b\nmanifests:\n" + strings.Repeat(member, 100), Limits{Size: 1024},
+			"f.yaml: the spec is larger than 1KiB (--max-spec-size raises the limit)"},
+		{"documents", strings.Repeat("---\nimage: a/b\nmanifests:\n"+member, 4), Limits{Documents: 3},
+			"f.yaml:17: more than 3 documents (indexes) in one spec (--max-documents raises the limit)"},
+		{"members, over all documents", "image: a/b\nmanifests:\n" + strings.Repeat(member, 2) + "---\nimage: a/d\nmanifests:\n" + strings.Repeat(member, 2), Limits{Members: 3},
+			"f.yaml:12: manifests[1]: more than 3 members in one spec (--max-members raises the limit)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load("f.yaml", strings.NewReader(tc.yaml), WithLimits(tc.limits))
+			if err == nil || err.Error() != tc.want || !errors.Is(err, ErrInvalid) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("got %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+	// the limits are on: a spec at them loads
+	if _, err := Load("f.yaml", strings.NewReader("image: a/b\nmanifests:\n"+strings.Repeat(member, 3)), WithLimits(Limits{Members: 3})); err != nil {
+		t.Errorf("at the limit: %v", err)
+	}
+}
+
+// Load stops between members when its context ends.
+func TestLoadCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Load("f.yaml", strings.NewReader("image: a/b\nmanifests:\n  - image: a/c\n"), WithContext(ctx))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
 func FuzzLoad(f *testing.F) {
 	f.Add("image: a/b\nmanifests:\n  - image: a/c\n    platform: {os: linux, architecture: amd64}\n")
 	f.Add("image: a/b\ntags: [x]\nannotations: {k: v}\nmanifests: [{image: a/c, annotations: {a: b}}]\n---\nimage: c/d\n")
 	f.Add("image: &x a/b\nmanifests: [*x]\n")
+	f.Add("image: a/b\nmanifests:\n  - &m {image: a/c, <<: *m}\n")
+	f.Add("image: a/b\nmanifests:\n  - image: a/c\n    platform: &p {os: linux, architecture: amd64, <<: *p}\n")
+	f.Add("image: a/b\nmanifests:\n  - &a {image: a/c, platform: &p {os: linux, architecture: amd64, features: &f [x, y]}}\n  - {<<: [*a, *a], platform: {<<: *p, features: *f}}\n")
 	f.Add("image: ${R:-reg}/a:${V}\ntype: OCI\ntags: [\"${V}\"]\nmanifests:\n  - image: r/a:$$x\n    platform: {<<: {os: linux}, architecture: ${A:-amd64}}\n")
 	lookup := WithLookup(func(k string) (string, bool) {
 		v, ok := map[string]string{"V": "1.0", "E": ""}[k]

@@ -2,11 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/registry"
 )
 
 // environment is what commands share: the standard streams, the logger and
@@ -66,7 +73,20 @@ $` + maxManifestEnv + ` is the default of --max-manifest-size.`,
 			if d := c.Duration("idle-timeout"); d <= 0 {
 				return usagef("--idle-timeout %s: want a duration above 0 (60s when not given)", d)
 			}
-			if _, err := maxManifestSize(c); err != nil {
+			if d := c.Duration("timeout"); c.IsSet("timeout") && d <= 0 {
+				return usagef("--timeout %s: want a duration above 0 (leave it out for no limit)", d)
+			}
+			if n := c.Int("concurrency"); n <= 0 {
+				return usagef("--concurrency %d: want a number above 0 (%d when not given)", n, registry.DefaultConcurrency)
+			}
+			for _, flag := range []string{"insecure-registry", "plain-http-registry"} {
+				for _, h := range c.StringSlice(flag) {
+					if err := checkHostFlag(h); err != nil {
+						return usagef("--%s %q: %v", flag, h, err)
+					}
+				}
+			}
+			if _, err := sizeFlag(c, "max-manifest-size", registry.DefaultMaxManifestSize); err != nil {
 				return err
 			}
 			if d := c.Duration("timeout"); d > 0 {
@@ -97,11 +117,12 @@ $` + maxManifestEnv + ` is the default of --max-manifest-size.`,
 }
 
 // Help shows a repeatable flag once ("--tags value", not "--tags value [
-// --tags value ]") and leaves defaults to the usage text and environment
-// variables to the description, so that it stays within 80 columns.
+// --tags value ]") and leaves defaults and environment variables to the
+// usage text and the command's description, so that it stays within 80
+// columns.
 func init() {
 	stringify := cli.FlagStringer
-	noise := regexp.MustCompile(` \[ -[^\]]*\]| \(default: [^)]*\)( \[\$[A-Z0-9_]+\])?$`)
+	noise := regexp.MustCompile(` \[ -[^\]]*\]|( \(default: [^)]*\))?( \[\$[A-Z_]+\])?$`)
 	cli.FlagStringer = func(f cli.Flag) string {
 		return noise.ReplaceAllString(stringify(f), "")
 	}
@@ -121,4 +142,27 @@ func forCommands(cmds []*cli.Command, fn func(*cli.Command)) {
 		fn(c)
 		forCommands(c.Subcommands, fn)
 	}
+}
+
+// checkHostFlag says what is wrong with a HOST flag's value, which names
+// a registry as references do (host, host:port), so that a value that can
+// never match one (a URL, a path, nothing) is refused rather than ignored.
+func checkHostFlag(h string) error {
+	switch {
+	case strings.TrimSpace(h) == "":
+		return errors.New("want a registry host, such as reg.example.com:5000, not nothing")
+	case strings.Contains(h, "://"):
+		return fmt.Errorf("want a registry host without a scheme, such as %s", strings.SplitN(strings.SplitN(h, "://", 2)[1], "/", 2)[0])
+	case strings.ContainsAny(h, "/ \t\n@"):
+		return errors.New("want a registry host, such as reg.example.com:5000 (no path, user or spaces)")
+	}
+	if host, port, err := net.SplitHostPort(h); err == nil {
+		if host == "" {
+			return errors.New("want a registry host before the port, such as localhost" + h)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q is not a port (1 to 65535)", port)
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/registry"
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 func globalFlags() []cli.Flag {
@@ -29,8 +29,7 @@ func globalFlags() []cli.Flag {
 		&cli.IntFlag{Name: "concurrency", Value: registry.DefaultConcurrency, Usage: "at most `N` requests at once per registry"},
 		&cli.DurationFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 5m)"},
 		&cli.DurationFlag{Name: "idle-timeout", Value: time.Minute, Usage: "fail a request idle for `DURATION` (60s)"},
-		&cli.StringFlag{Name: "max-manifest-size", Value: "4MiB", EnvVars: []string{maxManifestEnv},
-			Usage: "refuse a manifest over `SIZE` (4MiB)"},
+		&cli.StringFlag{Name: "max-manifest-size", EnvVars: []string{maxManifestEnv}, Usage: "refuse a manifest over `SIZE` (4MiB)"},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr as `text` or json"},
 	}
 }
@@ -52,12 +51,13 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
 		registry.WithIdleTimeout(c.Duration("idle-timeout")),
 		registry.WithTimeLimit(c.Duration("timeout")),
+		registry.WithContext(c.Context),
 	}
-	if n, err := maxManifestSize(c); err != nil {
+	maxManifest, err := sizeFlag(c, "max-manifest-size", registry.DefaultMaxManifestSize)
+	if err != nil {
 		return nil, err
-	} else {
-		opts = append(opts, registry.WithMaxManifestSize(n))
 	}
+	opts = append(opts, registry.WithMaxManifestSize(maxManifest))
 	if c.Bool("insecure") {
 		opts = append(opts, registry.WithInsecure(hosts...))
 	}
@@ -82,26 +82,8 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 	return client, nil
 }
 
-// maxManifestEnv sets --max-manifest-size for runs that do not give it.
+// maxManifestEnv stands for --max-manifest-size when it is not given.
 const maxManifestEnv = "MANIFEST_TOOL_MAX_MANIFEST_SIZE"
-
-// maxManifestSize reads --max-manifest-size, or its variable: a size
-// above 0, in bytes or with a unit.
-func maxManifestSize(c *cli.Context) (int64, error) {
-	v := c.String("max-manifest-size")
-	n, err := parseSize(v)
-	if err == nil && n > 0 {
-		return n, nil
-	}
-	name := "--max-manifest-size"
-	if env, ok := os.LookupEnv(maxManifestEnv); ok && env == v {
-		name += " (from " + maxManifestEnv + ")"
-	}
-	if err != nil {
-		return 0, usagef("%s %q: %v", name, v, err)
-	}
-	return 0, usagef("%s %q: want a size above 0, such as 4MiB or 8MB (4MiB when not given)", name, v)
-}
 
 // credentials reads --username with --password or --password-stdin (the
 // password flag is visible to anyone who lists processes; --debug says so).
@@ -142,9 +124,9 @@ func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client
 	if c.NArg() != 1 {
 		return out, ref.Ref{}, nil, usagef("%s needs exactly one IMAGE, got %d arguments", c.Command.Name, c.NArg())
 	}
-	r, err := ref.New(c.Args().First())
+	r, err := spec.ParseRef(c.Args().First())
 	if err != nil {
-		return out, ref.Ref{}, nil, usagef("%v", err)
+		return out, ref.Ref{}, nil, err
 	}
 	var hosts []string
 	if r.Scheme == "reg" {

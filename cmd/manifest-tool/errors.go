@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/regclient/regclient/types/errs"
 	"github.com/urfave/cli/v2"
@@ -73,8 +74,8 @@ func stopped(c *cli.Context, results []manifest.Result, err error) error {
 		}
 	}
 	lines := spec.Errors{fmt.Errorf("%s; run the same command again to finish%.0w", why, errStopped)}
-	if len(results) == 0 {
-		lines = append(lines, errors.New("nothing was written"))
+	if !slices.ContainsFunc(results, manifest.Result.Wrote) {
+		return append(lines, errors.New("nothing was written"))
 	}
 	for _, r := range results {
 		lines = append(lines, errors.New(r.Done()))

@@ -32,8 +32,17 @@ With --append, the members are merged onto the index the target points at
 now: entries of other platforms stay in place, one of the same platform is
 replaced (its attestations go with it), new ones follow. The index is
 read again after --settle, and written again if another writer took the
-change back.`,
-		Flags: []cli.Flag{ignoreMissingFlag()},
+change back.
+
+A spec is refused past 4 MiB, 1000 documents or 10,000 members, and when
+its aliases (*name) expand it past ten times its own size; the flags, or
+MANIFEST_TOOL_MAX_SPEC_SIZE, MANIFEST_TOOL_MAX_DOCUMENTS and
+MANIFEST_TOOL_MAX_MEMBERS, raise the first three.`,
+		Flags: []cli.Flag{ignoreMissingFlag(),
+			&cli.StringFlag{Name: "max-spec-size", EnvVars: []string{"MANIFEST_TOOL_MAX_SPEC_SIZE"}, Usage: "refuse a spec over `SIZE` (4MiB)"},
+			&cli.IntFlag{Name: "max-documents", EnvVars: []string{"MANIFEST_TOOL_MAX_DOCUMENTS"}, Usage: "refuse a spec of over `N` documents (1000)"},
+			&cli.IntFlag{Name: "max-members", EnvVars: []string{"MANIFEST_TOOL_MAX_MEMBERS"}, Usage: "refuse a spec of over `N` members (10000)"},
+		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("from-spec needs exactly one FILE (or - for stdin), got %d arguments", c.NArg())
@@ -45,11 +54,30 @@ change back.`,
 			if c.Args().First() == "-" && c.Bool("password-stdin") {
 				return usagef("--password-stdin and a spec read from stdin (-) cannot share standard input")
 			}
-			specs, err := spec.LoadFile(c.Args().First(), env.stdin)
+			lim, err := specLimits(c)
 			if err != nil {
+				return err
+			}
+			specs, err := spec.LoadFile(c.Args().First(), env.stdin, spec.WithLimits(lim), spec.WithContext(c.Context))
+			if err != nil {
+				if c.Context.Err() != nil {
+					return stopped(c, nil, err)
+				}
 				return err
 			}
 			return env.push(c, t, specs, nil)
 		},
 	}
+}
+
+// specLimits reads the flags that raise the limits a spec is held to.
+func specLimits(c *cli.Context) (lim spec.Limits, err error) {
+	if lim.Size, err = sizeFlag(c, "max-spec-size", spec.DefaultLimits.Size); err != nil {
+		return lim, err
+	}
+	if lim.Documents, err = positiveFlag(c, "max-documents", spec.DefaultLimits.Documents); err != nil {
+		return lim, err
+	}
+	lim.Members, err = positiveFlag(c, "max-members", spec.DefaultLimits.Members)
+	return lim, err
 }

@@ -90,6 +90,12 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 	})
 	progress.finish()
 	for _, r := range results {
+		for i := range r.Errors { // printed on stdout, so scrubbed here
+			r.Errors[i] = env.scrub.clean(r.Errors[i])
+		}
+		for i := range r.Manifests {
+			r.Manifests[i].Error = env.scrub.clean(r.Manifests[i].Error)
+		}
 		if werr := env.show(out, r); werr != nil {
 			return werr
 		}

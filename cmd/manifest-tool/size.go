@@ -1,59 +1,36 @@
 package main
 
 import (
-	"errors"
-	"math"
 	"strconv"
 	"strings"
 )
 
-// sizeUnits are the units a size may be written in: bytes, the SI units
-// (powers of 1000) and the binary ones (powers of 1024), matched without
-// regard to case. A bare K, M or G is refused: tools disagree on whether
-// it means 1000 or 1024.
+// sizeUnits are the suffixes a size flag takes, in bytes. Written here:
+// neither urfave/cli nor the other libraries the tool uses parse sizes.
 var sizeUnits = map[string]int64{
 	"": 1, "b": 1,
-	"kb": 1e3, "mb": 1e6, "gb": 1e9,
+	"kb": 1000, "mb": 1000 * 1000, "gb": 1000 * 1000 * 1000,
 	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
 }
 
-var (
-	errNotSize  = errors.New("not a size: want a whole number of bytes, or one with a unit such as 4MiB or 8MB")
-	errTooLarge = errors.New("too large a size")
-)
-
-// parseSize reads a size in bytes, as written in a flag: a whole number,
-// optionally followed by a unit ("4194304", "4MiB", "8MB", "512 KiB").
-func parseSize(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	i := 0
-	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || i == 0 && (t[i] == '-' || t[i] == '+')) {
-		i++
+// parseSize reads a size flag's value: bytes ("4194304"), or a whole
+// number with a unit ("4MiB", "8MB", "512kib").
+func parseSize(flag, v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if i < 0 {
+		i = len(s)
 	}
-	if i == 0 {
-		return 0, errNotSize
-	}
-	n, err := strconv.ParseInt(t[:i], 10, 64)
-	if errors.Is(err, strconv.ErrRange) {
-		return 0, errTooLarge
-	} else if err != nil {
-		return 0, errNotSize
-	}
-	if i < len(t) && t[i] == '.' {
-		return 0, errNotSize // 1.5MiB: a whole number of KiB says it
-	}
-	unit, ok := sizeUnits[asciiLower(strings.TrimSpace(t[i:]))]
-	if !ok {
-		return 0, errors.New("unknown unit " + strconv.Quote(strings.TrimSpace(t[i:])) + ": want B, kB, MB, GB, KiB, MiB or GiB")
-	}
-	if n > math.MaxInt64/unit || n < math.MinInt64/unit {
-		return 0, errTooLarge
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	unit, ok := sizeUnits[asciiLower(strings.TrimSpace(s[i:]))]
+	if err != nil || !ok || n <= 0 || n > (1<<62)/unit {
+		return 0, usagef("--%s %q: want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)", flag, v)
 	}
 	return n * unit, nil
 }
 
-// asciiLower lowercases ASCII letters only: "K" (the Kelvin sign) is no
-// "k".
+// asciiLower lowercases ASCII letters only: "K" (the Kelvin sign,
+// which strings.ToLower makes a "k") is no unit.
 func asciiLower(s string) string {
 	b := []byte(s)
 	for i, c := range b {
@@ -62,4 +39,29 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// sizeFlag is a size flag's value, parsed, or def when it was not given.
+func sizeFlag(c interface {
+	IsSet(string) bool
+	String(string) string
+}, flag string, def int64) (int64, error) {
+	if !c.IsSet(flag) {
+		return def, nil
+	}
+	return parseSize(flag, c.String(flag))
+}
+
+// positiveFlag is an integer flag's value, which must be above 0.
+func positiveFlag(c interface {
+	IsSet(string) bool
+	Int(string) int
+}, flag string, def int) (int, error) {
+	if !c.IsSet(flag) {
+		return def, nil
+	}
+	if n := c.Int(flag); n > 0 {
+		return n, nil
+	}
+	return 0, usagef("--%s %d: want a number above 0", flag, c.Int(flag))
 }

@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -183,6 +184,19 @@ func (r *Registry) TokenScopes() []string {
 	out := r.issuer.scopes
 	r.issuer.scopes = nil
 	return out
+}
+
+// TokenHost is the host:port of the token server, as the realm the
+// registry hands out names it; "" without one.
+func (r *Registry) TokenHost() string {
+	if r.issuer == nil {
+		return ""
+	}
+	u, err := url.Parse(r.issuer.url)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // Tokens lists every token the token server handed out.

@@ -161,7 +161,11 @@
 // cut, a [DeadlineError]. [Cause] says any error of
 // a registry request in plain words with the way out when one is known
 // ("connection refused by reg:5000 (is the registry running, and is the
-// address right?)"), [Unanswered] whether a request got no answer at all.
+// address right?)"), naming the host that failed: the registry, a host it
+// redirected the request to ("a redirect target of reg:5000"), or its
+// token server ("the realm of reg:5000"), whose failures regclient wraps
+// as unauthorized; [LayoutCause] says an OCI layout's, naming its
+// directory. [Unanswered] says whether a request got no answer at all.
 // [Redact] and [RedactURL] make a text safe to show: no query strings, no
 // user info in URLs, no credentials.
 package transport

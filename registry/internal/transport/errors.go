@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -240,24 +241,157 @@ var (
 
 // Cause says in plain words why a request to host failed, with the way
 // out when one is known; creds says whose credentials were used ("" when
-// there were none).
+// there were none). The host named is the one that failed: the registry,
+// or a host it redirected the request to (its blob storage), or its
+// token server, said as such.
 func Cause(err error, host, creds string) string {
+	return cause(err, siteOf(err, host), creds)
+}
+
+// LayoutCause says in plain words why reading or writing the OCI layout
+// in dir failed: no network is involved, so none of a registry's causes
+// is looked for.
+func LayoutCause(err error, dir string) string {
+	c := classify(err)
+	where := "the layout at " + dir
+	switch {
+	case c.is(digestMismatch):
+		return where + " holds bytes that do not match their digest" + mismatchDetail(err.Error())
+	case c.is(canceled):
+		return "interrupted"
+	case c.is(notFound):
+		return "not found"
+	case c.is(badJSON):
+		return where + " holds a manifest that is not valid JSON (" + jsonDetail(err) + ")"
+	}
+	return Redact(err.Error())
+}
+
+// mismatchDetail is " (sha256:… expected, sha256:… received)" from the
+// words of a digest mismatch, or "".
+func mismatchDetail(msg string) string {
+	if m := mismatchRE.FindStringSubmatch(msg); m != nil {
+		return " (" + m[1] + " expected, " + m[2] + " received)"
+	}
+	return ""
+}
+
+// tokenRequestFailed is how regclient (v0.11.7, internal/auth/auth.go,
+// bearerHandler.UpdateRequest) wraps the failure of a request to a token
+// server: "failed to request auth token (get): %w%.0w" with
+// errs.ErrHTTPUnauthorized, so that a token server that cannot be reached
+// reads as unauthorized unless its words are looked for.
+const tokenRequestFailed = "failed to request auth token"
+
+// site is where a request failed: the registry asked, a host it
+// redirected the request to, or its token server.
+type site struct {
+	host     string // the host:port that failed, when known
+	registry string // the registry asked
+	realm    bool   // the failure is the token server's
+}
+
+// siteOf finds where err happened: at the host of the innermost URL in it
+// (net/http names the last URL of a redirect chain, regclient the token
+// server's), said by the token server when regclient says so.
+func siteOf(err error, registry string) site {
+	s := site{registry: registry, realm: strings.Contains(err.Error(), tokenRequestFailed)}
+	var ue *url.Error
+	for e := err; errors.As(e, &ue); e = ue.Err {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Host != "" {
+			s.host = u.Host
+		}
+	}
+	return s
+}
+
+// elsewhere: the failure was at another host than the registry.
+func (s site) elsewhere() bool { return s.host != "" && !sameHost(s.host, s.registry) }
+
+// at is the host that failed.
+func (s site) at() string {
+	if s.elsewhere() {
+		return s.host
+	}
+	return s.registry
+}
+
+// who names the site: "reg:5000", "the token server auth:443".
+func (s site) who() string {
+	switch {
+	case s.realm && s.elsewhere():
+		return "the token server " + s.host
+	case s.realm:
+		return "the token server of " + s.registry
+	}
+	return s.at()
+}
+
+// relation is how the site stands to the registry: "a redirect target
+// of reg:5000", "the realm of reg:5000", or "" for the registry itself.
+func (s site) relation() string {
+	switch {
+	case s.realm && s.elsewhere():
+		return "the realm of " + s.registry
+	case s.elsewhere():
+		return "a redirect target of " + s.registry
+	}
+	return ""
+}
+
+// said names the site, with its relation to the registry and a question
+// in parentheses: "blob:443 (a redirect target of reg:5000; is it up?)".
+func (s site) said(question string) string {
+	var parts []string
+	for _, p := range []string{s.relation(), question} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return s.who()
+	}
+	return s.who() + " (" + strings.Join(parts, "; ") + ")"
+}
+
+// sameHost: a and b name the same registry (docker.io is
+// registry-1.docker.io; :443 is HTTPS's port).
+func sameHost(a, b string) bool {
+	canon := func(h string) string {
+		h = strings.TrimSuffix(strings.ToLower(h), ":443")
+		if h == "docker.io" || h == "index.docker.io" {
+			return "registry-1.docker.io"
+		}
+		return h
+	}
+	return canon(a) == canon(b)
+}
+
+// tokenFailure: the kinds of failure of a token server's request that
+// are its own, not a refusal of the credentials.
+const tokenFailure = untrusted | plainHTTP | noSuchHost | connRefused | dialFailed | netOp | connReset | connBroken |
+	timedOut | stalled | closedEarly | noAnswer | badJSON
+
+func cause(err error, s site, creds string) string {
 	c := classify(err)
 	msg := err.Error()
+	host := s.registry
 	switch {
 	case c.is(retried):
 		var retry *RetryError
 		errors.As(err, &retry)
 		if classify(retry.Err).is(connRefused) {
-			return retry.Error() + " (the registry stopped answering; run again once it is back)"
+			who := "the registry"
+			if rs := (site{host: retry.Host, registry: s.registry, realm: s.realm}); rs.realm {
+				who = "the token server"
+			} else if rs.elsewhere() {
+				who = "the redirect target"
+			}
+			return retry.Error() + " (" + who + " stopped answering; run again once it is back)"
 		}
 		return retry.Error()
 	case c.is(digestMismatch):
-		detail := ""
-		if m := mismatchRE.FindStringSubmatch(msg); m != nil {
-			detail = " (" + m[1] + " expected, " + m[2] + " received)"
-		}
-		return "the bytes received do not match their digest" + detail + ": " + host + ", or something between, is altering data"
+		return "the bytes received do not match their digest" + mismatchDetail(msg) + ": " + s.said("") + ", or something between, is altering data"
 	case c.is(canceled):
 		return "interrupted"
 	case c.is(deadline):
@@ -268,41 +402,63 @@ func Cause(err error, host, creds string) string {
 		return "timed out (--timeout)"
 	case c.is(notFound):
 		return "not found"
+	case c.is(unauthorized) && s.realm && c.is(tokenFailure):
+		// the token server's own failure, said below
 	case c.is(unauthorized) && creds == "":
 		return "unauthorized: " + host + " requires credentials and none were found (run docker login " + host + ", or pass --username with --password-stdin)"
 	case c.is(unauthorized):
 		return "unauthorized " + creds + " (check --docker-cfg or docker login " + host + ", --username, and access to the repository)"
+	}
+	switch {
 	case c.is(untrusted):
-		return "TLS certificate of " + host + " is not trusted: " + tlsDetail(err) + " (trust its CA with --ca-file or in /etc/docker/certs.d/" + host + "/ca.crt, or skip verification with --insecure)"
+		skip := "--insecure"
+		if s.realm || s.elsewhere() {
+			skip = "--insecure-registry " + s.at()
+		}
+		if s.realm {
+			skip += "; --insecure covers registries, not their token servers"
+		}
+		return "TLS certificate of " + s.said("") + " is not trusted: " + tlsDetail(err) + " (trust its CA with --ca-file or in /etc/docker/certs.d/" + s.at() + "/ca.crt, or skip verification with " + skip + ")"
+	case c.is(plainHTTP) && (s.realm || s.elsewhere()):
+		return s.said("") + " answers in plain HTTP, not HTTPS, at the https URL " + host + " sent the request to"
 	case c.is(plainHTTP):
 		return host + " answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"
 	case c.is(noSuchHost):
 		var dnsErr *net.DNSError
 		errors.As(err, &dnsErr)
+		if r := s.relation(); r != "" {
+			return "cannot resolve host " + dnsErr.Name + " (" + r + ")"
+		}
 		return "cannot resolve host " + dnsErr.Name
+	case c.is(connRefused) && s.realm:
+		return "connection refused by " + s.said("is it running?")
+	case c.is(connRefused) && s.elsewhere():
+		return "connection refused by " + s.said("is the server it redirects to running?")
 	case c.is(connRefused):
 		return "connection refused by " + host + " (is the registry running, and is the address right?)"
+	case c.is(dialFailed) && (s.realm || s.elsewhere()):
+		return "cannot connect to " + s.said(words(err)+"; is it reachable from here?")
 	case c.is(dialFailed):
 		return "cannot connect to " + host + " (" + words(err) + "; is the address right, and the registry reachable from here?)"
 	case c.is(connReset):
-		return "connection reset by " + host
+		return "connection reset by " + s.said("")
 	case c.is(noAnswer):
 		var e *NoAnswerError
 		errors.As(err, &e)
 		return e.Error()
 	case c.is(closedEarly) && !c.is(httpStatus):
-		return host + " closed the connection before a whole answer"
+		return s.said("") + " closed the connection before a whole answer"
+	case c.is(badJSON) && s.realm:
+		return s.said("") + " answered with something that is not a token (" + jsonDetail(err) + ")"
 	case c.is(badJSON):
-		detail := "unexpected field types"
-		if syntaxErr := new(json.SyntaxError); errors.As(err, &syntaxErr) {
-			detail = syntaxErr.Error()
-		}
-		return "the manifest received is not valid JSON (" + detail + "): " + host + ", or something between, sent it cut short or corrupted"
+		return "the manifest received is not valid JSON (" + jsonDetail(err) + "): " + s.said("") + ", or something between, sent it cut short or corrupted"
+	case s.realm && c.is(tokenFailure):
+		return s.said("") + ": " + words(err)
 	case c.is(mediaTypeMismatch):
 		m := mediaTypeRE.FindStringSubmatch(msg)
-		return host + " labels the manifest " + m[1] + " (Content-Type) but it says it is " + m[2]
+		return s.said("") + " labels the manifest " + m[1] + " (Content-Type) but it says it is " + m[2]
 	case c.is(unsupportedMediaType):
-		return host + " answered " + strings.TrimPrefix(Redact(msg), errs.ErrUnsupportedMediaType.Error()+": ") + " for a manifest (Content-Type), not a manifest media type"
+		return s.said("") + " answered " + strings.TrimPrefix(Redact(msg), errs.ErrUnsupportedMediaType.Error()+": ") + " for a manifest (Content-Type), not a manifest media type"
 	case c.is(netOp):
 		var opErr *net.OpError
 		errors.As(err, &opErr)
@@ -313,6 +469,14 @@ func Cause(err error, host, creds string) string {
 		}
 	}
 	return Redact(msg)
+}
+
+// jsonDetail says what is wrong with JSON that does not decode.
+func jsonDetail(err error) string {
+	if syntaxErr := new(json.SyntaxError); errors.As(err, &syntaxErr) {
+		return syntaxErr.Error()
+	}
+	return "unexpected field types"
 }
 
 var httpStatusRE = regexp.MustCompile(`\[http (\d{3})\](?::\s*(.*))?`)

@@ -301,11 +301,10 @@ func TestDeadlineWhileReadingOrWaiting(t *testing.T) {
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v2/app/blobs/sha256:1", nil)
 	resp, err := tr.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil { // (on a loaded machine the deadline may pass before the headers: the same error)
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
 	}
-	_, err = io.ReadAll(resp.Body)
-	resp.Body.Close()
 	if want := "timed out (--timeout) during GET " + srv.host() + "/v2/app/blobs/sha256:1"; err == nil || err.Error() != want {
 		t.Errorf("reading: %v, want %q", err, want)
 	}
