@@ -85,7 +85,7 @@ func Load(name string, r io.Reader, opts ...Option) ([]Spec, error) {
 		return nil, invalid(Pos{File: name}, fmt.Errorf("reading spec: %w", err))
 	}
 	if int64(len(data)) > l.limits.Size {
-		return nil, errorf(Pos{File: name}, ErrLimit, "the spec is larger than %s (--max-spec-size raises the limit)", sizeName(l.limits.Size))
+		return nil, errorf(Pos{File: name}, ErrLimit, "the spec is larger than %s (--max-spec-size raises the limit)", SizeString(l.limits.Size))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var specs []Spec
@@ -205,16 +205,21 @@ func countNodes(n *yaml.Node) int {
 	return c
 }
 
-// sizeName writes a byte count as the flag takes it: "4MiB", "512KiB",
-// "100B".
-func sizeName(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + "MiB"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return strconv.FormatInt(n>>10, 10) + "KiB"
+// SizeString writes a size as the size flags read it: in GiB, MiB or KiB
+// when it is a whole number of them ("4MiB"), else in bytes ("100 bytes").
+func SizeString(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
 	}
-	return strconv.FormatInt(n, 10) + "B"
+	if n == 1 {
+		return "1 byte"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 func (l loader) pos(n *yaml.Node, field string) Pos {

@@ -74,7 +74,7 @@ func TestBadInputTable(t *testing.T) {
 		{"merge of itself", []string{"push", "from-spec", spec("s35.yaml", "image: a/b\nmanifests:\n  - &m {image: reg.invalid/app:1, <<: *m}\n")}, "s35.yaml:3: manifests[0]: merge key refers to itself"},
 		{"over --max-members", []string{"push", "from-spec", "--max-members", "1", spec("s36.yaml", "image: a/b\n"+member+"  - image: reg.invalid/app:1-arm64\n")},
 			"s36.yaml:4: manifests[1]: more than 1 members in one spec (--max-members raises the limit)"},
-		{"over --max-spec-size", []string{"push", "from-spec", "--max-spec-size", "16B", spec("s37.yaml", "image: a/b\n"+member)}, "s37.yaml: the spec is larger than 16B (--max-spec-size raises the limit)"},
+		{"over --max-spec-size", []string{"push", "from-spec", "--max-spec-size", "16B", spec("s37.yaml", "image: a/b\n"+member)}, "s37.yaml: the spec is larger than 16 bytes (--max-spec-size raises the limit)"},
 		{"over --max-documents", []string{"push", "from-spec", "--max-documents", "1", spec("s38.yaml", "image: reg.invalid/a:1\n"+member+"---\nimage: reg.invalid/a:2\n"+member)},
 			"s38.yaml:5: more than 1 documents (indexes) in one spec (--max-documents raises the limit)"},
 		{"--max-members 0", []string{"push", "from-spec", "--max-members", "0", spec("s39.yaml", "image: a/b\n"+member)}, "--max-members 0: want a number above 0"},

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // BodyTimeoutError is an answer, not a blob's, whose body was not whole
@@ -49,10 +51,10 @@ type ManifestSizeError struct {
 func (e *ManifestSizeError) Error() string {
 	if e.Size < 0 {
 		return fmt.Sprintf("%s %s%s: the manifest is over the limit of %s, more was sent (raise it with --max-manifest-size)",
-			e.Method, e.Host, e.Path, FormatSize(e.Limit))
+			e.Method, e.Host, e.Path, spec.SizeString(e.Limit))
 	}
 	return fmt.Sprintf("%s %s%s: the manifest is %d bytes, over the limit of %s (raise it with --max-manifest-size)",
-		e.Method, e.Host, e.Path, e.Size, FormatSize(e.Limit))
+		e.Method, e.Host, e.Path, e.Size, spec.SizeString(e.Limit))
 }
 
 // answerMax bounds an answer that is neither a manifest nor a blob: a
@@ -78,27 +80,10 @@ type AnswerSizeError struct {
 func (e *AnswerSizeError) Error() string {
 	if e.Size < 0 {
 		return fmt.Sprintf("%s %s%s: the answer is over the limit of %s for what is not a manifest or a blob, more was sent",
-			e.Method, e.Host, e.Path, FormatSize(e.Limit))
+			e.Method, e.Host, e.Path, spec.SizeString(e.Limit))
 	}
 	return fmt.Sprintf("%s %s%s: the answer is %d bytes, over the limit of %s for what is not a manifest or a blob",
-		e.Method, e.Host, e.Path, e.Size, FormatSize(e.Limit))
-}
-
-// FormatSize writes a size as --max-manifest-size reads it: in GiB, MiB
-// or KiB when it is a whole number of them, else in bytes.
-func FormatSize(n int64) string {
-	for _, u := range []struct {
-		name string
-		size int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n >= u.size && n%u.size == 0 {
-			return fmt.Sprintf("%d%s", n/u.size, u.name)
-		}
-	}
-	if n == 1 {
-		return "1 byte"
-	}
-	return fmt.Sprintf("%d bytes", n)
+		e.Method, e.Host, e.Path, e.Size, spec.SizeString(e.Limit))
 }
 
 // errLate is what the watchdog cancels an attempt's context with when

@@ -110,15 +110,6 @@ func TestManifestLimit(t *testing.T) {
 	}
 }
 
-func TestFormatSize(t *testing.T) {
-	t.Parallel()
-	for n, want := range map[int64]string{4 << 20: "4MiB", 1 << 30: "1GiB", 512 << 10: "512KiB", 1000: "1000 bytes", 5<<20 + 1: "5242881 bytes", 1: "1 byte"} {
-		if got := FormatSize(n); got != want {
-			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 // An answer that is neither a manifest nor a blob (a tag list, referrers,
 // a token) is refused past 32 MiB: regclient reads such answers whole,
 // with no limit of its own, so that a registry answering a tag list
