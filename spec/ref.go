@@ -89,9 +89,9 @@ func refError(s string, err error) error {
 	return fmt.Errorf("%s%.0w", msg, ErrReference)
 }
 
-// checkPort refuses the port of a registry host (host:port, [ipv6]:port)
+// CheckPort refuses the port of a registry host (host:port, [ipv6]:port)
 // that no TCP address has.
-func checkPort(host string) error {
+func CheckPort(host string) error {
 	if i := strings.LastIndexByte(host, ']'); i >= 0 { // [::1]:5000
 		host = host[i+1:]
 	}
@@ -127,7 +127,7 @@ func newRef(s string, target bool) (r ref.Ref, defaulted bool, err error) {
 		return ref.Ref{}, false, refError(s, err)
 	}
 	if r.Scheme == "reg" {
-		if err := checkPort(r.Registry); err != nil {
+		if err := CheckPort(r.Registry); err != nil {
 			return ref.Ref{}, false, fmt.Errorf("invalid reference %s: %v%.0w", quoteRef(s), err, ErrReference)
 		}
 	}
@@ -158,7 +158,7 @@ func ParseRegistry(arg string) (ref.Ref, error) {
 		if err != nil {
 			return bad("not a registry host")
 		}
-		if err := checkPort(r.Registry); err != nil {
+		if err := CheckPort(r.Registry); err != nil {
 			return bad(err.Error())
 		}
 		return r, nil
@@ -167,7 +167,7 @@ func ParseRegistry(arg string) (ref.Ref, error) {
 	if err != nil || r.Registry != host {
 		return bad("the repository name is not valid")
 	}
-	if err := checkPort(r.Registry); err != nil {
+	if err := CheckPort(r.Registry); err != nil {
 		return bad(err.Error())
 	}
 	return r.SetTag(""), nil

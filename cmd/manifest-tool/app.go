@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/registry"
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 // environment is what commands share: the standard streams, the logger and
@@ -155,14 +154,8 @@ func checkHostFlag(h string) error {
 		return fmt.Errorf("want a registry host without a scheme, such as %s", strings.SplitN(strings.SplitN(h, "://", 2)[1], "/", 2)[0])
 	case strings.ContainsAny(h, "/ \t\n@"):
 		return errors.New("want a registry host, such as reg.example.com:5000 (no path, user or spaces)")
+	case strings.HasPrefix(h, ":"):
+		return errors.New("want a registry host before the port, such as localhost" + h)
 	}
-	if host, port, err := net.SplitHostPort(h); err == nil {
-		if host == "" {
-			return errors.New("want a registry host before the port, such as localhost" + h)
-		}
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("port %q is not a port (1 to 65535)", port)
-		}
-	}
-	return nil
+	return spec.CheckPort(h)
 }

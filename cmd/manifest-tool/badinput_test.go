@@ -91,7 +91,7 @@ func TestBadInputTable(t *testing.T) {
 			`--plain-http-registry "http://reg.invalid:5000/v2/": want a registry host without a scheme, such as reg.invalid:5000`},
 		{"--insecure-registry path", []string{"--insecure-registry", "reg.invalid/app", "inspect", "reg.invalid/app:1"}, `--insecure-registry "reg.invalid/app": want a registry host, such as reg.example.com:5000 (no path, user or spaces)`},
 		{"--insecure-registry no host", []string{"--insecure-registry", ":5000", "inspect", "reg.invalid/app:1"}, `--insecure-registry ":5000": want a registry host before the port, such as localhost:5000`},
-		{"--insecure-registry port", []string{"--insecure-registry", "reg.invalid:99999", "inspect", "reg.invalid/app:1"}, `--insecure-registry "reg.invalid:99999": port "99999" is not a port (1 to 65535)`},
+		{"--insecure-registry port", []string{"--insecure-registry", "reg.invalid:99999", "inspect", "reg.invalid/app:1"}, `--insecure-registry "reg.invalid:99999": port 99999 is not 1-65535`},
 		{"bare architecture", []string{"push", "from-args", "--platforms", "arm64", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "arm64": "arm64" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`},
 		{"four parts", []string{"push", "from-args", "--platforms", "linux/arm/v7/x", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "linux/arm/v7/x": "linux/arm/v7/x" is not os/arch[/variant] (e.g. linux/amd64, linux/arm/v7)`},
 		{"uppercase item", []string{"push", "from-args", "--platforms", "Linux/amd64", "--template", "r/a:ARCH", "--target", "r/a:1"}, `--platforms "Linux/amd64": "Linux/amd64" is not os/arch[/variant]: "Linux" must be lowercase letters, digits, '.', '_' or '-'`},
