@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strconv"
 	"strings"
 )
@@ -16,6 +17,11 @@ var sizeUnits = map[string]int64{
 // parseSize reads a size flag's value: bytes ("4194304"), or a whole
 // number with a unit ("4MiB", "8MB", "512kib").
 func parseSize(flag, v string) (int64, error) {
+	return parseSizeShown("--"+flag, v)
+}
+
+// parseSizeShown is parseSize, its errors naming the flag as shown.
+func parseSizeShown(shown, v string) (int64, error) {
 	s := strings.TrimSpace(v)
 	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 	if i < 0 {
@@ -24,7 +30,7 @@ func parseSize(flag, v string) (int64, error) {
 	n, err := strconv.ParseInt(s[:i], 10, 64)
 	unit, ok := sizeUnits[asciiLower(strings.TrimSpace(s[i:]))]
 	if err != nil || !ok || n <= 0 || n > (1<<62)/unit {
-		return 0, usagef("--%s %q: want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)", flag, v)
+		return 0, usagef("%s %q: want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)", shown, v)
 	}
 	return n * unit, nil
 }
@@ -49,7 +55,18 @@ func sizeFlag(c interface {
 	if !c.IsSet(flag) {
 		return def, nil
 	}
-	return parseSize(flag, c.String(flag))
+	return parseSizeShown(shownAs(flag), c.String(flag))
+}
+
+// shownAs names a limit flag in an error: "--max-members", or, when its
+// variable is set and may be where the value came from, "--max-members
+// (or $MANIFEST_TOOL_MAX_MEMBERS)".
+func shownAs(flag string) string {
+	env := "MANIFEST_TOOL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+	if os.Getenv(env) != "" {
+		return "--" + flag + " (or $" + env + ")"
+	}
+	return "--" + flag
 }
 
 // positiveFlag is an integer flag's value, which must be above 0.
@@ -63,5 +80,5 @@ func positiveFlag(c interface {
 	if n := c.Int(flag); n > 0 {
 		return n, nil
 	}
-	return 0, usagef("--%s %d: want a number above 0", flag, c.Int(flag))
+	return 0, usagef("%s %d: want a number above 0", shownAs(flag), c.Int(flag))
 }
