@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -200,7 +201,8 @@ func TestPushReferrersGarbageAPI(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			r := regtest.NewGGCR(t)
-			img := seed(t, r, "builds", "1", false, linuxAMD64)["1-linux-amd64"]
+			imgs := seed(t, r, "builds", "1", false, linuxAMD64, linuxARM64)
+			img := imgs["1-linux-amd64"]
 			host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
 				if strings.Contains(req.URL.Path, "/referrers/") {
 					w.Header().Set("Content-Type", "application/vnd.oci.image.index.v1+json")
@@ -209,16 +211,23 @@ func TestPushReferrersGarbageAPI(t *testing.T) {
 				}
 				return false
 			})
-			args := []string{"--plain-http", "push", "--type", "oci", "from-args", "--platforms", "linux/amd64", "--template", host + "/builds:1-OS-ARCH"}
-			res := mt(t, append(args, "--referrers", "--target", host+"/app:1")...)
+			args := []string{"--plain-http", "push", "--type", "oci", "from-args", "--platforms", "linux/amd64,linux/arm64/v8", "--template", host + "/builds:1-OS-ARCHVARIANT"}
+			// one at a time, so that the second member's query is one
+			// regclient no longer sends
+			res := mt(t, append([]string{"--concurrency", "1"}, append(args, "--referrers", "--target", host+"/app:1")...)...)
 			res.ok(t)
 			member := "--platforms \"linux/amd64\": " + host + "/builds@" + img.Manifest.Digest + ": listing its referrers: the referrers API of " + host
 			if !strings.Contains(res.stderr, "warning: "+member) || !strings.Contains(res.stderr, "--referrers=required makes this an error") {
 				t.Errorf("no warning naming the member and the API:\n%s", res.stderr)
 			}
+			// each member of the repository is warned about, also one whose
+			// query regclient no longer sends
+			if arm := "warning: --platforms \"linux/arm64/v8\": " + host + "/builds@" + imgs["1-linux-arm64v8"].Manifest.Digest + ": listing its referrers: the referrers API of " + host; !strings.Contains(res.stderr, arm) {
+				t.Errorf("no warning for the second member:\n%s", res.stderr)
+			}
 			res = mt(t, append(args, "--referrers=required", "--target", host+"/app:2")...)
-			if lines := errorLines(res.stderr); res.code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "error: "+member) {
-				t.Errorf("exit %d, error lines %q", res.code, lines)
+			if lines := errorLines(res.stderr); res.code != 1 || len(lines) != 2 || !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "error: "+member) }) {
+				t.Errorf("exit %d, error lines %q, want one per member", res.code, lines)
 			}
 			if _, err := r.GetManifest("app", "2"); err == nil {
 				t.Error("the index was pushed although the referrers could not be listed")

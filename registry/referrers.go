@@ -39,6 +39,7 @@ var ErrReferrer = errors.New("referrer not copied")
 func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []manifest.Member, hows []manifest.How, required bool) ([][]manifest.ReferrerResult, error) {
 	out := make([][]manifest.ReferrerResult, len(members))
 	tags := &tagLists{rc: c.rc}
+	var broken sync.Map // source repository -> what its referrers API answered
 	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
 		if hows[i] == manifest.HowPresent || hows[i] == "" {
 			return nil
@@ -58,8 +59,18 @@ func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []ma
 		if err != nil {
 			return fail("listing its referrers", err)
 		}
-		if err := api.problem(); err != nil {
-			if err := fail("listing its referrers", err); err != nil {
+		// regclient asks a repository's API once: after an answer it
+		// could not use, it reads the tags of the repository's other
+		// members without asking, so the problem is said for them too
+		repo := src.Registry + "/" + src.Repository
+		problem := api.problem()
+		if problem != nil {
+			broken.LoadOrStore(repo, problem)
+		} else if seen, ok := broken.Load(repo); ok {
+			problem = seen.(error)
+		}
+		if problem != nil {
+			if err := fail("listing its referrers", problem); err != nil {
 				return err
 			}
 		}
