@@ -83,7 +83,7 @@ func TestMaxManifestSizeEnv(t *testing.T) {
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	t.Setenv(maxManifestEnv, "0")
 	code, _, stderr := runCLI("inspect", "reg.invalid/app:1")
-	want := `error: --max-manifest-size "0": want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)` + "\n"
+	want := `error: --max-manifest-size (or $MANIFEST_TOOL_MAX_MANIFEST_SIZE) "0": want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)` + "\n"
 	if code != exitBadInput || stderr != want {
 		t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr, want)
 	}
