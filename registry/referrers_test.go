@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"maps"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -162,5 +163,35 @@ func TestReferrersBudget(t *testing.T) {
 	}
 	if !maps.Equal(extra, want) {
 		t.Errorf("--referrers cost %v on top of the push (%v), want %v", extra, plain, want)
+	}
+}
+
+// What the referrers API answered is a problem when regclient would take
+// it for "no API": a body that is not an index, or a server error, also
+// the last of those the transport gave up on; a 404 is a registry without
+// the API, and other paths are not the API's.
+func TestWatchReferrersAPI(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		path   string
+		status int
+		body   string
+		want   string
+	}{
+		{"/v2/app/referrers/sha256:1", 503, "", "the referrers API of reg.example.com answered 503 Service Unavailable, so the referrers listed may be incomplete"},
+		{"/v2/app/referrers/sha256:1", 200, "<html>", "the referrers API of reg.example.com answered what is not an image index (invalid character '<' looking for beginning of value), so the referrers listed may be incomplete"},
+		{"/v2/app/referrers/sha256:1", 404, "", ""},
+		{"/v2/app/manifests/1", 503, "", ""},
+	} {
+		_, w := watchReferrersAPI(context.Background())
+		req, _ := http.NewRequest("GET", "https://reg.example.com"+tc.path, nil)
+		w.see(req, tc.status, []byte(tc.body))
+		got := ""
+		if err := w.problem(); err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("%s %d: %q, want %q", tc.path, tc.status, got, tc.want)
+		}
 	}
 }

@@ -7,7 +7,9 @@ import (
 
 // An Observer is shown each answer a request made under its context is
 // handed back with: its status, and its body when the transport read it
-// whole (a successful GET or POST answer of up to 8 MiB; nil otherwise).
+// whole (a successful GET or POST answer of up to 8 MiB; nil otherwise);
+// and, for a request given up on after its answers (503 ten times), the
+// status of the last one.
 // It must not keep body, and it runs on the request's goroutine.
 //
 // It exists because regclient reads some answers without a word about

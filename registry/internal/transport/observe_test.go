@@ -42,3 +42,21 @@ func TestObserver(t *testing.T) {
 		t.Errorf("seen %q, want %q", seen, want)
 	}
 }
+
+// A request given up on after its answers (a 503 each time) shows the
+// observer the last one's status.
+func TestObserverGivenUp(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(&script{steps: []http.HandlerFunc{status(503)}})
+	defer srv.Close()
+	tr, _ := newTransport(t, Options{Retry: fast})
+	var seen []int
+	ctx := WithObserver(context.Background(), func(req *http.Request, status int, body []byte) { seen = append(seen, status) })
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v2/app/referrers/sha256:1", nil)
+	if _, err := tr.RoundTrip(req); err == nil {
+		t.Fatal("no error after ten 503s")
+	}
+	if fmt.Sprint(seen) != "[503]" {
+		t.Errorf("seen %v, want [503]", seen)
+	}
+}

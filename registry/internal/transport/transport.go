@@ -216,6 +216,9 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			if re, ok := d.err.(*RetryError); ok && d.down {
 				t.giveUp(re)
 			}
+			if see := observerOf(orig.Context()); see != nil && err == nil {
+				see(orig, resp.StatusCode, nil) // the last answer of those given up on
+			}
 			return nil, t.failed(orig, f, d.err)
 		}
 		closedBefore = closedBefore || d.closed
