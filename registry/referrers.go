@@ -77,7 +77,16 @@ func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []ma
 		how := hows[i] // a referrer's blobs go the way its member's went
 		for _, d := range rl.Descriptors {
 			from, to := src.SetDigest(d.Digest.String()), target.SetDigest(d.Digest.String())
-			if err := c.rc.ImageCopy(lctx, from, to, regclient.ImageWithReferrers()); err != nil {
+			err := c.rc.ImageCopy(lctx, from, to, regclient.ImageWithReferrers())
+			if err != nil && ctx.Err() == nil {
+				// once more: referrers of several members share blobs (the
+				// empty config), and two uploads of one blob into one
+				// repository at once can fail one of them (Distribution 2.8:
+				// DIGEST_INVALID, then MANIFEST_BLOB_UNKNOWN); the second
+				// copy finds the blob the other one wrote
+				err = c.rc.ImageCopy(lctx, from, to, regclient.ImageWithReferrers())
+			}
+			if err != nil {
 				if err := fail("copying its referrer "+d.Digest.String(), err); err != nil {
 					return err
 				}
