@@ -73,12 +73,12 @@
 //
 // A manifest answer (to a GET or HEAD of /manifests/) larger than
 // [Options].MaxManifestSize (4 MiB, as Distribution and containerd;
-// --max-manifest-size) is a [ManifestSizeError], not retried: at once,
+// --max-manifest-size) is a [SizeError], not retried: at once,
 // its body unread, when its Content-Length says so; once more than the
 // limit was read when its length is not said (the bytes past the limit
 // are not handed on). Any other answer that is not a blob's (a tag list,
 // referrers, a token) is held to 32 MiB the same way, an
-// [AnswerSizeError]: regclient reads those whole, without a limit. A
+// [SizeError]: regclient reads those whole, without a limit. A
 // registry that answers a gigabyte costs a few reads.
 //
 // # Hosts that do not answer

@@ -30,31 +30,37 @@ func (e *BodyTimeoutError) Error() string {
 // Distribution and containerd.
 const DefaultMaxManifestSize = 4 << 20
 
-// ManifestSizeError is a manifest answer (GET or HEAD of /manifests/)
-// larger than the limit ([Options].MaxManifestSize, --max-manifest-size):
-// refused before its body is read when its Content-Length says so, or
-// once more than the limit was read when it does not.
+// SizeError is an answer larger than the transport takes: a manifest
+// (GET or HEAD of /manifests/) over the limit ([Options].MaxManifestSize,
+// --max-manifest-size), or another answer that is not a blob's (a tag
+// list, referrers, a token) over [answerMax]. It is refused before its
+// body is read when its Content-Length says so, or once more than the
+// limit was read when it does not.
 //
-// Why the transport checks rather than regclient: regclient v0.11.7
-// refuses a manifest over 8 MiB (scheme/reg/manifest.go, ManifestGet:
-// Content-Length, then a limited reader), twice the limit of the
-// registries that store them; it checks after the transport has read an
-// answer of up to 8 MiB whole (to retry a cut one); its HEAD has no limit;
-// and its words name no way to raise it. The Client sets regclient's own
-// limit to this one, so that a raised limit holds there too.
-type ManifestSizeError struct {
+// Why the transport checks manifests rather than regclient: regclient
+// v0.11.7 refuses a manifest over 8 MiB (scheme/reg/manifest.go,
+// ManifestGet: Content-Length, then a limited reader), twice the limit of
+// the registries that store them; it checks after the transport has read
+// an answer of up to 8 MiB whole (to retry a cut one); its HEAD has no
+// limit; and its words name no way to raise it. The Client sets
+// regclient's own limit to this one, so that a raised limit holds there
+// too.
+type SizeError struct {
 	Method, Host, Path string // the request, its path without the query
 	Size               int64  // as announced; -1: unsaid, and more than Limit came
 	Limit              int64
+	Manifest           bool // a manifest's answer, whose limit a flag raises
 }
 
-func (e *ManifestSizeError) Error() string {
-	if e.Size < 0 {
-		return fmt.Sprintf("%s %s%s: the manifest is over the limit of %s, more was sent (raise it with --max-manifest-size)",
-			e.Method, e.Host, e.Path, spec.SizeString(e.Limit))
+func (e *SizeError) Error() string {
+	what, limit, fix := "the answer", "the limit of "+spec.SizeString(e.Limit)+" for what is not a manifest or a blob", ""
+	if e.Manifest {
+		what, limit, fix = "the manifest", "the limit of "+spec.SizeString(e.Limit), " (raise it with --max-manifest-size)"
 	}
-	return fmt.Sprintf("%s %s%s: the manifest is %d bytes, over the limit of %s (raise it with --max-manifest-size)",
-		e.Method, e.Host, e.Path, e.Size, spec.SizeString(e.Limit))
+	if e.Size < 0 {
+		return fmt.Sprintf("%s %s%s: %s is over %s, more was sent%s", e.Method, e.Host, e.Path, what, limit, fix)
+	}
+	return fmt.Sprintf("%s %s%s: %s is %d bytes, over %s%s", e.Method, e.Host, e.Path, what, e.Size, limit, fix)
 }
 
 // answerMax bounds an answer that is neither a manifest nor a blob: a
@@ -67,46 +73,22 @@ func (e *ManifestSizeError) Error() string {
 // much memory.
 const answerMax = 32 << 20
 
-// AnswerSizeError is an answer that is neither a manifest nor a blob (a
-// tag list, referrers, a token) larger than the transport takes (32
-// MiB): refused unread when its Content-Length says so, once more came
-// when it does not.
-type AnswerSizeError struct {
-	Method, Host, Path string // the request, its path without the query
-	Size               int64  // as announced; -1: unsaid, and more than Limit came
-	Limit              int64
-}
-
-func (e *AnswerSizeError) Error() string {
-	if e.Size < 0 {
-		return fmt.Sprintf("%s %s%s: the answer is over the limit of %s for what is not a manifest or a blob, more was sent",
-			e.Method, e.Host, e.Path, spec.SizeString(e.Limit))
-	}
-	return fmt.Sprintf("%s %s%s: the answer is %d bytes, over the limit of %s for what is not a manifest or a blob",
-		e.Method, e.Host, e.Path, e.Size, spec.SizeString(e.Limit))
-}
-
 // errLate is what the watchdog cancels an attempt's context with when
 // the request's time runs out before its answer's body is whole.
 var errLate = errors.New("the answer's body took too long")
 
 // Limited says err in one line when one of the transport's limits on
-// answers stopped it (a [BodyTimeoutError], a [ManifestSizeError], an
-// [AnswerSizeError]): the
-// request and the limit; "" for any other error. The error says it all,
-// whatever wraps it.
+// answers stopped it (a [BodyTimeoutError], a [SizeError]): the request
+// and the limit; "" for any other error. The error says it all, whatever
+// wraps it.
 func Limited(err error) string {
 	var late *BodyTimeoutError
 	if errors.As(err, &late) {
 		return late.Error()
 	}
-	var big *ManifestSizeError
+	var big *SizeError
 	if errors.As(err, &big) {
 		return big.Error()
-	}
-	var large *AnswerSizeError
-	if errors.As(err, &large) {
-		return large.Error()
 	}
 	return ""
 }
@@ -132,9 +114,9 @@ func manifestAnswer(first *http.Request, resp *http.Response) bool {
 func (t *Transport) sizeLimit(first *http.Request, resp *http.Response) (int64, error) {
 	switch {
 	case manifestAnswer(first, resp):
-		return t.maxManifest, &ManifestSizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength, Limit: t.maxManifest}
+		return t.maxManifest, &SizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength, Limit: t.maxManifest, Manifest: true}
 	case bounded(first.URL.Path) && first.Method != http.MethodHead && resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return answerMax, &AnswerSizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength, Limit: answerMax}
+		return answerMax, &SizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength, Limit: answerMax}
 	}
 	return 0, nil
 }

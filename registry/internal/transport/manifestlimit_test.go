@@ -86,9 +86,9 @@ func TestManifestLimit(t *testing.T) {
 				}
 				return
 			}
-			var big *ManifestSizeError
-			if !errors.As(err, &big) {
-				t.Fatalf("got %v, want a ManifestSizeError", err)
+			var big *SizeError
+			if !errors.As(err, &big) || !big.Manifest {
+				t.Fatalf("got %v, want a SizeError of a manifest", err)
 			}
 			want := tc.method + " " + host + tc.path + ": " + tc.want
 			if err.Error() != want {
@@ -151,9 +151,9 @@ func TestAnswerLimit(t *testing.T) {
 				}
 				return
 			}
-			var big *AnswerSizeError
-			if !errors.As(err, &big) {
-				t.Fatalf("got %v, want an AnswerSizeError", err)
+			var big *SizeError
+			if !errors.As(err, &big) || big.Manifest {
+				t.Fatalf("got %v, want a SizeError of an answer that is not a manifest", err)
 			}
 			want := "GET " + srv.Listener.Addr().String() + tc.path + ": " + tc.want
 			if err.Error() != want || Limited(fmt.Errorf("listing: %w", err)) != want {

@@ -54,7 +54,7 @@ type Options struct {
 	Retry Policy
 	// MaxManifestSize is the largest manifest answer taken
 	// (DefaultMaxManifestSize; --max-manifest-size); see
-	// [ManifestSizeError].
+	// [SizeError].
 	MaxManifestSize int64
 	// Secrets, when set, is told of each token a token server hands out
 	// (see tokens.go), before the answer is handed on.
