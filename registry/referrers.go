@@ -13,6 +13,7 @@ import (
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/descriptor"
+	"github.com/regclient/regclient/types/errs"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -78,12 +79,13 @@ func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []ma
 		for _, d := range rl.Descriptors {
 			from, to := src.SetDigest(d.Digest.String()), target.SetDigest(d.Digest.String())
 			err := c.rc.ImageCopy(lctx, from, to, regclient.ImageWithReferrers())
-			if err != nil && ctx.Err() == nil {
+			if err != nil && ctx.Err() == nil && !errors.Is(err, errs.ErrNotFound) {
 				// once more: referrers of several members share blobs (the
 				// empty config), and two uploads of one blob into one
 				// repository at once can fail one of them (Distribution 2.8:
 				// DIGEST_INVALID, then MANIFEST_BLOB_UNKNOWN); the second
-				// copy finds the blob the other one wrote
+				// copy finds the blob the other one wrote (a referrer gone
+				// is not tried again)
 				err = c.rc.ImageCopy(lctx, from, to, regclient.ImageWithReferrers())
 			}
 			if err != nil {
