@@ -83,7 +83,7 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 }
 
 // maxManifestEnv stands for --max-manifest-size when it is not given.
-const maxManifestEnv = "MANIFEST_TOOL_MAX_MANIFEST_SIZE"
+var maxManifestEnv = limitEnv("max-manifest-size")
 
 // credentials reads --username with --password or --password-stdin (the
 // password flag is visible to anyone who lists processes; --debug says so).

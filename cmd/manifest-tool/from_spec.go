@@ -39,9 +39,9 @@ its aliases (*name) expand it past ten times its own size; the flags, or
 MANIFEST_TOOL_MAX_SPEC_SIZE, MANIFEST_TOOL_MAX_DOCUMENTS and
 MANIFEST_TOOL_MAX_MEMBERS, raise the first three.`,
 		Flags: []cli.Flag{ignoreMissingFlag(),
-			&cli.StringFlag{Name: "max-spec-size", EnvVars: []string{"MANIFEST_TOOL_MAX_SPEC_SIZE"}, Usage: "refuse a spec over `SIZE` (4MiB)"},
-			&cli.IntFlag{Name: "max-documents", EnvVars: []string{"MANIFEST_TOOL_MAX_DOCUMENTS"}, Usage: "refuse a spec of over `N` documents (1000)"},
-			&cli.IntFlag{Name: "max-members", EnvVars: []string{"MANIFEST_TOOL_MAX_MEMBERS"}, Usage: "refuse a spec of over `N` members (10000)"},
+			&cli.StringFlag{Name: "max-spec-size", EnvVars: []string{limitEnv("max-spec-size")}, Usage: "refuse a spec over `SIZE` (4MiB)"},
+			&cli.IntFlag{Name: "max-documents", EnvVars: []string{limitEnv("max-documents")}, Usage: "refuse a spec of over `N` documents (1000)"},
+			&cli.IntFlag{Name: "max-members", EnvVars: []string{limitEnv("max-members")}, Usage: "refuse a spec of over `N` members (10000)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {

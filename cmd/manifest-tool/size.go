@@ -62,9 +62,8 @@ func sizeFlag(c interface {
 // variable is set and may be where the value came from, "--max-members
 // (or $MANIFEST_TOOL_MAX_MEMBERS)".
 func shownAs(flag string) string {
-	env := "MANIFEST_TOOL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
-	if os.Getenv(env) != "" {
-		return "--" + flag + " (or $" + env + ")"
+	if env := limitEnv(flag); os.Getenv(env) != "" {
+		return "--" + flag + " (or $" + limitEnv(flag) + ")"
 	}
 	return "--" + flag
 }
@@ -81,4 +80,10 @@ func positiveFlag(c interface {
 		return n, nil
 	}
 	return 0, usagef("%s %d: want a number above 0", shownAs(flag), c.Int(flag))
+}
+
+// limitEnv is the variable that stands for a limit flag when it is not
+// given: --max-members is $MANIFEST_TOOL_MAX_MEMBERS.
+func limitEnv(flag string) string {
+	return "MANIFEST_TOOL_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
