@@ -10,8 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
 )
@@ -359,5 +361,83 @@ func TestProbeUsage(t *testing.T) {
 		"reg.example.com/App":     "the repository name is not valid",
 	} {
 		mt(t, "probe", arg).fails(t, 2, fmt.Sprintf("error: %q is not REGISTRY[/REPO]: %s (e.g. registry.example.com/team/probe)", arg, why))
+	}
+}
+
+// cutAnswer takes the connection and writes answer, then closes it: an
+// answer cut off, or bytes that are no HTTP answer at all.
+func cutAnswer(answer string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		buf.WriteString(answer)
+		buf.Flush()
+	}
+}
+
+// A registry whose upload answers are cut off, or garbage: the probe could
+// not complete the blob upload, so it cannot tell whether lists and
+// indexes work. The upload is unknown with its cause, and so is every
+// check that needed it; the run is a registry failure (exit 1, one line
+// naming the request), not a finding that lists are unsupported (exit
+// 3). Through text and --output json, side by side (each run waits out
+// the transport's retries, about a minute); the memory and time measured
+// are logged and held.
+func TestProbeUploadCutOff(t *testing.T) {
+	t.Parallel()
+	dependent := []string{"blob-upload-chunked", "blob-mount", "docker-manifest", "oci-manifest", "docker-manifest-list",
+		"oci-index", "index-annotations", "artifact-subject", "referrers-api"}
+	for _, tc := range []struct{ name, answer string }{
+		{"cut off", "HTTP/1.1 202 Accepted\r\nLocation: /v2/app/blobs/uploads/"},
+		{"garbage", "\x00\x01 this is no HTTP answer \xff\xfe\r\n\r\n"},
+	} {
+		for _, out := range []string{"text", "json"} {
+			t.Run(tc.name+", "+out, func(t *testing.T) {
+				t.Parallel()
+				h := newHostile(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+				h.route("/v2/app/blobs/uploads/", cutAnswer(tc.answer))
+				cause := "POST " + h.Host + "/v2/app/blobs/uploads/: connection closed before a whole answer (10 attempts)"
+				res := mtMeasured(t, nil, "", "--plain-http", "probe", "--output", out, h.Host+"/app")
+				res.fails(t, 1, "error: could not tell whether "+h.Host+" holds Docker manifest lists or OCI indexes: blob-upload: "+cause)
+				t.Logf("measured: upload answers %s, probe -o %s: exit %d, max RSS %d KiB (%.1f MiB), %s",
+					tc.name, out, res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond))
+				if res.maxRSS > 200<<10 {
+					t.Errorf("max RSS %d KiB, over 200 MiB", res.maxRSS)
+				}
+				if res.elapsed > budget {
+					t.Errorf("ended after %s, over %s", res.elapsed, budget)
+				}
+				if out == "text" {
+					for _, check := range append([]string{"blob-upload"}, dependent...) {
+						if !regexp.MustCompile(`(?m)^` + check + ` +unknown `).MatchString(res.stdout) {
+							t.Errorf("no %q row saying unknown", check)
+						}
+					}
+					if strings.Contains(res.stdout, "unsupported") {
+						t.Errorf("a check is said unsupported:\n%s", res.stdout)
+					}
+					return
+				}
+				var p probeJSON
+				if err := json.Unmarshal([]byte(res.stdout), &p); err != nil {
+					t.Fatalf("stdout is not JSON: %v\n%s", err, res.stdout)
+				}
+				status, detail := map[string]string{}, map[string]string{}
+				for _, c := range p.Checks {
+					status[c.Name], detail[c.Name] = c.Status, c.Detail
+				}
+				if status["blob-upload"] != "unknown" || !strings.HasSuffix(detail["blob-upload"], "-byte blob: "+cause) {
+					t.Errorf("blob-upload %s: %q; want unknown, with its cause", status["blob-upload"], detail["blob-upload"])
+				}
+				for _, check := range dependent {
+					if status[check] != "unknown" || detail[check] != "not tried: the blob upload could not be completed" {
+						t.Errorf("%s %s: %q; want unknown, not tried", check, status[check], detail[check])
+					}
+				}
+			})
+		}
 	}
 }

@@ -28,6 +28,9 @@ func (c *Client) Probe(ctx context.Context, r ref.Ref) (manifest.ProbeReport, er
 	return probe.Run(ctx, probeRegistry{RegClient: rc, Recorder: rec}, r, probe.Options{
 		Cause: func(err error) string { return transport.Cause(err, r.Registry, creds) },
 		Fail:  func(op string, on ref.Ref, err error) error { return c.opError(op, on, err) },
+		// retries given up on, a connection cut or refused, garbage
+		// instead of HTTP: the check could not be completed
+		Unanswered: transport.Unanswered,
 	})
 }
 

@@ -23,8 +23,11 @@ referrers API, tag listing and manifest delete. It pushes into REPO
 (default manifest-tool-probe) and REPO-mount, deletes what it pushed
 where the registry allows, and lists what it could not remove.
 
-Exit 3 when manifest lists or OCI indexes are not supported; 1 when the
-registry cannot be reached or refuses the credentials.`,
+A refusal makes a check unsupported; a request that got no whole answer
+(cut off, garbage, retries given up on) makes it unknown, and every
+check that needs it. Exit 3 when manifest lists or OCI indexes are not
+supported; 1 when the registry cannot be reached, refuses the
+credentials, or could not complete a check they need.`,
 		Flags: []cli.Flag{outputFlag()},
 		Action: func(c *cli.Context) error {
 			out, err := outputOf(c)

@@ -45,6 +45,10 @@ type prober struct {
 	tagPrefix string  // tags no one else uses start with it
 	rows      []manifest.Check
 	refused   error // the registry refused the credentials a push needs
+	// incomplete holds the checks that could not be completed, each with
+	// why: a request of its own, or of a check it depends on, got no whole
+	// answer ("blob-upload: POST host/v2/…: connection closed …")
+	incomplete map[string]string
 
 	tags      []ref.Ref // tags written (or tried): what they point at is ours
 	digests   []ref.Ref // manifests pushed by digest
@@ -57,11 +61,29 @@ func (p *prober) row(name string, status manifest.CheckStatus, format string, ar
 	p.rows = append(p.rows, manifest.Check{Name: name, Status: status, Detail: fmt.Sprintf(format, args...)})
 }
 
-// skip marks checks that could not run.
-func (p *prober) skip(why string, names ...string) {
+// skip marks checks that could not run because of the check after (""
+// for none): unknown, and not completed when after was not.
+func (p *prober) skip(after, why string, names ...string) {
 	for _, n := range names {
 		p.row(n, manifest.Unknown, "not tried: %s", why)
+		if w, ok := p.incomplete[after]; ok {
+			p.incomplete[n] = w
+		}
 	}
+}
+
+// failed makes the row of a check whose request failed with err, its
+// detail what was tried and the cause. A request that got no whole answer
+// (Options.Unanswered) leaves the check unknown and not completed; any
+// other failure is the registry's answer: unsupported.
+func (p *prober) failed(check string, err error, format string, args ...any) {
+	detail := fmt.Sprintf(format, args...) + ": " + p.because(err)
+	if p.opts.Unanswered(err) {
+		p.rows = append(p.rows, manifest.Check{Name: check, Status: manifest.Unknown, Detail: detail})
+		p.incomplete[check] = check + ": " + p.because(err)
+		return
+	}
+	p.rows = append(p.rows, manifest.Check{Name: check, Status: manifest.Unsupported, Detail: detail})
 }
 
 // because says why a request failed, in a few words.
@@ -89,16 +111,19 @@ func (p *prober) run(ctx context.Context) {
 	if !p.upload(ctx, layer) {
 		rest := []string{CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest, CheckDockerList,
 			CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
-		if p.refused != nil {
-			p.skip("the registry refuses to let these credentials push", rest...)
-		} else {
+		switch {
+		case p.refused != nil:
+			p.skip("", "the registry refuses to let these credentials push", rest...)
+		case p.incomplete[CheckBlobUpload] != "":
+			p.skip(CheckBlobUpload, "the blob upload could not be completed", rest...)
+		default:
 			// a registry that takes no blob holds no image, list or index
 			for _, n := range rest {
 				p.row(n, manifest.Unsupported, "nothing can be pushed: the blob upload failed")
 			}
 		}
 		p.tagList(ctx)
-		p.skip("nothing was pushed", CheckDelete)
+		p.skip("", "nothing was pushed", CheckDelete)
 		return
 	}
 	p.chunked(ctx)
@@ -110,14 +135,14 @@ func (p *prober) run(ctx context.Context) {
 	if dockerOK {
 		p.put(ctx, CheckDockerList, "docker-list", listOf(true, dockerImg))
 	} else {
-		p.skip("its Docker image manifest could not be pushed", CheckDockerList)
+		p.skip(CheckDockerManifest, "its Docker image manifest could not be pushed", CheckDockerList)
 	}
 	if ociOK {
 		p.put(ctx, CheckOCIIndex, "oci-index", listOf(false, ociImg))
 		p.annotations(ctx, ociImg)
 		p.artifact(ctx, ociImg)
 	} else {
-		p.skip("its OCI image manifest could not be pushed", CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI)
+		p.skip(CheckOCIManifest, "its OCI image manifest could not be pushed", CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI)
 	}
 	p.tagList(ctx)
 	p.deleteCheck(ctx)
@@ -191,7 +216,7 @@ func (p *prober) upload(ctx context.Context, data []byte) bool {
 		if errors.Is(err, errs.ErrHTTPUnauthorized) {
 			p.refused = p.opts.Fail("pushing to", p.repo, err)
 		}
-		p.row(CheckBlobUpload, manifest.Unsupported, "uploading a %d-byte blob: %s", len(data), p.because(err))
+		p.failed(CheckBlobUpload, err, "uploading a %d-byte blob", len(data))
 		return false
 	}
 	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
@@ -210,7 +235,7 @@ func (p *prober) chunked(ctx context.Context) {
 	// a descriptor without size and digest asks for an upload in chunks
 	d, err := p.reg.BlobPut(ctx, p.repo, descriptor.Descriptor{}, bytes.NewReader(data))
 	if err != nil {
-		p.row(CheckBlobUploadChunked, manifest.Unsupported, "uploading %d bytes in %d-byte chunks: %s", len(data), ChunkSize, p.because(err))
+		p.failed(CheckBlobUploadChunked, err, "uploading %d bytes in %d-byte chunks", len(data), ChunkSize)
 		return
 	}
 	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
@@ -234,7 +259,7 @@ func (p *prober) mount(ctx context.Context, d descriptor.Descriptor) {
 	case errors.Is(err, errs.ErrMountReturnedLocation):
 		p.row(CheckBlobMount, manifest.Unsupported, "asked to mount, the registry offered an upload instead (202): copies across repositories move the bytes")
 	default:
-		p.row(CheckBlobMount, manifest.Unsupported, "mounting into %s: %s", tgt.Repository, p.because(err))
+		p.failed(CheckBlobMount, err, "mounting into %s", tgt.Repository)
 	}
 }
 
@@ -247,6 +272,9 @@ func (p *prober) image(ctx context.Context, check string, docker bool, layer []b
 	cfg := newConfig()
 	cfgDesc := blobOf(cfgMT, cfg)
 	if _, err := p.reg.BlobPut(ctx, p.repo, cfgDesc, bytes.NewReader(cfg)); err != nil {
+		if p.opts.Unanswered(err) {
+			p.incomplete[check] = check + ": uploading its config: " + p.because(err)
+		}
 		p.row(check, manifest.Unknown, "not tried: uploading its config failed: %s", p.because(err))
 		return descriptor.Descriptor{}, false
 	}
@@ -265,7 +293,7 @@ func (p *prober) put(ctx context.Context, check, name string, orig any) (descrip
 	tag := p.repo.SetTag(p.tagPrefix + name)
 	p.tags = append(p.tags, tag)
 	if err := p.reg.ManifestPut(ctx, tag, m); err != nil {
-		p.row(check, manifest.Unsupported, "pushing %s, %s: %s", tag.Tag, kind(d.MediaType), p.because(err))
+		p.failed(check, err, "pushing %s, %s", tag.Tag, kind(d.MediaType))
 		return d, false
 	}
 	p.row(check, manifest.Supported, "pushed %s, %s", tag.Tag, kind(d.MediaType))
@@ -297,7 +325,7 @@ func (p *prober) annotations(ctx context.Context, image descriptor.Descriptor) {
 	case errors.Is(err, errs.ErrDigestMismatch) || err == nil && !bytes.Equal(raw, want):
 		p.row(CheckIndexAnnotations, manifest.Unsupported, "the registry keeps other bytes than the annotated index it was given")
 	case err != nil:
-		p.row(CheckIndexAnnotations, manifest.Unsupported, "pushing an annotated OCI index: %s", p.because(err))
+		p.failed(CheckIndexAnnotations, err, "pushing an annotated OCI index")
 	default:
 		p.row(CheckIndexAnnotations, manifest.Supported, "an index with %d annotations read back byte for byte", len(idx.Annotations))
 	}
@@ -309,8 +337,11 @@ func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 	// the empty blob is everybody's: delete it only if the probe brought it
 	brought := !p.blobExists(ctx, p.repo, emptyBlob)
 	if _, err := p.reg.BlobPut(ctx, p.repo, emptyBlob, bytes.NewReader(descriptor.EmptyData)); err != nil {
+		if p.opts.Unanswered(err) {
+			p.incomplete[CheckArtifactSubject] = CheckArtifactSubject + ": uploading the empty config: " + p.because(err)
+		}
 		p.row(CheckArtifactSubject, manifest.Unknown, "not tried: uploading the empty config failed: %s", p.because(err))
-		p.skip("no artifact could be pushed", CheckReferrersAPI)
+		p.skip(CheckArtifactSubject, "no artifact could be pushed", CheckReferrersAPI)
 		return
 	}
 	if brought {
@@ -333,8 +364,8 @@ func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 	}
 	switch {
 	case err != nil && !p.exists(ctx, byDigest):
-		p.row(CheckArtifactSubject, manifest.Unsupported, "pushing an artifact with artifactType and subject: %s", p.because(err))
-		p.skip("no artifact could be pushed", CheckReferrersAPI)
+		p.failed(CheckArtifactSubject, err, "pushing an artifact with artifactType and subject")
+		p.skip(CheckArtifactSubject, "no artifact could be pushed", CheckReferrersAPI)
 		return
 	case err != nil: // stored, but the sha256-<hex> tag a client keeps could not be
 		p.row(CheckArtifactSubject, manifest.Supported, "stored an artifact with artifactType and subject; no OCI-Subject answer, and the sha256-<hex> tag could not be written: %s", p.because(err))
@@ -374,6 +405,7 @@ func (p *prober) referrers(ctx context.Context, subject, artifact string) {
 		p.row(CheckReferrersAPI, manifest.Unknown, "%s answers %d %s", api, status, http.StatusText(status))
 	default:
 		p.row(CheckReferrersAPI, manifest.Unknown, "no answer to the referrers request: %v", err)
+		p.incomplete[CheckReferrersAPI] = fmt.Sprintf("%s: %v", CheckReferrersAPI, err)
 	}
 }
 
@@ -385,7 +417,7 @@ func (p *prober) tagList(ctx context.Context) {
 		p.row(CheckTagList, manifest.Unknown, "the repository has no tags to list (404)")
 		return
 	case err != nil:
-		p.row(CheckTagList, manifest.Unsupported, "listing tags: %s", p.because(err))
+		p.failed(CheckTagList, err, "listing tags")
 		return
 	}
 	tags, _ := tl.GetTags()
@@ -414,12 +446,12 @@ func (p *prober) deleteCheck(ctx context.Context) {
 		}
 	}
 	if victim.Digest == "" {
-		p.skip("nothing was pushed", CheckDelete)
+		p.skip("", "nothing was pushed", CheckDelete)
 		return
 	}
 	if err := p.reg.ManifestDelete(ctx, victim); err != nil {
 		p.noDeletes = true
-		p.row(CheckDelete, manifest.Unsupported, "deleting a manifest by digest: %s", p.because(err))
+		p.failed(CheckDelete, err, "deleting a manifest by digest")
 		return
 	}
 	if p.exists(ctx, victim) {

@@ -12,6 +12,14 @@
 // (manifest.Check) per check, in the order below, each supported,
 // unsupported or unknown (could not tell), with a detail in a few words.
 //
+// A registry that answers a request with a refusal (an HTTP error status)
+// makes its check unsupported. A request that got no whole answer (a
+// connection refused, reset or cut off mid-answer, bytes that are no HTTP
+// answer, retries given up on: [Options].Unanswered) leaves its check
+// unknown, with the cause, and every check that depends on it unknown
+// too ("not tried: the blob upload could not be completed"): the probe
+// could not tell.
+//
 // # Checks
 //
 //   - api: GET /v2/ answers (and with which Docker-Distribution-API-Version).
@@ -25,7 +33,8 @@
 //     needs PATCH requests for it, the row is unsupported and the probe
 //     goes on. When the upload fails, nothing else can be pushed: every
 //     pushing check is unsupported, or unknown (not tried) when the
-//     registry refused the credentials (401), which makes Run fail.
+//     registry refused the credentials (401), which makes Run fail, or
+//     when the upload could not be completed.
 //   - blob-upload-chunked: a blob of several [ChunkSize] chunks, in PATCH
 //     requests, then a PUT; unknown when it took fewer than two PATCHes.
 //   - blob-mount: the layer mounted from REPO into REPO-mount (201);
@@ -75,8 +84,16 @@
 //     or refuses to let them push (a 401 to the upload), or the context was
 //     cancelled: the error Options.Fail makes (exit 1 for the command);
 //   - manifest lists or OCI indexes are unsupported, or could not be shown
-//     to work: an error matching [ErrNoLists] and manifest.ErrCheck (exit
-//     3).
+//     to work because the registry refused something they need (their
+//     image manifest, say): an error matching [ErrNoLists] and
+//     manifest.ErrCheck (exit 3);
+//   - otherwise, whether manifest lists or OCI indexes work is unknown
+//     because a check they need could not be completed: an error matching
+//     [ErrIncomplete], naming that check and its cause ("could not tell
+//     whether reg:5000 holds Docker manifest lists or OCI indexes:
+//     blob-upload: POST reg:5000/v2/…: connection closed before a whole
+//     answer (10 attempts)"), and not manifest.ErrCheck: a failure of the
+//     registry (exit 1), since nothing was found out about lists.
 //
 // Every other finding is a row, and Run returns no error (exit 0).
 package probe

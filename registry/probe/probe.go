@@ -2,11 +2,12 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
@@ -100,6 +101,13 @@ type Options struct {
 	// to") is what was being done to the registry or repository r.
 	// Default: "op r: err".
 	Fail func(op string, r ref.Ref, err error) error
+	// Unanswered reports whether a request failed without a whole answer
+	// from the registry: a connection refused, reset or cut off, bytes
+	// that are no HTTP answer, retries given up on. The check could not
+	// be completed: it is unknown, not unsupported, and so is every
+	// check that depends on it. Default: a failure of the network
+	// (net.Error) or an answer cut short (io.EOF, io.ErrUnexpectedEOF).
+	Unanswered func(err error) bool
 }
 
 func (o Options) withDefaults() Options {
@@ -109,6 +117,11 @@ func (o Options) withDefaults() Options {
 	if o.Fail == nil {
 		o.Fail = func(op string, r ref.Ref, err error) error {
 			return fmt.Errorf("%s %s: %w", op, path.Join(r.Registry, r.Repository), err)
+		}
+	}
+	if o.Unanswered == nil {
+		o.Unanswered = func(err error) bool {
+			return errors.As(err, new(net.Error)) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 		}
 	}
 	return o
@@ -125,14 +138,17 @@ func (o Options) withDefaults() Options {
 // It fails with an error from opts.Fail when the registry cannot be
 // reached, refuses the credentials, or refuses to let them push; with an
 // error matching ErrNoLists (and manifest.ErrCheck) when manifest lists or
-// OCI indexes do not work or could not be shown to; every other finding is
-// a row. The report holds every row made before a failure.
+// OCI indexes do not work, or could not be shown to because the registry
+// refused something they need; with an error matching ErrIncomplete when
+// whether they work is unknown because a request got no whole answer
+// (Options.Unanswered). Every other finding is a row. The report holds
+// every row made before a failure.
 func Run(ctx context.Context, reg Registry, r ref.Ref, opts Options) (manifest.ProbeReport, error) {
 	if r.Repository == "" {
 		r.Repository = DefaultRepository
 	}
 	opts = opts.withDefaults()
-	p := &prober{reg: reg, opts: opts, repo: r.SetTag(""), tagPrefix: tagPrefix()}
+	p := &prober{reg: reg, opts: opts, repo: r.SetTag(""), tagPrefix: tagPrefix(), incomplete: map[string]string{}}
 	res := manifest.ProbeReport{Registry: r.Registry, Repository: r.Repository, Leftovers: []manifest.Leftover{}}
 	if err := p.ping(ctx); err != nil {
 		return res, err
@@ -150,22 +166,34 @@ func Run(ctx context.Context, reg Registry, r ref.Ref, opts Options) (manifest.P
 	case p.refused != nil:
 		return res, p.refused
 	}
-	var no, unknown []string
-	for check, what := range map[string]string{CheckDockerList: "Docker manifest lists", CheckOCIIndex: "OCI indexes"} {
-		switch res.Status(check) {
+	// a list or index unsupported, or not shown to work because the
+	// registry refused what it needs, is a finding (exit 3); one that
+	// could not be completed is a failure of the registry (exit 1)
+	var no, unknown, incomplete []string
+	var why string
+	for _, c := range []struct{ check, what string }{{CheckDockerList, "Docker manifest lists"}, {CheckOCIIndex, "OCI indexes"}} {
+		w, notDone := p.incomplete[c.check]
+		switch res.Status(c.check) {
 		case manifest.Unsupported:
-			no = append(no, what)
+			no = append(no, c.what)
 		case manifest.Unknown:
-			unknown = append(unknown, what)
+			if !notDone {
+				unknown = append(unknown, c.what)
+				break
+			}
+			incomplete = append(incomplete, c.what)
+			if why == "" {
+				why = w
+			}
 		}
 	}
-	sort.Strings(no)
-	sort.Strings(unknown)
 	switch {
 	case len(no) > 0:
 		return res, fmt.Errorf("%s cannot hold %s%.0w", r.Registry, strings.Join(no, " or "), ErrNoLists)
 	case len(unknown) > 0:
 		return res, fmt.Errorf("%s could not be shown to hold %s (see the rows)%.0w", r.Registry, strings.Join(unknown, " or "), ErrNoLists)
+	case len(incomplete) > 0:
+		return res, fmt.Errorf("could not tell whether %s holds %s: %s%.0w", r.Registry, strings.Join(incomplete, " or "), why, ErrIncomplete)
 	}
 	return res, nil
 }

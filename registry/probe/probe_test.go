@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -73,6 +74,19 @@ func refuse(status int, match func(c call) bool) func(*fake) {
 	}
 }
 
+// cutOff makes the calls that match fail as a request whose answer was cut
+// off: no status, no whole answer.
+func cutOff(match func(c call) bool) func(*fake) {
+	return func(f *fake) {
+		f.fail = func(c call) error {
+			if match(c) {
+				return answer{0, fmt.Errorf("request failed: %w", io.ErrUnexpectedEOF)}
+			}
+			return nil
+		}
+	}
+}
+
 // pushOf matches a push (BlobPut or ManifestPut) of media type mt.
 func pushOf(op, mt string) func(c call) bool {
 	return func(c call) bool { return c.Op == op && c.MediaType == mt }
@@ -111,7 +125,9 @@ func TestRun(t *testing.T) {
 		detail map[string]string               // what a row's detail must hold
 		fail   string                          // the Fail op of the error, if any
 		noList string                          // the text of an ErrNoLists error, if any
-		also   func(t *testing.T, f *fake, rep manifest.ProbeReport)
+		// the text of an ErrIncomplete error, if any
+		incomplete string
+		also       func(t *testing.T, f *fake, rep manifest.ProbeReport)
 	}{
 		{name: "everything", detail: map[string]string{
 			CheckAPI:               "/v2/ answers, API version registry/2.0",
@@ -167,6 +183,12 @@ func TestRun(t *testing.T) {
 			want:   map[string]manifest.CheckStatus{CheckBlobUpload: manifest.Unsupported},
 			detail: map[string]string{CheckBlobUpload: "-byte blob could not go in one PUT; it took 2 PATCH requests"}},
 
+		{name: "upload cut off", setup: cutOff(pushOf("BlobPut", mediatype.OCI1LayerGzip)),
+			incomplete: "could not tell whether reg.example.com holds Docker manifest lists or OCI indexes: blob-upload: cause: request failed: unexpected EOF",
+			want:       rows(manifest.Unknown, pushing, map[string]manifest.CheckStatus{CheckBlobUpload: manifest.Unknown, CheckTagList: manifest.Unknown, CheckDelete: manifest.Unknown}),
+			detail: map[string]string{CheckBlobUpload: "-byte blob: cause: request failed: unexpected EOF",
+				CheckDockerList: "not tried: the blob upload could not be completed", CheckReferrersAPI: "not tried: the blob upload could not be completed"}},
+
 		// blob-upload-chunked
 		{name: "chunks in one PATCH", setup: func(f *fake) { f.onePatch = true },
 			want:   map[string]manifest.CheckStatus{CheckBlobUploadChunked: manifest.Unknown},
@@ -175,6 +197,10 @@ func TestRun(t *testing.T) {
 			want:   map[string]manifest.CheckStatus{CheckBlobUploadChunked: manifest.Unsupported},
 			detail: map[string]string{CheckBlobUploadChunked: "uploading 3172 bytes in 1024-byte chunks: cause: request failed: 405 Method Not Allowed"}},
 
+		{name: "chunks cut off", setup: cutOff(pushOf("BlobPut", "")),
+			want:   map[string]manifest.CheckStatus{CheckBlobUploadChunked: manifest.Unknown},
+			detail: map[string]string{CheckBlobUploadChunked: "uploading 3172 bytes in 1024-byte chunks: cause: request failed: unexpected EOF"}},
+
 		// blob-mount
 		{name: "mount offers an upload", setup: func(f *fake) { f.mountOffer = true },
 			want:   map[string]manifest.CheckStatus{CheckBlobMount: manifest.Unsupported},
@@ -182,6 +208,10 @@ func TestRun(t *testing.T) {
 		{name: "mount refused", setup: refuse(http.StatusForbidden, func(c call) bool { return c.Op == "BlobMount" }),
 			want:   map[string]manifest.CheckStatus{CheckBlobMount: manifest.Unsupported},
 			detail: map[string]string{CheckBlobMount: "mounting into team/probe-mount: cause: request failed: 403 Forbidden"}},
+
+		{name: "mount cut off", setup: cutOff(func(c call) bool { return c.Op == "BlobMount" }),
+			want:   map[string]manifest.CheckStatus{CheckBlobMount: manifest.Unknown},
+			detail: map[string]string{CheckBlobMount: "mounting into team/probe-mount: cause: request failed: unexpected EOF"}},
 
 		// image manifests and lists
 		{name: "Docker config refused", setup: refuse(http.StatusBadRequest, pushOf("BlobPut", mediatype.Docker2ImageConfig)),
@@ -211,6 +241,34 @@ func TestRun(t *testing.T) {
 			want: map[string]manifest.CheckStatus{CheckDockerList: manifest.Unsupported, CheckOCIIndex: manifest.Unsupported, CheckIndexAnnotations: manifest.Unsupported},
 			detail: map[string]string{CheckArtifactSubject: "the sha256-<hex> tag could not be written",
 				CheckReferrersAPI: "the sha256-<hex> tag fallback did not list the artifact either"}},
+
+		{name: "Docker config cut off", setup: cutOff(pushOf("BlobPut", mediatype.Docker2ImageConfig)),
+			incomplete: "could not tell whether reg.example.com holds Docker manifest lists: docker-manifest: uploading its config: cause: request failed: unexpected EOF",
+			want:       map[string]manifest.CheckStatus{CheckDockerManifest: manifest.Unknown, CheckDockerList: manifest.Unknown},
+			detail:     map[string]string{CheckDockerList: "not tried: its Docker image manifest could not be pushed"}},
+		{name: "OCI image cut off", setup: cutOff(taggedPut("-oci")),
+			incomplete: "could not tell whether reg.example.com holds OCI indexes: oci-manifest: cause: request failed: unexpected EOF",
+			want: map[string]manifest.CheckStatus{CheckOCIManifest: manifest.Unknown, CheckOCIIndex: manifest.Unknown,
+				CheckIndexAnnotations: manifest.Unknown, CheckArtifactSubject: manifest.Unknown, CheckReferrersAPI: manifest.Unknown},
+			detail: map[string]string{CheckOCIManifest: "-oci, an OCI image manifest: cause: request failed: unexpected EOF"}},
+		{name: "lists cut off", setup: cutOff(func(c call) bool {
+			return c.Op == "ManifestPut" && (c.MediaType == mediatype.Docker2ManifestList || c.MediaType == mediatype.OCI1ManifestList)
+		}), incomplete: "could not tell whether reg.example.com holds Docker manifest lists or OCI indexes: docker-manifest-list: cause: request failed: unexpected EOF",
+			want: map[string]manifest.CheckStatus{CheckDockerList: manifest.Unknown, CheckOCIIndex: manifest.Unknown, CheckIndexAnnotations: manifest.Unknown},
+			detail: map[string]string{CheckOCIIndex: "-oci-index, an OCI image index: cause: request failed: unexpected EOF",
+				CheckArtifactSubject: "the sha256-<hex> tag could not be written"}},
+		{name: "lists refused, indexes cut off", setup: func(f *fake) {
+			f.fail = func(c call) error {
+				switch {
+				case c.Op == "ManifestPut" && c.MediaType == mediatype.Docker2ManifestList:
+					return statusError(http.StatusBadRequest)
+				case taggedPut("-oci-index")(c):
+					return answer{0, fmt.Errorf("request failed: %w", io.ErrUnexpectedEOF)}
+				}
+				return nil
+			}
+		}, noList: "reg.example.com cannot hold Docker manifest lists", // what the registry said outweighs what it did not
+			want: map[string]manifest.CheckStatus{CheckDockerList: manifest.Unsupported, CheckOCIIndex: manifest.Unknown}},
 
 		// index-annotations
 		{name: "index rewritten", setup: func(f *fake) { f.rewrite = true },
@@ -251,6 +309,11 @@ func TestRun(t *testing.T) {
 			want:   map[string]manifest.CheckStatus{CheckReferrersAPI: manifest.Unknown},
 			detail: map[string]string{CheckReferrersAPI: "no answer to the referrers request: GET /v2/team/probe/referrers/sha256:"}},
 
+		{name: "artifact cut off", setup: cutOff(func(c call) bool { return c.Op == "ManifestPut" && c.Ref.Digest != "" }),
+			want: map[string]manifest.CheckStatus{CheckArtifactSubject: manifest.Unknown, CheckReferrersAPI: manifest.Unknown},
+			detail: map[string]string{CheckArtifactSubject: "pushing an artifact with artifactType and subject: cause: request failed: unexpected EOF",
+				CheckReferrersAPI: "not tried: no artifact could be pushed"}},
+
 		// tag-list
 		{name: "tag list refused", setup: refuse(http.StatusForbidden, func(c call) bool { return c.Op == "TagList" }),
 			want:   map[string]manifest.CheckStatus{CheckTagList: manifest.Unsupported},
@@ -265,6 +328,10 @@ func TestRun(t *testing.T) {
 			want:   rows(manifest.Unknown, pushing, map[string]manifest.CheckStatus{CheckBlobUpload: manifest.Unsupported, CheckDelete: manifest.Unknown}),
 			detail: map[string]string{CheckTagList: "the tag list answers (1 tags)"}},
 
+		{name: "tag list cut off", setup: cutOff(func(c call) bool { return c.Op == "TagList" }),
+			want:   map[string]manifest.CheckStatus{CheckTagList: manifest.Unknown},
+			detail: map[string]string{CheckTagList: "listing tags: cause: request failed: unexpected EOF"}},
+
 		// delete, and the cleanup after it
 		{name: "delete refused", setup: refuse(http.StatusMethodNotAllowed, func(c call) bool { return c.Op == "ManifestDelete" }),
 			want:   map[string]manifest.CheckStatus{CheckDelete: manifest.Unsupported},
@@ -278,6 +345,14 @@ func TestRun(t *testing.T) {
 				}
 				if kinds := leftKinds(rep); kinds["manifest"] != 7 || kinds["blob"] != 6 {
 					t.Errorf("leftovers %v, want 7 manifests and 6 blobs", kinds)
+				}
+			}},
+		{name: "delete cut off", setup: cutOff(func(c call) bool { return c.Op == "ManifestDelete" }),
+			want:   map[string]manifest.CheckStatus{CheckDelete: manifest.Unknown},
+			detail: map[string]string{CheckDelete: "deleting a manifest by digest: cause: request failed: unexpected EOF"},
+			also: func(t *testing.T, f *fake, rep manifest.ProbeReport) {
+				if n := count(f, "ManifestDelete"); n != 1 {
+					t.Errorf("%d manifest deletes, want 1: none after it", n)
 				}
 			}},
 		{name: "deleted but served", setup: func(f *fake) { f.keepDeleted = true },
@@ -357,6 +432,10 @@ func TestRun(t *testing.T) {
 			case tc.noList != "":
 				if !errors.Is(err, ErrNoLists) || !errors.Is(err, manifest.ErrCheck) || err.Error() != tc.noList {
 					t.Errorf("error %v, want %q matching ErrNoLists and manifest.ErrCheck", err, tc.noList)
+				}
+			case tc.incomplete != "":
+				if !errors.Is(err, ErrIncomplete) || errors.Is(err, manifest.ErrCheck) || err.Error() != tc.incomplete {
+					t.Errorf("error %v, want %q matching ErrIncomplete and not manifest.ErrCheck", err, tc.incomplete)
 				}
 			case err != nil:
 				t.Errorf("error %v", err)
