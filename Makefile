@@ -120,6 +120,7 @@ fuzz:
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzFromArgs$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzExpandVars$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzPrecheck$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./registry -run '^$$' -fuzz '^FuzzDockerConfig$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzParseRef$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./registry/internal/transport -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME)
