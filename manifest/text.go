@@ -141,9 +141,9 @@ func (v View) WriteText(w io.Writer) error {
 func (r ProbeReport) WriteText(w io.Writer) error {
 	p := &printer{w: w}
 	p.line("Registry:   %s", r.Registry)
-	if len(r.Repository) > 68 {
+	if repo := Escape(r.Repository); len(repo) > 68 {
 		p.line("Repository:")
-		p.wrapped("  ", 76, r.Repository, true)
+		p.wrapped("  ", 76, repo, true)
 	} else {
 		p.line("Repository: %s", r.Repository)
 	}
@@ -151,7 +151,7 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 	const detailCol = 34
 	p.line("%-21s %-11s %s", "CHECK", "STATUS", "DETAIL")
 	for _, c := range r.Checks {
-		lines := Wrap(c.Detail, 80-detailCol, true)
+		lines := Wrap(Escape(c.Detail), 80-detailCol, true)
 		p.line("%-21s %-11s %s", c.Name, c.Status, lines[0])
 		for _, l := range lines[1:] {
 			p.line("%s%s", strings.Repeat(" ", detailCol), l)
@@ -161,7 +161,7 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 	for _, l := range r.Leftovers {
 		if l.Repository != last.Repository {
 			p.line("")
-			if where := r.Registry + "/" + l.Repository + ":"; len(where) > 57 {
+			if where := Escape(r.Registry + "/" + l.Repository + ":"); len(where) > 57 {
 				p.line("Could not remove from")
 				p.wrapped("  ", 76, where, true)
 			} else {
@@ -310,11 +310,13 @@ func (p *printer) annotations(indent string, ann map[string]string, skip map[str
 	sort.Strings(keys)
 	p.line("%sAnnotations:", indent)
 	for _, k := range keys {
-		if len(indent)+2+len(k)+2+len(ann[k]) <= 80 {
-			p.line("%s  %s: %s", indent, k, ann[k])
+		// measured and wrapped as shown: escaped
+		key, value := Escape(k), Escape(ann[k])
+		if len(indent)+2+len(key)+2+len(value) <= 80 {
+			p.line("%s  %s: %s", indent, key, value)
 		} else {
-			p.line("%s  %s:", indent, k)
-			p.wrapped(indent+"    ", 80-len(indent)-4, ann[k], false)
+			p.line("%s  %s:", indent, key)
+			p.wrapped(indent+"    ", 80-len(indent)-4, value, false)
 		}
 	}
 }
@@ -364,6 +366,7 @@ func (e ManifestView) kind() string {
 // name writes the Image: line, moving a digest to a line of its own when
 // the name would not fit in 80 columns.
 func (p *printer) name(name string) {
+	name = Escape(name)
 	if at := strings.LastIndexByte(name, '@'); at > 0 && len(name)+8 > 80 {
 		p.line("Image:  %s", name[:at])
 		p.line("        %s", name[at:])
@@ -398,7 +401,10 @@ func Plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// printer writes lines and keeps the first error.
+// printer writes lines and keeps the first error. Each line is escaped
+// (Escape) whole: what a registry or a layout sent cannot end it, add
+// lines of its own or drive the terminal, whichever argument carries it,
+// and the format's own text has nothing to escape.
 type printer struct {
 	w   io.Writer
 	err error
@@ -406,6 +412,6 @@ type printer struct {
 
 func (p *printer) line(format string, args ...any) {
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
+		_, p.err = io.WriteString(p.w, Escape(fmt.Sprintf(format, args...))+"\n")
 	}
 }

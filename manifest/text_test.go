@@ -2,11 +2,13 @@ package manifest
 
 import (
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/regclient/regclient/types/mediatype"
+	"github.com/regclient/regclient/types/platform"
 )
 
 func TestTextHelpers(t *testing.T) {
@@ -96,6 +98,48 @@ func TestProbeText(t *testing.T) {
 				}
 			}
 			golden(t, tc.golden, []byte(b.String()))
+		})
+	}
+}
+
+// What a registry sends is written escaped, by every renderer: no control
+// character reaches the writer, no line starts with what the registry
+// chose, and the 80 columns hold where the escaped text wraps.
+func TestTextEscaped(t *testing.T) {
+	t.Parallel()
+	forged := "Digest: sha256:" + strings.Repeat("ab", 32) + " 1"
+	bad := "a\x1b[2J\x07\r\n" + forged + " \u009b\u2028\u202e \xff"
+	pl := &platform.Platform{OS: "linux\n" + forged, Architecture: "amd64\r", Variant: "v8\x07", OSFeatures: []string{"f\n"}}
+	view := View{
+		Summary:     Summary{Image: "reg/app:1", Digest: "sha256:" + strings.Repeat("0", 64), MediaType: mediatype.OCI1ManifestList, Index: true},
+		Annotations: map[string]string{"k\x1b]0;t\x07": bad, "long": strings.Repeat(bad+" ", 4)},
+		Manifests: []ManifestView{{Digest: "sha256:" + strings.Repeat("1", 64), MediaType: mediatype.OCI1Manifest, Platform: pl,
+			Annotations: map[string]string{"a": bad}, Layers: []Blob{{MediaType: "application/\x1b[31m", Digest: "sha256:" + strings.Repeat("2", 64), Size: 1}}}},
+	}
+	collect(&view.Summary, view.Manifests)
+	report := ProbeReport{Registry: "reg", Repository: "r\x1b", Checks: []Check{{Name: "api", Status: Unknown, Detail: bad}},
+		Leftovers: []Leftover{{Kind: "blob", Repository: "r\n" + forged, Digest: "sha256:" + strings.Repeat("3", 64)}}}
+	for name, w := range map[string]interface{ WriteText(io.Writer) error }{"view": view, "summary": view.Summary, "probe report": report} {
+		t.Run(name, func(t *testing.T) {
+			var b strings.Builder
+			if err := w.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			out := strings.TrimSuffix(b.String(), "\n")
+			for _, line := range strings.Split(out, "\n") {
+				if got := Escape(line); got != line {
+					t.Errorf("control characters written: %q", line)
+				}
+				if strings.HasPrefix(line, "Digest: sha256:abab") {
+					t.Errorf("a forged line: %q", line)
+				}
+				if len(line) > 80 && strings.Contains(line, " ") && !strings.Contains(line, forged) && !strings.Contains(line, "/amd64") {
+					t.Errorf("%d columns: %q", len(line), line)
+				}
+			}
+			if !strings.Contains(out, `\nDigest:`) {
+				t.Errorf("the forged line is not shown escaped:\n%s", out)
+			}
 		})
 	}
 }

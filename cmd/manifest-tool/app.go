@@ -65,7 +65,7 @@ $` + maxManifestEnv + ` is the default of --max-manifest-size.`,
 			switch f := c.String("log-format"); f {
 			case "text":
 			case "json":
-				env.log.SetFormatter(&scrubbing{Formatter: &logrus.JSONFormatter{}, s: env.scrub})
+				env.log.SetFormatter(&scrubbing{Formatter: &jsonFormatter{}, s: env.scrub})
 			default:
 				return usagef("--log-format %q: want text or json", f)
 			}

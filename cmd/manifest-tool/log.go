@@ -8,10 +8,14 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry"
 )
 
 // textFormatter writes log lines for people: "warning: message key=value".
+// The message and each field are escaped (manifest.Escape): what a
+// registry or a layout said, quoted in them, cannot end the line, forge
+// another (a "Digest:" line, an "error:" line) or drive the terminal.
 type textFormatter struct{}
 
 func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
@@ -23,17 +27,30 @@ func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	default:
 		b.WriteString(e.Level.String() + ": ")
 	}
-	b.WriteString(e.Message)
+	b.WriteString(manifest.Escape(e.Message))
 	keys := make([]string, 0, len(e.Data))
 	for k := range e.Data {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, " %s=%v", k, e.Data[k])
+		b.WriteString(manifest.Escape(fmt.Sprintf(" %s=%v", k, e.Data[k])))
 	}
 	b.WriteByte('\n')
 	return []byte(b.String()), nil
+}
+
+// jsonFormatter writes log lines as logrus's JSON records, with the
+// characters a terminal acts on that JSON leaves as they are (C1 and
+// bidirectional controls) written as \u escapes (manifest.EscapeJSON):
+// each record decodes to the same values.
+type jsonFormatter struct {
+	logrus.JSONFormatter
+}
+
+func (f *jsonFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	b, err := f.JSONFormatter.Format(e)
+	return manifest.EscapeJSON(b), err
 }
 
 // scrubber knows the secrets of a run and blots them out of text.

@@ -90,7 +90,7 @@ func (p *progress) render() []string {
 		if s := per[m]; s.done == s.size {
 			finished++
 		} else if len(busy) < progressMembers {
-			busy = append(busy, fmt.Sprintf("  %s %s of %s", shorten(m, 50), manifest.FormatSize(s.done), manifest.FormatSize(s.size)))
+			busy = append(busy, fmt.Sprintf("  %s %s of %s", manifest.Escape(shorten(m, 50)), manifest.FormatSize(s.done), manifest.FormatSize(s.size)))
 		}
 	}
 	return append([]string{fmt.Sprintf("copying: %d of %d members, %s of %s", finished, len(p.order), manifest.FormatSize(all.done), manifest.FormatSize(all.size))}, busy...)
