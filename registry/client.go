@@ -226,6 +226,8 @@ func New(opts ...Option) (*Client, error) {
 	}
 	for _, h := range s.plainHTTP {
 		set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })
+		// and no other host: the transport refuses any other http:// URL
+		topts.PlainHTTP = append(topts.PlainHTTP, config.HostNewName(h).Hostname)
 	}
 	if s.caFile != "" {
 		ca, err := readCAFile(s.caFile)
