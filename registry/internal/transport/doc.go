@@ -144,10 +144,13 @@
 // # Tokens are secrets
 //
 // Each token answer read whole (a JSON object with a "token",
-// "access_token" or "refresh_token" string at its top, not a manifest's
-// or a blob's) has its tokens told to [Options].Secrets before it is
-// handed on, so that a scrubber hides them from then on (tokens.go says
-// why).
+// "access_token" or "refresh_token" string at its top) from a token
+// endpoint that a Bearer challenge named (its realm: origin and path, any
+// query) has its tokens told to [Options].Secrets before it is handed on,
+// so that a scrubber hides them from then on (tokens.go says why). Any
+// other answer, whatever its keys (a tag list, a referrers list, /v2/, a
+// manifest, a blob), is no token answer: a registry cannot make a text
+// of its choosing a secret to be blotted out of what the run shows.
 //
 // # Why the transport owns TLS
 //

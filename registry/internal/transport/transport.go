@@ -211,7 +211,7 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			spent: now.Sub(start), now: now, answered: t.hasAnswered(host), closedBefore: closedBefore, prior: prior,
 		})
 		if d.action == answer {
-			if t.secrets != nil && resp.StatusCode < 300 {
+			if t.secrets != nil && resp.StatusCode < 300 && t.isRealm(first.URL) {
 				if tokens := tokensIn(first.URL.Path, whole); len(tokens) > 0 {
 					t.secrets(tokens...) // before anything could show them
 				}
