@@ -56,7 +56,7 @@ type clientOptions struct {
 	maxManifest int64
 	ctx         context.Context
 	progress    func(BlobEvent)
-	onSecrets   func(...string)
+	scrub       *Scrubber
 }
 
 // Option configures a Client.
@@ -113,12 +113,12 @@ func WithHosts(hosts ...string) Option {
 	return func(s *clientOptions) { s.hosts = append(s.hosts, hosts...) }
 }
 
-// WithSecrets has fn told of every secret (password, token) as soon as
-// New knows it, before it logs a line or sends a request, and of each
-// token a token server hands out, before regclient gets it, so that a log
-// scrubber can hide them; [Client.Secrets] lists them all afterwards. fn
-// may be called from several goroutines at once.
-func WithSecrets(fn func(...string)) Option { return func(s *clientOptions) { s.onSecrets = fn } }
+// WithScrubber has s told of every secret given to the run (passwords,
+// identity tokens, what credential helpers return) as soon as New knows
+// it, before it logs a line or sends a request ([Scrubber.Secret]), and
+// of each token a token server hands out, before regclient gets it
+// ([Scrubber.Token]); [Client.Secrets] lists them all afterwards.
+func WithScrubber(s *Scrubber) Option { return func(o *clientOptions) { o.scrub = s } }
 
 // WithIdleTimeout fails a request on which no byte moved for d, sending
 // its body or reading its answer's (default 60s; d <= 0 keeps the
@@ -218,8 +218,12 @@ func New(opts ...Option) (*Client, error) {
 	if s.maxManifest <= 0 {
 		s.maxManifest = DefaultMaxManifestSize
 	}
+	if s.scrub == nil {
+		s.scrub = &Scrubber{}
+	}
+	s.scrub.Secret(secrets...) // of the Docker config's auths
 	// tokens handed out by token servers are secrets too, told as they come
-	tokens := &secretList{tell: s.onSecrets}
+	tokens := &secretList{tell: s.scrub.Token}
 	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit, MaxManifestSize: s.maxManifest, Secrets: tokens.add}
 	for _, h := range s.insecure {
 		topts.Insecure = append(topts.Insecure, config.HostNewName(h).Hostname) // docker.io is registry-1.docker.io
@@ -240,12 +244,14 @@ func New(opts ...Option) (*Client, error) {
 	// the hosts the run names, in Docker's order; --username overrides
 	overridden := map[string]bool{}
 	if s.user != "" || s.pass != "" {
+		given := credential{User: s.user, Pass: s.pass}.secrets()
+		secrets = append(secrets, given...)
+		s.scrub.Secret(given...)
 		for _, name := range s.credHosts {
 			set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", "" })
 			overridden[config.HostNewName(name).Name] = true
 			creds[config.HostNewName(name).Name] = fmt.Sprintf("as user %q", s.user)
 		}
-		secrets = append(secrets, credential{User: s.user, Pass: s.pass}.secrets()...)
 	}
 	// a credential helper has a minute, or what is left of the run
 	helperCtx := s.ctx
@@ -265,9 +271,7 @@ func New(opts ...Option) (*Client, error) {
 		set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = c.User, c.Pass, c.Token, "" })
 		creds[key] = c.describe(name)
 		secrets = append(secrets, c.secrets()...)
-		if s.onSecrets != nil {
-			s.onSecrets(c.secrets()...)
-		}
+		s.scrub.Secret(c.secrets()...)
 		for _, line := range c.Said {
 			log.Debugf("credential helper: %s", line)
 		}
@@ -291,7 +295,7 @@ func New(opts ...Option) (*Client, error) {
 	if s.userAgent != "" {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
-	tokens.keep(secrets...) // told already, or listed by Secrets for the caller
+	tokens.keep(secrets...) // told already; listed by Secrets
 	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, creds: creds, secrets: tokens, progress: s.progress}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
@@ -310,7 +314,7 @@ func (c *Client) newRegClient(h slog.Handler, extra ...regclient.Opt) *regclient
 func (c *Client) Secrets() []string { return c.secrets.list() }
 
 // secretList gathers a Client's secrets as they become known, and tells
-// each new one to the [WithSecrets] function, if any.
+// each new token to the [WithScrubber] Scrubber.
 type secretList struct {
 	tell func(...string)
 	mu   sync.Mutex

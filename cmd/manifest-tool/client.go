@@ -46,7 +46,7 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		registry.WithDockerConfig(c.String("docker-cfg")),
 		registry.WithConcurrency(c.Int("concurrency")),
 		registry.WithHosts(hosts...),
-		registry.WithSecrets(env.scrub.add),
+		registry.WithScrubber(&env.scrub.Scrubber),
 		registry.WithInsecure(c.StringSlice("insecure-registry")...),
 		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
 		registry.WithIdleTimeout(c.Duration("idle-timeout")),
@@ -74,12 +74,7 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 	if user != "" || pass != "" {
 		opts = append(opts, registry.WithCredentials(user, pass, targets...))
 	}
-	client, err := registry.New(append(opts, extra...)...)
-	if err != nil {
-		return nil, err
-	}
-	env.scrub.add(client.Secrets()...)
-	return client, nil
+	return registry.New(append(opts, extra...)...)
 }
 
 // maxManifestEnv stands for --max-manifest-size when it is not given.
@@ -132,6 +127,7 @@ func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client
 	if r.Scheme == "reg" {
 		hosts = []string{r.Registry}
 	}
+	env.scrub.Keep(r)
 	client, err := env.client(c, hosts, hosts)
 	return out, r, client, err
 }

@@ -38,6 +38,7 @@ registry cannot be reached or refuses the credentials.`,
 			if err != nil {
 				return err
 			}
+			env.scrub.Keep(r)
 			client, err := env.client(c, []string{r.Registry}, []string{r.Registry})
 			if err != nil {
 				return err
