@@ -44,7 +44,7 @@ type clientOptions struct {
 	dockerCfg   string
 	caFile      string
 	user, pass  string
-	credHosts   []string
+	credHost    string
 	hosts       []string
 	plainHTTP   []string
 	insecure    []string
@@ -68,10 +68,11 @@ type Option func(*clientOptions)
 // file means anonymous access, while a path given here must exist.
 func WithDockerConfig(path string) Option { return func(s *clientOptions) { s.dockerCfg = path } }
 
-// WithCredentials uses user and pass for the given registry hosts instead
-// of what the Docker config holds for them.
-func WithCredentials(user, pass string, hosts ...string) Option {
-	return func(s *clientOptions) { s.user, s.pass, s.credHosts = user, pass, hosts }
+// WithCredentials uses user and pass for one registry host instead of
+// what the Docker config holds for it; no other host is sent them (a run
+// that pushes to several registries names the one they are for).
+func WithCredentials(user, pass, host string) Option {
+	return func(s *clientOptions) { s.user, s.pass, s.credHost = user, pass, host }
 }
 
 // WithCAFile trusts the CA certificates (PEM) in file, besides the system
@@ -247,7 +248,7 @@ func New(opts ...Option) (*Client, error) {
 		given := credential{User: s.user, Pass: s.pass}.secrets()
 		secrets = append(secrets, given...)
 		s.scrub.Secret(given...)
-		for _, name := range s.credHosts {
+		if name := s.credHost; name != "" {
 			set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", "" })
 			overridden[config.HostNewName(name).Name] = true
 			creds[config.HostNewName(name).Name] = fmt.Sprintf("as user %q", s.user)
