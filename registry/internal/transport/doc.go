@@ -139,7 +139,8 @@
 // its own host; its blobs and credentials do not go out in clear text
 // (plain.go says why this is here). A token realm in plain HTTP named by
 // an HTTPS registry is refused by regclient, and [Cause] says so. What
-// the transport notes of answers is bounded: 256 origins and 256 realms.
+// the transport notes of answers is bounded: 256 origins, and 16 realms
+// for each of 256 hosts that challenged.
 //
 // # Tokens are secrets
 //

@@ -23,11 +23,16 @@ import (
 // so it is the one place where a request in plain HTTP can be refused
 // whatever built it.
 
-// maxNoted bounds each of the transport's records of URLs named in
-// answers: a registry that names more distinct hosts or realms than this
-// gets no more of them noted (an http URL past it is refused, a token
-// answer past it is not learnt).
-const maxNoted = 256
+// maxNoted bounds each of the transport's records of the origins named in
+// answers: a registry that names more than this gets no more noted (an
+// http:// URL past it is refused, which fails safe). Realms are counted
+// per host that challenged, maxRealms each, so that a registry that names
+// many cannot keep another's realm from being noted (its tokens from
+// being learnt, to be scrubbed); maxNoted hosts at most.
+const (
+	maxNoted  = 256
+	maxRealms = 16
+)
 
 // PlainHTTPError is a request in plain HTTP that the transport refused to
 // send: its host was not named to be spoken to in plain HTTP (--plain-http,
@@ -107,7 +112,7 @@ func (t *Transport) note(req *http.Request, resp *http.Response) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.handed == nil {
-		t.handed, t.offered, t.realms = map[string]string{}, map[string]string{}, map[string]bool{}
+		t.handed, t.offered, t.realms, t.realmsBy = map[string]string{}, map[string]string{}, map[string]bool{}, map[string]int{}
 	}
 	for _, u := range named {
 		if !strings.EqualFold(u.Scheme, "http") {
@@ -121,10 +126,14 @@ func (t *Transport) note(req *http.Request, resp *http.Response) {
 			seen[o] = req.URL.Host
 		}
 	}
+	host := strings.ToLower(req.URL.Host)
 	for _, u := range realms {
-		if e := endpoint(u); len(t.realms) < maxNoted {
-			t.realms[e] = true
+		e := endpoint(u)
+		if t.realms[e] || t.realmsBy[host] >= maxRealms || t.realmsBy[host] == 0 && len(t.realmsBy) >= maxNoted {
+			continue
 		}
+		t.realms[e] = true
+		t.realmsBy[host]++
 	}
 }
 

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -164,4 +165,35 @@ func FuzzBearerRealms(f *testing.F) {
 			t.Errorf("%d realms from one header", len(got))
 		}
 	})
+}
+
+// What the transport notes of answers is bounded, however many origins
+// and realms a registry names: 256 origins, 16 realms a host, whatever
+// the size of the headers (a WWW-Authenticate of a megabyte, a Link of
+// thousands of URIs); and a registry that names many realms does not keep
+// another's from being noted.
+func TestNotedIsBounded(t *testing.T) {
+	t.Parallel()
+	tr := New(Options{})
+	req := &http.Request{Method: "GET", URL: &url.URL{Scheme: "http", Host: "reg:5000", Path: "/v2/"}}
+	other := &http.Request{Method: "GET", URL: &url.URL{Scheme: "https", Host: "other:443", Path: "/v2/"}}
+	var links strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&links, "<http://h%d/next>; rel=\"next\", ", i)
+	}
+	for i := range 1000 {
+		resp := &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{
+			"Location":         {fmt.Sprintf("http://loc%d/upload", i)},
+			"Link":             {links.String()},
+			"Www-Authenticate": {fmt.Sprintf(`Bearer realm="http://auth%d/token",`, i) + strings.Repeat(`Bearer realm="http://x/token",`, 50_000)},
+		}}
+		tr.note(req, resp)
+	}
+	tr.note(other, &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{"Www-Authenticate": {`Bearer realm="https://auth.other/token"`}}})
+	if len(tr.handed) != maxNoted || len(tr.realms) != maxRealms+1 || len(tr.offered) != 0 {
+		t.Errorf("noted %d origins, %d realms, %d offered; want %d, %d, 0", len(tr.handed), len(tr.realms), len(tr.offered), maxNoted, maxRealms+1)
+	}
+	if !tr.isRealm(&url.URL{Scheme: "https", Host: "auth.other", Path: "/token"}) {
+		t.Errorf("the other registry's realm was not noted")
+	}
 }

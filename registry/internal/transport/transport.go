@@ -92,6 +92,8 @@ type Transport struct {
 	handed  map[string]string      // http origins a plain-HTTP answer named -> the host that answered
 	offered map[string]string      // http origins an HTTPS answer named -> the host that answered
 	realms  map[string]bool        // token endpoints (origin and path) a challenge named
+	// realms noted per host that challenged
+	realmsBy map[string]int
 }
 
 // New makes a Transport.
