@@ -1,8 +1,10 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -195,5 +197,47 @@ func TestNotedIsBounded(t *testing.T) {
 	}
 	if !tr.isRealm(&url.URL{Scheme: "https", Host: "auth.other", Path: "/token"}) {
 		t.Errorf("the other registry's realm was not noted")
+	}
+}
+
+// An HTTPS registry on port 443 behind a proxy that does not forward the
+// scheme: its upload Location is http://<its name>/..., which is port 80
+// of the same host. Nothing reaches port 80.
+func TestNoPort80FromPort443(t *testing.T) {
+	t.Parallel()
+	port80 := &requestLog{}
+	plainSrv := httptest.NewServer(port80)
+	defer plainSrv.Close()
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "http://reg.example.com/v2/app/blobs/uploads/1?_state=s")
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer tlsSrv.Close()
+	tr, _ := newTransport(t, Options{Retry: fast, Insecure: []string{"reg.example.com"}, PlainHTTP: []string{}})
+	d := &net.Dialer{}
+	tr.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		switch addr {
+		case "reg.example.com:443":
+			addr = tlsSrv.Listener.Addr().String()
+		case "reg.example.com:80":
+			addr = plainSrv.Listener.Addr().String()
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	req, _ := http.NewRequest("POST", "https://reg.example.com/v2/app/blobs/uploads/", nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	put, _ := http.NewRequest("PUT", resp.Header.Get("Location"), strings.NewReader("blob"))
+	put.SetBasicAuth("ci", "secret")
+	_, err = tr.RoundTrip(put)
+	var pe *PlainHTTPError
+	if !errors.As(err, &pe) || pe.From != "reg.example.com" || pe.Host != "reg.example.com" {
+		t.Errorf("PUT to port 80: %v", err)
+	}
+	if got := port80.requests(); len(got) > 0 {
+		t.Errorf("port 80 was sent %q", got)
 	}
 }
