@@ -169,7 +169,7 @@ func moved(loc string, req *http.Request, scheme, host string) string {
 func TestNoPlainHTTPFromHTTPS(t *testing.T) {
 	t.Parallel()
 	const rssBound = 200 << 10 // KiB
-	seed(t, reg, "downgrade/src", "1", false, linuxAMD64)
+	seed(t, reg, "downgrade/src", "1", false, linuxAMD64, linuxARM64)
 	tests := []struct {
 		name     string
 		samePort bool   // the plain URL is on the registry's host:port, else on another port
@@ -242,12 +242,13 @@ func TestNoPlainHTTPFromHTTPS(t *testing.T) {
 			}
 			at := plainHost.Load().(string)
 			flags := []string{"--plain-http-registry", reg.Host, "--ca-file", writeFile(t, "ca.pem", ca), "--username", authUser, "--password-stdin"}
-			src := reg.Host + "/downgrade/src:1-OS-ARCH"
+			// two members, whose copies both meet the refusal: one line
+			src := reg.Host + "/downgrade/src:1-OS-ARCHVARIANT"
 			if tc.how == "mount" || tc.how == "link" {
-				seed(t, back, "downgrade/src", "1", false, linuxAMD64)
-				src = host + "/downgrade/src:1-OS-ARCH"
+				seed(t, back, "downgrade/src", "1", false, linuxAMD64, linuxARM64)
+				src = host + "/downgrade/src:1-OS-ARCHVARIANT"
 			}
-			args := append(flags, "push", "from-args", "--platforms", "linux/amd64", "--template", src, "--target", host+"/downgrade/app:1")
+			args := append(flags, "push", "from-args", "--platforms", "linux/amd64,linux/arm64/v8", "--template", src, "--target", host+"/downgrade/app:1")
 			path := "/v2/downgrade/app/blobs/uploads/"
 			switch tc.how {
 			case "PATCH":
