@@ -44,7 +44,7 @@ type clientOptions struct {
 	dockerCfg   string
 	caFile      string
 	user, pass  string
-	credHosts   []string
+	credHost    string
 	hosts       []string
 	plainHTTP   []string
 	insecure    []string
@@ -56,7 +56,7 @@ type clientOptions struct {
 	maxManifest int64
 	ctx         context.Context
 	progress    func(BlobEvent)
-	onSecrets   func(...string)
+	scrub       *Scrubber
 }
 
 // Option configures a Client.
@@ -68,10 +68,11 @@ type Option func(*clientOptions)
 // file means anonymous access, while a path given here must exist.
 func WithDockerConfig(path string) Option { return func(s *clientOptions) { s.dockerCfg = path } }
 
-// WithCredentials uses user and pass for the given registry hosts instead
-// of what the Docker config holds for them.
-func WithCredentials(user, pass string, hosts ...string) Option {
-	return func(s *clientOptions) { s.user, s.pass, s.credHosts = user, pass, hosts }
+// WithCredentials uses user and pass for one registry host instead of
+// what the Docker config holds for it; no other host is sent them (a run
+// that pushes to several registries names the one they are for).
+func WithCredentials(user, pass, host string) Option {
+	return func(s *clientOptions) { s.user, s.pass, s.credHost = user, pass, host }
 }
 
 // WithCAFile trusts the CA certificates (PEM) in file, besides the system
@@ -113,12 +114,12 @@ func WithHosts(hosts ...string) Option {
 	return func(s *clientOptions) { s.hosts = append(s.hosts, hosts...) }
 }
 
-// WithSecrets has fn told of every secret (password, token) as soon as
-// New knows it, before it logs a line or sends a request, and of each
-// token a token server hands out, before regclient gets it, so that a log
-// scrubber can hide them; [Client.Secrets] lists them all afterwards. fn
-// may be called from several goroutines at once.
-func WithSecrets(fn func(...string)) Option { return func(s *clientOptions) { s.onSecrets = fn } }
+// WithScrubber has s told of every secret given to the run (passwords,
+// identity tokens, what credential helpers return) as soon as New knows
+// it, before it logs a line or sends a request ([Scrubber.Secret]), and
+// of each token a token server hands out, before regclient gets it
+// ([Scrubber.Token]); [Client.Secrets] lists them all afterwards.
+func WithScrubber(s *Scrubber) Option { return func(o *clientOptions) { o.scrub = s } }
 
 // WithIdleTimeout fails a request on which no byte moved for d, sending
 // its body or reading its answer's (default 60s; d <= 0 keeps the
@@ -218,14 +219,20 @@ func New(opts ...Option) (*Client, error) {
 	if s.maxManifest <= 0 {
 		s.maxManifest = DefaultMaxManifestSize
 	}
+	if s.scrub == nil {
+		s.scrub = &Scrubber{}
+	}
+	s.scrub.Secret(secrets...) // of the Docker config's auths
 	// tokens handed out by token servers are secrets too, told as they come
-	tokens := &secretList{tell: s.onSecrets}
+	tokens := &secretList{tell: s.scrub.Token}
 	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit, MaxManifestSize: s.maxManifest, Secrets: tokens.add}
 	for _, h := range s.insecure {
 		topts.Insecure = append(topts.Insecure, config.HostNewName(h).Hostname) // docker.io is registry-1.docker.io
 	}
 	for _, h := range s.plainHTTP {
 		set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })
+		// and no other host: the transport refuses any other http:// URL
+		topts.PlainHTTP = append(topts.PlainHTTP, config.HostNewName(h).Hostname)
 	}
 	if s.caFile != "" {
 		ca, err := readCAFile(s.caFile)
@@ -238,12 +245,14 @@ func New(opts ...Option) (*Client, error) {
 	// the hosts the run names, in Docker's order; --username overrides
 	overridden := map[string]bool{}
 	if s.user != "" || s.pass != "" {
-		for _, name := range s.credHosts {
+		given := credential{User: s.user, Pass: s.pass}.secrets()
+		secrets = append(secrets, given...)
+		s.scrub.Secret(given...)
+		if name := s.credHost; name != "" {
 			set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", "" })
 			overridden[config.HostNewName(name).Name] = true
 			creds[config.HostNewName(name).Name] = fmt.Sprintf("as user %q", s.user)
 		}
-		secrets = append(secrets, credential{User: s.user, Pass: s.pass}.secrets()...)
 	}
 	// a credential helper has a minute, or what is left of the run
 	helperCtx := s.ctx
@@ -263,9 +272,7 @@ func New(opts ...Option) (*Client, error) {
 		set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = c.User, c.Pass, c.Token, "" })
 		creds[key] = c.describe(name)
 		secrets = append(secrets, c.secrets()...)
-		if s.onSecrets != nil {
-			s.onSecrets(c.secrets()...)
-		}
+		s.scrub.Secret(c.secrets()...)
 		for _, line := range c.Said {
 			log.Debugf("credential helper: %s", line)
 		}
@@ -289,7 +296,7 @@ func New(opts ...Option) (*Client, error) {
 	if s.userAgent != "" {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
-	tokens.keep(secrets...) // told already, or listed by Secrets for the caller
+	tokens.keep(secrets...) // told already; listed by Secrets
 	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, creds: creds, secrets: tokens, progress: s.progress}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
@@ -308,7 +315,7 @@ func (c *Client) newRegClient(h slog.Handler, extra ...regclient.Opt) *regclient
 func (c *Client) Secrets() []string { return c.secrets.list() }
 
 // secretList gathers a Client's secrets as they become known, and tells
-// each new one to the [WithSecrets] function, if any.
+// each new token to the [WithScrubber] Scrubber.
 type secretList struct {
 	tell func(...string)
 	mu   sync.Mutex

@@ -11,8 +11,11 @@
 // registries are spoken to over plain HTTP ([WithPlainHTTP]) or without TLS
 // verification ([WithInsecure]): exactly the hosts named, no other.
 // Credentials come from the Docker config ([WithDockerConfig]), or from
-// [WithCredentials] for named hosts; [Client.Secrets] lists what must never
-// be shown. A Client reads nothing twice in a run: a manifest, a config
+// [WithCredentials] for one named host; a [Scrubber] ([WithScrubber]) is
+// told every secret and every token learnt, and [Client.Secrets] lists what
+// must never be shown. No request goes out in plain HTTP to a host not
+// named with [WithPlainHTTP], whoever built its URL (an HTTPS registry's
+// upload Location http://… is refused). A Client reads nothing twice in a run: a manifest, a config
 // platform and a member copied into a repository are each remembered.
 //
 // # Publishing

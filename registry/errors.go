@@ -104,8 +104,12 @@ func mergeCauses(errList []error) []error {
 		}
 		key := op.Cause()
 		var retry *RetryError
-		if errors.As(op.Err, &retry) { // a host that keeps failing, whatever the path
+		var plain *transport.PlainHTTPError
+		switch {
+		case errors.As(op.Err, &retry): // a host that keeps failing, whatever the path
 			key = retry.Host + ": " + retry.Reason()
+		case errors.As(op.Err, &plain): // each upload's own URL, one refusal
+			key = "plain HTTP to " + plain.Host
 		}
 		if _, seen := first[key]; !seen {
 			first[key] = len(out)

@@ -208,6 +208,8 @@ func (w *apiWatch) see(req *http.Request, status int, body []byte) {
 	}
 	var bad error
 	switch {
+	case status == 0: // a request refused before it was sent
+		bad = fmt.Errorf("led to a request that was not sent (%s)", body)
 	case status >= 500:
 		bad = fmt.Errorf("answered %d %s", status, http.StatusText(status))
 	case status == http.StatusOK && body != nil:

@@ -121,6 +121,22 @@ func Targets(specs ...Spec) []string {
 	return hosts
 }
 
+// Refs lists every reference a set of specs names: each target, under
+// its extra tags too, and each member.
+func Refs(specs ...Spec) []ref.Ref {
+	var refs []ref.Ref
+	for _, s := range specs {
+		refs = append(refs, s.Target)
+		for _, tag := range s.Tags {
+			refs = append(refs, s.Target.SetTag(tag))
+		}
+		for _, e := range s.Manifests {
+			refs = append(refs, e.Image)
+		}
+	}
+	return refs
+}
+
 func addHost(hosts []string, r ref.Ref) []string {
 	if r.Scheme != "reg" || r.Registry == "" || slices.Contains(hosts, r.Registry) {
 		return hosts

@@ -85,6 +85,14 @@ $` + maxManifestEnv + ` is the default of --max-manifest-size.`,
 					}
 				}
 			}
+			if c.IsSet("username-registry") {
+				if err := checkHostFlag(c.String("username-registry")); err != nil {
+					return usagef("--username-registry %q: %v", c.String("username-registry"), err)
+				}
+				if c.String("username") == "" {
+					return usagef("--username-registry names the registry of --username; give --username too")
+				}
+			}
 			if _, err := sizeFlag(c, "max-manifest-size", registry.DefaultMaxManifestSize); err != nil {
 				return err
 			}

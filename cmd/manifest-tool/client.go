@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regclient/regclient/config"
 	"github.com/regclient/regclient/types/ref"
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
@@ -22,6 +23,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "skip TLS verification for `HOST` (repeatable)"},
 		&cli.StringSliceFlag{Name: "plain-http-registry", Usage: "speak HTTP to `HOST` (repeatable)"},
 		&cli.StringFlag{Name: "username", Usage: "`USER` for the target registry"},
+		&cli.StringFlag{Name: "username-registry", Usage: "the registry `HOST` --username is for"},
 		&cli.StringFlag{Name: "password", Usage: "`PASSWORD` (visible to ps: prefer the next)"},
 		&cli.BoolFlag{Name: "password-stdin", Usage: "read the password from standard input"},
 		&cli.StringFlag{Name: "ca-file", Usage: "also trust the CA certificates in `FILE` (PEM)"},
@@ -36,8 +38,8 @@ func globalFlags() []cli.Flag {
 
 // client builds the registry client for a run that names these registry
 // hosts: --insecure and --plain-http apply to them and to no other;
-// --username and --password to targets. extra adds what one command needs
-// (push: its progress display).
+// --username and --password to one of them (credentialsHost). extra adds
+// what one command needs (push: its progress display).
 func (env *environment) client(c *cli.Context, hosts, targets []string, extra ...registry.Option) (*registry.Client, error) {
 	v, _ := buildVersion()
 	opts := []registry.Option{
@@ -46,7 +48,7 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		registry.WithDockerConfig(c.String("docker-cfg")),
 		registry.WithConcurrency(c.Int("concurrency")),
 		registry.WithHosts(hosts...),
-		registry.WithSecrets(env.scrub.add),
+		registry.WithScrubber(&env.scrub.Scrubber),
 		registry.WithInsecure(c.StringSlice("insecure-registry")...),
 		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
 		registry.WithIdleTimeout(c.Duration("idle-timeout")),
@@ -72,14 +74,54 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		return nil, err
 	}
 	if user != "" || pass != "" {
-		opts = append(opts, registry.WithCredentials(user, pass, targets...))
+		host, err := credentialsHost(c, hosts, targets)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, registry.WithCredentials(user, pass, host))
 	}
-	client, err := registry.New(append(opts, extra...)...)
-	if err != nil {
-		return nil, err
+	return registry.New(append(opts, extra...)...)
+}
+
+// credentialsHost is the one registry --username and --password are for:
+// the one --username-registry names, which must be a registry of the run;
+// else the run's target registry. A run whose targets are on several
+// registries must name it: a spec that adds a document for another host
+// would otherwise be sent the password. "" when the run has no target
+// registry (a layout), and so no registry to send them to.
+func credentialsHost(c *cli.Context, hosts, targets []string) (string, error) {
+	if named := c.String("username-registry"); named != "" {
+		for _, h := range hosts {
+			if sameRegistry(h, named) {
+				return h, nil
+			}
+		}
+		return "", usagef("--username-registry %q: not a registry this run names (it names %s)", named, strings.Join(quoted(hosts), ", "))
 	}
-	env.scrub.add(client.Secrets()...)
-	return client, nil
+	if len(targets) > 1 {
+		return "", usagef("--username and --password go to one registry, and this run pushes to %d (%s): name the one they are for with --username-registry HOST (the others use the Docker config)",
+			len(targets), strings.Join(targets, ", "))
+	}
+	if len(targets) == 1 {
+		return targets[0], nil
+	}
+	return "", nil
+}
+
+// sameRegistry: a and b name one registry (docker.io is index.docker.io).
+func sameRegistry(a, b string) bool {
+	return strings.EqualFold(config.HostNewName(a).Name, config.HostNewName(b).Name)
+}
+
+func quoted(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = fmt.Sprintf("%q", x)
+	}
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
 }
 
 // maxManifestEnv stands for --max-manifest-size when it is not given.
@@ -132,6 +174,7 @@ func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client
 	if r.Scheme == "reg" {
 		hosts = []string{r.Registry}
 	}
+	env.scrub.Keep(r)
 	client, err := env.client(c, hosts, hosts)
 	return out, r, client, err
 }

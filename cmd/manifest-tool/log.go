@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/sirupsen/logrus"
 
@@ -53,32 +52,15 @@ func (f *jsonFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	return manifest.EscapeJSON(b), err
 }
 
-// scrubber knows the secrets of a run and blots them out of text.
-type scrubber struct {
-	mu      sync.Mutex
-	secrets []string
-}
+// scrubber is the run's registry.Scrubber, under the names the commands
+// use: add for a secret given to the run, clean for a text to show.
+type scrubber struct{ registry.Scrubber }
 
-func (s *scrubber) add(secrets ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, x := range secrets {
-		if len(x) >= 4 { // shorter strings would blot out ordinary text
-			s.secrets = append(s.secrets, x)
-		}
-	}
-}
+func (s *scrubber) add(secrets ...string) { s.Secret(secrets...) }
 
 // clean blots out the run's secrets and anything that looks like a
-// credential (registry.Redact).
-func (s *scrubber) clean(text string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, x := range s.secrets {
-		text = strings.ReplaceAll(text, x, "***")
-	}
-	return registry.Redact(text)
-}
+// credential.
+func (s *scrubber) clean(text string) string { return s.Clean(text) }
 
 // scrubbing is a log formatter that blots secrets out of every line, the
 // last line of defence: nothing is meant to log them in the first place.

@@ -18,7 +18,8 @@
 //	manifest-tool completion bash|zsh|fish
 //
 // Flags may come before or after the command and its arguments. The global
-// flags choose credentials (--docker-cfg, --username with --password-stdin),
+// flags choose credentials (--docker-cfg, --username with --password-stdin,
+// for one registry: --username-registry names it when targets are several),
 // TLS and plain HTTP per registry (--insecure, --plain-http, --ca-file, and
 // their -registry HOST forms), --concurrency, --timeout (for the run),
 // --idle-timeout (for a request on which no byte moves; 60s),

@@ -41,6 +41,7 @@ credentials, or could not complete a check they need.`,
 			if err != nil {
 				return err
 			}
+			env.scrub.Keep(r)
 			client, err := env.client(c, []string{r.Registry}, []string{r.Registry})
 			if err != nil {
 				return err

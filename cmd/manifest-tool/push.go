@@ -72,6 +72,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 	}
 	out.lines = true
 	progress := newProgress(env.stderr, env.log)
+	env.scrub.Keep(spec.Refs(specs...)...)
 	client, err := env.client(c, spec.Registries(specs...), spec.Targets(specs...), registry.WithProgress(progress.event))
 	if err != nil {
 		return err

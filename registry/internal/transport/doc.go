@@ -123,13 +123,35 @@
 // to any host of the same name, whatever the port (redirect.go says why
 // this is here).
 //
+// # Plain HTTP only where it was named
+//
+// A request in plain HTTP (an http:// URL) is sent only to a host named
+// in [Options].PlainHTTP (--plain-http, --plain-http-registry; a host
+// without a port is on port 80), or to an origin that an answer received
+// in plain HTTP named (a plain registry's redirect, upload Location, Link
+// or token realm: nothing is taken down from HTTPS then). Any other is
+// refused before a byte is sent, whoever built it (regclient, for an
+// upload's Location, a declined mount's, a PATCH's, a list's next page; a
+// redirect), with a [PlainHTTPError] that names the URL without its
+// query, the HTTPS registry whose answer named it when one did, and the
+// --plain-http-registry that would allow it. An HTTPS registry behind a
+// proxy that does not forward the scheme answers "Location: http://…" on
+// its own host; its blobs and credentials do not go out in clear text
+// (plain.go says why this is here). A token realm in plain HTTP named by
+// an HTTPS registry is refused by regclient, and [Cause] says so. What
+// the transport notes of answers is bounded: 256 origins, and 16 realms
+// for each of 256 hosts that challenged.
+//
 // # Tokens are secrets
 //
 // Each token answer read whole (a JSON object with a "token",
-// "access_token" or "refresh_token" string at its top, not a manifest's
-// or a blob's) has its tokens told to [Options].Secrets before it is
-// handed on, so that a scrubber hides them from then on (tokens.go says
-// why).
+// "access_token" or "refresh_token" string at its top) from a token
+// endpoint that a Bearer challenge named (its realm: origin and path, any
+// query) has its tokens told to [Options].Secrets before it is handed on,
+// so that a scrubber hides them from then on (tokens.go says why). Any
+// other answer, whatever its keys (a tag list, a referrers list, /v2/, a
+// manifest, a blob), is no token answer: a registry cannot make a text
+// of its choosing a secret to be blotted out of what the run shows.
 //
 // # Why the transport owns TLS
 //

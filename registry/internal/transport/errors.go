@@ -140,6 +140,8 @@ const (
 	badJSON                                // a manifest that does not parse
 	mediaTypeMismatch                      // a Content-Type the manifest contradicts
 	unsupportedMediaType                   // a Content-Type that is no manifest's
+	plainRefused                           // a request in plain HTTP not sent (*PlainHTTPError)
+	downgrade                              // a redirect or token realm from HTTPS to HTTP, refused by regclient
 )
 
 // classify finds what err is. It reads the error's words too, where
@@ -180,6 +182,8 @@ func classify(err error) class {
 		badJSON:              errors.As(err, new(*json.SyntaxError)) || errors.As(err, new(*json.UnmarshalTypeError)),
 		mediaTypeMismatch:    mediaTypeRE.MatchString(msg),
 		unsupportedMediaType: errors.Is(err, errs.ErrUnsupportedMediaType),
+		plainRefused:         errors.As(err, new(*PlainHTTPError)),
+		downgrade:            errors.Is(err, errs.ErrHTTPRedirectRefused) && downgradeRE.MatchString(msg),
 	} {
 		if ok {
 			c |= f
@@ -237,6 +241,9 @@ func words(err error) string {
 var (
 	mismatchRE  = regexp.MustCompile(`expected (sha256:[0-9a-f]+), (?:computed|received|calculated) (sha256:[0-9a-f]+)`)
 	mediaTypeRE = regexp.MustCompile(`unexpected media type: expected (\S+), received (\S+)`)
+	// regclient's refusal of a redirect or a token realm from HTTPS to
+	// HTTP (v0.11.7, internal/regnet/regnet.go, AllowRedirect)
+	downgradeRE = regexp.MustCompile(`from an https to non-https server is not allowed \((\S+)\)`)
 )
 
 // Cause says in plain words why a request to host failed, with the way
@@ -377,6 +384,13 @@ func cause(err error, s site, creds string) string {
 	msg := err.Error()
 	host := s.registry
 	switch {
+	case c.is(plainRefused): // says it all, whatever wraps it (an upload, a token request)
+		var refused *PlainHTTPError
+		errors.As(err, &refused)
+		return refused.Error()
+	case c.is(downgrade):
+		to := RedactURL(downgradeRE.FindStringSubmatch(msg)[1])
+		return host + " sent the request on to " + to + " (a redirect, or its token realm) in plain HTTP, refused from HTTPS: credentials and data would go in clear text"
 	case c.is(retried):
 		var retry *RetryError
 		errors.As(err, &retry)

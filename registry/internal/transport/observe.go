@@ -9,7 +9,8 @@ import (
 // handed back with: its status, and its body when the transport read it
 // whole (a successful GET or POST answer of up to 8 MiB; nil otherwise);
 // and, for a request given up on after its answers (503 ten times), the
-// status of the last one.
+// status of the last one; and a request the transport refused to send (a
+// [PlainHTTPError]) with status 0 and the refusal's words as body.
 // It must not keep body, and it runs on the request's goroutine.
 //
 // It exists because regclient reads some answers without a word about

@@ -16,15 +16,19 @@ import (
 // push") would then have it printed, even at the default level, where the
 // credential patterns of [Redact] do not see a bare token. So the
 // transport finds them in each token answer it reads whole, and tells
-// [Options].Secrets before the answer is handed on.
+// [Options].Secrets before the answer is handed on. A token answer is one
+// from an endpoint that a Bearer challenge named (plain.go, note): a JSON
+// "token" from anywhere else would let a registry have any text of its
+// choosing blotted out of every line the run prints.
 
 // tokenKeys are the keys of a token answer that hold a secret.
 var tokenKeys = [][]byte{[]byte(`"token"`), []byte(`"access_token"`), []byte(`"refresh_token"`)}
 
 // tokensIn returns the tokens of body when it is a token answer (a JSON
 // object with a token, access_token or refresh_token string at its top)
-// to a request for path; nil otherwise. Manifests and blobs are never
-// token answers, whatever their keys.
+// to a request for path, a realm; nil otherwise. Manifests and blobs are
+// never token answers, whatever their keys, even at a realm a registry
+// named.
 func tokensIn(path string, body []byte) []string {
 	if strings.Contains(path, "/manifests/") || strings.Contains(path, "/blobs/") {
 		return nil

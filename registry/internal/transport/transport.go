@@ -59,6 +59,10 @@ type Options struct {
 	// Secrets, when set, is told of each token a token server hands out
 	// (see tokens.go), before the answer is handed on.
 	Secrets func(...string)
+	// PlainHTTP names the hosts (host[:port], as in references) that may
+	// be spoken to in plain HTTP; any other http:// request is refused
+	// (see plain.go), but where an answer received in plain HTTP sent it.
+	PlainHTTP []string
 }
 
 // Transport is the http.RoundTripper every registry request goes through.
@@ -75,6 +79,8 @@ type Transport struct {
 	policy        Policy
 	maxManifest   int64
 	secrets       func(...string)
+	plain         map[string]bool                                                   // origins that may be spoken to in plain HTTP
+	plainAll      bool                                                              // tests: any origin may be
 	dial          func(ctx context.Context, network, addr string) (net.Conn, error) // tests: instead of a net.Dialer
 
 	mu      sync.Mutex
@@ -83,6 +89,11 @@ type Transport struct {
 	down    map[string]*RetryError // hosts given up on, and the request that showed it
 	flights map[*flight]bool       // requests in flight
 	cut     *flight                // the request named when the last deadline passed
+	handed  map[string]string      // http origins a plain-HTTP answer named -> the host that answered
+	offered map[string]string      // http origins an HTTPS answer named -> the host that answered
+	realms  map[string]bool        // token endpoints (origin and path) a challenge named
+	// realms noted per host that challenged
+	realmsBy map[string]int
 }
 
 // New makes a Transport.
@@ -99,6 +110,10 @@ func New(o Options) *Transport {
 		policy:        o.Retry.withDefaults(),
 		maxManifest:   o.MaxManifestSize,
 		secrets:       o.Secrets,
+		plain:         map[string]bool{},
+	}
+	for _, h := range o.PlainHTTP {
+		t.plain[plainOrigin(h)] = true
 	}
 	if t.maxManifest <= 0 {
 		t.maxManifest = DefaultMaxManifestSize
@@ -127,6 +142,12 @@ func New(o Options) *Transport {
 
 // RoundTrip sends a request, and again while the retry policy says so.
 func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
+	if err := t.checkPlain(orig); err != nil { // nothing goes out in plain HTTP that was not allowed
+		if see := observerOf(orig.Context()); see != nil {
+			see(orig, 0, []byte(err.Error()))
+		}
+		return nil, err
+	}
 	orig = ownCredentials(orig) // a redirect elsewhere goes without them
 	first := firstOf(orig)
 	host := orig.URL.Host
@@ -161,6 +182,7 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 				watch.until(due)
 			}
 			t.answered(host)
+			t.note(orig, resp)
 			if resp.Body != nil && resp.Body != http.NoBody {
 				rb = &receiving{body: resp.Body, w: watch, t: t, f: f, ctx: orig.Context(), n: n}
 				if orig.Method == http.MethodGet && resp.StatusCode == http.StatusOK && resp.ContentLength > 0 && orig.Header.Get("Range") == "" {
@@ -191,7 +213,7 @@ func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
 			spent: now.Sub(start), now: now, answered: t.hasAnswered(host), closedBefore: closedBefore, prior: prior,
 		})
 		if d.action == answer {
-			if t.secrets != nil && resp.StatusCode < 300 {
+			if t.secrets != nil && resp.StatusCode < 300 && t.isRealm(first.URL) {
 				if tokens := tokensIn(first.URL.Path, whole); len(tokens) > 0 {
 					t.secrets(tokens...) // before anything could show them
 				}

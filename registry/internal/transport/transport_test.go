@@ -45,7 +45,11 @@ func newTransport(t *testing.T, o Options) (*Transport, *bytes.Buffer) {
 	if o.CertsDir == "" {
 		o.CertsDir = t.TempDir()
 	}
-	return New(o), &logs
+	tr := New(o)
+	// the test servers speak plain HTTP on ports of their own; the tests
+	// of the refusal of plain HTTP name what they allow
+	tr.plainAll = o.PlainHTTP == nil
+	return tr, &logs
 }
 
 // script is a server that answers each request with the next of its

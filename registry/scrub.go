@@ -1,0 +1,179 @@
+package registry
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/regclient/regclient/config"
+	"github.com/regclient/regclient/types/ref"
+)
+
+// Scrubber blots a run's secrets out of text before it is shown: the last
+// line of defence, for nothing is meant to print them in the first place.
+// It knows two kinds, and the run's own words:
+//
+//   - secrets given to the run ([Scrubber.Secret]): passwords, identity
+//     tokens, what a credential helper returned, the Basic encodings of
+//     them. They are blotted out wherever they appear.
+//   - tokens learnt from token servers ([Scrubber.Token]). A token server
+//     is the registry's, and a hostile one may hand out any text as its
+//     token, its own host name for one; so a token is blotted out except
+//     where the text is one of the run's own words ([Scrubber.Keep]: the
+//     hosts, repositories, tags and references the run names), which
+//     stay readable on every line. A word of fewer than 4 characters (a
+//     tag "2") counts only where it stands alone, as a short secret does
+//     below, so that it does not show through a token that holds it.
+//
+// A secret or token of fewer than 4 characters is blotted out only where
+// it stands alone: not preceded or followed by a letter, a digit or one
+// of - _ . + ~ (so a password "ab" is hidden in "password ab rejected" or
+// "user:ab@", and "table", "x-ab-y" and "ab.example.com" stay as they are);
+// a longer one wherever it appears. What is blotted out becomes "***".
+// Anything written as a credential is blotted out too ([Redact]).
+//
+// A Scrubber is safe for concurrent use; its zero value is ready.
+type Scrubber struct {
+	mu      sync.Mutex
+	secrets []string
+	tokens  []string
+	words   []string
+	known   map[string]bool // every secret, token and word held, to add each once
+}
+
+// shortSecret is the length under which a secret is blotted out only
+// where it stands alone.
+const shortSecret = 4
+
+// Secret adds secrets given to the run, always blotted out.
+func (s *Scrubber) Secret(secrets ...string) { s.add(&s.secrets, "secret", secrets) }
+
+// Token adds tokens a token server handed out: blotted out except where
+// the text is one of the run's own words.
+func (s *Scrubber) Token(tokens ...string) { s.add(&s.tokens, "token", tokens) }
+
+// Keep adds the words of references the run names, which a token never
+// blots out: each as written and in full, its registry (and the host its
+// URLs use: registry-1.docker.io for docker.io), repository, tag and
+// digest.
+func (s *Scrubber) Keep(refs ...ref.Ref) {
+	var words []string
+	for _, r := range refs {
+		if r.Scheme != "reg" {
+			continue // a layout's path is no registry's to echo
+		}
+		words = append(words, r.Reference, r.CommonName(), r.Registry, config.HostNewName(r.Registry).Hostname,
+			r.Repository, r.Tag, r.Digest)
+	}
+	s.add(&s.words, "word", words)
+}
+
+func (s *Scrubber) add(to *[]string, kind string, xs []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.known == nil {
+		s.known = map[string]bool{}
+	}
+	for _, x := range xs {
+		if x == "" || s.known[kind+"\x00"+x] {
+			continue
+		}
+		s.known[kind+"\x00"+x] = true
+		*to = append(*to, x)
+	}
+}
+
+// Clean returns text with what is written as a credential blotted out
+// ([Redact]), and then the run's secrets and tokens. (In that order:
+// Redact takes a URL that no longer parses, one with *** in its host or
+// port, for a whole "(unparsable URL)", which would hide the run's own
+// words a token abuts.)
+func (s *Scrubber) Clean(text string) string {
+	text = Redact(text)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var blot []bool // the bytes of text to blot out; nil while there are none
+	mark := func(from, to int, keep []bool) {
+		if blot == nil {
+			blot = make([]bool, len(text))
+		}
+		for i := from; i < to; i++ {
+			blot[i] = blot[i] || keep == nil || !keep[i]
+		}
+	}
+	for _, x := range s.secrets {
+		for _, at := range occurrences(text, x) {
+			mark(at, at+len(x), nil)
+		}
+	}
+	var keep []bool // the bytes of the run's own words, found once a token is
+	for _, x := range s.tokens {
+		for _, at := range occurrences(text, x) {
+			if keep == nil {
+				keep = make([]bool, len(text))
+				for _, w := range s.words {
+					for _, wat := range occurrences(text, w) {
+						for i := wat; i < wat+len(w); i++ {
+							keep[i] = true
+						}
+					}
+				}
+			}
+			mark(at, at+len(x), keep)
+		}
+	}
+	if blot != nil {
+		var b strings.Builder
+		for i := 0; i < len(text); {
+			if !blot[i] {
+				b.WriteByte(text[i])
+				i++
+				continue
+			}
+			b.WriteString("***")
+			for i < len(text) && blot[i] {
+				i++
+			}
+		}
+		text = b.String()
+	}
+	return text
+}
+
+// occurrences are where secret x is in text: every place when it is long
+// enough not to be ordinary text, else where it stands alone.
+func occurrences(text, x string) []int {
+	all := allIndex(text, x)
+	if len(x) >= shortSecret {
+		return all
+	}
+	out := all[:0]
+	for _, at := range all {
+		before, _ := utf8.DecodeLastRuneInString(text[:at])
+		after, _ := utf8.DecodeRuneInString(text[at+len(x):])
+		if !wordRune(before) && !wordRune(after) {
+			out = append(out, at)
+		}
+	}
+	return out
+}
+
+// wordRune: r continues a word (a host name, a token, a version), so a
+// short secret next to it is part of another word.
+func wordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_.+~", r))
+}
+
+// allIndex is where x is in text, overlapping occurrences included.
+func allIndex(text, x string) []int {
+	var out []int
+	for from := 0; ; {
+		i := strings.Index(text[from:], x)
+		if i < 0 {
+			return out
+		}
+		out = append(out, from+i)
+		from += i + 1
+	}
+}
