@@ -29,6 +29,7 @@ type Client struct {
 	tr          *transport.Transport
 	log         *logrus.Logger
 	concurrency int
+	maxEntries  int               // index entries Fetch walks in all
 	creds       map[string]string // host -> whose credentials (for messages), "" for none
 	secrets     *secretList       // passwords and tokens, never to be shown
 	progress    func(BlobEvent)
@@ -54,6 +55,7 @@ type clientOptions struct {
 	idle        time.Duration
 	timeLimit   time.Duration
 	maxManifest int64
+	maxEntries  int
 	ctx         context.Context
 	progress    func(BlobEvent)
 	onSecrets   func(...string)
@@ -290,7 +292,10 @@ func New(opts ...Option) (*Client, error) {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
 	tokens.keep(secrets...) // told already, or listed by Secrets for the caller
-	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, creds: creds, secrets: tokens, progress: s.progress}
+	if s.maxEntries <= 0 {
+		s.maxEntries = DefaultMaxEntries
+	}
+	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, creds: creds, secrets: tokens, progress: s.progress}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }
