@@ -132,6 +132,16 @@ func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client
 	if r.Scheme == "reg" {
 		hosts = []string{r.Registry}
 	}
-	client, err := env.client(c, hosts, hosts)
+	maxEntries, err := positiveFlag(c, "max-entries", registry.DefaultMaxEntries)
+	if err != nil {
+		return out, ref.Ref{}, nil, err
+	}
+	client, err := env.client(c, hosts, hosts, registry.WithMaxEntries(maxEntries))
 	return out, r, client, err
+}
+
+// maxEntriesFlag is inspect's and platforms' bound on the index entries
+// they walk.
+func maxEntriesFlag() cli.Flag {
+	return &cli.IntFlag{Name: "max-entries", EnvVars: []string{limitEnv("max-entries")}, Usage: "walk at most `N` index entries in all (100000)"}
 }
