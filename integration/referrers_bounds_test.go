@@ -320,14 +320,20 @@ func lastOfChain(t *testing.T, stdout string, r *referrerRegistry) string {
 
 // An index of 1,000 entries, all one image: inspect --referrers asks for
 // the image's referrers once, not 1,000 times, and lists them under the
-// first entry.
+// first entry; push --referrers with it as a member asks once too.
 func TestReferrersOneDigest(t *testing.T) {
 	t.Parallel()
-	r := newReferrerRegistry(t, func(string) int { return 2 })
+	var r *referrerRegistry
+	r = newReferrerRegistry(t, func(subject string) int { // 2 for the image, none below
+		if subject == r.image {
+			return 2
+		}
+		return 0
+	})
 	entries := make([]regtest.Descriptor, 1000)
 	for i := range entries {
 		entries[i] = regtest.Descriptor{MediaType: regtest.OCIManifest, Digest: r.image, Size: int64(len(r.manifests["src:1"])),
-			Platform: &regtest.Platform{OS: "linux", Architecture: "amd64"}}
+			Platform: &regtest.Platform{OS: "linux", Architecture: fmt.Sprint("arch", i)}}
 	}
 	idx := regtest.NewIndex(false, entries...)
 	r.mu.Lock()
@@ -353,6 +359,21 @@ func TestReferrersOneDigest(t *testing.T) {
 	if len(v.Manifests) != 1000 || len(v.Manifests[0].Referrers) != 2 || len(v.Manifests[1].Referrers) != 0 || v.Manifests[999].ShownAt != "1" {
 		t.Errorf("%d entries; the first with %d referrers, the second %d, the last shown at %q; want 1000, 2, 0, \"1\"",
 			len(v.Manifests), len(v.Manifests[0].Referrers), len(v.Manifests[1].Referrers), v.Manifests[999].ShownAt)
+	}
+	r.mu.Lock()
+	r.queries = map[string]int{}
+	r.mu.Unlock()
+	res = mtMeasured(t, nil, "", "--plain-http", "push", "--type", "oci", "--referrers", "--allow-unknown-platform", "--output", "json", "from-args", "--member", r.Host+"/src:many", "--target", r.Host+"/app:1")
+	queries, _, _ = r.counts()
+	t.Logf("measured: an index of 1,000 entries of one image, push --referrers: exit %d, max RSS %d KiB (%.1f MiB), %s, %d referrers queries",
+		res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond), queries)
+	res.ok0(t)
+	var pushed struct {
+		Manifests []struct{ Referrers []struct{ Digest string } }
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &pushed); err != nil || queries != 3 || len(pushed.Manifests) != 1000 || len(pushed.Manifests[999].Referrers) != 2 {
+		t.Errorf("%d referrers queries, want 3: the image, and its 2 referrers for their own; %d members, the last with referrers %v (%v)",
+			queries, len(pushed.Manifests), pushed.Manifests[len(pushed.Manifests)-1].Referrers, err)
 	}
 }
 
