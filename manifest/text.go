@@ -85,7 +85,9 @@ func (s Summary) WriteText(w io.Writer) error {
 
 // WriteText writes the view for people, in 80 columns: the manifest's
 // name, media type, digest and size, then each entry with its platform,
-// annotations and layers. Attestations name the entry they describe.
+// annotations and layers. Attestations name the entry they describe. An
+// entry whose manifest is shown at another says so, "Same manifest as
+// [1.2], shown there", instead of showing it again.
 func (v View) WriteText(w io.Writer) error {
 	p := &printer{w: w}
 	p.name(v.Image)
@@ -260,6 +262,9 @@ func (p *printer) blobs(indent string, e ManifestView) {
 	defer p.referrers(indent, e.Referrers)
 	if e.Missing != "" {
 		p.line("%sNot read: %s", indent, e.Missing)
+	}
+	if e.ShownAt != "" {
+		p.line("%sSame manifest as [%s], shown there", indent, e.ShownAt)
 	}
 	if e.Config != nil {
 		p.line("%sConfig: %s, %d bytes", indent, e.Config.MediaType, e.Config.Size)

@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/regclient/regclient/types/descriptor"
@@ -18,7 +19,10 @@ import (
 // below it: for an index, the manifests of its entries, by digest (those
 // not fetched are shown from the index alone), and why the ones that could
 // not be read were not; for an image, the platform its config declares,
-// when the config was read.
+// when the config was read. A manifest that several entries name,
+// anywhere below, may be one Fetched shared by all of them: the entries
+// of indexes form a graph, whose paths can be exponentially many more
+// than its manifests.
 type Fetched struct {
 	Manifest rcmanifest.Manifest
 	Children map[string]Fetched
@@ -79,6 +83,12 @@ type ManifestView struct {
 	Manifests []ManifestView `json:"manifests,omitempty"`
 	// Missing says why the entry's own manifest could not be shown.
 	Missing string `json:"missing,omitempty"`
+	// ShownAt is set on an entry whose manifest is shown in full at
+	// another entry: the number of that entry as the text gives it ("1.2"
+	// is manifests[0].manifests[1]). This entry then carries only what its
+	// index says of it (digest, media type, size, platform, annotations,
+	// artifact type), and no layers, config or entries.
+	ShownAt string `json:"shownAt,omitempty"`
 	// Referrers are the manifests whose subject this one is (inspect
 	// --referrers): signatures, SBOMs, attestations.
 	Referrers []ReferrerView `json:"referrers,omitempty"`
@@ -93,19 +103,29 @@ type ReferrerView struct {
 	Annotations  map[string]string `json:"annotations,omitempty"`
 }
 
-// Digests lists the digests of the view's entries (the image itself for
-// an image), to ask for their referrers.
+// Digests lists the distinct digests of the view's entries (the image
+// itself for an image), to ask for their referrers.
 func (v View) Digests() []string {
-	out := make([]string, len(v.Manifests))
-	for i, e := range v.Manifests {
-		out[i] = e.Digest
+	out := make([]string, 0, len(v.Manifests))
+	seen := map[string]bool{}
+	for _, e := range v.Manifests {
+		if !seen[e.Digest] {
+			seen[e.Digest] = true
+			out = append(out, e.Digest)
+		}
 	}
 	return out
 }
 
-// SetReferrers puts each entry's referrers (by its digest) under it.
+// SetReferrers puts each entry's referrers (by its digest) under it, under
+// the first entry of a digest that several entries name.
 func (v View) SetReferrers(by map[string][]descriptor.Descriptor) {
+	done := map[string]bool{}
 	for i, e := range v.Manifests {
+		if done[e.Digest] {
+			continue
+		}
+		done[e.Digest] = true
 		for _, d := range by[e.Digest] {
 			v.Manifests[i].Referrers = append(v.Manifests[i].Referrers, ReferrerView{
 				Digest: d.Digest.String(), MediaType: d.MediaType, ArtifactType: d.ArtifactType, Size: d.Size, Annotations: d.Annotations})
@@ -121,6 +141,13 @@ type Blob struct {
 }
 
 // NewView describes what f holds, for an image named name.
+//
+// Each manifest below an index is shown in full (its layers, or its
+// entries) once, at the first entry that names it at the least depth it
+// has anywhere below; every other entry naming it carries what its own
+// index says of it and, in ShownAt, where it is shown. So a view holds
+// each distinct index's entries once, not once per path to it, and its
+// nesting is no deeper than the manifests' shortest paths.
 func NewView(name string, f Fetched) (View, error) {
 	m := f.Manifest
 	d := m.GetDescriptor()
@@ -130,7 +157,15 @@ func NewView(name string, f Fetched) (View, error) {
 	}
 	v.ArtifactType, v.Subject = artifact(m)
 	if m.IsList() {
-		entries, err := indexEntries(f)
+		w := &viewWalk{at: map[string]string{}}
+		if err := w.levels(f); err != nil {
+			return View{}, fmt.Errorf("%s: %w", name, err)
+		}
+		// where each manifest is shown in full, then the entries
+		if _, err := w.entries(f, "", 1, false); err != nil {
+			return View{}, fmt.Errorf("%s: %w", name, err)
+		}
+		entries, err := w.entries(f, "", 1, true)
 		if err != nil {
 			return View{}, fmt.Errorf("%s: %w", name, err)
 		}
@@ -144,30 +179,91 @@ func NewView(name string, f Fetched) (View, error) {
 	return v, nil
 }
 
-// indexEntries describes the entries of an index, recursing into nested
-// indexes that were fetched.
-func indexEntries(f Fetched) ([]ManifestView, error) {
+// viewWalk walks the entries of an index for a view.
+type viewWalk struct {
+	level map[string]int    // digest -> its least depth below the top
+	at    map[string]string // digest -> the entry where it is shown in full
+}
+
+// entryList lists the entries of an index.
+func entryList(f Fetched) ([]descriptor.Descriptor, error) {
 	ix, ok := f.Manifest.(rcmanifest.Indexer)
 	if !ok {
 		return nil, fmt.Errorf("cannot list the entries of %s", f.Manifest.GetDescriptor().MediaType)
 	}
-	list, err := ix.GetManifestList()
+	return ix.GetManifestList()
+}
+
+// levels finds the least depth of each manifest below top, breadth
+// first, each index once.
+func (w *viewWalk) levels(top Fetched) error {
+	w.level = map[string]int{top.Manifest.GetDescriptor().Digest.String(): 0}
+	for queue := []Fetched{top}; len(queue) > 0; queue = queue[1:] {
+		f := queue[0]
+		if !f.Manifest.IsList() {
+			continue
+		}
+		list, err := entryList(f)
+		if err != nil {
+			return err
+		}
+		depth := w.level[f.Manifest.GetDescriptor().Digest.String()] + 1
+		for _, d := range list {
+			dig := d.Digest.String()
+			child, ok := f.Children[dig]
+			if _, seen := w.level[dig]; ok && !seen {
+				w.level[dig] = depth
+				queue = append(queue, child)
+			}
+		}
+	}
+	return nil
+}
+
+// entries describes the entries of index f, numbered after prefix, at
+// depth below the top. A manifest is shown in full at its first entry at
+// its least depth; the first walk (build false) finds these entries, the
+// second builds the views, the other entries naming a manifest saying
+// where it is shown.
+func (w *viewWalk) entries(f Fetched, prefix string, depth int, build bool) ([]ManifestView, error) {
+	list, err := entryList(f)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ManifestView, 0, len(list))
-	for _, d := range list {
-		e := ManifestView{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
-		if child, ok := f.Children[d.Digest.String()]; ok {
-			if child.Manifest.IsList() {
-				if e.Manifests, err = indexEntries(child); err != nil {
-					return nil, err
-				}
-			} else {
-				e = imageEntry(d, child)
+	var out []ManifestView
+	if build {
+		out = make([]ManifestView, 0, len(list))
+	}
+	for i, d := range list {
+		label := prefix + strconv.Itoa(i+1)
+		dig := d.Digest.String()
+		child, read := f.Children[dig]
+		full := false
+		if read {
+			if _, ok := w.at[dig]; !ok && w.level[dig] == depth {
+				w.at[dig] = label
+			}
+			full = w.at[dig] == label
+		}
+		var e ManifestView
+		switch {
+		case full && child.Manifest.IsList():
+			e = ManifestView{Digest: dig, MediaType: d.MediaType, Size: d.Size}
+			if e.Manifests, err = w.entries(child, label+".", depth+1, build); err != nil {
+				return nil, err
+			}
+		case full && build:
+			e = imageEntry(d, child)
+		default:
+			e = ManifestView{Digest: dig, MediaType: d.MediaType, Size: d.Size}
+			if read {
+				e.ShownAt = w.at[dig]
 			}
 		}
-		e.Missing = f.Missing[d.Digest.String()]
+		if !build {
+			continue
+		}
+		e.Missing = f.Missing[dig]
 		e.Platform = d.Platform
 		if len(d.Annotations) > 0 {
 			e.Annotations = d.Annotations

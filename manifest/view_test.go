@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -61,5 +62,128 @@ func TestMissing(t *testing.T) {
 				t.Errorf("Require: %v", err)
 			}
 		})
+	}
+}
+
+// graphIndex is an OCI index of entries, each naming what a Fetched of
+// children holds, with those children below it.
+func graphIndex(t *testing.T, children ...Fetched) Fetched {
+	t.Helper()
+	idx := v1.Index{Versioned: v1.IndexSchemaVersion, MediaType: mediatype.OCI1ManifestList}
+	f := Fetched{Children: map[string]Fetched{}, Missing: map[string]string{}}
+	for _, c := range children {
+		idx.Manifests = append(idx.Manifests, c.Manifest.GetDescriptor())
+		f.Children[c.Manifest.GetDescriptor().Digest.String()] = c
+	}
+	m, err := rcmanifest.New(rcmanifest.WithOrig(idx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Manifest = m
+	return f
+}
+
+func graphImage(t *testing.T) Fetched {
+	t.Helper()
+	img := v1.Manifest{Versioned: v1.ManifestSchemaVersion, MediaType: mediatype.OCI1Manifest,
+		Config: descriptor.Descriptor{MediaType: mediatype.OCI1ImageConfig, Digest: digest.FromString("config"), Size: 6},
+		Layers: []descriptor.Descriptor{{MediaType: mediatype.OCI1LayerGzip, Digest: digest.FromString("layer"), Size: 5}}}
+	m, err := rcmanifest.New(rcmanifest.WithOrig(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Fetched{Manifest: m}
+}
+
+// A manifest that several entries name is shown in full once, at its
+// first entry at the least depth it has below the top, and every other
+// entry naming it says where, before or after it.
+func TestViewGraph(t *testing.T) {
+	t.Parallel()
+	img := graphImage(t)
+	c := graphIndex(t, img, img)
+	b := graphIndex(t, c, c, img)
+	v, err := NewView("r/a:1", graphIndex(t, b, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := func(e ManifestView) string {
+		return fmt.Sprintf("%s entries=%d layers=%d", e.ShownAt, len(e.Manifests), len(e.Layers))
+	}
+	at := map[string]ManifestView{"1": v.Manifests[0], "2": v.Manifests[1]}
+	for i, e := range v.Manifests[0].Manifests {
+		at[fmt.Sprintf("1.%d", i+1)] = e
+	}
+	for i, e := range v.Manifests[1].Manifests {
+		at[fmt.Sprintf("2.%d", i+1)] = e
+	}
+	for label, want := range map[string]string{
+		"1":   " entries=3 layers=0",  // b, only there
+		"1.1": "2 entries=0 layers=0", // c, least deep at [2]
+		"1.2": "2 entries=0 layers=0",
+		"1.3": " entries=0 layers=1", // the image, least deep here first
+		"2":   " entries=2 layers=0",
+		"2.1": "1.3 entries=0 layers=0",
+		"2.2": "1.3 entries=0 layers=0",
+	} {
+		if got := shown(at[label]); got != want {
+			t.Errorf("[%s]: %s, want %s", label, got, want)
+		}
+	}
+	if len(at) != 7 {
+		t.Errorf("%d entries in all, want 7", len(at))
+	}
+	var text strings.Builder
+	if err := v.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(text.String(), "Same manifest as [2], shown there\n"); n != 2 {
+		t.Errorf("the text refers to [2] %d times, want 2:\n%s", n, text.String())
+	}
+}
+
+// A view holds each distinct index's entries once however many paths
+// lead to it, and is nested no deeper than the shortest paths: forty
+// indexes whose two entries both name the next (2^39 paths), and a top
+// naming each of forty indexes that also name one another in a chain.
+func TestViewGraphBounded(t *testing.T) {
+	t.Parallel()
+	count := func(entries []ManifestView) (n, depth int) {
+		var walk func([]ManifestView, int)
+		walk = func(es []ManifestView, d int) {
+			if len(es) > 0 {
+				depth = max(depth, d)
+			}
+			for _, e := range es {
+				n++
+				walk(e.Manifests, d+1)
+			}
+		}
+		walk(entries, 1)
+		return n, depth
+	}
+	f := graphImage(t)
+	for range 40 {
+		f = graphIndex(t, f, f)
+	}
+	v, err := NewView("r/a:1", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, depth := count(v.Manifests); n != 80 || depth != 40 {
+		t.Errorf("doubling graph: %d entries, %d deep; want 80, 40", n, depth)
+	}
+	var chain []Fetched
+	next := graphImage(t)
+	for range 40 {
+		next = graphIndex(t, next)
+		chain = append(chain, next)
+	}
+	v, err = NewView("r/a:1", graphIndex(t, chain...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, depth := count(v.Manifests); n != 40+40 || depth != 2 {
+		t.Errorf("chain named from the top: %d entries, %d deep; want 80, 2", n, depth)
 	}
 }

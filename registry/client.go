@@ -29,6 +29,7 @@ type Client struct {
 	tr          *transport.Transport
 	log         *logrus.Logger
 	concurrency int
+	maxEntries  int               // index entries Fetch walks in all
 	creds       map[string]string // host -> whose credentials (for messages), "" for none
 	secrets     *secretList       // passwords and tokens, never to be shown
 	progress    func(BlobEvent)
@@ -38,25 +39,33 @@ type Client struct {
 	// mountDeclined holds the registries that answered a mount with an
 	// upload (202) in this run
 	mountDeclined sync.Map
+
+	referrerLimits  ReferrerLimits
+	referrerLists   memo[listing] // repository@digest -> its referrers
+	referrersBroken sync.Map      // repository -> what its referrers API did wrong
+	referrerMu      sync.Mutex
+	referrersListed int // referrers listed so far in the run
 }
 
 type clientOptions struct {
-	dockerCfg   string
-	caFile      string
-	user, pass  string
-	credHost    string
-	hosts       []string
-	plainHTTP   []string
-	insecure    []string
-	log         *logrus.Logger
-	userAgent   string
-	concurrency int
-	idle        time.Duration
-	timeLimit   time.Duration
-	maxManifest int64
-	ctx         context.Context
-	progress    func(BlobEvent)
-	scrub       *Scrubber
+	dockerCfg      string
+	caFile         string
+	user, pass     string
+	credHost       string
+	hosts          []string
+	plainHTTP      []string
+	insecure       []string
+	log            *logrus.Logger
+	userAgent      string
+	concurrency    int
+	idle           time.Duration
+	timeLimit      time.Duration
+	maxManifest    int64
+	maxEntries     int
+	referrerLimits ReferrerLimits
+	ctx            context.Context
+	progress       func(BlobEvent)
+	scrub          *Scrubber
 }
 
 // Option configures a Client.
@@ -297,7 +306,16 @@ func New(opts ...Option) (*Client, error) {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
 	tokens.keep(secrets...) // told already; listed by Secrets
-	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, creds: creds, secrets: tokens, progress: s.progress}
+	if s.maxEntries <= 0 {
+		s.maxEntries = DefaultMaxEntries
+	}
+	lim := DefaultReferrerLimits
+	for _, l := range []struct{ set, def *int }{{&s.referrerLimits.PerSubject, &lim.PerSubject}, {&s.referrerLimits.Depth, &lim.Depth}, {&s.referrerLimits.Total, &lim.Total}} {
+		if *l.set > 0 {
+			*l.def = *l.set
+		}
+	}
+	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, creds: creds, secrets: tokens, progress: s.progress, referrerLimits: lim}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }

@@ -49,10 +49,13 @@
 // [Client.Fetch] reads what inspect and platforms show, as deep as its
 // [FetchDepth] says: the manifest alone (inspect --raw), what the
 // platforms need (an image's config, nested indexes), or every entry's
-// manifest too (inspect). Entries are read concurrently, nested indexes to
-// a depth of 8, and an entry that cannot be read is reported in the result
-// rather than failing the rest. Bytes are kept as the registry served them,
-// digest-checked.
+// manifest too (inspect). Entries are read concurrently, level by level,
+// each distinct manifest once however many entries name it (what a walk
+// costs follows the distinct manifests, not the paths through them),
+// nested indexes to a depth of 8 and at most [DefaultMaxEntries] index
+// entries in all ([WithMaxEntries]); an entry that cannot be read is
+// reported in the result rather than failing the rest. Bytes are kept as
+// the registry served them, digest-checked.
 //
 // # Probing
 //

@@ -2,10 +2,10 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
+	"github.com/regclient/regclient/types/descriptor"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
@@ -31,68 +31,158 @@ const (
 // maxDepth bounds nested indexes.
 const maxDepth = 8
 
-// Fetch reads the manifest r names and, depending on depth, what lies
-// below it; entries are read concurrently. The bytes are kept exactly as
-// the registry served them (Fetched.Manifest.RawBody), digest-checked.
-func (c *Client) Fetch(ctx context.Context, r ref.Ref, depth FetchDepth) (manifest.Fetched, error) {
-	return c.fetch(ctx, r, r, depth, 0)
+// DefaultMaxEntries is how many index entries Fetch walks in all, over
+// the distinct indexes below a manifest, unless [WithMaxEntries] says
+// otherwise: five times an index of 20,000 entries.
+const DefaultMaxEntries = 100_000
+
+// WithMaxEntries bounds the index entries [Client.Fetch] walks in all,
+// counted once per distinct index however many entries name it (n <= 0
+// keeps [DefaultMaxEntries]); past it, Fetch fails with an
+// [EntriesError].
+func WithMaxEntries(n int) Option { return func(s *clientOptions) { s.maxEntries = n } }
+
+// EntriesError is a manifest whose indexes list more entries in all than
+// the Client walks ([WithMaxEntries]).
+type EntriesError struct {
+	Limit int
 }
 
-func (c *Client) fetch(ctx context.Context, name, r ref.Ref, depth FetchDepth, level int) (manifest.Fetched, error) {
+func (e *EntriesError) Error() string {
+	return fmt.Sprintf("its indexes list more than %d entries in all (raise it with --max-entries or MANIFEST_TOOL_MAX_ENTRIES)", e.Limit)
+}
+
+// Fetch reads the manifest r names and, depending on depth, what lies
+// below it. The bytes are kept exactly as the registry served them
+// (Fetched.Manifest.RawBody), digest-checked.
+//
+// Below an index, each distinct manifest is read once and is one Fetched
+// however many entries name it, anywhere below: the walk goes level by
+// level, the entries of one level read concurrently, each manifest at the
+// shallowest level that names it, so what it costs (requests, memory,
+// time) follows the distinct manifests and their entries, not the paths
+// through them (eight indexes whose entries all name the next make 8^7
+// paths and 64 entries). Indexes are read to a depth of 8, and at most
+// the Client's entries in all ([WithMaxEntries]); an entry that cannot be
+// read is said in its index's Missing, not a failure of all.
+func (c *Client) Fetch(ctx context.Context, r ref.Ref, depth FetchDepth) (manifest.Fetched, error) {
 	m, err := c.manifestOf(ctx, r)
 	if err != nil {
-		return manifest.Fetched{}, c.opError("reading", name, err)
+		return manifest.Fetched{}, c.opError("reading", r, err)
 	}
 	f := manifest.Fetched{Manifest: m}
 	if depth == FetchTop {
 		return f, nil
 	}
 	if !m.IsList() {
-		if level == 0 {
-			if f.Config, err = c.configPlatform(ctx, r, m); err != nil {
-				return manifest.Fetched{}, c.opError("reading the config of", name, err)
-			}
+		if f.Config, err = c.configPlatform(ctx, r, m); err != nil {
+			return manifest.Fetched{}, c.opError("reading the config of", r, err)
 		}
 		return f, nil
 	}
-	list, err := m.(rcmanifest.Indexer).GetManifestList()
-	if err != nil {
-		return manifest.Fetched{}, c.opError("reading the entries of", name, err)
-	}
-	// an entry that cannot be read is shown as such, not a failure of all
-	var mu sync.Mutex
-	f.Children, f.Missing = map[string]manifest.Fetched{}, map[string]string{}
-	errList := forEach(ctx, len(list), c.concurrency, func(i int) error {
-		d := list[i]
-		nested := manifest.IsIndex(d.MediaType)
-		if !nested && depth < FetchAll {
-			return nil
-		}
-		if level+1 >= maxDepth {
-			mu.Lock()
-			f.Missing[d.Digest.String()] = fmt.Sprintf("not read: nested more than %d indexes deep", maxDepth)
-			mu.Unlock()
-			return nil
-		}
-		child, err := c.fetch(ctx, name, r.SetDigest(d.Digest.String()), depth, level+1)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			var op *OpError
-			if errors.As(err, &op) {
-				f.Missing[d.Digest.String()] = op.Cause()
-			} else {
-				f.Missing[d.Digest.String()] = err.Error()
-			}
-			return nil
-		}
-		f.Children[d.Digest.String()] = child
-		return nil
-	})
-	if err := spec.Join(errList...); err != nil { // interrupted
-		return manifest.Fetched{}, c.opError("reading", name, err)
+	w := &walk{c: c, ref: r, depth: depth, read: map[string]*walked{}, missing: map[string]string{}}
+	top := w.add(m.GetDescriptor().Digest.String(), &f)
+	if err := w.run(ctx, top); err != nil {
+		return manifest.Fetched{}, c.opError("reading", r, err)
 	}
 	return f, nil
+}
+
+// walk reads the manifests below an index, level by level.
+type walk struct {
+	c       *Client
+	ref     ref.Ref
+	depth   FetchDepth
+	entries int                // the entries of the indexes read, in all
+	read    map[string]*walked // digest -> the manifest read (or being read)
+	missing map[string]string  // digest -> why it was not read
+	order   []*walked          // the indexes read, to link their entries
+}
+
+// walked is one manifest read, and its entries, for an index.
+type walked struct {
+	f    *manifest.Fetched
+	list []descriptor.Descriptor
+}
+
+func (w *walk) add(d string, f *manifest.Fetched) *walked {
+	n := &walked{f: f}
+	w.read[d] = n
+	return n
+}
+
+// run reads the levels below top, then links each index's entries to
+// what was read for them.
+func (w *walk) run(ctx context.Context, top *walked) error {
+	level := []*walked{top}
+	for depth := 0; len(level) > 0; depth++ {
+		var next []string // the digests first named at this level, to read
+		for _, n := range level {
+			if !n.f.Manifest.IsList() {
+				continue
+			}
+			list, err := n.f.Manifest.(rcmanifest.Indexer).GetManifestList()
+			if err != nil {
+				return fmt.Errorf("reading the entries of %s: %w", n.f.Manifest.GetDescriptor().Digest, err)
+			}
+			w.entries += len(list)
+			if w.entries > w.c.maxEntries {
+				return &EntriesError{Limit: w.c.maxEntries}
+			}
+			n.list = list
+			n.f.Children, n.f.Missing = map[string]manifest.Fetched{}, map[string]string{}
+			w.order = append(w.order, n)
+			for _, d := range list {
+				dig := d.Digest.String()
+				if _, ok := w.read[dig]; ok {
+					continue
+				}
+				if !manifest.IsIndex(d.MediaType) && w.depth < FetchAll {
+					continue // platforms: the index says an image's platform
+				}
+				if depth+1 >= maxDepth {
+					w.missing[dig] = fmt.Sprintf("not read: nested more than %d indexes deep", maxDepth)
+					continue
+				}
+				w.add(dig, &manifest.Fetched{})
+				next = append(next, dig)
+			}
+		}
+		level = level[:0]
+		var mu sync.Mutex
+		errList := forEach(ctx, len(next), w.c.concurrency, func(i int) error {
+			m, err := w.c.manifestOf(ctx, w.ref.SetDigest(next[i]))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				w.missing[next[i]] = w.c.opError("reading", w.ref, err).Cause()
+				return nil
+			}
+			w.read[next[i]].f.Manifest = m
+			return nil
+		})
+		if err := spec.Join(errList...); err != nil { // interrupted
+			return err
+		}
+		for _, d := range next {
+			if n := w.read[d]; n.f.Manifest != nil {
+				level = append(level, n)
+			}
+		}
+	}
+	// each index's entries, to the one Fetched of each manifest (the maps
+	// of an index are made before it is copied into the entries naming it)
+	for _, n := range w.order {
+		for _, d := range n.list {
+			dig := d.Digest.String()
+			if why, ok := w.missing[dig]; ok {
+				n.f.Missing[dig] = why
+			} else if child, ok := w.read[dig]; ok && child.f.Manifest != nil {
+				n.f.Children[dig] = *child.f
+			}
+		}
+	}
+	return nil
 }
 
 // configPlatform reads the platform of an image's config; nil when the

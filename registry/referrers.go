@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -25,91 +26,319 @@ import (
 // --referrers=required (otherwise it is a warning).
 var ErrReferrer = errors.New("referrer not copied")
 
+// ReferrerLimits bounds what --referrers lists and copies, so that a
+// registry whose every manifest has hundreds of fresh referrers, or whose
+// referrers never end (referrers of referrers, pages of a listing), costs
+// a bounded run; regclient's ReferrerList and ImageWithReferrers have no
+// bounds of their own. A limit that cuts a listing is a warning, or with
+// --referrers=required an error ([ReferrerCapError]).
+type ReferrerLimits struct {
+	// PerSubject is how many referrers of one manifest are taken, in the
+	// order the registry lists them; a listing of more referrers or
+	// pages than that is cut there.
+	PerSubject int
+	// Depth is how deep push copies referrers of referrers: 1 is the
+	// members' own referrers only.
+	Depth int
+	// Total is how many referrers are listed in all in a run, over all
+	// the manifests asked about.
+	Total int
+}
+
+// DefaultReferrerLimits are the limits of a Client unless
+// [WithReferrerLimits] says otherwise: far above what signing, SBOM and
+// attestation tools attach (a handful per image, signatures on those).
+var DefaultReferrerLimits = ReferrerLimits{PerSubject: 1000, Depth: 8, Total: 10_000}
+
+// WithReferrerLimits sets the bounds of --referrers; a limit of 0 or
+// below keeps its default ([DefaultReferrerLimits]).
+func WithReferrerLimits(l ReferrerLimits) Option {
+	return func(s *clientOptions) { s.referrerLimits = l }
+}
+
+// referrerFlags name each limit's flag, for the errors that say how to
+// raise it.
+const (
+	flagMaxReferrers      = "max-referrers"
+	flagMaxReferrersDepth = "max-referrers-depth"
+	flagMaxReferrersTotal = "max-referrers-total"
+)
+
+// ReferrerCapError is a limit of [ReferrerLimits] that cut what was
+// listed or copied: its text says which, and how to raise it.
+type ReferrerCapError struct {
+	Flag  string // the flag that raises it, without its dashes
+	Limit int
+}
+
+func (e *ReferrerCapError) Error() string {
+	var what string
+	switch e.Flag {
+	case flagMaxReferrers:
+		what = fmt.Sprintf("more than %d referrers (or pages of them) listed; the first %d are taken", e.Limit, e.Limit)
+	case flagMaxReferrersDepth:
+		what = fmt.Sprintf("referrers of referrers nested more than %d deep; the deeper ones are not copied", e.Limit)
+	default:
+		what = fmt.Sprintf("more than %d referrers listed in all; the rest are not listed", e.Limit)
+	}
+	env := "MANIFEST_TOOL_" + strings.ToUpper(strings.ReplaceAll(e.Flag, "-", "_"))
+	return fmt.Sprintf("%s (raise it with --%s or %s)", what, e.Flag, env)
+}
+
+// listing is what one referrers query gave.
+type listing struct {
+	descs []descriptor.Descriptor
+	// more: the manifest has more referrers than the limit per subject,
+	// or than the run's total left; descs are the first of them
+	more  *ReferrerCapError
+	asked bool  // a referrers API request was sent
+	bad   error // what was wrong with the API's answers
+}
+
+// referrersOf lists the manifests whose subject is the manifest r names:
+// once per run and digest (a member that several documents or entries
+// name, or a referrer listed under several subjects, costs one query), at
+// most the limit per subject, and within the run's total. regclient
+// reads every page a referrers API links to, with no bound; the answers
+// are watched (apiWatch), and a listing past the limit is cut by ending
+// its requests, keeping the first referrers listed.
+func (c *Client) referrersOf(ctx context.Context, r ref.Ref) (listing, error) {
+	return c.referrerLists.get(r.CommonName(), func() (listing, error) {
+		if c.referrerBudget(0) <= 0 {
+			return listing{more: &ReferrerCapError{Flag: flagMaxReferrersTotal, Limit: c.referrerLimits.Total}}, nil
+		}
+		lctx, api, stop := watchReferrersAPI(ctx, c.referrerLimits.PerSubject)
+		defer stop()
+		rl, err := c.rc.ReferrerList(lctx, r)
+		l := listing{asked: api.asked(), bad: api.problem()}
+		repo := r.Registry + "/" + r.Repository
+		if l.bad != nil {
+			c.referrersBroken.LoadOrStore(repo, l.bad)
+		} else if !l.asked {
+			// regclient asks a repository's API once: after an answer it
+			// could not use (or one cut here), it reads the tags of the
+			// repository's other manifests without asking, so the problem
+			// is said for them too
+			if seen, ok := c.referrersBroken.Load(repo); ok {
+				l.bad = seen.(error)
+			}
+		}
+		switch {
+		case ctx.Err() != nil:
+			return l, ctx.Err()
+		case api.cut():
+			l.descs = api.first()
+			l.more = &ReferrerCapError{Flag: flagMaxReferrers, Limit: c.referrerLimits.PerSubject}
+			c.referrersBroken.LoadOrStore(repo, fmt.Errorf("the referrers API of %s was cut short listing the referrers of %s (--%s), and regclient no longer asks it in this repository, so the referrers listed may be incomplete", r.Registry, r.Digest, flagMaxReferrers))
+		case err != nil:
+			return l, err
+		default:
+			l.descs = rl.Descriptors
+			if len(l.descs) > c.referrerLimits.PerSubject {
+				l.descs = slices.Clone(l.descs[:c.referrerLimits.PerSubject])
+				l.more = &ReferrerCapError{Flag: flagMaxReferrers, Limit: c.referrerLimits.PerSubject}
+			}
+		}
+		if n := c.referrerBudget(len(l.descs)); n < len(l.descs) {
+			l.descs = slices.Clone(l.descs[:n])
+			l.more = &ReferrerCapError{Flag: flagMaxReferrersTotal, Limit: c.referrerLimits.Total}
+		}
+		return l, nil
+	})
+}
+
+// referrerBudget takes up to n of the referrers the run may still list,
+// and returns how many it took (n = 0 asks what is left).
+func (c *Client) referrerBudget(n int) int {
+	c.referrerMu.Lock()
+	defer c.referrerMu.Unlock()
+	left := c.referrerLimits.Total - c.referrersListed
+	if n == 0 {
+		return left
+	}
+	n = max(min(n, left), 0)
+	c.referrersListed += n
+	return n
+}
+
 // copyReferrers copies into the target repository the referrers of each
 // member that reached it by a copy or a mount (a member that was there
 // already brought its own), so that signatures, SBOMs and attestations
-// attached with a subject survive the copy: one referrers query per such
-// member (regclient falls back to the sha256-<hex> tag where the source
-// has no referrers API), then each referrer with its own referrers,
-// recursively, by regclient's ImageCopy, which writes them so the target's
-// clients find them (a subject PUT, or the fallback index updated by
-// merging). Digests do not change, so signatures stay valid. A referrer
-// that cannot be listed or copied is a warning naming the member, or with
-// required an error matching ErrReferrer. It returns, per member, the
-// referrers it found and how each reached the target.
+// attached with a subject survive the copy: for each distinct member, one
+// referrers query (regclient falls back to the sha256-<hex> tag where the
+// source has no referrers API), each referrer copied by regclient's
+// ImageCopy, which writes it so the target's clients find it (a subject
+// PUT, or the fallback index updated by merging), then the referrers of
+// those, level by level, within the Client's [ReferrerLimits] (regclient's
+// ImageWithReferrers would follow them without a bound). Digests do not
+// change, so signatures stay valid. A referrer that cannot be listed or
+// copied, or a limit that cut them, is a warning naming the member, or
+// with required an error matching ErrReferrer. It returns, per member,
+// its own referrers and how each reached the target.
 func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []manifest.Member, hows []manifest.How, required bool) ([][]manifest.ReferrerResult, error) {
 	out := make([][]manifest.ReferrerResult, len(members))
 	tags := &tagLists{rc: c.rc}
-	var broken sync.Map // source repository -> what its referrers API answered
-	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
+	// members of one digest (entries of one index, say) share a walk
+	walkOf := map[string]int{} // source repository@digest -> the member that walks it
+	var walks []int
+	for i, m := range members {
 		if hows[i] == manifest.HowPresent || hows[i] == "" {
-			return nil
+			continue
 		}
+		key := m.Entry.Image.SetDigest(m.Descriptor.Digest.String()).CommonName()
+		if _, ok := walkOf[key]; !ok {
+			walkOf[key] = i
+			walks = append(walks, i)
+		}
+	}
+	errList := forEach(ctx, len(walks), c.concurrency, func(k int) error {
+		i := walks[k]
 		m := members[i]
 		src := m.Entry.Image.SetDigest(m.Descriptor.Digest.String())
-		fail := func(what string, err error) error {
-			err = &spec.Error{Pos: m.Entry.Pos, Err: fmt.Errorf("%s: %s: %s%.0w", src.CommonName(), what, c.opError("", src, err).Cause(), ErrReferrer)}
-			if required {
-				return err
-			}
-			c.log.Warnf("%v; pushing on without it (--referrers=required makes this an error)", err)
-			return nil
-		}
-		lctx, api := watchReferrersAPI(ctx)
-		rl, err := c.rc.ReferrerList(lctx, src)
+		w := &referrerWalk{c: c, src: src, target: target, how: hows[i], required: required, pos: m.Entry.Pos}
+		var err error
+		out[i], err = w.run(ctx)
 		if err != nil {
-			return fail("listing its referrers", err)
-		}
-		// regclient asks a repository's API once: after an answer it
-		// could not use, it reads the tags of the repository's other
-		// members without asking, so the problem is said for them too
-		repo := src.Registry + "/" + src.Repository
-		problem := api.problem()
-		if problem != nil {
-			broken.LoadOrStore(repo, problem)
-		} else if seen, ok := broken.Load(repo); ok {
-			problem = seen.(error)
-		}
-		if problem != nil {
-			if err := fail("listing its referrers", problem); err != nil {
-				return err
-			}
-		}
-		how := hows[i] // a referrer's blobs go the way its member's went
-		for _, d := range rl.Descriptors {
-			from, to := src.SetDigest(d.Digest.String()), target.SetDigest(d.Digest.String())
-			err := c.rc.ImageCopy(lctx, from, to, regclient.ImageWithReferrers())
-			if err != nil && ctx.Err() == nil && !errors.Is(err, errs.ErrNotFound) {
-				// once more: referrers of several members share blobs (the
-				// empty config), and two uploads of one blob into one
-				// repository at once can fail one of them (Distribution 2.8:
-				// DIGEST_INVALID, then MANIFEST_BLOB_UNKNOWN); the second
-				// copy finds the blob the other one wrote (a referrer gone
-				// is not tried again)
-				err = c.rc.ImageCopy(lctx, from, to, regclient.ImageWithReferrers())
-			}
-			if err != nil {
-				if err := fail("copying its referrer "+d.Digest.String(), err); err != nil {
-					return err
-				}
-				continue
-			}
-			out[i] = append(out[i], manifest.ReferrerResult{Digest: d.Digest.String(), ArtifactType: d.ArtifactType, How: how})
-			c.log.Infof("%s referrer %s (%s) of %s into %s", how, d.Digest, d.ArtifactType, src.CommonName(), repoName(target))
+			return err
 		}
 		if src.Scheme == "reg" {
 			if err := c.copyDigestTags(ctx, src, target, tags.of(ctx, src)); err != nil {
-				return fail("copying its sha256-<hex>.* tags (cosign)", err)
+				cause := c.opError("", src, err).Cause()
+				if capped := (*ReferrerCapError)(nil); errors.As(err, &capped) {
+					cause = capped.Error()
+				}
+				return w.fail("copying its sha256-<hex>.* tags (cosign)", cause, "without them")
 			}
 		}
 		return nil
 	})
+	for i, m := range members {
+		if j, ok := walkOf[m.Entry.Image.SetDigest(m.Descriptor.Digest.String()).CommonName()]; ok && j != i && hows[i] != manifest.HowPresent && hows[i] != "" {
+			out[i] = out[j]
+		}
+	}
 	return out, spec.Join(mergeCauses(errList)...)
+}
+
+// referrerWalk copies the referrers of one member, level by level.
+type referrerWalk struct {
+	c        *Client
+	src      ref.Ref // the member in its source
+	target   ref.Ref
+	how      manifest.How // a referrer's blobs go the way its member's went
+	required bool
+	pos      spec.Pos
+
+	mu   sync.Mutex
+	seen map[string]bool // digests met in this walk
+	out  []manifest.ReferrerResult
+	said map[string]bool // the problems and limits said already
+}
+
+// fail reports what went wrong with the member's referrers: a warning
+// that the push goes on without what it says, or with required an error.
+func (w *referrerWalk) fail(what, cause, without string) error {
+	err := &spec.Error{Pos: w.pos, Err: fmt.Errorf("%s: %s: %s%.0w", w.src.CommonName(), what, cause, ErrReferrer)}
+	if w.required {
+		return err
+	}
+	w.c.log.Warnf("%v; pushing on %s (--referrers=required makes this an error)", err, without)
+	return nil
+}
+
+// once reports a problem with the referrers of the member, or a limit
+// that cut them, as fail does, the first time only: the manifests below
+// the member meet the same again and again.
+func (w *referrerWalk) once(what, cause, without string) error {
+	w.mu.Lock()
+	said := w.said[cause]
+	w.said[cause] = true
+	w.mu.Unlock()
+	if said {
+		return nil
+	}
+	return w.fail(what, cause, without)
+}
+
+func (w *referrerWalk) run(ctx context.Context) ([]manifest.ReferrerResult, error) {
+	lim := w.c.referrerLimits
+	w.seen, w.said = map[string]bool{w.src.Digest: true}, map[string]bool{}
+	level := []ref.Ref{w.src}
+	for depth := 1; len(level) > 0; depth++ {
+		var next []ref.Ref
+		errList := forEach(ctx, len(level), w.c.concurrency, func(j int) error {
+			subject := level[j]
+			whose, of := "its referrers", ""
+			if depth > 1 {
+				whose, of = "the referrers of its referrer "+subject.Digest, " (a referrer of "+subject.Digest+")"
+			}
+			l, err := w.c.referrersOf(ctx, subject)
+			if err != nil {
+				return w.fail("listing "+whose, w.c.opError("", subject, err).Cause(), "without them")
+			}
+			if l.bad != nil {
+				if err := w.once("listing "+whose, l.bad.Error(), "without them"); err != nil {
+					return err
+				}
+			}
+			if l.more != nil {
+				if err := w.once("listing "+whose, l.more.Error(), "without the rest"); err != nil {
+					return err
+				}
+			}
+			if depth > lim.Depth {
+				if len(l.descs) > 0 {
+					return w.once("copying "+whose, (&ReferrerCapError{Flag: flagMaxReferrersDepth, Limit: lim.Depth}).Error(), "without the rest")
+				}
+				return nil
+			}
+			for _, d := range l.descs {
+				w.mu.Lock()
+				met := w.seen[d.Digest.String()]
+				w.seen[d.Digest.String()] = true
+				w.mu.Unlock()
+				if met {
+					continue
+				}
+				from, to := subject.SetDigest(d.Digest.String()), w.target.SetDigest(d.Digest.String())
+				err := w.c.rc.ImageCopy(ctx, from, to)
+				if err != nil && ctx.Err() == nil && !errors.Is(err, errs.ErrNotFound) {
+					// once more: referrers of several members share blobs (the
+					// empty config), and two uploads of one blob into one
+					// repository at once can fail one of them (Distribution 2.8:
+					// DIGEST_INVALID, then MANIFEST_BLOB_UNKNOWN); the second
+					// copy finds the blob the other one wrote (a referrer gone
+					// is not tried again)
+					err = w.c.rc.ImageCopy(ctx, from, to)
+				}
+				if err != nil {
+					if err := w.fail("copying its referrer "+d.Digest.String()+of, w.c.opError("", from, err).Cause(), "without it"); err != nil {
+						return err
+					}
+					continue
+				}
+				w.mu.Lock()
+				if depth == 1 {
+					w.out = append(w.out, manifest.ReferrerResult{Digest: d.Digest.String(), ArtifactType: d.ArtifactType, How: w.how})
+				}
+				next = append(next, from)
+				w.mu.Unlock()
+				w.c.log.Infof("%s referrer %s (%s) of %s into %s", w.how, d.Digest, d.ArtifactType, subject.CommonName(), repoName(w.target))
+			}
+			return nil
+		})
+		if err := spec.Join(errList...); err != nil {
+			return w.out, err
+		}
+		level = next
+	}
+	return w.out, nil
 }
 
 // copyDigestTags copies cosign's older scheme, the tags
 // sha256-<hex>.sig, .att and .sbom beside the image src names, as those
-// tags into target's repository. It is ours, not regclient's
+// tags into target's repository, each counted as a referrer listed in the
+// run ([ReferrerLimits]). It is ours, not regclient's
 // ImageWithDigestTags, because that copies every tag that starts with
 // sha256-<hex>, the referrers fallback index among them, which would
 // overwrite the one the referrers' copies merged in the target.
@@ -122,6 +351,9 @@ func (c *Client) copyDigestTags(ctx context.Context, src, target ref.Ref, list f
 	for _, tag := range all {
 		if !strings.HasPrefix(tag, prefix) {
 			continue
+		}
+		if c.referrerBudget(1) == 0 { // each counts as a referrer listed
+			return &ReferrerCapError{Flag: flagMaxReferrersTotal, Limit: c.referrerLimits.Total}
 		}
 		if err := c.rc.ImageCopy(ctx, src.SetTag(tag), target.SetTag(tag)); err != nil {
 			return err
@@ -158,23 +390,37 @@ func (l *tagLists) of(ctx context.Context, r ref.Ref) func() ([]string, error) {
 	return l.by[key]
 }
 
-// Referrers lists, for each digest of the repository r names, the
-// manifests whose subject it is (inspect --referrers): one referrers query
-// each, concurrently, or the sha256-<hex> tag where the registry has no
-// referrers API.
+// Referrers lists, for each distinct digest of the repository r names,
+// the manifests whose subject it is (inspect --referrers): one referrers
+// query each, concurrently, or the sha256-<hex> tag where the registry has
+// no referrers API, within the Client's [ReferrerLimits] (per subject and
+// in all); a limit that cut them is a warning.
 func (c *Client) Referrers(ctx context.Context, r ref.Ref, digests []string) (map[string][]descriptor.Descriptor, error) {
+	seen := map[string]bool{}
+	digests = slices.DeleteFunc(slices.Clone(digests), func(d string) bool {
+		met := seen[d]
+		seen[d] = true
+		return met
+	})
 	lists := make([][]descriptor.Descriptor, len(digests))
+	var totalOnce sync.Once
 	errList := forEach(ctx, len(digests), c.concurrency, func(i int) error {
 		subject := r.SetDigest(digests[i])
-		lctx, api := watchReferrersAPI(ctx)
-		rl, err := c.rc.ReferrerList(lctx, subject)
+		l, err := c.referrersOf(ctx, subject)
 		if err != nil {
 			return c.opError("listing the referrers of", subject, err)
 		}
-		if err := api.problem(); err != nil {
-			c.log.Warnf("listing the referrers of %s: %v", subject.CommonName(), err)
+		if l.bad != nil {
+			c.log.Warnf("listing the referrers of %s: %v", subject.CommonName(), l.bad)
 		}
-		lists[i] = rl.Descriptors
+		switch {
+		case l.more == nil:
+		case l.more.Flag == flagMaxReferrersTotal:
+			totalOnce.Do(func() { c.log.Warnf("listing the referrers of %s: %v", r.CommonName(), l.more) })
+		default:
+			c.log.Warnf("listing the referrers of %s: %v", subject.CommonName(), l.more)
+		}
+		lists[i] = l.descs
 		return nil
 	})
 	if err := spec.Join(mergeCauses(errList)...); err != nil {
@@ -191,15 +437,33 @@ func (c *Client) Referrers(ctx context.Context, r ref.Ref, digests []string) (ma
 // the requests made under its context. regclient takes an answer it
 // cannot parse, or a server error, for a registry without the API and
 // lists the sha256-<hex> tag instead without a word, so a broken API
-// would pass for "no referrers" (see transport.Observer).
+// would pass for "no referrers" (see transport.Observer). It also counts
+// the referrers the answers list, over all the pages regclient follows,
+// keeps the first of them, and ends the listing once there are more than
+// its limit (or more pages, or an answer too large to be shown whole):
+// regclient would follow the pages without end.
 type apiWatch struct {
-	mu  sync.Mutex
-	bad error // the first problem seen
+	limit  int
+	cancel context.CancelCauseFunc
+
+	mu      sync.Mutex
+	bad     error // the first problem seen
+	sent    bool  // a request to the API was answered
+	pages   int
+	listed  []descriptor.Descriptor // the first limit referrers of the answers
+	stopped bool
 }
 
-func watchReferrersAPI(ctx context.Context) (context.Context, *apiWatch) {
-	w := &apiWatch{}
-	return transport.WithObserver(ctx, w.see), w
+// errListingCut ends a listing past its limit.
+var errListingCut = errors.New("referrers listing cut at its limit")
+
+// watchReferrersAPI watches the referrers answers to the requests made
+// under the context it returns, cutting the listing past limit
+// referrers; stop releases the context.
+func watchReferrersAPI(ctx context.Context, limit int) (context.Context, *apiWatch, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	w := &apiWatch{limit: limit, cancel: cancel}
+	return transport.WithObserver(ctx, w.see), w, func() { cancel(nil) }
 }
 
 func (w *apiWatch) see(req *http.Request, status int, body []byte) {
@@ -207,22 +471,39 @@ func (w *apiWatch) see(req *http.Request, status int, body []byte) {
 		return
 	}
 	var bad error
+	var entries []descriptor.Descriptor
 	switch {
 	case status == 0: // a request refused before it was sent
 		bad = fmt.Errorf("led to a request that was not sent (%s)", body)
 	case status >= 500:
 		bad = fmt.Errorf("answered %d %s", status, http.StatusText(status))
 	case status == http.StatusOK && body != nil:
-		if err := checkReferrersAnswer(body); err != nil {
+		var err error
+		if entries, err = checkReferrersAnswer(body); err != nil {
 			bad = fmt.Errorf("answered %v", err)
 		}
 	}
-	if bad == nil {
-		return
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.bad == nil {
+	w.sent = true
+	if status == http.StatusOK {
+		w.pages++
+		for _, d := range entries {
+			if len(w.listed) == w.limit+1 {
+				break
+			}
+			if !slices.ContainsFunc(w.listed, func(x descriptor.Descriptor) bool { return x.Digest == d.Digest }) {
+				w.listed = append(w.listed, d)
+			}
+		}
+		// an answer over 8 MiB is not shown whole: tens of thousands of
+		// referrers, or padding
+		if len(w.listed) > w.limit || w.pages > w.limit || body == nil {
+			w.stopped = true
+			w.cancel(errListingCut)
+		}
+	}
+	if bad != nil && w.bad == nil {
 		w.bad = fmt.Errorf("the referrers API of %s %w, so the referrers listed may be incomplete", req.URL.Host, bad)
 	}
 }
@@ -233,22 +514,46 @@ func (w *apiWatch) problem() error {
 	return w.bad
 }
 
-// checkReferrersAnswer says what is wrong with a referrers API answer: it
-// must be an OCI image index (its mediaType, when it says one) whose
-// entries each have a media type, a valid digest and a size.
-func checkReferrersAnswer(body []byte) error {
+// asked says whether a request to the referrers API was answered.
+func (w *apiWatch) asked() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sent
+}
+
+// cut says whether the listing was ended at the limit.
+func (w *apiWatch) cut() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stopped
+}
+
+// first returns the first referrers listed, the limit at most.
+func (w *apiWatch) first() []descriptor.Descriptor {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.listed[:min(len(w.listed), w.limit)])
+}
+
+// checkReferrersAnswer reads a referrers API answer and says what is
+// wrong with it: it must be an OCI image index (its mediaType, when it
+// says one) whose entries each have a media type, a valid digest and a
+// size. It returns the entries.
+func checkReferrersAnswer(body []byte) ([]descriptor.Descriptor, error) {
 	var idx ocispec.Index
 	if err := json.Unmarshal(body, &idx); err != nil {
-		return fmt.Errorf("what is not an image index (%v)", err)
+		return nil, fmt.Errorf("what is not an image index (%v)", err)
 	}
 	// (regclient takes a missing mediaType from the answer's Content-Type)
 	if idx.MediaType != "" && idx.MediaType != ocispec.MediaTypeImageIndex {
-		return fmt.Errorf("an index of media type %q, not %s", idx.MediaType, ocispec.MediaTypeImageIndex)
+		return nil, fmt.Errorf("an index of media type %q, not %s", idx.MediaType, ocispec.MediaTypeImageIndex)
 	}
+	out := make([]descriptor.Descriptor, len(idx.Manifests))
 	for i, d := range idx.Manifests {
 		if err := d.Digest.Validate(); err != nil || d.MediaType == "" || d.Size < 0 {
-			return fmt.Errorf("an index whose manifests[%d] is not a descriptor (media type %q, digest %q, size %d)", i, d.MediaType, d.Digest, d.Size)
+			return nil, fmt.Errorf("an index whose manifests[%d] is not a descriptor (media type %q, digest %q, size %d)", i, d.MediaType, d.Digest, d.Size)
 		}
+		out[i] = descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size, ArtifactType: d.ArtifactType, Annotations: d.Annotations}
 	}
-	return nil
+	return out, nil
 }

@@ -97,7 +97,7 @@ func TestCheckReferrersAnswer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := ""
-			if err := checkReferrersAnswer([]byte(tc.body)); err != nil {
+			if _, err := checkReferrersAnswer([]byte(tc.body)); err != nil {
 				got = err.Error()
 			}
 			if got != tc.want {
@@ -119,10 +119,10 @@ func TestCheckReferrersAnswer(t *testing.T) {
 //     subject with an OCI-Subject header, regclient also updates the
 //     sha256-<hex> fallback index (a GET and a PUT), as the OCI
 //     distribution spec asks of a client;
-//   - a HEAD of each distinct blob of a member's referrers, 3 per member
-//     (the SBOM's and the signature's layers, and their one empty
-//     config), which this registry finds (it keeps one blob store for
-//     all repositories), so none is sent.
+//   - a HEAD of each blob of each referrer, its layer and its empty
+//     config, which this registry finds (it keeps one blob store for all
+//     repositories), so none is sent (each referrer is one ImageCopy, so
+//     the config the SBOM and its signature share is looked at twice).
 func TestReferrersBudget(t *testing.T) {
 	t.Parallel()
 	reg := newMemRegistry(t, ggcr.WithReferrersSupport(true))
@@ -154,7 +154,7 @@ func TestReferrersBudget(t *testing.T) {
 	}
 	const referrers = 4
 	want := map[string]int{
-		"HEAD blob":     3 * 2,
+		"HEAD blob":     2 * referrers,
 		"GET referrers": 2 + referrers,
 		"GET tags":      1,
 		"HEAD manifest": referrers,
@@ -183,7 +183,8 @@ func TestWatchReferrersAPI(t *testing.T) {
 		{"/v2/app/referrers/sha256:1", 404, "", ""},
 		{"/v2/app/manifests/1", 503, "", ""},
 	} {
-		_, w := watchReferrersAPI(context.Background())
+		_, w, stop := watchReferrersAPI(context.Background(), 10)
+		defer stop()
 		req, _ := http.NewRequest("GET", "https://reg.example.com"+tc.path, nil)
 		w.see(req, tc.status, []byte(tc.body))
 		got := ""
@@ -192,6 +193,77 @@ func TestWatchReferrersAPI(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("%s %d: %q, want %q", tc.path, tc.status, got, tc.want)
+		}
+	}
+}
+
+// The watch of a referrers listing keeps its first referrers and ends it
+// past its limit: more referrers than the limit over the pages, more
+// pages, or an answer too large to be shown whole.
+func TestReferrersWatchCut(t *testing.T) {
+	t.Parallel()
+	page := func(digests ...string) []byte {
+		var entries []string
+		for _, d := range digests {
+			entries = append(entries, `{"mediaType":"m","digest":"`+digest.FromString(d).String()+`","size":1}`)
+		}
+		return []byte(`{"schemaVersion":2,"manifests":[` + strings.Join(entries, ",") + `]}`)
+	}
+	req, _ := http.NewRequest("GET", "https://reg.example.com/v2/app/referrers/sha256:1", nil)
+	for _, tc := range []struct {
+		name  string
+		pages [][]byte
+		cut   bool
+		first int
+	}{
+		{"within", [][]byte{page("a", "b"), page("c")}, false, 3},
+		{"a referrer more", [][]byte{page("a", "b"), page("c", "d")}, true, 3},
+		{"one listed twice", [][]byte{page("a", "b"), page("b", "c")}, false, 3},
+		{"pages", [][]byte{page(), page(), page(), page()}, true, 0},
+		{"too large to be shown", [][]byte{page("a"), nil}, true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, w, stop := watchReferrersAPI(context.Background(), 3)
+			defer stop()
+			for _, p := range tc.pages {
+				w.see(req, http.StatusOK, p)
+			}
+			if w.cut() != tc.cut || (ctx.Err() != nil) != tc.cut || len(w.first()) != tc.first || !w.asked() {
+				t.Errorf("cut %v (context %v), %d kept; want cut %v, %d kept", w.cut(), ctx.Err(), len(w.first()), tc.cut, tc.first)
+			}
+		})
+	}
+}
+
+// inspect --referrers asks about each digest once, however many entries
+// have it, and within the bounds per manifest and in all (a manifest
+// past the bound in all is not asked about).
+func TestReferrersOncePerDigest(t *testing.T) {
+	t.Parallel()
+	reg := newMemRegistry(t, ggcr.WithReferrersSupport(true))
+	img := reg.pushImage(t, "app", "1", "linux/amd64")
+	other := reg.pushImage(t, "app", "2", "linux/arm64")
+	reg.pushReferrer(t, "app", img, "application/spdx+json")
+	reg.pushReferrer(t, "app", img, "application/vnd.dev.cosign.artifact.sig.v1+json")
+	reg.pushReferrer(t, "app", other, "application/spdx+json")
+	d, o := img.GetDescriptor().Digest.String(), other.GetDescriptor().Digest.String()
+	for _, tc := range []struct {
+		limits      ReferrerLimits
+		img, others int // referrers listed for img, and for the other
+		requests    string
+	}{
+		{ReferrerLimits{}, 2, 1, "GET referrers 2"},
+		{ReferrerLimits{PerSubject: 1}, 1, 1, "GET referrers 2"},
+		{ReferrerLimits{Total: 2}, 2, 0, "GET referrers 1"},
+	} {
+		reg.count()
+		c := reg.client(t, WithReferrerLimits(tc.limits), WithConcurrency(1)) // in order
+		got, err := c.Referrers(context.Background(), reg.ref(t, "app:1"), []string{d, o, d, d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got[d]) != tc.img || len(got[o]) != tc.others || reg.requests() != tc.requests {
+			t.Errorf("%+v: %d and %d referrers listed with %s; want %d and %d with %s", tc.limits, len(got[d]), len(got[o]), reg.requests(), tc.img, tc.others, tc.requests)
 		}
 	}
 }

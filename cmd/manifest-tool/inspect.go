@@ -25,12 +25,20 @@ and layers, attestations as attestations of the image they describe; for an
 image, its config, platform and layers. --raw writes the registry's exact
 bytes; --output json one JSON document. --referrers lists under each entry
 the manifests whose subject it is (artifactType, size, digest, annotations),
-one query per entry.`,
-		Flags: []cli.Flag{
+one query per distinct entry, 1000 referrers per entry and 10,000 in all
+at most (--max-referrers, --max-referrers-total; a warning says what was
+cut).
+
+A manifest that several entries name, nested indexes included, is read
+once and shown in full once; the other entries naming it say "Same
+manifest as [1.2], shown there" (shownAt in JSON). The walk stops, exit 1,
+past 100,000 index entries in all (--max-entries, MANIFEST_TOOL_MAX_ENTRIES).`,
+		Flags: append([]cli.Flag{
 			&cli.BoolFlag{Name: "raw", Usage: "write the registry's exact bytes"},
 			&cli.BoolFlag{Name: "referrers", Usage: "list each entry's signatures, SBOMs, attestations"},
+			maxEntriesFlag(),
 			outputFlag(),
-		},
+		}, referrerLimitFlags(false)...),
 		Action: func(c *cli.Context) error {
 			out, r, client, err := env.image(c)
 			if err != nil {

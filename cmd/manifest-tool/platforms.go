@@ -24,9 +24,14 @@ windows/amd64:10.0.20348.2227) and, apart, its attestations.
 --require P,... exits 3 naming each missing platform (0 when all are
 there). P is met by an entry equal to it after normalisation
 (linux/arm64/v8 is linux/arm64); a P without a variant is met by any
-variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.`,
+variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.
+
+Nested indexes are read once each, however many entries name them, and
+their platforms listed once; the walk stops, exit 1, past 100,000 index
+entries in all (--max-entries, MANIFEST_TOOL_MAX_ENTRIES).`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "require", Usage: "platforms that must be there, comma-separated"},
+			maxEntriesFlag(),
 			outputFlag(),
 		},
 		Action: func(c *cli.Context) error {

@@ -34,7 +34,7 @@ func ignoreMissingFlag() cli.Flag {
 // writeFlags are the flags of every command that writes an index, after
 // its --type: push (and so from-spec and from-args) and edit.
 func writeFlags(typeFlag cli.Flag) []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		typeFlag,
 		&cli.BoolFlag{Name: "dry-run", Usage: "print what would be pushed; write nothing"},
 		&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
@@ -43,7 +43,7 @@ func writeFlags(typeFlag cli.Flag) []cli.Flag {
 		&cli.BoolFlag{Name: "referrers", Usage: "copy members' signatures and SBOMs (=required)"},
 		&cli.BoolFlag{Name: referrersRequired, Hidden: true},
 		outputFlag(),
-	}
+	}, referrerLimitFlags(true)...)
 }
 
 // referrersRequired is the hidden flag --referrers=required becomes.
