@@ -179,7 +179,13 @@ func New(opts ...Option) (*Client, error) {
 		log = logrus.New()
 		log.SetOutput(io.Discard)
 	}
-	dcfg, err := loadDockerConfig(s.dockerCfg)
+	// a credential helper has a minute, or what is left of the run; the
+	// Docker config and the CA file are read until the run ends
+	helperCtx := s.ctx
+	if helperCtx == nil {
+		helperCtx = context.Background()
+	}
+	dcfg, err := loadDockerConfig(helperCtx, s.dockerCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +234,7 @@ func New(opts ...Option) (*Client, error) {
 		set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })
 	}
 	if s.caFile != "" {
-		ca, err := readCAFile(s.caFile)
+		ca, err := readCAFile(helperCtx, s.caFile)
 		if err != nil {
 			return nil, err
 		}
@@ -244,11 +250,6 @@ func New(opts ...Option) (*Client, error) {
 			creds[config.HostNewName(name).Name] = fmt.Sprintf("as user %q", s.user)
 		}
 		secrets = append(secrets, credential{User: s.user, Pass: s.pass}.secrets()...)
-	}
-	// a credential helper has a minute, or what is left of the run
-	helperCtx := s.ctx
-	if helperCtx == nil {
-		helperCtx = context.Background()
 	}
 	for _, name := range s.hosts {
 		key := config.HostNewName(name).Name
