@@ -38,6 +38,11 @@ type Client struct {
 	// mountDeclined holds the registries that answered a mount with an
 	// upload (202) in this run
 	mountDeclined sync.Map
+	maxManifest   int64
+	layouts       memo[bool] // layout path -> checked ([Client.checkLayout])
+	// layoutTurns holds, per layout directory written in this run, a
+	// channel of one slot that its writers take turns on
+	layoutTurns sync.Map
 }
 
 type clientOptions struct {
@@ -291,7 +296,7 @@ func New(opts ...Option) (*Client, error) {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
 	tokens.keep(secrets...) // told already, or listed by Secrets for the caller
-	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, creds: creds, secrets: tokens, progress: s.progress}
+	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, creds: creds, secrets: tokens, progress: s.progress, maxManifest: s.maxManifest}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }
