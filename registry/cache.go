@@ -47,6 +47,9 @@ func (m *memo[V]) get(key string, fetch func() (V, error)) (V, error) {
 // manifestOf reads the manifest r names, once per run.
 func (c *Client) manifestOf(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error) {
 	return c.manifests.get(r.CommonName(), func() (rcmanifest.Manifest, error) {
+		if err := c.checkLayout(r); err != nil {
+			return nil, err
+		}
 		return c.rc.ManifestGet(ctx, r)
 	})
 }

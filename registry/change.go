@@ -209,7 +209,7 @@ func (c *Client) merge(s spec.Spec, cur manifest.Current, ch manifest.Change, op
 //
 // Registries have no conditional write, so this holds when every other
 // writer's read-to-write window is shorter than the settle pause. An OCI
-// layout is locked for the whole change instead ([openLayout]), and needs
+// layout is locked for the whole change instead ([Client.openLayout]), and needs
 // no second look.
 func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts PublishOptions) (manifest.Result, error) {
 	res, ch := plan.result, plan.change
@@ -218,11 +218,11 @@ func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts 
 	}
 	layout := s.Target.Scheme == "ocidir"
 	if layout {
-		done, err := openLayout(s.Target.Path)
+		w, err := c.openLayout(ctx, s.Target.Path)
 		if err != nil {
 			return res, err
 		}
-		defer done()
+		defer w.close()
 	}
 	var final manifest.Current
 	merged := plan.merged
@@ -317,6 +317,9 @@ func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts 
 // caches manifests by digest only, so this is always a request): an
 // index's entries, an image resolved as a member, or nothing.
 func (c *Client) current(ctx context.Context, target ref.Ref) (manifest.Current, error) {
+	if err := c.checkLayout(target); err != nil {
+		return manifest.Current{}, err
+	}
 	m, err := c.rc.ManifestGet(ctx, target)
 	switch {
 	case errors.Is(err, errs.ErrNotFound), errors.Is(err, fs.ErrNotExist):

@@ -45,6 +45,11 @@ type Client struct {
 	referrersBroken sync.Map      // repository -> what its referrers API did wrong
 	referrerMu      sync.Mutex
 	referrersListed int // referrers listed so far in the run
+	maxManifest     int64
+	layouts         memo[bool] // layout path -> checked ([Client.checkLayout])
+	// layoutTurns holds, per layout directory written in this run, a
+	// channel of one slot that its writers take turns on
+	layoutTurns sync.Map
 }
 
 type clientOptions struct {
@@ -189,7 +194,13 @@ func New(opts ...Option) (*Client, error) {
 		log = logrus.New()
 		log.SetOutput(io.Discard)
 	}
-	dcfg, err := loadDockerConfig(s.dockerCfg)
+	// a credential helper has a minute, or what is left of the run; the
+	// Docker config and the CA file are read until the run ends
+	helperCtx := s.ctx
+	if helperCtx == nil {
+		helperCtx = context.Background()
+	}
+	dcfg, err := loadDockerConfig(helperCtx, s.dockerCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +255,7 @@ func New(opts ...Option) (*Client, error) {
 		topts.PlainHTTP = append(topts.PlainHTTP, config.HostNewName(h).Hostname)
 	}
 	if s.caFile != "" {
-		ca, err := readCAFile(s.caFile)
+		ca, err := readCAFile(helperCtx, s.caFile)
 		if err != nil {
 			return nil, err
 		}
@@ -262,11 +273,6 @@ func New(opts ...Option) (*Client, error) {
 			overridden[config.HostNewName(name).Name] = true
 			creds[config.HostNewName(name).Name] = fmt.Sprintf("as user %q", s.user)
 		}
-	}
-	// a credential helper has a minute, or what is left of the run
-	helperCtx := s.ctx
-	if helperCtx == nil {
-		helperCtx = context.Background()
 	}
 	for _, name := range s.hosts {
 		key := config.HostNewName(name).Name
@@ -315,7 +321,7 @@ func New(opts ...Option) (*Client, error) {
 			*l.def = *l.set
 		}
 	}
-	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, creds: creds, secrets: tokens, progress: s.progress, referrerLimits: lim}
+	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, creds: creds, secrets: tokens, progress: s.progress, referrerLimits: lim, maxManifest: s.maxManifest}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -12,13 +13,54 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
-// readCAFile reads PEM certificates.
-func readCAFile(file string) (string, error) {
-	b, err := os.ReadFile(file)
+// maxConfigFile is the most a Docker config or a --ca-file is read to, a
+// fixed limit: credentials take a few KB, a bundle of every public CA
+// about 200 KB, so that 4 MiB is far above either, and a file over it (a
+// device such as /dev/zero, a log named by mistake) is not the file meant.
+const maxConfigFile = 4 << 20
+
+// readConfigFile reads a Docker config or a CA file. os.ReadFile would read
+// it whole, /dev/zero for ever, and wait in its open for a writer to a
+// named pipe, which neither --timeout nor a signal ends; this reads at
+// most maxConfigFile bytes (a regular file larger than that is refused
+// before it is read) and gives up when ctx ends ([spec.WaitError]).
+// errLarge is whether the file was over the limit.
+func readConfigFile(ctx context.Context, what, path string) (b []byte, errLarge bool, err error) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > maxConfigFile {
+		return nil, true, nil
+	}
+	f, err := spec.OpenFile(ctx, what+" "+path, path)
 	if err != nil {
-		return "", fmt.Errorf("--ca-file %q: %w%.0w", file, unwrapPathError(err), ErrConfig)
+		return nil, false, err
+	}
+	defer f.Close()
+	if b, err = spec.ReadAll(ctx, what+" "+path, f, maxConfigFile); err != nil {
+		return nil, false, err
+	}
+	return b, len(b) > maxConfigFile, nil
+}
+
+// configError is the error of reading a Docker config or a CA file: the
+// context's own ([spec.WaitError]) as it is, another bad input.
+func configError(prefix string, err error) error {
+	if errors.As(err, new(*spec.WaitError)) {
+		return err
+	}
+	return fmt.Errorf("%s: %w%.0w", prefix, unwrapPathError(err), ErrConfig)
+}
+
+// readCAFile reads PEM certificates.
+func readCAFile(ctx context.Context, file string) (string, error) {
+	b, large, err := readConfigFile(ctx, "the CA file", file)
+	if err != nil {
+		return "", configError(fmt.Sprintf("--ca-file %q", file), err)
+	}
+	if large {
+		return "", fmt.Errorf("--ca-file %q: more than %s, a fixed limit far above a bundle of every public CA (about 200 KB); is it the right file?%.0w", file, spec.SizeString(maxConfigFile), ErrConfig)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(b) {
@@ -27,11 +69,11 @@ func readCAFile(file string) (string, error) {
 	return string(b), nil
 }
 
-// loadDockerConfig reads what a Docker config says about credentials. A
-// config that does not parse, an auths entry whose auth is not base64
+// loadDockerConfig reads what a Docker config says about credentials
+// ([readConfigFile]: at most 4 MiB, until ctx ends). A config that does not parse, an auths entry whose auth is not base64
 // "user:password", and a credsStore whose docker-credential-<name> is not
 // on PATH are errors naming the file, rather than a silent anonymous run.
-func loadDockerConfig(path string) (dockerConfig, error) {
+func loadDockerConfig(ctx context.Context, path string) (dockerConfig, error) {
 	explicit := path != ""
 	if !explicit {
 		if dir := os.Getenv("DOCKER_CONFIG"); dir != "" {
@@ -51,11 +93,14 @@ func loadDockerConfig(path string) (dockerConfig, error) {
 	case fi.IsDir():
 		path = filepath.Join(path, "config.json")
 	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	b, large, err := readConfigFile(ctx, "the Docker config", path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return dockerConfig{}, nil // a missing file is an empty config
-	} else if err != nil {
-		return dockerConfig{}, fmt.Errorf("reading Docker config %s: %w%.0w", path, unwrapPathError(err), ErrConfig)
+	case err != nil:
+		return dockerConfig{}, configError("reading Docker config "+path, err)
+	case large:
+		return dockerConfig{}, fmt.Errorf("reading Docker config %s: more than %s, a fixed limit far above what credentials take (a few KB); is it the right file?%.0w", path, spec.SizeString(maxConfigFile), ErrConfig)
 	}
 	var cfg dockerConfig
 	if len(bytes.TrimSpace(b)) > 0 {

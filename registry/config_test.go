@@ -19,7 +19,7 @@ func TestLoadDockerConfig(t *testing.T) {
 	}
 	for _, path := range []string{dir, filepath.Join(dir, "config.json")} {
 		t.Run(path, func(t *testing.T) {
-			cfg, err := loadDockerConfig(path)
+			cfg, err := loadDockerConfig(context.Background(), path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -36,24 +36,24 @@ func TestLoadDockerConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := loadDockerConfig(filepath.Join(dir, "nope")); !errors.Is(err, ErrConfig) || err.Error() != fmt.Sprintf("--docker-cfg %q: no such file or directory", filepath.Join(dir, "nope")) {
+	if _, err := loadDockerConfig(context.Background(), filepath.Join(dir, "nope")); !errors.Is(err, ErrConfig) || err.Error() != fmt.Sprintf("--docker-cfg %q: no such file or directory", filepath.Join(dir, "nope")) {
 		t.Errorf("missing explicit path: %v", err)
 	}
 	empty := t.TempDir() // a directory without config.json is an empty config
-	if hosts, err := loadDockerConfig(empty); err != nil || len(hosts.Auths) != 0 {
+	if hosts, err := loadDockerConfig(context.Background(), empty); err != nil || len(hosts.Auths) != 0 {
 		t.Errorf("empty dir: %v %v", hosts, err)
 	}
 	bad := filepath.Join(t.TempDir(), "config.json")
 	os.WriteFile(bad, []byte(`{"auths": [}`), 0o600)
-	if _, err := loadDockerConfig(bad); !errors.Is(err, ErrConfig) || !strings.HasPrefix(err.Error(), "reading Docker config "+bad+": ") {
+	if _, err := loadDockerConfig(context.Background(), bad); !errors.Is(err, ErrConfig) || !strings.HasPrefix(err.Error(), "reading Docker config "+bad+": ") {
 		t.Errorf("bad config: %v", err)
 	}
 	t.Setenv("DOCKER_CONFIG", dir)
-	if hosts, err := loadDockerConfig(""); err != nil || len(hosts.Auths) != 2 {
+	if hosts, err := loadDockerConfig(context.Background(), ""); err != nil || len(hosts.Auths) != 2 {
 		t.Errorf("DOCKER_CONFIG: %v %v", hosts, err)
 	}
 	t.Setenv("DOCKER_CONFIG", filepath.Join(dir, "absent"))
-	if hosts, err := loadDockerConfig(""); err != nil || len(hosts.Auths) != 0 {
+	if hosts, err := loadDockerConfig(context.Background(), ""); err != nil || len(hosts.Auths) != 0 {
 		t.Errorf("a missing default config is anonymous access: %v %v", hosts, err)
 	}
 }
@@ -74,7 +74,7 @@ func FuzzDockerConfig(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		d, err := loadDockerConfig(dir)
+		d, err := loadDockerConfig(context.Background(), dir)
 		if err != nil {
 			if !errors.Is(err, ErrConfig) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error %q: not one line matching ErrConfig", err)

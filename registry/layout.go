@@ -1,29 +1,129 @@
 package registry
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
+	"sort"
+	"strings"
+
+	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/spec"
 )
+
+// maxOCILayout is the most a layout's oci-layout file may hold: one
+// version string ({"imageLayoutVersion":"1.0.0"}) takes 30 bytes.
+const maxOCILayout = 64 << 10
+
+// checkLayoutFiles refuses the layout at dir when its oci-layout or
+// index.json is not a file regclient can be left to open: regclient
+// (v0.11.7, scheme/ocidir) opens both by path, following a symbolic link
+// (and writes oci-layout with os.Create, through a link, so that a
+// dangling one makes it create a file wherever the link points), waits in
+// the open for a writer to a named pipe, and decodes index.json whole,
+// with no bound. So each must be a regular file, oci-layout of at most
+// 64 KiB and index.json, an index, of at most maxIndex bytes (the
+// manifest limit, --max-manifest-size). A file not there is left to
+// regclient (a layout not written yet, or no layout). The check comes
+// before regclient opens the files; a program that swaps them while the
+// run reads or writes the layout is not guarded against.
+func checkLayoutFiles(dir string, maxIndex int64) error {
+	for _, f := range []struct {
+		name string
+		max  int64
+		fix  string
+	}{
+		{"oci-layout", maxOCILayout, "it holds one version string"},
+		{"index.json", maxIndex, "raise it with --max-manifest-size"},
+	} {
+		p := filepath.Join(dir, f.name)
+		fi, err := os.Lstat(p)
+		switch {
+		case err != nil:
+			continue
+		case fi.Mode()&fs.ModeSymlink != 0:
+			to, _ := os.Readlink(p)
+			return fmt.Errorf("the layout %s: %s is a symbolic link (to %s), through which it would be read and written elsewhere; make it a file%.0w", dir, f.name, to, ErrConfig)
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("the layout %s: %s is %s, not a file%.0w", dir, f.name, fileKind(fi.Mode()), ErrConfig)
+		case fi.Size() > f.max:
+			return fmt.Errorf("the layout %s: %s is %s, over the limit of %s (%s)%.0w", dir, f.name, sizeOf(fi.Size()), spec.SizeString(f.max), f.fix, ErrConfig)
+		}
+	}
+	return nil
+}
+
+// fileKind names a kind of file that is not a regular one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
+// sizeOf writes a file's size for a message: "600.0 MiB", "5000 bytes".
+func sizeOf(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// checkLayout is [checkLayoutFiles] for a layout r names (nothing for a
+// registry), once per run and layout: before regclient first reads it.
+func (c *Client) checkLayout(r ref.Ref) error {
+	if r.Scheme != "ocidir" {
+		return nil
+	}
+	_, err := c.layouts.get(r.Path, func() (bool, error) {
+		return true, checkLayoutFiles(r.Path, c.maxManifest)
+	})
+	return err
+}
+
+// layoutWrite is one write of a run into an OCI layout, from
+// [Client.openLayout] to [layoutWrite.close], under the layout's lock.
+type layoutWrite struct {
+	c      *Client
+	dir    string
+	root   *os.Root
+	unlock func()
+	// before is what the files regclient writes were when the write
+	// began (their path in the layout -> Lstat), to tell the files this
+	// run wrote
+	before map[string]fs.FileInfo
+}
 
 // openLayout readies the OCI layout at dir, the path the user gave (a
 // symbolic link or ".." in it resolves as the system resolves it), for a
-// run that writes it, and returns what ends the write:
+// run that writes it:
 //
 //   - a blobs directory, or a blobs/<algorithm> one, that is a symbolic
 //     link is refused: through it, the layout's blobs would be written
-//     somewhere the path does not name. Files need no such check:
-//     regclient writes each to a temporary file in its directory and
-//     renames it into place, which replaces a link rather than writing
-//     through it;
-//   - the layout is locked ([lockLayout]);
-//   - when the write ends, the files this run created get the mode the
-//     umask gives (regclient makes them 0600, as temporary files are), so
-//     that a layout assembled in one build step can be read by another
-//     user in the next, as with a layout crane or docker writes.
-func openLayout(dir string) (done func(), err error) {
+//     somewhere the path does not name. Blobs and manifests need no such
+//     check: regclient writes each to a temporary file in its directory
+//     and renames it into place, which replaces a link rather than
+//     writing through it; oci-layout and index.json do ([checkLayoutFiles]);
+//   - the layout is locked ([lockLayout]), until ctx ends;
+//   - the files regclient writes (oci-layout, index.json, blobs/*/*, and
+//     their temporary files) are listed, with no walk of the tree, so
+//     that close can tell which of them this run wrote.
+func (c *Client) openLayout(ctx context.Context, dir string) (*layoutWrite, error) {
 	for _, sub := range []string{"blobs", filepath.Join("blobs", "sha256"), filepath.Join("blobs", "sha512")} {
 		p := filepath.Join(dir, sub)
 		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
@@ -31,34 +131,151 @@ func openLayout(dir string) (done func(), err error) {
 			return nil, fmt.Errorf("the layout %s: %s is a symbolic link (to %s), through which its blobs would be written elsewhere; make it a directory%.0w", dir, sub, to, ErrConfig)
 		}
 	}
-	unlock, err := lockLayout(dir)
+	// another document of this run writing the layout is waited for here,
+	// so that the lock's wait is for other processes only
+	key := filepath.Clean(dir)
+	if abs, err := filepath.Abs(dir); err == nil {
+		key = abs
+	}
+	turn, _ := c.layoutTurns.LoadOrStore(key, make(chan struct{}, 1))
+	select {
+	case turn.(chan struct{}) <- struct{}{}:
+	case <-ctx.Done():
+		return nil, &spec.WaitError{What: "waiting for another document of the spec to finish writing the layout " + dir, Err: ctx.Err()}
+	}
+	release := func() { <-turn.(chan struct{}) }
+	unlock, err := lockLayout(ctx, dir, func() {
+		c.log.Infof("the layout %s is locked by another process (another run writing it); waiting for it (--timeout or Ctrl-C ends the wait)", dir)
+	})
 	if err != nil {
+		release()
 		return nil, err
 	}
-	start := time.Now().Add(-time.Second) // file times may be coarse
-	return func() {
-		defer unlock()
-		fixModes(dir, start)
-	}, nil
+	w := &layoutWrite{c: c, dir: dir, unlock: func() { unlock(); release() }}
+	// under the lock, what another run may have made of the layout
+	if err := checkLayoutFiles(dir, c.maxManifest); err != nil {
+		w.unlock()
+		return nil, err
+	}
+	if w.root, err = os.OpenRoot(dir); err != nil {
+		w.unlock()
+		return nil, fmt.Errorf("opening the layout %s: %w", dir, err)
+	}
+	w.before = w.files()
+	return w, nil
 }
 
-// fixModes gives the files written under dir since start, which regclient
-// created 0600, the mode 0666 less the umask.
-func fixModes(dir string, start time.Time) {
-	mode := fs.FileMode(0o666) &^ umask
-	if mode == 0o600 {
-		return
-	}
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real // a walk does not go into a root that is a link
-	}
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !d.Type().IsRegular() {
-			return nil
+// files lists the files of the layout regclient writes, with what Lstat
+// says of each: in the layout's directory, oci-layout, index.json and
+// index.json's temporary files; in each blobs/<algorithm> directory, every
+// file (blobs, manifests, their temporary files). Nothing else is looked
+// at, so that a layout in a large directory (ocidir:///) costs a listing
+// of it, not a walk.
+func (w *layoutWrite) files() map[string]fs.FileInfo {
+	out := map[string]fs.FileInfo{}
+	list := func(sub string, keep func(string) bool) {
+		r := w.root
+		if sub != "." {
+			var err error
+			if r, err = w.root.OpenRoot(sub); err != nil {
+				return
+			}
+			defer r.Close()
 		}
-		if fi, err := d.Info(); err == nil && fi.Mode().Perm() == 0o600 && !fi.ModTime().Before(start) {
-			_ = os.Chmod(p, mode)
+		d, err := r.Open(".")
+		if err != nil {
+			return
 		}
-		return nil
-	})
+		names, _ := d.Readdirnames(-1)
+		d.Close()
+		for _, n := range names {
+			if !keep(n) {
+				continue
+			}
+			if fi, err := r.Lstat(n); err == nil {
+				out[filepath.Join(sub, n)] = fi
+			}
+		}
+	}
+	list(".", func(n string) bool { return n == "oci-layout" || n == "index.json" || isLayoutTemp(".", n) })
+	if d, err := w.root.Open("blobs"); err == nil {
+		algs, _ := d.ReadDir(-1)
+		d.Close()
+		for _, a := range algs {
+			if a.IsDir() {
+				list(filepath.Join("blobs", a.Name()), func(string) bool { return true })
+			}
+		}
+	}
+	return out
+}
+
+// isLayoutTemp says whether name, in the layout's directory sub, is a
+// temporary file regclient writes before renaming it into place:
+// index.json.*.tmp in the layout's own, *.tmp in blobs/<algorithm>.
+func isLayoutTemp(sub, name string) bool {
+	if sub == "." {
+		return strings.HasPrefix(name, "index.json.") && strings.HasSuffix(name, ".tmp")
+	}
+	return strings.HasSuffix(name, ".tmp")
+}
+
+// isDigestName says whether name, in blobs/<alg>, is a blob's or a
+// manifest's: the hex encoding of a digest of that algorithm.
+func isDigestName(alg, name string) bool {
+	n := map[string]int{"sha256": 64, "sha512": 128}[alg]
+	if n == 0 || len(name) != n {
+		return false
+	}
+	return strings.Trim(name, "0123456789abcdef") == ""
+}
+
+// close ends the write and releases the lock. The files this run wrote,
+// found by name (those of [layoutWrite.files] that were not there when the
+// write began, or were replaced since), are finished:
+//
+//   - the temporary files regclient left behind are removed: regclient
+//     removes none when a copy fails (a source cut off, an interrupt, a
+//     digest that does not match), and neither says which it started
+//     nor takes a way to clean up; under the lock, new ones are this
+//     run's. Any that cannot be removed is named in a warning;
+//   - the blobs, manifests, index.json and oci-layout get the mode the
+//     umask gives ([setMode]; regclient makes them 0600, as temporary files
+//     are), so that a layout assembled in one build step can be read by
+//     another user in the next, as with a layout crane or docker writes.
+//
+// No other file is touched, nor any file through a link.
+func (w *layoutWrite) close() {
+	defer w.unlock()
+	defer w.root.Close()
+	var left []string
+	removed := 0
+	for name, fi := range w.files() {
+		if old, ok := w.before[name]; ok && os.SameFile(old, fi) {
+			continue // there before, and not replaced
+		}
+		sub, base := filepath.Split(name)
+		sub = filepath.Clean(sub)
+		switch {
+		case isLayoutTemp(sub, base):
+			if err := w.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				left = append(left, name)
+			} else {
+				removed++
+			}
+		case sub == ".", isDigestName(filepath.Base(sub), base):
+			setMode(w.root, name, fi)
+		}
+	}
+	if removed > 0 {
+		w.c.log.Debugf("removed %d partial files this run left in the layout %s", removed, w.dir)
+	}
+	if len(left) > 0 {
+		sort.Strings(left)
+		n := len(left)
+		if n > 5 {
+			left = append(left[:5], "…")
+		}
+		w.c.log.Warnf("the layout %s keeps %s this run started and could not remove: %s; remove them", w.dir, manifest.Plural(n, "partial file"), strings.Join(left, ", "))
+	}
 }

@@ -17,6 +17,9 @@ import (
 // readTags reads what the target's tag and each extra tag point at now
 // (one HEAD each, concurrently): "" for a tag that does not exist.
 func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([]string, error) {
+	if err := c.checkLayout(target); err != nil {
+		return nil, err
+	}
 	return c.headTags(ctx, target, manifest.Tags(target, tags))
 }
 
@@ -39,14 +42,14 @@ func (c *Client) headTags(ctx context.Context, target ref.Ref, all []string) ([]
 }
 
 // write copies the members, then writes the tags res has read; an OCI
-// layout is locked meanwhile ([openLayout]).
+// layout is locked meanwhile ([Client.openLayout]).
 func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, res manifest.Result, opts PublishOptions) (manifest.Result, error) {
 	if target.Scheme == "ocidir" {
-		done, err := openLayout(target.Path)
+		w, err := c.openLayout(ctx, target.Path)
 		if err != nil {
 			return res, err
 		}
-		defer done()
+		defer w.close()
 	}
 	// a target tag that points at this index already says its members are
 	// in the repository (the index was written after them): nothing to copy

@@ -6,8 +6,9 @@ import (
 	"strings"
 )
 
-// ErrInvalid is matched (errors.Is) by every error this package returns:
-// all of them are bad input, never a registry or runtime failure.
+// ErrInvalid is matched (errors.Is) by every error this package returns
+// but the context's ([WaitError], an interrupt or --timeout): all of them
+// are bad input, never a registry or runtime failure.
 var ErrInvalid = errors.New("invalid spec")
 
 var (

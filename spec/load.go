@@ -53,7 +53,9 @@ func WithLimits(lim Limits) Option {
 }
 
 // WithContext makes Load stop, with ctx's error, when ctx ends (an
-// interrupt, --timeout): it is checked between documents and members.
+// interrupt, --timeout): while the file is opened and read (a named pipe
+// no writer opens, standard input that never closes: a [WaitError]), and
+// between documents and members.
 func WithContext(ctx context.Context) Option {
 	return func(l *loader) { l.ctx = ctx }
 }
@@ -76,16 +78,19 @@ const (
 // Load reads every YAML document of a spec file and returns one Spec per
 // document, in file order. name is used in error messages (file:line).
 func Load(name string, r io.Reader, opts ...Option) ([]Spec, error) {
-	l := loader{file: name, lookup: os.LookupEnv, limits: DefaultLimits, ctx: context.Background(), w: &walk{}}
-	for _, o := range opts {
-		o(&l)
+	l := newLoader(name, opts)
+	what := "the spec " + name
+	if name == "stdin" {
+		what = "the spec from standard input"
 	}
-	data, err := io.ReadAll(io.LimitReader(r, l.limits.Size+1))
-	if err != nil {
+	data, err := ReadAll(l.ctx, what, r, l.limits.Size)
+	if errors.As(err, new(*WaitError)) {
+		return nil, err
+	} else if err != nil {
 		return nil, invalid(Pos{File: name}, fmt.Errorf("reading spec: %w", err))
 	}
 	if int64(len(data)) > l.limits.Size {
-		return nil, errorf(Pos{File: name}, ErrLimit, "the spec is larger than %s (--max-spec-size raises the limit)", SizeString(l.limits.Size))
+		return nil, l.tooLarge()
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var specs []Spec
@@ -120,14 +125,31 @@ func Load(name string, r io.Reader, opts ...Option) ([]Spec, error) {
 	return specs, nil
 }
 
+func newLoader(name string, opts []Option) loader {
+	l := loader{file: name, lookup: os.LookupEnv, limits: DefaultLimits, ctx: context.Background(), w: &walk{}}
+	for _, o := range opts {
+		o(&l)
+	}
+	return l
+}
+
+func (l loader) tooLarge() error {
+	return errorf(Pos{File: l.file}, ErrLimit, "the spec is larger than %s (--max-spec-size raises the limit)", SizeString(l.limits.Size))
+}
+
 // LoadFile loads the spec file at path; "-" reads r (standard input),
-// named "stdin" in messages.
+// named "stdin" in messages. A regular file over the size limit is refused
+// before it is read; another kind of file (a pipe: <(command)) is read up
+// to the limit.
 func LoadFile(path string, stdin io.Reader, opts ...Option) ([]Spec, error) {
 	if path == "-" {
 		return Load("stdin", stdin, opts...)
 	}
-	f, err := os.Open(path)
-	if err != nil {
+	l := newLoader(path, opts)
+	f, err := OpenFile(l.ctx, "the spec "+path, path)
+	if errors.As(err, new(*WaitError)) {
+		return nil, err
+	} else if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
@@ -135,6 +157,10 @@ func LoadFile(path string, stdin io.Reader, opts ...Option) ([]Spec, error) {
 		return nil, invalid(Pos{File: path}, fmt.Errorf("cannot read the spec: %w", err))
 	}
 	defer f.Close()
+	// a file over the limit is refused before it is read
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > l.limits.Size {
+		return nil, l.tooLarge()
+	}
 	return Load(path, f, opts...)
 }
 

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
@@ -24,6 +26,9 @@ type environment struct {
 	log    *logrus.Logger
 	scrub  *scrubber
 	cancel context.CancelFunc // of --timeout
+	// endStuck ends the process stuckGrace after the run's context ended
+	// ([endStuck])
+	endStuck bool
 }
 
 func newEnvironment(stdin io.Reader, stdout, stderr io.Writer) *environment {
@@ -99,6 +104,9 @@ $` + maxManifestEnv + ` is the default of --max-manifest-size.`,
 			if d := c.Duration("timeout"); d > 0 {
 				c.Context, env.cancel = context.WithTimeout(c.Context, d)
 			}
+			if env.endStuck {
+				env.endWhenStuck(c)
+			}
 			return nil
 		},
 		After: func(*cli.Context) error {
@@ -166,4 +174,20 @@ func checkHostFlag(h string) error {
 		return errors.New("want a registry host before the port, such as localhost" + h)
 	}
 	return spec.CheckPort(h)
+}
+
+// endWhenStuck ends the process, with one line and exit 1, when the run
+// has not returned stuckGrace after its context ended ([endStuck]).
+func (env *environment) endWhenStuck(c *cli.Context) {
+	ctx, limit := c.Context, c.Duration("timeout")
+	context.AfterFunc(ctx, func() {
+		why := "interrupted"
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			why = fmt.Sprintf("timed out (--timeout %s)", limit)
+		}
+		time.AfterFunc(stuckGrace, func() {
+			env.log.Errorf("%s, and the run did not stop within %s: a file it reads does not end (a named pipe, a hung file system); what it wrote is not known", why, stuckGrace)
+			os.Exit(exitFailure)
+		})
+	})
 }

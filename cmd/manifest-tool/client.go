@@ -1,8 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -76,7 +76,7 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 	}
 	user, pass, err := env.credentials(c)
 	if err != nil {
-		return nil, err
+		return nil, stoppedWaiting(c, err)
 	}
 	if user != "" || pass != "" {
 		host, err := credentialsHost(c, hosts, targets)
@@ -85,7 +85,11 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		}
 		opts = append(opts, registry.WithCredentials(user, pass, host))
 	}
-	return registry.New(append(opts, extra...)...)
+	client, err := registry.New(append(opts, extra...)...)
+	if err != nil {
+		return nil, stoppedWaiting(c, err)
+	}
+	return client, nil
 }
 
 // credentialsHost is the one registry --username and --password are for:
@@ -132,6 +136,9 @@ func quoted(xs []string) []string {
 // maxManifestEnv stands for --max-manifest-size when it is not given.
 var maxManifestEnv = limitEnv("max-manifest-size")
 
+// maxPassword is the most --password-stdin reads.
+const maxPassword = 64 << 10
+
 // credentials reads --username with --password or --password-stdin (the
 // password flag is visible to anyone who lists processes; --debug says so).
 func (env *environment) credentials(c *cli.Context) (user, pass string, err error) {
@@ -140,9 +147,16 @@ func (env *environment) credentials(c *cli.Context) (user, pass string, err erro
 		if pass != "" {
 			return "", "", usagef("--password and --password-stdin cannot be used together")
 		}
-		b, err := io.ReadAll(io.LimitReader(env.stdin, 64<<10))
-		if err != nil {
+		// standard input that stays open ends the wait at --timeout or
+		// on a signal, as every other wait does
+		b, err := spec.ReadAll(c.Context, "the password from standard input", env.stdin, maxPassword)
+		if errors.As(err, new(*spec.WaitError)) {
+			return "", "", err
+		} else if err != nil {
 			return "", "", fmt.Errorf("reading the password from stdin: %w", err)
+		}
+		if len(b) > maxPassword {
+			return "", "", usagef("--password-stdin: more than %s on standard input, which is no password", spec.SizeString(maxPassword))
 		}
 		pass = strings.TrimRight(string(b), "\r\n")
 		if pass == "" {

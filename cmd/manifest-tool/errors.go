@@ -73,6 +73,10 @@ func stopped(c *cli.Context, results []manifest.Result, err error) error {
 			why += " during " + cut.Request()
 		}
 	}
+	var wait *spec.WaitError
+	if errors.As(err, &wait) {
+		why += " while " + wait.What
+	}
 	lines := spec.Errors{fmt.Errorf("%s; run the same command again to finish%.0w", why, errStopped)}
 	if !slices.ContainsFunc(results, manifest.Result.Wrote) {
 		return append(lines, errors.New("nothing was written"))
@@ -81,6 +85,16 @@ func stopped(c *cli.Context, results []manifest.Result, err error) error {
 		lines = append(lines, errors.New(r.Done()))
 	}
 	return lines
+}
+
+// stoppedWaiting is err, or, when err is a local wait that the context
+// ended ([spec.WaitError]: standard input, a named pipe, a layout's lock),
+// the lines of [stopped].
+func stoppedWaiting(c *cli.Context, err error) error {
+	if errors.As(err, new(*spec.WaitError)) {
+		return stopped(c, nil, err)
+	}
+	return err
 }
 
 // errStopped marks the error of a run cut short (exit 1), which says so

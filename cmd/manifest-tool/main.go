@@ -49,6 +49,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -62,6 +63,9 @@ func main() {
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// after the first signal, a second one ends the process at once
+	context.AfterFunc(ctx, stop)
+	endStuck = true
 	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if code != 0 {
@@ -70,10 +74,22 @@ func main() {
 	}
 }
 
+// endStuck makes a run whose context ended (a signal, --timeout) and
+// that has not returned stuckGrace later end the process (main sets it;
+// tests that call run do not). Every wait of the run's own code answers
+// its context, but a system call does not: an open of a named pipe, which
+// regclient makes when a layout's blob is one, waits for a writer for
+// ever, and no context ends it.
+var endStuck bool
+
+// stuckGrace is how long a run whose context ended may take to stop.
+const stuckGrace = 10 * time.Second
+
 // run executes one command line and returns its exit code. Everything the
 // command prints goes to stdout and stderr, so tests can run it in-process.
 func run(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	env := newEnvironment(stdin, stdout, stderr)
+	env.endStuck = endStuck
 	defer func() {
 		// a bug must not print a stack with values in it: one line, exit 1
 		if p := recover(); p != nil {
