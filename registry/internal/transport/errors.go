@@ -173,7 +173,7 @@ func classify(err error) class {
 		dialFailed:  op && oe.Op == "dial",
 		netOp:       op,
 		connReset:   errors.Is(err, syscall.ECONNRESET),
-		connBroken:  errors.Is(err, syscall.EPIPE),
+		connBroken:  errors.Is(err, syscall.EPIPE) || op && oe.Op == "write" && errors.Is(err, net.ErrClosed),
 		timedOut:    errors.As(err, &ne) && ne.Timeout(),
 		stalled:     errors.As(err, new(*IdleError)),
 		closedEarly: errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, new(textproto.ProtocolError)) ||
