@@ -1,6 +1,7 @@
 # manifest-tool
 #   make demo   run the main job end to end on a local registry it starts
-#   make test   vet, unit tests (-race) and integration tests
+#   make test   lint, vet, unit tests (-race) and integration tests
+#   make lint   staticcheck (pinned, from the module proxy) and gofmt
 #   make build  static binary in bin/
 #   make cross  static binaries for every released platform in bin/cross/
 #   make image  the tool's container image (needs docker with buildx)
@@ -15,7 +16,7 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN     := bin/manifest-tool
 
-.PHONY: all build install cross image peers test vet unit integration demo bench fuzz clean
+.PHONY: all build install cross image peers test lint vet unit integration demo bench fuzz clean
 
 all: build
 
@@ -44,7 +45,24 @@ IMAGE ?= manifest-tool:$(VERSION)
 image:
 	docker buildx build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) --load .
 
-test: vet unit integration
+test: lint vet unit integration
+
+# staticcheck with every check but ST1000 (a package comment in each
+# package) and ST1003 (initialisms in names), on both modules, at a pinned
+# version installed into bin/lint (again when the pin changes); then gofmt,
+# which fails on any file it would change
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK        := $(CURDIR)/bin/lint/staticcheck
+STATICCHECK_CHECKS := all,-ST1000,-ST1003
+
+lint:
+	@mkdir -p bin/lint
+	$(STATICCHECK) -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION:v%=%))' || \
+		GOBIN=$(CURDIR)/bin/lint $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(STATICCHECK) -checks $(STATICCHECK_CHECKS) ./...
+	cd integration && $(STATICCHECK) -checks $(STATICCHECK_CHECKS) ./...
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then \
+		echo "gofmt -l: not formatted (gofmt -w them):"; echo "$$unformatted"; exit 1; fi
 
 vet:
 	$(GO) vet ./...
