@@ -1,40 +1,16 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/regclient/regclient/config"
 	"github.com/regclient/regclient/types/ref"
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/registry"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
-
-func globalFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.BoolFlag{Name: "debug", Usage: "log each step and each request (no secrets)"},
-		&cli.BoolFlag{Name: "insecure", Usage: "skip TLS verification for the run's registries"},
-		&cli.BoolFlag{Name: "plain-http", Usage: "speak HTTP to the registries this run names"},
-		&cli.StringSliceFlag{Name: "insecure-registry", Usage: "skip TLS verification for `HOST` (repeatable)"},
-		&cli.StringSliceFlag{Name: "plain-http-registry", Usage: "speak HTTP to `HOST` (repeatable)"},
-		&cli.StringFlag{Name: "username", Usage: "`USER` for the target registry"},
-		&cli.StringFlag{Name: "username-registry", Usage: "the registry `HOST` --username is for"},
-		&cli.StringFlag{Name: "password", Usage: "`PASSWORD` (visible to ps: prefer the next)"},
-		&cli.BoolFlag{Name: "password-stdin", Usage: "read the password from standard input"},
-		&cli.StringFlag{Name: "ca-file", Usage: "also trust the CA certificates in `FILE` (PEM)"},
-		&cli.StringFlag{Name: "docker-cfg", Usage: "Docker config `DIR` (or file); $DOCKER_CONFIG"},
-		&cli.IntFlag{Name: "concurrency", Value: registry.DefaultConcurrency, Usage: "at most `N` requests at once per registry"},
-		&cli.DurationFlag{Name: "timeout", Usage: "give up after `DURATION` (e.g. 5m)"},
-		&cli.DurationFlag{Name: "idle-timeout", Value: time.Minute, Usage: "fail a request idle for `DURATION` (60s)"},
-		&cli.StringFlag{Name: "max-manifest-size", EnvVars: []string{maxManifestEnv}, Usage: "refuse a manifest over `SIZE` (4MiB)"},
-		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "stderr as `text` or json"},
-	}
-}
 
 // client builds the registry client for a run that names these registry
 // hosts: --insecure and --plain-http apply to them and to no other;
@@ -136,45 +112,6 @@ func quoted(xs []string) []string {
 // maxManifestEnv stands for --max-manifest-size when it is not given.
 var maxManifestEnv = limitEnv("max-manifest-size")
 
-// maxPassword is the most --password-stdin reads.
-const maxPassword = 64 << 10
-
-// credentials reads --username with --password or --password-stdin (the
-// password flag is visible to anyone who lists processes; --debug says so).
-func (env *environment) credentials(c *cli.Context) (user, pass string, err error) {
-	user, pass = c.String("username"), c.String("password")
-	if c.Bool("password-stdin") {
-		if pass != "" {
-			return "", "", usagef("--password and --password-stdin cannot be used together")
-		}
-		// standard input that stays open ends the wait at --timeout or
-		// on a signal, as every other wait does
-		b, err := spec.ReadAll(c.Context, "the password from standard input", env.stdin, maxPassword)
-		if errors.As(err, new(*spec.WaitError)) {
-			return "", "", err
-		} else if err != nil {
-			return "", "", fmt.Errorf("reading the password from stdin: %w", err)
-		}
-		if len(b) > maxPassword {
-			return "", "", usagef("--password-stdin: more than %s on standard input, which is no password", spec.SizeString(maxPassword))
-		}
-		pass = strings.TrimRight(string(b), "\r\n")
-		if pass == "" {
-			return "", "", usagef("--password-stdin: standard input is empty")
-		}
-	} else if pass != "" && env.log.IsLevelEnabled(logrus.DebugLevel) {
-		env.log.Warn("--password is visible to anyone who can list processes; --password-stdin is not")
-	}
-	if pass != "" && user == "" {
-		return "", "", usagef("a password needs --username")
-	}
-	if user != "" && pass == "" {
-		return "", "", usagef("--username needs --password or --password-stdin")
-	}
-	env.scrub.add(pass)
-	return user, pass, nil
-}
-
 // image reads what inspect and platforms share: --output, the one IMAGE
 // argument, and a client for the registry it names.
 func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client, error) {
@@ -200,38 +137,4 @@ func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client
 	env.scrub.Keep(r)
 	client, err := env.client(c, hosts, hosts, registry.WithMaxEntries(maxEntries))
 	return out, r, client, err
-}
-
-// maxEntriesFlag is inspect's and platforms' bound on the index entries
-// they walk.
-func maxEntriesFlag() cli.Flag {
-	return &cli.IntFlag{Name: "max-entries", EnvVars: []string{limitEnv("max-entries")}, Usage: "walk at most `N` index entries in all (100000)"}
-}
-
-// referrerLimitFlags are the bounds of --referrers, with the bound on
-// referrers of referrers for the commands that copy them (push, edit).
-func referrerLimitFlags(depth bool) []cli.Flag {
-	def := registry.DefaultReferrerLimits
-	flags := []cli.Flag{
-		&cli.IntFlag{Name: "max-referrers", EnvVars: []string{limitEnv("max-referrers")}, Usage: fmt.Sprintf("take `N` referrers of one manifest at most (%d)", def.PerSubject)},
-		&cli.IntFlag{Name: "max-referrers-total", EnvVars: []string{limitEnv("max-referrers-total")}, Usage: fmt.Sprintf("list `N` referrers in all at most (%d)", def.Total)},
-	}
-	if depth {
-		flags = append(flags, &cli.IntFlag{Name: "max-referrers-depth", EnvVars: []string{limitEnv("max-referrers-depth")}, Usage: fmt.Sprintf("copy referrers `N` deep at most (%d)", def.Depth)})
-	}
-	return flags
-}
-
-// referrerLimits reads the bounds of --referrers (the defaults for a
-// command without them).
-func referrerLimits(c *cli.Context) (lim registry.ReferrerLimits, err error) {
-	def := registry.DefaultReferrerLimits
-	if lim.PerSubject, err = positiveFlag(c, "max-referrers", def.PerSubject); err != nil {
-		return lim, err
-	}
-	if lim.Depth, err = positiveFlag(c, "max-referrers-depth", def.Depth); err != nil {
-		return lim, err
-	}
-	lim.Total, err = positiveFlag(c, "max-referrers-total", def.Total)
-	return lim, err
 }

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/registry"
+)
+
+// maxEntriesFlag is inspect's and platforms' bound on the index entries
+// they walk.
+func maxEntriesFlag() cli.Flag {
+	return &cli.IntFlag{Name: "max-entries", EnvVars: []string{limitEnv("max-entries")}, Usage: "walk at most `N` index entries in all (100000)"}
+}
+
+// referrerLimitFlags are the bounds of --referrers, with the bound on
+// referrers of referrers for the commands that copy them (push, edit).
+func referrerLimitFlags(depth bool) []cli.Flag {
+	def := registry.DefaultReferrerLimits
+	flags := []cli.Flag{
+		&cli.IntFlag{Name: "max-referrers", EnvVars: []string{limitEnv("max-referrers")}, Usage: fmt.Sprintf("take `N` referrers of one manifest at most (%d)", def.PerSubject)},
+		&cli.IntFlag{Name: "max-referrers-total", EnvVars: []string{limitEnv("max-referrers-total")}, Usage: fmt.Sprintf("list `N` referrers in all at most (%d)", def.Total)},
+	}
+	if depth {
+		flags = append(flags, &cli.IntFlag{Name: "max-referrers-depth", EnvVars: []string{limitEnv("max-referrers-depth")}, Usage: fmt.Sprintf("copy referrers `N` deep at most (%d)", def.Depth)})
+	}
+	return flags
+}
+
+// referrerLimits reads the bounds of --referrers (the defaults for a
+// command without them).
+func referrerLimits(c *cli.Context) (lim registry.ReferrerLimits, err error) {
+	def := registry.DefaultReferrerLimits
+	if lim.PerSubject, err = positiveFlag(c, "max-referrers", def.PerSubject); err != nil {
+		return lim, err
+	}
+	if lim.Depth, err = positiveFlag(c, "max-referrers-depth", def.Depth); err != nil {
+		return lim, err
+	}
+	lim.Total, err = positiveFlag(c, "max-referrers-total", def.Total)
+	return lim, err
+}
