@@ -124,6 +124,8 @@ func TestBadInput(t *testing.T) {
 		{"missing template", []string{"push", "from-args", "--platforms", "linux/amd64", "--target", "r/a:1"}, `error: --template or --member: is required, e.g. --template 'reg/app:1.0-OS-ARCHVARIANT' or --member reg/app@sha256:…`},
 		{"bad target", []string{"push", "from-args", "--platforms", "linux/amd64", "--template", "r/a:ARCH", "--target", "r/A:1"}, `error: --target: invalid reference "r/A:1", repo must be lowercase`},
 		{"help topic", []string{"help", "nope"}, `error: No help topic for 'nope'`},
+		{"--referrers value", []string{"push", "from-spec", "x.yaml", "--referrers=bogus"}, `error: --referrers "bogus": want true, false or required`},
+		{"--referrers value on edit", []string{"edit", "--referrers=requird", "--remove", "linux/amd64", "r/a:1"}, `error: --referrers "requird": want true, false or required`},
 		{"docker-cfg missing", []string{"--docker-cfg", "/nonexistent/docker", "push", "from-args", "--platforms", "linux/amd64", "--template", "r/a:ARCH", "--target", "r/a:1"},
 			`error: --docker-cfg "/nonexistent/docker": no such file or directory`},
 	}

@@ -72,6 +72,56 @@ func TestPushReferrers(t *testing.T) {
 	}
 }
 
+// --referrers is a switch that also takes =VALUE: given alone or =true it
+// copies the referrers, =false copies none, and =required copies them;
+// before or after the command's arguments, on push, from-spec, from-args
+// and edit.
+func TestReferrersFlagForms(t *testing.T) {
+	t.Parallel()
+	r := regtest.NewGGCR(t)
+	imgs := seed(t, r, "builds", "1", false, linuxAMD64, linuxARM64)
+	img := imgs["1-linux-amd64"]
+	sbom := pushSBOM(t, r, "builds", img)
+	spec := func(repo string) string {
+		return writeFile(t, repo+".yaml", "image: "+r.Host+"/"+repo+":1\nmanifests:\n  - image: "+r.Host+"/builds:1-linux-amd64\n")
+	}
+	fromArgs := func(repo string) []string {
+		return []string{"--platforms", "linux/amd64", "--template", r.Host + "/builds:1-OS-ARCH", "--target", r.Host + "/" + repo + ":1"}
+	}
+	tests := []struct {
+		repo string
+		args []string
+		copy bool
+	}{
+		{"spec-after", []string{"push", "from-spec", spec("spec-after"), "--referrers"}, true},
+		{"spec-before", []string{"push", "from-spec", "--referrers=required", spec("spec-before")}, true},
+		{"spec-on-push", []string{"push", "--referrers=true", "from-spec", spec("spec-on-push")}, true},
+		{"spec-false", []string{"push", "from-spec", spec("spec-false"), "--referrers=false"}, false},
+		{"spec-none", []string{"push", "from-spec", spec("spec-none")}, false},
+		{"args-after", append(append([]string{"push", "from-args"}, fromArgs("args-after")...), "--referrers=required"), true},
+		{"args-before", append([]string{"push", "--referrers", "from-args"}, fromArgs("args-before")...), true},
+	}
+	for _, tc := range tests {
+		mt(t, append([]string{"--plain-http", "--type", "oci"}, tc.args...)...).ok(t)
+		if got := strings.Contains(referrersAPI(t, r.Host, tc.repo, img.Manifest.Digest), sbom.Digest); got != tc.copy {
+			t.Errorf("%q: SBOM copied %v, want %v", tc.args, got, tc.copy)
+		}
+	}
+	// edit: an index of arm64, to which amd64 is added with its SBOM
+	add := []string{"--add", r.Host + "/builds@" + img.Manifest.Digest}
+	for repo, flags := range map[string][]string{
+		"edit-before": slices.Concat([]string{"--referrers=required"}, add, []string{r.Host + "/edit-before:1"}),
+		"edit-after":  slices.Concat(add, []string{r.Host + "/edit-after:1", "--referrers"}),
+	} {
+		arm := r.Host + "/builds@" + imgs["1-linux-arm64v8"].Manifest.Digest
+		mt(t, "--plain-http", "push", "--type", "oci", "from-args", "--member", arm, "--target", r.Host+"/"+repo+":1").ok(t)
+		mt(t, append([]string{"--plain-http", "edit", "--settle", "10ms"}, flags...)...).ok(t)
+		if body := referrersAPI(t, r.Host, repo, img.Manifest.Digest); !strings.Contains(body, sbom.Digest) {
+			t.Errorf("edit %q: the SBOM was not copied: %s", flags, body)
+		}
+	}
+}
+
 // A referrer that cannot be read (gone between the listing and the read)
 // is a warning naming the member, and the push goes on; with
 // --referrers=required it is an error, exit 1.

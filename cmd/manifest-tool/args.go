@@ -56,12 +56,6 @@ func interspersed(app *cli.App, argv []string) ([]string, error) {
 			positionals = append(positionals, argv[i+1:]...)
 			break
 		}
-		if t == "--referrers=required" || t == "-referrers=required" {
-			// a boolean flag with a third value: the hidden flag says it
-			flags = append(flags, []string{"--referrers"}, []string{"--" + referrersRequired})
-			flagNames = append(flagNames, "referrers", referrersRequired)
-			continue
-		}
 		if strings.HasPrefix(t, "-") && t != "-" {
 			name, _, hasValue := strings.Cut(strings.TrimLeft(t, "-"), "=")
 			tok := []string{t}

@@ -22,7 +22,9 @@ func TestInterspersed(t *testing.T) {
 		{"push from-spec f.yaml push", "push from-spec f.yaml push"},
 		{"help push", "help push"},
 		{"push --version", "--version push"},
-		{"push from-spec f.yaml --referrers=required", "push --referrers --referrers-required from-spec f.yaml"},
+		{"push from-spec f.yaml --referrers=required", "push --referrers=required from-spec f.yaml"},
+		{"edit r/a:1 --referrers --add r/b:1", "edit --referrers --add r/b:1 r/a:1"},
+		{"--type oci push from-spec f.yaml", "push --type oci from-spec f.yaml"},
 		{"push from-spec f.yaml --referrers", "push --referrers from-spec f.yaml"},
 	}
 	for _, tc := range tests {

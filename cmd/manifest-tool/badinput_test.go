@@ -149,6 +149,10 @@ func TestBadInputTable(t *testing.T) {
 		{"negative manifest size, after the command", []string{"inspect", "reg.invalid/app:1", "--max-manifest-size=-1MiB"}, `--max-manifest-size "-1MiB": want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)`},
 		{"manifest size in an unsaid unit", []string{"inspect", "--max-manifest-size", "4M", "reg.invalid/app:1"}, `--max-manifest-size "4M": want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)`},
 		{"help topic", []string{"help", "nope"}, "No help topic for 'nope'"},
+		{"--referrers value", []string{"push", "from-spec", "--referrers=bogus", "x.yaml"}, `--referrers "bogus": want true, false or required`},
+		{"--referrers value after the arguments", fromArgs("--referrers=requird"), `--referrers "requird": want true, false or required`},
+		{"--referrers value on push", []string{"push", "--referrers=", "from-spec", "x.yaml"}, `--referrers "": want true, false or required`},
+		{"--referrers value on edit", []string{"edit", "--remove", "linux/amd64", "r/a:1", "--referrers=maybe"}, `--referrers "maybe": want true, false or required`},
 	}
 	if len(tests) < 40 {
 		t.Fatalf("only %d cases", len(tests))

@@ -40,14 +40,17 @@ func writeFlags(typeFlag cli.Flag) []cli.Flag {
 		&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
 		&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
 		settleFlag(),
-		&cli.BoolFlag{Name: "referrers", Usage: "copy members' signatures and SBOMs (=required)"},
-		&cli.BoolFlag{Name: referrersRequired, Hidden: true},
+		newSwitchFlag("referrers", "copy members' signatures and SBOMs (=required)", "true", "false", "required"),
 		outputFlag(),
 	}, referrerLimitFlags(true)...)
 }
 
-// referrersRequired is the hidden flag --referrers=required becomes.
-const referrersRequired = "referrers-required"
+// referrersOf reads --referrers (alone or =true, =required, =false) as
+// the two switches of the library.
+func referrersOf(c *cli.Context) (copyThem, required bool) {
+	v := c.String("referrers")
+	return v == "true" || v == "required", v == "required"
+}
 
 func appendFlag() cli.Flag {
 	return &cli.BoolFlag{Name: "append", Usage: "merge onto the index the target has"}
@@ -71,6 +74,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		return usagef("--settle applies to --append and edit, which read the index back; add --append, or drop --settle")
 	}
 	out.lines = true
+	copyReferrers, referrersRequired := referrersOf(c)
 	progress := newProgress(env.stderr, env.log)
 	env.scrub.Keep(spec.Refs(specs...)...)
 	client, err := env.client(c, spec.Registries(specs...), spec.Targets(specs...), registry.WithProgress(progress.event))
@@ -86,8 +90,8 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		Append:            c.Bool("append"),
 		Edit:              edit,
 		Settle:            c.Duration("settle"),
-		Referrers:         c.Bool("referrers") || c.Bool(referrersRequired),
-		ReferrersRequired: c.Bool(referrersRequired),
+		Referrers:         copyReferrers,
+		ReferrersRequired: referrersRequired,
 	})
 	progress.finish()
 	for _, r := range results {
