@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,12 +26,18 @@ func TestCompletionInShells(t *testing.T) {
 	tests := []struct {
 		words []string // the last one is being typed
 		want  string
+		only  string // the shells the case is for, when not every one
 	}{
-		{[]string{"pu"}, "push"},
-		{[]string{"push", "--type", ""}, "docker oci"},
-		{[]string{"push", "from-spec", "rel"}, "release.yaml"},
-		{[]string{"inspect", "--ra"}, "--raw"},
-		{[]string{"--insecure", "platforms", "-o", "j"}, "json"},
+		{[]string{"pu"}, "push", ""},
+		{[]string{"push", "--type", ""}, "docker oci", ""},
+		{[]string{"push", "from-spec", "rel"}, "release.yaml", ""},
+		{[]string{"inspect", "--ra"}, "--raw", ""},
+		{[]string{"--insecure", "platforms", "-o", "j"}, "json", ""},
+		// a flag's value after '=': one word in zsh; bash splits it at
+		// '=', and on "--referrers=" the word being completed is the '='
+		{[]string{"push", "from-spec", "--referrers=r"}, "--referrers=required", "bash zsh"},
+		{[]string{"push", "--referrers", "=", "r"}, "required", "bash"},
+		{[]string{"edit", "--referrers", "="}, "true false required", "bash"},
 	}
 	quote := func(words []string) string {
 		q := make([]string, len(words))
@@ -67,6 +74,9 @@ func TestCompletionInShells(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, tc := range tests {
+				if tc.only != "" && !slices.Contains(strings.Fields(tc.only), sh) {
+					continue
+				}
 				args := []string{"-c", line(script, tc.words)}
 				if sh == "zsh" {
 					args = append([]string{"-f"}, args...)

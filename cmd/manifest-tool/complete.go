@@ -15,79 +15,61 @@ import (
 
 const completeCommand = "__complete"
 
-// flagValues are the values a flag takes, for flags that take few.
-var flagValues = map[string][]string{
-	"type":       {"docker", "oci"},
-	"output":     {"text", "json"},
-	"o":          {"text", "json"},
-	"log-format": {"text", "json"},
-}
-
-// fileFlags take a file or directory name.
-var fileFlags = map[string]bool{"ca-file": true, "docker-cfg": true}
-
 // complete says what may come at the end of words (the command line after
-// the program's name, the word being typed last).
+// the program's name, the word being typed last). It reads the command
+// line as a run would (readArgv); a flag's values come from its
+// definition (valuesFlag), file names for a cli.PathFlag.
 func complete(app *cli.App, words []string) (cands []string, files bool) {
 	if len(words) == 0 {
 		words = []string{""}
 	}
-	cur, done := words[len(words)-1], words[:len(words)-1]
-	levels := [][]cli.Flag{app.Flags}
-	cmds := app.Commands
-	var deepest *cli.Command
-	positionals := 0
-	for i := 0; i < len(done); i++ {
-		w := done[i]
-		if strings.HasPrefix(w, "-") && w != "-" {
-			name, _, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
-			if f := lookupFlag(name, levels...); f != nil && flagTakesValue(f) && !hasValue {
-				i++ // its value
-			}
-			continue
-		}
-		if c := findCommand(cmds, w); c != nil && positionals == 0 {
-			deepest, cmds = c, c.Subcommands
-			levels = append(levels, c.Flags)
-			continue
-		}
-		positionals++
+	done, cur := words[:len(words)-1], words[len(words)-1]
+	// bash splits --flag=value at '=' (COMP_WORDBREAKS) and replaces only
+	// the word after it: join the words again, and answer with what
+	// follows the '='
+	var split string
+	if n := len(done); cur == "=" && n > 0 && isFlag(done[n-1]) {
+		split, done, cur = done[n-1]+"=", done[:n-1], done[n-1]+"="
+	} else if n >= 2 && done[n-1] == "=" && isFlag(done[n-2]) {
+		split, done, cur = done[n-2]+"=", done[:n-2], done[n-2]+"="+cur
 	}
-	// the value of a flag
-	if len(done) > 0 {
-		prev := done[len(done)-1]
-		if strings.HasPrefix(prev, "-") && !strings.Contains(prev, "=") {
-			name := strings.TrimLeft(prev, "-")
-			if f := lookupFlag(name, levels...); f != nil && flagTakesValue(f) {
-				if fileFlags[name] {
-					return nil, true
-				}
-				return matching(flagValues[name], cur), false
-			}
+	a := readArgv(app, done)
+	name, value, inline := strings.Cut(cur, "=")
+	if !inline || !isFlag(name) {
+		return candidates(a, cur)
+	}
+	f := a.lookup(strings.TrimLeft(name, "-"))
+	if _, path := f.(*cli.PathFlag); path {
+		return nil, split != "" // bash completes the file name after '='
+	}
+	for _, v := range matching(valuesOf(f), value) {
+		cands = append(cands, strings.TrimPrefix(name+"="+v, split))
+	}
+	return cands, false
+}
+
+// candidates are the words that may follow the command line a, starting
+// with cur.
+func candidates(a argv, cur string) (cands []string, files bool) {
+	if a.open != nil { // the value of a flag
+		if _, path := a.open.def.(*cli.PathFlag); path {
+			return nil, true
 		}
+		return matching(valuesOf(a.open.def), cur), false
 	}
 	if strings.HasPrefix(cur, "-") {
-		var names []string
-		for _, flags := range levels {
-			for _, f := range flags {
-				if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() {
-					continue
-				}
-				for _, n := range f.Names() {
-					if len(n) > 1 {
-						names = append(names, "--"+n)
-					}
-				}
-			}
-		}
-		names = append(names, "--help")
-		if deepest == nil {
-			names = append(names, "--version")
-		}
-		sort.Strings(names)
-		return matching(names, cur), false
+		return matching(a.flagNames(), cur), false
 	}
-	if positionals == 0 && len(cmds) > 0 {
+	var deepest string
+	cmds := a.app.Commands
+	if len(a.path) > 0 {
+		deepest, cmds = a.path[len(a.path)-1].Name, a.path[len(a.path)-1].Subcommands
+	}
+	if len(a.positionals) > 0 {
+		return nil, false // an image reference or a registry: nothing to offer
+	}
+	switch {
+	case len(cmds) > 0:
 		var names []string
 		for _, c := range cmds {
 			if !c.Hidden {
@@ -95,14 +77,43 @@ func complete(app *cli.App, words []string) (cands []string, files bool) {
 			}
 		}
 		return matching(names, cur), false
-	}
-	switch {
-	case deepest != nil && deepest.Name == "from-spec" && positionals == 0:
+	case deepest == "from-spec":
 		return nil, true
-	case deepest != nil && deepest.Name == "completion" && positionals == 0:
-		return matching([]string{"bash", "zsh", "fish"}, cur), false
+	case deepest == "completion":
+		return matching(shells, cur), false
 	}
-	return nil, false // an image reference or a registry: nothing to offer
+	return nil, false
+}
+
+// flagNames are the visible flags of the commands named and of the app,
+// with --help, and --version before any command.
+func (a argv) flagNames() []string {
+	names := []string{"--help"}
+	if len(a.path) == 0 {
+		names = append(names, "--version")
+	}
+	for _, flags := range a.levels() {
+		for _, f := range flags {
+			if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() {
+				continue
+			}
+			for _, n := range f.Names() {
+				if len(n) > 1 {
+					names = append(names, "--"+n)
+				}
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// valuesOf is what a flag of a few values takes (valuesFlag), else nil.
+func valuesOf(f cli.Flag) []string {
+	if vf, ok := f.(valuesFlag); ok {
+		return vf.Values()
+	}
+	return nil
 }
 
 func matching(cands []string, prefix string) []string {

@@ -32,6 +32,19 @@ func TestComplete(t *testing.T) {
 		{"probe --ver", ""},
 		{"completion ", "bash zsh fish"},
 		{"completion bash ", ""},
+		// values after '=', as zsh and fish give the word, and as bash
+		// splits it ("--flag", "=", "value")
+		{"push --referrers=", "--referrers=true --referrers=false --referrers=required"},
+		{"push from-spec --referrers=r", "--referrers=required"},
+		{"edit --referrers =", "true false required"},
+		{"push --referrers = r", "required"},
+		{"push --referrers ", "from-spec from-args"}, // it takes no next word
+		{"push --type=o", "--type=oci"},
+		{"push --type = d", "docker"},
+		{"inspect -o=j", "-o=json"},
+		{"--ca-file =", ":files"},
+		{"--ca-file=", ""},
+		{"--unknown=", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.words, func(t *testing.T) {

@@ -13,6 +13,9 @@ import (
 //go:embed completion/manifest-tool.*
 var completionScripts embed.FS
 
+// shells are those completion has a script for.
+var shells = []string{"bash", "zsh", "fish"}
+
 func completionCommand(env *environment) *cli.Command {
 	return &cli.Command{
 		Name:      "completion",
@@ -28,7 +31,7 @@ func completionCommand(env *environment) *cli.Command {
 				return usagef("completion needs one shell (bash, zsh or fish), got %d arguments", c.NArg())
 			}
 			script, err := completionScripts.ReadFile("completion/manifest-tool." + c.Args().First())
-			if err != nil || !slices.Contains([]string{"bash", "zsh", "fish"}, c.Args().First()) {
+			if err != nil || !slices.Contains(shells, c.Args().First()) {
 				return usagef("completion %q: want bash, zsh or fish", c.Args().First())
 			}
 			_, err = env.stdout.Write(script)

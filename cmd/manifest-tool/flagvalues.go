@@ -8,6 +8,28 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// valuesFlag is a flag that takes one of a few values, which completion
+// offers: a flag's values are written once, where the flag is defined
+// (urfave/cli v2's flags carry no such list; its own completion offers
+// flag names only).
+type valuesFlag interface {
+	cli.Flag
+	Values() []string
+}
+
+// choiceFlag is a string flag that takes one of values (--output
+// text|json); the command that reads it checks the value.
+type choiceFlag struct {
+	*cli.StringFlag
+	values []string
+}
+
+func choice(f *cli.StringFlag, values ...string) cli.Flag {
+	return &choiceFlag{StringFlag: f, values: values}
+}
+
+func (f *choiceFlag) Values() []string { return f.values }
+
 // switchFlag is a flag given alone, as a switch, or as --name=VALUE with
 // one of values: --referrers and --referrers=required. Its value says
 // IsBoolFlag, so Go's flag package, which urfave/cli v2 parses with, takes
@@ -25,8 +47,10 @@ func newSwitchFlag(name, usage string, values ...string) cli.Flag {
 	return f
 }
 
+func (f *switchFlag) Values() []string { return f.values }
+
 // TakesValue is false: the value comes after '=' or not at all, so that
-// help shows no placeholder and interspersed does not take the next word.
+// help shows no placeholder and readArgv does not take the next word.
 func (f *switchFlag) TakesValue() bool { return false }
 
 // String is the flag in help, shown with this TakesValue.

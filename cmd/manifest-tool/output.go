@@ -10,7 +10,7 @@ import (
 
 // outputFlag makes --output for a command that prints a result.
 func outputFlag() cli.Flag {
-	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`text`, or json for scripts"}
+	return choice(&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "`text`, or json for scripts"}, "text", "json")
 }
 
 // output is how a command prints its results (--output).

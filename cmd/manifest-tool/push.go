@@ -33,9 +33,9 @@ func ignoreMissingFlag() cli.Flag {
 
 // writeFlags are the flags of every command that writes an index, after
 // its --type: push (and so from-spec and from-args) and edit.
-func writeFlags(typeFlag cli.Flag) []cli.Flag {
+func writeFlags(typeFlag *cli.StringFlag) []cli.Flag {
 	return append([]cli.Flag{
-		typeFlag,
+		choice(typeFlag, string(manifest.Docker), string(manifest.OCI)),
 		&cli.BoolFlag{Name: "dry-run", Usage: "print what would be pushed; write nothing"},
 		&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
 		&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
