@@ -50,7 +50,8 @@ test: lint vet unit integration
 # staticcheck with every check but ST1000 (a package comment in each
 # package) and ST1003 (initialisms in names), on both modules, at a pinned
 # version installed into bin/lint (again when the pin changes); then gofmt,
-# which fails on any file it would change
+# which fails on any file it would change. Each runs, and the target fails
+# when one of them found something.
 STATICCHECK_VERSION ?= v0.8.2
 STATICCHECK        := $(CURDIR)/bin/lint/staticcheck
 STATICCHECK_CHECKS := all,-ST1000,-ST1003
@@ -59,10 +60,13 @@ lint:
 	@mkdir -p bin/lint
 	$(STATICCHECK) -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION:v%=%))' || \
 		GOBIN=$(CURDIR)/bin/lint $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
-	$(STATICCHECK) -checks $(STATICCHECK_CHECKS) ./...
-	cd integration && $(STATICCHECK) -checks $(STATICCHECK_CHECKS) ./...
-	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then \
-		echo "gofmt -l: not formatted (gofmt -w them):"; echo "$$unformatted"; exit 1; fi
+	@status=0; \
+	echo "staticcheck -checks $(STATICCHECK_CHECKS) ./..."; $(STATICCHECK) -checks $(STATICCHECK_CHECKS) ./... || status=1; \
+	echo "cd integration && staticcheck -checks $(STATICCHECK_CHECKS) ./..."; \
+	(cd integration && $(STATICCHECK) -checks $(STATICCHECK_CHECKS) ./...) || status=1; \
+	echo "gofmt -l ."; unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "not formatted (gofmt -w them):"; echo "$$unformatted"; status=1; fi; \
+	exit $$status
 
 vet:
 	$(GO) vet ./...
