@@ -188,16 +188,15 @@ func TestNoPlainHTTPFromHTTPS(t *testing.T) {
 			back := regtest.New(t, regtest.Options{Users: map[string]string{authUser: authPass}})
 			backURL, _ := url.Parse(back.URL())
 			var plainHost, frontHost atomic.Value // string: set before the first request
-			rp := httputil.NewSingleHostReverseProxy(backURL)
-			direct := rp.Director
-			rp.Director = func(r *http.Request) {
-				direct(r)
-				if q := r.URL.Query(); tc.how == "mount" && r.Method == http.MethodPost {
+			rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+				r.SetURL(backURL)
+				r.Out.Host = r.In.Host // as the proxy in front of a registry keeps it
+				if q := r.Out.URL.Query(); tc.how == "mount" && r.Out.Method == http.MethodPost {
 					q.Del("mount") // declined: an upload starts instead
 					q.Del("from")
-					r.URL.RawQuery = q.Encode()
+					r.Out.URL.RawQuery = q.Encode()
 				}
-			}
+			}}
 			rp.ModifyResponse = func(resp *http.Response) error {
 				// the backend, spoken to in plain HTTP, writes http://<our
 				// host>/... Locations: on our HTTPS, but for the answers
