@@ -81,7 +81,7 @@
 // Every value has its JSON (the field names are fixed; see DESIGN.md) and a
 // WriteText for people, in 80 columns: no line runs past them except a full
 // digest on a line of its own. Every renderer shares the text helpers
-// [Wrap], [Plural], [FormatSize] and [MediaTypeName], and writes each line
+// [Wrap], [Plural] and [MediaTypeName] (sizes are written by internal/units), and writes each line
 // through [Escape], which the CLI's log formatter shares: a control
 // character a registry or a layout sent is shown as an escape (\x1b, \n,
 // \u2028), never written.

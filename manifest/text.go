@@ -10,6 +10,7 @@ import (
 	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
 
+	"github.com/manifest-tool/manifest-tool/internal/units"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -277,7 +278,7 @@ func (p *printer) blobs(indent string, e ManifestView) {
 	for _, l := range e.Layers {
 		p.line("%s  %s", indent, l.Digest)
 		if l.MediaType != "" {
-			p.line("%s    %s, %s", indent, l.MediaType, FormatSize(l.Size))
+			p.line("%s    %s, %s", indent, l.MediaType, units.Format(l.Size))
 		}
 	}
 }
@@ -294,7 +295,7 @@ func (p *printer) referrers(indent string, refs []ReferrerView) {
 		if what == "" {
 			what = MediaTypeName(r.MediaType)
 		}
-		p.line("%s  %s, %s", indent, what, FormatSize(r.Size))
+		p.line("%s  %s, %s", indent, what, units.Format(r.Size))
 		p.line("%s    %s", indent, r.Digest)
 		p.annotations(indent+"  ", r.Annotations, nil)
 	}
@@ -378,21 +379,6 @@ func (p *printer) name(name string) {
 		return
 	}
 	p.line("Image:  %s", name)
-}
-
-// FormatSize writes a byte count for people: in bytes below 10 KiB, in
-// binary units from there.
-func FormatSize(n int64) string {
-	if n < 10*1024 {
-		return fmt.Sprintf("%d bytes", n)
-	}
-	f, units := float64(n), []string{"KiB", "MiB", "GiB", "TiB"}
-	i := -1
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	return fmt.Sprintf("%.1f %s", f, units[i])
 }
 
 // Plural writes a count and its noun: "1 image", "2 images", "2 indexes".

@@ -14,6 +14,8 @@ import (
 
 	"github.com/regclient/regclient/types/platform"
 	"gopkg.in/yaml.v3"
+
+	"github.com/manifest-tool/manifest-tool/internal/units"
 )
 
 // Option tunes Load.
@@ -134,7 +136,7 @@ func newLoader(name string, opts []Option) loader {
 }
 
 func (l loader) tooLarge() error {
-	return errorf(Pos{File: l.file}, ErrLimit, "the spec is larger than %s (--max-spec-size raises the limit)", SizeString(l.limits.Size))
+	return errorf(Pos{File: l.file}, ErrLimit, "the spec is larger than %s (--max-spec-size raises the limit)", units.Format(l.limits.Size))
 }
 
 // LoadFile loads the spec file at path; "-" reads r (standard input),
@@ -229,23 +231,6 @@ func countNodes(n *yaml.Node) int {
 		c += countNodes(sub)
 	}
 	return c
-}
-
-// SizeString writes a size as the size flags read it: in GiB, MiB or KiB
-// when it is a whole number of them ("4MiB"), else in bytes ("100 bytes").
-func SizeString(n int64) string {
-	for _, u := range []struct {
-		name string
-		size int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n >= u.size && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.name
-		}
-	}
-	if n == 1 {
-		return "1 byte"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 func (l loader) pos(n *yaml.Node, field string) Pos {

@@ -10,8 +10,10 @@ import (
 )
 
 // The layout holds: spec and manifest are pure (no network, no processes),
-// the data flows one way (spec <- manifest <- registry <- cmd), and only
-// package registry holds a regclient client.
+// the data flows one way (spec <- manifest <- registry <- cmd), only
+// package registry holds a regclient client, the packages under internal/
+// are leaves that import nothing of the project, and the transport imports
+// nothing of the project but those leaves.
 func TestLayout(t *testing.T) {
 	t.Parallel()
 	const module = "github.com/manifest-tool/manifest-tool"
@@ -59,11 +61,30 @@ func TestLayout(t *testing.T) {
 			}
 		}
 	}
-	if got := ours("spec"); len(got) > 0 {
-		t.Errorf("spec imports %v", got)
+	leaf := func(p string) bool { return strings.HasPrefix(p, "internal/") }
+	leaves := 0
+	for dir := range imports {
+		if leaf(dir) {
+			leaves++
+			if got := ours(dir); len(got) > 0 {
+				t.Errorf("%s imports %v of ours; a leaf imports nothing of the project", dir, got)
+			}
+		}
 	}
-	if got := ours("manifest"); !slices.Equal(got, []string{"spec"}) {
-		t.Errorf("manifest imports %v of ours, want only spec", got)
+	if leaves == 0 {
+		t.Fatalf("no package under internal/ (found %v)", imports)
+	}
+	allowed := map[string][]string{ // of ours, besides the leaves
+		"spec":                        nil,
+		"manifest":                    {"spec"},
+		"registry/internal/transport": nil,
+	}
+	for dir, want := range allowed {
+		for _, imp := range ours(dir) {
+			if !leaf(imp) && !slices.Contains(want, imp) {
+				t.Errorf("%s imports %s; of ours it may import only %v and the leaves under internal/", dir, imp, want)
+			}
+		}
 	}
 	for dir, imps := range imports {
 		if dir != "registry" && slices.Contains(imps, "github.com/regclient/regclient") {
