@@ -11,6 +11,7 @@ import (
 	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -44,7 +45,7 @@ func CurrentIndex(target ref.Ref, m rcmanifest.Manifest) (Current, error) {
 	case mediatype.Docker2ManifestList:
 		cur.Type = Docker
 	default:
-		return Current{}, fmt.Errorf("%s is %s, not an index", target.CommonName(), MediaTypeName(d.MediaType))
+		return Current{}, fmt.Errorf("%s is %s, not an index", target.CommonName(), text.MediaTypeName(d.MediaType))
 	}
 	list, err := m.(rcmanifest.Indexer).GetManifestList()
 	if err != nil {
@@ -156,7 +157,7 @@ func (w Want) String() string {
 func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 	out := Merged{Type: ch.Type, Diff: Diff{Kept: []string{}, Added: []string{}, Replaced: []string{}, Removed: []string{}}}
 	if cur.Type != "" {
-		is := fmt.Sprintf("%s is %s (%s)", target.CommonName(), Article(MediaTypeName(cur.MediaType)), cur.MediaType)
+		is := fmt.Sprintf("%s is %s (%s)", target.CommonName(), text.Article(text.MediaTypeName(cur.MediaType)), cur.MediaType)
 		switch {
 		case ch.TypeSet && ch.Type != cur.Type && ch.TypePos.String() != "":
 			return Merged{}, fmt.Errorf("%s: %s; a change keeps its type, so type: %s cannot apply: remove it, or write type: %s%.0w%.0w",
@@ -329,14 +330,6 @@ func listPlatforms(members []Member) string {
 		return "no image"
 	}
 	return strings.Join(have, ", ")
-}
-
-// Article puts "a" or "an" before a name from MediaTypeName.
-func Article(name string) string {
-	if strings.HasPrefix(name, "OCI") {
-		return "an " + name
-	}
-	return "a " + name
 }
 
 // BuildMerged builds the index of a merge, with its entries in the order

@@ -14,6 +14,7 @@ import (
 	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -335,7 +336,7 @@ func mixedTypes(idx Index) string {
 		hint = "as the members mix both families, no --type avoids it"
 	}
 	return fmt.Sprintf("the %s (%s) holds %s (%s); some registries (Quay, Nexus) refuse lists that mix the two families; %s",
-		MediaTypeName(idx.Type.MediaType()), idx.Type.MediaType(), Plural(n, MediaTypeName(other)), other, hint)
+		text.MediaTypeName(idx.Type.MediaType()), idx.Type.MediaType(), text.Plural(n, text.MediaTypeName(other)), other, hint)
 }
 
 // declares reports whether the user declared value for a platform field of

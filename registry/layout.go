@@ -12,8 +12,8 @@ import (
 
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/internal/units"
-	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -266,6 +266,6 @@ func (w *layoutWrite) close() {
 		if n > 5 {
 			left = append(left[:5], "…")
 		}
-		w.c.log.Warnf("the layout %s keeps %s this run started and could not remove: %s; remove them", w.dir, manifest.Plural(n, "partial file"), strings.Join(left, ", "))
+		w.c.log.Warnf("the layout %s keeps %s this run started and could not remove: %s; remove them", w.dir, text.Plural(n, "partial file"), strings.Join(left, ", "))
 	}
 }

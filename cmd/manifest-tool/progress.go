@@ -11,6 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/internal/units"
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry"
@@ -91,7 +92,7 @@ func (p *progress) render() []string {
 		if s := per[m]; s.done == s.size {
 			finished++
 		} else if len(busy) < progressMembers {
-			busy = append(busy, fmt.Sprintf("  %s %s of %s", manifest.Escape(shorten(m, 50)), units.Format(s.done), units.Format(s.size)))
+			busy = append(busy, fmt.Sprintf("  %s %s of %s", text.Escape(shorten(m, 50)), units.Format(s.done), units.Format(s.size)))
 		}
 	}
 	return append([]string{fmt.Sprintf("copying: %d of %d members, %s of %s", finished, len(p.order), units.Format(all.done), units.Format(all.size))}, busy...)

@@ -16,6 +16,7 @@ import (
 	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 )
@@ -548,5 +549,5 @@ func kind(mt string) string {
 	case mediatype.Docker2ManifestList:
 		return "a Docker v2.2 manifest list"
 	}
-	return manifest.Article(manifest.MediaTypeName(mt))
+	return text.Article(text.MediaTypeName(mt))
 }
