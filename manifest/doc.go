@@ -1,5 +1,5 @@
-// Package manifest holds every rule manifest-tool applies to manifests, and
-// every value it shows the user. It is pure: it works on values and bytes
+// Package manifest holds every rule manifest-tool applies to manifests,
+// and the result of a push. It is pure: it works on values and bytes
 // and never talks to a registry (package registry fetches and writes; this
 // package decides).
 //
@@ -50,8 +50,9 @@
 // updated, unchanged); the registry package fills in each [TagStatus] and
 // each member's [How] as it writes. A [Result] is what push prints: its
 // text ([Result.WriteText], manifest-tool v2's "Digest: sha256:<hex>
-// <size>") or its JSON; [Result.Done] says in one line what a run cut short
-// wrote.
+// <size>") or its JSON, whose field names and values are fixed (the README
+// shows them, under "What is checked, what is written, and when");
+// [Result.Done] says in one line what a run cut short wrote.
 //
 // # Changing an index
 //
@@ -66,23 +67,6 @@
 // again) from a conflict ([ErrConflict]). [Only] is the --platforms
 // selection among --member images.
 //
-// # Views
-//
-// A [Fetched] is a manifest as a registry served it, with what was read
-// below it. [NewView] turns it into a [View], what inspect shows: the
-// manifest's media type, digest, size and annotations, and one
-// [ManifestView] per entry (its platform, annotations, config and layers;
-// an attestation names the image it describes; a nested index holds its own
-// entries). Its [Summary] is what platforms shows: the platforms in index
-// order, the attestations apart, and [Summary.Require] for platforms
-// --require ([ErrCheck] naming each missing platform, met as [spec.Meets]
-// says). The probe's report ([ProbeReport]) is declared here too.
-//
-// Every value has its JSON (the field names are fixed; see DESIGN.md) and a
-// WriteText for people, in 80 columns: no line runs past them except a full
-// digest on a line of its own. Every renderer shares the text helpers
-// [Wrap], [Plural] and [MediaTypeName] (sizes are written by internal/units), and writes each line
-// through [Escape], which the CLI's log formatter shares: a control
-// character a registry or a layout sent is shown as an escape (\x1b, \n,
-// \u2028), never written.
+// What inspect, platforms and probe show, and its text, is package
+// manifest/view's.
 package manifest

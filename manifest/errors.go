@@ -33,6 +33,4 @@ var (
 	// ErrConflict: another writer changed what --append or edit set to a
 	// third value while it ran. A failure, not bad input.
 	ErrConflict = errors.New("conflicting change")
-	// ErrCheck: a check the user asked for did not hold (exit 3).
-	ErrCheck = errors.New("check failed")
 )

@@ -43,6 +43,11 @@ func (t Type) MediaType() string {
 	return mediatype.Docker2ManifestList
 }
 
+// IsIndex reports whether a media type is a manifest list or an index.
+func IsIndex(mediaType string) bool {
+	return mediaType == mediatype.OCI1ManifestList || mediaType == mediatype.Docker2ManifestList
+}
+
 // Annotation keys BuildKit puts on attestation manifests in an index.
 const (
 	AnnotationReferenceType   = "vnd.docker.reference.type"

@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// The layout holds: spec and manifest are pure (no network, no processes),
-// the data flows one way (spec <- manifest <- registry <- cmd), only
+// The layout holds: spec, manifest and manifest/view are pure (no network,
+// no processes), the data flows one way (spec <- manifest <- manifest/view
+// <- registry <- cmd), only
 // package registry holds a regclient client, the packages under internal/
 // are leaves that import nothing of the project, and the transport imports
 // nothing of the project but those leaves.
@@ -40,7 +41,7 @@ func TestLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"spec", "manifest", "registry", "registry/internal/transport", "cmd/manifest-tool"} {
+	for _, want := range []string{"spec", "manifest", "manifest/view", "registry", "registry/internal/transport", "cmd/manifest-tool"} {
 		if _, ok := imports[want]; !ok {
 			t.Fatalf("package %s not found (found %v)", want, imports)
 		}
@@ -54,7 +55,7 @@ func TestLayout(t *testing.T) {
 		}
 		return out
 	}
-	for _, pure := range []string{"spec", "manifest"} {
+	for _, pure := range []string{"spec", "manifest", "manifest/view"} {
 		for _, imp := range imports[pure] {
 			if imp == "net" || imp == "net/http" || imp == "os/exec" || imp == "github.com/regclient/regclient" {
 				t.Errorf("%s imports %s", pure, imp)
@@ -77,6 +78,7 @@ func TestLayout(t *testing.T) {
 	allowed := map[string][]string{ // of ours, besides the leaves
 		"spec":                        nil,
 		"manifest":                    {"spec"},
+		"manifest/view":               {"spec", "manifest"},
 		"registry/internal/transport": nil,
 	}
 	for dir, want := range allowed {

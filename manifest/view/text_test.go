@@ -1,4 +1,4 @@
-package manifest
+package view
 
 import (
 	"io"
@@ -13,7 +13,7 @@ import (
 
 func TestTextHelpers(t *testing.T) {
 	t.Parallel()
-	kinds := map[string]ManifestView{
+	kinds := map[string]Entry{
 		"attestation": {AttestationFor: "sha256:x", MediaType: mediatype.OCI1Manifest},
 		"index":       {MediaType: mediatype.Docker2ManifestList},
 		"artifact":    {MediaType: mediatype.OCI1Manifest, ArtifactType: "application/x"},
@@ -82,7 +82,7 @@ func TestTextEscaped(t *testing.T) {
 	view := View{
 		Summary:     Summary{Image: "reg/app:1", Digest: "sha256:" + strings.Repeat("0", 64), MediaType: mediatype.OCI1ManifestList, Index: true},
 		Annotations: map[string]string{"k\x1b]0;t\x07": bad, "long": strings.Repeat(bad+" ", 4)},
-		Manifests: []ManifestView{{Digest: "sha256:" + strings.Repeat("1", 64), MediaType: mediatype.OCI1Manifest, Platform: pl,
+		Manifests: []Entry{{Digest: "sha256:" + strings.Repeat("1", 64), MediaType: mediatype.OCI1Manifest, Platform: pl,
 			Annotations: map[string]string{"a": bad}, Layers: []Blob{{MediaType: "application/\x1b[31m", Digest: "sha256:" + strings.Repeat("2", 64), Size: 1}}}},
 	}
 	collect(&view.Summary, view.Manifests)

@@ -1,4 +1,4 @@
-package manifest
+package view
 
 import (
 	"fmt"
@@ -11,22 +11,9 @@ import (
 
 	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/internal/units"
+	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
-
-// WriteText writes what manifest-tool v2 prints for a push: "Digest:
-// sha256:<hex> <size>" once the index is pushed, after the exact bytes of
-// the index in a dry run, and nothing for an index that was not pushed.
-func (r Result) WriteText(w io.Writer) error {
-	var err error
-	switch {
-	case r.DryRun:
-		_, err = fmt.Fprintf(w, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
-	case r.Pushed():
-		_, err = fmt.Fprintf(w, "Digest: %s %d\n", r.Digest, r.Size)
-	}
-	return err
-}
 
 // WriteText writes the summary for people, in 80 columns:
 //
@@ -169,7 +156,7 @@ func (p *printer) wrapped(indent string, width int, s string, cut bool) {
 	}
 }
 
-func (p *printer) entries(prefix string, entries []ManifestView) {
+func (p *printer) entries(prefix string, entries []Entry) {
 	for i, e := range entries {
 		label := fmt.Sprintf("%s%d", prefix, i+1)
 		indent := strings.Repeat(" ", len(label)+3)
@@ -183,7 +170,7 @@ func (p *printer) entries(prefix string, entries []ManifestView) {
 			p.line("[%s] image without a platform", label)
 		}
 		if e.AttestationFor != "" {
-			if j := slices.IndexFunc(entries, func(x ManifestView) bool { return x.Digest == e.AttestationFor }); j >= 0 && entries[j].Platform != nil {
+			if j := slices.IndexFunc(entries, func(x Entry) bool { return x.Digest == e.AttestationFor }); j >= 0 && entries[j].Platform != nil {
 				p.line("%sFor:    [%s%d] %s", indent, prefix, j+1, spec.FormatPlatform(*entries[j].Platform))
 			} else {
 				p.line("%sFor:", indent)
@@ -206,7 +193,7 @@ func (p *printer) entries(prefix string, entries []ManifestView) {
 		}
 		skip := map[string]bool{}
 		if e.AttestationFor != "" { // shown as For
-			skip[AnnotationReferenceType], skip[AnnotationReferenceDigest] = true, true
+			skip[manifest.AnnotationReferenceType], skip[manifest.AnnotationReferenceDigest] = true, true
 		}
 		p.annotations(indent, e.Annotations, skip)
 		p.blobs(indent, e)
@@ -239,7 +226,7 @@ func (p *printer) platform(indent string, pl *platform.Platform) {
 }
 
 // blobs writes an image's config and layers.
-func (p *printer) blobs(indent string, e ManifestView) {
+func (p *printer) blobs(indent string, e Entry) {
 	defer p.referrers(indent, e.Referrers)
 	if e.Missing != "" {
 		p.line("%sNot read: %s", indent, e.Missing)
@@ -265,7 +252,7 @@ func (p *printer) blobs(indent string, e ManifestView) {
 
 // referrers writes an entry's referrers: what each is, its size and
 // digest, and its annotations.
-func (p *printer) referrers(indent string, refs []ReferrerView) {
+func (p *printer) referrers(indent string, refs []Referrer) {
 	if len(refs) == 0 {
 		return
 	}
@@ -308,11 +295,11 @@ func (p *printer) annotations(indent string, ann map[string]string, skip map[str
 }
 
 // kind says what an entry is: image, attestation, artifact or index.
-func (e ManifestView) kind() string {
+func (e Entry) kind() string {
 	switch {
 	case e.AttestationFor != "":
 		return "attestation"
-	case IsIndex(e.MediaType):
+	case manifest.IsIndex(e.MediaType):
 		return "index"
 	case e.ArtifactType != "":
 		return "artifact"
