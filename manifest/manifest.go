@@ -115,7 +115,7 @@ type Index struct {
 // first. Build does not judge the result; Validate does.
 func Build(t Type, members []Member, annotations map[string]string) (Index, error) {
 	if len(members) == 0 {
-		return Index{}, fmt.Errorf("nothing to put in the index%.0w%.0w", ErrEmpty, ErrInvalid)
+		return Index{}, fmt.Errorf("nothing to put in the index%.0w%.0w", errEmpty, ErrInvalid)
 	}
 	return build(t, Order(members), annotations)
 }

@@ -146,7 +146,7 @@ func (w Want) String() string {
 //   - a removed platform takes its images and their attestations; one the
 //     index does not have is an error matching ErrMissing, or a warning
 //     with IgnoreMissing; removing every image is an error matching
-//     ErrEmpty;
+//     errEmpty;
 //   - annotations: the new values override the old ones for the same key;
 //   - an index keeps its type: an explicit Type that differs is an error
 //     matching ErrType. A target that does not exist gets ch.Type; an
@@ -167,7 +167,7 @@ func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 				is, ch.Type, cur.Type, ErrType, ErrInvalid)
 		case cur.Type == Docker && len(ch.Annotations) > 0:
 			return Merged{}, fmt.Errorf("%s, which cannot carry annotations, and a change keeps its type: drop --annotations, or push it anew with --type oci%.0w%.0w",
-				is, ErrAnnotations, ErrInvalid)
+				is, errAnnotations, ErrInvalid)
 		}
 		out.Type = cur.Type
 	}
@@ -284,7 +284,7 @@ func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 	out.Members = slices.Concat(out.Members[:lastImage+1], images, out.Members[lastImage+1:], atts)
 	if !slices.ContainsFunc(out.Members, func(m Member) bool { return !m.Attestation() }) {
 		return Merged{}, fmt.Errorf("%s: the change leaves no image in the index (it had %s); the index was not changed%.0w%.0w",
-			target.CommonName(), listPlatforms(cur.Members), ErrEmpty, ErrInvalid)
+			target.CommonName(), listPlatforms(cur.Members), errEmpty, ErrInvalid)
 	}
 	// annotations
 	if len(cur.Annotations) > 0 || len(ch.Annotations) > 0 {

@@ -62,10 +62,6 @@ func WithContext(ctx context.Context) Option {
 	return func(l *loader) { l.ctx = ctx }
 }
 
-// ErrLimit: the spec is larger than a limit of [Limits] allows, or its
-// aliases expand past what its size allows.
-var ErrLimit = errors.New("spec over a limit")
-
 // aliasRatio and aliasFloor bound alias expansion: the loader reads at
 // most aliasRatio times as many nodes as the document holds, and at least
 // aliasFloor. The loader follows aliases itself (it walks yaml.Node), so

@@ -1,7 +1,6 @@
 package units
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 )
@@ -49,10 +48,6 @@ var parseUnits = map[string]int64{
 	"kb": 1000, "mb": 1000 * 1000, "gb": 1000 * 1000 * 1000,
 	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
 }
-
-// errSize is every error of Parse: its words say what a size is, for the
-// caller to put after the flag and the value it read.
-var errSize = errors.New("want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)")
 
 // Parse reads a size: bytes ("4194304"), or a whole number with a unit
 // ("4MiB", "8MB", "512 kib"; B, kB, MB, GB, KiB, MiB, GiB, in any case).
