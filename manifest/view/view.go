@@ -157,19 +157,13 @@ func New(name string, f Fetched) (View, error) {
 	}
 	v.ArtifactType, v.Subject = artifact(m)
 	if m.IsList() {
-		w := &viewWalk{at: map[string]string{}}
-		if err := w.levels(f); err != nil {
-			return View{}, fmt.Errorf("%s: %w", name, err)
+		at, err := shownAt(f)
+		if err == nil {
+			v.Manifests, err = entries(f, "", at)
 		}
-		// where each manifest is shown in full, then the entries
-		if _, err := w.entries(f, "", 1, false); err != nil {
-			return View{}, fmt.Errorf("%s: %w", name, err)
-		}
-		entries, err := w.entries(f, "", 1, true)
 		if err != nil {
 			return View{}, fmt.Errorf("%s: %w", name, err)
 		}
-		v.Manifests = entries
 	} else {
 		e := imageEntry(d, f)
 		e.Platform = f.Config
@@ -177,12 +171,6 @@ func New(name string, f Fetched) (View, error) {
 	}
 	collect(&v.Summary, v.Manifests)
 	return v, nil
-}
-
-// viewWalk walks the entries of an index for a view.
-type viewWalk struct {
-	level map[string]int    // digest -> its least depth below the top
-	at    map[string]string // digest -> the entry where it is shown in full
 }
 
 // entryList lists the entries of an index.
@@ -194,74 +182,64 @@ func entryList(f Fetched) ([]descriptor.Descriptor, error) {
 	return ix.GetManifestList()
 }
 
-// levels finds the least depth of each manifest below top, breadth
-// first, each index once.
-func (w *viewWalk) levels(top Fetched) error {
-	w.level = map[string]int{top.Manifest.GetDescriptor().Digest.String(): 0}
-	for queue := []Fetched{top}; len(queue) > 0; queue = queue[1:] {
-		f := queue[0]
-		if !f.Manifest.IsList() {
+// shownAt finds, for each manifest below top, the entry where it is shown
+// in full: the first, in the order of the text, at the least depth it has
+// anywhere below. A walk breadth first, each index once, meets the entries
+// of each depth in that order.
+func shownAt(top Fetched) (map[string]string, error) {
+	at := map[string]string{top.Manifest.GetDescriptor().Digest.String(): ""}
+	type index struct {
+		f      Fetched
+		prefix string
+	}
+	for queue := []index{{top, ""}}; len(queue) > 0; queue = queue[1:] {
+		ix := queue[0]
+		if !ix.f.Manifest.IsList() {
 			continue
 		}
-		list, err := entryList(f)
+		list, err := entryList(ix.f)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		depth := w.level[f.Manifest.GetDescriptor().Digest.String()] + 1
-		for _, d := range list {
-			dig := d.Digest.String()
-			child, ok := f.Children[dig]
-			if _, seen := w.level[dig]; ok && !seen {
-				w.level[dig] = depth
-				queue = append(queue, child)
+		for i, d := range list {
+			dig, label := d.Digest.String(), ix.prefix+strconv.Itoa(i+1)
+			child, ok := ix.f.Children[dig]
+			if _, seen := at[dig]; ok && !seen {
+				at[dig] = label
+				queue = append(queue, index{child, label + "."})
 			}
 		}
 	}
-	return nil
+	return at, nil
 }
 
-// entries describes the entries of index f, numbered after prefix, at
-// depth below the top. A manifest is shown in full at its first entry at
-// its least depth; the first walk (build false) finds these entries, the
-// second builds the views, the other entries naming a manifest saying
-// where it is shown.
-func (w *viewWalk) entries(f Fetched, prefix string, depth int, build bool) ([]Entry, error) {
+// entries describes the entries of index f, numbered after prefix: a
+// manifest in full at the entry at names, its other entries saying where
+// it is shown.
+func entries(f Fetched, prefix string, at map[string]string) ([]Entry, error) {
 	list, err := entryList(f)
 	if err != nil {
 		return nil, err
 	}
-	var out []Entry
-	if build {
-		out = make([]Entry, 0, len(list))
-	}
+	out := make([]Entry, 0, len(list))
 	for i, d := range list {
 		label := prefix + strconv.Itoa(i+1)
 		dig := d.Digest.String()
 		child, read := f.Children[dig]
-		full := false
-		if read {
-			if _, ok := w.at[dig]; !ok && w.level[dig] == depth {
-				w.at[dig] = label
-			}
-			full = w.at[dig] == label
-		}
 		var e Entry
 		switch {
-		case full && child.Manifest.IsList():
+		case read && at[dig] == label && child.Manifest.IsList():
 			e = Entry{Digest: dig, MediaType: d.MediaType, Size: d.Size}
-			if e.Manifests, err = w.entries(child, label+".", depth+1, build); err != nil {
+			if e.Manifests, err = entries(child, label+".", at); err != nil {
 				return nil, err
 			}
-		case full && build:
+		case read && at[dig] == label:
 			e = imageEntry(d, child)
 		default:
 			e = Entry{Digest: dig, MediaType: d.MediaType, Size: d.Size}
 			if read {
-				e.ShownAt = w.at[dig]
+				e.ShownAt = at[dig]
 			}
-		}
-		if !build {
-			continue
 		}
 		e.Missing = f.Missing[dig]
 		e.Platform = d.Platform
