@@ -134,28 +134,21 @@ func (w Want) String() string {
 	return "annotation " + w.Key
 }
 
-// Merge applies a change to the current entries, under these rules, each
-// a step of its own:
+// Merge applies a change to the current entries, one step per rule:
 //
-//   - an index keeps its type: an explicit Type that differs is an error
-//     matching ErrType, and annotations for a Docker list one matching
-//     ErrInvalid. A target that does not exist gets ch.Type; an image
-//     becomes the first entry;
-//   - an image whose platform (normalised, os.version included) no new
-//     image has is kept, in its place; a new image of the same platform
-//     replaces it there;
-//   - an attestation goes with the image it describes (its
-//     vnd.docker.reference.digest): it leaves when that image is replaced
-//     or removed, or brings attestations of its own, and stays when it is
-//     kept;
-//   - a removed platform takes its images and their attestations; one the
-//     index does not have is an error matching ErrMissing, or a warning
-//     with IgnoreMissing;
-//   - the entries keep their places, new images follow the last image,
-//     new attestations come last; a change that leaves no image is an
-//     error matching ErrInvalid;
-//   - annotations: the new values override the old ones for the same key,
-//     and the dropped keys go.
+//   - an index keeps its type: another explicit Type is an error matching
+//     ErrType, annotations for a Docker list one matching ErrInvalid; a
+//     target that does not exist gets ch.Type, and an image becomes the
+//     first entry;
+//   - a new image replaces the current one of its platform (normalised,
+//     os.version included) in its place; the others are kept;
+//   - an attestation leaves with the image it describes (replaced or
+//     removed), or when that image brings attestations of its own;
+//   - a removed platform takes its images; one the index does not have is
+//     an error matching ErrMissing, or a warning with IgnoreMissing;
+//   - new images follow the last image, new attestations come last; a
+//     change that leaves no image is an error matching ErrInvalid;
+//   - new annotation values override the old ones; dropped keys go.
 //
 // Two new images of the one platform are left to Validate, which names
 // both.
@@ -173,14 +166,12 @@ func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 	if err := placeEntries(target, cur.Members, ch.Add, plan, &out); err != nil {
 		return Merged{}, err
 	}
-	var wants []Want
-	out.Annotations, wants = mergeAnnotations(cur.Annotations, ch.Annotations, ch.DropAnnotations)
-	out.Wants = append(out.Wants, wants...)
+	ann, wants := mergeAnnotations(cur.Annotations, ch.Annotations, ch.DropAnnotations)
+	out.Annotations, out.Wants = ann, append(out.Wants, wants...)
 	return out, nil
 }
 
-// entryPlan is what a change does to the current entries, by their index
-// in the current list, as the steps of Merge decide it.
+// entryPlan is what the steps of Merge decide for the current entries.
 type entryPlan struct {
 	replacedBy map[int]int     // current image -> the new image in its place (in Change.Add)
 	removed    map[int]bool    // current images a removal takes out
@@ -188,11 +179,8 @@ type entryPlan struct {
 	attested   map[string]bool // image digests a new attestation describes: their old ones leave
 }
 
-// checkType is the type of the changed index: the current index's own,
-// which a change keeps, or ch.Type for an image or a tag that does not
-// exist. An explicit other type is an error matching ErrType (naming the
-// spec's type: when a spec set it), and annotations for a Docker list one
-// matching errAnnotations; both match ErrInvalid.
+// checkType is the type of the changed index (Merge's first rule), or
+// the error naming the type: or --type that asked for another.
 func checkType(target ref.Ref, cur Current, ch Change) (Type, error) {
 	if cur.Type == "" {
 		return ch.Type, nil
@@ -213,10 +201,8 @@ func checkType(target ref.Ref, cur Current, ch Change) (Type, error) {
 }
 
 // pairReplacements pairs each current image with the first new image of
-// its platform, or, for an entry the index gave no platform, of its
-// digest. A current image replaced by another digest is gone, and its
-// attestations with it; an image that a new attestation describes takes
-// that one instead of its old ones.
+// its platform (of its digest where the index gave it none), and marks
+// which images' attestations leave.
 func pairReplacements(current, add []Member) entryPlan {
 	plan := entryPlan{replacedBy: map[int]int{}, removed: map[int]bool{}, gone: map[string]bool{}, attested: map[string]bool{}}
 	for _, n := range add {
@@ -245,12 +231,9 @@ func pairReplacements(current, add []Member) entryPlan {
 	return plan
 }
 
-// applyRemovals marks in plan the current images of each platform
-// ch.Remove names (met as platforms --require meets it) removed and gone,
-// but those a new image replaces: the new image wins. A platform no
-// current image has is an error matching ErrMissing, naming what the
-// index has, or with ch.IgnoreMissing a warning; every such platform is
-// named.
+// applyRemovals marks removed the current images of each platform
+// ch.Remove names (as platforms --require meets it) that no new image
+// replaces, and names every platform the index does not have.
 func applyRemovals(target ref.Ref, current []Member, ch Change, plan entryPlan) ([]string, error) {
 	var warnings []string
 	var missing spec.Errors
@@ -283,13 +266,9 @@ func applyRemovals(target ref.Ref, current []Member, ch Change, plan entryPlan) 
 	return warnings, nil
 }
 
-// placeEntries writes the members of the changed index into out, with
-// what changed for each platform (out.Diff) and what must hold after the
-// write (out.Wants): the current entries in their places, a replacement in
-// the place of the image it replaces, an attestation only while its image
-// stays and brings no new ones; then the new images after the last image,
-// and the new attestations last. An entry already placed is not placed
-// twice. A change that leaves no image is an error matching ErrInvalid.
+// placeEntries puts the members of the changed index in out, in order,
+// each once, with what changed for each platform (Diff) and what must
+// hold after the write (Wants).
 func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Merged) error {
 	out.Diff = Diff{Kept: []string{}, Added: []string{}, Replaced: []string{}, Removed: []string{}}
 	used := map[int]bool{}    // new images placed as replacements
@@ -350,10 +329,8 @@ func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Me
 	return nil
 }
 
-// mergeAnnotations is the changed index's annotations: the current ones,
-// the new values over them, the dropped keys gone (nil when none is
-// left); and what must hold after the write, a Want per key set or
-// dropped, in the order of the keys set (sorted), then of those dropped.
+// mergeAnnotations is the changed index's annotations (nil when none is
+// left), and a Want per key set (sorted) or dropped.
 func mergeAnnotations(current, set map[string]string, drop []string) (map[string]string, []Want) {
 	var out map[string]string
 	var wants []Want
