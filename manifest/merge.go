@@ -271,7 +271,6 @@ func applyRemovals(target ref.Ref, current []Member, ch Change, plan entryPlan) 
 // hold after the write (Wants).
 func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Merged) error {
 	out.Diff = Diff{Kept: []string{}, Added: []string{}, Replaced: []string{}, Removed: []string{}}
-	used := map[int]bool{}    // new images placed as replacements
 	have := map[string]bool{} // digests placed
 	lastImage := -1
 	for i, m := range current {
@@ -285,7 +284,6 @@ func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Me
 		}
 		if j, ok := plan.replacedBy[i]; ok {
 			n := add[j]
-			used[j] = true
 			p := spec.FormatPlatform(*n.Descriptor.Platform)
 			if n.Descriptor.Digest == m.Descriptor.Digest {
 				out.Diff.Kept = append(out.Diff.Kept, p)
@@ -306,8 +304,8 @@ func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Me
 		}
 	}
 	var images, atts []Member
-	for j, n := range add {
-		if used[j] || have[n.Descriptor.Digest.String()] {
+	for _, n := range add {
+		if have[n.Descriptor.Digest.String()] { // placed already, as a replacement or in the index
 			continue
 		}
 		have[n.Descriptor.Digest.String()] = true

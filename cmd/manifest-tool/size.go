@@ -7,14 +7,9 @@ import (
 	"github.com/manifest-tool/manifest-tool/internal/units"
 )
 
-// parseSize reads a size flag's value ([units.Parse]): bytes ("4194304"),
-// or a whole number with a unit ("4MiB", "8MB", "512kib").
-func parseSize(flag, v string) (int64, error) {
-	return parseSizeShown("--"+flag, v)
-}
-
-// parseSizeShown is parseSize, its errors naming the flag as shown.
-func parseSizeShown(shown, v string) (int64, error) {
+// parseSize reads a size flag's value ([units.Parse]), its errors naming
+// the flag as shown.
+func parseSize(shown, v string) (int64, error) {
 	n, err := units.Parse(v)
 	if err != nil {
 		return 0, usagef("%s %q: %v", shown, v, err)
@@ -30,7 +25,7 @@ func sizeFlag(c interface {
 	if !c.IsSet(flag) {
 		return def, nil
 	}
-	return parseSizeShown(shownAs(flag), c.String(flag))
+	return parseSize(shownAs(flag), c.String(flag))
 }
 
 // shownAs names a limit flag in an error: "--max-members", or, when its

@@ -11,13 +11,13 @@ import (
 func TestParseSizeInvalid(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"", "0", "4M", "9000000000GiB"} {
-		_, err := parseSize("max-manifest-size", in)
+		_, err := parseSize("--max-manifest-size", in)
 		want := `--max-manifest-size "` + in + `": want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)`
 		if err == nil || err.Error() != want || exitCode(err) != exitBadInput {
 			t.Errorf("parseSize(%q): %v; want the usage error %q", in, err, want)
 		}
 	}
-	if n, err := parseSize("max-manifest-size", "4MiB"); n != 4<<20 || err != nil {
+	if n, err := parseSize("--max-manifest-size", "4MiB"); n != 4<<20 || err != nil {
 		t.Errorf("parseSize(4MiB) = %d, %v", n, err)
 	}
 }

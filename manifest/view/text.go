@@ -29,11 +29,7 @@ func (s Summary) WriteText(w io.Writer) error {
 	p := &printer{w: w}
 	p.name(s.Image)
 	p.line("Digest: %s", s.Digest)
-	if s.Index {
-		p.line("Index:  yes, %s", text.MediaTypeName(s.MediaType))
-	} else {
-		p.line("Index:  no, %s", text.MediaTypeName(s.MediaType))
-	}
+	p.line("Index:  %s, %s", map[bool]string{true: "yes", false: "no"}[s.Index], text.MediaTypeName(s.MediaType))
 	p.line("Platforms (%d):", len(s.Platforms))
 	for _, pl := range s.Platforms {
 		p.line("  %s", pl)
