@@ -35,12 +35,7 @@
 // [Precheck] refuses what the specs alone show to be wrong, before any
 // request. [Validate] runs on each built index before anything is written
 // and returns every problem at once (a [spec.Errors]), each naming its
-// member (file:line or --platforms item) and digest: an index without
-// members, a malformed digest or a size of 0, an image without os and
-// architecture, two images with the same platform (compared after
-// normalisation, so arm64 and arm64/v8 are one; Windows entries also
-// compare os.version), and annotations on a Docker list (BuildKit's
-// vnd.docker.reference.* entry annotations excepted).
+// member (file:line or --platforms item) and digest; its doc lists them.
 //
 // # Pushing
 //
@@ -58,14 +53,12 @@
 //
 // For --append and edit, the index a target points at is read as a
 // [Current] ([CurrentIndex], or [CurrentImage] for a single image), and
-// [Merge] applies a [Change] to it: new images replace the ones of their
-// platform in place or follow the images, attestations go with the image
-// they describe, [Removal]s take platforms out, annotations merge, and the
-// index keeps its type. The [Merged] result says what changed ([Diff]) and
-// what must still hold once written ([Want]); [Verify] reads the index
-// after the write and tells an update another writer took back (merge
-// again) from a conflict ([ErrConflict]). [Only] is the --platforms
-// selection among --member images.
+// [Merge] applies a [Change] to it, under the rules its doc lists. The
+// [Merged] result says what changed ([Diff]) and what must still hold once
+// written ([Want]); [Verify] reads the index after the write and tells an
+// update another writer took back (merge again) from a conflict
+// ([ErrConflict]). [Only] is the --platforms selection among --member
+// images.
 //
 // What inspect, platforms and probe show, and its text, is package
 // manifest/view's.

@@ -30,22 +30,19 @@ var (
 var (
 	// errEmpty is returned when no member is left to put in the index.
 	errEmpty = errors.New("no members")
-	// errAnnotations is returned for annotations where the index type
-	// cannot carry them (a Docker list).
+	// errAnnotations is returned for annotations on a Docker list.
 	errAnnotations = errors.New("annotations not allowed")
-	// errEntry is returned for an entry the index type cannot hold (no
-	// platform, a bad digest or size, a list in a Docker list).
+	// errEntry is returned for an entry without a platform, with a bad
+	// digest or size, or a list in a Docker list.
 	errEntry = errors.New("invalid entry")
 	// errPlatform is returned for an os, architecture or variant outside
 	// the known vocabulary.
 	errPlatform = errors.New("unknown platform")
-	// errContradiction is returned, with --strict, for a declared
-	// platform the image's config contradicts.
+	// errContradiction is returned, with --strict, for a declared platform
+	// the image's config contradicts.
 	errContradiction = errors.New("platform contradicts the image")
-	// errSchema is returned when the index bytes break the rules of their
-	// format.
+	// errSchema is returned when the index bytes break their format's rules.
 	errSchema = errors.New("index format")
-	// errTagClash is returned when two documents would write the same
-	// tag.
+	// errTagClash is returned when two documents would write one tag.
 	errTagClash = errors.New("tag written twice")
 )

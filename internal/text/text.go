@@ -1,3 +1,7 @@
+// Package text holds the words every message and view of manifest-tool is
+// written with: [Escape] and [EscapeJSON] for what a registry or a layout
+// sent, [Wrap] for 80 columns, [Plural], [MediaTypeName] and [Article]. It
+// imports nothing of the project.
 package text
 
 import (

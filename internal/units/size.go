@@ -1,3 +1,7 @@
+// Package units writes and reads byte counts, the one way every message,
+// view and size flag of manifest-tool does. It imports nothing of the
+// project. Written here: neither the standard library nor the tool's
+// libraries (regclient keeps its own, internal) format or parse sizes.
 package units
 
 import (
