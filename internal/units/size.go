@@ -5,6 +5,7 @@
 package units
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -55,7 +56,8 @@ var parseUnits = map[string]int64{
 
 // Parse reads a size: bytes ("4194304"), or a whole number with a unit
 // ("4MiB", "8MB", "512 kib"; B, kB, MB, GB, KiB, MiB, GiB, in any case).
-// A size must be above 0 and below 2^62 bytes.
+// A size must be above 0 and below 2^62 bytes; the error says so, for the
+// caller to put after the flag and the value it read.
 func Parse(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
@@ -65,7 +67,7 @@ func Parse(s string) (int64, error) {
 	n, err := strconv.ParseInt(s[:i], 10, 64)
 	unit, ok := parseUnits[asciiLower(strings.TrimSpace(s[i:]))]
 	if err != nil || !ok || n <= 0 || n > (1<<62)/unit {
-		return 0, errSize
+		return 0, errors.New("want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)")
 	}
 	return n * unit, nil
 }
