@@ -11,10 +11,9 @@ import (
 
 // The layout holds: spec, manifest and manifest/view are pure (no network,
 // no processes), the data flows one way (spec <- manifest <- manifest/view
-// <- registry <- cmd), only
-// package registry holds a regclient client, the packages under internal/
-// are leaves that import nothing of the project, and the transport imports
-// nothing of the project but those leaves.
+// <- registry <- cmd), only package registry holds a regclient client, the
+// packages under internal/ are leaves that import nothing of the project,
+// and the transport imports nothing of the project but those leaves.
 func TestLayout(t *testing.T) {
 	t.Parallel()
 	const module = "github.com/manifest-tool/manifest-tool"
