@@ -15,6 +15,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY cmd ./cmd
+COPY internal ./internal
 COPY manifest ./manifest
 COPY registry ./registry
 COPY spec ./spec

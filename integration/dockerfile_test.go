@@ -5,13 +5,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // The Dockerfile's build stage, run here step by step without a Docker
-// engine: the directories it copies are enough to build the tool, for the
-// host and for linux/arm/v7, with the version and commit it is given.
+// engine: the directories it copies, which .dockerignore lets through, are
+// enough to build the tool, for the host and for linux/arm/v7, with the
+// version and commit it is given.
 // Where an engine answers, the image itself is built and run too.
 func TestDockerfile(t *testing.T) {
 	t.Parallel()
@@ -20,6 +22,11 @@ func TestDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	ignore, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := strings.Fields(string(ignore)) // "*", then "!dir" for each directory the context holds
 	ctx := t.TempDir()
 	var run []string // the build command, continuation lines joined
 	inBuild, cont := false, false
@@ -38,6 +45,9 @@ func TestDockerfile(t *testing.T) {
 			inBuild = strings.HasSuffix(line, "AS build")
 		case inBuild && fields[0] == "COPY":
 			for _, src := range fields[1 : len(fields)-1] {
+				if !slices.Contains(sent, "!"+src) {
+					t.Errorf(".dockerignore leaves out %s, which the build stage copies: add !%s", src, src)
+				}
 				copyTree(t, filepath.Join("..", src), filepath.Join(ctx, src))
 			}
 		case inBuild && fields[0] == "RUN":

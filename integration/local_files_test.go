@@ -550,7 +550,7 @@ func TestLocalFileLimits(t *testing.T) {
 	}
 	hugeSrc, hugeDst := huge(t), huge(t)
 	indexLine := func(dir string) string {
-		return "the layout " + dir + ": index.json is 600.0 MiB, over the limit of 4MiB (raise it with --max-manifest-size)"
+		return "the layout " + dir + ": index.json is 600MiB, over the limit of 4MiB (raise it with --max-manifest-size)"
 	}
 	configLine := func(p string) string {
 		return "error: reading Docker config " + p + ": more than 4MiB, a fixed limit far above what credentials take (a few KB); is it the right file?"

@@ -1,5 +1,5 @@
-// Package manifest holds every rule manifest-tool applies to manifests, and
-// every value it shows the user. It is pure: it works on values and bytes
+// Package manifest holds every rule manifest-tool applies to manifests,
+// and the result of a push. It is pure: it works on values and bytes
 // and never talks to a registry (package registry fetches and writes; this
 // package decides).
 //
@@ -35,12 +35,7 @@
 // [Precheck] refuses what the specs alone show to be wrong, before any
 // request. [Validate] runs on each built index before anything is written
 // and returns every problem at once (a [spec.Errors]), each naming its
-// member (file:line or --platforms item) and digest: an index without
-// members, a malformed digest or a size of 0, an image without os and
-// architecture, two images with the same platform (compared after
-// normalisation, so arm64 and arm64/v8 are one; Windows entries also
-// compare os.version), and annotations on a Docker list (BuildKit's
-// vnd.docker.reference.* entry annotations excepted).
+// member (file:line or --platforms item) and digest; its doc lists them.
 //
 // # Pushing
 //
@@ -50,39 +45,21 @@
 // updated, unchanged); the registry package fills in each [TagStatus] and
 // each member's [How] as it writes. A [Result] is what push prints: its
 // text ([Result.WriteText], manifest-tool v2's "Digest: sha256:<hex>
-// <size>") or its JSON; [Result.Done] says in one line what a run cut short
-// wrote.
+// <size>") or its JSON, whose field names and values are fixed (the README
+// shows them, under "What is checked, what is written, and when");
+// [Result.Done] says in one line what a run cut short wrote.
 //
 // # Changing an index
 //
 // For --append and edit, the index a target points at is read as a
 // [Current] ([CurrentIndex], or [CurrentImage] for a single image), and
-// [Merge] applies a [Change] to it: new images replace the ones of their
-// platform in place or follow the images, attestations go with the image
-// they describe, [Removal]s take platforms out, annotations merge, and the
-// index keeps its type. The [Merged] result says what changed ([Diff]) and
-// what must still hold once written ([Want]); [Verify] reads the index
-// after the write and tells an update another writer took back (merge
-// again) from a conflict ([ErrConflict]). [Only] is the --platforms
-// selection among --member images.
+// [Merge] applies a [Change] to it, under the rules its doc lists. The
+// [Merged] result says what changed ([Diff]) and what must still hold once
+// written ([Want]); [Verify] reads the index after the write and tells an
+// update another writer took back (merge again) from a conflict
+// ([ErrConflict]). [Only] is the --platforms selection among --member
+// images.
 //
-// # Views
-//
-// A [Fetched] is a manifest as a registry served it, with what was read
-// below it. [NewView] turns it into a [View], what inspect shows: the
-// manifest's media type, digest, size and annotations, and one
-// [ManifestView] per entry (its platform, annotations, config and layers;
-// an attestation names the image it describes; a nested index holds its own
-// entries). Its [Summary] is what platforms shows: the platforms in index
-// order, the attestations apart, and [Summary.Require] for platforms
-// --require ([ErrCheck] naming each missing platform, met as [spec.Meets]
-// says). The probe's report ([ProbeReport]) is declared here too.
-//
-// Every value has its JSON (the field names are fixed; see DESIGN.md) and a
-// WriteText for people, in 80 columns: no line runs past them except a full
-// digest on a line of its own. Every renderer shares the text helpers
-// [Wrap], [Plural], [FormatSize] and [MediaTypeName], and writes each line
-// through [Escape], which the CLI's log formatter shares: a control
-// character a registry or a layout sent is shown as an escape (\x1b, \n,
-// \u2028), never written.
+// What inspect, platforms and probe show, and its text, is package
+// manifest/view's.
 package manifest

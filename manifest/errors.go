@@ -3,36 +3,46 @@ package manifest
 import "errors"
 
 var (
-	// ErrInvalid is matched by every validation problem: the index would be
-	// wrong, so nothing is written. It is bad input, not a registry failure.
+	// ErrInvalid is returned when the index would be wrong, so nothing is
+	// written: every validation problem matches it, and each also matches
+	// the sentinel of its kind. It is bad input, not a registry failure.
 	ErrInvalid = errors.New("invalid index")
-	// ErrEmpty: no member is left to put in the index.
-	ErrEmpty = errors.New("no members")
-	// ErrDuplicatePlatform: two images claim the same platform.
-	ErrDuplicatePlatform = errors.New("duplicate platform")
-	// ErrAnnotations: annotations where the index type cannot carry them.
-	ErrAnnotations = errors.New("annotations not allowed")
-	// ErrType: an unknown --type (it matches ErrInvalid too).
+	// ErrType is returned for an unknown --type or type:, and for a
+	// change that would change an index's type (it matches ErrInvalid too).
 	ErrType = errors.New("unknown index type")
-	// ErrEntry: an entry the index type cannot hold (no platform, bad digest...).
-	ErrEntry = errors.New("invalid entry")
-	// ErrPlatform: an os, architecture or variant outside the vocabulary.
-	ErrPlatform = errors.New("unknown platform")
-	// ErrContradiction: a declared platform the image's config contradicts (--strict).
-	ErrContradiction = errors.New("platform contradicts the image")
-	// ErrSchema: the index bytes break the rules of their format.
-	ErrSchema = errors.New("index format")
-	// ErrTagClash: two documents would write the same tag.
-	ErrTagClash = errors.New("tag written twice")
+	// ErrDuplicatePlatform is returned when two images of one index claim
+	// the same platform (it matches ErrInvalid too).
+	ErrDuplicatePlatform = errors.New("duplicate platform")
 )
 
 var (
-	// ErrMissing: a member image does not exist (what --ignore-missing
-	// skips). A registry failure, not bad input.
+	// ErrMissing is returned when a member image does not exist (what
+	// --ignore-missing skips), or a platform to remove or select is not
+	// there. A registry failure, not bad input.
 	ErrMissing = errors.New("member not found")
-	// ErrConflict: another writer changed what --append or edit set to a
-	// third value while it ran. A failure, not bad input.
+	// ErrConflict is returned when another writer set what --append or
+	// edit changed to a third value while it ran. A failure, not bad
+	// input.
 	ErrConflict = errors.New("conflicting change")
-	// ErrCheck: a check the user asked for did not hold (exit 3).
-	ErrCheck = errors.New("check failed")
+)
+
+// The other kinds of validation problem; each matches ErrInvalid too.
+var (
+	// errEmpty is returned when no member is left to put in the index.
+	errEmpty = errors.New("no members")
+	// errAnnotations is returned for annotations on a Docker list.
+	errAnnotations = errors.New("annotations not allowed")
+	// errEntry is returned for an entry without a platform, with a bad
+	// digest or size, or a list in a Docker list.
+	errEntry = errors.New("invalid entry")
+	// errPlatform is returned for an os, architecture or variant outside
+	// the known vocabulary.
+	errPlatform = errors.New("unknown platform")
+	// errContradiction is returned, with --strict, for a declared platform
+	// the image's config contradicts.
+	errContradiction = errors.New("platform contradicts the image")
+	// errSchema is returned when the index bytes break their format's rules.
+	errSchema = errors.New("index format")
+	// errTagClash is returned when two documents would write one tag.
+	errTagClash = errors.New("tag written twice")
 )

@@ -43,6 +43,11 @@ func (t Type) MediaType() string {
 	return mediatype.Docker2ManifestList
 }
 
+// IsIndex reports whether a media type is a manifest list or an index.
+func IsIndex(mediaType string) bool {
+	return mediaType == mediatype.OCI1ManifestList || mediaType == mediatype.Docker2ManifestList
+}
+
 // Annotation keys BuildKit puts on attestation manifests in an index.
 const (
 	AnnotationReferenceType   = "vnd.docker.reference.type"
@@ -110,7 +115,7 @@ type Index struct {
 // first. Build does not judge the result; Validate does.
 func Build(t Type, members []Member, annotations map[string]string) (Index, error) {
 	if len(members) == 0 {
-		return Index{}, fmt.Errorf("nothing to put in the index%.0w%.0w", ErrEmpty, ErrInvalid)
+		return Index{}, fmt.Errorf("nothing to put in the index%.0w%.0w", errEmpty, ErrInvalid)
 	}
 	return build(t, Order(members), annotations)
 }

@@ -108,7 +108,7 @@ func TestBuild(t *testing.T) {
 func TestBuildEmpty(t *testing.T) {
 	t.Parallel()
 	_, err := Build(OCI, nil, nil)
-	if !errors.Is(err, ErrEmpty) || !errors.Is(err, ErrInvalid) {
+	if !errors.Is(err, errEmpty) || !errors.Is(err, ErrInvalid) {
 		t.Errorf("empty build: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -44,7 +45,7 @@ func CurrentIndex(target ref.Ref, m rcmanifest.Manifest) (Current, error) {
 	case mediatype.Docker2ManifestList:
 		cur.Type = Docker
 	default:
-		return Current{}, fmt.Errorf("%s is %s, not an index", target.CommonName(), MediaTypeName(d.MediaType))
+		return Current{}, fmt.Errorf("%s is %s, not an index", target.CommonName(), text.MediaTypeName(d.MediaType))
 	}
 	list, err := m.(rcmanifest.Indexer).GetManifestList()
 	if err != nil {
@@ -133,116 +134,156 @@ func (w Want) String() string {
 	return "annotation " + w.Key
 }
 
-// Merge applies a change to the current entries, under these rules:
+// Merge applies a change to the current entries, one step per rule:
 //
-//   - an image whose platform (normalised, os.version included) no new
-//     image has is kept, in its place; a new image of the same platform
-//     replaces it there; new images follow the last image, new
-//     attestations come last;
-//   - an attestation goes with the image it describes (its
-//     vnd.docker.reference.digest): it leaves when that image is replaced
-//     or removed, and stays when it is kept;
-//   - a removed platform takes its images and their attestations; one the
-//     index does not have is an error matching ErrMissing, or a warning
-//     with IgnoreMissing; removing every image is an error matching
-//     ErrEmpty;
-//   - annotations: the new values override the old ones for the same key;
-//   - an index keeps its type: an explicit Type that differs is an error
-//     matching ErrType. A target that does not exist gets ch.Type; an
-//     image becomes the first entry.
+//   - an index keeps its type: another explicit Type is an error matching
+//     ErrType, annotations for a Docker list one matching ErrInvalid; a
+//     target that does not exist gets ch.Type, and an image becomes the
+//     first entry;
+//   - a new image replaces the current one of its platform (normalised,
+//     os.version included) in its place; the others are kept;
+//   - an attestation leaves with the image it describes (replaced or
+//     removed), or when that image brings attestations of its own;
+//   - a removed platform takes its images; one the index does not have is
+//     an error matching ErrMissing, or a warning with IgnoreMissing;
+//   - new images follow the last image, new attestations come last; a
+//     change that leaves no image is an error matching ErrInvalid;
+//   - new annotation values override the old ones; dropped keys go.
 //
 // Two new images of the one platform are left to Validate, which names
 // both.
 func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
-	out := Merged{Type: ch.Type, Diff: Diff{Kept: []string{}, Added: []string{}, Replaced: []string{}, Removed: []string{}}}
-	if cur.Type != "" {
-		is := fmt.Sprintf("%s is %s (%s)", target.CommonName(), Article(MediaTypeName(cur.MediaType)), cur.MediaType)
-		switch {
-		case ch.TypeSet && ch.Type != cur.Type && ch.TypePos.String() != "":
-			return Merged{}, fmt.Errorf("%s: %s; a change keeps its type, so type: %s cannot apply: remove it, or write type: %s%.0w%.0w",
-				ch.TypePos, is, ch.Type, cur.Type, ErrType, ErrInvalid)
-		case ch.TypeSet && ch.Type != cur.Type:
-			return Merged{}, fmt.Errorf("%s; a change keeps its type, so --type %s cannot apply: drop --type, or give --type %s%.0w%.0w",
-				is, ch.Type, cur.Type, ErrType, ErrInvalid)
-		case cur.Type == Docker && len(ch.Annotations) > 0:
-			return Merged{}, fmt.Errorf("%s, which cannot carry annotations, and a change keeps its type: drop --annotations, or push it anew with --type oci%.0w%.0w",
-				is, ErrAnnotations, ErrInvalid)
-		}
-		out.Type = cur.Type
+	t, err := checkType(target, cur, ch)
+	if err != nil {
+		return Merged{}, err
 	}
-	// which current images go, and why; an image that comes again with
-	// attestations of its own takes them instead of the old ones
-	gone := map[string]bool{} // image digests replaced or removed
-	attested := map[string]bool{}
-	for _, n := range ch.Add {
+	plan := pairReplacements(cur.Members, ch.Add)
+	warnings, err := applyRemovals(target, cur.Members, ch, plan)
+	if err != nil {
+		return Merged{}, err
+	}
+	out := Merged{Type: t, Warnings: warnings}
+	if err := placeEntries(target, cur.Members, ch.Add, plan, &out); err != nil {
+		return Merged{}, err
+	}
+	ann, wants := mergeAnnotations(cur.Annotations, ch.Annotations, ch.DropAnnotations)
+	out.Annotations, out.Wants = ann, append(out.Wants, wants...)
+	return out, nil
+}
+
+// entryPlan is what the steps of Merge decide for the current entries.
+type entryPlan struct {
+	replacedBy map[int]int     // current image -> the new image in its place (in Change.Add)
+	removed    map[int]bool    // current images a removal takes out
+	gone       map[string]bool // image digests replaced by another or removed: their attestations leave
+	attested   map[string]bool // image digests a new attestation describes: their old ones leave
+}
+
+// checkType is the type of the changed index (Merge's first rule), or
+// the error naming the type: or --type that asked for another.
+func checkType(target ref.Ref, cur Current, ch Change) (Type, error) {
+	if cur.Type == "" {
+		return ch.Type, nil
+	}
+	is := fmt.Sprintf("%s is %s (%s)", target.CommonName(), text.Article(text.MediaTypeName(cur.MediaType)), cur.MediaType)
+	switch {
+	case ch.TypeSet && ch.Type != cur.Type && ch.TypePos.String() != "":
+		return "", fmt.Errorf("%s: %s; a change keeps its type, so type: %s cannot apply: remove it, or write type: %s%.0w%.0w",
+			ch.TypePos, is, ch.Type, cur.Type, ErrType, ErrInvalid)
+	case ch.TypeSet && ch.Type != cur.Type:
+		return "", fmt.Errorf("%s; a change keeps its type, so --type %s cannot apply: drop --type, or give --type %s%.0w%.0w",
+			is, ch.Type, cur.Type, ErrType, ErrInvalid)
+	case cur.Type == Docker && len(ch.Annotations) > 0:
+		return "", fmt.Errorf("%s, which cannot carry annotations, and a change keeps its type: drop --annotations, or push it anew with --type oci%.0w%.0w",
+			is, errAnnotations, ErrInvalid)
+	}
+	return cur.Type, nil
+}
+
+// pairReplacements pairs each current image with the first new image of
+// its platform (of its digest where the index gave it none), and marks
+// which images' attestations leave.
+func pairReplacements(current, add []Member) entryPlan {
+	plan := entryPlan{replacedBy: map[int]int{}, removed: map[int]bool{}, gone: map[string]bool{}, attested: map[string]bool{}}
+	for _, n := range add {
 		if n.Attestation() {
-			attested[n.Descriptor.Annotations[AnnotationReferenceDigest]] = true
+			plan.attested[n.Descriptor.Annotations[AnnotationReferenceDigest]] = true
 		}
 	}
-	replacedBy := map[int]int{}
-	for i, m := range cur.Members {
+	for i, m := range current {
 		if m.Attestation() {
 			continue
 		}
-		for j, n := range ch.Add {
+		for j, n := range add {
 			if n.Attestation() || n.Descriptor.Platform == nil {
 				continue
 			}
-			// the same platform, or the same image where the index gave it none
 			if (m.Descriptor.Platform != nil && samePlatform(*m.Descriptor.Platform, *n.Descriptor.Platform)) ||
 				(m.Descriptor.Platform == nil && m.Descriptor.Digest == n.Descriptor.Digest) {
-				replacedBy[i] = j
+				plan.replacedBy[i] = j
 				if n.Descriptor.Digest != m.Descriptor.Digest {
-					gone[m.Descriptor.Digest.String()] = true
+					plan.gone[m.Descriptor.Digest.String()] = true
 				}
 				break
 			}
 		}
 	}
-	removed := map[int]bool{}
+	return plan
+}
+
+// applyRemovals marks removed the current images of each platform
+// ch.Remove names (as platforms --require meets it) that no new image
+// replaces, and names every platform the index does not have.
+func applyRemovals(target ref.Ref, current []Member, ch Change, plan entryPlan) ([]string, error) {
+	var warnings []string
 	var missing spec.Errors
 	for _, r := range ch.Remove {
 		found := false
-		for i, m := range cur.Members {
+		for i, m := range current {
 			if m.Attestation() || m.Descriptor.Platform == nil || !spec.Meets(*m.Descriptor.Platform, r.Platform) {
 				continue
 			}
 			found = true
-			if _, ok := replacedBy[i]; ok {
-				continue // a new image of that platform wins
+			if _, ok := plan.replacedBy[i]; !ok {
+				plan.removed[i] = true
+				plan.gone[m.Descriptor.Digest.String()] = true
 			}
-			removed[i] = true
-			gone[m.Descriptor.Digest.String()] = true
 		}
-		if !found {
-			err := fmt.Errorf("%s: %s has no %s image (it has %s); the index was not changed%.0w",
-				r.Pos, target.CommonName(), spec.FormatPlatform(r.Platform), listPlatforms(cur.Members), ErrMissing)
-			if !ch.IgnoreMissing {
-				missing = append(missing, err)
-				continue
-			}
-			out.Warnings = append(out.Warnings, fmt.Sprintf("%s; skipped (--ignore-missing)", strings.TrimSuffix(err.Error(), "; the index was not changed")))
+		if found {
+			continue
 		}
+		err := fmt.Errorf("%s: %s has no %s image (it has %s); the index was not changed%.0w",
+			r.Pos, target.CommonName(), spec.FormatPlatform(r.Platform), listPlatforms(current), ErrMissing)
+		if !ch.IgnoreMissing {
+			missing = append(missing, err)
+			continue
+		}
+		warnings = append(warnings, fmt.Sprintf("%s; skipped (--ignore-missing)", strings.TrimSuffix(err.Error(), "; the index was not changed")))
 	}
 	if len(missing) > 0 {
-		return Merged{}, missing
+		return nil, missing
 	}
-	// the current entries in place, replacements in their slots
-	used := map[int]bool{}
-	have := map[string]bool{} // digests in the new index
+	return warnings, nil
+}
+
+// placeEntries puts the members of the changed index in out, in order,
+// each once, with what changed for each platform (Diff) and what must
+// hold after the write (Wants).
+func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Merged) error {
+	out.Diff = Diff{Kept: []string{}, Added: []string{}, Replaced: []string{}, Removed: []string{}}
+	have := map[string]bool{} // digests placed
 	lastImage := -1
-	for i, m := range cur.Members {
+	for i, m := range current {
 		switch {
-		case removed[i]:
+		case plan.removed[i]:
 			out.Diff.Removed = append(out.Diff.Removed, spec.FormatPlatform(*m.Descriptor.Platform))
 			out.Wants = append(out.Wants, Want{Platform: m.Descriptor.Platform, Previous: m.Descriptor.Digest.String()})
 			continue
-		case m.Attestation() && (gone[m.Descriptor.Annotations[AnnotationReferenceDigest]] || attested[m.Descriptor.Annotations[AnnotationReferenceDigest]]):
+		case m.Attestation() && (plan.gone[m.Descriptor.Annotations[AnnotationReferenceDigest]] || plan.attested[m.Descriptor.Annotations[AnnotationReferenceDigest]]):
 			continue // it goes with its image, or gives way to the image's new ones
 		}
-		if j, ok := replacedBy[i]; ok {
-			n := ch.Add[j]
-			used[j] = true
+		if j, ok := plan.replacedBy[i]; ok {
+			n := add[j]
 			p := spec.FormatPlatform(*n.Descriptor.Platform)
 			if n.Descriptor.Digest == m.Descriptor.Digest {
 				out.Diff.Kept = append(out.Diff.Kept, p)
@@ -254,19 +295,17 @@ func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 		} else if !m.Attestation() && m.Descriptor.Platform != nil {
 			out.Diff.Kept = append(out.Diff.Kept, spec.FormatPlatform(*m.Descriptor.Platform))
 		}
-		if have[m.Descriptor.Digest.String()] {
-			continue
-		}
-		have[m.Descriptor.Digest.String()] = true
-		out.Members = append(out.Members, m)
-		if !m.Attestation() {
-			lastImage = len(out.Members) - 1
+		if !have[m.Descriptor.Digest.String()] {
+			have[m.Descriptor.Digest.String()] = true
+			out.Members = append(out.Members, m)
+			if !m.Attestation() {
+				lastImage = len(out.Members) - 1
+			}
 		}
 	}
-	// then the new images after the last image, the new attestations last
 	var images, atts []Member
-	for j, n := range ch.Add {
-		if used[j] || have[n.Descriptor.Digest.String()] {
+	for _, n := range add {
+		if have[n.Descriptor.Digest.String()] { // placed already, as a replacement or in the index
 			continue
 		}
 		have[n.Descriptor.Digest.String()] = true
@@ -282,30 +321,37 @@ func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 	}
 	out.Members = slices.Concat(out.Members[:lastImage+1], images, out.Members[lastImage+1:], atts)
 	if !slices.ContainsFunc(out.Members, func(m Member) bool { return !m.Attestation() }) {
-		return Merged{}, fmt.Errorf("%s: the change leaves no image in the index (it had %s); the index was not changed%.0w%.0w",
-			target.CommonName(), listPlatforms(cur.Members), ErrEmpty, ErrInvalid)
+		return fmt.Errorf("%s: the change leaves no image in the index (it had %s); the index was not changed%.0w%.0w",
+			target.CommonName(), listPlatforms(current), errEmpty, ErrInvalid)
 	}
-	// annotations
-	if len(cur.Annotations) > 0 || len(ch.Annotations) > 0 {
-		out.Annotations = maps.Clone(cur.Annotations)
-		if out.Annotations == nil {
-			out.Annotations = map[string]string{}
+	return nil
+}
+
+// mergeAnnotations is the changed index's annotations (nil when none is
+// left), and a Want per key set (sorted) or dropped.
+func mergeAnnotations(current, set map[string]string, drop []string) (map[string]string, []Want) {
+	var out map[string]string
+	var wants []Want
+	if len(current) > 0 || len(set) > 0 {
+		out = maps.Clone(current)
+		if out == nil {
+			out = map[string]string{}
 		}
-		for _, k := range slices.Sorted(maps.Keys(ch.Annotations)) {
-			out.Wants = append(out.Wants, Want{Key: k, Value: ch.Annotations[k], Previous: out.Annotations[k]})
-			out.Annotations[k] = ch.Annotations[k]
+		for _, k := range slices.Sorted(maps.Keys(set)) {
+			wants = append(wants, Want{Key: k, Value: set[k], Previous: out[k]})
+			out[k] = set[k]
 		}
 	}
-	for _, k := range ch.DropAnnotations {
-		if _, ok := out.Annotations[k]; ok {
-			out.Wants = append(out.Wants, Want{Key: k, Previous: out.Annotations[k]})
-			delete(out.Annotations, k)
+	for _, k := range drop {
+		if _, ok := out[k]; ok {
+			wants = append(wants, Want{Key: k, Previous: out[k]})
+			delete(out, k)
 		}
 	}
-	if len(out.Annotations) == 0 {
-		out.Annotations = nil
+	if len(out) == 0 {
+		return nil, wants
 	}
-	return out, nil
+	return out, wants
 }
 
 // samePlatform compares two entries' platforms after normalisation,
@@ -329,14 +375,6 @@ func listPlatforms(members []Member) string {
 		return "no image"
 	}
 	return strings.Join(have, ", ")
-}
-
-// Article puts "a" or "an" before a name from MediaTypeName.
-func Article(name string) string {
-	if strings.HasPrefix(name, "OCI") {
-		return "an " + name
-	}
-	return "a " + name
 }
 
 // BuildMerged builds the index of a merge, with its entries in the order

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -226,4 +227,18 @@ func (r Result) Done() string {
 		return line + "; the index was pushed as " + strings.Join(written, ", ")
 	}
 	return line + "; the index was pushed as " + strings.Join(written, ", ") + ", not yet as " + strings.Join(not, ", ")
+}
+
+// WriteText writes what manifest-tool v2 prints for a push: "Digest:
+// sha256:<hex> <size>" once the index is pushed, after the exact bytes of
+// the index in a dry run, and nothing for an index that was not pushed.
+func (r Result) WriteText(w io.Writer) error {
+	var err error
+	switch {
+	case r.DryRun:
+		_, err = fmt.Fprintf(w, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
+	case r.Pushed():
+		_, err = fmt.Fprintf(w, "Digest: %s %d\n", r.Digest, r.Size)
+	}
+	return err
 }

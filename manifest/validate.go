@@ -14,6 +14,7 @@ import (
 	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -56,11 +57,11 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 		}
 		if types[i] == Docker {
 			if len(s.Annotations) > 0 {
-				p = append(p, problemf(ErrAnnotations, "%s: %s", s.AnnotationsPos, dockerAnnotations))
+				p = append(p, problemf(errAnnotations, "%s: %s", s.AnnotationsPos, dockerAnnotations))
 			}
 			for _, e := range s.Manifests {
 				if len(e.Annotations) > 0 {
-					p = append(p, problemf(ErrAnnotations, "%s: %s", e.AnnotationsPos, dockerAnnotations))
+					p = append(p, problemf(errAnnotations, "%s: %s", e.AnnotationsPos, dockerAnnotations))
 				}
 			}
 		}
@@ -77,7 +78,7 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 			norm, notes := spec.NormalizePlatform(*e.Platform)
 			var perr *spec.PlatformError
 			if errors.As(spec.CheckPlatform(norm), &perr) && !opts.AllowUnknownPlatform {
-				p = append(p, fmt.Errorf("%s: %w%s%.0w%.0w", e.FieldPos(perr.Field), perr, allowUnknown, ErrPlatform, ErrInvalid))
+				p = append(p, fmt.Errorf("%s: %w%s%.0w%.0w", e.FieldPos(perr.Field), perr, allowUnknown, errPlatform, ErrInvalid))
 			}
 			if opts.IgnoreMissing {
 				continue
@@ -100,7 +101,7 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 			key := s.Target.SetTag(tag).CommonName()
 			if first, dup := written[key]; dup {
 				if first != pos {
-					p = append(p, problemf(ErrTagClash, "%s: %s is also written by %s; a tag can point at one index", pos, key, first))
+					p = append(p, problemf(errTagClash, "%s: %s is also written by %s; a tag can point at one index", pos, key, first))
 				}
 				continue
 			}
@@ -188,11 +189,11 @@ func Validate(idx Index, opts ValidateOptions) (warnings []string, err error) {
 	}
 	index := func(kind error, format string, args ...any) { add(kind, where+format, args...) }
 	if len(idx.Members) == 0 {
-		index(ErrEmpty, "the index has no members")
+		index(errEmpty, "the index has no members")
 	}
 	entries := checkBytes(idx, index)
 	if idx.Type == Docker && len(idx.Annotations) > 0 {
-		index(ErrAnnotations, "index annotations (%s): %s", keys(idx.Annotations), dockerAnnotations)
+		index(errAnnotations, "index annotations (%s): %s", keys(idx.Annotations), dockerAnnotations)
 	}
 	type seen struct {
 		m Member
@@ -201,29 +202,29 @@ func Validate(idx Index, opts ValidateOptions) (warnings []string, err error) {
 	var images platformSet[*seen]
 	for i, m := range idx.Members {
 		if i < len(entries) && entries[i] != "" {
-			add(ErrEntry, "%s: %s", m, entries[i])
+			add(errEntry, "%s: %s", m, entries[i])
 		}
 		if m.Attestation() {
 			continue
 		}
 		d := m.Descriptor
 		if d.Platform == nil || d.Platform.OS == "" || d.Platform.Architecture == "" {
-			add(ErrEntry, "%s: no platform (os and architecture): declare one in the spec", m)
+			add(errEntry, "%s: no platform (os and architecture): declare one in the spec", m)
 			continue
 		}
 		p := *d.Platform
 		var perr *spec.PlatformError
 		if errors.As(spec.CheckPlatform(p), &perr) && !opts.AllowUnknownPlatform {
 			if m.declares(perr.Field, perr.Value) {
-				add(ErrPlatform, "%s: %v%s", m.Entry.FieldPos(perr.Field), perr, allowUnknown)
+				add(errPlatform, "%s: %v%s", m.Entry.FieldPos(perr.Field), perr, allowUnknown)
 			} else {
-				add(ErrPlatform, "%s: platform %s, from the image: %v%s", m, spec.FormatPlatform(p), perr, allowUnknown)
+				add(errPlatform, "%s: platform %s, from the image: %v%s", m, spec.FormatPlatform(p), perr, allowUnknown)
 			}
 		}
 		if m.Config != nil && spec.Contradicts(p, *m.Config) {
 			msg := fmt.Sprintf("%s: declared %s, but the image's config says %s", m, spec.FormatPlatform(p), spec.FormatPlatform(*m.Config))
 			if opts.Strict {
-				add(ErrContradiction, "%s (--strict)", msg)
+				add(errContradiction, "%s (--strict)", msg)
 			} else {
 				warnings = append(warnings, msg+"; the declared platform is written (--strict refuses this)")
 			}
@@ -242,7 +243,7 @@ func Validate(idx Index, opts ValidateOptions) (warnings []string, err error) {
 	}
 	if len(probs) == 0 {
 		if err := schemaCheck(idx); err != nil {
-			index(ErrSchema, "%v", err)
+			index(errSchema, "%v", err)
 		}
 	}
 	if len(probs) == 0 {
@@ -268,14 +269,14 @@ type rawList struct {
 func checkBytes(idx Index, add func(error, string, ...any)) []string {
 	var l rawList
 	if err := json.Unmarshal(idx.Bytes(), &l); err != nil {
-		add(ErrSchema, "the index does not parse back: %v", err)
+		add(errSchema, "the index does not parse back: %v", err)
 		return nil
 	}
 	if l.SchemaVersion == nil || *l.SchemaVersion != 2 {
-		add(ErrSchema, "schemaVersion must be 2")
+		add(errSchema, "schemaVersion must be 2")
 	}
 	if l.MediaType != idx.Type.MediaType() {
-		add(ErrSchema, "mediaType %q, want %q", l.MediaType, idx.Type.MediaType())
+		add(errSchema, "mediaType %q, want %q", l.MediaType, idx.Type.MediaType())
 	}
 	out := make([]string, len(l.Manifests))
 	for i, e := range l.Manifests {
@@ -335,7 +336,7 @@ func mixedTypes(idx Index) string {
 		hint = "as the members mix both families, no --type avoids it"
 	}
 	return fmt.Sprintf("the %s (%s) holds %s (%s); some registries (Quay, Nexus) refuse lists that mix the two families; %s",
-		MediaTypeName(idx.Type.MediaType()), idx.Type.MediaType(), Plural(n, MediaTypeName(other)), other, hint)
+		text.MediaTypeName(idx.Type.MediaType()), idx.Type.MediaType(), text.Plural(n, text.MediaTypeName(other)), other, hint)
 }
 
 // declares reports whether the user declared value for a platform field of

@@ -72,7 +72,7 @@ func TestValidate(t *testing.T) {
 				"release.yaml:9: manifests: registry.example.com/app:artifact (" + noPlat.Descriptor.Digest.String() + "): no platform (os and architecture): declare one in the spec",
 				`release.yaml:11: manifests: registry.example.com/app:bad (sha256:xyz): invalid digest "sha256:xyz": invalid checksum digest length; size 0, want > 0`,
 			},
-			kinds: []error{ErrAnnotations, ErrEntry},
+			kinds: []error{errAnnotations, errEntry},
 		},
 		{
 			name: "nested list in a Docker list", typ: Docker, members: []Member{amd, nested},
@@ -80,23 +80,23 @@ func TestValidate(t *testing.T) {
 				"release.yaml:19: manifests: registry.example.com/app:nested (" + nested.Descriptor.Digest.String() + "): a Docker manifest list cannot hold another list (application/vnd.oci.image.index.v1+json)",
 				"release.yaml:19: manifests: registry.example.com/app:nested (" + nested.Descriptor.Digest.String() + "): no platform (os and architecture): declare one in the spec",
 			},
-			kinds: []error{ErrEntry},
+			kinds: []error{errEntry},
 		},
 		{
 			name: "unknown platform from the config", typ: OCI, members: []Member{amd, typo},
 			want:  []string{`release.yaml:21: manifests: registry.example.com/app:typo (` + typo.Descriptor.Digest.String() + `): platform linux/amd46, from the image: unknown architecture "amd46"; did you mean "amd64"? (--allow-unknown-platform lets it through)`},
-			kinds: []error{ErrPlatform},
+			kinds: []error{errPlatform},
 		},
 		{
 			name: "unknown declared platform", typ: OCI, members: []Member{declaredTypo},
 			want:  []string{`release.yaml:25: manifests[0].platform.os: unknown os "lnux"; did you mean "linux"? (--allow-unknown-platform lets it through)`},
-			kinds: []error{ErrPlatform},
+			kinds: []error{errPlatform},
 		},
 		{name: "unknown platform allowed", typ: OCI, members: []Member{amd, typo}, opts: ValidateOptions{AllowUnknownPlatform: true}},
 		{
 			name: "a variant the config brings is the image's, not the spec's", typ: OCI, members: []Member{v5},
 			want:  []string{`release.yaml:24: manifests[0]: docker.io/r/a:2 (` + v5.Descriptor.Digest.String() + `): platform linux/amd64/v5, from the image: unknown variant "v5" for amd64 (known: v2, v3, v4) (--allow-unknown-platform lets it through)`},
-			kinds: []error{ErrPlatform},
+			kinds: []error{errPlatform},
 		},
 		{
 			name: "duplicate after normalising a config", typ: OCI, members: []Member{amd, x86},
@@ -110,7 +110,7 @@ func TestValidate(t *testing.T) {
 		{
 			name: "contradiction under --strict", typ: OCI, members: []Member{liar}, opts: ValidateOptions{Strict: true},
 			want:  []string{"release.yaml:25: manifests: registry.example.com/app:liar (" + liar.Descriptor.Digest.String() + "): declared linux/s390x, but the image's config says linux/amd64 (--strict)"},
-			kinds: []error{ErrContradiction},
+			kinds: []error{errContradiction},
 		},
 	}
 	for _, tc := range tests {
@@ -182,7 +182,7 @@ manifests:
 			t.Errorf("document %d:\n%v\nwant:\n%s", i+1, probs[i], w)
 		}
 	}
-	if !errors.Is(probs[0], ErrAnnotations) || !errors.Is(probs[0], ErrPlatform) || !errors.Is(probs[1], ErrTagClash) {
+	if !errors.Is(probs[0], errAnnotations) || !errors.Is(probs[0], errPlatform) || !errors.Is(probs[1], errTagClash) {
 		t.Errorf("kinds: %v", probs)
 	}
 	_, probs = Precheck(specs[:1], OCI, ValidateOptions{AllowUnknownPlatform: true})
@@ -279,7 +279,7 @@ func TestValidateBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Validate(idx, ValidateOptions{})
-	if !errors.Is(err, ErrSchema) || !strings.HasPrefix(err.Error(), "the OCI image-index schema refuses the index: ") {
+	if !errors.Is(err, errSchema) || !strings.HasPrefix(err.Error(), "the OCI image-index schema refuses the index: ") {
 		t.Errorf("schema: %v", err)
 	}
 	// a Docker index whose bytes are an OCI index
@@ -290,7 +290,7 @@ func TestValidateBytes(t *testing.T) {
 	}
 	oci.Type = Docker
 	_, err = Validate(oci, ValidateOptions{})
-	if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), `mediaType "application/vnd.oci.image.index.v1+json", want "application/vnd.docker.distribution.manifest.list.v2+json"`) {
+	if !errors.Is(err, errSchema) || !strings.Contains(err.Error(), `mediaType "application/vnd.oci.image.index.v1+json", want "application/vnd.docker.distribution.manifest.list.v2+json"`) {
 		t.Errorf("media type: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 	"github.com/manifest-tool/manifest-tool/spec"
@@ -174,7 +175,7 @@ func (c *Client) merge(s spec.Spec, cur manifest.Current, ch manifest.Change, op
 		case !cur.Exists():
 			return manifest.Merged{}, manifest.Index{}, fmt.Errorf("%s does not exist; edit changes an index that is there (push it first, or use push --append)%.0w", s.Target.CommonName(), ErrNoTarget)
 		case cur.Type == "":
-			return manifest.Merged{}, manifest.Index{}, fmt.Errorf("%s is %s, %w; edit changes an index (push --append makes an index with it)", s.Target.CommonName(), manifest.Article(manifest.MediaTypeName(cur.MediaType)), ErrNotIndex)
+			return manifest.Merged{}, manifest.Index{}, fmt.Errorf("%s is %s, %w; edit changes an index (push --append makes an index with it)", s.Target.CommonName(), text.Article(text.MediaTypeName(cur.MediaType)), ErrNotIndex)
 		}
 	}
 	merged, err := manifest.Merge(s.Target, cur, ch)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/manifest-tool/manifest-tool/internal/units"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -60,7 +61,7 @@ func readCAFile(ctx context.Context, file string) (string, error) {
 		return "", configError(fmt.Sprintf("--ca-file %q", file), err)
 	}
 	if large {
-		return "", fmt.Errorf("--ca-file %q: more than %s, a fixed limit far above a bundle of every public CA (about 200 KB); is it the right file?%.0w", file, spec.SizeString(maxConfigFile), ErrConfig)
+		return "", fmt.Errorf("--ca-file %q: more than %s, a fixed limit far above a bundle of every public CA (about 200 KB); is it the right file?%.0w", file, units.Format(maxConfigFile), ErrConfig)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(b) {
@@ -100,7 +101,7 @@ func loadDockerConfig(ctx context.Context, path string) (dockerConfig, error) {
 	case err != nil:
 		return dockerConfig{}, configError("reading Docker config "+path, err)
 	case large:
-		return dockerConfig{}, fmt.Errorf("reading Docker config %s: more than %s, a fixed limit far above what credentials take (a few KB); is it the right file?%.0w", path, spec.SizeString(maxConfigFile), ErrConfig)
+		return dockerConfig{}, fmt.Errorf("reading Docker config %s: more than %s, a fixed limit far above what credentials take (a few KB); is it the right file?%.0w", path, units.Format(maxConfigFile), ErrConfig)
 	}
 	var cfg dockerConfig
 	if len(bytes.TrimSpace(b)) > 0 {

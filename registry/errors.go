@@ -7,6 +7,7 @@ import (
 	"github.com/regclient/regclient/types/errs"
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 	"github.com/manifest-tool/manifest-tool/spec"
@@ -161,7 +162,7 @@ type merged struct {
 func (m *merged) Positions() []spec.Pos { return m.at }
 
 func (m *merged) Error() string {
-	return fmt.Sprintf("%s (and %s)", m.error, manifest.Plural(m.more, "more member"))
+	return fmt.Sprintf("%s (and %s)", m.error, text.Plural(m.more, "more member"))
 }
 
 func (m *merged) Unwrap() error { return m.error }

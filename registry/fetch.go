@@ -11,6 +11,7 @@ import (
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/view"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -65,25 +66,25 @@ func (e *EntriesError) Error() string {
 // paths and 64 entries). Indexes are read to a depth of 8, and at most
 // the Client's entries in all ([WithMaxEntries]); an entry that cannot be
 // read is said in its index's Missing, not a failure of all.
-func (c *Client) Fetch(ctx context.Context, r ref.Ref, depth FetchDepth) (manifest.Fetched, error) {
+func (c *Client) Fetch(ctx context.Context, r ref.Ref, depth FetchDepth) (view.Fetched, error) {
 	m, err := c.manifestOf(ctx, r)
 	if err != nil {
-		return manifest.Fetched{}, c.opError("reading", r, err)
+		return view.Fetched{}, c.opError("reading", r, err)
 	}
-	f := manifest.Fetched{Manifest: m}
+	f := view.Fetched{Manifest: m}
 	if depth == FetchTop {
 		return f, nil
 	}
 	if !m.IsList() {
 		if f.Config, err = c.configPlatform(ctx, r, m); err != nil {
-			return manifest.Fetched{}, c.opError("reading the config of", r, err)
+			return view.Fetched{}, c.opError("reading the config of", r, err)
 		}
 		return f, nil
 	}
 	w := &walk{c: c, ref: r, depth: depth, read: map[string]*walked{}, missing: map[string]string{}}
 	top := w.add(m.GetDescriptor().Digest.String(), &f)
 	if err := w.run(ctx, top); err != nil {
-		return manifest.Fetched{}, c.opError("reading", r, err)
+		return view.Fetched{}, c.opError("reading", r, err)
 	}
 	return f, nil
 }
@@ -101,11 +102,11 @@ type walk struct {
 
 // walked is one manifest read, and its entries, for an index.
 type walked struct {
-	f    *manifest.Fetched
+	f    *view.Fetched
 	list []descriptor.Descriptor
 }
 
-func (w *walk) add(d string, f *manifest.Fetched) *walked {
+func (w *walk) add(d string, f *view.Fetched) *walked {
 	n := &walked{f: f}
 	w.read[d] = n
 	return n
@@ -130,7 +131,7 @@ func (w *walk) run(ctx context.Context, top *walked) error {
 				return &EntriesError{Limit: w.c.maxEntries}
 			}
 			n.list = list
-			n.f.Children, n.f.Missing = map[string]manifest.Fetched{}, map[string]string{}
+			n.f.Children, n.f.Missing = map[string]view.Fetched{}, map[string]string{}
 			w.order = append(w.order, n)
 			for _, d := range list {
 				dig := d.Digest.String()
@@ -144,7 +145,7 @@ func (w *walk) run(ctx context.Context, top *walked) error {
 					w.missing[dig] = fmt.Sprintf("not read: nested more than %d indexes deep", maxDepth)
 					continue
 				}
-				w.add(dig, &manifest.Fetched{})
+				w.add(dig, &view.Fetched{})
 				next = append(next, dig)
 			}
 		}

@@ -12,7 +12,8 @@ import (
 
 	"github.com/regclient/regclient/types/ref"
 
-	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/internal/text"
+	"github.com/manifest-tool/manifest-tool/internal/units"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -52,7 +53,7 @@ func checkLayoutFiles(dir string, maxIndex int64) error {
 		case !fi.Mode().IsRegular():
 			return fmt.Errorf("the layout %s: %s is %s, not a file%.0w", dir, f.name, fileKind(fi.Mode()), ErrConfig)
 		case fi.Size() > f.max:
-			return fmt.Errorf("the layout %s: %s is %s, over the limit of %s (%s)%.0w", dir, f.name, sizeOf(fi.Size()), spec.SizeString(f.max), f.fix, ErrConfig)
+			return fmt.Errorf("the layout %s: %s is %s, over the limit of %s (%s)%.0w", dir, f.name, units.Format(fi.Size()), units.Format(f.max), f.fix, ErrConfig)
 		}
 	}
 	return nil
@@ -71,17 +72,6 @@ func fileKind(m fs.FileMode) string {
 		return "a device"
 	}
 	return "not a regular file"
-}
-
-// sizeOf writes a file's size for a message: "600.0 MiB", "5000 bytes".
-func sizeOf(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // checkLayout is [checkLayoutFiles] for a layout r names (nothing for a
@@ -276,6 +266,6 @@ func (w *layoutWrite) close() {
 		if n > 5 {
 			left = append(left[:5], "…")
 		}
-		w.c.log.Warnf("the layout %s keeps %s this run started and could not remove: %s; remove them", w.dir, manifest.Plural(n, "partial file"), strings.Join(left, ", "))
+		w.c.log.Warnf("the layout %s keeps %s this run started and could not remove: %s; remove them", w.dir, text.Plural(n, "partial file"), strings.Join(left, ", "))
 	}
 }

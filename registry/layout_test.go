@@ -191,11 +191,11 @@ func TestCheckLayoutFiles(t *testing.T) {
 		{"index.json over the limit", func(dir string) error {
 			p := filepath.Join(dir, "index.json")
 			return errors.Join(os.WriteFile(p, nil, 0o644), os.Truncate(p, 5<<20))
-		}, "index.json is 5.0 MiB, over the limit of 4MiB (raise it with --max-manifest-size)"},
+		}, "index.json is 5MiB, over the limit of 4MiB (raise it with --max-manifest-size)"},
 		{"oci-layout over 64 KiB", func(dir string) error {
 			p := filepath.Join(dir, "oci-layout")
 			return errors.Join(os.WriteFile(p, nil, 0o644), os.Truncate(p, 65<<10))
-		}, "oci-layout is 66560 bytes, over the limit of 64KiB (it holds one version string)"},
+		}, "oci-layout is 65KiB, over the limit of 64KiB (it holds one version string)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

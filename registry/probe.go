@@ -10,7 +10,7 @@ import (
 	"github.com/regclient/regclient/types/referrer"
 	"github.com/regclient/regclient/types/tag"
 
-	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/view"
 	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 	"github.com/manifest-tool/manifest-tool/registry/probe"
 )
@@ -19,7 +19,7 @@ import (
 // do for multi-platform images: see package probe for the checks, what
 // they push and delete, and the errors. Failures name the operation and
 // the registry like every other registry failure ([OpError]).
-func (c *Client) Probe(ctx context.Context, r ref.Ref) (manifest.ProbeReport, error) {
+func (c *Client) Probe(ctx context.Context, r ref.Ref) (view.ProbeReport, error) {
 	rec := probe.NewRecorder(&logHandler{log: c.log})
 	// a client of its own: it records every exchange, and uploads in
 	// small chunks so that a chunked upload takes several requests

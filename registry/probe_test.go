@@ -8,7 +8,7 @@ import (
 
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
 
-	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/view"
 )
 
 // Client.Probe against a real registry, through the adapter over
@@ -19,10 +19,10 @@ func TestClientProbe(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		opts      []ggcr.Option
-		referrers manifest.CheckStatus
+		referrers view.CheckStatus
 	}{
-		{"without the referrers API", nil, manifest.Unsupported},
-		{"with the referrers API", []ggcr.Option{ggcr.WithReferrersSupport(true)}, manifest.Supported},
+		{"without the referrers API", nil, view.Unsupported},
+		{"with the referrers API", []ggcr.Option{ggcr.WithReferrersSupport(true)}, view.Supported},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -35,19 +35,19 @@ func TestClientProbe(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			status := map[string]manifest.CheckStatus{}
+			status := map[string]view.CheckStatus{}
 			var rows []string
 			for _, c := range report.Checks {
 				status[c.Name] = c.Status
 				rows = append(rows, c.Name+" "+string(c.Status)+": "+c.Detail)
 			}
 			for _, name := range []string{"api", "blob-upload", "docker-manifest", "oci-manifest", "docker-manifest-list", "oci-index", "index-annotations", "tag-list"} {
-				if status[name] != manifest.Supported {
+				if status[name] != view.Supported {
 					t.Errorf("%s is %q, want supported", name, status[name])
 				}
 			}
 			// go-containerregistry's registry answers a mount with an upload
-			if status["blob-mount"] != manifest.Unsupported {
+			if status["blob-mount"] != view.Unsupported {
 				t.Errorf("blob-mount is %q, want unsupported", status["blob-mount"])
 			}
 			if status["referrers-api"] != tc.referrers {

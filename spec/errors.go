@@ -6,30 +6,36 @@ import (
 	"strings"
 )
 
-// ErrInvalid is matched (errors.Is) by every error this package returns
-// but the context's ([WaitError], an interrupt or --timeout): all of them
-// are bad input, never a registry or runtime failure.
+// ErrInvalid is returned by every error of this package but the
+// context's ([WaitError]: an interrupt, --timeout): all of them are bad
+// input, never a registry or runtime failure. Each also matches its kind.
 var ErrInvalid = errors.New("invalid spec")
 
+// The kinds of bad input; each matches ErrInvalid too.
 var (
-	// ErrSyntax: the YAML does not parse.
+	// ErrSyntax is returned when the YAML does not parse.
 	ErrSyntax = errors.New("syntax error")
-	// ErrUnknownKey: a key the spec format does not define (often a typo).
+	// ErrUnknownKey is returned for a key the spec does not define (a typo).
 	ErrUnknownKey = errors.New("unknown key")
-	// ErrMissing: a required key or value is absent or empty.
+	// ErrMissing is returned when a required key or value is absent or empty.
 	ErrMissing = errors.New("missing value")
-	// ErrType: a value has the wrong YAML type (a list where a string belongs...).
+	// ErrType is returned for a value of the wrong YAML type or none of
+	// the values its key takes.
 	ErrType = errors.New("wrong type")
-	// ErrReference: an image reference does not parse.
+	// ErrReference is returned when an image reference does not parse.
 	ErrReference = errors.New("invalid reference")
-	// ErrPlatform: a platform is not os/arch[/variant][:os.version].
+	// ErrPlatform is returned for a platform not os/arch[/variant][:os.version].
 	ErrPlatform = errors.New("invalid platform")
-	// ErrTemplate: a --template expands to something unusable.
+	// ErrTemplate is returned when a --template expands to something unusable.
 	ErrTemplate = errors.New("invalid template")
-	// ErrAnnotation: an annotation is not key=value or has an empty key.
+	// ErrAnnotation is returned for an annotation not key=value or with an
+	// empty key.
 	ErrAnnotation = errors.New("invalid annotation")
-	// ErrVariable: a ${VAR} that cannot be expanded.
+	// ErrVariable is returned for a ${VAR} that cannot be expanded.
 	ErrVariable = errors.New("invalid variable")
+	// ErrLimit is returned when the spec is larger than a limit of
+	// [Limits] allows, or its aliases expand past what its size allows.
+	ErrLimit = errors.New("spec over a limit")
 )
 
 // Error is a failure tied to a place in the user's input: a problem in the

@@ -14,6 +14,8 @@ import (
 
 	"github.com/regclient/regclient/types/platform"
 	"gopkg.in/yaml.v3"
+
+	"github.com/manifest-tool/manifest-tool/internal/units"
 )
 
 // Option tunes Load.
@@ -59,10 +61,6 @@ func WithLimits(lim Limits) Option {
 func WithContext(ctx context.Context) Option {
 	return func(l *loader) { l.ctx = ctx }
 }
-
-// ErrLimit: the spec is larger than a limit of [Limits] allows, or its
-// aliases expand past what its size allows.
-var ErrLimit = errors.New("spec over a limit")
 
 // aliasRatio and aliasFloor bound alias expansion: the loader reads at
 // most aliasRatio times as many nodes as the document holds, and at least
@@ -134,7 +132,7 @@ func newLoader(name string, opts []Option) loader {
 }
 
 func (l loader) tooLarge() error {
-	return errorf(Pos{File: l.file}, ErrLimit, "the spec is larger than %s (--max-spec-size raises the limit)", SizeString(l.limits.Size))
+	return errorf(Pos{File: l.file}, ErrLimit, "the spec is larger than %s (--max-spec-size raises the limit)", units.Format(l.limits.Size))
 }
 
 // LoadFile loads the spec file at path; "-" reads r (standard input),
@@ -231,23 +229,6 @@ func countNodes(n *yaml.Node) int {
 	return c
 }
 
-// SizeString writes a size as the size flags read it: in GiB, MiB or KiB
-// when it is a whole number of them ("4MiB"), else in bytes ("100 bytes").
-func SizeString(n int64) string {
-	for _, u := range []struct {
-		name string
-		size int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n >= u.size && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.name
-		}
-	}
-	if n == 1 {
-		return "1 byte"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
-}
-
 func (l loader) pos(n *yaml.Node, field string) Pos {
 	return Pos{File: l.file, Line: n.Line, Field: field}
 }
@@ -325,6 +306,8 @@ func (l loader) fieldsIn(n *yaml.Node, field string, inside []*yaml.Node, allowe
 	return out, nil
 }
 
+// doc reads one document of a spec: its target, options, tags, annotations
+// and members.
 func (l loader) doc(root *yaml.Node) (Spec, error) {
 	f, err := l.fields(root, "", "image", "type", "tags", "annotations", "manifests", "referrers")
 	if err != nil {
@@ -343,33 +326,8 @@ func (l loader) doc(root *yaml.Node) (Spec, error) {
 	if s.Target, s.TagDefaulted, err = parseRef(str, s.Pos, true); err != nil {
 		return Spec{}, err
 	}
-	if t, ok := f["type"]; ok {
-		pos := l.pos(t[0], "type")
-		if s.Type, err = l.str(t[1], "type"); err != nil {
-			return Spec{}, err
-		}
-		switch strings.ToLower(s.Type) {
-		case "docker", "oci":
-			s.Type = strings.ToLower(s.Type)
-		default:
-			return Spec{}, errorf(pos, ErrType, "%q: want docker or oci", s.Type)
-		}
-		s.TypePos = pos
-	}
-	if r, ok := f["referrers"]; ok {
-		v, err := l.str(r[1], "referrers")
-		if err != nil {
-			return Spec{}, err
-		}
-		switch strings.ToLower(v) {
-		case "true":
-			s.Referrers = true
-		case "required":
-			s.Referrers, s.ReferrersRequired = true, true
-		case "false":
-		default:
-			return Spec{}, errorf(l.pos(r[0], "referrers"), ErrType, "%q: want true, false or required", v)
-		}
+	if err := l.indexOptions(f, &s); err != nil {
+		return Spec{}, err
 	}
 	if t, ok := f["tags"]; ok {
 		if s.Tags, err = l.strList(t[1], "tags"); err != nil {
@@ -393,28 +351,72 @@ func (l loader) doc(root *yaml.Node) (Spec, error) {
 	if !ok {
 		return Spec{}, errorf(l.pos(root, "manifests"), ErrMissing, "no manifests: list the member images under `manifests:`")
 	}
+	if s.Manifests, err = l.members(m); err != nil {
+		return Spec{}, err
+	}
+	return s, nil
+}
+
+// indexOptions reads a document's type: and referrers: into s.
+func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
+	if t, ok := f["type"]; ok {
+		pos := l.pos(t[0], "type")
+		v, err := l.str(t[1], "type")
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(v) {
+		case "docker", "oci":
+			s.Type, s.TypePos = strings.ToLower(v), pos
+		default:
+			return errorf(pos, ErrType, "%q: want docker or oci", v)
+		}
+	}
+	if r, ok := f["referrers"]; ok {
+		v, err := l.str(r[1], "referrers")
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(v) {
+		case "true":
+			s.Referrers = true
+		case "required":
+			s.Referrers, s.ReferrersRequired = true, true
+		case "false":
+		default:
+			return errorf(l.pos(r[0], "referrers"), ErrType, "%q: want true, false or required", v)
+		}
+	}
+	return nil
+}
+
+// members reads a document's manifests: (its key and value nodes), a
+// non-empty list of entries, counting them against the limit on the
+// members of all documents.
+func (l loader) members(m [2]*yaml.Node) ([]Entry, error) {
 	list := deref(m[1])
 	if list.Kind != yaml.SequenceNode && !isNull(list) {
-		return Spec{}, errorf(l.pos(list, "manifests"), ErrType, "must be a list of members (- image: ...), not %s", kind(list))
+		return nil, errorf(l.pos(list, "manifests"), ErrType, "must be a list of members (- image: ...), not %s", kind(list))
 	}
 	if len(list.Content) == 0 {
-		return Spec{}, errorf(l.pos(m[0], "manifests"), ErrMissing, "the list is empty: an index needs at least one member")
+		return nil, errorf(l.pos(m[0], "manifests"), ErrMissing, "the list is empty: an index needs at least one member")
 	}
+	var entries []Entry
 	for i, en := range list.Content {
 		field := fmt.Sprintf("manifests[%d]", i)
 		if err := l.ctx.Err(); err != nil {
-			return Spec{}, err
+			return nil, err
 		}
 		if l.w.members++; l.w.members > l.limits.Members {
-			return Spec{}, errorf(l.pos(en, field), ErrLimit, "more than %d members in one spec (--max-members raises the limit)", l.limits.Members)
+			return nil, errorf(l.pos(en, field), ErrLimit, "more than %d members in one spec (--max-members raises the limit)", l.limits.Members)
 		}
 		e, err := l.entry(en, field)
 		if err != nil {
-			return Spec{}, err
+			return nil, err
 		}
-		s.Manifests = append(s.Manifests, e)
+		entries = append(entries, e)
 	}
-	return s, nil
+	return entries, nil
 }
 
 func (l loader) entry(n *yaml.Node, field string) (Entry, error) {

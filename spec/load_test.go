@@ -398,12 +398,3 @@ func TestLoadReferrers(t *testing.T) {
 		})
 	}
 }
-
-func TestSizeString(t *testing.T) {
-	t.Parallel()
-	for n, want := range map[int64]string{4 << 20: "4MiB", 1 << 30: "1GiB", 512 << 10: "512KiB", 1000: "1000 bytes", 5<<20 + 1: "5242881 bytes", 1: "1 byte"} {
-		if got := SizeString(n); got != want {
-			t.Errorf("SizeString(%d) = %q, want %q", n, got, want)
-		}
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
+	"github.com/manifest-tool/manifest-tool/internal/units"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -31,7 +32,7 @@ func (env *environment) credentials(c *cli.Context) (user, pass string, err erro
 			return "", "", fmt.Errorf("reading the password from stdin: %w", err)
 		}
 		if len(b) > maxPassword {
-			return "", "", usagef("--password-stdin: more than %s on standard input, which is no password", spec.SizeString(maxPassword))
+			return "", "", usagef("--password-stdin: more than %s on standard input, which is no password", units.Format(maxPassword))
 		}
 		pass = strings.TrimRight(string(b), "\r\n")
 		if pass == "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/view"
 	"github.com/manifest-tool/manifest-tool/registry"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
@@ -27,7 +28,7 @@ func exitCode(err error) int {
 	var usage *usageError
 	var ec cli.ExitCoder
 	switch {
-	case errors.Is(err, manifest.ErrCheck):
+	case errors.Is(err, view.ErrCheck):
 		return exitCheck
 	case errors.As(err, &usage):
 		return exitBadInput

@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/view"
 	"github.com/manifest-tool/manifest-tool/registry"
 )
 
@@ -63,7 +63,7 @@ past 100,000 index entries in all (--max-entries, MANIFEST_TOOL_MAX_ENTRIES).`,
 				_, err = env.stdout.Write(raw)
 				return err
 			}
-			v, err := manifest.NewView(c.Args().First(), f)
+			v, err := view.New(c.Args().First(), f)
 			if err != nil {
 				return err
 			}

@@ -9,9 +9,11 @@ import (
 	"testing"
 )
 
-// The layout holds: spec and manifest are pure (no network, no processes),
-// the data flows one way (spec <- manifest <- registry <- cmd), and only
-// package registry holds a regclient client.
+// The layout holds: spec, manifest and manifest/view are pure (no network,
+// no processes), the data flows one way (spec <- manifest <- manifest/view
+// <- registry <- cmd), only package registry holds a regclient client, the
+// packages under internal/ are leaves that import nothing of the project,
+// and the transport imports nothing of the project but those leaves.
 func TestLayout(t *testing.T) {
 	t.Parallel()
 	const module = "github.com/manifest-tool/manifest-tool"
@@ -38,7 +40,7 @@ func TestLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"spec", "manifest", "registry", "registry/internal/transport", "cmd/manifest-tool"} {
+	for _, want := range []string{"spec", "manifest", "manifest/view", "registry", "registry/internal/transport", "cmd/manifest-tool"} {
 		if _, ok := imports[want]; !ok {
 			t.Fatalf("package %s not found (found %v)", want, imports)
 		}
@@ -52,18 +54,38 @@ func TestLayout(t *testing.T) {
 		}
 		return out
 	}
-	for _, pure := range []string{"spec", "manifest"} {
+	for _, pure := range []string{"spec", "manifest", "manifest/view"} {
 		for _, imp := range imports[pure] {
 			if imp == "net" || imp == "net/http" || imp == "os/exec" || imp == "github.com/regclient/regclient" {
 				t.Errorf("%s imports %s", pure, imp)
 			}
 		}
 	}
-	if got := ours("spec"); len(got) > 0 {
-		t.Errorf("spec imports %v", got)
+	leaf := func(p string) bool { return strings.HasPrefix(p, "internal/") }
+	leaves := 0
+	for dir := range imports {
+		if leaf(dir) {
+			leaves++
+			if got := ours(dir); len(got) > 0 {
+				t.Errorf("%s imports %v of ours; a leaf imports nothing of the project", dir, got)
+			}
+		}
 	}
-	if got := ours("manifest"); !slices.Equal(got, []string{"spec"}) {
-		t.Errorf("manifest imports %v of ours, want only spec", got)
+	if leaves == 0 {
+		t.Fatalf("no package under internal/ (found %v)", imports)
+	}
+	allowed := map[string][]string{ // of ours, besides the leaves
+		"spec":                        nil,
+		"manifest":                    {"spec"},
+		"manifest/view":               {"spec", "manifest"},
+		"registry/internal/transport": nil,
+	}
+	for dir, want := range allowed {
+		for _, imp := range ours(dir) {
+			if !leaf(imp) && !slices.Contains(want, imp) {
+				t.Errorf("%s imports %s; of ours it may import only %v and the leaves under internal/", dir, imp, want)
+			}
+		}
 	}
 	for dir, imps := range imports {
 		if dir != "registry" && slices.Contains(imps, "github.com/regclient/regclient") {

@@ -7,12 +7,12 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/registry"
 )
 
 // textFormatter writes log lines for people: "warning: message key=value".
-// The message and each field are escaped (manifest.Escape): what a
+// The message and each field are escaped (text.Escape): what a
 // registry or a layout said, quoted in them, cannot end the line, forge
 // another (a "Digest:" line, an "error:" line) or drive the terminal.
 type textFormatter struct{}
@@ -26,14 +26,14 @@ func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	default:
 		b.WriteString(e.Level.String() + ": ")
 	}
-	b.WriteString(manifest.Escape(e.Message))
+	b.WriteString(text.Escape(e.Message))
 	keys := make([]string, 0, len(e.Data))
 	for k := range e.Data {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		b.WriteString(manifest.Escape(fmt.Sprintf(" %s=%v", k, e.Data[k])))
+		b.WriteString(text.Escape(fmt.Sprintf(" %s=%v", k, e.Data[k])))
 	}
 	b.WriteByte('\n')
 	return []byte(b.String()), nil
@@ -41,7 +41,7 @@ func (textFormatter) Format(e *logrus.Entry) ([]byte, error) {
 
 // jsonFormatter writes log lines as logrus's JSON records, with the
 // characters a terminal acts on that JSON leaves as they are (C1 and
-// bidirectional controls) written as \u escapes (manifest.EscapeJSON):
+// bidirectional controls) written as \u escapes (text.EscapeJSON):
 // each record decodes to the same values.
 type jsonFormatter struct {
 	logrus.JSONFormatter
@@ -49,7 +49,7 @@ type jsonFormatter struct {
 
 func (f *jsonFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	b, err := f.JSONFormatter.Format(e)
-	return manifest.EscapeJSON(b), err
+	return text.EscapeJSON(b), err
 }
 
 // scrubber is the run's registry.Scrubber, under the names the commands

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
-	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/view"
 	"github.com/manifest-tool/manifest-tool/registry"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
@@ -52,7 +52,7 @@ entries in all (--max-entries, MANIFEST_TOOL_MAX_ENTRIES).`,
 			if err != nil {
 				return err
 			}
-			v, err := manifest.NewView(c.Args().First(), f)
+			v, err := view.New(c.Args().First(), f)
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
+	"github.com/manifest-tool/manifest-tool/internal/units"
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry"
 )
@@ -57,7 +59,7 @@ func (p *progress) event(ev registry.BlobEvent) {
 	p.done[ev.Blob], p.size[ev.Blob] = ev.Done, ev.Size
 	if p.w == nil {
 		if ev.How == manifest.HowCopied || ev.How == manifest.HowMounted {
-			p.log.Infof("%s blob %.19s… (%s) of %s", ev.How, ev.Blob, manifest.FormatSize(ev.Size), ev.Member)
+			p.log.Infof("%s blob %.19s… (%s) of %s", ev.How, ev.Blob, units.Format(ev.Size), ev.Member)
 		}
 		return
 	}
@@ -90,10 +92,10 @@ func (p *progress) render() []string {
 		if s := per[m]; s.done == s.size {
 			finished++
 		} else if len(busy) < progressMembers {
-			busy = append(busy, fmt.Sprintf("  %s %s of %s", manifest.Escape(shorten(m, 50)), manifest.FormatSize(s.done), manifest.FormatSize(s.size)))
+			busy = append(busy, fmt.Sprintf("  %s %s of %s", text.Escape(shorten(m, 50)), units.Format(s.done), units.Format(s.size)))
 		}
 	}
-	return append([]string{fmt.Sprintf("copying: %d of %d members, %s of %s", finished, len(p.order), manifest.FormatSize(all.done), manifest.FormatSize(all.size))}, busy...)
+	return append([]string{fmt.Sprintf("copying: %d of %d members, %s of %s", finished, len(p.order), units.Format(all.done), units.Format(all.size))}, busy...)
 }
 
 // draw replaces the block drawn last time with lines.

@@ -25,11 +25,11 @@ func TestProgress(t *testing.T) {
 		p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:bbbbbbbbbbbbbbbbbbbb", Size: 10, Done: 10, How: manifest.HowPresent})
 		p.finish()
 	}
-	if got := lines.String(); got != "copied blob sha256:aaaaaaaaaaaa… (2048 bytes) of reg/a@sha256:1\n" {
+	if got := lines.String(); got != "copied blob sha256:aaaaaaaaaaaa… (2KiB) of reg/a@sha256:1\n" {
 		t.Errorf("log lines %q", got)
 	}
-	if got := term.String(); !strings.Contains(got, "\r\x1b[Jcopying: 0 of 1 members, 1024 bytes of 2048 bytes\n  reg/a@sha256:1 1024 bytes of 2048 bytes") ||
-		!strings.Contains(got, "\x1b[1A\r\x1b[Jcopying: 1 of 1 members, 2048 bytes of 2048 bytes") || !strings.HasSuffix(got, "\r\x1b[J") {
+	if got := term.String(); !strings.Contains(got, "\r\x1b[Jcopying: 0 of 1 members, 1KiB of 2KiB\n  reg/a@sha256:1 1KiB of 2KiB") ||
+		!strings.Contains(got, "\x1b[1A\r\x1b[Jcopying: 1 of 1 members, 2KiB of 2KiB") || !strings.HasSuffix(got, "\r\x1b[J") {
 		t.Errorf("terminal %q", got)
 	}
 }

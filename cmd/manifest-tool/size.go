@@ -2,49 +2,19 @@ package main
 
 import (
 	"os"
-	"strconv"
 	"strings"
+
+	"github.com/manifest-tool/manifest-tool/internal/units"
 )
 
-// sizeUnits are the suffixes a size flag takes, in bytes. Written here:
-// neither urfave/cli nor the other libraries the tool uses parse sizes.
-var sizeUnits = map[string]int64{
-	"": 1, "b": 1,
-	"kb": 1000, "mb": 1000 * 1000, "gb": 1000 * 1000 * 1000,
-	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
-}
-
-// parseSize reads a size flag's value: bytes ("4194304"), or a whole
-// number with a unit ("4MiB", "8MB", "512kib").
-func parseSize(flag, v string) (int64, error) {
-	return parseSizeShown("--"+flag, v)
-}
-
-// parseSizeShown is parseSize, its errors naming the flag as shown.
-func parseSizeShown(shown, v string) (int64, error) {
-	s := strings.TrimSpace(v)
-	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
-	if i < 0 {
-		i = len(s)
+// parseSize reads a size flag's value ([units.Parse]), its errors naming
+// the flag as shown.
+func parseSize(shown, v string) (int64, error) {
+	n, err := units.Parse(v)
+	if err != nil {
+		return 0, usagef("%s %q: %v", shown, v, err)
 	}
-	n, err := strconv.ParseInt(s[:i], 10, 64)
-	unit, ok := sizeUnits[asciiLower(strings.TrimSpace(s[i:]))]
-	if err != nil || !ok || n <= 0 || n > (1<<62)/unit {
-		return 0, usagef("%s %q: want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)", shown, v)
-	}
-	return n * unit, nil
-}
-
-// asciiLower lowercases ASCII letters only: "K" (the Kelvin sign,
-// which strings.ToLower makes a "k") is no unit.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
+	return n, nil
 }
 
 // sizeFlag is a size flag's value, parsed, or def when it was not given.
@@ -55,7 +25,7 @@ func sizeFlag(c interface {
 	if !c.IsSet(flag) {
 		return def, nil
 	}
-	return parseSizeShown(shownAs(flag), c.String(flag))
+	return parseSize(shownAs(flag), c.String(flag))
 }
 
 // shownAs names a limit flag in an error: "--max-members", or, when its

@@ -16,7 +16,8 @@ import (
 	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/ref"
 
-	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/internal/text"
+	"github.com/manifest-tool/manifest-tool/manifest/view"
 	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 )
 
@@ -43,7 +44,7 @@ type prober struct {
 	opts      Options
 	repo      ref.Ref // without tag or digest
 	tagPrefix string  // tags no one else uses start with it
-	rows      []manifest.Check
+	rows      []view.Check
 	refused   error // the registry refused the credentials a push needs
 	// incomplete holds the checks that could not be completed, each with
 	// why: a request of its own, or of a check it depends on, got no whole
@@ -57,15 +58,15 @@ type prober struct {
 	noDeletes bool      // the registry refused a delete: ask no more
 }
 
-func (p *prober) row(name string, status manifest.CheckStatus, format string, args ...any) {
-	p.rows = append(p.rows, manifest.Check{Name: name, Status: status, Detail: fmt.Sprintf(format, args...)})
+func (p *prober) row(name string, status view.CheckStatus, format string, args ...any) {
+	p.rows = append(p.rows, view.Check{Name: name, Status: status, Detail: fmt.Sprintf(format, args...)})
 }
 
 // skip marks checks that could not run because of the check after (""
 // for none): unknown, and not completed when after was not.
 func (p *prober) skip(after, why string, names ...string) {
 	for _, n := range names {
-		p.row(n, manifest.Unknown, "not tried: %s", why)
+		p.row(n, view.Unknown, "not tried: %s", why)
 		if w, ok := p.incomplete[after]; ok {
 			p.incomplete[n] = w
 		}
@@ -79,11 +80,11 @@ func (p *prober) skip(after, why string, names ...string) {
 func (p *prober) failed(check string, err error, format string, args ...any) {
 	detail := fmt.Sprintf(format, args...) + ": " + p.because(err)
 	if p.opts.Unanswered(err) {
-		p.rows = append(p.rows, manifest.Check{Name: check, Status: manifest.Unknown, Detail: detail})
+		p.rows = append(p.rows, view.Check{Name: check, Status: view.Unknown, Detail: detail})
 		p.incomplete[check] = check + ": " + p.because(err)
 		return
 	}
-	p.rows = append(p.rows, manifest.Check{Name: check, Status: manifest.Unsupported, Detail: detail})
+	p.rows = append(p.rows, view.Check{Name: check, Status: view.Unsupported, Detail: detail})
 }
 
 // because says why a request failed, in a few words.
@@ -119,7 +120,7 @@ func (p *prober) run(ctx context.Context) {
 		default:
 			// a registry that takes no blob holds no image, list or index
 			for _, n := range rest {
-				p.row(n, manifest.Unsupported, "nothing can be pushed: the blob upload failed")
+				p.row(n, view.Unsupported, "nothing can be pushed: the blob upload failed")
 			}
 		}
 		p.tagList(ctx)
@@ -157,11 +158,11 @@ func (p *prober) ping(ctx context.Context) error {
 		return p.opts.Fail("probing", host, err)
 	}
 	if v := res.Header.Get("Docker-Distribution-API-Version"); v != "" {
-		p.row(CheckAPI, manifest.Supported, "/v2/ answers, API version %s", v)
+		p.row(CheckAPI, view.Supported, "/v2/ answers, API version %s", v)
 	} else {
-		p.row(CheckAPI, manifest.Supported, "/v2/ answers, without a Docker-Distribution-API-Version header")
+		p.row(CheckAPI, view.Supported, "/v2/ answers, without a Docker-Distribution-API-Version header")
 	}
-	p.row(CheckAuth, manifest.Supported, "") // filled by authRow, from every exchange
+	p.row(CheckAuth, view.Supported, "") // filled by authRow, from every exchange
 	return nil
 }
 
@@ -221,10 +222,10 @@ func (p *prober) upload(ctx context.Context, data []byte) bool {
 	}
 	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
 	if patches := len(p.seen(n, http.MethodPatch, "/blobs/uploads/")); patches > 0 {
-		p.row(CheckBlobUpload, manifest.Unsupported, "a %d-byte blob could not go in one PUT; it took %d PATCH requests", len(data), patches)
+		p.row(CheckBlobUpload, view.Unsupported, "a %d-byte blob could not go in one PUT; it took %d PATCH requests", len(data), patches)
 		return true
 	}
-	p.row(CheckBlobUpload, manifest.Supported, "a %d-byte blob in one PUT", len(data))
+	p.row(CheckBlobUpload, view.Supported, "a %d-byte blob in one PUT", len(data))
 	return true
 }
 
@@ -241,10 +242,10 @@ func (p *prober) chunked(ctx context.Context) {
 	p.blobs = append(p.blobs, p.repo.SetDigest(d.Digest.String()))
 	patches := len(p.seen(n, http.MethodPatch, "/blobs/uploads/"))
 	if patches < 2 {
-		p.row(CheckBlobUploadChunked, manifest.Unknown, "the upload took %d PATCH requests, not several chunks", patches)
+		p.row(CheckBlobUploadChunked, view.Unknown, "the upload took %d PATCH requests, not several chunks", patches)
 		return
 	}
-	p.row(CheckBlobUploadChunked, manifest.Supported, "%d bytes in %d PATCH requests of %d bytes, then a PUT", len(data), patches, ChunkSize)
+	p.row(CheckBlobUploadChunked, view.Supported, "%d bytes in %d PATCH requests of %d bytes, then a PUT", len(data), patches, ChunkSize)
 }
 
 // mount checks a cross-repository blob mount into repository-mount.
@@ -255,9 +256,9 @@ func (p *prober) mount(ctx context.Context, d descriptor.Descriptor) {
 	switch {
 	case err == nil:
 		p.blobs = append(p.blobs, tgt.SetDigest(d.Digest.String()))
-		p.row(CheckBlobMount, manifest.Supported, "mounted a blob from %s into %s (201)", p.repo.Repository, tgt.Repository)
+		p.row(CheckBlobMount, view.Supported, "mounted a blob from %s into %s (201)", p.repo.Repository, tgt.Repository)
 	case errors.Is(err, errs.ErrMountReturnedLocation):
-		p.row(CheckBlobMount, manifest.Unsupported, "asked to mount, the registry offered an upload instead (202): copies across repositories move the bytes")
+		p.row(CheckBlobMount, view.Unsupported, "asked to mount, the registry offered an upload instead (202): copies across repositories move the bytes")
 	default:
 		p.failed(CheckBlobMount, err, "mounting into %s", tgt.Repository)
 	}
@@ -275,7 +276,7 @@ func (p *prober) image(ctx context.Context, check string, docker bool, layer []b
 		if p.opts.Unanswered(err) {
 			p.incomplete[check] = check + ": uploading its config: " + p.because(err)
 		}
-		p.row(check, manifest.Unknown, "not tried: uploading its config failed: %s", p.because(err))
+		p.row(check, view.Unknown, "not tried: uploading its config failed: %s", p.because(err))
 		return descriptor.Descriptor{}, false
 	}
 	p.blobs = append(p.blobs, p.repo.SetDigest(cfgDesc.Digest.String()))
@@ -286,7 +287,7 @@ func (p *prober) image(ctx context.Context, check string, docker bool, layer []b
 func (p *prober) put(ctx context.Context, check, name string, orig any) (descriptor.Descriptor, bool) {
 	m, err := rcmanifest.New(rcmanifest.WithOrig(orig))
 	if err != nil {
-		p.row(check, manifest.Unknown, "building it: %v", err)
+		p.row(check, view.Unknown, "building it: %v", err)
 		return descriptor.Descriptor{}, false
 	}
 	d := m.GetDescriptor()
@@ -296,7 +297,7 @@ func (p *prober) put(ctx context.Context, check, name string, orig any) (descrip
 		p.failed(check, err, "pushing %s, %s", tag.Tag, kind(d.MediaType))
 		return d, false
 	}
-	p.row(check, manifest.Supported, "pushed %s, %s", tag.Tag, kind(d.MediaType))
+	p.row(check, view.Supported, "pushed %s, %s", tag.Tag, kind(d.MediaType))
 	return descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}, true
 }
 
@@ -306,7 +307,7 @@ func (p *prober) annotations(ctx context.Context, image descriptor.Descriptor) {
 	idx := annotatedIndex(image)
 	m, err := rcmanifest.New(rcmanifest.WithOrig(idx))
 	if err != nil {
-		p.row(CheckIndexAnnotations, manifest.Unknown, "building it: %v", err)
+		p.row(CheckIndexAnnotations, view.Unknown, "building it: %v", err)
 		return
 	}
 	want, _ := m.RawBody()
@@ -323,11 +324,11 @@ func (p *prober) annotations(ctx context.Context, image descriptor.Descriptor) {
 	}
 	switch {
 	case errors.Is(err, errs.ErrDigestMismatch) || err == nil && !bytes.Equal(raw, want):
-		p.row(CheckIndexAnnotations, manifest.Unsupported, "the registry keeps other bytes than the annotated index it was given")
+		p.row(CheckIndexAnnotations, view.Unsupported, "the registry keeps other bytes than the annotated index it was given")
 	case err != nil:
 		p.failed(CheckIndexAnnotations, err, "pushing an annotated OCI index")
 	default:
-		p.row(CheckIndexAnnotations, manifest.Supported, "an index with %d annotations read back byte for byte", len(idx.Annotations))
+		p.row(CheckIndexAnnotations, view.Supported, "an index with %d annotations read back byte for byte", len(idx.Annotations))
 	}
 }
 
@@ -340,7 +341,7 @@ func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 		if p.opts.Unanswered(err) {
 			p.incomplete[CheckArtifactSubject] = CheckArtifactSubject + ": uploading the empty config: " + p.because(err)
 		}
-		p.row(CheckArtifactSubject, manifest.Unknown, "not tried: uploading the empty config failed: %s", p.because(err))
+		p.row(CheckArtifactSubject, view.Unknown, "not tried: uploading the empty config failed: %s", p.because(err))
 		p.skip(CheckArtifactSubject, "no artifact could be pushed", CheckReferrersAPI)
 		return
 	}
@@ -349,7 +350,7 @@ func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 	}
 	m, err := rcmanifest.New(rcmanifest.WithOrig(artifactOf(subject)))
 	if err != nil {
-		p.row(CheckArtifactSubject, manifest.Unknown, "building it: %v", err)
+		p.row(CheckArtifactSubject, view.Unknown, "building it: %v", err)
 		return
 	}
 	d := m.GetDescriptor()
@@ -368,11 +369,11 @@ func (p *prober) artifact(ctx context.Context, subject descriptor.Descriptor) {
 		p.skip(CheckArtifactSubject, "no artifact could be pushed", CheckReferrersAPI)
 		return
 	case err != nil: // stored, but the sha256-<hex> tag a client keeps could not be
-		p.row(CheckArtifactSubject, manifest.Supported, "stored an artifact with artifactType and subject; no OCI-Subject answer, and the sha256-<hex> tag could not be written: %s", p.because(err))
+		p.row(CheckArtifactSubject, view.Supported, "stored an artifact with artifactType and subject; no OCI-Subject answer, and the sha256-<hex> tag could not be written: %s", p.because(err))
 	case subjectHeader:
-		p.row(CheckArtifactSubject, manifest.Supported, "pushed an artifact with artifactType and subject; the registry answered OCI-Subject")
+		p.row(CheckArtifactSubject, view.Supported, "pushed an artifact with artifactType and subject; the registry answered OCI-Subject")
 	default:
-		p.row(CheckArtifactSubject, manifest.Supported, "pushed an artifact with artifactType and subject; no OCI-Subject answer: clients keep the sha256-<hex> tag")
+		p.row(CheckArtifactSubject, view.Supported, "pushed an artifact with artifactType and subject; no OCI-Subject answer: clients keep the sha256-<hex> tag")
 	}
 	p.referrers(ctx, subject.Digest.String(), d.Digest.String())
 }
@@ -392,19 +393,19 @@ func (p *prober) referrers(ctx context.Context, subject, artifact string) {
 	api := fmt.Sprintf("GET /v2/%s/referrers/<digest>", p.repo.Repository)
 	switch {
 	case status == http.StatusOK && found:
-		p.row(CheckReferrersAPI, manifest.Supported, "%s lists the artifact", api)
+		p.row(CheckReferrersAPI, view.Supported, "%s lists the artifact", api)
 	case status == http.StatusOK:
-		p.row(CheckReferrersAPI, manifest.Unknown, "%s answers, without the artifact just pushed", api)
+		p.row(CheckReferrersAPI, view.Unknown, "%s answers, without the artifact just pushed", api)
 	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusBadRequest:
 		how := "the sha256-<hex> tag fallback works"
 		if err != nil || !found {
 			how = "the sha256-<hex> tag fallback did not list the artifact either"
 		}
-		p.row(CheckReferrersAPI, manifest.Unsupported, "%s answers %d %s; %s", api, status, http.StatusText(status), how)
+		p.row(CheckReferrersAPI, view.Unsupported, "%s answers %d %s; %s", api, status, http.StatusText(status), how)
 	case status != 0:
-		p.row(CheckReferrersAPI, manifest.Unknown, "%s answers %d %s", api, status, http.StatusText(status))
+		p.row(CheckReferrersAPI, view.Unknown, "%s answers %d %s", api, status, http.StatusText(status))
 	default:
-		p.row(CheckReferrersAPI, manifest.Unknown, "no answer to the referrers request: %v", err)
+		p.row(CheckReferrersAPI, view.Unknown, "no answer to the referrers request: %v", err)
 		p.incomplete[CheckReferrersAPI] = fmt.Sprintf("%s: %v", CheckReferrersAPI, err)
 	}
 }
@@ -414,7 +415,7 @@ func (p *prober) tagList(ctx context.Context) {
 	tl, err := p.reg.TagList(ctx, p.repo)
 	switch {
 	case err != nil && len(p.tags) == 0 && errors.Is(err, errs.ErrNotFound):
-		p.row(CheckTagList, manifest.Unknown, "the repository has no tags to list (404)")
+		p.row(CheckTagList, view.Unknown, "the repository has no tags to list (404)")
 		return
 	case err != nil:
 		p.failed(CheckTagList, err, "listing tags")
@@ -429,11 +430,11 @@ func (p *prober) tagList(ctx context.Context) {
 	}
 	switch {
 	case len(p.tags) == 0:
-		p.row(CheckTagList, manifest.Supported, "the tag list answers (%d tags)", len(tags))
+		p.row(CheckTagList, view.Supported, "the tag list answers (%d tags)", len(tags))
 	case ours == 0:
-		p.row(CheckTagList, manifest.Unknown, "the tag list (%d tags) shows none of the probe's tags", len(tags))
+		p.row(CheckTagList, view.Unknown, "the tag list (%d tags) shows none of the probe's tags", len(tags))
 	default:
-		p.row(CheckTagList, manifest.Supported, "the tag list shows %d of the probe's tags", ours)
+		p.row(CheckTagList, view.Supported, "the tag list shows %d of the probe's tags", ours)
 	}
 }
 
@@ -456,10 +457,10 @@ func (p *prober) deleteCheck(ctx context.Context) {
 	}
 	if p.exists(ctx, victim) {
 		p.noDeletes = true
-		p.row(CheckDelete, manifest.Unsupported, "a manifest deleted by digest (202) is still served")
+		p.row(CheckDelete, view.Unsupported, "a manifest deleted by digest (202) is still served")
 		return
 	}
-	p.row(CheckDelete, manifest.Supported, "deleted a manifest by digest")
+	p.row(CheckDelete, view.Supported, "deleted a manifest by digest")
 }
 
 // cleanup deletes what the probe pushed, and only that: what its tags
@@ -467,7 +468,7 @@ func (p *prober) deleteCheck(ctx context.Context) {
 // and the blobs it brought. It returns what it could not remove: anything
 // still served after the attempt. Once the registry refuses a delete, it
 // asks no more.
-func (p *prober) cleanup(ctx context.Context) []manifest.Leftover {
+func (p *prober) cleanup(ctx context.Context) []view.Leftover {
 	var manifests []ref.Ref
 	seen := map[string]bool{}
 	refs := append(append([]ref.Ref{}, p.tags...), p.digests...)
@@ -480,9 +481,9 @@ func (p *prober) cleanup(ctx context.Context) []manifest.Leftover {
 			manifests = append(manifests, p.repo.SetDigest(d))
 		}
 	}
-	left := []manifest.Leftover{}
+	left := []view.Leftover{}
 	leave := func(kind string, r ref.Ref) {
-		left = append(left, manifest.Leftover{Kind: kind, Repository: r.Repository, Digest: r.Digest})
+		left = append(left, view.Leftover{Kind: kind, Repository: r.Repository, Digest: r.Digest})
 	}
 	for i := len(manifests) - 1; i >= 0; i-- { // lists before their images
 		r := manifests[i]
@@ -548,5 +549,5 @@ func kind(mt string) string {
 	case mediatype.Docker2ManifestList:
 		return "a Docker v2.2 manifest list"
 	}
-	return manifest.Article(manifest.MediaTypeName(mt))
+	return text.Article(text.MediaTypeName(mt))
 }

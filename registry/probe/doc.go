@@ -8,8 +8,8 @@
 // [Run] talks to the registry only through a [Registry], the few
 // operations it needs; package registry provides the one made of a
 // regclient client (registry.Client.Probe), whose HTTP exchanges a
-// [Recorder] keeps. The report is a manifest.ProbeReport: one row
-// (manifest.Check) per check, in the order below, each supported,
+// [Recorder] keeps. The report is a view.ProbeReport: one row
+// (view.Check) per check, in the order below, each supported,
 // unsupported or unknown (could not tell), with a detail in a few words.
 //
 // A registry that answers a request with a refusal (an HTTP error status)
@@ -86,13 +86,13 @@
 //   - manifest lists or OCI indexes are unsupported, or could not be shown
 //     to work because the registry refused something they need (their
 //     image manifest, say): an error matching [ErrNoLists] and
-//     manifest.ErrCheck (exit 3);
+//     view.ErrCheck (exit 3);
 //   - otherwise, whether manifest lists or OCI indexes work is unknown
 //     because a check they need could not be completed: an error matching
 //     [ErrIncomplete], naming that check and its cause ("could not tell
 //     whether reg:5000 holds Docker manifest lists or OCI indexes:
 //     blob-upload: POST reg:5000/v2/…: connection closed before a whole
-//     answer (10 attempts)"), and not manifest.ErrCheck: a failure of the
+//     answer (10 attempts)"), and not view.ErrCheck: a failure of the
 //     registry (exit 1), since nothing was found out about lists.
 //
 // Every other finding is a row, and Run returns no error (exit 0).

@@ -19,7 +19,7 @@ import (
 	"github.com/regclient/regclient/types/referrer"
 	"github.com/regclient/regclient/types/tag"
 
-	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/view"
 )
 
 // Registry is what the probe needs of a registry client: one method for
@@ -137,19 +137,19 @@ func (o Options) withDefaults() Options {
 //
 // It fails with an error from opts.Fail when the registry cannot be
 // reached, refuses the credentials, or refuses to let them push; with an
-// error matching ErrNoLists (and manifest.ErrCheck) when manifest lists or
+// error matching ErrNoLists (and view.ErrCheck) when manifest lists or
 // OCI indexes do not work, or could not be shown to because the registry
 // refused something they need; with an error matching ErrIncomplete when
 // whether they work is unknown because a request got no whole answer
 // (Options.Unanswered). Every other finding is a row. The report holds
 // every row made before a failure.
-func Run(ctx context.Context, reg Registry, r ref.Ref, opts Options) (manifest.ProbeReport, error) {
+func Run(ctx context.Context, reg Registry, r ref.Ref, opts Options) (view.ProbeReport, error) {
 	if r.Repository == "" {
 		r.Repository = DefaultRepository
 	}
 	opts = opts.withDefaults()
 	p := &prober{reg: reg, opts: opts, repo: r.SetTag(""), tagPrefix: tagPrefix(), incomplete: map[string]string{}}
-	res := manifest.ProbeReport{Registry: r.Registry, Repository: r.Repository, Leftovers: []manifest.Leftover{}}
+	res := view.ProbeReport{Registry: r.Registry, Repository: r.Repository, Leftovers: []view.Leftover{}}
 	if err := p.ping(ctx); err != nil {
 		return res, err
 	}
@@ -174,9 +174,9 @@ func Run(ctx context.Context, reg Registry, r ref.Ref, opts Options) (manifest.P
 	for _, c := range []struct{ check, what string }{{CheckDockerList, "Docker manifest lists"}, {CheckOCIIndex, "OCI indexes"}} {
 		w, notDone := p.incomplete[c.check]
 		switch res.Status(c.check) {
-		case manifest.Unsupported:
+		case view.Unsupported:
 			no = append(no, c.what)
-		case manifest.Unknown:
+		case view.Unknown:
 			if !notDone {
 				unknown = append(unknown, c.what)
 				break

@@ -16,7 +16,7 @@ import (
 	v1 "github.com/regclient/regclient/types/oci/v1"
 	"github.com/regclient/regclient/types/ref"
 
-	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/view"
 )
 
 // the check names, in the order of the rows
@@ -51,8 +51,8 @@ var pushing = []string{CheckBlobUploadChunked, CheckBlobMount, CheckDockerManife
 	CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
 
 // rows gives each of names the status, and the rows in more theirs.
-func rows(status manifest.CheckStatus, names []string, more map[string]manifest.CheckStatus) map[string]manifest.CheckStatus {
-	out := map[string]manifest.CheckStatus{}
+func rows(status view.CheckStatus, names []string, more map[string]view.CheckStatus) map[string]view.CheckStatus {
+	out := map[string]view.CheckStatus{}
 	for _, n := range names {
 		out[n] = status
 	}
@@ -121,13 +121,13 @@ func TestRun(t *testing.T) {
 	tests := []struct {
 		name   string
 		setup  func(*fake)
-		want   map[string]manifest.CheckStatus // rows other than the default
-		detail map[string]string               // what a row's detail must hold
-		fail   string                          // the Fail op of the error, if any
-		noList string                          // the text of an ErrNoLists error, if any
+		want   map[string]view.CheckStatus // rows other than the default
+		detail map[string]string           // what a row's detail must hold
+		fail   string                      // the Fail op of the error, if any
+		noList string                      // the text of an ErrNoLists error, if any
 		// the text of an ErrIncomplete error, if any
 		incomplete string
-		also       func(t *testing.T, f *fake, rep manifest.ProbeReport)
+		also       func(t *testing.T, f *fake, rep view.ProbeReport)
 	}{
 		{name: "everything", detail: map[string]string{
 			CheckAPI:               "/v2/ answers, API version registry/2.0",
@@ -148,7 +148,7 @@ func TestRun(t *testing.T) {
 		{name: "no API version", setup: func(f *fake) { f.apiVersion = "" },
 			detail: map[string]string{CheckAPI: "/v2/ answers, without a Docker-Distribution-API-Version header"}},
 		{name: "ping fails", setup: refuse(http.StatusServiceUnavailable, func(c call) bool { return c.Op == "Ping" }), fail: "probing",
-			also: func(t *testing.T, f *fake, rep manifest.ProbeReport) {
+			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
 				if len(rep.Checks) != 0 || len(f.calls) != 1 {
 					t.Errorf("rows %v after %d calls", rep.Checks, len(f.calls))
 				}
@@ -161,11 +161,11 @@ func TestRun(t *testing.T) {
 
 		// blob-upload
 		{name: "writes need credentials", setup: func(f *fake) { f.writeChallenge = `Basic realm="writers"` }, fail: "pushing to",
-			want: rows(manifest.Unknown, pushing, map[string]manifest.CheckStatus{CheckBlobUpload: manifest.Unsupported, CheckTagList: manifest.Unknown, CheckDelete: manifest.Unknown}),
+			want: rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckTagList: view.Unknown, CheckDelete: view.Unknown}),
 			detail: map[string]string{CheckAuth: `basic (realm "writers"); /v2/ is open, POST asked for it`,
 				CheckBlobUpload: "cause: request failed: unauthorized", CheckOCIIndex: "not tried: the registry refuses to let these credentials push",
 				CheckTagList: "the repository has no tags to list (404)", CheckDelete: "not tried: nothing was pushed"},
-			also: func(t *testing.T, f *fake, _ manifest.ProbeReport) {
+			also: func(t *testing.T, f *fake, _ view.ProbeReport) {
 				for _, c := range f.calls[1:] {
 					if c.Op != "BlobPut" && c.Op != "TagList" {
 						t.Errorf("%s %s after the refusal", c.Op, c.Ref.CommonName())
@@ -173,88 +173,88 @@ func TestRun(t *testing.T) {
 				}
 			}},
 		{name: "upload 401", setup: refuse(http.StatusUnauthorized, pushOf("BlobPut", mediatype.OCI1LayerGzip)), fail: "pushing to",
-			want: rows(manifest.Unknown, pushing, map[string]manifest.CheckStatus{CheckBlobUpload: manifest.Unsupported, CheckTagList: manifest.Unknown, CheckDelete: manifest.Unknown})},
+			want: rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckTagList: view.Unknown, CheckDelete: view.Unknown})},
 		{name: "upload refused", setup: refuse(http.StatusBadRequest, pushOf("BlobPut", mediatype.OCI1LayerGzip)),
 			noList: "reg.example.com cannot hold Docker manifest lists or OCI indexes",
-			want:   rows(manifest.Unsupported, pushing, map[string]manifest.CheckStatus{CheckBlobUpload: manifest.Unsupported, CheckTagList: manifest.Unknown, CheckDelete: manifest.Unknown}),
+			want:   rows(view.Unsupported, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckTagList: view.Unknown, CheckDelete: view.Unknown}),
 			detail: map[string]string{CheckBlobUpload: "-byte blob: cause: request failed: 400 Bad Request",
 				CheckDockerList: "nothing can be pushed: the blob upload failed"}},
 		{name: "upload only in PATCHes", setup: func(f *fake) { f.putPatches = 2 },
-			want:   map[string]manifest.CheckStatus{CheckBlobUpload: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported},
 			detail: map[string]string{CheckBlobUpload: "-byte blob could not go in one PUT; it took 2 PATCH requests"}},
 
 		{name: "upload cut off", setup: cutOff(pushOf("BlobPut", mediatype.OCI1LayerGzip)),
 			incomplete: "could not tell whether reg.example.com holds Docker manifest lists or OCI indexes: blob-upload: cause: request failed: unexpected EOF",
-			want:       rows(manifest.Unknown, pushing, map[string]manifest.CheckStatus{CheckBlobUpload: manifest.Unknown, CheckTagList: manifest.Unknown, CheckDelete: manifest.Unknown}),
+			want:       rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unknown, CheckTagList: view.Unknown, CheckDelete: view.Unknown}),
 			detail: map[string]string{CheckBlobUpload: "-byte blob: cause: request failed: unexpected EOF",
 				CheckDockerList: "not tried: the blob upload could not be completed", CheckReferrersAPI: "not tried: the blob upload could not be completed"}},
 
 		// blob-upload-chunked
 		{name: "chunks in one PATCH", setup: func(f *fake) { f.onePatch = true },
-			want:   map[string]manifest.CheckStatus{CheckBlobUploadChunked: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckBlobUploadChunked: view.Unknown},
 			detail: map[string]string{CheckBlobUploadChunked: "the upload took 1 PATCH requests, not several chunks"}},
 		{name: "no chunks", setup: refuse(http.StatusMethodNotAllowed, pushOf("BlobPut", "")),
-			want:   map[string]manifest.CheckStatus{CheckBlobUploadChunked: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckBlobUploadChunked: view.Unsupported},
 			detail: map[string]string{CheckBlobUploadChunked: "uploading 3172 bytes in 1024-byte chunks: cause: request failed: 405 Method Not Allowed"}},
 
 		{name: "chunks cut off", setup: cutOff(pushOf("BlobPut", "")),
-			want:   map[string]manifest.CheckStatus{CheckBlobUploadChunked: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckBlobUploadChunked: view.Unknown},
 			detail: map[string]string{CheckBlobUploadChunked: "uploading 3172 bytes in 1024-byte chunks: cause: request failed: unexpected EOF"}},
 
 		// blob-mount
 		{name: "mount offers an upload", setup: func(f *fake) { f.mountOffer = true },
-			want:   map[string]manifest.CheckStatus{CheckBlobMount: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckBlobMount: view.Unsupported},
 			detail: map[string]string{CheckBlobMount: "the registry offered an upload instead (202)"}},
 		{name: "mount refused", setup: refuse(http.StatusForbidden, func(c call) bool { return c.Op == "BlobMount" }),
-			want:   map[string]manifest.CheckStatus{CheckBlobMount: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckBlobMount: view.Unsupported},
 			detail: map[string]string{CheckBlobMount: "mounting into team/probe-mount: cause: request failed: 403 Forbidden"}},
 
 		{name: "mount cut off", setup: cutOff(func(c call) bool { return c.Op == "BlobMount" }),
-			want:   map[string]manifest.CheckStatus{CheckBlobMount: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckBlobMount: view.Unknown},
 			detail: map[string]string{CheckBlobMount: "mounting into team/probe-mount: cause: request failed: unexpected EOF"}},
 
 		// image manifests and lists
 		{name: "Docker config refused", setup: refuse(http.StatusBadRequest, pushOf("BlobPut", mediatype.Docker2ImageConfig)),
 			noList: "reg.example.com could not be shown to hold Docker manifest lists (see the rows)",
-			want:   map[string]manifest.CheckStatus{CheckDockerManifest: manifest.Unknown, CheckDockerList: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckDockerManifest: view.Unknown, CheckDockerList: view.Unknown},
 			detail: map[string]string{CheckDockerManifest: "not tried: uploading its config failed: cause:",
 				CheckDockerList: "not tried: its Docker image manifest could not be pushed"}},
 		{name: "no Docker images", setup: refuse(http.StatusBadRequest, pushOf("ManifestPut", mediatype.Docker2Manifest)),
 			noList: "reg.example.com could not be shown to hold Docker manifest lists (see the rows)",
-			want:   map[string]manifest.CheckStatus{CheckDockerManifest: manifest.Unsupported, CheckDockerList: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckDockerManifest: view.Unsupported, CheckDockerList: view.Unknown},
 			detail: map[string]string{CheckDockerManifest: "-docker, a Docker v2.2 image manifest: cause: request failed: 400 Bad Request"}},
 		{name: "no Docker lists", setup: refuse(http.StatusBadRequest, pushOf("ManifestPut", mediatype.Docker2ManifestList)),
 			noList: "reg.example.com cannot hold Docker manifest lists",
-			want:   map[string]manifest.CheckStatus{CheckDockerList: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckDockerList: view.Unsupported},
 			detail: map[string]string{CheckDockerList: "-docker-list, a Docker v2.2 manifest list: cause: request failed: 400 Bad Request"}},
 		{name: "no OCI images", setup: refuse(http.StatusBadRequest, taggedPut("-oci")),
 			noList: "reg.example.com could not be shown to hold OCI indexes (see the rows)",
-			want: map[string]manifest.CheckStatus{CheckOCIManifest: manifest.Unsupported, CheckOCIIndex: manifest.Unknown,
-				CheckIndexAnnotations: manifest.Unknown, CheckArtifactSubject: manifest.Unknown, CheckReferrersAPI: manifest.Unknown},
+			want: map[string]view.CheckStatus{CheckOCIManifest: view.Unsupported, CheckOCIIndex: view.Unknown,
+				CheckIndexAnnotations: view.Unknown, CheckArtifactSubject: view.Unknown, CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckArtifactSubject: "not tried: its OCI image manifest could not be pushed"}},
 		{name: "no OCI indexes", setup: refuse(http.StatusBadRequest, taggedPut("-oci-index")),
 			noList: "reg.example.com cannot hold OCI indexes",
-			want:   map[string]manifest.CheckStatus{CheckOCIIndex: manifest.Unsupported}},
+			want:   map[string]view.CheckStatus{CheckOCIIndex: view.Unsupported}},
 		{name: "no lists at all", setup: refuse(http.StatusBadRequest, func(c call) bool {
 			return c.Op == "ManifestPut" && (c.MediaType == mediatype.Docker2ManifestList || c.MediaType == mediatype.OCI1ManifestList)
 		}), noList: "reg.example.com cannot hold Docker manifest lists or OCI indexes",
-			want: map[string]manifest.CheckStatus{CheckDockerList: manifest.Unsupported, CheckOCIIndex: manifest.Unsupported, CheckIndexAnnotations: manifest.Unsupported},
+			want: map[string]view.CheckStatus{CheckDockerList: view.Unsupported, CheckOCIIndex: view.Unsupported, CheckIndexAnnotations: view.Unsupported},
 			detail: map[string]string{CheckArtifactSubject: "the sha256-<hex> tag could not be written",
 				CheckReferrersAPI: "the sha256-<hex> tag fallback did not list the artifact either"}},
 
 		{name: "Docker config cut off", setup: cutOff(pushOf("BlobPut", mediatype.Docker2ImageConfig)),
 			incomplete: "could not tell whether reg.example.com holds Docker manifest lists: docker-manifest: uploading its config: cause: request failed: unexpected EOF",
-			want:       map[string]manifest.CheckStatus{CheckDockerManifest: manifest.Unknown, CheckDockerList: manifest.Unknown},
+			want:       map[string]view.CheckStatus{CheckDockerManifest: view.Unknown, CheckDockerList: view.Unknown},
 			detail:     map[string]string{CheckDockerList: "not tried: its Docker image manifest could not be pushed"}},
 		{name: "OCI image cut off", setup: cutOff(taggedPut("-oci")),
 			incomplete: "could not tell whether reg.example.com holds OCI indexes: oci-manifest: cause: request failed: unexpected EOF",
-			want: map[string]manifest.CheckStatus{CheckOCIManifest: manifest.Unknown, CheckOCIIndex: manifest.Unknown,
-				CheckIndexAnnotations: manifest.Unknown, CheckArtifactSubject: manifest.Unknown, CheckReferrersAPI: manifest.Unknown},
+			want: map[string]view.CheckStatus{CheckOCIManifest: view.Unknown, CheckOCIIndex: view.Unknown,
+				CheckIndexAnnotations: view.Unknown, CheckArtifactSubject: view.Unknown, CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckOCIManifest: "-oci, an OCI image manifest: cause: request failed: unexpected EOF"}},
 		{name: "lists cut off", setup: cutOff(func(c call) bool {
 			return c.Op == "ManifestPut" && (c.MediaType == mediatype.Docker2ManifestList || c.MediaType == mediatype.OCI1ManifestList)
 		}), incomplete: "could not tell whether reg.example.com holds Docker manifest lists or OCI indexes: docker-manifest-list: cause: request failed: unexpected EOF",
-			want: map[string]manifest.CheckStatus{CheckDockerList: manifest.Unknown, CheckOCIIndex: manifest.Unknown, CheckIndexAnnotations: manifest.Unknown},
+			want: map[string]view.CheckStatus{CheckDockerList: view.Unknown, CheckOCIIndex: view.Unknown, CheckIndexAnnotations: view.Unknown},
 			detail: map[string]string{CheckOCIIndex: "-oci-index, an OCI image index: cause: request failed: unexpected EOF",
 				CheckArtifactSubject: "the sha256-<hex> tag could not be written"}},
 		{name: "lists refused, indexes cut off", setup: func(f *fake) {
@@ -268,75 +268,75 @@ func TestRun(t *testing.T) {
 				return nil
 			}
 		}, noList: "reg.example.com cannot hold Docker manifest lists", // what the registry said outweighs what it did not
-			want: map[string]manifest.CheckStatus{CheckDockerList: manifest.Unsupported, CheckOCIIndex: manifest.Unknown}},
+			want: map[string]view.CheckStatus{CheckDockerList: view.Unsupported, CheckOCIIndex: view.Unknown}},
 
 		// index-annotations
 		{name: "index rewritten", setup: func(f *fake) { f.rewrite = true },
-			want:   map[string]manifest.CheckStatus{CheckIndexAnnotations: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckIndexAnnotations: view.Unsupported},
 			detail: map[string]string{CheckIndexAnnotations: "the registry keeps other bytes than the annotated index it was given"}},
 		{name: "index digest mismatch", setup: func(f *fake) { f.mismatch = true },
-			want:   map[string]manifest.CheckStatus{CheckIndexAnnotations: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckIndexAnnotations: view.Unsupported},
 			detail: map[string]string{CheckIndexAnnotations: "the registry keeps other bytes than the annotated index it was given"}},
 		{name: "annotated index refused", setup: refuse(http.StatusBadRequest, taggedPut("-annotations")),
-			want:   map[string]manifest.CheckStatus{CheckIndexAnnotations: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckIndexAnnotations: view.Unsupported},
 			detail: map[string]string{CheckIndexAnnotations: "pushing an annotated OCI index: cause:"}},
 
 		// artifact-subject and referrers-api
 		{name: "OCI-Subject and referrers", setup: func(f *fake) { f.subjectHeader, f.referrers = true, http.StatusOK },
-			want: map[string]manifest.CheckStatus{CheckReferrersAPI: manifest.Supported},
+			want: map[string]view.CheckStatus{CheckReferrersAPI: view.Supported},
 			detail: map[string]string{CheckArtifactSubject: "pushed an artifact with artifactType and subject; the registry answered OCI-Subject",
 				CheckReferrersAPI: "GET /v2/team/probe/referrers/<digest> lists the artifact"}},
 		{name: "referrers tag refused", setup: refuse(http.StatusBadRequest, func(c call) bool { return c.Op == "ManifestPut" && strings.HasPrefix(c.Ref.Tag, "sha256-") }),
 			detail: map[string]string{CheckArtifactSubject: "stored an artifact with artifactType and subject; no OCI-Subject answer, and the sha256-<hex> tag could not be written: cause:",
 				CheckReferrersAPI: "answers 404 Not Found; the sha256-<hex> tag fallback did not list the artifact either"}},
 		{name: "artifact refused", setup: refuse(http.StatusBadRequest, func(c call) bool { return c.Op == "ManifestPut" && c.Ref.Digest != "" }),
-			want: map[string]manifest.CheckStatus{CheckArtifactSubject: manifest.Unsupported, CheckReferrersAPI: manifest.Unknown},
+			want: map[string]view.CheckStatus{CheckArtifactSubject: view.Unsupported, CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckArtifactSubject: "pushing an artifact with artifactType and subject: cause:",
 				CheckReferrersAPI: "not tried: no artifact could be pushed"}},
 		{name: "empty config refused", setup: refuse(http.StatusBadRequest, pushOf("BlobPut", mediatype.OCI1Empty)),
-			want: map[string]manifest.CheckStatus{CheckArtifactSubject: manifest.Unknown, CheckReferrersAPI: manifest.Unknown},
+			want: map[string]view.CheckStatus{CheckArtifactSubject: view.Unknown, CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckArtifactSubject: "not tried: uploading the empty config failed: cause:",
 				CheckReferrersAPI: "not tried: no artifact could be pushed"}},
 		{name: "referrers lag", setup: func(f *fake) { f.referrers, f.referrersLag = http.StatusOK, true },
-			want:   map[string]manifest.CheckStatus{CheckReferrersAPI: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckReferrersAPI: "GET /v2/team/probe/referrers/<digest> answers, without the artifact just pushed"}},
 		{name: "referrers 405", setup: func(f *fake) { f.referrers = http.StatusMethodNotAllowed },
 			detail: map[string]string{CheckReferrersAPI: "answers 405 Method Not Allowed; the sha256-<hex> tag fallback works"}},
 		{name: "referrers 500", setup: func(f *fake) { f.referrers = http.StatusInternalServerError },
-			want:   map[string]manifest.CheckStatus{CheckReferrersAPI: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckReferrersAPI: "GET /v2/team/probe/referrers/<digest> answers 500 Internal Server Error"}},
 		{name: "referrers unanswered", setup: func(f *fake) { f.referrers = 0 },
-			want:   map[string]manifest.CheckStatus{CheckReferrersAPI: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckReferrersAPI: "no answer to the referrers request: GET /v2/team/probe/referrers/sha256:"}},
 
 		{name: "artifact cut off", setup: cutOff(func(c call) bool { return c.Op == "ManifestPut" && c.Ref.Digest != "" }),
-			want: map[string]manifest.CheckStatus{CheckArtifactSubject: manifest.Unknown, CheckReferrersAPI: manifest.Unknown},
+			want: map[string]view.CheckStatus{CheckArtifactSubject: view.Unknown, CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckArtifactSubject: "pushing an artifact with artifactType and subject: cause: request failed: unexpected EOF",
 				CheckReferrersAPI: "not tried: no artifact could be pushed"}},
 
 		// tag-list
 		{name: "tag list refused", setup: refuse(http.StatusForbidden, func(c call) bool { return c.Op == "TagList" }),
-			want:   map[string]manifest.CheckStatus{CheckTagList: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckTagList: view.Unsupported},
 			detail: map[string]string{CheckTagList: "listing tags: cause: request failed: 403 Forbidden"}},
 		{name: "tag list stale", setup: func(f *fake) { f.staleTags = true },
-			want:   map[string]manifest.CheckStatus{CheckTagList: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckTagList: view.Unknown},
 			detail: map[string]string{CheckTagList: "the tag list (1 tags) shows none of the probe's tags"}},
 		{name: "tag list, nothing pushed", setup: func(f *fake) {
 			f.writeChallenge = `Basic realm="writers"`
 			f.tags["team/probe:latest"] = "sha256:0"
 		}, fail: "pushing to",
-			want:   rows(manifest.Unknown, pushing, map[string]manifest.CheckStatus{CheckBlobUpload: manifest.Unsupported, CheckDelete: manifest.Unknown}),
+			want:   rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckDelete: view.Unknown}),
 			detail: map[string]string{CheckTagList: "the tag list answers (1 tags)"}},
 
 		{name: "tag list cut off", setup: cutOff(func(c call) bool { return c.Op == "TagList" }),
-			want:   map[string]manifest.CheckStatus{CheckTagList: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckTagList: view.Unknown},
 			detail: map[string]string{CheckTagList: "listing tags: cause: request failed: unexpected EOF"}},
 
 		// delete, and the cleanup after it
 		{name: "delete refused", setup: refuse(http.StatusMethodNotAllowed, func(c call) bool { return c.Op == "ManifestDelete" }),
-			want:   map[string]manifest.CheckStatus{CheckDelete: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckDelete: view.Unsupported},
 			detail: map[string]string{CheckDelete: "deleting a manifest by digest: cause: request failed: 405 Method Not Allowed"},
-			also: func(t *testing.T, f *fake, rep manifest.ProbeReport) {
+			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
 				if n := count(f, "ManifestDelete"); n != 1 {
 					t.Errorf("%d manifest deletes, want 1: none after the refusal", n)
 				}
@@ -348,17 +348,17 @@ func TestRun(t *testing.T) {
 				}
 			}},
 		{name: "delete cut off", setup: cutOff(func(c call) bool { return c.Op == "ManifestDelete" }),
-			want:   map[string]manifest.CheckStatus{CheckDelete: manifest.Unknown},
+			want:   map[string]view.CheckStatus{CheckDelete: view.Unknown},
 			detail: map[string]string{CheckDelete: "deleting a manifest by digest: cause: request failed: unexpected EOF"},
-			also: func(t *testing.T, f *fake, rep manifest.ProbeReport) {
+			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
 				if n := count(f, "ManifestDelete"); n != 1 {
 					t.Errorf("%d manifest deletes, want 1: none after it", n)
 				}
 			}},
 		{name: "deleted but served", setup: func(f *fake) { f.keepDeleted = true },
-			want:   map[string]manifest.CheckStatus{CheckDelete: manifest.Unsupported},
+			want:   map[string]view.CheckStatus{CheckDelete: view.Unsupported},
 			detail: map[string]string{CheckDelete: "a manifest deleted by digest (202) is still served"},
-			also: func(t *testing.T, f *fake, rep manifest.ProbeReport) {
+			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
 				if n := count(f, "ManifestDelete"); n != 1 {
 					t.Errorf("%d manifest deletes, want 1", n)
 				}
@@ -367,7 +367,7 @@ func TestRun(t *testing.T) {
 				}
 			}},
 		{name: "blob delete refused", setup: refuse(http.StatusMethodNotAllowed, func(c call) bool { return c.Op == "BlobDelete" }),
-			also: func(t *testing.T, f *fake, rep manifest.ProbeReport) {
+			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
 				if n := count(f, "BlobDelete"); n != 1 {
 					t.Errorf("%d blob deletes, want 1: none after the refusal", n)
 				}
@@ -384,12 +384,12 @@ func TestRun(t *testing.T) {
 				}
 				return nil
 			}
-		}, also: func(t *testing.T, f *fake, rep manifest.ProbeReport) {
+		}, also: func(t *testing.T, f *fake, rep view.ProbeReport) {
 			if kinds := leftKinds(rep); count(f, "BlobDelete") != 6 || kinds["blob"] != 6 {
 				t.Errorf("%d blob deletes, leftovers %v", count(f, "BlobDelete"), kinds)
 			}
 		}},
-		{name: "lists deleted before their images", also: func(t *testing.T, f *fake, _ manifest.ProbeReport) {
+		{name: "lists deleted before their images", also: func(t *testing.T, f *fake, _ view.ProbeReport) {
 			var deleted []string
 			for _, c := range f.calls {
 				if c.Op == "ManifestDelete" {
@@ -430,12 +430,12 @@ func TestRun(t *testing.T) {
 					t.Errorf("error %v, want a failure %q", err, tc.fail)
 				}
 			case tc.noList != "":
-				if !errors.Is(err, ErrNoLists) || !errors.Is(err, manifest.ErrCheck) || err.Error() != tc.noList {
-					t.Errorf("error %v, want %q matching ErrNoLists and manifest.ErrCheck", err, tc.noList)
+				if !errors.Is(err, ErrNoLists) || !errors.Is(err, view.ErrCheck) || err.Error() != tc.noList {
+					t.Errorf("error %v, want %q matching ErrNoLists and view.ErrCheck", err, tc.noList)
 				}
 			case tc.incomplete != "":
-				if !errors.Is(err, ErrIncomplete) || errors.Is(err, manifest.ErrCheck) || err.Error() != tc.incomplete {
-					t.Errorf("error %v, want %q matching ErrIncomplete and not manifest.ErrCheck", err, tc.incomplete)
+				if !errors.Is(err, ErrIncomplete) || errors.Is(err, view.ErrCheck) || err.Error() != tc.incomplete {
+					t.Errorf("error %v, want %q matching ErrIncomplete and not view.ErrCheck", err, tc.incomplete)
 				}
 			case err != nil:
 				t.Errorf("error %v", err)
@@ -450,7 +450,7 @@ func TestRun(t *testing.T) {
 
 // checkRows checks that every row is there, in order, with a detail, and
 // has the status and detail wanted.
-func checkRows(t *testing.T, rep manifest.ProbeReport, want map[string]manifest.CheckStatus, detail map[string]string, failed bool) {
+func checkRows(t *testing.T, rep view.ProbeReport, want map[string]view.CheckStatus, detail map[string]string, failed bool) {
 	t.Helper()
 	if rep.Registry != "reg.example.com" || rep.Repository != "team/probe" {
 		t.Errorf("report of %s/%s", rep.Registry, rep.Repository)
@@ -464,9 +464,9 @@ func checkRows(t *testing.T, rep manifest.ProbeReport, want map[string]manifest.
 		if c.Detail == "" {
 			t.Errorf("%s has no detail", c.Name)
 		}
-		status := manifest.Supported
+		status := view.Supported
 		if c.Name == CheckReferrersAPI {
-			status = manifest.Unsupported
+			status = view.Unsupported
 		}
 		if s, ok := want[c.Name]; ok {
 			status = s
@@ -485,7 +485,7 @@ func checkRows(t *testing.T, rep manifest.ProbeReport, want map[string]manifest.
 
 // checkLeftovers checks that the probe left the registry as it found it
 // but for its leftovers, and that those are what it added and left.
-func checkLeftovers(t *testing.T, f *fake, before map[string]string, rep manifest.ProbeReport) {
+func checkLeftovers(t *testing.T, f *fake, before map[string]string, rep view.ProbeReport) {
 	t.Helper()
 	added := map[string]string{}
 	for k, kind := range content(f) {
@@ -524,7 +524,7 @@ func count(f *fake, op string) int {
 	return n
 }
 
-func leftKinds(rep manifest.ProbeReport) map[string]int {
+func leftKinds(rep view.ProbeReport) map[string]int {
 	n := map[string]int{}
 	for _, l := range rep.Leftovers {
 		n[l.Kind]++
@@ -635,7 +635,7 @@ func TestRunDefaultOptions(t *testing.T) {
 func TestErrNoLists(t *testing.T) {
 	t.Parallel()
 	err := fmt.Errorf("reg cannot hold OCI indexes%.0w", ErrNoLists)
-	if !errors.Is(err, ErrNoLists) || !errors.Is(err, manifest.ErrCheck) || err.Error() != "reg cannot hold OCI indexes" {
+	if !errors.Is(err, ErrNoLists) || !errors.Is(err, view.ErrCheck) || err.Error() != "reg cannot hold OCI indexes" {
 		t.Errorf("%v", err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/manifest-tool/manifest-tool/spec"
+	"github.com/manifest-tool/manifest-tool/internal/units"
 )
 
 // BodyTimeoutError is an answer, not a blob's, whose body was not whole
@@ -53,9 +53,9 @@ type SizeError struct {
 }
 
 func (e *SizeError) Error() string {
-	what, limit, fix := "the answer", "the limit of "+spec.SizeString(e.Limit)+" for what is not a manifest or a blob", ""
+	what, limit, fix := "the answer", "the limit of "+units.Format(e.Limit)+" for what is not a manifest or a blob", ""
 	if e.Manifest {
-		what, limit, fix = "the manifest", "the limit of "+spec.SizeString(e.Limit), " (raise it with --max-manifest-size)"
+		what, limit, fix = "the manifest", "the limit of "+units.Format(e.Limit), " (raise it with --max-manifest-size)"
 	}
 	if e.Size < 0 {
 		return fmt.Sprintf("%s %s%s: %s is over %s, more was sent%s", e.Method, e.Host, e.Path, what, limit, fix)

@@ -1,50 +1,19 @@
-package manifest
+package view
 
 import (
-	"fmt"
 	"io"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
+
+	"github.com/manifest-tool/manifest-tool/internal/text"
 )
 
 func TestTextHelpers(t *testing.T) {
 	t.Parallel()
-	for n, want := range map[int64]string{0: "0 bytes", 10239: "10239 bytes", 10240: "10.0 KiB", 1534478899: "1.4 GiB"} {
-		t.Run(want, func(t *testing.T) {
-			if got := FormatSize(n); got != want {
-				t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
-			}
-		})
-	}
-	for in, want := range map[string]string{"index": "2 indexes", "image": "2 images", "more member": "2 more members"} {
-		t.Run(want, func(t *testing.T) {
-			if got := Plural(2, in); got != want || Plural(1, in) != "1 "+in {
-				t.Errorf("Plural(2, %s) = %q, Plural(1) = %q", in, got, Plural(1, in))
-			}
-		})
-	}
-	for _, tc := range []struct {
-		in    string
-		width int
-		cut   bool
-		want  []string
-	}{
-		{"a bb ccc dddd", 6, false, []string{"a bb", "ccc", "dddd"}},
-		{"a " + strings.Repeat("y", 12) + " b", 5, true, []string{"a", "yyyyy", "yyyyy", "yy b"}},
-		{"a " + strings.Repeat("y", 12) + " b", 5, false, []string{"a", strings.Repeat("y", 12), "b"}},
-		{"two  spaces", 20, false, []string{"two spaces"}},
-	} {
-		t.Run(fmt.Sprintf("%s/cut=%v", tc.in, tc.cut), func(t *testing.T) {
-			if got := Wrap(tc.in, tc.width, tc.cut); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Wrap(%q, %d, %v) = %q, want %q", tc.in, tc.width, tc.cut, got, tc.want)
-			}
-		})
-	}
-	kinds := map[string]ManifestView{
+	kinds := map[string]Entry{
 		"attestation": {AttestationFor: "sha256:x", MediaType: mediatype.OCI1Manifest},
 		"index":       {MediaType: mediatype.Docker2ManifestList},
 		"artifact":    {MediaType: mediatype.OCI1Manifest, ArtifactType: "application/x"},
@@ -113,7 +82,7 @@ func TestTextEscaped(t *testing.T) {
 	view := View{
 		Summary:     Summary{Image: "reg/app:1", Digest: "sha256:" + strings.Repeat("0", 64), MediaType: mediatype.OCI1ManifestList, Index: true},
 		Annotations: map[string]string{"k\x1b]0;t\x07": bad, "long": strings.Repeat(bad+" ", 4)},
-		Manifests: []ManifestView{{Digest: "sha256:" + strings.Repeat("1", 64), MediaType: mediatype.OCI1Manifest, Platform: pl,
+		Manifests: []Entry{{Digest: "sha256:" + strings.Repeat("1", 64), MediaType: mediatype.OCI1Manifest, Platform: pl,
 			Annotations: map[string]string{"a": bad}, Layers: []Blob{{MediaType: "application/\x1b[31m", Digest: "sha256:" + strings.Repeat("2", 64), Size: 1}}}},
 	}
 	collect(&view.Summary, view.Manifests)
@@ -127,7 +96,7 @@ func TestTextEscaped(t *testing.T) {
 			}
 			out := strings.TrimSuffix(b.String(), "\n")
 			for _, line := range strings.Split(out, "\n") {
-				if got := Escape(line); got != line {
+				if got := text.Escape(line); got != line {
 					t.Errorf("control characters written: %q", line)
 				}
 				if strings.HasPrefix(line, "Digest: sha256:abab") {

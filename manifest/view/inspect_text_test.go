@@ -1,4 +1,4 @@
-package manifest
+package view
 
 import (
 	"strings"
@@ -24,7 +24,7 @@ func TestViewText(t *testing.T) {
 			"org.opencontainers.image.description": "An application that is described in more words than fit on one line of eighty columns, so that they wrap",
 			"short":                                "v",
 		},
-		Manifests: []ManifestView{
+		Manifests: []Entry{
 			{Digest: d("a"), MediaType: mediatype.OCI1Manifest, Size: 480,
 				Platform:    &platform.Platform{OS: "linux", Architecture: "arm", Variant: "v7"},
 				Annotations: map[string]string{"org.opencontainers.image.url": long},

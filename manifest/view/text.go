@@ -1,4 +1,4 @@
-package manifest
+package view
 
 import (
 	"fmt"
@@ -7,45 +7,13 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/regclient/regclient/types/mediatype"
 	"github.com/regclient/regclient/types/platform"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
+	"github.com/manifest-tool/manifest-tool/internal/units"
+	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
-
-// mediaTypeNames names media types for people.
-var mediaTypeNames = map[string]string{
-	mediatype.OCI1ManifestList:      "OCI image index",
-	mediatype.Docker2ManifestList:   "Docker manifest list",
-	mediatype.OCI1Manifest:          "OCI image manifest",
-	mediatype.Docker2Manifest:       "Docker image manifest",
-	mediatype.Docker1ManifestSigned: "Docker schema 1 manifest",
-	mediatype.Docker1Manifest:       "Docker schema 1 manifest",
-	mediatype.OCI1Artifact:          "OCI artifact manifest",
-}
-
-// MediaTypeName names a media type for people ("OCI image index"); a
-// media type it does not know is returned as it is.
-func MediaTypeName(mediaType string) string {
-	if k, ok := mediaTypeNames[mediaType]; ok {
-		return k
-	}
-	return mediaType
-}
-
-// WriteText writes what manifest-tool v2 prints for a push: "Digest:
-// sha256:<hex> <size>" once the index is pushed, after the exact bytes of
-// the index in a dry run, and nothing for an index that was not pushed.
-func (r Result) WriteText(w io.Writer) error {
-	var err error
-	switch {
-	case r.DryRun:
-		_, err = fmt.Fprintf(w, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
-	case r.Pushed():
-		_, err = fmt.Fprintf(w, "Digest: %s %d\n", r.Digest, r.Size)
-	}
-	return err
-}
 
 // WriteText writes the summary for people, in 80 columns:
 //
@@ -61,11 +29,7 @@ func (s Summary) WriteText(w io.Writer) error {
 	p := &printer{w: w}
 	p.name(s.Image)
 	p.line("Digest: %s", s.Digest)
-	if s.Index {
-		p.line("Index:  yes, %s", MediaTypeName(s.MediaType))
-	} else {
-		p.line("Index:  no, %s", MediaTypeName(s.MediaType))
-	}
+	p.line("Index:  %s, %s", map[bool]string{true: "yes", false: "no"}[s.Index], text.MediaTypeName(s.MediaType))
 	p.line("Platforms (%d):", len(s.Platforms))
 	for _, pl := range s.Platforms {
 		p.line("  %s", pl)
@@ -91,8 +55,8 @@ func (s Summary) WriteText(w io.Writer) error {
 func (v View) WriteText(w io.Writer) error {
 	p := &printer{w: w}
 	p.name(v.Image)
-	p.line("Type:   %s", MediaTypeName(v.MediaType))
-	if MediaTypeName(v.MediaType) != v.MediaType {
+	p.line("Type:   %s", text.MediaTypeName(v.MediaType))
+	if text.MediaTypeName(v.MediaType) != v.MediaType {
 		p.line("        %s", v.MediaType)
 	}
 	p.line("Digest: %s", v.Digest)
@@ -115,10 +79,10 @@ func (v View) WriteText(w io.Writer) error {
 	for _, e := range v.Manifests {
 		n[e.kind()]++
 	}
-	counts := Plural(n["image"], "image") + ", " + Plural(n["attestation"], "attestation")
+	counts := text.Plural(n["image"], "image") + ", " + text.Plural(n["attestation"], "attestation")
 	for _, k := range []string{"artifact", "index"} {
 		if n[k] > 0 {
-			counts = Plural(n[k], k) + ", " + counts
+			counts = text.Plural(n[k], k) + ", " + counts
 		}
 	}
 	p.line("Entries: %d (%s)", len(v.Manifests), counts)
@@ -143,7 +107,7 @@ func (v View) WriteText(w io.Writer) error {
 func (r ProbeReport) WriteText(w io.Writer) error {
 	p := &printer{w: w}
 	p.line("Registry:   %s", r.Registry)
-	if repo := Escape(r.Repository); len(repo) > 68 {
+	if repo := text.Escape(r.Repository); len(repo) > 68 {
 		p.line("Repository:")
 		p.wrapped("  ", 76, repo, true)
 	} else {
@@ -153,7 +117,7 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 	const detailCol = 34
 	p.line("%-21s %-11s %s", "CHECK", "STATUS", "DETAIL")
 	for _, c := range r.Checks {
-		lines := Wrap(Escape(c.Detail), 80-detailCol, true)
+		lines := text.Wrap(text.Escape(c.Detail), 80-detailCol, true)
 		p.line("%-21s %-11s %s", c.Name, c.Status, lines[0])
 		for _, l := range lines[1:] {
 			p.line("%s%s", strings.Repeat(" ", detailCol), l)
@@ -163,7 +127,7 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 	for _, l := range r.Leftovers {
 		if l.Repository != last.Repository {
 			p.line("")
-			if where := Escape(r.Registry + "/" + l.Repository + ":"); len(where) > 57 {
+			if where := text.Escape(r.Registry + "/" + l.Repository + ":"); len(where) > 57 {
 				p.line("Could not remove from")
 				p.wrapped("  ", 76, where, true)
 			} else {
@@ -183,12 +147,12 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 // wrapped writes s on lines of their own, each after indent, wrapped at
 // width (see Wrap for cut).
 func (p *printer) wrapped(indent string, width int, s string, cut bool) {
-	for _, l := range Wrap(s, width, cut) {
+	for _, l := range text.Wrap(s, width, cut) {
 		p.line("%s%s", indent, l)
 	}
 }
 
-func (p *printer) entries(prefix string, entries []ManifestView) {
+func (p *printer) entries(prefix string, entries []Entry) {
 	for i, e := range entries {
 		label := fmt.Sprintf("%s%d", prefix, i+1)
 		indent := strings.Repeat(" ", len(label)+3)
@@ -202,7 +166,7 @@ func (p *printer) entries(prefix string, entries []ManifestView) {
 			p.line("[%s] image without a platform", label)
 		}
 		if e.AttestationFor != "" {
-			if j := slices.IndexFunc(entries, func(x ManifestView) bool { return x.Digest == e.AttestationFor }); j >= 0 && entries[j].Platform != nil {
+			if j := slices.IndexFunc(entries, func(x Entry) bool { return x.Digest == e.AttestationFor }); j >= 0 && entries[j].Platform != nil {
 				p.line("%sFor:    [%s%d] %s", indent, prefix, j+1, spec.FormatPlatform(*entries[j].Platform))
 			} else {
 				p.line("%sFor:", indent)
@@ -225,7 +189,7 @@ func (p *printer) entries(prefix string, entries []ManifestView) {
 		}
 		skip := map[string]bool{}
 		if e.AttestationFor != "" { // shown as For
-			skip[AnnotationReferenceType], skip[AnnotationReferenceDigest] = true, true
+			skip[manifest.AnnotationReferenceType], skip[manifest.AnnotationReferenceDigest] = true, true
 		}
 		p.annotations(indent, e.Annotations, skip)
 		p.blobs(indent, e)
@@ -258,7 +222,7 @@ func (p *printer) platform(indent string, pl *platform.Platform) {
 }
 
 // blobs writes an image's config and layers.
-func (p *printer) blobs(indent string, e ManifestView) {
+func (p *printer) blobs(indent string, e Entry) {
 	defer p.referrers(indent, e.Referrers)
 	if e.Missing != "" {
 		p.line("%sNot read: %s", indent, e.Missing)
@@ -277,14 +241,14 @@ func (p *printer) blobs(indent string, e ManifestView) {
 	for _, l := range e.Layers {
 		p.line("%s  %s", indent, l.Digest)
 		if l.MediaType != "" {
-			p.line("%s    %s, %s", indent, l.MediaType, FormatSize(l.Size))
+			p.line("%s    %s, %s", indent, l.MediaType, units.Format(l.Size))
 		}
 	}
 }
 
 // referrers writes an entry's referrers: what each is, its size and
 // digest, and its annotations.
-func (p *printer) referrers(indent string, refs []ReferrerView) {
+func (p *printer) referrers(indent string, refs []Referrer) {
 	if len(refs) == 0 {
 		return
 	}
@@ -292,9 +256,9 @@ func (p *printer) referrers(indent string, refs []ReferrerView) {
 	for _, r := range refs {
 		what := r.ArtifactType
 		if what == "" {
-			what = MediaTypeName(r.MediaType)
+			what = text.MediaTypeName(r.MediaType)
 		}
-		p.line("%s  %s, %s", indent, what, FormatSize(r.Size))
+		p.line("%s  %s, %s", indent, what, units.Format(r.Size))
 		p.line("%s    %s", indent, r.Digest)
 		p.annotations(indent+"  ", r.Annotations, nil)
 	}
@@ -316,7 +280,7 @@ func (p *printer) annotations(indent string, ann map[string]string, skip map[str
 	p.line("%sAnnotations:", indent)
 	for _, k := range keys {
 		// measured and wrapped as shown: escaped
-		key, value := Escape(k), Escape(ann[k])
+		key, value := text.Escape(k), text.Escape(ann[k])
 		if len(indent)+2+len(key)+2+len(value) <= 80 {
 			p.line("%s  %s: %s", indent, key, value)
 		} else {
@@ -326,41 +290,12 @@ func (p *printer) annotations(indent string, ann map[string]string, skip map[str
 	}
 }
 
-// Wrap breaks s at spaces into lines of at most width. A word longer than
-// width stays whole on a line of its own, so that a URL or a digest can be
-// copied, unless cut is set: then it is cut at width, for a table column
-// that nothing may run past.
-func Wrap(s string, width int, cut bool) []string {
-	var words []string
-	for _, w := range strings.Fields(s) {
-		for cut && len(w) > width {
-			words = append(words, w[:width])
-			w = w[width:]
-		}
-		words = append(words, w)
-	}
-	var lines []string
-	line := ""
-	for _, word := range words {
-		switch {
-		case line == "":
-			line = word
-		case len(line)+1+len(word) <= width:
-			line += " " + word
-		default:
-			lines = append(lines, line)
-			line = word
-		}
-	}
-	return append(lines, line)
-}
-
 // kind says what an entry is: image, attestation, artifact or index.
-func (e ManifestView) kind() string {
+func (e Entry) kind() string {
 	switch {
 	case e.AttestationFor != "":
 		return "attestation"
-	case IsIndex(e.MediaType):
+	case manifest.IsIndex(e.MediaType):
 		return "index"
 	case e.ArtifactType != "":
 		return "artifact"
@@ -371,39 +306,13 @@ func (e ManifestView) kind() string {
 // name writes the Image: line, moving a digest to a line of its own when
 // the name would not fit in 80 columns.
 func (p *printer) name(name string) {
-	name = Escape(name)
+	name = text.Escape(name)
 	if at := strings.LastIndexByte(name, '@'); at > 0 && len(name)+8 > 80 {
 		p.line("Image:  %s", name[:at])
 		p.line("        %s", name[at:])
 		return
 	}
 	p.line("Image:  %s", name)
-}
-
-// FormatSize writes a byte count for people: in bytes below 10 KiB, in
-// binary units from there.
-func FormatSize(n int64) string {
-	if n < 10*1024 {
-		return fmt.Sprintf("%d bytes", n)
-	}
-	f, units := float64(n), []string{"KiB", "MiB", "GiB", "TiB"}
-	i := -1
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	return fmt.Sprintf("%.1f %s", f, units[i])
-}
-
-// Plural writes a count and its noun: "1 image", "2 images", "2 indexes".
-func Plural(n int, word string) string {
-	switch {
-	case n == 1:
-		return "1 " + word
-	case strings.HasSuffix(word, "x"):
-		return fmt.Sprintf("%d %ses", n, word)
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // printer writes lines and keeps the first error. Each line is escaped
@@ -417,6 +326,6 @@ type printer struct {
 
 func (p *printer) line(format string, args ...any) {
 	if p.err == nil {
-		_, p.err = io.WriteString(p.w, Escape(fmt.Sprintf(format, args...))+"\n")
+		_, p.err = io.WriteString(p.w, text.Escape(fmt.Sprintf(format, args...))+"\n")
 	}
 }

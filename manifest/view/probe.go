@@ -1,4 +1,4 @@
-package manifest
+package view
 
 // CheckStatus is what a probe check found.
 type CheckStatus string
@@ -35,8 +35,8 @@ type Leftover struct {
 }
 
 // Status returns the status of the named check ("" when it did not run).
-func (p ProbeReport) Status(name string) CheckStatus {
-	for _, c := range p.Checks {
+func (r ProbeReport) Status(name string) CheckStatus {
+	for _, c := range r.Checks {
 		if c.Name == name {
 			return c.Status
 		}

@@ -1,4 +1,4 @@
-package manifest
+package view
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 
 	"github.com/regclient/regclient/types/descriptor"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
-	"github.com/regclient/regclient/types/mediatype"
 	v1 "github.com/regclient/regclient/types/oci/v1"
 	"github.com/regclient/regclient/types/platform"
 
+	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -63,11 +63,11 @@ type View struct {
 	ArtifactType string            `json:"artifactType,omitempty"`
 	Subject      *Blob             `json:"subject,omitempty"`
 	// Manifests holds the entries of an index, or the image itself.
-	Manifests []ManifestView `json:"manifests"`
+	Manifests []Entry `json:"manifests"`
 }
 
-// ManifestView is one manifest in a View.
-type ManifestView struct {
+// Entry is one manifest in a View.
+type Entry struct {
 	Digest       string             `json:"digest"`
 	MediaType    string             `json:"mediaType"`
 	Size         int64              `json:"size"`
@@ -80,7 +80,7 @@ type ManifestView struct {
 	// AttestationFor is the digest of the image an attestation describes.
 	AttestationFor string `json:"attestationFor,omitempty"`
 	// Manifests holds the entries of a nested index.
-	Manifests []ManifestView `json:"manifests,omitempty"`
+	Manifests []Entry `json:"manifests,omitempty"`
 	// Missing says why the entry's own manifest could not be shown.
 	Missing string `json:"missing,omitempty"`
 	// ShownAt is set on an entry whose manifest is shown in full at
@@ -91,11 +91,11 @@ type ManifestView struct {
 	ShownAt string `json:"shownAt,omitempty"`
 	// Referrers are the manifests whose subject this one is (inspect
 	// --referrers): signatures, SBOMs, attestations.
-	Referrers []ReferrerView `json:"referrers,omitempty"`
+	Referrers []Referrer `json:"referrers,omitempty"`
 }
 
-// ReferrerView is one referrer of an entry, as the registry lists it.
-type ReferrerView struct {
+// Referrer is one referrer of an entry, as the registry lists it.
+type Referrer struct {
 	Digest       string            `json:"digest"`
 	MediaType    string            `json:"mediaType"`
 	ArtifactType string            `json:"artifactType,omitempty"`
@@ -127,7 +127,7 @@ func (v View) SetReferrers(by map[string][]descriptor.Descriptor) {
 		}
 		done[e.Digest] = true
 		for _, d := range by[e.Digest] {
-			v.Manifests[i].Referrers = append(v.Manifests[i].Referrers, ReferrerView{
+			v.Manifests[i].Referrers = append(v.Manifests[i].Referrers, Referrer{
 				Digest: d.Digest.String(), MediaType: d.MediaType, ArtifactType: d.ArtifactType, Size: d.Size, Annotations: d.Annotations})
 		}
 	}
@@ -140,7 +140,7 @@ type Blob struct {
 	Size      int64  `json:"size"`
 }
 
-// NewView describes what f holds, for an image named name.
+// New describes what f holds, for an image named name.
 //
 // Each manifest below an index is shown in full (its layers, or its
 // entries) once, at the first entry that names it at the least depth it
@@ -148,7 +148,7 @@ type Blob struct {
 // index says of it and, in ShownAt, where it is shown. So a view holds
 // each distinct index's entries once, not once per path to it, and its
 // nesting is no deeper than the manifests' shortest paths.
-func NewView(name string, f Fetched) (View, error) {
+func New(name string, f Fetched) (View, error) {
 	m := f.Manifest
 	d := m.GetDescriptor()
 	v := View{Summary: Summary{Image: name, Digest: d.Digest.String(), MediaType: d.MediaType, Index: m.IsList(), Platforms: []string{}, Attestations: []Attestation{}}, Size: d.Size}
@@ -157,32 +157,20 @@ func NewView(name string, f Fetched) (View, error) {
 	}
 	v.ArtifactType, v.Subject = artifact(m)
 	if m.IsList() {
-		w := &viewWalk{at: map[string]string{}}
-		if err := w.levels(f); err != nil {
-			return View{}, fmt.Errorf("%s: %w", name, err)
+		at, err := shownAt(f)
+		if err == nil {
+			v.Manifests, err = entries(f, "", at)
 		}
-		// where each manifest is shown in full, then the entries
-		if _, err := w.entries(f, "", 1, false); err != nil {
-			return View{}, fmt.Errorf("%s: %w", name, err)
-		}
-		entries, err := w.entries(f, "", 1, true)
 		if err != nil {
 			return View{}, fmt.Errorf("%s: %w", name, err)
 		}
-		v.Manifests = entries
 	} else {
 		e := imageEntry(d, f)
 		e.Platform = f.Config
-		v.Manifests = []ManifestView{e}
+		v.Manifests = []Entry{e}
 	}
 	collect(&v.Summary, v.Manifests)
 	return v, nil
-}
-
-// viewWalk walks the entries of an index for a view.
-type viewWalk struct {
-	level map[string]int    // digest -> its least depth below the top
-	at    map[string]string // digest -> the entry where it is shown in full
 }
 
 // entryList lists the entries of an index.
@@ -194,74 +182,64 @@ func entryList(f Fetched) ([]descriptor.Descriptor, error) {
 	return ix.GetManifestList()
 }
 
-// levels finds the least depth of each manifest below top, breadth
-// first, each index once.
-func (w *viewWalk) levels(top Fetched) error {
-	w.level = map[string]int{top.Manifest.GetDescriptor().Digest.String(): 0}
-	for queue := []Fetched{top}; len(queue) > 0; queue = queue[1:] {
-		f := queue[0]
-		if !f.Manifest.IsList() {
+// shownAt finds, for each manifest below top, the entry where it is shown
+// in full: the first, in the order of the text, at the least depth it has
+// anywhere below. A walk breadth first, each index once, meets the entries
+// of each depth in that order.
+func shownAt(top Fetched) (map[string]string, error) {
+	at := map[string]string{top.Manifest.GetDescriptor().Digest.String(): ""}
+	type index struct {
+		f      Fetched
+		prefix string
+	}
+	for queue := []index{{top, ""}}; len(queue) > 0; queue = queue[1:] {
+		ix := queue[0]
+		if !ix.f.Manifest.IsList() {
 			continue
 		}
-		list, err := entryList(f)
+		list, err := entryList(ix.f)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		depth := w.level[f.Manifest.GetDescriptor().Digest.String()] + 1
-		for _, d := range list {
-			dig := d.Digest.String()
-			child, ok := f.Children[dig]
-			if _, seen := w.level[dig]; ok && !seen {
-				w.level[dig] = depth
-				queue = append(queue, child)
+		for i, d := range list {
+			dig, label := d.Digest.String(), ix.prefix+strconv.Itoa(i+1)
+			child, ok := ix.f.Children[dig]
+			if _, seen := at[dig]; ok && !seen {
+				at[dig] = label
+				queue = append(queue, index{child, label + "."})
 			}
 		}
 	}
-	return nil
+	return at, nil
 }
 
-// entries describes the entries of index f, numbered after prefix, at
-// depth below the top. A manifest is shown in full at its first entry at
-// its least depth; the first walk (build false) finds these entries, the
-// second builds the views, the other entries naming a manifest saying
-// where it is shown.
-func (w *viewWalk) entries(f Fetched, prefix string, depth int, build bool) ([]ManifestView, error) {
+// entries describes the entries of index f, numbered after prefix: a
+// manifest in full at the entry at names, its other entries saying where
+// it is shown.
+func entries(f Fetched, prefix string, at map[string]string) ([]Entry, error) {
 	list, err := entryList(f)
 	if err != nil {
 		return nil, err
 	}
-	var out []ManifestView
-	if build {
-		out = make([]ManifestView, 0, len(list))
-	}
+	out := make([]Entry, 0, len(list))
 	for i, d := range list {
 		label := prefix + strconv.Itoa(i+1)
 		dig := d.Digest.String()
 		child, read := f.Children[dig]
-		full := false
-		if read {
-			if _, ok := w.at[dig]; !ok && w.level[dig] == depth {
-				w.at[dig] = label
-			}
-			full = w.at[dig] == label
-		}
-		var e ManifestView
+		var e Entry
 		switch {
-		case full && child.Manifest.IsList():
-			e = ManifestView{Digest: dig, MediaType: d.MediaType, Size: d.Size}
-			if e.Manifests, err = w.entries(child, label+".", depth+1, build); err != nil {
+		case read && at[dig] == label && child.Manifest.IsList():
+			e = Entry{Digest: dig, MediaType: d.MediaType, Size: d.Size}
+			if e.Manifests, err = entries(child, label+".", at); err != nil {
 				return nil, err
 			}
-		case full && build:
+		case read && at[dig] == label:
 			e = imageEntry(d, child)
 		default:
-			e = ManifestView{Digest: dig, MediaType: d.MediaType, Size: d.Size}
+			e = Entry{Digest: dig, MediaType: d.MediaType, Size: d.Size}
 			if read {
-				e.ShownAt = w.at[dig]
+				e.ShownAt = at[dig]
 			}
-		}
-		if !build {
-			continue
 		}
 		e.Missing = f.Missing[dig]
 		e.Platform = d.Platform
@@ -271,8 +249,8 @@ func (w *viewWalk) entries(f Fetched, prefix string, depth int, build bool) ([]M
 		if d.ArtifactType != "" {
 			e.ArtifactType = d.ArtifactType
 		}
-		if d.Annotations[AnnotationReferenceType] != "" {
-			e.AttestationFor = d.Annotations[AnnotationReferenceDigest]
+		if d.Annotations[manifest.AnnotationReferenceType] != "" {
+			e.AttestationFor = d.Annotations[manifest.AnnotationReferenceDigest]
 			if e.AttestationFor == "" {
 				e.AttestationFor = "unknown"
 			}
@@ -284,8 +262,8 @@ func (w *viewWalk) entries(f Fetched, prefix string, depth int, build bool) ([]M
 
 // imageEntry describes an image manifest: its config, layers, artifact
 // type and subject.
-func imageEntry(d descriptor.Descriptor, f Fetched) ManifestView {
-	e := ManifestView{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
+func imageEntry(d descriptor.Descriptor, f Fetched) Entry {
+	e := Entry{Digest: d.Digest.String(), MediaType: d.MediaType, Size: d.Size}
 	if img, ok := f.Manifest.(rcmanifest.Imager); ok {
 		if cd, err := img.GetConfig(); err == nil && cd.Digest != "" {
 			e.Config = &Blob{MediaType: cd.MediaType, Digest: cd.Digest.String(), Size: cd.Size}
@@ -321,18 +299,13 @@ func artifact(m rcmanifest.Manifest) (string, *Blob) {
 	return at, &Blob{MediaType: subject.MediaType, Digest: subject.Digest.String(), Size: subject.Size}
 }
 
-// IsIndex reports whether a media type is a manifest list or an index.
-func IsIndex(mediaType string) bool {
-	return mediaType == mediatype.OCI1ManifestList || mediaType == mediatype.Docker2ManifestList
-}
-
 // Unread describes the entries that could not be read, as one line ("" when
 // every entry was).
 func (v View) Unread() string {
 	var first string
 	n := 0
-	var walk func([]ManifestView)
-	walk = func(entries []ManifestView) {
+	var walk func([]Entry)
+	walk = func(entries []Entry) {
 		for _, e := range entries {
 			if e.Missing != "" {
 				if n == 0 {
@@ -354,12 +327,12 @@ func (v View) Unread() string {
 }
 
 // collect fills the summary's platforms and attestations from the entries.
-func collect(s *Summary, entries []ManifestView) {
+func collect(s *Summary, entries []Entry) {
 	for _, e := range entries {
 		switch {
 		case e.AttestationFor != "":
 			s.Attestations = append(s.Attestations, Attestation{For: e.AttestationFor, Digest: e.Digest})
-		case IsIndex(e.MediaType):
+		case manifest.IsIndex(e.MediaType):
 			collect(s, e.Manifests)
 		case e.Platform != nil:
 			s.Platforms = append(s.Platforms, spec.FormatPlatform(*e.Platform))

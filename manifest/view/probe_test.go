@@ -1,4 +1,4 @@
-package manifest
+package view
 
 import (
 	"encoding/json"

@@ -1,8 +1,12 @@
-package manifest
+package view
 
 import (
+	"bytes"
 	"errors"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -30,7 +34,7 @@ func TestMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := NewView("r/a:1", Fetched{Manifest: m})
+	v, err := New("r/a:1", Fetched{Manifest: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,14 +107,14 @@ func TestViewGraph(t *testing.T) {
 	img := graphImage(t)
 	c := graphIndex(t, img, img)
 	b := graphIndex(t, c, c, img)
-	v, err := NewView("r/a:1", graphIndex(t, b, c))
+	v, err := New("r/a:1", graphIndex(t, b, c))
 	if err != nil {
 		t.Fatal(err)
 	}
-	shown := func(e ManifestView) string {
+	shown := func(e Entry) string {
 		return fmt.Sprintf("%s entries=%d layers=%d", e.ShownAt, len(e.Manifests), len(e.Layers))
 	}
-	at := map[string]ManifestView{"1": v.Manifests[0], "2": v.Manifests[1]}
+	at := map[string]Entry{"1": v.Manifests[0], "2": v.Manifests[1]}
 	for i, e := range v.Manifests[0].Manifests {
 		at[fmt.Sprintf("1.%d", i+1)] = e
 	}
@@ -148,9 +152,9 @@ func TestViewGraph(t *testing.T) {
 // naming each of forty indexes that also name one another in a chain.
 func TestViewGraphBounded(t *testing.T) {
 	t.Parallel()
-	count := func(entries []ManifestView) (n, depth int) {
-		var walk func([]ManifestView, int)
-		walk = func(es []ManifestView, d int) {
+	count := func(entries []Entry) (n, depth int) {
+		var walk func([]Entry, int)
+		walk = func(es []Entry, d int) {
 			if len(es) > 0 {
 				depth = max(depth, d)
 			}
@@ -166,7 +170,7 @@ func TestViewGraphBounded(t *testing.T) {
 	for range 40 {
 		f = graphIndex(t, f, f)
 	}
-	v, err := NewView("r/a:1", f)
+	v, err := New("r/a:1", f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,11 +183,30 @@ func TestViewGraphBounded(t *testing.T) {
 		next = graphIndex(t, next)
 		chain = append(chain, next)
 	}
-	v, err = NewView("r/a:1", graphIndex(t, chain...))
+	v, err = New("r/a:1", graphIndex(t, chain...))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n, depth := count(v.Manifests); n != 40+40 || depth != 2 {
 		t.Errorf("chain named from the top: %d entries, %d deep; want 80, 2", n, depth)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./manifest/view -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs\n got: %s\nwant: %s", name, got, want)
 	}
 }
