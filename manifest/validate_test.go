@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -29,7 +30,7 @@ func TestValidate(t *testing.T) {
 	nested := member(t, "nested", mediatype.OCI1ManifestList, nil, 19)
 	typo := member(t, "typo", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd46"}, 21)
 	declaredTypo := member(t, "dtypo", mediatype.OCI1Manifest, &platform.Platform{OS: "lnux", Architecture: "amd64"}, 23)
-	specs, err := spec.Load("release.yaml", strings.NewReader(strings.Repeat("\n", 21)+"image: r/a:1\nmanifests:\n  - image: r/a:2\n    platform: {os: lnux, architecture: amd64}\n"))
+	specs, err := spec.Load(context.Background(), "release.yaml", strings.NewReader(strings.Repeat("\n", 21)+"image: r/a:1\nmanifests:\n  - image: r/a:2\n    platform: {os: lnux, architecture: amd64}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +164,7 @@ manifests:
   - image: r/a:3
     annotations: {k: v}
 `
-	specs, err := spec.Load("r.yaml", strings.NewReader(y))
+	specs, err := spec.Load(context.Background(), "r.yaml", strings.NewReader(y))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +221,7 @@ manifests:
   - image: r/a:win-d
     platform: {os: windows, architecture: amd64, os.version: 10.0.20348.1}
 `
-	specs, err := spec.Load("r.yaml", strings.NewReader(y))
+	specs, err := spec.Load(context.Background(), "r.yaml", strings.NewReader(y))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +261,7 @@ manifests:
 	// without another problem the run goes on, and Validate reports the
 	// duplicates with their digests once the members are read
 	t.Run("only duplicates", func(t *testing.T) {
-		alone, err := spec.Load("r.yaml", strings.NewReader(strings.Replace(y, "amd46", "s390x", 1)))
+		alone, err := spec.Load(context.Background(), "r.yaml", strings.NewReader(strings.Replace(y, "amd46", "s390x", 1)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +301,7 @@ func TestValidateBytes(t *testing.T) {
 func FuzzPrecheck(f *testing.F) {
 	f.Add("image: r/a:1\nannotations: {k: v}\nmanifests:\n  - image: r/a:2\n    platform: {os: lnux, architecture: amd46, variant: v9}\n---\nimage: r/a:2\ntags: ['1']\nmanifests: [{image: r/a:3}]\n")
 	f.Fuzz(func(t *testing.T, y string) {
-		specs, err := spec.Load("fuzz.yaml", strings.NewReader(y), spec.WithLookup(func(string) (string, bool) { return "", false }))
+		specs, err := spec.Load(context.Background(), "fuzz.yaml", strings.NewReader(y), spec.WithLookup(func(string) (string, bool) { return "", false }))
 		if err != nil {
 			return
 		}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -68,7 +69,6 @@ type clientOptions struct {
 	maxManifest    int64
 	maxEntries     int
 	referrerLimits ReferrerLimits
-	ctx            context.Context
 	progress       func(BlobEvent)
 	scrub          *Scrubber
 }
@@ -162,10 +162,6 @@ const DefaultMaxManifestSize = transport.DefaultMaxManifestSize
 // a manifest that large (an index edited or appended to).
 func WithMaxManifestSize(n int64) Option { return func(s *clientOptions) { s.maxManifest = n } }
 
-// WithContext gives New the run's context, under which the credential
-// helpers it asks run: an interrupt, or the run's deadline, ends them.
-func WithContext(ctx context.Context) Option { return func(s *clientOptions) { s.ctx = ctx } }
-
 // DefaultConcurrency is how many members are resolved or copied at once,
 // and how many requests go to one registry at once, unless WithConcurrency
 // says otherwise. 16 is what the bench's hub mode (TLS, per-repository
@@ -177,123 +173,48 @@ func WithContext(ctx context.Context) Option { return func(s *clientOptions) { s
 // burst), well within the streams a registry offers one client.
 const DefaultConcurrency = 16
 
-// New creates a Client. It reads the Docker config at once, so that a
-// config that does not parse is an error naming the file, not a silent
-// anonymous run, and asks credential helpers about the hosts of
-// [WithHosts].
-func New(opts ...Option) (*Client, error) {
+// New creates a Client for a run under ctx. It reads the Docker config at
+// once, so that a config that does not parse is an error naming the file,
+// not a silent anonymous run, and asks credential helpers about the hosts
+// of [WithHosts]: an interrupt, or the run's deadline, ends a helper
+// (which has a minute at most).
+func New(ctx context.Context, opts ...Option) (*Client, error) {
 	s := clientOptions{concurrency: DefaultConcurrency}
 	for _, o := range opts {
 		o(&s)
 	}
-	if s.concurrency < 1 {
-		s.concurrency = 1
+	// a limit of 0 or below keeps its default
+	s.concurrency = max(s.concurrency, 1)
+	s.maxManifest = cmp.Or(max(s.maxManifest, 0), DefaultMaxManifestSize)
+	s.maxEntries = cmp.Or(max(s.maxEntries, 0), DefaultMaxEntries)
+	rl, def := s.referrerLimits, DefaultReferrerLimits
+	lim := ReferrerLimits{
+		PerSubject: cmp.Or(max(rl.PerSubject, 0), def.PerSubject),
+		Depth:      cmp.Or(max(rl.Depth, 0), def.Depth),
+		Total:      cmp.Or(max(rl.Total, 0), def.Total),
+	}
+	if s.scrub == nil {
+		s.scrub = &Scrubber{}
 	}
 	log := s.log
 	if log == nil {
 		log = logrus.New()
 		log.SetOutput(io.Discard)
 	}
-	// a credential helper has a minute, or what is left of the run; the
-	// Docker config and the CA file are read until the run ends
-	helperCtx := s.ctx
-	if helperCtx == nil {
-		helperCtx = context.Background()
-	}
-	dcfg, err := loadDockerConfig(helperCtx, s.dockerCfg)
+	dcfg, err := loadDockerConfig(ctx, s.dockerCfg)
 	if err != nil {
 		return nil, err
 	}
-	creds := map[string]string{}
-	var secrets []string
-	// the hosts auths names with a secret, for hosts the run does not name
-	var hosts []config.Host
-	for key, a := range dcfg.Auths {
-		c := a.credential()
-		if !c.secret() || !config.HostValidate(key) {
-			continue
-		}
-		h := config.HostNewName(key)
-		h.User, h.Pass, h.Token = c.User, c.Pass, c.Token
-		hosts = append(hosts, *h)
-		creds[h.Name] = c.describe(h.Name)
-		secrets = append(secrets, c.secrets()...)
-	}
-	// set applies an override to every entry of a host (a Docker config
-	// may name one registry under several keys), or to a new one
-	set := func(name string, override func(*config.Host)) {
-		found := false
-		for i := range hosts {
-			if hosts[i].Name == name {
-				override(&hosts[i])
-				found = true
-			}
-		}
-		if !found {
-			hosts = append(hosts, *config.HostNewName(name))
-			override(&hosts[len(hosts)-1])
-		}
-	}
-	// TLS is the transport's (package transport says why); plain HTTP is
-	// a scheme, which regclient chooses per host
-	if s.maxManifest <= 0 {
-		s.maxManifest = DefaultMaxManifestSize
-	}
-	if s.scrub == nil {
-		s.scrub = &Scrubber{}
-	}
-	s.scrub.Secret(secrets...) // of the Docker config's auths
 	// tokens handed out by token servers are secrets too, told as they come
 	tokens := &secretList{tell: s.scrub.Token}
-	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit, MaxManifestSize: s.maxManifest, Secrets: tokens.add}
-	for _, h := range s.insecure {
-		topts.Insecure = append(topts.Insecure, config.HostNewName(h).Hostname) // docker.io is registry-1.docker.io
-	}
-	for _, h := range s.plainHTTP {
-		set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })
-		// and no other host: the transport refuses any other http:// URL
-		topts.PlainHTTP = append(topts.PlainHTTP, config.HostNewName(h).Hostname)
-	}
-	if s.caFile != "" {
-		ca, err := readCAFile(helperCtx, s.caFile)
-		if err != nil {
-			return nil, err
-		}
-		topts.CA = []byte(ca)
+	topts, err := transportOptions(ctx, s, log, tokens)
+	if err != nil {
+		return nil, err
 	}
 	tr := transport.New(topts)
-	// the hosts the run names, in Docker's order; --username overrides
-	overridden := map[string]bool{}
-	if s.user != "" || s.pass != "" {
-		given := credential{User: s.user, Pass: s.pass}.secrets()
-		secrets = append(secrets, given...)
-		s.scrub.Secret(given...)
-		if name := s.credHost; name != "" {
-			set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", "" })
-			overridden[config.HostNewName(name).Name] = true
-			creds[config.HostNewName(name).Name] = fmt.Sprintf("as user %q", s.user)
-		}
-	}
-	for _, name := range s.hosts {
-		key := config.HostNewName(name).Name
-		if overridden[key] {
-			continue
-		}
-		overridden[key] = true
-		c, err := dcfg.lookup(helperCtx, name, runHelper)
-		if err != nil {
-			return nil, fmt.Errorf("credentials for %s: %w", name, err)
-		}
-		set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = c.User, c.Pass, c.Token, "" })
-		creds[key] = c.describe(name)
-		secrets = append(secrets, c.secrets()...)
-		s.scrub.Secret(c.secrets()...)
-		for _, line := range c.Said {
-			log.Debugf("credential helper: %s", line)
-		}
-	}
-	for i := range hosts {
-		hosts[i].ReqConcurrent = int64(s.concurrency)
+	hosts, creds, secrets, err := hostsFromConfig(ctx, s, dcfg, log)
+	if err != nil {
+		return nil, err
 	}
 	rcOpts := []regclient.Opt{
 		// hosts met later (not in the Docker config, no override) get the
@@ -312,18 +233,110 @@ func New(opts ...Option) (*Client, error) {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
 	tokens.keep(secrets...) // told already; listed by Secrets
-	if s.maxEntries <= 0 {
-		s.maxEntries = DefaultMaxEntries
-	}
-	lim := DefaultReferrerLimits
-	for _, l := range []struct{ set, def *int }{{&s.referrerLimits.PerSubject, &lim.PerSubject}, {&s.referrerLimits.Depth, &lim.Depth}, {&s.referrerLimits.Total, &lim.Total}} {
-		if *l.set > 0 {
-			*l.def = *l.set
-		}
-	}
 	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, creds: creds, secrets: tokens, progress: s.progress, referrerLimits: lim, maxManifest: s.maxManifest}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
+}
+
+// transportOptions are the settings of the Client's transport: TLS per
+// host (package transport says why it is the transport's), the hosts
+// spoken to in plain HTTP and no other, the limits, where tokens go.
+func transportOptions(ctx context.Context, s clientOptions, log *logrus.Logger, tokens *secretList) (transport.Options, error) {
+	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit, MaxManifestSize: s.maxManifest, Secrets: tokens.add}
+	for _, h := range s.insecure {
+		topts.Insecure = append(topts.Insecure, config.HostNewName(h).Hostname) // docker.io is registry-1.docker.io
+	}
+	for _, h := range s.plainHTTP {
+		// and no other host: the transport refuses any other http:// URL
+		topts.PlainHTTP = append(topts.PlainHTTP, config.HostNewName(h).Hostname)
+	}
+	if s.caFile != "" {
+		ca, err := readCAFile(ctx, s.caFile)
+		if err != nil {
+			return transport.Options{}, err
+		}
+		topts.CA = []byte(ca)
+	}
+	return topts, nil
+}
+
+// hostsFromConfig is what regclient is told of each host: the Docker
+// config's auths; plain HTTP, a scheme regclient chooses per host;
+// --username for its host; and for each host the run names, what Docker
+// would send it (credHelpers, then auths, then the credsStore). It also
+// says whose credentials each host gets, for messages, and lists every
+// secret, each told to the scrubber before it can be logged.
+func hostsFromConfig(ctx context.Context, s clientOptions, dcfg dockerConfig, log *logrus.Logger) ([]config.Host, map[string]string, []string, error) {
+	creds := map[string]string{}
+	var secrets []string
+	var hosts hostList
+	for key, a := range dcfg.Auths {
+		c := a.credential()
+		if !c.secret() || !config.HostValidate(key) {
+			continue
+		}
+		h := config.HostNewName(key)
+		h.User, h.Pass, h.Token = c.User, c.Pass, c.Token
+		hosts = append(hosts, *h)
+		creds[h.Name] = c.describe(h.Name)
+		secrets = append(secrets, c.secrets()...)
+	}
+	s.scrub.Secret(secrets...)
+	for _, h := range s.plainHTTP {
+		hosts.set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })
+	}
+	overridden := map[string]bool{}
+	if s.user != "" || s.pass != "" {
+		given := credential{User: s.user, Pass: s.pass}.secrets()
+		secrets = append(secrets, given...)
+		s.scrub.Secret(given...)
+		if name := s.credHost; name != "" {
+			hosts.set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", "" })
+			overridden[config.HostNewName(name).Name] = true
+			creds[config.HostNewName(name).Name] = fmt.Sprintf("as user %q", s.user)
+		}
+	}
+	for _, name := range s.hosts {
+		key := config.HostNewName(name).Name
+		if overridden[key] {
+			continue
+		}
+		overridden[key] = true
+		c, err := dcfg.lookup(ctx, name, runHelper)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("credentials for %s: %w", name, err)
+		}
+		hosts.set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = c.User, c.Pass, c.Token, "" })
+		creds[key] = c.describe(name)
+		secrets = append(secrets, c.secrets()...)
+		s.scrub.Secret(c.secrets()...)
+		for _, line := range c.Stderr {
+			log.Debugf("credential helper: %s", line)
+		}
+	}
+	for i := range hosts {
+		hosts[i].ReqConcurrent = int64(s.concurrency)
+	}
+	return hosts, creds, secrets, nil
+}
+
+// hostList is what regclient is told of each host.
+type hostList []config.Host
+
+// set applies an override to every entry of a host (a Docker config may
+// name one registry under several keys), or to a new one.
+func (l *hostList) set(name string, override func(*config.Host)) {
+	found := false
+	for i := range *l {
+		if (*l)[i].Name == name {
+			override(&(*l)[i])
+			found = true
+		}
+	}
+	if !found {
+		*l = append(*l, *config.HostNewName(name))
+		override(&(*l)[len(*l)-1])
+	}
 }
 
 // newRegClient makes a regclient with the Client's settings, logging to h

@@ -35,7 +35,7 @@ func TestCopyRequests(t *testing.T) {
 		{"another registry", other.host + "/builds:1-arm64", "HEAD blob 2, POST upload 2, PUT manifest 1, PUT upload 2", "GET blob 2", manifest.HowCopied},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := New(WithPlainHTTP(reg.host, other.host), WithDockerConfig(t.TempDir()))
+			c, err := New(context.Background(), WithPlainHTTP(reg.host, other.host), WithDockerConfig(t.TempDir()))
 			if err != nil {
 				t.Fatal(err)
 			}

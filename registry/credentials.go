@@ -54,10 +54,10 @@ func (a dockerAuth) credential() credential {
 type credential struct {
 	User, Pass, Token string
 	// Helper is the docker-credential-* program that was asked, if one was;
-	// Said is what it printed on stderr, a line each, to log once its
+	// Stderr is what it printed on stderr, a line each, to log once its
 	// secret is known to the scrubber (nothing when it failed).
 	Helper string
-	Said   []string
+	Stderr []string
 }
 
 // secret reports whether there is a password or a token to send.
@@ -222,7 +222,7 @@ func runHelper(ctx context.Context, helper, server string) (credential, error) {
 	}
 	for _, line := range strings.Split(stderr.String(), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
-			c.Said = append(c.Said, line)
+			c.Stderr = append(c.Stderr, line)
 		}
 	}
 	var out struct{ Username, Secret string }

@@ -105,7 +105,7 @@ func TestRunHelper(t *testing.T) {
 				return
 			}
 			tc.want.Helper = helper
-			said := c.Said
+			said := c.Stderr
 			same := c.User == tc.want.User && c.Pass == tc.want.Pass && c.Token == tc.want.Token && c.Helper == tc.want.Helper
 			if err != nil || !same || (tc.name == "answers" && (len(said) != 1 || !strings.HasPrefix(said[0], "noise reg.example.com"))) {
 				t.Errorf("got %+v, %v; want %+v", c, err, tc.want)

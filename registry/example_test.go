@@ -34,7 +34,7 @@ func Example() {
 		}
 	}
 
-	specs, err := spec.Load("release.yaml", strings.NewReader(fmt.Sprintf(`
+	specs, err := spec.Load(context.Background(), "release.yaml", strings.NewReader(fmt.Sprintf(`
 image: ocidir://%[1]s/release:1.0
 type: oci
 tags: [latest]
@@ -46,7 +46,7 @@ manifests:
 		fmt.Println(err)
 		return
 	}
-	client, err := registry.New()
+	client, err := registry.New(context.Background())
 	if err != nil {
 		fmt.Println(err)
 		return

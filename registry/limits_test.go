@@ -47,7 +47,7 @@ func TestManifestSizeLimit(t *testing.T) {
 	host := strings.TrimPrefix(srv.URL, "http://")
 	r, _ := ref.New(host + "/app:1")
 	fetch := func(opts ...Option) error {
-		c, err := New(append([]Option{WithPlainHTTP(host), WithDockerConfig(t.TempDir())}, opts...)...)
+		c, err := New(context.Background(), append([]Option{WithPlainHTTP(host), WithDockerConfig(t.TempDir())}, opts...)...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,6 @@ import (
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/mediatype"
 	v1 "github.com/regclient/regclient/types/oci/v1"
-	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/spec"
@@ -104,7 +103,7 @@ func (r *memRegistry) requests() string {
 // client is a Client for this registry over plain HTTP.
 func (r *memRegistry) client(t *testing.T, opts ...Option) *Client {
 	t.Helper()
-	c, err := New(append([]Option{WithPlainHTTP(r.host), WithDockerConfig(t.TempDir())}, opts...)...)
+	c, err := New(context.Background(), append([]Option{WithPlainHTTP(r.host), WithDockerConfig(t.TempDir())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,21 +203,6 @@ func (r *memRegistry) spec(t *testing.T, target string, tags []string, members .
 		s.Manifests = append(s.Manifests, e)
 	}
 	return s
-}
-
-// platformOf reads back the platform an index lists for digest d.
-func platformOf(t *testing.T, m rcmanifest.Manifest, d digest.Digest) *platform.Platform {
-	t.Helper()
-	list, err := m.(rcmanifest.Indexer).GetManifestList()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range list {
-		if e.Digest == d {
-			return e.Platform
-		}
-	}
-	return nil
 }
 
 // manifestSpec is spec.Spec, named for the tests where spec is a method.

@@ -1,6 +1,7 @@
 package spec_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -19,7 +20,7 @@ manifests:
 `
 	env := map[string]string{"VERSION": "1.0"}
 	lookup := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
-	specs, err := spec.Load("release.yaml", strings.NewReader(file), spec.WithLookup(lookup))
+	specs, err := spec.Load(context.Background(), "release.yaml", strings.NewReader(file), spec.WithLookup(lookup))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -47,7 +48,7 @@ manifests:
   - image: reg.example.com/app:1.0-amd64
     platform: {os: linux, arch: amd64}
 `
-	_, err := spec.Load("release.yaml", strings.NewReader(file))
+	_, err := spec.Load(context.Background(), "release.yaml", strings.NewReader(file))
 	fmt.Println(err)
 	// Output:
 	// release.yaml:4: manifests[0].platform.arch: unknown key "arch"; did you mean "architecture"?

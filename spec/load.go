@@ -54,14 +54,6 @@ func WithLimits(lim Limits) Option {
 	}
 }
 
-// WithContext makes Load stop, with ctx's error, when ctx ends (an
-// interrupt, --timeout): while the file is opened and read (a named pipe
-// no writer opens, standard input that never closes: a [WaitError]), and
-// between documents and members.
-func WithContext(ctx context.Context) Option {
-	return func(l *loader) { l.ctx = ctx }
-}
-
 // aliasRatio and aliasFloor bound alias expansion: the loader reads at
 // most aliasRatio times as many nodes as the document holds, and at least
 // aliasFloor. The loader follows aliases itself (it walks yaml.Node), so
@@ -75,8 +67,11 @@ const (
 
 // Load reads every YAML document of a spec file and returns one Spec per
 // document, in file order. name is used in error messages (file:line).
-func Load(name string, r io.Reader, opts ...Option) ([]Spec, error) {
-	l := newLoader(name, opts)
+// It stops, with ctx's error, when ctx ends (an interrupt, --timeout):
+// while the file is read (standard input that never closes: a
+// [WaitError]), and between documents and members.
+func Load(ctx context.Context, name string, r io.Reader, opts ...Option) ([]Spec, error) {
+	l := newLoader(ctx, name, opts)
 	what := "the spec " + name
 	if name == "stdin" {
 		what = "the spec from standard input"
@@ -123,8 +118,8 @@ func Load(name string, r io.Reader, opts ...Option) ([]Spec, error) {
 	return specs, nil
 }
 
-func newLoader(name string, opts []Option) loader {
-	l := loader{file: name, lookup: os.LookupEnv, limits: DefaultLimits, ctx: context.Background(), w: &walk{}}
+func newLoader(ctx context.Context, name string, opts []Option) loader {
+	l := loader{file: name, lookup: os.LookupEnv, limits: DefaultLimits, ctx: ctx, w: &walk{}}
 	for _, o := range opts {
 		o(&l)
 	}
@@ -138,12 +133,13 @@ func (l loader) tooLarge() error {
 // LoadFile loads the spec file at path; "-" reads r (standard input),
 // named "stdin" in messages. A regular file over the size limit is refused
 // before it is read; another kind of file (a pipe: <(command)) is read up
-// to the limit.
-func LoadFile(path string, stdin io.Reader, opts ...Option) ([]Spec, error) {
+// to the limit. As Load, it stops when ctx ends, also while the file is
+// opened (a named pipe no writer opens).
+func LoadFile(ctx context.Context, path string, stdin io.Reader, opts ...Option) ([]Spec, error) {
 	if path == "-" {
-		return Load("stdin", stdin, opts...)
+		return Load(ctx, "stdin", stdin, opts...)
 	}
-	l := newLoader(path, opts)
+	l := newLoader(ctx, path, opts)
 	f, err := OpenFile(l.ctx, "the spec "+path, path)
 	if errors.As(err, new(*WaitError)) {
 		return nil, err
@@ -159,7 +155,7 @@ func LoadFile(path string, stdin io.Reader, opts ...Option) ([]Spec, error) {
 	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > l.limits.Size {
 		return nil, l.tooLarge()
 	}
-	return Load(path, f, opts...)
+	return Load(ctx, path, f, opts...)
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

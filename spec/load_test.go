@@ -35,7 +35,7 @@ manifests:
     annotations:
       org.opencontainers.image.title: other
 `
-	specs, err := Load("release.yaml", strings.NewReader(full))
+	specs, err := Load(context.Background(), "release.yaml", strings.NewReader(full))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ image: localhost:5000/other:2
 manifests: [{image: localhost:5000/other:2-amd64}]
 ---
 `
-	specs, err := Load("-", strings.NewReader(y))
+	specs, err := Load(context.Background(), "-", strings.NewReader(y))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestLoadInvalid(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Load("release.yaml", strings.NewReader(tc.yaml))
+			_, err := Load(context.Background(), "release.yaml", strings.NewReader(tc.yaml))
 			if err == nil {
 				t.Fatalf("no error, want %q", tc.want)
 			}
@@ -241,7 +241,7 @@ manifests:
   - image: a/b:arm64
     platform: {<<: *linux, architecture: arm64}
 `
-	specs, err := Load("f.yaml", strings.NewReader(y))
+	specs, err := Load(context.Background(), "f.yaml", strings.NewReader(y))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,14 +301,14 @@ func TestLoadHostile(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Load("f.yaml", strings.NewReader(tc.yaml), WithLimits(tc.limits))
+			_, err := Load(context.Background(), "f.yaml", strings.NewReader(tc.yaml), WithLimits(tc.limits))
 			if err == nil || err.Error() != tc.want || !errors.Is(err, ErrInvalid) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("got %v\nwant %s", err, tc.want)
 			}
 		})
 	}
 	// the limits are on: a spec at them loads
-	if _, err := Load("f.yaml", strings.NewReader("image: a/b\nmanifests:\n"+strings.Repeat(member, 3)), WithLimits(Limits{Members: 3})); err != nil {
+	if _, err := Load(context.Background(), "f.yaml", strings.NewReader("image: a/b\nmanifests:\n"+strings.Repeat(member, 3)), WithLimits(Limits{Members: 3})); err != nil {
 		t.Errorf("at the limit: %v", err)
 	}
 }
@@ -318,7 +318,7 @@ func TestLoadCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Load("f.yaml", strings.NewReader("image: a/b\nmanifests:\n  - image: a/c\n"), WithContext(ctx))
+	_, err := Load(ctx, "f.yaml", strings.NewReader("image: a/b\nmanifests:\n  - image: a/c\n"))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
@@ -337,7 +337,7 @@ func FuzzLoad(f *testing.F) {
 		return v, ok
 	})
 	f.Fuzz(func(t *testing.T, y string) {
-		specs, err := Load("fuzz.yaml", strings.NewReader(y), lookup)
+		specs, err := Load(context.Background(), "fuzz.yaml", strings.NewReader(y), lookup)
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error %v does not match ErrInvalid", err)
@@ -366,7 +366,7 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		if _, err := Load("bench.yaml", strings.NewReader(y.String())); err != nil {
+		if _, err := Load(context.Background(), "bench.yaml", strings.NewReader(y.String())); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -385,7 +385,7 @@ func TestLoadReferrers(t *testing.T) {
 		{"always", false, false, `r.yaml:2: referrers: "always": want true, false or required`},
 	} {
 		t.Run(tc.value, func(t *testing.T) {
-			specs, err := Load("r.yaml", strings.NewReader("image: r/a:1\nreferrers: "+tc.value+"\nmanifests:\n  - image: r/a:amd\n"))
+			specs, err := Load(context.Background(), "r.yaml", strings.NewReader("image: r/a:1\nreferrers: "+tc.value+"\nmanifests:\n  - image: r/a:amd\n"))
 			if tc.err != "" {
 				if err == nil || err.Error() != tc.err {
 					t.Errorf("got %v, want %s", err, tc.err)

@@ -34,11 +34,11 @@ func TestReadWaits(t *testing.T) {
 		want string
 	}{
 		{"a named pipe with no writer", func(ctx context.Context) error {
-			_, err := LoadFile(fifo, nil, WithContext(ctx))
+			_, err := LoadFile(ctx, fifo, nil)
 			return err
 		}, "timed out while waiting for a writer to the spec " + fifo},
 		{"standard input that stays open", func(ctx context.Context) error {
-			_, err := LoadFile("-", r, WithContext(ctx))
+			_, err := LoadFile(ctx, "-", r)
 			return err
 		}, "timed out while reading the spec from standard input"},
 	}
@@ -75,7 +75,7 @@ func TestLoadFileKinds(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if specs, err := LoadFile(fifo, nil, WithContext(ctx)); err != nil || len(specs) != 1 {
+	if specs, err := LoadFile(ctx, fifo, nil); err != nil || len(specs) != 1 {
 		t.Errorf("through a named pipe: %d specs, %v", len(specs), err)
 	}
 	large := filepath.Join(dir, "large.yaml")
@@ -85,7 +85,7 @@ func TestLoadFileKinds(t *testing.T) {
 	if err := os.Truncate(large, 5<<20); err != nil {
 		t.Fatal(err)
 	}
-	_, err := LoadFile(large, nil, WithContext(ctx))
+	_, err := LoadFile(ctx, large, nil)
 	if want := large + ": the spec is larger than 4MiB (--max-spec-size raises the limit)"; err == nil || err.Error() != want || !errors.Is(err, ErrLimit) {
 		t.Errorf("error %v, want %q", err, want)
 	}

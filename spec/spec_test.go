@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestPosString(t *testing.T) {
 
 func TestRegistriesAndTargets(t *testing.T) {
 	t.Parallel()
-	specs, err := Load("r.yaml", strings.NewReader(`image: a.example.com/app:1
+	specs, err := Load(context.Background(), "r.yaml", strings.NewReader(`image: a.example.com/app:1
 manifests:
   - image: b.example.com/app:1-amd64
   - image: ocidir://layout:1-arm64

@@ -29,7 +29,6 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		registry.WithPlainHTTP(c.StringSlice("plain-http-registry")...),
 		registry.WithIdleTimeout(c.Duration("idle-timeout")),
 		registry.WithTimeLimit(c.Duration("timeout")),
-		registry.WithContext(c.Context),
 	}
 	maxManifest, err := sizeFlag(c, "max-manifest-size", registry.DefaultMaxManifestSize)
 	if err != nil {
@@ -61,7 +60,7 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		}
 		opts = append(opts, registry.WithCredentials(user, pass, host))
 	}
-	client, err := registry.New(append(opts, extra...)...)
+	client, err := registry.New(c.Context, append(opts, extra...)...)
 	if err != nil {
 		return nil, stoppedWaiting(c, err)
 	}

@@ -58,7 +58,7 @@ MANIFEST_TOOL_MAX_MEMBERS, raise the first three.`,
 			if err != nil {
 				return err
 			}
-			specs, err := spec.LoadFile(c.Args().First(), env.stdin, spec.WithLimits(lim), spec.WithContext(c.Context))
+			specs, err := spec.LoadFile(c.Context, c.Args().First(), env.stdin, spec.WithLimits(lim))
 			if err != nil {
 				if c.Context.Err() != nil {
 					return stopped(c, nil, err)
