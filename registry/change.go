@@ -35,13 +35,6 @@ const MaxRounds = 5
 // it back to see that the change held.
 const DefaultSettle = time.Second
 
-// ErrNotIndex: edit was pointed at something that is not an index (bad
-// input); ErrNoTarget: at a tag that does not exist (a failure).
-var (
-	ErrNotIndex = fmt.Errorf("not an index%.0w", manifest.ErrInvalid)
-	ErrNoTarget = errors.New("target not found")
-)
-
 // publishChanges is Publish for --append and edit. First, for every spec
 // at once: its members are resolved, the index its target points at is
 // read (a GET where a push sends a HEAD) and the extra tags' HEADs, and

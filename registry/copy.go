@@ -18,6 +18,20 @@ import (
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
+// This file copies members between repositories itself rather than with
+// regclient's BlobCopy (v0.11.7, blob.go:66), which per blob:
+//   - sends a HEAD before a mount (blob.go:98), where a registry answers
+//     a mount 201 whether it held the blob or not; here a mount goes
+//     first, and a registry that declines one is not asked again;
+//   - returns the bare error of the source's GET or the target's PUT
+//     (blob.go:154, 199), and takes a failed HEAD for "not there"; here a
+//     failure names its side, with that side's registry and credentials
+//     (a read cut on the source during the PUT is the source's);
+//   - makes one attempt, so a stream cut half-way, which the transport
+//     cannot replay, fails the copy; here it starts over (blobAttempts);
+//   - fails when the PUT did, where a blob can land with its answer lost;
+//     here the target is asked before the copy fails.
+
 // BlobEvent reports the copy of one blob into a target repository.
 type BlobEvent struct {
 	Member string // the member's reference

@@ -14,9 +14,19 @@ import (
 )
 
 var (
-	// ErrConfig: a Docker config or CA file named or found cannot be used.
-	// Bad input.
+	// ErrConfig is returned when a Docker config or CA file, named or
+	// found, cannot be used. Bad input.
 	ErrConfig = errors.New("unusable configuration")
+	// ErrNotIndex is returned when edit is pointed at something that is
+	// not an index. Bad input: it matches manifest.ErrInvalid too.
+	ErrNotIndex = fmt.Errorf("not an index%.0w", manifest.ErrInvalid)
+	// ErrNoTarget is returned when edit is pointed at a tag that does not
+	// exist. A failure, not bad input.
+	ErrNoTarget = errors.New("target not found")
+	// ErrReferrer is returned when a referrer of a member could not be
+	// listed or copied with --referrers=required (without it, that is a
+	// warning).
+	ErrReferrer = errors.New("referrer not copied")
 )
 
 // OpError is a failed registry operation on one reference. Its text is

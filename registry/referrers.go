@@ -22,10 +22,6 @@ import (
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
-// ErrReferrer: a referrer of a member could not be listed or copied, with
-// --referrers=required (otherwise it is a warning).
-var ErrReferrer = errors.New("referrer not copied")
-
 // ReferrerLimits bounds what --referrers lists and copies, so that a
 // registry whose every manifest has hundreds of fresh referrers, or whose
 // referrers never end (referrers of referrers, pages of a listing), costs
