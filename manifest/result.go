@@ -158,11 +158,18 @@ func Failed(s spec.Spec, err error) Result {
 	return res
 }
 
+// Positioned is a failure that stands for several members of the input
+// ("… (and 2 more members)"): Positions says where each one is, so that
+// [Failed] gives each its failure.
+type Positioned interface {
+	error
+	Positions() []spec.Pos
+}
+
 // positions says where in the input the members a failure is about are:
-// each of those a merged failure stands for ("… (and 2 more members)"),
-// or the one of its own.
+// each of those a [Positioned] failure stands for, or the one of its own.
 func positions(err error) []spec.Pos {
-	var m interface{ Positions() []spec.Pos }
+	var m Positioned
 	if errors.As(err, &m) && len(m.Positions()) > 0 {
 		return m.Positions()
 	}

@@ -1,11 +1,13 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,276 +37,136 @@ const MaxRounds = 5
 // it back to see that the change held.
 const DefaultSettle = time.Second
 
-// publishChanges is Publish for --append and edit. First, for every spec
-// at once: its members are resolved, the index its target points at is
-// read (a GET where a push sends a HEAD) and the extra tags' HEADs, and
-// the change is merged and validated on what was read, so that bad input
-// (a type that differs, a platform to remove that is not there) stops the
-// run before anything is written. Then each spec's change is written
-// ([Client.change]).
-func (c *Client) publishChanges(ctx context.Context, specs []spec.Spec, types []manifest.Type, opts PublishOptions) ([]manifest.Result, error) {
-	plans := make([]changePlan, len(specs))
-	errList := forEach(ctx, len(specs), c.concurrency, func(i int) error {
-		var err error
-		plans[i], err = c.planChange(ctx, specs[i], types[i], opts)
-		return err
-	})
-	if err := spec.Join(errList...); err != nil {
-		return nil, err
-	}
-	results := make([]manifest.Result, len(specs))
-	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
-		var err error
-		results[i], err = c.change(ctx, specs[i], plans[i], opts)
-		return err
-	})
-	for i, err := range errList {
-		if err != nil && !errors.As(err, new(*OpError)) && !errors.As(err, new(*spec.Error)) && !errors.Is(err, manifest.ErrInvalid) &&
-			!errors.Is(err, manifest.ErrConflict) && !errors.Is(err, manifest.ErrMissing) && !errors.Is(err, ErrNoTarget) { // never started
-			errList[i] = c.opError("pushing the index to", specs[i].Target, err)
-		}
-	}
-	return results, spec.Join(mergeCauses(errList)...)
-}
-
-// changePlan is one spec's change as planned before anything is written:
-// the change, the result so far (the tags with what they pointed at, the
-// entries and the diff of the first merge), and, in a dry run, the index.
-type changePlan struct {
-	change manifest.Change
-	result manifest.Result
-	// held is the target as read when it already holds the change (nothing
-	// to copy or write but the extra tags); nil otherwise
-	held   *manifest.Current
-	merged manifest.Merged
-}
-
-// planChange resolves a spec's members into its change (those its
-// --platforms selection takes, images first), reads the target beside it,
-// and merges and validates the change on what it read.
-func (c *Client) planChange(ctx context.Context, s spec.Spec, t manifest.Type, opts PublishOptions) (changePlan, error) {
-	if s.TagDefaulted {
-		c.log.Warnf("%s: %s has no tag; using %s:latest", s.Pos, s.Target.Reference, repoName(s.Target))
-	}
-	ch := manifest.Change{Annotations: s.Annotations, Type: t, TypeSet: t != "", IgnoreMissing: opts.IgnoreMissing}
-	if s.Type != "" {
-		ch.TypePos = s.TypePos
-	}
-	if t == "" {
-		ch.Type = opts.Type
-	}
-	if opts.Edit != nil {
-		ch.Remove, ch.DropAnnotations = opts.Edit.Remove, opts.Edit.DropAnnotations
-	}
-	tags := manifest.Tags(s.Target, s.Tags)
-	var cur manifest.Current
-	var prev []string
-	var readErr error
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		if cur, readErr = c.current(ctx, s.Target); readErr != nil || opts.DryRun {
-			return
-		}
-		prev, readErr = c.headTags(ctx, s.Target, tags[1:])
-	}()
-	members, err := c.changeMembers(ctx, s, opts)
-	<-read
-	if err := spec.Join(mergeCauses([]error{err, readErr})...); err != nil {
-		return changePlan{}, err
-	}
-	ch.Add = members
-	plan := changePlan{change: ch, result: manifest.Result{Target: s.Target.CommonName(), Manifests: []manifest.MemberResult{}}}
-	for i, tag := range tags {
-		tr := manifest.TagResult{Tag: tag, Status: manifest.TagSkipped}
-		switch {
-		case i == 0:
-			tr.Previous = cur.Digest
-		case i-1 < len(prev):
-			tr.Previous = prev[i-1]
-		}
-		plan.result.Tags = append(plan.result.Tags, tr)
-	}
-	merged, idx, err := c.merge(s, cur, ch, opts, true)
-	if err != nil {
-		return changePlan{}, err
-	}
-	plan.result = describeChange(plan.result, idx.Manifest, idx.Members, merged, nil, nil)
-	plan.merged = merged
-	if idx.Descriptor().Digest.String() == cur.Digest {
-		plan.held = &cur
-	}
-	if opts.DryRun {
-		plan.result.DryRun, plan.result.Index = true, idx.Bytes()
-	}
-	return plan, nil
-}
-
-// changeMembers resolves the members a change adds, in the order Build
-// writes them.
-func (c *Client) changeMembers(ctx context.Context, s spec.Spec, opts PublishOptions) ([]manifest.Member, error) {
-	if len(s.Manifests) == 0 {
-		return nil, nil
-	}
-	resolved, err := c.Resolve(ctx, s, opts.IgnoreMissing)
-	if err != nil {
-		return nil, err
-	}
-	members, warnings, err := manifest.Gather(s, resolved)
-	c.logWarnings(warnings)
-	if err != nil {
-		return nil, err
-	}
-	members, warnings, err = manifest.Only(s, members, opts.IgnoreMissing)
-	c.logWarnings(warnings)
-	return manifest.Order(members), err
-}
-
-// merge applies a change to what a target holds (cur), and builds and
+// merge applies the change to what the target holds (cur), and builds and
 // validates the result; the first time (first) it logs the warnings.
-func (c *Client) merge(s spec.Spec, cur manifest.Current, ch manifest.Change, opts PublishOptions, first bool) (manifest.Merged, manifest.Index, error) {
-	if opts.Edit != nil {
+func (t *target) merge(cur manifest.Current, first bool) (manifest.Merged, manifest.Index, error) {
+	j, name := t.j, t.ref.CommonName()
+	if j.opts.Edit != nil {
 		switch {
 		case !cur.Exists():
-			return manifest.Merged{}, manifest.Index{}, fmt.Errorf("%s does not exist; edit changes an index that is there (push it first, or use push --append)%.0w", s.Target.CommonName(), ErrNoTarget)
+			return manifest.Merged{}, manifest.Index{}, fmt.Errorf("%s does not exist; edit changes an index that is there (push it first, or use push --append)%.0w", name, ErrNoTarget)
 		case cur.Type == "":
-			return manifest.Merged{}, manifest.Index{}, fmt.Errorf("%s is %s, %w; edit changes an index (push --append makes an index with it)", s.Target.CommonName(), text.Article(text.MediaTypeName(cur.MediaType)), ErrNotIndex)
+			return manifest.Merged{}, manifest.Index{}, fmt.Errorf("%s is %s, %w; edit changes an index (push --append makes an index with it)", name, text.Article(text.MediaTypeName(cur.MediaType)), ErrNotIndex)
 		}
 	}
-	merged, err := manifest.Merge(s.Target, cur, ch)
+	merged, err := manifest.Merge(t.ref, cur, *j.change)
 	if err != nil {
 		return manifest.Merged{}, manifest.Index{}, err
 	}
-	idx, err := manifest.BuildMerged(s.Pos.String()+": "+s.Target.CommonName(), merged)
+	idx, err := manifest.BuildMerged(j.spec.Pos.String()+": "+name, merged)
 	if err != nil {
 		return manifest.Merged{}, manifest.Index{}, err
 	}
-	warnings, err := manifest.Validate(idx, opts.Validate)
+	warnings, err := manifest.Validate(idx, j.opts.Validate)
 	if first {
-		c.logWarnings(merged.Warnings)
-		c.logWarnings(warnings)
+		j.c.logWarnings(merged.Warnings)
+		j.c.logWarnings(warnings)
 	}
 	return merged, idx, err
 }
 
-// change writes one spec's change to the index its target points at, so
+// writeChange writes the change to the index the target points at, so
 // that other writers changing the same tag at the same time lose nothing:
 //
 //  1. the new members are copied into the target repository first;
-//  2. the index is read right before it is written, so the window in which
-//     another writer's update can be lost is one request;
-//  3. after the write, and a pause of opts.Settle, the tag is read again:
-//     if what this change set was taken back, it is merged onto what is
-//     there and written again, after a jittered backoff, MaxRounds times
-//     at most; a platform another writer set to a third digest is a
-//     conflict (manifest.ErrConflict);
-//  4. the extra tags then point at the index the target holds, which the
+//  2. the change is written until it holds ([target.writeUntilHeld]);
+//  3. the extra tags then point at the index the target holds, which the
 //     result describes.
+func (t *target) writeChange(ctx context.Context) error {
+	c, add, res := t.j.c, t.j.change.Add, t.result
+	how := map[string]manifest.How{}
+	refs := map[string][]manifest.ReferrerResult{} // what --referrers copied, by member digest
+	final := t.upToDate
+	if final != nil {
+		c.log.Infof("%s already holds the change (%s)", t.ref.CommonName(), final.Digest)
+	} else {
+		hows, found, err := c.supply(ctx, t.ref, add, t.j.opts.Referrers)
+		for i, m := range add {
+			how[m.Descriptor.Digest.String()], refs[m.Descriptor.Digest.String()] = hows[i], found[i]
+		}
+		if err != nil {
+			return err
+		}
+		held, err := t.writeUntilHeld(ctx)
+		if err != nil {
+			return err
+		}
+		final = &held
+	}
+	// the index the target holds now may carry other writers' entries too;
+	// the result describes it, and the extra tags point at it
+	t.describe(final.Manifest, final.Members, how, refs)
+	res.Tags[0].Status = res.Tags[0].Write(res.Digest)
+	return c.putExtraTags(ctx, t.ref, manifest.Index{Manifest: final.Manifest}, res.Tags[1:])
+}
+
+// writeUntilHeld writes the change and returns the index the target holds
+// once the change is there:
+//
+//  1. the index is read right before it is written, so the window in which
+//     another writer's update can be lost is one request;
+//  2. after the write, and a pause of the Settle option, the tag is read
+//     again: if what this change set was taken back, it is merged onto
+//     what is there and written again, after a jittered backoff, MaxRounds
+//     times at most; a platform another writer set to a third digest is a
+//     conflict (manifest.ErrConflict).
 //
 // Registries have no conditional write, so this holds when every other
 // writer's read-to-write window is shorter than the settle pause. An OCI
-// layout is locked for the whole change instead ([Client.openLayout]), and needs
-// no second look.
-func (c *Client) change(ctx context.Context, s spec.Spec, plan changePlan, opts PublishOptions) (manifest.Result, error) {
-	res, ch := plan.result, plan.change
-	if opts.DryRun {
-		return res, nil
-	}
-	layout := s.Target.Scheme == "ocidir"
-	if layout {
-		w, err := c.openLayout(ctx, s.Target.Path)
+// layout is locked for the whole write instead ([Client.openLayout]), and
+// needs no second look.
+func (t *target) writeUntilHeld(ctx context.Context) (manifest.Current, error) {
+	c, res, name := t.j.c, t.result, t.ref.CommonName()
+	settle := cmp.Or(t.j.opts.Settle, DefaultSettle)
+	for round := 1; ; round++ {
+		cur, err := c.current(ctx, t.ref)
 		if err != nil {
-			return res, err
-		}
-		defer w.close()
-	}
-	var final manifest.Current
-	merged := plan.merged
-	how := map[string]manifest.How{}
-	refs := map[string][]manifest.ReferrerResult{} // what --referrers copied, by member digest
-	if plan.held != nil {
-		c.log.Infof("%s already holds the change (%s)", s.Target.CommonName(), plan.held.Digest)
-		final = *plan.held
-	} else if len(ch.Add) > 0 {
-		hows, err := c.copyMembers(ctx, s.Target, ch.Add)
-		if err != nil {
-			return res, err
-		}
-		if opts.Referrers || s.Referrers {
-			found, err := c.copyReferrers(ctx, s.Target, ch.Add, hows, opts.ReferrersRequired || s.ReferrersRequired)
-			for i, m := range ch.Add {
-				refs[m.Descriptor.Digest.String()] = found[i]
-			}
-			if err != nil {
-				return res, err
-			}
-		}
-		for i, m := range ch.Add {
-			how[m.Descriptor.Digest.String()] = hows[i]
-		}
-	}
-	settle := opts.Settle
-	if settle == 0 {
-		settle = DefaultSettle
-	}
-	for round := 1; plan.held == nil; round++ {
-		cur, err := c.current(ctx, s.Target)
-		if err != nil {
-			return res, err
+			return cur, err
 		}
 		var idx manifest.Index
-		if merged, idx, err = c.merge(s, cur, ch, opts, false); err != nil {
-			return res, err
+		if t.merged, idx, err = t.merge(cur, false); err != nil {
+			return cur, err
 		}
 		d := idx.Descriptor().Digest.String()
 		if d == cur.Digest {
-			c.log.Infof("%s already holds the change (%s)", s.Target.CommonName(), d)
-			final = cur
-			break
+			c.log.Infof("%s already holds the change (%s)", name, d)
+			return cur, nil
 		}
-		if err := c.rc.ManifestPut(ctx, s.Target, idx.Manifest); err != nil {
+		if err := c.rc.ManifestPut(ctx, t.ref, idx.Manifest); err != nil {
 			res.Tags[0].Status = manifest.TagFailed
-			return res, c.opError("pushing the index to", s.Target, err)
+			return cur, c.opError("pushing the index to", t.ref, err)
 		}
 		res.Rounds = round
-		c.log.Infof("pushed %s (%s): %s", s.Target.CommonName(), d, describeDiff(merged.Diff))
-		if layout {
-			final = manifest.Current{Digest: d, Manifest: idx.Manifest, Members: idx.Members}
-			break
+		c.log.Infof("pushed %s (%s): %s", name, d, describeDiff(t.merged.Diff))
+		if t.ref.Scheme == "ocidir" {
+			return manifest.Current{Digest: d, Manifest: idx.Manifest, Members: idx.Members}, nil
 		}
 		if err := transport.Sleep(ctx, settle); err != nil {
-			return res, err
+			return cur, c.opError("pushing the index to", t.ref, err)
 		}
-		after, err := c.current(ctx, s.Target)
+		after, err := c.current(ctx, t.ref)
 		if err != nil {
-			return res, err
+			return after, err
 		}
-		lost, err := manifest.Verify(s.Target, merged.Wants, after)
-		if err != nil {
+		lost, err := manifest.Verify(t.ref, t.merged.Wants, after)
+		switch {
+		case err != nil:
 			res.Tags[0].Status = manifest.TagFailed
-			return res, err
-		}
-		if len(lost) == 0 {
-			final = after
-			break
-		}
-		if round == MaxRounds {
+			return after, err
+		case len(lost) == 0:
+			return after, nil
+		case round == MaxRounds:
 			res.Tags[0].Status = manifest.TagFailed
-			return res, fmt.Errorf("%s: other writers took back %s %d times; run again when they are done%.0w", s.Target.CommonName(), strings.Join(lost, ", "), MaxRounds, manifest.ErrConflict)
+			return after, fmt.Errorf("%s: other writers took back %s %d times; run again when they are done%.0w", name, strings.Join(lost, ", "), MaxRounds, manifest.ErrConflict)
 		}
-		c.log.Warnf("%s: another writer took back %s; merging onto what is there (round %d of %d)", s.Target.CommonName(), strings.Join(lost, ", "), round+1, MaxRounds)
+		c.log.Warnf("%s: another writer took back %s; merging onto what is there (round %d of %d)", name, strings.Join(lost, ", "), round+1, MaxRounds)
 		// writers that collided spread out over a span that doubles each
 		// round (300 ms, 600 ms, 1.2 s, 2.4 s), so that fewer of them read
 		// and write within another's window the next time
 		if err := transport.Sleep(ctx, rand.N(300*time.Millisecond<<(round-1))); err != nil {
-			return res, err
+			return after, c.opError("pushing the index to", t.ref, err)
 		}
 	}
-	// the index the target holds now may carry other writers' entries too;
-	// the result describes it, and the extra tags point at it
-	res = describeChange(res, final.Manifest, final.Members, merged, how, refs)
-	res.Tags[0].Status = res.Tags[0].Write(res.Digest)
-	return res, c.putExtraTags(ctx, s.Target, manifest.Index{Manifest: final.Manifest}, res.Tags[1:])
 }
 
 // current reads what the target tag points at now, by tag (regclient
@@ -334,42 +196,35 @@ func (c *Client) current(ctx context.Context, target ref.Ref) (manifest.Current,
 	return manifest.CurrentImage(members[0]), nil
 }
 
-// describeChange describes an index (m, its entries members) in res: its
-// digest, and each entry named by the member it came from, with how it
-// reached the target (how: the entries this change copied; nil in a plan,
-// which has copied nothing); and what the change did.
-func describeChange(res manifest.Result, m rcmanifest.Manifest, members []manifest.Member, merged manifest.Merged, how map[string]manifest.How, refs map[string][]manifest.ReferrerResult) manifest.Result {
-	d := m.GetDescriptor()
-	res.Digest, res.Size, res.MediaType = d.Digest.String(), d.Size, d.MediaType
-	ours := map[string]manifest.Member{}
-	for _, mem := range merged.Members {
-		ours[mem.Descriptor.Digest.String()] = mem
+// describe describes in the result the index the target holds (m, its
+// entries members): each entry named by the member it came from, with how
+// it reached the target (how: the entries this change copied; nil in a
+// plan, which has copied nothing) and the referrers copied with it; and
+// what the change did.
+func (t *target) describe(m rcmanifest.Manifest, members []manifest.Member, how map[string]manifest.How, refs map[string][]manifest.ReferrerResult) {
+	ours := map[string]spec.Entry{}
+	for _, mem := range t.merged.Members {
+		ours[mem.Descriptor.Digest.String()] = mem.Entry
 	}
-	res.Manifests = []manifest.MemberResult{}
-	for _, mem := range members {
-		dig := mem.Descriptor.Digest.String()
-		if o, ok := ours[dig]; ok {
-			mem.Entry = o.Entry // the member it came from, for an entry this change wrote
+	members = slices.Clone(members)
+	for i, mem := range members {
+		if e, ok := ours[mem.Descriptor.Digest.String()]; ok {
+			members[i].Entry = e // for an entry this change wrote
 		}
-		mr := manifest.MemberResult{Image: mem.Entry.Image.CommonName(), Digest: dig, MediaType: mem.Descriptor.MediaType}
-		if mem.Descriptor.Platform != nil && !mem.Attestation() {
-			mr.Platform = spec.FormatPlatform(*mem.Descriptor.Platform)
-		}
+	}
+	res, p := t.result, manifest.Plan(t.ref, nil, manifest.Index{Manifest: m, Members: members}, nil)
+	res.Digest, res.Size, res.MediaType, res.Manifests = p.Digest, p.Size, p.MediaType, p.Manifests
+	for i, mr := range res.Manifests {
 		if how != nil {
-			mr.How = manifest.HowPresent
-			if h := how[dig]; h != "" {
-				mr.How = h
-			}
+			res.Manifests[i].How = cmp.Or(how[mr.Digest], manifest.HowPresent)
 		}
-		mr.Referrers = refs[dig]
-		res.Manifests = append(res.Manifests, mr)
+		res.Manifests[i].Referrers = refs[mr.Digest]
 	}
 	rounds := 0
 	if res.Changed != nil {
 		rounds = res.Rounds
 	}
-	res.Changed = &manifest.Changed{Diff: merged.Diff, Rounds: rounds}
-	return res
+	res.Changed = &manifest.Changed{Diff: t.merged.Diff, Rounds: rounds}
 }
 
 // describeDiff says what a change did, for the log.

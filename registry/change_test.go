@@ -85,7 +85,7 @@ func TestChangeRefused(t *testing.T) {
 		{"edit: no target", "app:none", PublishOptions{Edit: &Edit{}}, ErrNoTarget},
 		{"edit: not an index", "app:image", PublishOptions{Edit: &Edit{}}, ErrNotIndex},
 		{"edit: a platform not there", "app:1", PublishOptions{Edit: &Edit{Remove: []manifest.Removal{{Platform: platformNamed(t, "linux/riscv64")}}}}, manifest.ErrMissing},
-		{"append: another type", "app:1", PublishOptions{Append: true, Type: manifest.Docker, TypeSet: true}, manifest.ErrType},
+		{"append: another type", "app:1", PublishOptions{Append: true, Type: manifest.Docker}, manifest.ErrType},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			reg.count()

@@ -48,6 +48,19 @@ type BlobEvent struct {
 // repository; fn may be called from several goroutines at once.
 func WithProgress(fn func(BlobEvent)) Option { return func(s *clientOptions) { s.progress = fn } }
 
+// supply copies into the target repository what it lacks of the members
+// ([Client.copyMembers]) and, as the policy says, of their referrers
+// ([Client.copyReferrers]); it says how each member got there, and which
+// referrers were copied with it.
+func (c *Client) supply(ctx context.Context, target ref.Ref, members []manifest.Member, p ReferrersPolicy) ([]manifest.How, [][]manifest.ReferrerResult, error) {
+	refs := make([][]manifest.ReferrerResult, len(members))
+	hows, err := c.copyMembers(ctx, target, members)
+	if err == nil && p != ReferrersOff {
+		refs, err = c.copyReferrers(ctx, target, members, hows, p == ReferrersRequired)
+	}
+	return hows, refs, err
+}
+
 // copyMembers makes every member exist in the target repository, and says
 // for each how it got there. A member already there costs one HEAD; the
 // others are copied by digest, concurrently: each blob the target lacks is
@@ -74,17 +87,15 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 		hows[i] = how
 		return err
 	})
+	nameNotStarted(errList, func(i int, err error) error {
+		return c.opError("copying "+members[i].Entry.Image.SetDigest(members[i].Descriptor.Digest.String()).CommonName()+" into", target.SetTag(""), err)
+	})
 	for i, err := range errList {
-		if err == nil {
-			continue
+		if err != nil {
+			errList[i] = &spec.Error{Pos: members[i].Entry.Pos, Err: err}
 		}
-		var op *OpError
-		if !errors.As(err, &op) { // never started
-			op = c.opError("copying "+members[i].Entry.Image.SetDigest(members[i].Descriptor.Digest.String()).CommonName()+" into", target.SetTag(""), err)
-		}
-		errList[i] = &spec.Error{Pos: members[i].Entry.Pos, Err: op}
 	}
-	return hows, spec.Join(mergeCauses(errList)...)
+	return hows, spec.Join(errList...)
 }
 
 // copyMember copies one member manifest (an image or an attestation) into
@@ -193,13 +204,6 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 			c.progress(BlobEvent{Member: member, Blob: d.Digest.String(), Size: d.Size, How: how, Done: n})
 		}
 	}
-	present := func() (bool, error) {
-		ok, err := c.blobPresent(ctx, target, d)
-		if ok {
-			report(manifest.HowPresent, d.Size)
-		}
-		return ok, err
-	}
 	_, declined := c.mountDeclined.Load(target.Registry)
 	if src.Scheme == "reg" && ref.EqualRegistry(src, target) && !declined {
 		// mounted straight away, with no HEAD first: the registry answers
@@ -217,8 +221,9 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 		c.mountDeclined.Store(target.Registry, true)
 	}
 	// bytes would move: a HEAD first spares them when the blob is there
-	if ok, err := present(); err != nil || ok {
+	if ok, err := c.blobPresent(ctx, target, d); err != nil || ok {
 		if ok {
+			report(manifest.HowPresent, d.Size)
 			return manifest.HowPresent, nil
 		}
 		return "", err

@@ -29,6 +29,10 @@ var (
 	ErrReferrer = errors.New("referrer not copied")
 )
 
+// errNotStarted is returned, with the context's cause, by forEach for
+// each item it never started because the context ended first.
+var errNotStarted = errors.New("not started")
+
 // OpError is a failed registry operation on one reference. Its text is
 // one line: what was being done, to which reference, and the cause in
 // plain words with the way out when one is known.
@@ -93,24 +97,19 @@ type DeadlineError = transport.DeadlineError
 
 // mergeCauses reports a failure that is the registry's, not a member's (a
 // certificate, credentials, a refused connection, a host that kept failing
-// whatever the request), once, on the first
-// member or request it hit, instead of once per member; a missing member is
-// each reported. Lists of errors ([spec.Errors]) are taken apart first.
+// whatever the request), once, on the first member or request it hit,
+// instead of once per member; a missing member is each reported. Lists of
+// errors ([spec.Errors]) are taken apart first. It is called once, on the
+// failures of a whole publish (or of one document), never on its own
+// output.
 func mergeCauses(errList []error) []error {
 	var out []error
 	first := map[string]int{}      // cause -> index in out
 	groups := map[string][]error{} // cause -> the errors with it
-	extra := map[string]int{}      // cause -> members merged at a lower level
-	at := map[string][]spec.Pos{}  // cause -> where each member with it is
 	for _, err := range spec.Split(errList...) {
-		more := 0
-		var below []spec.Pos
-		if m, ok := err.(*merged); ok { // merged once already (per member, then per spec)
-			err, more, below = m.error, m.more, m.at
-		}
 		var op *OpError
 		if !errors.As(err, &op) || errors.Is(op.Err, errs.ErrNotFound) {
-			out = append(out, withMore(err, more))
+			out = append(out, err)
 			continue
 		}
 		key := op.Cause()
@@ -127,36 +126,38 @@ func mergeCauses(errList []error) []error {
 			out = append(out, err)
 		}
 		groups[key] = append(groups[key], err)
-		extra[key] += more
-		if se := (*spec.Error)(nil); errors.As(err, &se) {
-			at[key] = append(at[key], se.Pos)
-		}
-		at[key] = append(at[key], below...)
 	}
 	for key, i := range first {
-		group := groups[key]
-		// said by the request that met the failure first-hand, rather
-		// than one tried once after its host was given up on
-		rep := 0
-		for j, err := range group {
-			var retry *RetryError
-			if errors.As(err, &retry) && retry.Prior == nil {
-				rep = j
-				break
-			}
-		}
-		n := extra[key]
-		for j, err := range group {
-			if j != rep && errors.As(err, new(*spec.Error)) {
-				n++
-			}
-		}
-		out[i] = withMore(group[rep], n)
-		if m, ok := out[i].(*merged); ok {
-			m.at = at[key]
-		}
+		out[i] = mergeGroup(groups[key])
 	}
 	return out
+}
+
+// mergeGroup is one failure for the errors of one cause: the one of the
+// request that met it first-hand, rather than one tried once after its
+// host was given up on, standing for the members of the others.
+func mergeGroup(group []error) error {
+	rep := 0
+	for j, err := range group {
+		var retry *RetryError
+		if errors.As(err, &retry) && retry.Prior == nil {
+			rep = j
+			break
+		}
+	}
+	m := &merged{error: group[rep]}
+	for j, err := range group {
+		if se := (*spec.Error)(nil); errors.As(err, &se) {
+			m.at = append(m.at, se.Pos)
+			if j != rep {
+				m.more++
+			}
+		}
+	}
+	if m.more == 0 {
+		return group[rep]
+	}
+	return m
 }
 
 // merged is a failure that stands for more members that failed the same
@@ -167,6 +168,8 @@ type merged struct {
 	at   []spec.Pos // where each member it stands for is, this one's too
 }
 
+var _ manifest.Positioned = (*merged)(nil)
+
 // Positions says where each member the failure stands for is in the
 // input, so that a result can give each its failure.
 func (m *merged) Positions() []spec.Pos { return m.at }
@@ -176,10 +179,3 @@ func (m *merged) Error() string {
 }
 
 func (m *merged) Unwrap() error { return m.error }
-
-func withMore(err error, more int) error {
-	if more == 0 {
-		return err
-	}
-	return &merged{error: err, more: more}
-}

@@ -65,15 +65,16 @@ func TestMergeCauses(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 
-	// merged per spec, then across specs: the counts add up
+	// once over a whole publish: the members of every document count, and
+	// the failure says where each is
 	member := func(line int) error {
 		return &spec.Error{Pos: spec.Pos{File: "f.yaml", Line: line}, Err: c.opError("resolving", r1, refused)}
 	}
-	specA := mergeCauses([]error{member(1), member(2), member(3)})
-	specB := mergeCauses([]error{member(11), member(12), member(13)})
-	got = mergeCauses(append(specA, specB...))
-	if len(got) != 1 || !strings.HasSuffix(got[0].Error(), " (and 5 more members)") || !strings.HasPrefix(got[0].Error(), "f.yaml:1: ") {
-		t.Errorf("merged twice: %q", got)
+	got = mergeCauses([]error{spec.Join(member(1), member(2), member(3)), spec.Join(member(11), member(12), member(13))})
+	var at manifest.Positioned
+	if len(got) != 1 || !strings.HasSuffix(got[0].Error(), " (and 5 more members)") || !strings.HasPrefix(got[0].Error(), "f.yaml:1: ") ||
+		!errors.As(got[0], &at) || len(at.Positions()) != 6 || at.Positions()[5].Line != 13 {
+		t.Errorf("merged across documents: %q", got)
 	}
 }
 

@@ -2,17 +2,34 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
+// ReferrersPolicy says whether a publish copies, with each member it
+// copies or mounts into a target repository, the manifests whose subject
+// it is (--referrers: signatures, SBOMs, attestations).
+type ReferrersPolicy int
+
+// The referrers policies, each asking more than the one before: none
+// copied; copied, one that cannot be is a warning; copied, one that cannot
+// be is an error matching [ErrReferrer].
+const (
+	ReferrersOff ReferrersPolicy = iota
+	ReferrersCopy
+	ReferrersRequired
+)
+
 // PublishOptions tune Publish.
 type PublishOptions struct {
-	// Type is the kind of index to write (Docker list or OCI index) for the
-	// specs that do not choose one themselves.
+	// Type is the kind of index to write for the specs that do not choose
+	// one. "" writes a Docker list, or for --append and edit keeps the type
+	// of the index there; a type given is held to, so a change to an index
+	// of the other type is refused rather than converted.
 	Type manifest.Type
 	// IgnoreMissing skips members that do not exist, with a warning,
 	// instead of failing; it is still an error when none is left.
@@ -21,9 +38,6 @@ type PublishOptions struct {
 	DryRun bool
 	// Validate tunes the checks every index passes before it is written.
 	Validate manifest.ValidateOptions
-	// TypeSet says that Type was asked for (--type), so that a change to an
-	// index of the other type is refused rather than converted.
-	TypeSet bool
 	// Append merges each spec's members onto the index its target points
 	// at (--append) instead of replacing it; see Edit for more changes.
 	Append bool
@@ -33,124 +47,217 @@ type PublishOptions struct {
 	// Settle is the pause between writing a changed index and reading it
 	// back (DefaultSettle when 0).
 	Settle time.Duration
-	// Referrers copies, with each member copied or mounted into the target
-	// repository, the manifests whose subject it is (--referrers); with
-	// ReferrersRequired one that cannot be copied is an error, not a
-	// warning.
-	Referrers, ReferrersRequired bool
+	// Referrers says whether the members' referrers are copied with them;
+	// a spec's referrers: key may ask for more.
+	Referrers ReferrersPolicy
 }
 
 // Publish runs the whole job for a set of specs (the documents of one
-// file): check what the specs alone can show, resolve every member of
-// every spec, build and validate every index, and only then write, each
-// index concurrently with the others: members into the target repository,
-// the index, its tags. Nothing is written when any spec fails before that.
-// Results come in spec order, also when the error is not nil: then they
-// say what was written.
+// file): check what the specs alone show; for every document at once,
+// resolve its members and build and validate its index, each target read
+// beside that (one that cannot be reached fails before anything is
+// written); and only then write every target concurrently: members into
+// the target repository, the index, its tags. Nothing is written when any
+// document fails before that. Results come one per target, in spec order,
+// also with an error: then they say what was written.
 func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOptions) ([]manifest.Result, error) {
 	// what the specs alone show, every such problem at once, before any
 	// request: nothing is resolved for a run whose input is wrong
 	check := opts.Validate
 	check.IgnoreMissing = opts.IgnoreMissing
 	change := opts.Append || opts.Edit != nil
-	t := opts.Type
-	if change && !opts.TypeSet {
-		t = "" // the index there decides, or opts.Type for a new one
+	typ := opts.Type
+	if typ == "" && !change {
+		typ = manifest.Docker
 	}
-	types, errList := manifest.Precheck(specs, t, check)
+	types, errList := manifest.Precheck(specs, typ, check)
 	if err := spec.Join(errList...); err != nil {
 		return nil, err
 	}
-	if change {
-		return c.publishChanges(ctx, specs, types, opts)
-	}
-	// then, for every spec at once, every member and the index, all
-	// problems at once; beside that, unless in a dry run, every tag of the
-	// target is read (a target that cannot be reached, or refuses the
-	// credentials, fails before anything is written, and the round trip
-	// costs no time of its own)
-	indexes := make([]manifest.Index, len(specs))
-	prev, errList := c.readTagsWhile(ctx, specs, opts.DryRun, func(i int) error {
-		var err error
-		indexes[i], err = c.prepare(ctx, specs[i], types[i], opts)
-		return err
-	})
-	results := make([]manifest.Result, len(specs))
+	jobs := make([]*job, len(specs))
+	var targets []*target
 	for i, s := range specs {
-		if errList[i] != nil {
-			results[i] = manifest.Failed(s, errList[i])
-			continue
-		}
-		results[i] = manifest.Plan(s.Target, s.Tags, indexes[i], prev[i])
-		if opts.DryRun {
-			results[i].DryRun, results[i].Index = true, indexes[i].Bytes()
-		}
+		jobs[i] = c.newJob(s, types[i], opts)
+		targets = append(targets, jobs[i].targets...)
 	}
-	// nothing is written unless every document is ready
+	results := make([]manifest.Result, len(targets))
+	for k, t := range targets {
+		t.result = &results[k]
+	}
+	errList = forEach(ctx, len(jobs), c.concurrency, func(i int) error { return jobs[i].prepare(ctx) })
 	if err := spec.Join(errList...); err != nil || opts.DryRun {
-		return results, err
-	}
-	errList = forEach(ctx, len(specs), c.concurrency, func(i int) error {
-		var err error
-		o := opts
-		o.Referrers = o.Referrers || specs[i].Referrers
-		o.ReferrersRequired = o.ReferrersRequired || specs[i].ReferrersRequired
-		results[i], err = c.write(ctx, specs[i].Target, indexes[i], results[i], o)
-		return err
-	})
-	for i, err := range errList {
-		if err != nil && !errors.As(err, new(*OpError)) && !errors.As(err, new(*spec.Error)) { // never started
-			errList[i] = c.opError("pushing the index to", specs[i].Target, err)
+		for i, j := range jobs {
+			// each document's failures, a cause once for all its members
+			if errList[i] = spec.Join(mergeCauses(errList[i : i+1])...); errList[i] != nil {
+				for _, t := range j.targets {
+					*t.result = manifest.Failed(j.spec, errList[i])
+				}
+			}
 		}
+		if err != nil && change {
+			return nil, spec.Join(errList...)
+		}
+		return results, spec.Join(errList...)
 	}
+	errList = forEach(ctx, len(targets), c.concurrency, func(i int) error { return targets[i].write(ctx) })
+	nameNotStarted(errList, func(i int, err error) error {
+		return c.opError("pushing the index to", targets[i].ref, err)
+	})
+	// a cause once for all the members and targets it hit
 	return results, spec.Join(mergeCauses(errList)...)
 }
 
-// readTagsWhile runs work for every spec concurrently and, beside it unless
-// in a dry run, reads what each spec's tags point at ([Client.readTags]);
-// it returns the tags read and, per spec, the failures of both.
-func (c *Client) readTagsWhile(ctx context.Context, specs []spec.Spec, dryRun bool, work func(i int) error) ([][]string, []error) {
-	prev := make([][]string, len(specs))
-	errList := forEach(ctx, len(specs), c.concurrency, func(i int) error {
-		var tagErr error
-		read := make(chan struct{})
-		go func() {
-			defer close(read)
-			if !dryRun {
-				prev[i], tagErr = c.readTags(ctx, specs[i].Target, specs[i].Tags)
-			}
-		}()
-		err := work(i)
-		<-read
-		return spec.Join(mergeCauses([]error{err, tagErr})...)
-	})
-	return prev, errList
+// job is the publish of one document: its members, resolved once, and
+// each of its targets.
+type job struct {
+	c       *Client
+	spec    spec.Spec
+	opts    PublishOptions   // with the document's own referrers policy
+	typ     manifest.Type    // as Precheck chose it ("" for a change: the index's own)
+	change  *manifest.Change // what --append and edit merge; nil for a push
+	index   manifest.Index   // a push's, built and validated once for every target
+	targets []*target
 }
 
-// prepare resolves one spec's members, then builds and validates its index.
-func (c *Client) prepare(ctx context.Context, s spec.Spec, t manifest.Type, opts PublishOptions) (manifest.Index, error) {
+// target is one place a document is written: a repository, or an OCI
+// layout, with the tags its index gets there. For a change, cur is the
+// index it pointed at when read, merged the change merged onto what it
+// held when last read, and upToDate cur when that holds the change
+// already (nothing to write but the extra tags).
+type target struct {
+	j        *job
+	ref      ref.Ref  // with the target's own tag
+	prev     []string // what each tag ([manifest.Tags]) pointed at, "" for none
+	cur      manifest.Current
+	merged   manifest.Merged
+	upToDate *manifest.Current
+	result   *manifest.Result // its slot in what Publish returns
+}
+
+// newJob readies the publish of s, of the index type Precheck chose.
+func (c *Client) newJob(s spec.Spec, t manifest.Type, opts PublishOptions) *job {
+	switch { // what the document's referrers: key asks for, if more
+	case s.ReferrersRequired:
+		opts.Referrers = ReferrersRequired
+	case s.Referrers:
+		opts.Referrers = max(opts.Referrers, ReferrersCopy)
+	}
+	j := &job{c: c, spec: s, opts: opts, typ: t}
+	if opts.Append || opts.Edit != nil {
+		ch := manifest.Change{Annotations: s.Annotations, Type: t, TypeSet: t != "", TypePos: s.TypePos, IgnoreMissing: opts.IgnoreMissing}
+		if t == "" {
+			ch.Type = manifest.Docker // for a new index
+		}
+		if opts.Edit != nil {
+			ch.Remove, ch.DropAnnotations = opts.Edit.Remove, opts.Edit.DropAnnotations
+		}
+		j.change = &ch
+	}
+	// one target per document: the image it names
+	j.targets = []*target{{j: j, ref: s.Target}}
+	return j
+}
+
+// prepare does for one document what comes before any write: its members
+// resolved, and for a push its index built and validated, while each
+// target is read beside that; then each target's write planned.
+func (j *job) prepare(ctx context.Context) error {
+	err := beside(func() error { return j.resolve(ctx) }, func() error {
+		return spec.Join(forEach(ctx, len(j.targets), j.c.concurrency, func(i int) error { return j.targets[i].read(ctx) })...)
+	})
+	if err != nil {
+		return err
+	}
+	var errList []error
+	for _, t := range j.targets {
+		errList = append(errList, t.plan())
+	}
+	return spec.Join(errList...)
+}
+
+// resolve resolves the document's members; for a push it builds and
+// validates the index they make.
+func (j *job) resolve(ctx context.Context) error {
+	s := j.spec
 	if s.TagDefaulted {
-		c.log.Warnf("%s: %s has no tag; using %s:latest", s.Pos, s.Target.Reference, repoName(s.Target))
+		j.c.log.Warnf("%s: %s has no tag; using %s:latest", s.Pos, s.Target.Reference, repoName(s.Target))
 	}
-	resolved, err := c.Resolve(ctx, s, opts.IgnoreMissing)
+	if j.change != nil && len(s.Manifests) == 0 {
+		return nil // an edit that removes or annotates only
+	}
+	members, err := j.c.members(ctx, s, j.opts.IgnoreMissing)
 	if err != nil {
-		return manifest.Index{}, err
+		return err
 	}
-	members, warnings, err := manifest.Gather(s, resolved)
-	c.logWarnings(warnings)
-	if err != nil {
-		return manifest.Index{}, err
+	if j.change != nil {
+		j.change.Add = members
+		return nil
 	}
-	members, warnings, err = manifest.Only(s, members, opts.IgnoreMissing)
-	c.logWarnings(warnings)
-	if err != nil {
-		return manifest.Index{}, err
+	if j.index, err = manifest.BuildSpec(s, j.typ, members); err != nil {
+		return err
 	}
-	idx, err := manifest.BuildSpec(s, t, members)
-	if err != nil {
-		return manifest.Index{}, err
+	warnings, err := manifest.Validate(j.index, j.opts.Validate)
+	j.c.logWarnings(warnings)
+	return err
+}
+
+// read reads what the target holds now: for a push, what each tag points
+// at (a HEAD each; nothing in a dry run); for a change, the index the
+// target points at (a GET) and, unless in a dry run, the other tags.
+func (t *target) read(ctx context.Context) error {
+	c, tags := t.j.c, manifest.Tags(t.ref, t.j.spec.Tags)
+	if t.j.change != nil {
+		var err error
+		if t.cur, err = c.current(ctx, t.ref); err != nil {
+			return err
+		}
+		t.prev, tags = []string{t.cur.Digest}, tags[1:] // its own tag read with it
 	}
-	warnings, err = manifest.Validate(idx, opts.Validate)
-	c.logWarnings(warnings)
-	return idx, err
+	if t.j.opts.DryRun {
+		return nil
+	}
+	prev, err := c.readTags(ctx, t.ref, tags)
+	t.prev = append(t.prev, prev...)
+	return err
+}
+
+// plan says what writing the target does, before anything is written: for
+// a change, merged (and validated) onto what the target holds; in a dry
+// run, with the bytes of the index.
+func (t *target) plan() error {
+	idx := t.j.index
+	if t.j.change != nil {
+		var err error
+		if t.merged, idx, err = t.merge(t.cur, true); err != nil {
+			return err
+		}
+		if idx.Descriptor().Digest.String() == t.cur.Digest {
+			t.upToDate = &t.cur
+		}
+	}
+	*t.result = manifest.Plan(t.ref, t.j.spec.Tags, idx, t.prev)
+	if t.j.change != nil {
+		t.describe(idx.Manifest, idx.Members, nil, nil)
+	}
+	if t.j.opts.DryRun {
+		t.result.DryRun, t.result.Index = true, idx.Bytes()
+	}
+	return nil
+}
+
+// write writes the document to the target: what the target lacks of the
+// members (and of their referrers), then the index and its tags. An OCI
+// layout is locked meanwhile ([Client.openLayout]).
+func (t *target) write(ctx context.Context) error {
+	if t.ref.Scheme == "ocidir" {
+		w, err := t.j.c.openLayout(ctx, t.ref.Path)
+		if err != nil {
+			return t.j.c.opError("pushing the index to", t.ref, err)
+		}
+		defer w.close()
+	}
+	if t.j.change != nil {
+		return t.writeChange(ctx)
+	}
+	return t.writeIndex(ctx)
 }

@@ -14,21 +14,15 @@ import (
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
-// readTags reads what the target's tag and each extra tag point at now
-// (one HEAD each, concurrently): "" for a tag that does not exist.
+// readTags reads what each of the tags of target's repository points at
+// now (one HEAD each, concurrently): "" for a tag that does not exist.
 func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([]string, error) {
 	if err := c.checkLayout(target); err != nil {
 		return nil, err
 	}
-	return c.headTags(ctx, target, manifest.Tags(target, tags))
-}
-
-// headTags reads what each of the tags of target's repository points at
-// now, as readTags.
-func (c *Client) headTags(ctx context.Context, target ref.Ref, all []string) ([]string, error) {
-	prev := make([]string, len(all))
-	errList := forEach(ctx, len(all), c.concurrency, func(i int) error {
-		r := target.SetTag(all[i])
+	prev := make([]string, len(tags))
+	errList := forEach(ctx, len(tags), c.concurrency, func(i int) error {
+		r := target.SetTag(tags[i])
 		h, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
 		switch {
 		case err == nil:
@@ -38,50 +32,33 @@ func (c *Client) headTags(ctx context.Context, target ref.Ref, all []string) ([]
 		}
 		return nil
 	})
-	return prev, spec.Join(mergeCauses(errList)...)
+	return prev, spec.Join(errList...)
 }
 
-// write copies the members, then writes the tags res has read; an OCI
-// layout is locked meanwhile ([Client.openLayout]).
-func (c *Client) write(ctx context.Context, target ref.Ref, idx manifest.Index, res manifest.Result, opts PublishOptions) (manifest.Result, error) {
-	if target.Scheme == "ocidir" {
-		w, err := c.openLayout(ctx, target.Path)
-		if err != nil {
-			return res, err
-		}
-		defer w.close()
-	}
+// writeIndex copies into the target what it lacks of the members, then
+// points its tags at the index: the target's own with the index in one
+// PUT, then the others.
+func (t *target) writeIndex(ctx context.Context) error {
+	c, idx, res := t.j.c, t.j.index, t.result
 	// a target tag that points at this index already says its members are
 	// in the repository (the index was written after them): nothing to copy
-	hows := make([]manifest.How, len(idx.Members))
-	var err error
 	if res.Tags[0].Previous == idx.Descriptor().Digest.String() {
-		for i := range hows {
-			hows[i] = manifest.HowPresent
+		for i := range res.Manifests {
+			res.Manifests[i].How = manifest.HowPresent
 		}
 	} else {
-		hows, err = c.copyMembers(ctx, target, idx.Members)
-	}
-	for i := range res.Manifests {
-		res.Manifests[i].How = hows[i]
-	}
-	if err != nil {
-		return res, err
-	}
-	if opts.Referrers {
-		refs, err := c.copyReferrers(ctx, target, idx.Members, hows, opts.ReferrersRequired)
+		hows, refs, err := c.supply(ctx, t.ref, idx.Members, t.j.opts.Referrers)
 		for i := range res.Manifests {
-			res.Manifests[i].Referrers = refs[i]
+			res.Manifests[i].How, res.Manifests[i].Referrers = hows[i], refs[i]
 		}
 		if err != nil {
-			return res, err
+			return err
 		}
 	}
-	// the index, with the target's own tag, in one PUT; then the others
-	if err := c.putTag(ctx, target, idx, &res.Tags[0]); err != nil {
-		return res, err
+	if err := c.putTag(ctx, t.ref, idx, &res.Tags[0]); err != nil {
+		return err
 	}
-	return res, c.putExtraTags(ctx, target, idx, res.Tags[1:])
+	return c.putExtraTags(ctx, t.ref, idx, res.Tags[1:])
 }
 
 // putExtraTags points the tags (all but the target's own) at the index,
@@ -90,12 +67,10 @@ func (c *Client) putExtraTags(ctx context.Context, target ref.Ref, idx manifest.
 	errList := forEach(ctx, len(tags), c.concurrency, func(i int) error {
 		return c.putTag(ctx, target.SetTag(tags[i].Tag), idx, &tags[i])
 	})
-	for i, err := range errList {
-		if err != nil && !errors.As(err, new(*OpError)) { // never started
-			errList[i] = c.opError("pushing the index to", target.SetTag(tags[i].Tag), err)
-		}
-	}
-	return spec.Join(mergeCauses(errList)...)
+	nameNotStarted(errList, func(i int, err error) error {
+		return c.opError("pushing the index to", target.SetTag(tags[i].Tag), err)
+	})
+	return spec.Join(errList...)
 }
 
 // putTag points r's tag at the index, unless it already points there.

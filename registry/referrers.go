@@ -213,7 +213,7 @@ func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []ma
 			out[i] = out[j]
 		}
 	}
-	return out, spec.Join(mergeCauses(errList)...)
+	return out, spec.Join(errList...)
 }
 
 // referrerWalk copies the referrers of one member, level by level.

@@ -63,7 +63,7 @@ func TestPublishReferrers(t *testing.T) {
 	if got := reg.requests(); bytes.Contains([]byte(got), []byte("referrers")) {
 		t.Errorf("without --referrers: %s", got)
 	}
-	results, err := reg.client(t).Publish(context.Background(), []manifestSpec{reg.spec(t, "other:1", nil, "builds:amd64")}, PublishOptions{Type: manifest.OCI, Referrers: true})
+	results, err := reg.client(t).Publish(context.Background(), []manifestSpec{reg.spec(t, "other:1", nil, "builds:amd64")}, PublishOptions{Type: manifest.OCI, Referrers: ReferrersCopy})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestReferrersBudget(t *testing.T) {
 		reg.pushReferrer(t, "builds", sbom, "application/vnd.dev.cosign.artifact.sig.v1+json")
 		members = append(members, "builds:"+arch)
 	}
-	counts := func(target string, referrers bool) map[string]int {
+	counts := func(target string, referrers ReferrersPolicy) map[string]int {
 		reg.count()
 		// one at a time: which mounts are tried depends on the order
 		// (a declined one is not tried again for that repository)
@@ -145,7 +145,7 @@ func TestReferrersBudget(t *testing.T) {
 		defer reg.mu.Unlock()
 		return maps.Clone(reg.counts)
 	}
-	plain, with := counts("plain:1", false), counts("signed:1", true)
+	plain, with := counts("plain:1", ReferrersOff), counts("signed:1", ReferrersCopy)
 	extra := map[string]int{}
 	for k, n := range with {
 		if d := n - plain[k]; d != 0 {

@@ -12,6 +12,24 @@ import (
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
+// members resolves a document's members ([Client.Resolve]) and takes
+// those its --platforms selection asks for ([manifest.Gather],
+// [manifest.Only]), images first ([manifest.Order]).
+func (c *Client) members(ctx context.Context, s spec.Spec, ignoreMissing bool) ([]manifest.Member, error) {
+	resolved, err := c.Resolve(ctx, s, ignoreMissing)
+	if err != nil {
+		return nil, err
+	}
+	members, warnings, err := manifest.Gather(s, resolved)
+	c.logWarnings(warnings)
+	if err != nil {
+		return nil, err
+	}
+	members, warnings, err = manifest.Only(s, members, ignoreMissing)
+	c.logWarnings(warnings)
+	return manifest.Order(members), err
+}
+
 // Resolve fetches every member of a spec concurrently: one manifest GET by
 // tag or digest, plus one config GET for an image (its platform), or one
 // manifest GET by digest for each entry taken from an index. What a member
@@ -34,12 +52,10 @@ func (c *Client) Resolve(ctx context.Context, s spec.Spec, ignoreMissing bool) (
 		}
 		return nil
 	})
-	for i, err := range errList {
-		if err != nil && !errors.As(err, new(*spec.Error)) { // never started
-			errList[i] = &spec.Error{Pos: s.Manifests[i].Pos, Err: c.opError("resolving", s.Manifests[i].Image, err)}
-		}
-	}
-	if err := spec.Join(mergeCauses(errList)...); err != nil {
+	nameNotStarted(errList, func(i int, err error) error {
+		return &spec.Error{Pos: s.Manifests[i].Pos, Err: c.opError("resolving", s.Manifests[i].Image, err)}
+	})
+	if err := spec.Join(errList...); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -91,7 +107,7 @@ func (c *Client) fromIndex(ctx context.Context, e spec.Entry, m rcmanifest.Manif
 		out[i].Manifest = child
 		return manifest.CheckListed(out[i], child)
 	})
-	if err := spec.Join(mergeCauses(errList)...); err != nil {
+	if err := spec.Join(errList...); err != nil {
 		return nil, err
 	}
 	images := 0

@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/registry"
 )
 
 // --referrers is read by Go's flag package as the switch it is (given
 // alone it takes no next word) or with =VALUE, anywhere on the command
 // lines of push (from-spec, from-args) and edit, with no rewrite of the
-// command line; the library gets its two switches.
+// command line; the library gets its policy.
 func TestReferrersFlag(t *testing.T) {
 	tests := []struct {
 		args           string
@@ -44,7 +46,8 @@ func TestReferrersFlag(t *testing.T) {
 				if c.Action != nil && len(c.Subcommands) == 0 {
 					c.Action = func(c *cli.Context) error {
 						ran = true
-						copyThem, required := referrersOf(c)
+						p := referrersOf(c)
+						copyThem, required := p != registry.ReferrersOff, p == registry.ReferrersRequired
 						if copyThem != tc.copy || required != tc.required || strings.Join(c.Args().Slice(), " ") != tc.positionals {
 							t.Errorf("got %v, %v, arguments %q; want %v, %v, %q", copyThem, required, c.Args().Slice(), tc.copy, tc.required, tc.positionals)
 						}

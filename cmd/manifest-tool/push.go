@@ -46,10 +46,9 @@ func writeFlags(typeFlag *cli.StringFlag) []cli.Flag {
 }
 
 // referrersOf reads --referrers (alone or =true, =required, =false) as
-// the two switches of the library.
-func referrersOf(c *cli.Context) (copyThem, required bool) {
-	v := c.String("referrers")
-	return v == "true" || v == "required", v == "required"
+// the library's policy.
+func referrersOf(c *cli.Context) registry.ReferrersPolicy {
+	return map[string]registry.ReferrersPolicy{"true": registry.ReferrersCopy, "required": registry.ReferrersRequired}[c.String("referrers")]
 }
 
 func appendFlag() cli.Flag {
@@ -74,7 +73,9 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		return usagef("--settle applies to --append and edit, which read the index back; add --append, or drop --settle")
 	}
 	out.lines = true
-	copyReferrers, referrersRequired := referrersOf(c)
+	if !c.IsSet("type") {
+		t = "" // the library's default: a Docker list, or the index's own type for a change
+	}
 	progress := newProgress(env.stderr, env.log)
 	env.scrub.Keep(spec.Refs(specs...)...)
 	client, err := env.client(c, spec.Registries(specs...), spec.Targets(specs...), registry.WithProgress(progress.event))
@@ -82,16 +83,14 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		return err
 	}
 	results, err := client.Publish(c.Context, specs, registry.PublishOptions{
-		Type:              t,
-		IgnoreMissing:     c.Bool("ignore-missing"),
-		DryRun:            c.Bool("dry-run"),
-		Validate:          manifest.ValidateOptions{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
-		TypeSet:           c.IsSet("type"),
-		Append:            c.Bool("append"),
-		Edit:              edit,
-		Settle:            c.Duration("settle"),
-		Referrers:         copyReferrers,
-		ReferrersRequired: referrersRequired,
+		Type:          t,
+		IgnoreMissing: c.Bool("ignore-missing"),
+		DryRun:        c.Bool("dry-run"),
+		Validate:      manifest.ValidateOptions{Strict: c.Bool("strict"), AllowUnknownPlatform: c.Bool("allow-unknown-platform")},
+		Append:        c.Bool("append"),
+		Edit:          edit,
+		Settle:        c.Duration("settle"),
+		Referrers:     referrersOf(c),
 	})
 	progress.finish()
 	for _, r := range results {
