@@ -55,7 +55,7 @@
 // [Current] ([CurrentIndex], or [CurrentImage] for a single image), and
 // [Merge] applies a [Change] to it, under the rules its doc lists. The
 // [Merged] result says what changed ([Diff]) and what must still hold once
-// written ([Want]); [Verify] reads the index after the write and tells an
+// written ([Effect]); [Verify] reads the index after the write and tells an
 // update another writer took back (merge again) from a conflict
 // ([ErrConflict]). [Only] is the --platforms selection among --member
 // images.

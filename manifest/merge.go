@@ -109,29 +109,29 @@ type Merged struct {
 	Members     []Member // in index order
 	Annotations map[string]string
 	Diff        Diff
-	// Wants are what the written index must still show for the change to
+	// Effects are what the written index must still show for the change to
 	// have held (see Verify).
-	Wants    []Want
+	Effects  []Effect
 	Warnings []string
 }
 
-// Want is one thing a change set: a platform's image (Digest), a removed
-// platform (Digest ""), or an annotation (Key). Previous is what was there
+// Effect is one thing a change set: a platform's image (Value, its
+// digest), a removed platform (Value ""), or an annotation (Key). Previous is what was there
 // before the change, so that a third value tells a conflict from an update
 // that was lost.
-type Want struct {
+type Effect struct {
 	Platform *platform.Platform
 	Key      string // an annotation key, when Platform is nil
 	Value    string // the digest, or the annotation's value; "" for a removal
 	Previous string
 }
 
-// String names what is wanted, for messages.
-func (w Want) String() string {
-	if w.Platform != nil {
-		return spec.FormatPlatform(*w.Platform)
+// String names what the change set, for messages.
+func (e Effect) String() string {
+	if e.Platform != nil {
+		return spec.FormatPlatform(*e.Platform)
 	}
-	return "annotation " + w.Key
+	return "annotation " + e.Key
 }
 
 // Merge applies a change to the current entries, one step per rule:
@@ -166,8 +166,8 @@ func Merge(target ref.Ref, cur Current, ch Change) (Merged, error) {
 	if err := placeEntries(target, cur.Members, ch.Add, plan, &out); err != nil {
 		return Merged{}, err
 	}
-	ann, wants := mergeAnnotations(cur.Annotations, ch.Annotations, ch.DropAnnotations)
-	out.Annotations, out.Wants = ann, append(out.Wants, wants...)
+	ann, effects := mergeAnnotations(cur.Annotations, ch.Annotations, ch.DropAnnotations)
+	out.Annotations, out.Effects = ann, append(out.Effects, effects...)
 	return out, nil
 }
 
@@ -268,7 +268,7 @@ func applyRemovals(target ref.Ref, current []Member, ch Change, plan entryPlan) 
 
 // placeEntries puts the members of the changed index in out, in order,
 // each once, with what changed for each platform (Diff) and what must
-// hold after the write (Wants).
+// hold after the write (Effects).
 func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Merged) error {
 	out.Diff = Diff{Kept: []string{}, Added: []string{}, Replaced: []string{}, Removed: []string{}}
 	have := map[string]bool{} // digests placed
@@ -277,7 +277,7 @@ func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Me
 		switch {
 		case plan.removed[i]:
 			out.Diff.Removed = append(out.Diff.Removed, spec.FormatPlatform(*m.Descriptor.Platform))
-			out.Wants = append(out.Wants, Want{Platform: m.Descriptor.Platform, Previous: m.Descriptor.Digest.String()})
+			out.Effects = append(out.Effects, Effect{Platform: m.Descriptor.Platform, Previous: m.Descriptor.Digest.String()})
 			continue
 		case m.Attestation() && (plan.gone[m.Descriptor.Annotations[AnnotationReferenceDigest]] || plan.attested[m.Descriptor.Annotations[AnnotationReferenceDigest]]):
 			continue // it goes with its image, or gives way to the image's new ones
@@ -290,7 +290,7 @@ func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Me
 			} else {
 				out.Diff.Replaced = append(out.Diff.Replaced, p)
 			}
-			out.Wants = append(out.Wants, Want{Platform: n.Descriptor.Platform, Value: n.Descriptor.Digest.String(), Previous: m.Descriptor.Digest.String()})
+			out.Effects = append(out.Effects, Effect{Platform: n.Descriptor.Platform, Value: n.Descriptor.Digest.String(), Previous: m.Descriptor.Digest.String()})
 			m = n
 		} else if !m.Attestation() && m.Descriptor.Platform != nil {
 			out.Diff.Kept = append(out.Diff.Kept, spec.FormatPlatform(*m.Descriptor.Platform))
@@ -316,7 +316,7 @@ func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Me
 		images = append(images, n)
 		if n.Descriptor.Platform != nil {
 			out.Diff.Added = append(out.Diff.Added, spec.FormatPlatform(*n.Descriptor.Platform))
-			out.Wants = append(out.Wants, Want{Platform: n.Descriptor.Platform, Value: n.Descriptor.Digest.String()})
+			out.Effects = append(out.Effects, Effect{Platform: n.Descriptor.Platform, Value: n.Descriptor.Digest.String()})
 		}
 	}
 	out.Members = slices.Concat(out.Members[:lastImage+1], images, out.Members[lastImage+1:], atts)
@@ -328,30 +328,30 @@ func placeEntries(target ref.Ref, current, add []Member, plan entryPlan, out *Me
 }
 
 // mergeAnnotations is the changed index's annotations (nil when none is
-// left), and a Want per key set (sorted) or dropped.
-func mergeAnnotations(current, set map[string]string, drop []string) (map[string]string, []Want) {
+// left), and an Effect per key set (sorted) or dropped.
+func mergeAnnotations(current, set map[string]string, drop []string) (map[string]string, []Effect) {
 	var out map[string]string
-	var wants []Want
+	var effects []Effect
 	if len(current) > 0 || len(set) > 0 {
 		out = maps.Clone(current)
 		if out == nil {
 			out = map[string]string{}
 		}
 		for _, k := range slices.Sorted(maps.Keys(set)) {
-			wants = append(wants, Want{Key: k, Value: set[k], Previous: out[k]})
+			effects = append(effects, Effect{Key: k, Value: set[k], Previous: out[k]})
 			out[k] = set[k]
 		}
 	}
 	for _, k := range drop {
 		if _, ok := out[k]; ok {
-			wants = append(wants, Want{Key: k, Previous: out[k]})
+			effects = append(effects, Effect{Key: k, Previous: out[k]})
 			delete(out, k)
 		}
 	}
 	if len(out) == 0 {
-		return nil, wants
+		return nil, effects
 	}
-	return out, wants
+	return out, effects
 }
 
 // samePlatform compares two entries' platforms after normalisation,
@@ -395,8 +395,8 @@ func BuildMerged(name string, m Merged) (Index, error) {
 // conflict, an error matching ErrConflict. An annotation another writer
 // set to a value of its own is theirs (runners stamp created and revision
 // each): the last writer wins.
-func Verify(target ref.Ref, wants []Want, after Current) (lost []string, err error) {
-	for _, w := range wants {
+func Verify(target ref.Ref, effects []Effect, after Current) (lost []string, err error) {
+	for _, w := range effects {
 		now, ok := after.value(w)
 		switch {
 		case ok && now == w.Value, !ok && w.Value == "":
@@ -423,7 +423,7 @@ func Verify(target ref.Ref, wants []Want, after Current) (lost []string, err err
 
 // value is what the index holds for a want: the digest of the image of its
 // platform, or the annotation's value.
-func (c Current) value(w Want) (string, bool) {
+func (c Current) value(w Effect) (string, bool) {
 	if w.Platform == nil {
 		v, ok := c.Annotations[w.Key]
 		return v, ok

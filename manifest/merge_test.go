@@ -211,14 +211,14 @@ func TestVerify(t *testing.T) {
 	img := func(name, pl string) Member { return member(t, name, mediatype.OCI1Manifest, p(pl), 0) }
 	amd, arm, arm2, arm3 := img("amd", "linux/amd64"), img("arm", "linux/arm64"), img("arm2", "linux/arm64"), img("arm3", "linux/arm64")
 	d := func(m Member) string { return m.Descriptor.Digest.String() }
-	wrote := []Want{{Platform: p("linux/arm64"), Value: d(arm2), Previous: d(arm)}}
-	removed := []Want{{Platform: p("linux/arm64"), Previous: d(arm)}}
+	wrote := []Effect{{Platform: p("linux/arm64"), Value: d(arm2), Previous: d(arm)}}
+	removed := []Effect{{Platform: p("linux/arm64"), Previous: d(arm)}}
 	tests := []struct {
-		name  string
-		wants []Want
-		after Current
-		lost  []string
-		err   string
+		name    string
+		effects []Effect
+		after   Current
+		lost    []string
+		err     string
 	}{
 		{"held", wrote, current(t, target, OCI, nil, amd, arm2), nil, ""},
 		{"held next to another writer's", wrote, current(t, target, OCI, nil, amd, arm2, img("s390x", "linux/s390x")), nil, ""},
@@ -230,12 +230,12 @@ func TestVerify(t *testing.T) {
 		{"a removal taken back", removed, current(t, target, OCI, nil, amd, arm), []string{"linux/arm64"}, ""},
 		{"a removal overridden", removed, current(t, target, OCI, nil, amd, arm3), nil,
 			"registry.example.com/app:1: linux/arm64 is now " + d(arm3) + ", set by another writer after this run replaced " + d(arm) + " and removed it; run again to apply this change on top of it"},
-		{"an annotation taken back", []Want{{Key: "k", Value: "new", Previous: "old"}}, current(t, target, OCI, map[string]string{"k": "old"}, amd), []string{"annotation k"}, ""},
-		{"an annotation another writer set anew", []Want{{Key: "k", Value: "new", Previous: "old"}}, current(t, target, OCI, map[string]string{"k": "theirs"}, amd), nil, ""},
+		{"an annotation taken back", []Effect{{Key: "k", Value: "new", Previous: "old"}}, current(t, target, OCI, map[string]string{"k": "old"}, amd), []string{"annotation k"}, ""},
+		{"an annotation another writer set anew", []Effect{{Key: "k", Value: "new", Previous: "old"}}, current(t, target, OCI, map[string]string{"k": "theirs"}, amd), nil, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			lost, err := Verify(target, tc.wants, tc.after)
+			lost, err := Verify(target, tc.effects, tc.after)
 			if tc.err != "" {
 				if err == nil || err.Error() != tc.err || !errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid) {
 					t.Errorf("got %v\nwant %s", err, tc.err)

@@ -218,34 +218,34 @@ func TestPlaceEntries(t *testing.T) {
 		plan    entryPlan
 		order   string
 		diff    Diff
-		wants   []string
+		effects []string
 		err     string
 	}{
 		{name: "nothing changes", current: f.current, order: "amd arm att-amd att-arm",
 			diff: Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}}},
 		{name: "a new image after the last image, its attestation last", current: f.current, add: []Member{f.s390x, attS390x},
-			order: "amd arm s390x att-amd att-arm att-s390x",
-			diff:  Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}, Added: []string{"linux/s390x"}},
-			wants: []string{want(f.s390x, d(f.s390x), "")}},
+			order:   "amd arm s390x att-amd att-arm att-s390x",
+			diff:    Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}, Added: []string{"linux/s390x"}},
+			effects: []string{want(f.s390x, d(f.s390x), "")}},
 		{name: "a replacement in the place of the image, the old attestation gone", current: f.current, add: []Member{f.arm2, f.attArm2},
-			plan:  entryPlan{replacedBy: map[int]int{1: 0}, gone: map[string]bool{d(f.arm): true}},
-			order: "amd arm2 att-amd att-arm2",
-			diff:  Diff{Kept: []string{"linux/amd64"}, Replaced: []string{"linux/arm64"}},
-			wants: []string{want(f.arm2, d(f.arm2), d(f.arm))}},
+			plan:    entryPlan{replacedBy: map[int]int{1: 0}, gone: map[string]bool{d(f.arm): true}},
+			order:   "amd arm2 att-amd att-arm2",
+			diff:    Diff{Kept: []string{"linux/amd64"}, Replaced: []string{"linux/arm64"}},
+			effects: []string{want(f.arm2, d(f.arm2), d(f.arm))}},
 		{name: "the same image again is kept", current: f.current, add: []Member{f.arm},
-			plan:  entryPlan{replacedBy: map[int]int{1: 0}},
-			order: "amd arm att-amd att-arm",
-			diff:  Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}},
-			wants: []string{want(f.arm, d(f.arm), d(f.arm))}},
+			plan:    entryPlan{replacedBy: map[int]int{1: 0}},
+			order:   "amd arm att-amd att-arm",
+			diff:    Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}},
+			effects: []string{want(f.arm, d(f.arm), d(f.arm))}},
 		{name: "an image with new attestations gives up its old ones", current: f.current, add: []Member{f.attArmNew},
 			plan:  entryPlan{attested: map[string]bool{d(f.arm): true}},
 			order: "amd arm att-amd att-arm-new",
 			diff:  Diff{Kept: []string{"linux/amd64", "linux/arm64/v8"}}},
 		{name: "a removal takes its attestation", current: f.current,
-			plan:  entryPlan{removed: map[int]bool{0: true}, gone: map[string]bool{d(f.amd): true}},
-			order: "arm att-arm",
-			diff:  Diff{Kept: []string{"linux/arm64/v8"}, Removed: []string{"linux/amd64"}},
-			wants: []string{want(f.amd, "", d(f.amd))}},
+			plan:    entryPlan{removed: map[int]bool{0: true}, gone: map[string]bool{d(f.amd): true}},
+			order:   "arm att-arm",
+			diff:    Diff{Kept: []string{"linux/arm64/v8"}, Removed: []string{"linux/amd64"}},
+			effects: []string{want(f.amd, "", d(f.amd))}},
 		{name: "an entry already in the index is not added twice", current: []Member{f.amd, f.bare}, add: []Member{f.bare},
 			order: "amd bare", diff: Diff{Kept: []string{"linux/amd64"}}},
 		{name: "no image left", current: f.current,
@@ -263,19 +263,19 @@ func TestPlaceEntries(t *testing.T) {
 				}
 				return
 			}
-			var wants []string
-			for _, w := range out.Wants {
-				wants = append(wants, fmt.Sprintf("%s=%s<-%s", w, w.Value, w.Previous))
+			var effects []string
+			for _, w := range out.Effects {
+				effects = append(effects, fmt.Sprintf("%s=%s<-%s", w, w.Value, w.Previous))
 			}
-			if err != nil || names(out.Members) != tc.order || !equalDiff(out.Diff, tc.diff) || !slices.Equal(wants, tc.wants) {
-				t.Errorf("order %q, diff %+v, wants %q, %v\nwant %q, %+v, %q", names(out.Members), out.Diff, wants, err, tc.order, tc.diff, tc.wants)
+			if err != nil || names(out.Members) != tc.order || !equalDiff(out.Diff, tc.diff) || !slices.Equal(effects, tc.effects) {
+				t.Errorf("order %q, diff %+v, effects %q, %v\nwant %q, %+v, %q", names(out.Members), out.Diff, effects, err, tc.order, tc.diff, tc.effects)
 			}
 		})
 	}
 }
 
 // Annotations merge key by key: the new value wins, a dropped key goes,
-// and each key set or dropped is a Want with what it was before.
+// and each key set or dropped is an Effect with what it was before.
 func TestMergeAnnotations(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -284,27 +284,27 @@ func TestMergeAnnotations(t *testing.T) {
 		set     map[string]string
 		drop    []string
 		want    map[string]string
-		wants   []Want
+		effects []Effect
 	}{
 		{name: "none", want: nil},
 		{name: "kept as they are", current: map[string]string{"a": "1"}, want: map[string]string{"a": "1"}},
 		{name: "set on none", set: map[string]string{"b": "2", "a": "1"}, want: map[string]string{"a": "1", "b": "2"},
-			wants: []Want{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}}},
+			effects: []Effect{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}}},
 		{name: "the new value wins", current: map[string]string{"a": "1", "b": "2"}, set: map[string]string{"b": "3"},
-			want: map[string]string{"a": "1", "b": "3"}, wants: []Want{{Key: "b", Value: "3", Previous: "2"}}},
+			want: map[string]string{"a": "1", "b": "3"}, effects: []Effect{{Key: "b", Value: "3", Previous: "2"}}},
 		{name: "dropped", current: map[string]string{"a": "1", "b": "2"}, drop: []string{"a", "absent"},
-			want: map[string]string{"b": "2"}, wants: []Want{{Key: "a", Previous: "1"}}},
-		{name: "the last one dropped", current: map[string]string{"a": "1"}, drop: []string{"a"}, want: nil, wants: []Want{{Key: "a", Previous: "1"}}},
+			want: map[string]string{"b": "2"}, effects: []Effect{{Key: "a", Previous: "1"}}},
+		{name: "the last one dropped", current: map[string]string{"a": "1"}, drop: []string{"a"}, want: nil, effects: []Effect{{Key: "a", Previous: "1"}}},
 		{name: "set and dropped", current: map[string]string{"a": "1"}, set: map[string]string{"a": "2"}, drop: []string{"a"},
-			want: nil, wants: []Want{{Key: "a", Value: "2", Previous: "1"}, {Key: "a", Previous: "2"}}},
+			want: nil, effects: []Effect{{Key: "a", Value: "2", Previous: "1"}, {Key: "a", Previous: "2"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			before := maps.Clone(tc.current)
-			got, wants := mergeAnnotations(tc.current, tc.set, tc.drop)
-			if (got == nil) != (tc.want == nil) || !maps.Equal(got, tc.want) || !slices.Equal(wants, tc.wants) {
-				t.Errorf("got %v, %+v\nwant %v, %+v", got, wants, tc.want, tc.wants)
+			got, effects := mergeAnnotations(tc.current, tc.set, tc.drop)
+			if (got == nil) != (tc.want == nil) || !maps.Equal(got, tc.want) || !slices.Equal(effects, tc.effects) {
+				t.Errorf("got %v, %+v\nwant %v, %+v", got, effects, tc.want, tc.effects)
 			}
 			if !maps.Equal(tc.current, before) {
 				t.Errorf("the current annotations changed: %v, were %v", tc.current, before)

@@ -148,7 +148,7 @@ func (t *target) writeUntilHeld(ctx context.Context) (manifest.Current, error) {
 		if err != nil {
 			return after, err
 		}
-		lost, err := manifest.Verify(t.ref, t.merged.Wants, after)
+		lost, err := manifest.Verify(t.ref, t.merged.Effects, after)
 		switch {
 		case err != nil:
 			res.Tags[0].Status = manifest.TagFailed
