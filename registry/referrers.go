@@ -225,10 +225,10 @@ type referrerWalk struct {
 	required bool
 	pos      spec.Pos
 
-	mu   sync.Mutex
-	seen map[string]bool // digests met in this walk
-	out  []manifest.ReferrerResult
-	said map[string]bool // the problems and limits said already
+	mu       sync.Mutex
+	seen     map[string]bool // digests met in this walk
+	out      []manifest.ReferrerResult
+	reported map[string]bool // the problems and limits reported already
 }
 
 // fail reports what went wrong with the member's referrers: a warning
@@ -242,15 +242,15 @@ func (w *referrerWalk) fail(what, cause, without string) error {
 	return nil
 }
 
-// once reports a problem with the referrers of the member, or a limit
+// failOnce reports a problem with the referrers of the member, or a limit
 // that cut them, as fail does, the first time only: the manifests below
 // the member meet the same again and again.
-func (w *referrerWalk) once(what, cause, without string) error {
+func (w *referrerWalk) failOnce(what, cause, without string) error {
 	w.mu.Lock()
-	said := w.said[cause]
-	w.said[cause] = true
+	reported := w.reported[cause]
+	w.reported[cause] = true
 	w.mu.Unlock()
-	if said {
+	if reported {
 		return nil
 	}
 	return w.fail(what, cause, without)
@@ -258,7 +258,7 @@ func (w *referrerWalk) once(what, cause, without string) error {
 
 func (w *referrerWalk) run(ctx context.Context) ([]manifest.ReferrerResult, error) {
 	lim := w.c.referrerLimits
-	w.seen, w.said = map[string]bool{w.src.Digest: true}, map[string]bool{}
+	w.seen, w.reported = map[string]bool{w.src.Digest: true}, map[string]bool{}
 	level := []ref.Ref{w.src}
 	for depth := 1; len(level) > 0; depth++ {
 		var next []ref.Ref
@@ -273,18 +273,18 @@ func (w *referrerWalk) run(ctx context.Context) ([]manifest.ReferrerResult, erro
 				return w.fail("listing "+whose, w.c.opError("", subject, err).Cause(), "without them")
 			}
 			if l.bad != nil {
-				if err := w.once("listing "+whose, l.bad.Error(), "without them"); err != nil {
+				if err := w.failOnce("listing "+whose, l.bad.Error(), "without them"); err != nil {
 					return err
 				}
 			}
 			if l.more != nil {
-				if err := w.once("listing "+whose, l.more.Error(), "without the rest"); err != nil {
+				if err := w.failOnce("listing "+whose, l.more.Error(), "without the rest"); err != nil {
 					return err
 				}
 			}
 			if depth > lim.Depth {
 				if len(l.descs) > 0 {
-					return w.once("copying "+whose, (&ReferrerCapError{Flag: flagMaxReferrersDepth, Limit: lim.Depth}).Error(), "without the rest")
+					return w.failOnce("copying "+whose, (&ReferrerCapError{Flag: flagMaxReferrersDepth, Limit: lim.Depth}).Error(), "without the rest")
 				}
 				return nil
 			}
