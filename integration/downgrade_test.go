@@ -306,3 +306,71 @@ func TestNoPlainHTTPFromHTTPS(t *testing.T) {
 		})
 	}
 }
+
+// A registry named plain HTTP (--plain-http-registry) whose answers name
+// an http:// URL on the host:port of an HTTPS registry of the same run (a
+// Link header here; an upload Location, a redirect or a token realm would
+// do as well) does not open that registry to plain HTTP: when the HTTPS
+// registry, behind a proxy that does not forward the scheme, answers its
+// upload POST with "Location: http://<its host>/…", the PUT that would
+// carry the blob and the registry's Basic credentials is refused as it is
+// without the plain registry, exit 1 on one line naming the registry and
+// the URL, and nothing reaches the plain-HTTP side. The memory and time of
+// the run are measured and held.
+func TestPlainAnswerDoesNotOpenHTTPSRegistry(t *testing.T) {
+	t.Parallel()
+	const rssBound = 200 << 10 // KiB
+	seed(t, reg, "handed/src", "1", false, linuxAMD64, linuxARM64)
+	back := regtest.New(t, regtest.Options{Users: map[string]string{authUser: authPass}})
+	backURL, _ := url.Parse(back.URL())
+	var frontHost atomic.Value // string: set before the first request
+	rp := httputil.NewSingleHostReverseProxy(backURL)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode == http.StatusAccepted {
+			scheme := "https"
+			if resp.Request.Method == http.MethodPost {
+				scheme = "http" // the proxy's slip: the upload goes on in plain HTTP
+			}
+			resp.Header.Set("Location", moved(loc, resp.Request, scheme, frontHost.Load().(string)))
+		}
+		return nil
+	}
+	plain := &plainRecorder{next: httputil.NewSingleHostReverseProxy(backURL)}
+	host, ca := dualPort(t, rp, plain)
+	frontHost.Store(host)
+
+	// the plain registry: the shared one, behind a proxy whose every
+	// answer links to http://<the HTTPS registry's host:port>
+	regURL, _ := url.Parse(reg.URL())
+	named := httputil.NewSingleHostReverseProxy(regURL)
+	named.ModifyResponse = func(resp *http.Response) error {
+		resp.Header.Add("Link", `<http://`+host+`/v2/handed/app/blobs/uploads/>; rel="next"`)
+		return nil
+	}
+	plainReg := plainListener(t, named)
+
+	res := mtMeasured(t, nil, authPass+"\n", "--plain-http-registry", plainReg, "--ca-file", writeFile(t, "ca.pem", ca),
+		"--username", authUser, "--password-stdin",
+		"push", "from-args", "--platforms", "linux/amd64,linux/arm64/v8",
+		"--template", plainReg+"/handed/src:1-OS-ARCHVARIANT", "--target", host+"/handed/app:1")
+	t.Logf("measured: an HTTPS registry's plain Location after a plain registry named its host: exit %d, max RSS %d KiB (%.1f MiB), %s; plain HTTP received %q",
+		res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond), plain.requests())
+	if got := plain.requests(); len(got) > 0 {
+		t.Errorf("requests went out over plain HTTP to %s: %q", host, got)
+	}
+	lines := errorLines(res.stderr)
+	if res.code != 1 || len(lines) != 1 {
+		t.Fatalf("exit %d with error lines %q; want exit 1 and one line", res.code, lines)
+	}
+	for _, want := range []string{host + " is spoken to over HTTPS", "http://" + host + "/v2/handed/app/blobs/uploads/", "--plain-http-registry " + host} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("%q does not say %q", lines[0], want)
+		}
+	}
+	if res.maxRSS > rssBound {
+		t.Errorf("max RSS %d KiB, over %d KiB", res.maxRSS, rssBound)
+	}
+	if res.elapsed > time.Minute {
+		t.Errorf("ended after %s, over a minute", res.elapsed)
+	}
+}
