@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -372,5 +373,62 @@ func TestPlainAnswerDoesNotOpenHTTPSRegistry(t *testing.T) {
 	}
 	if res.elapsed > time.Minute {
 		t.Errorf("ended after %s, over a minute", res.elapsed)
+	}
+}
+
+// probe of an HTTPS registry whose upload POST answers with an http://
+// Location (a proxy that does not forward the scheme): the upload is not
+// sent in plain HTTP, and that is no finding about the registry. The
+// upload row is unknown with the refusal as its cause, every check that
+// needs it unknown too, and the run a failure (exit 1) that says the
+// refusal, not "cannot hold Docker manifest lists or OCI indexes" (exit
+// 3). The memory and time of the run are measured and held.
+func TestProbePlainLocationIsNoFinding(t *testing.T) {
+	t.Parallel()
+	back := regtest.New(t)
+	backURL, _ := url.Parse(back.URL())
+	var frontHost atomic.Value // string: set before the first request
+	rp := httputil.NewSingleHostReverseProxy(backURL)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode == http.StatusAccepted {
+			scheme := "https"
+			if resp.Request.Method == http.MethodPost {
+				scheme = "http"
+			}
+			resp.Header.Set("Location", moved(loc, resp.Request, scheme, frontHost.Load().(string)))
+		}
+		return nil
+	}
+	plain := &plainRecorder{}
+	host, ca := dualPort(t, rp, plain)
+	frontHost.Store(host)
+	res := mtMeasured(t, nil, "", "--ca-file", writeFile(t, "ca.pem", ca), "probe", "-o", "json", host+"/downgrade/probe")
+	t.Logf("measured: probe of an HTTPS registry whose upload Location is plain HTTP: exit %d, max RSS %d KiB (%.1f MiB), %s; plain HTTP received %q",
+		res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond), plain.requests())
+	if got := plain.requests(); len(got) > 0 {
+		t.Errorf("requests went out over plain HTTP: %q", got)
+	}
+	var p probeJSON
+	if err := json.Unmarshal([]byte(res.stdout), &p); err != nil {
+		t.Fatalf("probe -o json: %v\n%s", err, res.stdout)
+	}
+	for _, c := range p.Checks {
+		switch c.Name {
+		case "api", "auth", "tag-list", "delete":
+		default:
+			if c.Status != "unknown" {
+				t.Errorf("%s is %s (%s), want unknown: the tool refused the request, the registry did not", c.Name, c.Status, c.Detail)
+			}
+		}
+		if c.Name == "blob-upload" && !regexp.MustCompile(`refused to send (PUT|PATCH) http://`+regexp.QuoteMeta(host)+`/v2/downgrade/probe/blobs/uploads/`).MatchString(c.Detail) {
+			t.Errorf("blob-upload says %q, not the refusal", c.Detail)
+		}
+	}
+	lines := errorLines(res.stderr)
+	if res.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], "could not tell whether "+host+" holds Docker manifest lists or OCI indexes: blob-upload: ") {
+		t.Errorf("exit %d with error lines %q; want exit 1 and one line saying whether lists work could not be told", res.code, lines)
+	}
+	if res.maxRSS > 200<<10 {
+		t.Errorf("max RSS %d KiB, over 200 MiB", res.maxRSS)
 	}
 }
