@@ -308,6 +308,33 @@ func TestNoPlainHTTPFromHTTPS(t *testing.T) {
 	}
 }
 
+// schemeSlip is an HTTPS registry, back behind a proxy of ours on a dual
+// port, whose upload POST answers carry "Location: http://<its own
+// host:port>/…", as a proxy that terminates TLS and does not forward the
+// scheme writes them (other Locations stay https). It returns the
+// proxy's host:port, the PEM certificate of its HTTPS side, and the
+// recorder of its plain-HTTP side, which hands what it gets on to back.
+func schemeSlip(t *testing.T, back *regtest.Registry) (host, ca string, plain *plainRecorder) {
+	t.Helper()
+	backURL, _ := url.Parse(back.URL())
+	var frontHost atomic.Value // string: set before the first request
+	rp := httputil.NewSingleHostReverseProxy(backURL)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode == http.StatusAccepted {
+			scheme := "https"
+			if resp.Request.Method == http.MethodPost {
+				scheme = "http" // the proxy's slip: the upload goes on in plain HTTP
+			}
+			resp.Header.Set("Location", moved(loc, resp.Request, scheme, frontHost.Load().(string)))
+		}
+		return nil
+	}
+	plain = &plainRecorder{next: httputil.NewSingleHostReverseProxy(backURL)}
+	host, ca = dualPort(t, rp, plain)
+	frontHost.Store(host)
+	return host, ca, plain
+}
+
 // A registry named plain HTTP (--plain-http-registry) whose answers name
 // an http:// URL on the host:port of an HTTPS registry of the same run (a
 // Link header here; an upload Location, a redirect or a token realm would
@@ -322,23 +349,7 @@ func TestPlainAnswerDoesNotOpenHTTPSRegistry(t *testing.T) {
 	t.Parallel()
 	const rssBound = 200 << 10 // KiB
 	seed(t, reg, "handed/src", "1", false, linuxAMD64, linuxARM64)
-	back := regtest.New(t, regtest.Options{Users: map[string]string{authUser: authPass}})
-	backURL, _ := url.Parse(back.URL())
-	var frontHost atomic.Value // string: set before the first request
-	rp := httputil.NewSingleHostReverseProxy(backURL)
-	rp.ModifyResponse = func(resp *http.Response) error {
-		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode == http.StatusAccepted {
-			scheme := "https"
-			if resp.Request.Method == http.MethodPost {
-				scheme = "http" // the proxy's slip: the upload goes on in plain HTTP
-			}
-			resp.Header.Set("Location", moved(loc, resp.Request, scheme, frontHost.Load().(string)))
-		}
-		return nil
-	}
-	plain := &plainRecorder{next: httputil.NewSingleHostReverseProxy(backURL)}
-	host, ca := dualPort(t, rp, plain)
-	frontHost.Store(host)
+	host, ca, plain := schemeSlip(t, regtest.New(t, regtest.Options{Users: map[string]string{authUser: authPass}}))
 
 	// the plain registry: the shared one, behind a proxy whose every
 	// answer links to http://<the HTTPS registry's host:port>
@@ -385,23 +396,7 @@ func TestPlainAnswerDoesNotOpenHTTPSRegistry(t *testing.T) {
 // 3). The memory and time of the run are measured and held.
 func TestProbePlainLocationIsNoFinding(t *testing.T) {
 	t.Parallel()
-	back := regtest.New(t)
-	backURL, _ := url.Parse(back.URL())
-	var frontHost atomic.Value // string: set before the first request
-	rp := httputil.NewSingleHostReverseProxy(backURL)
-	rp.ModifyResponse = func(resp *http.Response) error {
-		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode == http.StatusAccepted {
-			scheme := "https"
-			if resp.Request.Method == http.MethodPost {
-				scheme = "http"
-			}
-			resp.Header.Set("Location", moved(loc, resp.Request, scheme, frontHost.Load().(string)))
-		}
-		return nil
-	}
-	plain := &plainRecorder{}
-	host, ca := dualPort(t, rp, plain)
-	frontHost.Store(host)
+	host, ca, plain := schemeSlip(t, regtest.New(t))
 	res := mtMeasured(t, nil, "", "--ca-file", writeFile(t, "ca.pem", ca), "probe", "-o", "json", host+"/downgrade/probe")
 	t.Logf("measured: probe of an HTTPS registry whose upload Location is plain HTTP: exit %d, max RSS %d KiB (%.1f MiB), %s; plain HTTP received %q",
 		res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond), plain.requests())
