@@ -308,7 +308,8 @@ func fatIndexes(t *testing.T, n, size int) *hostileRegistry {
 }
 
 // layeredImages serves, as app:1, an index of n entries, each a distinct
-// image manifest of the given number of layers (26,000 make 4 MB).
+// image manifest of the given number of layers (26,000 make 4 MB), and
+// their config (linux/amd64), not their layers.
 func layeredImages(t *testing.T, n, layers int) *hostileRegistry {
 	t.Helper()
 	config := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
@@ -331,6 +332,7 @@ func layeredImages(t *testing.T, n, layers int) *hostileRegistry {
 	for d, b := range bodies {
 		h.route("/v2/app/manifests/"+d, (&requestCounter{}).serving(ociManifest, b))
 	}
+	h.serveBlob(config)
 	return h
 }
 
