@@ -30,6 +30,7 @@ type Client struct {
 	log         *logrus.Logger
 	concurrency int
 	maxEntries  int               // index entries Fetch walks in all
+	maxWalkSize int64             // bytes of manifests Fetch reads below the top, in all
 	creds       map[string]string // host -> whose credentials (for messages), "" for none
 	secrets     *secretList       // passwords and tokens, never to be shown
 	progress    func(BlobEvent)
@@ -67,6 +68,7 @@ type clientOptions struct {
 	timeLimit      time.Duration
 	maxManifest    int64
 	maxEntries     int
+	maxWalkSize    int64
 	referrerLimits ReferrerLimits
 	ctx            context.Context
 	progress       func(BlobEvent)
@@ -315,13 +317,16 @@ func New(opts ...Option) (*Client, error) {
 	if s.maxEntries <= 0 {
 		s.maxEntries = DefaultMaxEntries
 	}
+	if s.maxWalkSize <= 0 {
+		s.maxWalkSize = DefaultMaxWalkSize
+	}
 	lim := DefaultReferrerLimits
 	for _, l := range []struct{ set, def *int }{{&s.referrerLimits.PerSubject, &lim.PerSubject}, {&s.referrerLimits.Depth, &lim.Depth}, {&s.referrerLimits.Total, &lim.Total}} {
 		if *l.set > 0 {
 			*l.def = *l.set
 		}
 	}
-	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, creds: creds, secrets: tokens, progress: s.progress, referrerLimits: lim, maxManifest: s.maxManifest}
+	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, maxWalkSize: s.maxWalkSize, creds: creds, secrets: tokens, progress: s.progress, referrerLimits: lim, maxManifest: s.maxManifest}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }

@@ -134,7 +134,11 @@ func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client
 	if err != nil {
 		return out, ref.Ref{}, nil, err
 	}
+	maxWalkSize, err := sizeFlag(c, "max-walk-size", registry.DefaultMaxWalkSize)
+	if err != nil {
+		return out, ref.Ref{}, nil, err
+	}
 	env.scrub.Keep(r)
-	client, err := env.client(c, hosts, hosts, registry.WithMaxEntries(maxEntries))
+	client, err := env.client(c, hosts, hosts, registry.WithMaxEntries(maxEntries), registry.WithMaxWalkSize(maxWalkSize))
 	return out, r, client, err
 }
