@@ -10,6 +10,7 @@ import (
 	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/internal/units"
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/manifest/view"
 	"github.com/manifest-tool/manifest-tool/spec"
@@ -74,7 +75,7 @@ type WalkSizeError struct {
 }
 
 func (e *WalkSizeError) Error() string {
-	return fmt.Sprintf("the manifests below it are more than %s in all (raise it with --max-walk-size or MANIFEST_TOOL_MAX_WALK_SIZE)", spec.SizeString(e.Limit))
+	return fmt.Sprintf("the manifests below it are more than %s in all (raise it with --max-walk-size or MANIFEST_TOOL_MAX_WALK_SIZE)", units.Format(e.Limit))
 }
 
 // Fetch reads the manifest r names and, depending on depth, what lies
