@@ -44,7 +44,7 @@ func TestShortPasswordScrubbed(t *testing.T) {
 					return
 				}
 				echoed.Add(1)
-				w.Header().Set("Warning", fmt.Sprintf(`299 - "login ci with password %s noted"`, pass))
+				w.Header().Set("Warning", fmt.Sprintf(`299 - "login ci noted with password %s."`, pass))
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusBadRequest)
 				fmt.Fprintf(w, `{"errors":[{"code":"DENIED","message":"password %s rejected for ci"}]}`, pass)
@@ -75,7 +75,7 @@ func TestShortPasswordScrubbed(t *testing.T) {
 			if echoed.Load() == 0 {
 				t.Fatal("the registry never echoed the password")
 			}
-			if !strings.Contains(all.String(), "registry says: login ci with password *** noted") {
+			if !strings.Contains(all.String(), "registry says: login ci noted with password ***.") {
 				t.Errorf("the Warning header is not shown, scrubbed")
 			}
 			if m := alone(pass).FindString(all.String()); m != "" {

@@ -27,9 +27,10 @@ import (
 //     below, so that it does not show through a token that holds it.
 //
 // A secret or token of fewer than 4 characters is blotted out only where
-// it stands alone: not preceded or followed by a letter, a digit or one
-// of - _ . + ~ (so a password "ab" is hidden in "password ab rejected" or
-// "user:ab@", and "table", "x-ab-y" and "ab.example.com" stay as they are);
+// it stands alone: not next to a letter or a digit, nor to one of
+// - _ . + ~ that has a letter or a digit beyond it (so a password "ab" is
+// hidden in "password ab rejected", "user:ab@" and "password ab.", and
+// "table", "x-ab-y" and "ab.example.com" stay as they are);
 // a longer one wherever it appears. What is blotted out becomes "***".
 // Anything written as a credential is blotted out too ([Redact]).
 //
@@ -185,16 +186,32 @@ func spans(text, x string, mark func(from, to int)) {
 	}
 }
 
-// alone says whether the n bytes of text at at stand alone: not preceded
-// or followed by a letter, a digit or one of - _ . + ~.
+// alone says whether the n bytes of text at at stand alone: neither the
+// text before them nor the text after them continues a word ([joined]).
 func alone(text string, at, n int) bool {
-	before, _ := utf8.DecodeLastRuneInString(text[:at])
-	after, _ := utf8.DecodeRuneInString(text[at+n:])
-	return !wordRune(before) && !wordRune(after)
+	return !joined(text[:at], true) && !joined(text[at+n:], false)
 }
 
-// wordRune: r continues a word (a host name, a token, a version), so a
-// short secret next to it is part of another word.
-func wordRune(r rune) bool {
-	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_.+~", r))
+// joined says whether side, the text before a match (before) or after
+// it, continues a word where it meets the match: with a letter or a digit,
+// or with one of - _ . + ~ and a letter or a digit beyond it (a host
+// name, a token, a version), so that a short secret there is part of
+// another word. A full stop that ends a sentence ("password ab.") joins
+// nothing.
+func joined(side string, before bool) bool {
+	next := func() rune {
+		r, size := utf8.DecodeRuneInString(side)
+		if before {
+			r, size = utf8.DecodeLastRuneInString(side)
+			side = side[:len(side)-size]
+		} else {
+			side = side[size:]
+		}
+		return r
+	}
+	r := next()
+	if strings.ContainsRune("-_.+~", r) {
+		r = next()
+	}
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }

@@ -30,6 +30,8 @@ func TestScrubber(t *testing.T) {
 		{"secrets that overlap", []string{"abcdef", "cdefgh"}, nil, "abcdefgh!", "***!"},
 		{"a short secret, alone", []string{"ab"}, nil, `password ab rejected; "ab"; user:ab@host; ab`, `password *** rejected; "***"; user:***@host; ***`},
 		{"a short secret, in words", []string{"ab"}, nil, "a table, x-ab-y, ab.example.com, ab1, about", "a table, x-ab-y, ab.example.com, ab1, about"},
+		// punctuation that joins nothing: a sentence's end, a dash before a space
+		{"a short secret, at a sentence's end", []string{"ab"}, nil, "password ab. Or (ab-) or ab_", "password ***. Or (***-) or ***_"},
 		{"a secret of one character", []string{"q"}, nil, "quota q (q) q=1 equal", "quota *** (***) ***=1 equal"},
 		{"a secret of three, unicode around", []string{"k9x"}, nil, "ék9x k9x→", "ék9x ***→"},
 		{"a given secret that is the host", []string{"127.0.0.1:5000"}, nil, "GET http://127.0.0.1:5000/v2/", "GET http://***/v2/"},

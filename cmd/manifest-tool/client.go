@@ -59,6 +59,9 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		if err != nil {
 			return nil, err
 		}
+		if host == "" {
+			env.log.Warn("--username and --password are not used: this run names no registry to give them to (an OCI layout needs none)")
+		}
 		opts = append(opts, registry.WithCredentials(user, pass, host))
 	}
 	client, err := registry.New(append(opts, extra...)...)
