@@ -147,6 +147,8 @@ fuzz:
 	$(GO) test ./registry -run '^$$' -fuzz '^FuzzDockerConfig$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./spec -run '^$$' -fuzz '^FuzzParseRef$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./registry/internal/transport -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./registry/internal/transport -run '^$$' -fuzz '^FuzzBearerRealms$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/manifest-tool -run '^$$' -fuzz '^FuzzParseSize$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -304,5 +305,125 @@ func TestNoPlainHTTPFromHTTPS(t *testing.T) {
 				t.Errorf("ended after %s, over a minute", res.elapsed)
 			}
 		})
+	}
+}
+
+// schemeSlip is an HTTPS registry, back behind a proxy of ours on a dual
+// port, whose upload POST answers carry "Location: http://<its own
+// host:port>/…", as a proxy that terminates TLS and does not forward the
+// scheme writes them (other Locations stay https). It returns the
+// proxy's host:port, the PEM certificate of its HTTPS side, and the
+// recorder of its plain-HTTP side, which hands what it gets on to back.
+func schemeSlip(t *testing.T, back *regtest.Registry) (host, ca string, plain *plainRecorder) {
+	t.Helper()
+	backURL, _ := url.Parse(back.URL())
+	var frontHost atomic.Value // string: set before the first request
+	rp := httputil.NewSingleHostReverseProxy(backURL)
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode == http.StatusAccepted {
+			scheme := "https"
+			if resp.Request.Method == http.MethodPost {
+				scheme = "http" // the proxy's slip: the upload goes on in plain HTTP
+			}
+			resp.Header.Set("Location", moved(loc, resp.Request, scheme, frontHost.Load().(string)))
+		}
+		return nil
+	}
+	plain = &plainRecorder{next: httputil.NewSingleHostReverseProxy(backURL)}
+	host, ca = dualPort(t, rp, plain)
+	frontHost.Store(host)
+	return host, ca, plain
+}
+
+// A registry named plain HTTP (--plain-http-registry) whose answers name
+// an http:// URL on the host:port of an HTTPS registry of the same run (a
+// Link header here; an upload Location, a redirect or a token realm would
+// do as well) does not open that registry to plain HTTP: when the HTTPS
+// registry, behind a proxy that does not forward the scheme, answers its
+// upload POST with "Location: http://<its host>/…", the PUT that would
+// carry the blob and the registry's Basic credentials is refused as it is
+// without the plain registry, exit 1 on one line naming the registry and
+// the URL, and nothing reaches the plain-HTTP side. The memory and time of
+// the run are measured and held.
+func TestPlainAnswerDoesNotOpenHTTPSRegistry(t *testing.T) {
+	t.Parallel()
+	const rssBound = 200 << 10 // KiB
+	seed(t, reg, "handed/src", "1", false, linuxAMD64, linuxARM64)
+	host, ca, plain := schemeSlip(t, regtest.New(t, regtest.Options{Users: map[string]string{authUser: authPass}}))
+
+	// the plain registry: the shared one, behind a proxy whose every
+	// answer links to http://<the HTTPS registry's host:port>
+	regURL, _ := url.Parse(reg.URL())
+	named := httputil.NewSingleHostReverseProxy(regURL)
+	named.ModifyResponse = func(resp *http.Response) error {
+		resp.Header.Add("Link", `<http://`+host+`/v2/handed/app/blobs/uploads/>; rel="next"`)
+		return nil
+	}
+	plainReg := plainListener(t, named)
+
+	res := mtMeasured(t, nil, authPass+"\n", "--plain-http-registry", plainReg, "--ca-file", writeFile(t, "ca.pem", ca),
+		"--username", authUser, "--password-stdin",
+		"push", "from-args", "--platforms", "linux/amd64,linux/arm64/v8",
+		"--template", plainReg+"/handed/src:1-OS-ARCHVARIANT", "--target", host+"/handed/app:1")
+	t.Logf("measured: an HTTPS registry's plain Location after a plain registry named its host: exit %d, max RSS %d KiB (%.1f MiB), %s; plain HTTP received %q",
+		res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond), plain.requests())
+	if got := plain.requests(); len(got) > 0 {
+		t.Errorf("requests went out over plain HTTP to %s: %q", host, got)
+	}
+	lines := errorLines(res.stderr)
+	if res.code != 1 || len(lines) != 1 {
+		t.Fatalf("exit %d with error lines %q; want exit 1 and one line", res.code, lines)
+	}
+	for _, want := range []string{host + " is spoken to over HTTPS", "http://" + host + "/v2/handed/app/blobs/uploads/", "--plain-http-registry " + host} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("%q does not say %q", lines[0], want)
+		}
+	}
+	if res.maxRSS > rssBound {
+		t.Errorf("max RSS %d KiB, over %d KiB", res.maxRSS, rssBound)
+	}
+	if res.elapsed > time.Minute {
+		t.Errorf("ended after %s, over a minute", res.elapsed)
+	}
+}
+
+// probe of an HTTPS registry whose upload POST answers with an http://
+// Location (a proxy that does not forward the scheme): the upload is not
+// sent in plain HTTP, and that is no finding about the registry. The
+// upload row is unknown with the refusal as its cause, every check that
+// needs it unknown too, and the run a failure (exit 1) that says the
+// refusal, not "cannot hold Docker manifest lists or OCI indexes" (exit
+// 3). The memory and time of the run are measured and held.
+func TestProbePlainLocationIsNoFinding(t *testing.T) {
+	t.Parallel()
+	host, ca, plain := schemeSlip(t, regtest.New(t))
+	res := mtMeasured(t, nil, "", "--ca-file", writeFile(t, "ca.pem", ca), "probe", "-o", "json", host+"/downgrade/probe")
+	t.Logf("measured: probe of an HTTPS registry whose upload Location is plain HTTP: exit %d, max RSS %d KiB (%.1f MiB), %s; plain HTTP received %q",
+		res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond), plain.requests())
+	if got := plain.requests(); len(got) > 0 {
+		t.Errorf("requests went out over plain HTTP: %q", got)
+	}
+	var p probeJSON
+	if err := json.Unmarshal([]byte(res.stdout), &p); err != nil {
+		t.Fatalf("probe -o json: %v\n%s", err, res.stdout)
+	}
+	for _, c := range p.Checks {
+		switch c.Name {
+		case "api", "auth", "tag-list", "delete":
+		default:
+			if c.Status != "unknown" {
+				t.Errorf("%s is %s (%s), want unknown: the tool refused the request, the registry did not", c.Name, c.Status, c.Detail)
+			}
+		}
+		if c.Name == "blob-upload" && !regexp.MustCompile(`refused to send (PUT|PATCH) http://`+regexp.QuoteMeta(host)+`/v2/downgrade/probe/blobs/uploads/`).MatchString(c.Detail) {
+			t.Errorf("blob-upload says %q, not the refusal", c.Detail)
+		}
+	}
+	lines := errorLines(res.stderr)
+	if res.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], "could not tell whether "+host+" holds Docker manifest lists or OCI indexes: blob-upload: ") {
+		t.Errorf("exit %d with error lines %q; want exit 1 and one line saying whether lists work could not be told", res.code, lines)
+	}
+	if res.maxRSS > 200<<10 {
+		t.Errorf("max RSS %d KiB, over 200 MiB", res.maxRSS)
 	}
 }

@@ -230,7 +230,8 @@ func wideIndex(n int, salt string) []byte {
 // The index entries inspect and platforms walk are bounded in all, each
 // distinct index counted once: past the bound, one line naming it and
 // how to raise it, exit 1. Six indexes of 20,000 entries each (4 MB
-// apiece, under the manifest limit) pass the default of 100,000, and the
+// apiece, under the manifest limit; 24 MB in all, with the bound on bytes
+// raised past it) pass the default of 100,000, and the
 // run stops there, before reading their entries, in bounded memory;
 // --max-entries and MANIFEST_TOOL_MAX_ENTRIES set the bound, and an index
 // of 20,000 entries is within the default.
@@ -264,7 +265,8 @@ func TestInspectEntriesLimit(t *testing.T) {
 	}
 	ref = h.Host + "/app:1"
 	for _, cmd := range []string{"inspect", "platforms"} {
-		res := mtMeasured(t, nil, "", "--plain-http", cmd, ref)
+		// 24 MB of indexes: past the bound on bytes too, raised here
+		res := mtMeasured(t, nil, "", "--plain-http", cmd, "--max-walk-size", "64MiB", ref)
 		res.fails(t, 1, over(100_000))
 		t.Logf("measured: 6 indexes of 20,000 entries, %s: exit %d, max RSS %d KiB (%.1f MiB), %s", cmd, res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond))
 		if res.maxRSS > 200<<10 {
@@ -280,4 +282,100 @@ func TestInspectEntriesLimit(t *testing.T) {
 	if !strings.Contains(out, "Platforms (20000):\n") {
 		t.Errorf("platforms of an index of 20,000 entries: %.200s", out)
 	}
+}
+
+// fatIndexes serves, as app:1, an index of n entries, each a distinct
+// index of about size bytes that lists one image (not served) and pads
+// the rest with an annotation: n manifests of size bytes, n entries.
+func fatIndexes(t *testing.T, n, size int) *hostileRegistry {
+	t.Helper()
+	pad := strings.Repeat("x", size-400)
+	var entries []any
+	bodies := map[string][]byte{}
+	for i := range n {
+		b, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": ociIndex,
+			"manifests":   []any{map[string]any{"mediaType": ociManifest, "digest": regtest.Digest([]byte(fmt.Sprint("fat", i))), "size": 500, "platform": map[string]string{"os": "linux", "architecture": "amd64"}}},
+			"annotations": map[string]string{"i": strconv.Itoa(i), "pad": pad}})
+		bodies[regtest.Digest(b)] = b
+		entries = append(entries, map[string]any{"mediaType": ociIndex, "digest": regtest.Digest(b), "size": len(b)})
+	}
+	top, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": ociIndex, "manifests": entries})
+	h := newHostile(t, (&requestCounter{}).serving(ociIndex, top))
+	for d, b := range bodies {
+		h.route("/v2/app/manifests/"+d, (&requestCounter{}).serving(ociIndex, b))
+	}
+	return h
+}
+
+// layeredImages serves, as app:1, an index of n entries, each a distinct
+// image manifest of the given number of layers (26,000 make 4 MB), and
+// their config (linux/amd64), not their layers.
+func layeredImages(t *testing.T, n, layers int) *hostileRegistry {
+	t.Helper()
+	config := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
+	list := make([]any, layers)
+	for j := range list {
+		list[j] = map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "size": 32, "digest": fmt.Sprintf("sha256:%064x", j)}
+	}
+	var entries []any
+	bodies := map[string][]byte{}
+	for i := range n {
+		b, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": ociManifest,
+			"config":      map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "size": len(config), "digest": regtest.Digest(config)},
+			"layers":      list,
+			"annotations": map[string]string{"i": strconv.Itoa(i)}})
+		bodies[regtest.Digest(b)] = b
+		entries = append(entries, map[string]any{"mediaType": ociManifest, "digest": regtest.Digest(b), "size": len(b), "platform": map[string]string{"os": "linux", "architecture": "amd64"}})
+	}
+	top, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": ociIndex, "manifests": entries})
+	h := newHostile(t, (&requestCounter{}).serving(ociIndex, top))
+	for d, b := range bodies {
+		h.route("/v2/app/manifests/"+d, (&requestCounter{}).serving(ociManifest, b))
+	}
+	h.serveBlob(config)
+	return h
+}
+
+// The manifests inspect and platforms read below an index are bounded in
+// bytes, in all, not only in entries: 60 distinct indexes of 2 MB with one
+// entry each (60 entries), or 40 distinct images of 26,000 layers (4 MB
+// each), each under the manifest limit, end past the default of 16 MiB
+// with one line naming the bound and how to raise it, exit 1, in bounded
+// memory (before: exit 0 and memory that grows with their count, 200 MiB
+// for 30 such indexes, 1.3 GB for the 40 images); --max-walk-size and
+// MANIFEST_TOOL_MAX_WALK_SIZE set it. What the images cost at the most is
+// the reads in flight when the bound is passed, --concurrency (16) of
+// them, each a manifest of up to --max-manifest-size parsed: about 350 MiB
+// for these, whatever their count. The memory and time measured are
+// logged and held.
+func TestInspectWalkSize(t *testing.T) {
+	t.Parallel()
+	over := func(ref, limit string) string {
+		return fmt.Sprintf("error: reading %s: the manifests below it are more than %s in all (raise it with --max-walk-size or MANIFEST_TOOL_MAX_WALK_SIZE)", ref, limit)
+	}
+	for _, tc := range []struct {
+		name     string
+		h        *hostileRegistry
+		cmds     [][]string
+		rssBound int64 // KiB
+	}{
+		{"60 indexes of 2 MB", fatIndexes(t, 60, 2<<20), [][]string{{"platforms"}, {"inspect", "-o", "json"}}, 200 << 10},
+		{"40 images of 26,000 layers", layeredImages(t, 40, 26_000), [][]string{{"inspect"}, {"inspect", "-o", "json"}}, 400 << 10},
+	} {
+		ref := tc.h.Host + "/app:1"
+		for _, cmd := range tc.cmds {
+			res := mtMeasured(t, nil, "", append(append([]string{"--plain-http", "--timeout", "2m"}, cmd...), ref)...)
+			t.Logf("measured: %s, %s: exit %d, max RSS %d KiB (%.1f MiB), %s, %d lines", tc.name, strings.Join(cmd, " "), res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond), strings.Count(res.stdout, "\n"))
+			res.fails(t, 1, over(ref, "16MiB"))
+			if res.maxRSS > tc.rssBound {
+				t.Errorf("%s, %s: max RSS %d KiB, over %d KiB", tc.name, cmd, res.maxRSS, tc.rssBound)
+			}
+		}
+	}
+	h := fatIndexes(t, 3, 1<<20)
+	ref := h.Host + "/app:1"
+	mt(t, "--plain-http", "platforms", "--max-walk-size", "2MiB", ref).fails(t, 1, over(ref, "2MiB"))
+	mtEnv(t, []string{"MANIFEST_TOOL_MAX_WALK_SIZE=2MiB"}, "", "--plain-http", "inspect", ref).fails(t, 1, over(ref, "2MiB"))
+	mt(t, "--plain-http", "platforms", ref, "--max-walk-size", "4MiB").ok0(t)
+	mt(t, "--plain-http", "platforms", "--max-walk-size", "0", ref).fails(t, 2, `error: --max-walk-size "0": want a size above 0, in bytes or with a unit (e.g. 4MiB, 8MB)`)
 }

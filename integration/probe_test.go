@@ -441,3 +441,68 @@ func TestProbeUploadCutOff(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C during a probe of a slow registry (every request takes 700 ms
+// once the signal is sent, so the cleanup takes more than 10 s): probe
+// deletes what it pushed, within its bound, prints its rows and what it
+// could not remove, and ends with exit 1 saying it was interrupted. The
+// end of a run stuck in a system call, 10 s after a signal, does not cut
+// that cleanup off with a line that blames a file. The time measured is
+// logged.
+func TestProbeCleansUpAfterCtrlC(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	reached := make(chan struct{}, 1)
+	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/tags/list") {
+			select {
+			case reached <- struct{}{}:
+			default:
+			}
+		}
+		return false
+	})
+	args := []string{"--plain-http", "probe", "--output", "json", host}
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir(), "HOME="+t.TempDir())
+	var stdout, stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	select {
+	case <-reached:
+	case <-time.After(time.Minute):
+		t.Fatal("the probe never listed tags")
+	}
+	r.SetLatency(700 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	signalled := time.Now()
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+	r.SetLatency(0)
+	code := cmd.ProcessState.ExitCode()
+	t.Logf("$ manifest-tool %s (Ctrl-C at the tag list, then 700 ms a request)\n%s%s(exit %d)", strings.Join(args, " "), stdout.String(), stderr.String(), code)
+	t.Logf("measured: probe interrupted before a slow cleanup: exit %d, %s after the signal, %s in all; probe tags left %q",
+		code, time.Since(signalled).Round(10*time.Millisecond), time.Since(start).Round(10*time.Millisecond), tagsOf(t, r, "manifest-tool-probe"))
+	if code != 1 || strings.Contains(stderr.String(), "did not stop within") {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 1 after the cleanup, not the end of a stuck run", code, stderr.String())
+	}
+	var p probeJSON
+	if err := json.Unmarshal([]byte(stdout.String()), &p); err != nil {
+		t.Fatalf("no report on stdout: %v\n%s", err, stdout.String())
+	}
+	if tags := tagsOf(t, r, "manifest-tool-probe"); len(tags) != 0 && len(p.Leftovers) == 0 {
+		t.Errorf("tags left behind %q, and no leftover listed", tags)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,7 +220,7 @@ func TestReferrersFresh(t *testing.T) {
 		t.Errorf("max RSS %d KiB, over 100 MiB", res.maxRSS)
 	}
 	want := "warning: --member \"" + r.Host + "/src:1\": " + r.Host + "/src@" + r.image + ": listing the referrers of its referrer "
-	cut := "more than 10000 referrers listed in all; the rest are not listed (raise it with --max-referrers-total or MANIFEST_TOOL_MAX_REFERRERS_TOTAL); pushing on without the rest (--referrers=required makes this an error)"
+	cut := "more than 10000 referrers (or pages of them) listed in all; the rest are not listed (raise it with --max-referrers-total or MANIFEST_TOOL_MAX_REFERRERS_TOTAL); pushing on without the rest (--referrers=required makes this an error)"
 	if n := strings.Count(res.stderr, cut); n != 1 || !strings.Contains(res.stderr, want) {
 		t.Errorf("the bound on referrers in all is said %d times, want once, as %q … %q:\n%.2000s", n, want, cut, res.stderr)
 	}
@@ -232,7 +233,7 @@ func TestReferrersFresh(t *testing.T) {
 		n         int
 	}{
 		{"--max-referrers=50", "listing the referrers of " + r.Host + "/src@" + r.image + ": more than 50 referrers (or pages of them) listed; the first 50 are taken (raise it with --max-referrers or MANIFEST_TOOL_MAX_REFERRERS)", 50},
-		{"--max-referrers-total=30", "listing the referrers of " + r.Host + "/src:1: more than 30 referrers listed in all; the rest are not listed (raise it with --max-referrers-total or MANIFEST_TOOL_MAX_REFERRERS_TOTAL)", 30},
+		{"--max-referrers-total=30", "listing the referrers of " + r.Host + "/src:1: more than 30 referrers (or pages of them) listed in all; the rest are not listed (raise it with --max-referrers-total or MANIFEST_TOOL_MAX_REFERRERS_TOTAL)", 30},
 	} {
 		res := mt(t, "--plain-http", "inspect", "--referrers", "-o", "json", tc.flag, r.Host+"/src:1")
 		var v struct {
@@ -429,8 +430,86 @@ func TestReferrersCosignTagsBound(t *testing.T) {
 		}
 	}
 	r.mu.Unlock()
-	cut := ": copying its sha256-<hex>.* tags (cosign): more than 10 referrers listed in all; the rest are not listed (raise it with --max-referrers-total or MANIFEST_TOOL_MAX_REFERRERS_TOTAL); pushing on without them"
+	cut := ": copying its sha256-<hex>.* tags (cosign): more than 10 referrers (or pages of them) listed in all; the rest are not listed (raise it with --max-referrers-total or MANIFEST_TOOL_MAX_REFERRERS_TOTAL); pushing on without them"
 	if copied != 10 || !strings.Contains(res.stderr, cut) {
 		t.Errorf("%d of 30 cosign tags copied with a bound of 10, want 10 and a warning %q:\n%s", copied, cut, res.stderr)
+	}
+}
+
+// A registry whose referrers API answers every query with an empty page
+// that links to another, without end, for each of 20 members in
+// repositories of their own: the pages past each listing's first count
+// against the bound on referrers in all, as the referrers do, so that the
+// run asks for about that many pages, not the bound per manifest times
+// the members (420 pages with --max-referrers 20, and 16,000 a repository
+// at the defaults, before). A warning names the bound in all. The memory,
+// time and pages asked are logged.
+func TestReferrersEmptyPagesCountInAll(t *testing.T) {
+	t.Parallel()
+	const members, perSubject, total = 20, 20, 100
+	img := regtest.NewImage(linuxAMD64, false)
+	blobs := map[string][]byte{}
+	for _, b := range img.Blobs() {
+		blobs[b.Digest] = b.Data
+	}
+	var pages atomic.Int64
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		parts := strings.SplitN(strings.TrimPrefix(req.URL.Path, "/v2/"), "/", 3) // repo, kind, rest
+		switch {
+		case len(parts) < 3:
+			w.Write([]byte("{}"))
+		case parts[1] == "manifests":
+			w.Header().Set("Content-Type", ociManifest)
+			w.Header().Set("Docker-Content-Digest", img.Manifest.Digest)
+			w.Header().Set("Content-Length", strconv.Itoa(len(img.Manifest.Data)))
+			if req.Method == http.MethodGet {
+				w.Write(img.Manifest.Data)
+			}
+		case parts[1] == "blobs" && blobs[parts[2]] != nil:
+			w.Header().Set("Content-Length", strconv.Itoa(len(blobs[parts[2]])))
+			if req.Method == http.MethodGet {
+				w.Write(blobs[parts[2]])
+			}
+		case parts[1] == "referrers":
+			n := pages.Add(1)
+			w.Header().Set("Content-Type", ociIndex)
+			w.Header().Set("Link", fmt.Sprintf(`<%s?last=%d>; rel="next"`, req.URL.Path, n))
+			w.Write([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}`))
+		case parts[1] == "tags":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"name":%q,"tags":["1"]}`, parts[0])
+		default:
+			http.NotFound(w, req)
+		}
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	host := ln.Addr().String()
+	layout := t.TempDir()
+	var spec strings.Builder
+	for i := range members {
+		fmt.Fprintf(&spec, "---\nimage: ocidir://%s:t%d\nmanifests:\n  - image: %s/r%d:1\n", layout, i, host, i)
+	}
+	res := mtMeasured(t, nil, "", "--plain-http", "--timeout", "2m", "push", "--referrers", "--max-referrers", strconv.Itoa(perSubject), "--max-referrers-total", strconv.Itoa(total),
+		"from-spec", writeFile(t, "release.yaml", spec.String()))
+	t.Logf("measured: empty referrers pages without end for %d members: exit %d, max RSS %d KiB (%.1f MiB), %s, %d pages asked",
+		members, res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond), pages.Load())
+	if res.code != 0 {
+		t.Errorf("exit %d, want 0 (warnings)", res.code)
+	}
+	// the pages counted against the bound, each listing's first, and one
+	// in flight for each listing at once (--concurrency 16)
+	if got, most := pages.Load(), int64(total+members+16); got > most {
+		t.Errorf("%d pages asked, over %d", got, most)
+	}
+	if !strings.Contains(res.stderr, fmt.Sprintf("more than %d referrers (or pages of them) listed in all", total)) {
+		t.Errorf("no warning of the bound in all:\n%.3000s", res.stderr)
+	}
+	if res.maxRSS > 200<<10 {
+		t.Errorf("max RSS %d KiB, over 200 MiB", res.maxRSS)
 	}
 }

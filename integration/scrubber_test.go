@@ -44,7 +44,7 @@ func TestShortPasswordScrubbed(t *testing.T) {
 					return
 				}
 				echoed.Add(1)
-				w.Header().Set("Warning", fmt.Sprintf(`299 - "login ci with password %s noted"`, pass))
+				w.Header().Set("Warning", fmt.Sprintf(`299 - "login ci noted with password %s."`, pass))
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusBadRequest)
 				fmt.Fprintf(w, `{"errors":[{"code":"DENIED","message":"password %s rejected for ci"}]}`, pass)
@@ -75,7 +75,7 @@ func TestShortPasswordScrubbed(t *testing.T) {
 			if echoed.Load() == 0 {
 				t.Fatal("the registry never echoed the password")
 			}
-			if !strings.Contains(all.String(), "registry says: login ci with password *** noted") {
+			if !strings.Contains(all.String(), "registry says: login ci noted with password ***.") {
 				t.Errorf("the Warning header is not shown, scrubbed")
 			}
 			if m := alone(pass).FindString(all.String()); m != "" {
@@ -160,5 +160,39 @@ func TestTokenKeyOutsideRealm(t *testing.T) {
 	}
 	if res.maxRSS > 200<<10 || res.elapsed > time.Minute {
 		t.Errorf("max RSS %d KiB, %s: over 200 MiB or a minute", res.maxRSS, res.elapsed)
+	}
+}
+
+// A registry whose token server hands out 128 KiB of one character as its
+// token, and that then answers with an error whose message is 1.5 MiB of
+// that character: the error line, which holds the token at every offset,
+// is scrubbed in time that follows its length (a minute and a half when
+// each place of the token was found and marked one by one, and hours for
+// a few MiB), one line, exit 1, the token blotted out. The memory and
+// time are measured and held.
+func TestLearntTokenRepeatedInALine(t *testing.T) {
+	t.Parallel()
+	token := strings.Repeat("a", 128<<10)
+	h := newHostile(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="http://`+r.Host+`/token",service="rep"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"errors":[{"code":"DENIED","message":"%s"}]}`, strings.Repeat("a", 3<<19))
+	})
+	h.route("/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"token": token, "expires_in": 300})
+	})
+	ref := h.Host + "/app:1"
+	res := mtMeasured(t, nil, "", "--plain-http", "inspect", ref)
+	t.Logf("measured: a 128 KiB token repeated in a 1.5 MiB error line: exit %d, max RSS %d KiB (%.1f MiB), %s, %d bytes on stderr",
+		res.code, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond), len(res.stderr))
+	res.fails(t, 1, "error: reading "+ref+": 400 Bad Request (DENIED: ***)")
+	if res.maxRSS > 200<<10 || res.elapsed > 30*time.Second {
+		t.Errorf("max RSS %d KiB, %s: over 200 MiB or 30 s", res.maxRSS, res.elapsed)
 	}
 }

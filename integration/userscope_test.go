@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -122,5 +123,21 @@ func TestUsernameGoesToOneRegistry(t *testing.T) {
 	}
 	if res.maxRSS > rssBound || res.elapsed > time.Minute {
 		t.Errorf("max RSS %d KiB, %s: over %d KiB or a minute", res.maxRSS, res.elapsed, rssBound)
+	}
+}
+
+// --username and --password with a run that writes to no registry (an
+// OCI layout): they go nowhere, and the run says so rather than dropping
+// them without a word.
+func TestUsernameWithoutRegistryTarget(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "scope/app", "1", false, linuxAMD64)
+	layout := filepath.Join(t.TempDir(), "out")
+	res := mtEnv(t, nil, "s3cret-pass\n", "--plain-http", "--username", "ci", "--password-stdin",
+		"push", "from-args", "--member", r.Host+"/scope/app:1-linux-amd64", "--target", "ocidir://"+layout+":1")
+	res.ok(t)
+	if !strings.Contains(res.stderr, "warning: --username and --password are not used: this run names no registry to give them to") {
+		t.Errorf("no warning that the flag credentials go nowhere:\n%s", res.stderr)
 	}
 }

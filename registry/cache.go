@@ -44,14 +44,32 @@ func (m *memo[V]) get(key string, fetch func() (V, error)) (V, error) {
 	return e.v, e.err
 }
 
-// manifestOf reads the manifest r names, once per run.
+// forget drops what was kept for key: the next get fetches it again.
+func (m *memo[V]) forget(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.m, key)
+}
+
+// manifestOf reads the manifest r names, once per run when it is of
+// keptManifest bytes at most; a larger one is not kept, and is read again
+// when asked for again, so that a run that reads many (a spec's members)
+// holds their count times keptManifest at most, not times the manifest
+// limit.
 func (c *Client) manifestOf(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error) {
-	return c.manifests.get(r.CommonName(), func() (rcmanifest.Manifest, error) {
+	key := r.CommonName()
+	m, err := c.manifests.get(key, func() (rcmanifest.Manifest, error) {
 		if err := c.checkLayout(r); err != nil {
 			return nil, err
 		}
 		return c.rc.ManifestGet(ctx, r)
 	})
+	if err == nil {
+		if raw, rerr := m.RawBody(); rerr != nil || len(raw) > keptManifest {
+			c.manifests.forget(key)
+		}
+	}
+	return m, err
 }
 
 // configPlatformOf reads the platform in an image config, once per run and

@@ -31,6 +31,7 @@ type Client struct {
 	log         *logrus.Logger
 	concurrency int
 	maxEntries  int               // index entries Fetch walks in all
+	maxWalkSize int64             // bytes of manifests Fetch reads below the top, in all
 	creds       map[string]string // host -> whose credentials (for messages), "" for none
 	secrets     *secretList       // passwords and tokens, never to be shown
 	progress    func(BlobEvent)
@@ -68,6 +69,7 @@ type clientOptions struct {
 	timeLimit      time.Duration
 	maxManifest    int64
 	maxEntries     int
+	maxWalkSize    int64
 	referrerLimits ReferrerLimits
 	progress       func(BlobEvent)
 	scrub          *Scrubber
@@ -187,6 +189,7 @@ func New(ctx context.Context, opts ...Option) (*Client, error) {
 	s.concurrency = max(s.concurrency, 1)
 	s.maxManifest = cmp.Or(max(s.maxManifest, 0), DefaultMaxManifestSize)
 	s.maxEntries = cmp.Or(max(s.maxEntries, 0), DefaultMaxEntries)
+	s.maxWalkSize = cmp.Or(max(s.maxWalkSize, 0), DefaultMaxWalkSize)
 	rl, def := s.referrerLimits, DefaultReferrerLimits
 	lim := ReferrerLimits{
 		PerSubject: cmp.Or(max(rl.PerSubject, 0), def.PerSubject),
@@ -233,7 +236,7 @@ func New(ctx context.Context, opts ...Option) (*Client, error) {
 		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
 	}
 	tokens.keep(secrets...) // told already; listed by Secrets
-	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, creds: creds, secrets: tokens, progress: s.progress, referrerLimits: lim, maxManifest: s.maxManifest}
+	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, maxWalkSize: s.maxWalkSize, creds: creds, secrets: tokens, progress: s.progress, referrerLimits: lim, maxManifest: s.maxManifest}
 	c.rc = c.newRegClient(&logHandler{log: log})
 	return c, nil
 }

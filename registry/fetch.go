@@ -10,6 +10,7 @@ import (
 	"github.com/regclient/regclient/types/platform"
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/internal/units"
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/manifest/view"
 	"github.com/manifest-tool/manifest-tool/spec"
@@ -51,6 +52,30 @@ type EntriesError struct {
 
 func (e *EntriesError) Error() string {
 	return fmt.Sprintf("its indexes list more than %d entries in all (raise it with --max-entries or MANIFEST_TOOL_MAX_ENTRIES)", e.Limit)
+}
+
+// DefaultMaxWalkSize is how many bytes of manifests Fetch reads in all
+// below the manifest a reference names, unless [WithMaxWalkSize] says
+// otherwise: four manifests at the limit of one, thousands of ordinary
+// ones.
+const DefaultMaxWalkSize = 16 << 20
+
+// WithMaxWalkSize bounds the bytes of the manifests [Client.Fetch] reads
+// below the one a reference names, in all (n <= 0 keeps
+// [DefaultMaxWalkSize]); past it, Fetch fails with a [WalkSizeError].
+// The bound on entries does not bound memory: one entry can name an index
+// or an image of up to the manifest limit, with an annotation or layers
+// that fill it, and what is read is held, parsed and shown.
+func WithMaxWalkSize(n int64) Option { return func(s *clientOptions) { s.maxWalkSize = n } }
+
+// WalkSizeError is a manifest whose manifests below it are more bytes in
+// all than the Client reads ([WithMaxWalkSize]).
+type WalkSizeError struct {
+	Limit int64
+}
+
+func (e *WalkSizeError) Error() string {
+	return fmt.Sprintf("the manifests below it are more than %s in all (raise it with --max-walk-size or MANIFEST_TOOL_MAX_WALK_SIZE)", units.Format(e.Limit))
 }
 
 // Fetch reads the manifest r names and, depending on depth, what lies
@@ -95,6 +120,7 @@ type walk struct {
 	ref     ref.Ref
 	depth   FetchDepth
 	entries int                // the entries of the indexes read, in all
+	size    int64              // the bytes of the manifests read below the top, in all
 	read    map[string]*walked // digest -> the manifest read (or being read)
 	missing map[string]string  // digest -> why it was not read
 	order   []*walked          // the indexes read, to link their entries
@@ -151,17 +177,32 @@ func (w *walk) run(ctx context.Context, top *walked) error {
 		}
 		level = level[:0]
 		var mu sync.Mutex
-		errList := forEach(ctx, len(next), w.c.concurrency, func(i int) error {
-			m, err := w.c.manifestOf(ctx, w.ref.SetDigest(next[i]))
+		lctx, cut := context.WithCancelCause(ctx)
+		errList := forEach(lctx, len(next), w.c.concurrency, func(i int) error {
+			m, err := w.c.manifestOf(lctx, w.ref.SetDigest(next[i]))
 			mu.Lock()
 			defer mu.Unlock()
+			if lctx.Err() != nil && ctx.Err() == nil { // past the bound on bytes
+				return nil
+			}
 			if err != nil {
 				w.missing[next[i]] = w.c.opError("reading", w.ref, err).Cause()
+				return nil
+			}
+			raw, _ := m.RawBody()
+			w.size += int64(len(raw))
+			if w.size > w.c.maxWalkSize {
+				cut(&WalkSizeError{Limit: w.c.maxWalkSize})
 				return nil
 			}
 			w.read[next[i]].f.Manifest = m
 			return nil
 		})
+		over := context.Cause(lctx)
+		cut(nil)
+		if ctx.Err() == nil && over != nil {
+			return over
+		}
 		if err := spec.Join(errList...); err != nil { // interrupted
 			return err
 		}

@@ -108,3 +108,26 @@ func TestFetchGraph(t *testing.T) {
 		}
 	}
 }
+
+// The manifests Fetch reads below the one named are bounded in bytes, in
+// all: an index of two images, read whole at a bound of their sizes'
+// sum, fails at one byte less with a WalkSizeError, and no further
+// manifest is read past it.
+func TestFetchWalkSize(t *testing.T) {
+	t.Parallel()
+	reg := newMemRegistry(t)
+	amd := reg.pushImage(t, "app", "1-amd64", "linux/amd64")
+	arm := reg.pushImage(t, "app", "1-arm64", "linux/arm64/v8")
+	reg.pushIndex(t, "app", "1", map[string]rcmanifest.Manifest{"linux/amd64": amd, "linux/arm64/v8": arm})
+	sum := amd.GetDescriptor().Size + arm.GetDescriptor().Size
+	for _, limit := range []int64{sum, sum - 1} {
+		f, err := reg.client(t, WithMaxWalkSize(limit)).Fetch(context.Background(), reg.ref(t, "app:1"), FetchAll)
+		var over *WalkSizeError
+		switch {
+		case limit == sum && (err != nil || len(f.Children) != 2):
+			t.Errorf("a bound of the two images' %d bytes: %d read, %v", sum, len(f.Children), err)
+		case limit < sum && (!errors.As(err, &over) || over.Limit != limit):
+			t.Errorf("a bound of %d bytes, under the images' %d: %v", limit, sum, err)
+		}
+	}
+}

@@ -15,6 +15,10 @@ import (
 	"github.com/manifest-tool/manifest-tool/registry/probe"
 )
 
+// ProbeCleanupTime is how long [Client.Probe] may go on after its
+// context ended, deleting what it pushed.
+const ProbeCleanupTime = probe.CleanupTime
+
 // Probe tells what the registry r names (a host, or host/repository) can
 // do for multi-platform images: see package probe for the checks, what
 // they push and delete, and the errors. Failures name the operation and

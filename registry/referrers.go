@@ -37,7 +37,9 @@ type ReferrerLimits struct {
 	// members' own referrers only.
 	Depth int
 	// Total is how many referrers are listed in all in a run, over all
-	// the manifests asked about.
+	// the manifests asked about; each page of a listing past its first
+	// counts as one, so that pages that list nothing cannot go on for
+	// the bound per manifest times the manifests.
 	Total int
 }
 
@@ -75,7 +77,7 @@ func (e *ReferrerCapError) Error() string {
 	case flagMaxReferrersDepth:
 		what = fmt.Sprintf("referrers of referrers nested more than %d deep; the deeper ones are not copied", e.Limit)
 	default:
-		what = fmt.Sprintf("more than %d referrers listed in all; the rest are not listed", e.Limit)
+		what = fmt.Sprintf("more than %d referrers (or pages of them) listed in all; the rest are not listed", e.Limit)
 	}
 	env := "MANIFEST_TOOL_" + strings.ToUpper(strings.ReplaceAll(e.Flag, "-", "_"))
 	return fmt.Sprintf("%s (raise it with --%s or %s)", what, e.Flag, env)
@@ -103,7 +105,7 @@ func (c *Client) referrersOf(ctx context.Context, r ref.Ref) (listing, error) {
 		if c.referrerBudget(0) <= 0 {
 			return listing{more: &ReferrerCapError{Flag: flagMaxReferrersTotal, Limit: c.referrerLimits.Total}}, nil
 		}
-		lctx, api, stop := watchReferrersAPI(ctx, c.referrerLimits.PerSubject)
+		lctx, api, stop := watchReferrersAPI(ctx, c.referrerLimits.PerSubject, func() bool { return c.referrerBudget(1) == 1 })
 		defer stop()
 		rl, err := c.rc.ReferrerList(lctx, r)
 		l := listing{asked: api.asked(), bad: api.problem()}
@@ -125,7 +127,10 @@ func (c *Client) referrersOf(ctx context.Context, r ref.Ref) (listing, error) {
 		case api.cut():
 			l.descs = api.first()
 			l.more = &ReferrerCapError{Flag: flagMaxReferrers, Limit: c.referrerLimits.PerSubject}
-			c.referrersBroken.LoadOrStore(repo, fmt.Errorf("the referrers API of %s was cut short listing the referrers of %s (--%s), and regclient no longer asks it in this repository, so the referrers listed may be incomplete", r.Registry, r.Digest, flagMaxReferrers))
+			if api.overTotal() {
+				l.more = &ReferrerCapError{Flag: flagMaxReferrersTotal, Limit: c.referrerLimits.Total}
+			}
+			c.referrersBroken.LoadOrStore(repo, fmt.Errorf("the referrers API of %s was cut short listing the referrers of %s (--%s), and regclient no longer asks it in this repository, so the referrers listed may be incomplete", r.Registry, r.Digest, l.more.Flag))
 		case err != nil:
 			return l, err
 		default:
@@ -436,11 +441,13 @@ func (c *Client) Referrers(ctx context.Context, r ref.Ref, digests []string) (ma
 // would pass for "no referrers" (see transport.Observer). It also counts
 // the referrers the answers list, over all the pages regclient follows,
 // keeps the first of them, and ends the listing once there are more than
-// its limit (or more pages, or an answer too large to be shown whole):
+// its limit (or more pages, or an answer too large to be shown whole), or
+// once a page past the first finds the run's bound in all spent:
 // regclient would follow the pages without end.
 type apiWatch struct {
 	limit  int
 	cancel context.CancelCauseFunc
+	page   func() bool // takes a page past the first from the run's bound in all; false when it is spent
 
 	mu      sync.Mutex
 	bad     error // the first problem seen
@@ -448,6 +455,7 @@ type apiWatch struct {
 	pages   int
 	listed  []descriptor.Descriptor // the first limit referrers of the answers
 	stopped bool
+	spent   bool // stopped by the run's bound in all
 }
 
 // errListingCut ends a listing past its limit.
@@ -455,10 +463,11 @@ var errListingCut = errors.New("referrers listing cut at its limit")
 
 // watchReferrersAPI watches the referrers answers to the requests made
 // under the context it returns, cutting the listing past limit
-// referrers; stop releases the context.
-func watchReferrersAPI(ctx context.Context, limit int) (context.Context, *apiWatch, func()) {
+// referrers, or when page (called for each page past the first) says the
+// run's bound in all is spent; stop releases the context.
+func watchReferrersAPI(ctx context.Context, limit int, page func() bool) (context.Context, *apiWatch, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	w := &apiWatch{limit: limit, cancel: cancel}
+	w := &apiWatch{limit: limit, cancel: cancel, page: page}
 	return transport.WithObserver(ctx, w.see), w, func() { cancel(nil) }
 }
 
@@ -497,6 +506,9 @@ func (w *apiWatch) see(req *http.Request, status int, body []byte) {
 		if len(w.listed) > w.limit || w.pages > w.limit || body == nil {
 			w.stopped = true
 			w.cancel(errListingCut)
+		} else if w.pages > 1 && !w.stopped && w.page != nil && !w.page() {
+			w.stopped, w.spent = true, true
+			w.cancel(errListingCut)
 		}
 	}
 	if bad != nil && w.bad == nil {
@@ -522,6 +534,13 @@ func (w *apiWatch) cut() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.stopped
+}
+
+// overTotal says whether the listing was ended by the run's bound in all.
+func (w *apiWatch) overTotal() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.spent
 }
 
 // first returns the first referrers listed, the limit at most.

@@ -183,7 +183,7 @@ func TestWatchReferrersAPI(t *testing.T) {
 		{"/v2/app/referrers/sha256:1", 404, "", ""},
 		{"/v2/app/manifests/1", 503, "", ""},
 	} {
-		_, w, stop := watchReferrersAPI(context.Background(), 10)
+		_, w, stop := watchReferrersAPI(context.Background(), 10, nil)
 		defer stop()
 		req, _ := http.NewRequest("GET", "https://reg.example.com"+tc.path, nil)
 		w.see(req, tc.status, []byte(tc.body))
@@ -223,7 +223,7 @@ func TestReferrersWatchCut(t *testing.T) {
 		{"too large to be shown", [][]byte{page("a"), nil}, true, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, w, stop := watchReferrersAPI(context.Background(), 3)
+			ctx, w, stop := watchReferrersAPI(context.Background(), 3, nil)
 			defer stop()
 			for _, p := range tc.pages {
 				w.see(req, http.StatusOK, p)
@@ -232,6 +232,36 @@ func TestReferrersWatchCut(t *testing.T) {
 				t.Errorf("cut %v (context %v), %d kept; want cut %v, %d kept", w.cut(), ctx.Err(), len(w.first()), tc.cut, tc.first)
 			}
 		})
+	}
+}
+
+// Each page of a listing past its first takes one from the run's bound in
+// all; once it is spent, the listing ends there, said as the bound in
+// all, with the referrers listed so far kept.
+func TestReferrersWatchPagesInAll(t *testing.T) {
+	t.Parallel()
+	req, _ := http.NewRequest("GET", "https://reg.example.com/v2/app/referrers/sha256:1", nil)
+	first := []byte(`{"schemaVersion":2,"manifests":[{"mediaType":"m","digest":"` + digest.FromString("a").String() + `","size":1}]}`)
+	empty := []byte(`{"schemaVersion":2,"manifests":[]}`)
+	left := 2
+	ctx, w, stop := watchReferrersAPI(context.Background(), 1000, func() bool {
+		if left == 0 {
+			return false
+		}
+		left--
+		return true
+	})
+	defer stop()
+	w.see(req, http.StatusOK, first)
+	for range 2 {
+		w.see(req, http.StatusOK, empty)
+	}
+	if w.cut() || left != 0 {
+		t.Fatalf("cut %v with %d pages of the bound left after two pages past the first, want not cut and none left", w.cut(), left)
+	}
+	w.see(req, http.StatusOK, empty)
+	if !w.cut() || !w.overTotal() || ctx.Err() == nil || len(w.first()) != 1 {
+		t.Errorf("a page past the bound in all: cut %v, in all %v, context %v, %d kept; want cut by the bound in all, 1 kept", w.cut(), w.overTotal(), ctx.Err(), len(w.first()))
 	}
 }
 

@@ -84,6 +84,7 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 	if err != nil {
 		return nil, err
 	}
+	keepSmall(&mem)
 	c.log.Debugf("%s: %s is %s %s", e.Pos, e.Image.CommonName(), mem.Descriptor.Digest, spec.FormatPlatform(*mem.Descriptor.Platform))
 	return []manifest.Member{mem}, nil
 }
@@ -105,7 +106,9 @@ func (c *Client) fromIndex(ctx context.Context, e spec.Entry, m rcmanifest.Manif
 			return &spec.Error{Pos: e.Pos, Err: c.opError("reading", r, err)}
 		}
 		out[i].Manifest = child
-		return manifest.CheckListed(out[i], child)
+		err = manifest.CheckListed(out[i], child)
+		keepSmall(&out[i])
+		return err
 	})
 	if err := spec.Join(errList...); err != nil {
 		return nil, err
@@ -118,6 +121,26 @@ func (c *Client) fromIndex(ctx context.Context, e spec.Entry, m rcmanifest.Manif
 	}
 	c.log.Debugf("%s: %s is an index (%s): %d image(s), %d attestation(s) taken", e.Pos, e.Image.CommonName(), m.GetDescriptor().Digest, images, len(out)-images)
 	return out, nil
+}
+
+// keptManifest is the largest manifest a run keeps once read, in its
+// memo ([Client.manifestOf]) and for a member's copy (Member.Manifest); a
+// larger one is read again when it is needed again. A spec's members are
+// all resolved before any is copied, so that what they hold meanwhile is
+// their count times this, not times the manifest limit: 10,000 members
+// whose manifests are 4 MiB each (26,000 layers, a registry's or a
+// publisher's choice) would be 40 GB, parsed. An image manifest of 64 KiB
+// lists some 400 layers.
+const keptManifest = 64 << 10
+
+// keepSmall drops m's manifest when it is larger than keptManifest.
+func keepSmall(m *manifest.Member) {
+	if m.Manifest == nil {
+		return
+	}
+	if raw, err := m.Manifest.RawBody(); err != nil || len(raw) > keptManifest {
+		m.Manifest = nil
+	}
 }
 
 // logNotes logs what normalisation rewrote.

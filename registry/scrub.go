@@ -27,9 +27,10 @@ import (
 //     below, so that it does not show through a token that holds it.
 //
 // A secret or token of fewer than 4 characters is blotted out only where
-// it stands alone: not preceded or followed by a letter, a digit or one
-// of - _ . + ~ (so a password "ab" is hidden in "password ab rejected" or
-// "user:ab@", and "table", "x-ab-y" and "ab.example.com" stay as they are);
+// it stands alone: not next to a letter or a digit, nor to one of
+// - _ . + ~ that has a letter or a digit beyond it (so a password "ab" is
+// hidden in "password ab rejected", "user:ab@" and "password ab.", and
+// "table", "x-ab-y" and "ab.example.com" stay as they are);
 // a longer one wherever it appears. What is blotted out becomes "***".
 // Anything written as a credential is blotted out too ([Redact]).
 //
@@ -88,7 +89,8 @@ func (s *Scrubber) add(to *[]string, kind string, xs []string) {
 // ([Redact]), and then the run's secrets and tokens. (In that order:
 // Redact takes a URL that no longer parses, one with *** in its host or
 // port, for a whole "(unparsable URL)", which would hide the run's own
-// words a token abuts.)
+// words a token abuts.) It takes time linear in the length of text and of
+// each secret, token and word ([spans]).
 func (s *Scrubber) Clean(text string) string {
 	text = Redact(text)
 	s.mu.Lock()
@@ -103,25 +105,23 @@ func (s *Scrubber) Clean(text string) string {
 		}
 	}
 	for _, x := range s.secrets {
-		for _, at := range occurrences(text, x) {
-			mark(at, at+len(x), nil)
-		}
+		spans(text, x, func(from, to int) { mark(from, to, nil) })
 	}
 	var keep []bool // the bytes of the run's own words, found once a token is
 	for _, x := range s.tokens {
-		for _, at := range occurrences(text, x) {
+		spans(text, x, func(from, to int) {
 			if keep == nil {
 				keep = make([]bool, len(text))
 				for _, w := range s.words {
-					for _, wat := range occurrences(text, w) {
-						for i := wat; i < wat+len(w); i++ {
+					spans(text, w, func(from, to int) {
+						for i := from; i < to; i++ {
 							keep[i] = true
 						}
-					}
+					})
 				}
 			}
-			mark(at, at+len(x), keep)
-		}
+			mark(from, to, keep)
+		})
 	}
 	if blot != nil {
 		var b strings.Builder
@@ -141,39 +141,77 @@ func (s *Scrubber) Clean(text string) string {
 	return text
 }
 
-// occurrences are where secret x is in text: every place when it is long
-// enough not to be ordinary text, else where it stands alone.
-func occurrences(text, x string) []int {
-	all := allIndex(text, x)
-	if len(x) >= shortSecret {
-		return all
+// spans calls mark with the places secret x is in text, overlapping ones
+// included, each byte once (from the end of the places before): every
+// place when x is long enough not to be ordinary text, else where it
+// stands alone. It finds them with the Knuth-Morris-Pratt automaton, in
+// time linear in len(text) and len(x): a hostile registry picks both its
+// token and the text a line quotes (an error body of up to 8 MiB), and
+// overlapping places found one by one ("aaaa" in "aaaaaaaa") would cost
+// len(text) times len(x), hours for a line of a few MiB.
+func spans(text, x string, mark func(from, to int)) {
+	first := strings.Index(text, x)
+	if x == "" || first < 0 {
+		return
 	}
-	out := all[:0]
-	for _, at := range all {
-		before, _ := utf8.DecodeLastRuneInString(text[:at])
-		after, _ := utf8.DecodeRuneInString(text[at+len(x):])
-		if !wordRune(before) && !wordRune(after) {
-			out = append(out, at)
+	m := len(x)
+	border := make([]int32, m) // border[i]: the longest proper border of x[:i+1]
+	for i, k := 1, int32(0); i < m; i++ {
+		for k > 0 && x[i] != x[k] {
+			k = border[k-1]
 		}
+		if x[i] == x[k] {
+			k++
+		}
+		border[i] = k
 	}
-	return out
+	end := 0 // text[:end] is marked
+	for i, k := first, int32(0); i < len(text); i++ {
+		for k > 0 && text[i] != x[k] {
+			k = border[k-1]
+		}
+		if text[i] == x[k] {
+			k++
+		}
+		if int(k) < m {
+			continue
+		}
+		at := i + 1 - m
+		k = border[m-1]
+		if m < shortSecret && !alone(text, at, m) {
+			continue
+		}
+		mark(max(at, end), i+1)
+		end = i + 1
+	}
 }
 
-// wordRune: r continues a word (a host name, a token, a version), so a
-// short secret next to it is part of another word.
-func wordRune(r rune) bool {
-	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_.+~", r))
+// alone says whether the n bytes of text at at stand alone: neither the
+// text before them nor the text after them continues a word ([joined]).
+func alone(text string, at, n int) bool {
+	return !joined(text[:at], true) && !joined(text[at+n:], false)
 }
 
-// allIndex is where x is in text, overlapping occurrences included.
-func allIndex(text, x string) []int {
-	var out []int
-	for from := 0; ; {
-		i := strings.Index(text[from:], x)
-		if i < 0 {
-			return out
+// joined says whether side, the text before a match (before) or after
+// it, continues a word where it meets the match: with a letter or a digit,
+// or with one of - _ . + ~ and a letter or a digit beyond it (a host
+// name, a token, a version), so that a short secret there is part of
+// another word. A full stop that ends a sentence ("password ab.") joins
+// nothing.
+func joined(side string, before bool) bool {
+	next := func() rune {
+		r, size := utf8.DecodeRuneInString(side)
+		if before {
+			r, size = utf8.DecodeLastRuneInString(side)
+			side = side[:len(side)-size]
+		} else {
+			side = side[size:]
 		}
-		out = append(out, from+i)
-		from += i + 1
+		return r
 	}
+	r := next()
+	if strings.ContainsRune("-_.+~", r) {
+		r = next()
+	}
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regclient/regclient/types/ref"
 )
@@ -29,6 +30,8 @@ func TestScrubber(t *testing.T) {
 		{"secrets that overlap", []string{"abcdef", "cdefgh"}, nil, "abcdefgh!", "***!"},
 		{"a short secret, alone", []string{"ab"}, nil, `password ab rejected; "ab"; user:ab@host; ab`, `password *** rejected; "***"; user:***@host; ***`},
 		{"a short secret, in words", []string{"ab"}, nil, "a table, x-ab-y, ab.example.com, ab1, about", "a table, x-ab-y, ab.example.com, ab1, about"},
+		// punctuation that joins nothing: a sentence's end, a dash before a space
+		{"a short secret, at a sentence's end", []string{"ab"}, nil, "password ab. Or (ab-) or ab_", "password ***. Or (***-) or ***_"},
 		{"a secret of one character", []string{"q"}, nil, "quota q (q) q=1 equal", "quota *** (***) ***=1 equal"},
 		{"a secret of three, unicode around", []string{"k9x"}, nil, "ék9x k9x→", "ék9x ***→"},
 		{"a given secret that is the host", []string{"127.0.0.1:5000"}, nil, "GET http://127.0.0.1:5000/v2/", "GET http://***/v2/"},
@@ -70,5 +73,43 @@ func TestScrubberManyOccurrences(t *testing.T) {
 	out := s.Clean(in)
 	if want := strings.Repeat("*** *** ", 100_000); out != want {
 		t.Errorf("%d bytes out, not every secret blotted out", len(out))
+	}
+}
+
+// A token and a line that a hostile registry makes of one repeated
+// character, so that the token is in the line at every offset: the line
+// is blotted out whole, in time that follows the lengths, not their
+// product (a 128 KiB token in a 1 MiB line took two minutes when each
+// place was found and marked one by one; a run under -race takes far
+// longer than one without, hence the bound). With a run's word of the same
+// kind, which a token never blots out, the line is kept whole, as fast;
+// a secret of the same kind blots it out whole.
+func TestScrubberRepeatedText(t *testing.T) {
+	t.Parallel()
+	const n = 1 << 20
+	line := "error: " + strings.Repeat("a", n) + " end"
+	for _, tc := range []struct {
+		name                string
+		secret, token, word string
+		want                string
+	}{
+		{"a token", "", strings.Repeat("a", 128<<10), "", "error: *** end"},
+		{"a token over a word", "", strings.Repeat("a", 128<<10), strings.Repeat("a", 16<<10), line},
+		{"a secret", strings.Repeat("a", 128<<10), "", "", "error: *** end"},
+	} {
+		var s Scrubber
+		s.Secret(tc.secret)
+		s.Token(tc.token)
+		s.add(&s.words, "word", []string{tc.word})
+		start := time.Now()
+		got := s.Clean(line)
+		took := time.Since(start)
+		t.Logf("measured: %s of 128 KiB repeated in a 1 MiB line: %s", tc.name, took)
+		if got != tc.want {
+			t.Errorf("%s: Clean = %.60q…, want %.60q…", tc.name, got, tc.want)
+		}
+		if took > 30*time.Second {
+			t.Errorf("%s: took %s, over 30 s", tc.name, took)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"regexp"
+	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
@@ -21,6 +22,10 @@ type environment struct {
 	// endStuck ends the process stuckGrace after the run's context ended
 	// ([endStuck])
 	endStuck bool
+	// afterStop is how long a command's own work may go on after the
+	// run's context ended, by a bound of its own (probe deletes what it
+	// pushed): endStuck waits that much longer. A time.Duration.
+	afterStop atomic.Int64
 }
 
 func newEnvironment(stdin io.Reader, stdout, stderr io.Writer) *environment {

@@ -58,6 +58,9 @@ func (env *environment) client(c *cli.Context, hosts, targets []string, extra ..
 		if err != nil {
 			return nil, err
 		}
+		if host == "" {
+			env.log.Warn("--username and --password are not used: this run names no registry to give them to (an OCI layout needs none)")
+		}
 		opts = append(opts, registry.WithCredentials(user, pass, host))
 	}
 	client, err := registry.New(c.Context, append(opts, extra...)...)
@@ -133,7 +136,11 @@ func (env *environment) image(c *cli.Context) (output, ref.Ref, *registry.Client
 	if err != nil {
 		return out, ref.Ref{}, nil, err
 	}
+	maxWalkSize, err := sizeFlag(c, "max-walk-size", registry.DefaultMaxWalkSize)
+	if err != nil {
+		return out, ref.Ref{}, nil, err
+	}
 	env.scrub.Keep(r)
-	client, err := env.client(c, hosts, hosts, registry.WithMaxEntries(maxEntries))
+	client, err := env.client(c, hosts, hosts, registry.WithMaxEntries(maxEntries), registry.WithMaxWalkSize(maxWalkSize))
 	return out, r, client, err
 }

@@ -32,13 +32,14 @@ cut).
 A manifest that several entries name, nested indexes included, is read
 once and shown in full once; the other entries naming it say "Same
 manifest as [1.2], shown there" (shownAt in JSON). The walk stops, exit 1,
-past 100,000 index entries in all (--max-entries, MANIFEST_TOOL_MAX_ENTRIES).`,
-		Flags: append([]cli.Flag{
+past 100,000 index entries in all (--max-entries, MANIFEST_TOOL_MAX_ENTRIES)
+or 16 MiB of manifests read below the one named (--max-walk-size,
+MANIFEST_TOOL_MAX_WALK_SIZE).`,
+		Flags: append(append([]cli.Flag{
 			&cli.BoolFlag{Name: "raw", Usage: "write the registry's exact bytes"},
 			&cli.BoolFlag{Name: "referrers", Usage: "list each entry's signatures, SBOMs, attestations"},
-			maxEntriesFlag(),
 			outputFlag(),
-		}, referrerLimitFlags(false)...),
+		}, walkFlags()...), referrerLimitFlags(false)...),
 		Action: func(c *cli.Context) error {
 			out, r, client, err := env.image(c)
 			if err != nil {

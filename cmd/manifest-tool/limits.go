@@ -8,10 +8,13 @@ import (
 	"github.com/manifest-tool/manifest-tool/registry"
 )
 
-// maxEntriesFlag is inspect's and platforms' bound on the index entries
-// they walk.
-func maxEntriesFlag() cli.Flag {
-	return &cli.IntFlag{Name: "max-entries", EnvVars: []string{limitEnv("max-entries")}, Usage: "walk at most `N` index entries in all (100000)"}
+// walkFlags are inspect's and platforms' bounds on what they walk below
+// an index: its entries, and the bytes of the manifests read.
+func walkFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "max-entries", EnvVars: []string{limitEnv("max-entries")}, Usage: "walk at most `N` index entries in all (100000)"},
+		&cli.StringFlag{Name: "max-walk-size", EnvVars: []string{limitEnv("max-walk-size")}, Usage: "read `SIZE` of manifests below it at most (16MiB)"},
+	}
 }
 
 // referrerLimitFlags are the bounds of --referrers, with the bound on

@@ -28,12 +28,13 @@ variant of it; windows/amd64:10.0.20348 is met by 10.0.20348.2227.
 
 Nested indexes are read once each, however many entries name them, and
 their platforms listed once; the walk stops, exit 1, past 100,000 index
-entries in all (--max-entries, MANIFEST_TOOL_MAX_ENTRIES).`,
-		Flags: []cli.Flag{
+entries in all (--max-entries, MANIFEST_TOOL_MAX_ENTRIES) or 16 MiB of
+manifests read below the one named (--max-walk-size,
+MANIFEST_TOOL_MAX_WALK_SIZE).`,
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "require", Usage: "platforms that must be there, comma-separated"},
-			maxEntriesFlag(),
 			outputFlag(),
-		},
+		}, walkFlags()...),
 		Action: func(c *cli.Context) error {
 			// --output and IMAGE are checked first, as every command does
 			out, r, client, err := env.image(c)

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/manifest-tool/manifest-tool/registry"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -46,6 +47,8 @@ credentials, or could not complete a check they need.`,
 			if err != nil {
 				return err
 			}
+			// a stop leaves it its cleanup, as it says
+			env.afterStop.Store(int64(registry.ProbeCleanupTime))
 			res, err := client.Probe(c.Context, r)
 			if len(res.Checks) > 0 {
 				// rows quote what registries answered: scrub them like logs

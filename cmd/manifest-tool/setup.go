@@ -89,7 +89,9 @@ func checkHostFlag(h string) error {
 }
 
 // endWhenStuck ends the process, with one line and exit 1, when the run
-// has not returned stuckGrace after its context ended ([endStuck]).
+// has not returned stuckGrace after its context ended ([endStuck]), or
+// stuckGrace after the work the command does after a stop
+// (env.afterStop).
 func (env *environment) endWhenStuck(c *cli.Context) {
 	ctx, limit := c.Context, c.Duration("timeout")
 	context.AfterFunc(ctx, func() {
@@ -97,8 +99,9 @@ func (env *environment) endWhenStuck(c *cli.Context) {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			why = fmt.Sprintf("timed out (--timeout %s)", limit)
 		}
-		time.AfterFunc(stuckGrace, func() {
-			env.log.Errorf("%s, and the run did not stop within %s: a file it reads does not end (a named pipe, a hung file system); what it wrote is not known", why, stuckGrace)
+		grace := stuckGrace + time.Duration(env.afterStop.Load())
+		time.AfterFunc(grace, func() {
+			env.log.Errorf("%s, and the run did not stop within %s: a file it reads does not end (a named pipe, a hung file system); what it wrote is not known", why, grace)
 			os.Exit(exitFailure)
 		})
 	})

@@ -127,6 +127,10 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// CleanupTime is how long Run goes on deleting what it pushed once its
+// checks are done, even when its context ended.
+const CleanupTime = time.Minute
+
 // Run tells what the registry r names (a host, or host/repository) can do
 // for multi-platform images, trying every check on reg (see the package
 // documentation). It pushes only tiny images it makes, under tags no one
@@ -157,7 +161,7 @@ func Run(ctx context.Context, reg Registry, r ref.Ref, opts Options) (view.Probe
 	p.authRow()
 	res.Checks = p.rows
 	// clean up even after Ctrl-C, within bounds
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CleanupTime)
 	defer cancel()
 	res.Leftovers = p.cleanup(cctx)
 	switch {

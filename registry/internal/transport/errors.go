@@ -206,10 +206,13 @@ func (c class) transient() bool {
 }
 
 // Unanswered reports whether err says a request got no answer (as
-// opposed to an answer such as 404): the registry could not be asked.
+// opposed to an answer such as 404): the registry could not be asked. A
+// request the client would not send in plain HTTP ([PlainHTTPError], or a
+// redirect from HTTPS to HTTP that regclient refused) got none either:
+// it says nothing of what the registry holds or can do.
 func Unanswered(err error) bool {
 	c := classify(err)
-	return c.unreachable() || c.is(retried|noAnswer|canceled|deadline)
+	return c.unreachable() || c.is(retried|noAnswer|canceled|deadline|plainRefused|downgrade)
 }
 
 // words says what went wrong with a connection, in a few words.

@@ -221,6 +221,8 @@ func TestUnanswered(t *testing.T) {
 		{"--timeout", context.DeadlineExceeded, true},
 		{"--timeout, during a request", &DeadlineError{Method: "GET", Err: errors.New("net/http: request canceled")}, true},
 		{"stalled, every attempt", &RetryError{Err: &IdleError{Limit: time.Minute}, Attempts: 10}, true},
+		{"not sent in plain HTTP", fmt.Errorf("uploading: %w", &PlainHTTPError{Method: "PUT", URL: "http://reg/v2/x", Host: "reg", From: "reg"}), true},
+		{"a redirect from HTTPS to HTTP refused", fmt.Errorf("x: %w: redirect from an https to non-https server is not allowed (http://reg/x)", errs.ErrHTTPRedirectRefused), true},
 		{"an answer: not found", fmt.Errorf("x: %w", errs.ErrNotFound), false},
 		{"an answer: a status", fmt.Errorf("x: %w: [http 403]", errs.ErrHTTPStatus), false},
 	}

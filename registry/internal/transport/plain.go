@@ -63,7 +63,12 @@ func plainOrigin(host string) string {
 // and may not be: it may when its host was named plain HTTP, or when an
 // answer received in plain HTTP named its origin (a plain registry's
 // redirect, upload Location or token realm: nothing is taken down from
-// HTTPS then).
+// HTTPS then) and no answer received over HTTPS did. The records are of
+// the whole run, not of one registry: a plain registry's answer that
+// names the host:port of an HTTPS registry of the run must not open it to
+// plain HTTP, where regclient would send that registry's credentials (it
+// keys them on host:port, not on the scheme). Once the record of HTTPS
+// answers is full, no plain answer opens anything.
 func (t *Transport) checkPlain(req *http.Request) error {
 	if !strings.EqualFold(req.URL.Scheme, "http") {
 		return nil
@@ -71,7 +76,8 @@ func (t *Transport) checkPlain(req *http.Request) error {
 	o := origin(req.URL)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.plainAll || t.plain[o] || t.handed[o] != "" {
+	handed := t.handed[o] != "" && t.offered[o] == "" && len(t.offered) < maxNoted
+	if t.plainAll || t.plain[o] || handed {
 		return nil
 	}
 	return &PlainHTTPError{Method: req.Method, URL: RedactURL(req.URL.String()), Host: req.URL.Host, From: t.offered[o]}

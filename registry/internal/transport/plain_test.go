@@ -241,3 +241,51 @@ func TestNoPort80FromPort443(t *testing.T) {
 		t.Errorf("port 80 was sent %q", got)
 	}
 }
+
+// An http:// origin that an answer over HTTPS named stays refused when an
+// answer received in plain HTTP names it too, before or after: a plain
+// registry of the run cannot open an HTTPS registry's host:port to plain
+// HTTP. And once what is noted of HTTPS answers is full, no plain answer
+// opens an origin.
+func TestPlainAnswerDoesNotOpenOffered(t *testing.T) {
+	t.Parallel()
+	answer := func(tr *Transport, from, header, value string) {
+		u, _ := url.Parse(from)
+		tr.note(&http.Request{Method: "GET", URL: u}, &http.Response{StatusCode: http.StatusAccepted, Header: http.Header{header: {value}}})
+	}
+	allowed := func(tr *Transport, u string) bool {
+		parsed, _ := url.Parse(u)
+		return tr.checkPlain(&http.Request{Method: "PUT", URL: parsed}) == nil
+	}
+	for _, plainFirst := range []bool{true, false} {
+		tr := New(Options{PlainHTTP: []string{"plain.example.com:5000"}})
+		steps := []func(){
+			func() {
+				answer(tr, "http://plain.example.com:5000/v2/", "Link", `<http://secure.example.com/v2/x>; rel="next"`)
+			},
+			func() {
+				answer(tr, "https://secure.example.com/v2/app/blobs/uploads/", "Location", "http://secure.example.com/v2/app/blobs/uploads/1")
+			},
+		}
+		if !plainFirst {
+			steps[0], steps[1] = steps[1], steps[0]
+		}
+		steps[0]()
+		steps[1]()
+		if allowed(tr, "http://secure.example.com/v2/app/blobs/uploads/1") {
+			t.Errorf("plain answer first %v: an origin an HTTPS answer named in plain HTTP is allowed", plainFirst)
+		}
+		answer(tr, "http://plain.example.com:5000/v2/", "Location", "http://storage.example.com/1")
+		if !allowed(tr, "http://storage.example.com/1") {
+			t.Errorf("plain answer first %v: the plain registry's own redirect is refused", plainFirst)
+		}
+	}
+	tr := New(Options{PlainHTTP: []string{"plain.example.com:5000"}})
+	for i := range maxNoted {
+		answer(tr, "https://secure.example.com/v2/", "Location", fmt.Sprintf("http://h%d.example.com/", i))
+	}
+	answer(tr, "http://plain.example.com:5000/v2/", "Location", "http://storage.example.com/1")
+	if allowed(tr, "http://storage.example.com/1") {
+		t.Error("with the record of HTTPS answers full, a plain answer opens an origin")
+	}
+}
