@@ -53,7 +53,7 @@ func (e *OpError) Cause() string {
 	if e.layout != "" {
 		return transport.LayoutCause(e.Err, e.layout)
 	}
-	if s := transport.Limited(e.Err); s != "" { // an answer the transport refused
+	if s := transport.LimitCause(e.Err); s != "" { // an answer the transport refused
 		return s
 	}
 	return transport.Cause(e.Err, e.host, e.creds)

@@ -34,25 +34,6 @@ const (
 	maxRealms = 16
 )
 
-// PlainHTTPError is a request in plain HTTP that the transport refused to
-// send: its host was not named to be spoken to in plain HTTP (--plain-http,
-// --plain-http-registry), and no answer received in plain HTTP named it.
-type PlainHTTPError struct {
-	Method string
-	URL    string // without its query (an upload's state, a signature)
-	Host   string // the URL's host[:port], as --plain-http-registry takes it
-	// From is the host whose answer over HTTPS named the URL, when known.
-	From string
-}
-
-func (e *PlainHTTPError) Error() string {
-	why := e.Host + " is not named to be spoken to in plain HTTP"
-	if e.From != "" {
-		why = e.From + " is spoken to over HTTPS and its answer named this http:// URL (a proxy in front of it may not forward the scheme)"
-	}
-	return "refused to send " + e.Method + " " + e.URL + " in plain HTTP: " + why + "; --plain-http-registry " + e.Host + " would allow it"
-}
-
 // plainOrigin is the origin of host (host[:port], as written in
 // references) spoken to in plain HTTP: "http://reg:5000".
 func plainOrigin(host string) string {

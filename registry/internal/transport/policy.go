@@ -76,6 +76,7 @@ func (p Policy) decide(a attempt) decision {
 	c := classify(a.err)
 	d := decision{closed: c.is(closedEarly)}
 	var status string
+	var code int
 	var asked time.Duration
 	switch {
 	case a.err != nil && a.cancelled:
@@ -83,7 +84,7 @@ func (p Policy) decide(a attempt) decision {
 	case a.err == nil && !retryStatus(a.resp.StatusCode):
 		return decision{action: answer}
 	case a.err == nil:
-		status, asked = a.resp.Status, p.retryAfter(a.resp.Header.Get("Retry-After"), a.now)
+		status, code, asked = a.resp.Status, a.resp.StatusCode, p.retryAfter(a.resp.Header.Get("Retry-After"), a.now)
 	case !c.transient():
 		return decision{action: fail, err: a.err}
 	case a.n == 1 && !a.answered && c.unreachable():
@@ -97,8 +98,11 @@ func (p Policy) decide(a attempt) decision {
 	case a.prior != nil && c.unreachable():
 		return decision{action: givenUp, err: &RetryError{Method: a.method, Path: a.path, Host: a.host, Err: a.err, Attempts: a.n, Prior: a.prior}}
 	}
-	re := &RetryError{Method: a.method, Path: a.path, Host: a.host, Status: status, Err: a.err, Attempts: a.n}
-	d.wait, d.asked, d.why = max(asked, p.backoff(a.n)), asked > 0, re.Reason()
+	re := &RetryError{Method: a.method, Path: a.path, Host: a.host, Status: status, StatusCode: code, Err: a.err, Attempts: a.n}
+	d.wait, d.asked, d.why = max(asked, p.backoff(a.n)), asked > 0, status
+	if status == "" {
+		d.why = shortReason(a.err, c)
+	}
 	if a.n >= p.Attempts || !a.replayable || a.spent+d.wait > p.Budget {
 		re.Wait = d.wait
 		d.action, d.err, d.down = exhausted, re, a.replayable && c.unreachable()
@@ -177,7 +181,7 @@ func (t *Transport) Restartable(err error) (bool, time.Duration) {
 	}
 	var r *RetryError
 	if errors.As(err, &r) {
-		return r.Attempts < t.policy.Attempts && r.Prior == nil && !classify(r.Err).is(connRefused), r.Wait
+		return r.Attempts < t.policy.Attempts && r.Prior == nil && !c.is(connRefused), r.Wait
 	}
 	return errors.Is(err, io.ErrUnexpectedEOF) || c.is(connReset), t.policy.backoff(1)
 }

@@ -1,0 +1,298 @@
+package transport
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/regclient/regclient/types/errs"
+)
+
+// Cause says in plain words why a request to host failed, with the way
+// out when one is known; creds says whose credentials were used ("" when
+// there were none). The host named is the one that failed: the registry,
+// or a host it redirected the request to (its blob storage), or its
+// token server, said as such. The first of [causes] that holds says it.
+func Cause(err error, host, creds string) string {
+	msg := err.Error()
+	f := &failure{err: err, msg: msg, c: classify(err), at: siteOf(err, msg, host), creds: creds}
+	for _, r := range causes {
+		if r.when(f) {
+			return r.say(f)
+		}
+	}
+	return Redact(msg)
+}
+
+// failure is what [Cause] knows of an error: the facts its rules look at.
+type failure struct {
+	err   error
+	msg   string // err's words
+	c     class
+	at    site
+	creds string // whose credentials were used, "" for none
+}
+
+// is reports whether the failure has any of the facts c.
+func (f *failure) is(c class) bool { return f.c.is(c) }
+
+// registry is the registry the request was made to.
+func (f *failure) registry() string { return f.at.registry }
+
+// elsewhere: the failure was the token server's or a redirect target's.
+func (f *failure) elsewhere() bool { return f.at.realm || f.at.other }
+
+// tokenServers: the kinds of failure of a token server's request that are
+// its own, not a refusal of the credentials.
+const tokenServers = untrusted | plainHTTP | noSuchHost | connRefused | dialFailed | netOp | connReset | connBroken |
+	timedOut | stalled | closedEarly | noAnswer | badJSON
+
+// tokenServerFailed: the token server failed on its own (regclient wraps
+// that as unauthorized).
+func (f *failure) tokenServerFailed() bool { return f.at.realm && f.is(tokenServers) }
+
+// A causeRule says a failure in plain words, when it holds.
+type causeRule struct {
+	name string // as the case of TestCause that shows it
+	when func(f *failure) bool
+	say  func(f *failure) string
+}
+
+// causes are the rules of [Cause], in order: the first that holds says
+// the failure. A new kind of failure is a new rule, at its place.
+var causes = []causeRule{
+	{"plain HTTP refused", // says it all, whatever wraps it (an upload, a token request)
+		func(f *failure) bool { return f.is(plainRefused) },
+		func(f *failure) string { return errorAs[*PlainHTTPError](f.err).Error() }},
+	{"plain HTTP refused by regclient",
+		func(f *failure) bool { return f.is(downgrade) },
+		func(f *failure) string {
+			return f.registry() + " sent the request on to " + RedactURL(downgradeRE.FindStringSubmatch(f.msg)[1]) +
+				" (a redirect, or its token realm) in plain HTTP, refused from HTTPS: credentials and data would go in clear text"
+		}},
+	{"stopped answering",
+		func(f *failure) bool { return f.is(retried) && f.is(connRefused) },
+		func(f *failure) string {
+			retry := errorAs[*RetryError](f.err)
+			return retry.Error() + " (" + siteAt(retry.Host, f.registry(), f.at.realm).role() + " stopped answering; run again once it is back)"
+		}},
+	{"retries",
+		func(f *failure) bool { return f.is(retried) },
+		func(f *failure) string { return errorAs[*RetryError](f.err).Error() }},
+	{"altered",
+		func(f *failure) bool { return f.is(digestMismatch) },
+		func(f *failure) string {
+			return "the bytes received do not match their digest" + mismatchDetail(f.msg) + ": " + f.at.describe("") + ", or something between, is altering data"
+		}},
+	{"interrupted", func(f *failure) bool { return f.is(canceled) }, func(*failure) string { return "interrupted" }},
+	{"--timeout",
+		func(f *failure) bool { return f.is(deadline) },
+		func(f *failure) string {
+			if cut := errorAs[*DeadlineError](f.err); cut != nil {
+				return cut.Error()
+			}
+			return "timed out (--timeout)"
+		}},
+	{"not found", func(f *failure) bool { return f.is(notFound) }, func(*failure) string { return "not found" }},
+	{"no credentials",
+		func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() && f.creds == "" },
+		func(f *failure) string {
+			return "unauthorized: " + f.registry() + " requires credentials and none were found (run docker login " + f.registry() + ", or pass --username with --password-stdin)"
+		}},
+	{"credentials refused",
+		func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() },
+		func(f *failure) string {
+			return "unauthorized " + f.creds + " (check --docker-cfg or docker login " + f.registry() + ", --username, and access to the repository)"
+		}},
+	{"untrusted", func(f *failure) bool { return f.is(untrusted) }, untrustedWords},
+	{"plain HTTP elsewhere",
+		func(f *failure) bool { return f.is(plainHTTP) && f.elsewhere() },
+		func(f *failure) string {
+			return f.at.describe("") + " answers in plain HTTP, not HTTPS, at the https URL " + f.registry() + " sent the request to"
+		}},
+	{"plain HTTP",
+		func(f *failure) bool { return f.is(plainHTTP) },
+		func(f *failure) string {
+			return f.registry() + " answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"
+		}},
+	{"no such host",
+		func(f *failure) bool { return f.is(noSuchHost) },
+		func(f *failure) string {
+			out := "cannot resolve host " + errorAs[*net.DNSError](f.err).Name
+			if r := f.at.relationToRegistry(); r != "" {
+				out += " (" + r + ")"
+			}
+			return out
+		}},
+	{"refused by the token server",
+		func(f *failure) bool { return f.is(connRefused) && f.at.realm },
+		func(f *failure) string { return "connection refused by " + f.at.describe("is it running?") }},
+	{"refused by a redirect target",
+		func(f *failure) bool { return f.is(connRefused) && f.at.other },
+		func(f *failure) string {
+			return "connection refused by " + f.at.describe("is the server it redirects to running?")
+		}},
+	{"refused",
+		func(f *failure) bool { return f.is(connRefused) },
+		func(f *failure) string {
+			return "connection refused by " + f.registry() + " (is the registry running, and is the address right?)"
+		}},
+	{"cannot connect elsewhere",
+		func(f *failure) bool { return f.is(dialFailed) && f.elsewhere() },
+		func(f *failure) string {
+			return "cannot connect to " + f.at.describe(shortReason(f.err, f.c)+"; is it reachable from here?")
+		}},
+	{"cannot connect",
+		func(f *failure) bool { return f.is(dialFailed) },
+		func(f *failure) string {
+			return "cannot connect to " + f.registry() + " (" + shortReason(f.err, f.c) + "; is the address right, and the registry reachable from here?)"
+		}},
+	{"reset",
+		func(f *failure) bool { return f.is(connReset) },
+		func(f *failure) string { return "connection reset by " + f.at.describe("") }},
+	{"not HTTP",
+		func(f *failure) bool { return f.is(noAnswer) },
+		func(f *failure) string { return errorAs[*NoAnswerError](f.err).Error() }},
+	{"closed early",
+		func(f *failure) bool { return f.is(closedEarly) && !f.is(httpStatus) },
+		func(f *failure) string { return f.at.describe("") + " closed the connection before a whole answer" }},
+	{"no token",
+		func(f *failure) bool { return f.is(badJSON) && f.at.realm },
+		func(f *failure) string {
+			return f.at.describe("") + " answered with something that is not a token (" + jsonDetail(f.err) + ")"
+		}},
+	{"bad JSON",
+		func(f *failure) bool { return f.is(badJSON) },
+		func(f *failure) string {
+			return "the manifest received is not valid JSON (" + jsonDetail(f.err) + "): " + f.at.describe("") + ", or something between, sent it cut short or corrupted"
+		}},
+	{"the token server failed",
+		func(f *failure) bool { return f.tokenServerFailed() },
+		func(f *failure) string { return f.at.describe("") + ": " + shortReason(f.err, f.c) }},
+	{"mislabelled",
+		func(f *failure) bool { return f.is(mediaTypeMismatch) },
+		func(f *failure) string {
+			m := mediaTypeRE.FindStringSubmatch(f.msg)
+			return f.at.describe("") + " labels the manifest " + m[1] + " (Content-Type) but it says it is " + m[2]
+		}},
+	{"not a manifest media type",
+		func(f *failure) bool { return f.is(unsupportedMediaType) },
+		func(f *failure) string {
+			return f.at.describe("") + " answered " + strings.TrimPrefix(Redact(f.msg), errs.ErrUnsupportedMediaType.Error()+": ") + " for a manifest (Content-Type), not a manifest media type"
+		}},
+	{"network",
+		func(f *failure) bool { return f.is(netOp) },
+		func(f *failure) string { return Redact(errorAs[*net.OpError](f.err).Err.Error()) }},
+	{"status",
+		func(f *failure) bool { return f.is(httpStatus) && httpStatusRE.MatchString(f.msg) },
+		func(f *failure) string { return statusWords(f.msg) }},
+}
+
+// errorAs is the first error of type T in err's chain, or T's zero value.
+func errorAs[T error](err error) T {
+	var t T
+	errors.As(err, &t)
+	return t
+}
+
+// untrustedWords says a certificate that is not trusted, and how to
+// trust it or, when the user chooses, not check it.
+func untrustedWords(f *failure) string {
+	skip := "--insecure"
+	if f.elsewhere() {
+		skip = "--insecure-registry " + f.at.host
+	}
+	if f.at.realm {
+		skip += "; --insecure covers registries, not their token servers"
+	}
+	return "TLS certificate of " + f.at.describe("") + " is not trusted: " + tlsDetail(f.err) +
+		" (trust its CA with --ca-file or in /etc/docker/certs.d/" + f.at.host + "/ca.crt, or skip verification with " + skip + ")"
+}
+
+// LayoutCause says in plain words why reading or writing the OCI layout
+// in dir failed: no network is involved, so none of a registry's causes
+// is looked for.
+func LayoutCause(err error, dir string) string {
+	c := classify(err)
+	where := "the layout at " + dir
+	switch {
+	case c.is(digestMismatch):
+		return where + " holds bytes that do not match their digest" + mismatchDetail(err.Error())
+	case c.is(canceled):
+		return "interrupted"
+	case c.is(notFound):
+		return "not found"
+	case c.is(badJSON):
+		return where + " holds a manifest that is not valid JSON (" + jsonDetail(err) + ")"
+	}
+	return Redact(err.Error())
+}
+
+// mismatchDetail is " (sha256:… expected, sha256:… received)" from the
+// words of a digest mismatch, or "".
+func mismatchDetail(msg string) string {
+	if m := mismatchRE.FindStringSubmatch(msg); m != nil {
+		return " (" + m[1] + " expected, " + m[2] + " received)"
+	}
+	return ""
+}
+
+// jsonDetail says what is wrong with JSON that does not decode.
+func jsonDetail(err error) string {
+	if syntaxErr := new(json.SyntaxError); errors.As(err, &syntaxErr) {
+		return syntaxErr.Error()
+	}
+	return "unexpected field types"
+}
+
+// httpStatusRE is regclient's words of an answer it did not expect
+// (v0.11.7, internal/reghttp/http.go: "request failed: %w: %s", the
+// status, then the answer's body).
+var httpStatusRE = regexp.MustCompile(`\[http (\d{3})\](?::\s*(.*))?`)
+
+// statusWords turns regclient's "... [http 405]: {"errors":[...]}" into
+// "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)".
+func statusWords(msg string) string {
+	m := httpStatusRE.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	code, _ := strconv.Atoi(m[1])
+	out := fmt.Sprintf("%d %s", code, http.StatusText(code))
+	body := strings.TrimSpace(m[2])
+	var e struct {
+		Errors []struct{ Code, Message string } `json:"errors"`
+	}
+	if json.Unmarshal([]byte(body), &e) == nil && len(e.Errors) > 0 {
+		var parts []string
+		for _, x := range e.Errors {
+			parts = append(parts, strings.TrimSpace(x.Code+": "+x.Message))
+		}
+		return out + " (" + Redact(strings.Join(parts, "; ")) + ")"
+	}
+	if body != "" {
+		if len(body) > 100 {
+			body = body[:100] + "…"
+		}
+		return out + " (" + Redact(body) + ")"
+	}
+	return out
+}
+
+func tlsDetail(err error) string {
+	var uaErr x509.UnknownAuthorityError
+	if errors.As(err, &uaErr) {
+		return "signed by an unknown authority"
+	}
+	var hostErr x509.HostnameError
+	if errors.As(err, &hostErr) {
+		return hostErr.Error()
+	}
+	return "verification failed"
+}
