@@ -39,7 +39,6 @@ type failure struct {
 	creds string // whose credentials were used, "" for none
 }
 
-// is reports whether the failure has any of the facts c.
 func (f *failure) is(c class) bool { return f.c.is(c) }
 
 // registry is the registry the request was made to.
@@ -48,14 +47,11 @@ func (f *failure) registry() string { return f.at.registry }
 // elsewhere: the failure was the token server's or a redirect target's.
 func (f *failure) elsewhere() bool { return f.at.realm || f.at.other }
 
-// tokenServers: the kinds of failure of a token server's request that are
-// its own, not a refusal of the credentials.
-const tokenServers = untrusted | plainHTTP | noSuchHost | connRefused | dialFailed | netOp | connReset | connBroken |
-	timedOut | stalled | closedEarly | noAnswer | badJSON
-
-// tokenServerFailed: the token server failed on its own (regclient wraps
-// that as unauthorized).
-func (f *failure) tokenServerFailed() bool { return f.at.realm && f.is(tokenServers) }
+// tokenServerFailed: the token server failed on its own, not by refusing
+// the credentials (regclient wraps both as unauthorized).
+func (f *failure) tokenServerFailed() bool {
+	return f.at.realm && f.is(untrusted|plainHTTP|noSuchHost|connRefused|dialFailed|netOp|connReset|connBroken|timedOut|stalled|closedEarly|noAnswer|badJSON)
+}
 
 // A causeRule says a failure in plain words, when it holds.
 type causeRule struct {
@@ -64,134 +60,92 @@ type causeRule struct {
 	say  func(f *failure) string
 }
 
+// has is the when of a rule that holds for any of the facts c.
+func has(c class) func(*failure) bool { return func(f *failure) bool { return f.is(c) } }
+
+// says is the say of a rule that says s.
+func says(s string) func(*failure) string { return func(*failure) string { return s } }
+
 // causes are the rules of [Cause], in order: the first that holds says
 // the failure. A new kind of failure is a new rule, at its place.
 var causes = []causeRule{
-	{"plain HTTP refused", // says it all, whatever wraps it (an upload, a token request)
-		func(f *failure) bool { return f.is(plainRefused) },
-		func(f *failure) string { return errorAs[*PlainHTTPError](f.err).Error() }},
-	{"plain HTTP refused by regclient",
-		func(f *failure) bool { return f.is(downgrade) },
-		func(f *failure) string {
-			return f.registry() + " sent the request on to " + RedactURL(downgradeRE.FindStringSubmatch(f.msg)[1]) +
-				" (a redirect, or its token realm) in plain HTTP, refused from HTTPS: credentials and data would go in clear text"
-		}},
-	{"stopped answering",
-		func(f *failure) bool { return f.is(retried) && f.is(connRefused) },
-		func(f *failure) string {
-			retry := errorAs[*RetryError](f.err)
-			return retry.Error() + " (" + siteAt(retry.Host, f.registry(), f.at.realm).role() + " stopped answering; run again once it is back)"
-		}},
-	{"retries",
-		func(f *failure) bool { return f.is(retried) },
-		func(f *failure) string { return errorAs[*RetryError](f.err).Error() }},
-	{"altered",
-		func(f *failure) bool { return f.is(digestMismatch) },
-		func(f *failure) string {
-			return "the bytes received do not match their digest" + mismatchDetail(f.msg) + ": " + f.at.describe("") + ", or something between, is altering data"
-		}},
-	{"interrupted", func(f *failure) bool { return f.is(canceled) }, func(*failure) string { return "interrupted" }},
-	{"--timeout",
-		func(f *failure) bool { return f.is(deadline) },
-		func(f *failure) string {
-			if cut := errorAs[*DeadlineError](f.err); cut != nil {
-				return cut.Error()
-			}
-			return "timed out (--timeout)"
-		}},
-	{"not found", func(f *failure) bool { return f.is(notFound) }, func(*failure) string { return "not found" }},
-	{"no credentials",
-		func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() && f.creds == "" },
-		func(f *failure) string {
-			return "unauthorized: " + f.registry() + " requires credentials and none were found (run docker login " + f.registry() + ", or pass --username with --password-stdin)"
-		}},
-	{"credentials refused",
-		func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() },
-		func(f *failure) string {
-			return "unauthorized " + f.creds + " (check --docker-cfg or docker login " + f.registry() + ", --username, and access to the repository)"
-		}},
-	{"untrusted", func(f *failure) bool { return f.is(untrusted) }, untrustedWords},
-	{"plain HTTP elsewhere",
-		func(f *failure) bool { return f.is(plainHTTP) && f.elsewhere() },
-		func(f *failure) string {
-			return f.at.describe("") + " answers in plain HTTP, not HTTPS, at the https URL " + f.registry() + " sent the request to"
-		}},
-	{"plain HTTP",
-		func(f *failure) bool { return f.is(plainHTTP) },
-		func(f *failure) string {
-			return f.registry() + " answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"
-		}},
-	{"no such host",
-		func(f *failure) bool { return f.is(noSuchHost) },
-		func(f *failure) string {
-			out := "cannot resolve host " + errorAs[*net.DNSError](f.err).Name
-			if r := f.at.relationToRegistry(); r != "" {
-				out += " (" + r + ")"
-			}
-			return out
-		}},
-	{"refused by the token server",
-		func(f *failure) bool { return f.is(connRefused) && f.at.realm },
-		func(f *failure) string { return "connection refused by " + f.at.describe("is it running?") }},
-	{"refused by a redirect target",
-		func(f *failure) bool { return f.is(connRefused) && f.at.other },
-		func(f *failure) string {
-			return "connection refused by " + f.at.describe("is the server it redirects to running?")
-		}},
-	{"refused",
-		func(f *failure) bool { return f.is(connRefused) },
-		func(f *failure) string {
-			return "connection refused by " + f.registry() + " (is the registry running, and is the address right?)"
-		}},
-	{"cannot connect elsewhere",
-		func(f *failure) bool { return f.is(dialFailed) && f.elsewhere() },
-		func(f *failure) string {
-			return "cannot connect to " + f.at.describe(shortReason(f.err, f.c)+"; is it reachable from here?")
-		}},
-	{"cannot connect",
-		func(f *failure) bool { return f.is(dialFailed) },
-		func(f *failure) string {
-			return "cannot connect to " + f.registry() + " (" + shortReason(f.err, f.c) + "; is the address right, and the registry reachable from here?)"
-		}},
-	{"reset",
-		func(f *failure) bool { return f.is(connReset) },
-		func(f *failure) string { return "connection reset by " + f.at.describe("") }},
-	{"not HTTP",
-		func(f *failure) bool { return f.is(noAnswer) },
-		func(f *failure) string { return errorAs[*NoAnswerError](f.err).Error() }},
-	{"closed early",
-		func(f *failure) bool { return f.is(closedEarly) && !f.is(httpStatus) },
-		func(f *failure) string { return f.at.describe("") + " closed the connection before a whole answer" }},
-	{"no token",
-		func(f *failure) bool { return f.is(badJSON) && f.at.realm },
-		func(f *failure) string {
-			return f.at.describe("") + " answered with something that is not a token (" + jsonDetail(f.err) + ")"
-		}},
-	{"bad JSON",
-		func(f *failure) bool { return f.is(badJSON) },
-		func(f *failure) string {
-			return "the manifest received is not valid JSON (" + jsonDetail(f.err) + "): " + f.at.describe("") + ", or something between, sent it cut short or corrupted"
-		}},
-	{"the token server failed",
-		func(f *failure) bool { return f.tokenServerFailed() },
-		func(f *failure) string { return f.at.describe("") + ": " + shortReason(f.err, f.c) }},
-	{"mislabelled",
-		func(f *failure) bool { return f.is(mediaTypeMismatch) },
-		func(f *failure) string {
-			m := mediaTypeRE.FindStringSubmatch(f.msg)
-			return f.at.describe("") + " labels the manifest " + m[1] + " (Content-Type) but it says it is " + m[2]
-		}},
-	{"not a manifest media type",
-		func(f *failure) bool { return f.is(unsupportedMediaType) },
-		func(f *failure) string {
-			return f.at.describe("") + " answered " + strings.TrimPrefix(Redact(f.msg), errs.ErrUnsupportedMediaType.Error()+": ") + " for a manifest (Content-Type), not a manifest media type"
-		}},
-	{"network",
-		func(f *failure) bool { return f.is(netOp) },
-		func(f *failure) string { return Redact(errorAs[*net.OpError](f.err).Err.Error()) }},
-	{"status",
-		func(f *failure) bool { return f.is(httpStatus) && httpStatusRE.MatchString(f.msg) },
-		func(f *failure) string { return statusWords(f.msg) }},
+	// says it all, whatever wraps it (an upload, a token request)
+	{"plain HTTP refused", has(plainRefused), func(f *failure) string { return errorAs[*PlainHTTPError](f.err).Error() }},
+	{"plain HTTP refused by regclient", has(downgrade), func(f *failure) string {
+		return f.registry() + " sent the request on to " + RedactURL(downgradeRE.FindStringSubmatch(f.msg)[1]) +
+			" (a redirect, or its token realm) in plain HTTP, refused from HTTPS: credentials and data would go in clear text"
+	}},
+	{"stopped answering", func(f *failure) bool { return f.is(retried) && f.is(connRefused) }, func(f *failure) string {
+		retry := errorAs[*RetryError](f.err)
+		return retry.Error() + " (" + siteAt(retry.Host, f.registry(), f.at.realm).role() + " stopped answering; run again once it is back)"
+	}},
+	{"retries", has(retried), func(f *failure) string { return errorAs[*RetryError](f.err).Error() }},
+	{"altered", has(digestMismatch), func(f *failure) string {
+		return "the bytes received do not match their digest" + mismatchDetail(f.msg) + ": " + f.at.describe("") + ", or something between, is altering data"
+	}},
+	{"interrupted", has(canceled), says("interrupted")},
+	{"--timeout", has(deadline), func(f *failure) string {
+		if cut := errorAs[*DeadlineError](f.err); cut != nil {
+			return cut.Error()
+		}
+		return "timed out (--timeout)"
+	}},
+	{"not found", has(notFound), says("not found")},
+	{"no credentials", func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() && f.creds == "" }, func(f *failure) string {
+		return "unauthorized: " + f.registry() + " requires credentials and none were found (run docker login " + f.registry() + ", or pass --username with --password-stdin)"
+	}},
+	{"credentials refused", func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() }, func(f *failure) string {
+		return "unauthorized " + f.creds + " (check --docker-cfg or docker login " + f.registry() + ", --username, and access to the repository)"
+	}},
+	{"untrusted", has(untrusted), untrustedWords},
+	{"plain HTTP elsewhere", func(f *failure) bool { return f.is(plainHTTP) && f.elsewhere() }, func(f *failure) string {
+		return f.at.describe("") + " answers in plain HTTP, not HTTPS, at the https URL " + f.registry() + " sent the request to"
+	}},
+	{"plain HTTP", has(plainHTTP), func(f *failure) string {
+		return f.registry() + " answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"
+	}},
+	{"no such host", has(noSuchHost), func(f *failure) string {
+		if r := f.at.relationToRegistry(); r != "" {
+			return "cannot resolve host " + errorAs[*net.DNSError](f.err).Name + " (" + r + ")"
+		}
+		return "cannot resolve host " + errorAs[*net.DNSError](f.err).Name
+	}},
+	{"refused by the token server", func(f *failure) bool { return f.is(connRefused) && f.at.realm }, func(f *failure) string {
+		return "connection refused by " + f.at.describe("is it running?")
+	}},
+	{"refused by a redirect target", func(f *failure) bool { return f.is(connRefused) && f.at.other }, func(f *failure) string {
+		return "connection refused by " + f.at.describe("is the server it redirects to running?")
+	}},
+	{"refused", has(connRefused), func(f *failure) string {
+		return "connection refused by " + f.registry() + " (is the registry running, and is the address right?)"
+	}},
+	{"cannot connect elsewhere", func(f *failure) bool { return f.is(dialFailed) && f.elsewhere() }, func(f *failure) string {
+		return "cannot connect to " + f.at.describe(shortReason(f.err, f.c)+"; is it reachable from here?")
+	}},
+	{"cannot connect", has(dialFailed), func(f *failure) string {
+		return "cannot connect to " + f.registry() + " (" + shortReason(f.err, f.c) + "; is the address right, and the registry reachable from here?)"
+	}},
+	{"reset", has(connReset), func(f *failure) string { return "connection reset by " + f.at.describe("") }},
+	{"not HTTP", has(noAnswer), func(f *failure) string { return errorAs[*NoAnswerError](f.err).Error() }},
+	{"closed early", func(f *failure) bool { return f.is(closedEarly) && !f.is(httpStatus) }, func(f *failure) string {
+		return f.at.describe("") + " closed the connection before a whole answer"
+	}},
+	{"no token", func(f *failure) bool { return f.is(badJSON) && f.at.realm }, func(f *failure) string {
+		return f.at.describe("") + " answered with something that is not a token (" + jsonDetail(f.err) + ")"
+	}},
+	{"bad JSON", has(badJSON), func(f *failure) string {
+		return "the manifest received is not valid JSON (" + jsonDetail(f.err) + "): " + f.at.describe("") + ", or something between, sent it cut short or corrupted"
+	}},
+	{"the token server failed", (*failure).tokenServerFailed, func(f *failure) string { return f.at.describe("") + ": " + shortReason(f.err, f.c) }},
+	{"mislabelled", has(mediaTypeMismatch), func(f *failure) string {
+		m := mediaTypeRE.FindStringSubmatch(f.msg)
+		return f.at.describe("") + " labels the manifest " + m[1] + " (Content-Type) but it says it is " + m[2]
+	}},
+	{"not a manifest media type", has(unsupportedMediaType), func(f *failure) string {
+		return f.at.describe("") + " answered " + strings.TrimPrefix(Redact(f.msg), errs.ErrUnsupportedMediaType.Error()+": ") + " for a manifest (Content-Type), not a manifest media type"
+	}},
+	{"network", has(netOp), func(f *failure) string { return Redact(errorAs[*net.OpError](f.err).Err.Error()) }},
+	{"status", func(f *failure) bool { return f.is(httpStatus) && httpStatusRE.MatchString(f.msg) }, func(f *failure) string { return statusWords(f.msg) }},
 }
 
 // errorAs is the first error of type T in err's chain, or T's zero value.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/textproto"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -57,63 +58,66 @@ var (
 	downgradeRE = regexp.MustCompile(`from an https to non-https server is not allowed \((\S+)\)`)
 )
 
-// isAs reports whether err has an error of type T in its chain.
-func isAs[T error](err error) bool { return errors.As(err, new(T)) }
-
-// opIs reports whether err has a *net.OpError of operation op in its
-// chain.
-func opIs(err error, op string) bool {
-	var oe *net.OpError
-	return errors.As(err, &oe) && oe.Op == op
-}
+// A fact tells whether an error, whose words are msg, is of a class.
+type fact func(err error, msg string) bool
 
 // classes tells each fact of an error, in the order of the class bits.
 // Some read the error's words, where net/http or regclient say something
 // only in words.
 var classes = []struct {
 	class class
-	is    func(err error, msg string) bool
+	is    fact
 }{
-	{retried, func(err error, _ string) bool { return isAs[*RetryError](err) }},
-	{noAnswer, func(err error, _ string) bool { return isAs[*NoAnswerError](err) }},
-	{canceled, func(err error, _ string) bool { return errors.Is(err, context.Canceled) }},
-	{deadline, func(err error, _ string) bool { return errors.Is(err, context.DeadlineExceeded) }},
-	{digestMismatch, func(err error, _ string) bool { return errors.Is(err, errs.ErrDigestMismatch) }},
-	{notFound, func(err error, _ string) bool { return errors.Is(err, errs.ErrNotFound) }},
-	{unauthorized, func(err error, _ string) bool { return errors.Is(err, errs.ErrHTTPUnauthorized) }},
-	{untrusted, func(err error, _ string) bool {
-		return isAs[x509.UnknownAuthorityError](err) || isAs[x509.HostnameError](err) || isAs[*tls.CertificateVerificationError](err)
-	}},
-	{plainHTTP, func(err error, msg string) bool {
-		return isAs[tls.RecordHeaderError](err) || strings.Contains(msg, "server gave HTTP response to HTTPS client")
-	}},
-	{noSuchHost, func(err error, _ string) bool { return isAs[*net.DNSError](err) }},
-	{connRefused, func(err error, _ string) bool { return errors.Is(err, syscall.ECONNREFUSED) }},
-	{dialFailed, func(err error, _ string) bool { return opIs(err, "dial") }},
-	{netOp, func(err error, _ string) bool { return isAs[*net.OpError](err) }},
-	{connReset, func(err error, _ string) bool { return errors.Is(err, syscall.ECONNRESET) }},
-	{connBroken, func(err error, _ string) bool {
-		return errors.Is(err, syscall.EPIPE) || opIs(err, "write") && errors.Is(err, net.ErrClosed)
-	}},
-	{timedOut, func(err error, _ string) bool {
-		var ne net.Error
-		return errors.As(err, &ne) && ne.Timeout()
-	}},
-	{stalled, func(err error, _ string) bool { return isAs[*IdleError](err) }},
-	{closedEarly, func(err error, msg string) bool {
-		return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isAs[textproto.ProtocolError](err) ||
-			strings.Contains(msg, "malformed HTTP") || strings.Contains(msg, "transport connection broken")
-	}},
-	{httpStatus, func(err error, _ string) bool { return errors.Is(err, errs.ErrHTTPStatus) }},
-	{badJSON, func(err error, _ string) bool {
-		return isAs[*json.SyntaxError](err) || isAs[*json.UnmarshalTypeError](err)
-	}},
-	{mediaTypeMismatch, func(_ error, msg string) bool { return mediaTypeRE.MatchString(msg) }},
-	{unsupportedMediaType, func(err error, _ string) bool { return errors.Is(err, errs.ErrUnsupportedMediaType) }},
-	{plainRefused, func(err error, _ string) bool { return isAs[*PlainHTTPError](err) }},
-	{downgrade, func(err error, msg string) bool {
-		return errors.Is(err, errs.ErrHTTPRedirectRefused) && downgradeRE.MatchString(msg)
-	}},
+	{retried, asType[*RetryError]},
+	{noAnswer, asType[*NoAnswerError]},
+	{canceled, isErr(context.Canceled)},
+	{deadline, isErr(context.DeadlineExceeded)},
+	{digestMismatch, isErr(errs.ErrDigestMismatch)},
+	{notFound, isErr(errs.ErrNotFound)},
+	{unauthorized, isErr(errs.ErrHTTPUnauthorized)},
+	{untrusted, anyOf(asType[x509.UnknownAuthorityError], asType[x509.HostnameError], asType[*tls.CertificateVerificationError])},
+	{plainHTTP, anyOf(asType[tls.RecordHeaderError], saysWords("server gave HTTP response to HTTPS client"))},
+	{noSuchHost, asType[*net.DNSError]},
+	{connRefused, isErr(syscall.ECONNREFUSED)},
+	{dialFailed, netOpIs("dial")},
+	{netOp, asType[*net.OpError]},
+	{connReset, isErr(syscall.ECONNRESET)},
+	{connBroken, anyOf(isErr(syscall.EPIPE), allOf(netOpIs("write"), isErr(net.ErrClosed)))},
+	{timedOut, func(err error, _ string) bool { ne := errorAs[net.Error](err); return ne != nil && ne.Timeout() }},
+	{stalled, asType[*IdleError]},
+	{closedEarly, anyOf(isErr(io.EOF), isErr(io.ErrUnexpectedEOF), asType[textproto.ProtocolError],
+		saysWords("malformed HTTP"), saysWords("transport connection broken"))},
+	{httpStatus, isErr(errs.ErrHTTPStatus)},
+	{badJSON, anyOf(asType[*json.SyntaxError], asType[*json.UnmarshalTypeError])},
+	{mediaTypeMismatch, matches(mediaTypeRE)},
+	{unsupportedMediaType, isErr(errs.ErrUnsupportedMediaType)},
+	{plainRefused, asType[*PlainHTTPError]},
+	{downgrade, allOf(isErr(errs.ErrHTTPRedirectRefused), matches(downgradeRE))},
+}
+
+// The facts [classes] is made of.
+func isErr(target error) fact {
+	return func(err error, _ string) bool { return errors.Is(err, target) }
+}
+func asType[T error](err error, _ string) bool { return errors.As(err, new(T)) }
+func saysWords(w string) fact {
+	return func(_ error, msg string) bool { return strings.Contains(msg, w) }
+}
+func matches(re *regexp.Regexp) fact {
+	return func(_ error, msg string) bool { return re.MatchString(msg) }
+}
+func netOpIs(op string) fact {
+	return func(err error, _ string) bool { oe := errorAs[*net.OpError](err); return oe != nil && oe.Op == op }
+}
+func anyOf(facts ...fact) fact {
+	return func(err error, msg string) bool {
+		return slices.ContainsFunc(facts, func(f fact) bool { return f(err, msg) })
+	}
+}
+func allOf(facts ...fact) fact {
+	return func(err error, msg string) bool {
+		return !slices.ContainsFunc(facts, func(f fact) bool { return !f(err, msg) })
+	}
 }
 
 // classify finds what err is: every fact of [classes] that holds.
