@@ -77,8 +77,8 @@ type NoAnswerError = transport.NoAnswerError
 type IdleError = transport.IdleError
 
 // DeadlineError is a request cut by its context's deadline (--timeout);
-// it names the oldest request in flight when the deadline passed, and
-// the limit of [WithTimeLimit].
+// it names that request, in flight when the deadline passed, and the
+// limit of [WithTimeLimit].
 type DeadlineError = transport.DeadlineError
 
 // mergeCauses reports a failure that is the registry's, not a member's (a

@@ -62,12 +62,36 @@
 // take its time on a slow link; the idle limit and the run's deadline
 // bound it.
 //
-// The transport keeps the requests in flight, from RoundTrip until their
-// answer's body is read or closed. A request cut by its context's deadline
-// (--timeout) fails with a [DeadlineError] naming the oldest request in
-// flight when the deadline passed (the same one for every request it cut)
-// and [Options].Timeout: "timed out (--timeout 2s) during GET
-// reg:5000/v2/app/manifests/1.0".
+// A request cut by its context's deadline (--timeout) while in flight,
+// from RoundTrip until its answer's body is read or closed, fails with a
+// [DeadlineError] naming it and [Options].Timeout: "timed out (--timeout
+// 2s) during GET reg:5000/v2/app/manifests/1.0". A request tried after
+// the deadline passed fails with the context's error as it is.
+//
+// # The watchdog's states
+//
+// An attempt's watchdog (watch.go) is in one state at a time. Two of
+// them count down the idle limit, from the event that entered them.
+// Beside them, once the headers of an answer that is not a blob's came,
+// a timer waits for the end of the request's budget.
+//
+//	state     event                                   next      what is done
+//	--------  --------------------------------------  --------  ---------------------------------------
+//	sending   the transport takes body bytes to send  holding   the countdown starts
+//	holding   it asks for more, having sent them      sending   the countdown stops
+//	sending,  the answer's headers come               answered  the countdown stops; the request's
+//	holding                                                     body counts no more
+//	answered  a read of the answer's body starts      reading   the countdown starts
+//	reading   the read returns                        answered  the countdown stops
+//	holding,  the countdown ends                      fired     the attempt is cancelled: an IdleError,
+//	reading                                                     retried as a reset
+//	any but   the budget runs out (an answer that     late      the attempt is cancelled: a
+//	fired     is not a blob's)                                  BodyTimeoutError, not retried
+//	any       the attempt ends: its answer was read,  ended     the timers stop, the attempt's context
+//	          closed, refused or dropped                        is released; nothing starts a countdown
+//
+// The wait for the answer's headers is the header timeout's, not the
+// watchdog's.
 //
 // # Answers have size limits
 //

@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -21,10 +20,6 @@ const DefaultMaxManifestSize = 4 << 20
 // thousands of images; reading it costs regclient about three times as
 // much memory.
 const answerMax = 32 << 20
-
-// errLate is what the watchdog cancels an attempt's context with when
-// the request's time runs out before its answer's body is whole.
-var errLate = errors.New("the answer's body took too long")
 
 // LimitCause says err in one line when one of the transport's limits on
 // answers stopped it (a [BodyTimeoutError], a [SizeError]): the request
@@ -52,20 +47,57 @@ func manifestAnswer(first *http.Request, resp *http.Response) bool {
 		strings.Contains(first.URL.Path, "/manifests/") && resp.StatusCode >= 200 && resp.StatusCode < 300
 }
 
-// sizeLimit is the largest body the transport takes for resp, the answer
-// to a request whose chain of redirects began with first, and the error
-// that refuses a larger one (its Size is resp's Content-Length, -1 when
-// unsaid); 0 when
-// there is no limit: a blob's, an answer without a body, or one that is
-// not a success (regclient reads at most 8 MiB of an error's).
-func (t *Transport) sizeLimit(first *http.Request, resp *http.Response) (int64, error) {
+// sizeLimits holds each attempt's answer to its size limit, below the
+// retrier, so that an answer too large is refused before the retrier reads
+// it whole (to retry a cut one), not after 8 MiB of it were read.
+//
+// Why the transport checks manifests rather than regclient: regclient
+// v0.11.7 refuses a manifest over 8 MiB (scheme/reg/manifest.go,
+// ManifestGet: Content-Length, then a limited reader), twice the limit of
+// the registries that store them; it checks after the transport has read
+// an answer of up to 8 MiB whole (to retry a cut one); its HEAD has no
+// limit; and its words name no way to raise it. The Client sets
+// regclient's own limit to this one, so that a raised limit holds there
+// too. Other answers: see answerMax.
+type sizeLimits struct {
+	next        http.RoundTripper
+	maxManifest int64
+}
+
+// RoundTrip refuses an answer whose Content-Length is over its limit,
+// its body unread, with a [SizeError]; the body of one whose length is
+// not said fails with it once more than the limit was read.
+func (l *sizeLimits) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	limit, big := l.limitOf(firstOf(req), resp)
+	switch {
+	case limit == 0:
+	case resp.ContentLength > limit:
+		resp.Body.Close()
+		return nil, big
+	case resp.ContentLength < 0 && resp.Body != nil && resp.Body != http.NoBody:
+		resp.Body = &capped{ReadCloser: resp.Body, left: limit, err: big}
+	}
+	return resp, nil
+}
+
+// limitOf is the largest body taken for resp, the answer to a request
+// whose chain of redirects began with first, and the error that refuses
+// a larger one (its Size is resp's Content-Length, -1 when unsaid); 0
+// when there is no limit: a blob's, an answer without a body, or one that
+// is not a success (regclient reads at most 8 MiB of an error's).
+func (l *sizeLimits) limitOf(first *http.Request, resp *http.Response) (int64, *SizeError) {
+	big := &SizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength}
 	switch {
 	case manifestAnswer(first, resp):
-		return t.maxManifest, &SizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength, Limit: t.maxManifest, Manifest: true}
+		big.Limit, big.Manifest = l.maxManifest, true
 	case bounded(first.URL.Path) && first.Method != http.MethodHead && resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return answerMax, &SizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength, Limit: answerMax}
+		big.Limit = answerMax
 	}
-	return 0, nil
+	return big.Limit, big
 }
 
 // capped is the body of an answer of unknown length that has a size

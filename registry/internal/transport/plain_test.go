@@ -128,7 +128,7 @@ func TestPlainOrigins(t *testing.T) {
 		"https://reg.example.com:5000/v2/": true,
 	} {
 		parsed, _ := url.Parse(u)
-		if got := tr.checkPlain(&http.Request{Method: "GET", URL: parsed}) == nil; got != want {
+		if got := tr.plain.check(&http.Request{Method: "GET", URL: parsed}) == nil; got != want {
 			t.Errorf("%s allowed: %v, want %v", u, got, want)
 		}
 	}
@@ -189,13 +189,13 @@ func TestNotedIsBounded(t *testing.T) {
 			"Link":             {links.String()},
 			"Www-Authenticate": {fmt.Sprintf(`Bearer realm="http://auth%d/token",`, i) + strings.Repeat(`Bearer realm="http://x/token",`, 50_000)},
 		}}
-		tr.note(req, resp)
+		tr.notes.note(req, resp)
 	}
-	tr.note(other, &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{"Www-Authenticate": {`Bearer realm="https://auth.other/token"`}}})
-	if len(tr.handed) != maxNoted || len(tr.realms) != maxRealms+1 || len(tr.offered) != 0 {
-		t.Errorf("noted %d origins, %d realms, %d offered; want %d, %d, 0", len(tr.handed), len(tr.realms), len(tr.offered), maxNoted, maxRealms+1)
+	tr.notes.note(other, &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{"Www-Authenticate": {`Bearer realm="https://auth.other/token"`}}})
+	if len(tr.notes.handed) != maxNoted || len(tr.notes.realms) != maxRealms+1 || len(tr.notes.offered) != 0 {
+		t.Errorf("noted %d origins, %d realms, %d offered; want %d, %d, 0", len(tr.notes.handed), len(tr.notes.realms), len(tr.notes.offered), maxNoted, maxRealms+1)
 	}
-	if !tr.isRealm(&url.URL{Scheme: "https", Host: "auth.other", Path: "/token"}) {
+	if !tr.notes.isRealm(&url.URL{Scheme: "https", Host: "auth.other", Path: "/token"}) {
 		t.Errorf("the other registry's realm was not noted")
 	}
 }
@@ -215,7 +215,7 @@ func TestNoPort80FromPort443(t *testing.T) {
 	defer tlsSrv.Close()
 	tr, _ := newTransport(t, Options{Retry: fast, Insecure: []string{"reg.example.com"}, PlainHTTP: []string{}})
 	d := &net.Dialer{}
-	tr.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	tr.hosts.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		switch addr {
 		case "reg.example.com:443":
 			addr = tlsSrv.Listener.Addr().String()
@@ -251,11 +251,11 @@ func TestPlainAnswerDoesNotOpenOffered(t *testing.T) {
 	t.Parallel()
 	answer := func(tr *Transport, from, header, value string) {
 		u, _ := url.Parse(from)
-		tr.note(&http.Request{Method: "GET", URL: u}, &http.Response{StatusCode: http.StatusAccepted, Header: http.Header{header: {value}}})
+		tr.notes.note(&http.Request{Method: "GET", URL: u}, &http.Response{StatusCode: http.StatusAccepted, Header: http.Header{header: {value}}})
 	}
 	allowed := func(tr *Transport, u string) bool {
 		parsed, _ := url.Parse(u)
-		return tr.checkPlain(&http.Request{Method: "PUT", URL: parsed}) == nil
+		return tr.plain.check(&http.Request{Method: "PUT", URL: parsed}) == nil
 	}
 	for _, plainFirst := range []bool{true, false} {
 		tr := New(Options{PlainHTTP: []string{"plain.example.com:5000"}})

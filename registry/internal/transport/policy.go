@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -113,21 +114,9 @@ func (p Policy) decide(a attempt) decision {
 }
 
 func (p Policy) withDefaults() Policy {
-	if p.Attempts == 0 {
-		p.Attempts = 10
-	}
-	if p.Delay == 0 {
-		p.Delay = 200 * time.Millisecond
-	}
-	if p.MaxDelay == 0 {
-		p.MaxDelay = 5 * time.Second
-	}
-	if p.Budget == 0 {
-		p.Budget = 2 * time.Minute
-	}
-	if p.RetryAfterMax == 0 {
-		p.RetryAfterMax = 60 * time.Second
-	}
+	p.Attempts = cmp.Or(p.Attempts, 10)
+	p.Delay, p.MaxDelay = cmp.Or(p.Delay, 200*time.Millisecond), cmp.Or(p.MaxDelay, 5*time.Second)
+	p.Budget, p.RetryAfterMax = cmp.Or(p.Budget, 2*time.Minute), cmp.Or(p.RetryAfterMax, 60*time.Second)
 	if p.Jitter == nil {
 		p.Jitter = func(n time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(n) + 1)) }
 	}
