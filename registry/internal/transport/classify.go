@@ -27,7 +27,7 @@ const (
 	retried              class = 1 << iota // a request failed every attempt (*RetryError)
 	noAnswer                               // a host spoke no HTTP (*NoAnswerError)
 	canceled                               // the run was interrupted
-	deadline                               // the run's --timeout passed
+	deadline                               // the run's --timeout passed (not a timeout of net's)
 	digestMismatch                         // bytes that do not match their digest
 	notFound                               // nothing there (a 404)
 	unauthorized                           // the registry answered 401
@@ -71,7 +71,7 @@ var classes = []struct {
 	{retried, asType[*RetryError]},
 	{noAnswer, asType[*NoAnswerError]},
 	{canceled, isErr(context.Canceled)},
-	{deadline, isErr(context.DeadlineExceeded)},
+	{deadline, anyOf(asType[*DeadlineError], isItself(context.DeadlineExceeded))},
 	{digestMismatch, isErr(errs.ErrDigestMismatch)},
 	{notFound, isErr(errs.ErrNotFound)},
 	{unauthorized, isErr(errs.ErrHTTPUnauthorized)},
@@ -100,6 +100,26 @@ func isErr(target error) fact {
 	return func(err error, _ string) bool { return errors.Is(err, target) }
 }
 func asType[T error](err error, _ string) bool { return errors.As(err, new(T)) }
+
+// isItself is a fact that holds when err's chain has target itself, not
+// an error that only says it is target: net's and net/http's timeouts
+// (to connect, to get headers) say they are context.DeadlineExceeded,
+// whatever deadline passed.
+func isItself(target error) fact {
+	var holds func(err error) bool
+	holds = func(err error) bool {
+		switch u := err.(type) {
+		case nil:
+			return false
+		case interface{ Unwrap() []error }:
+			return err == target || slices.ContainsFunc(u.Unwrap(), holds)
+		case interface{ Unwrap() error }:
+			return err == target || holds(u.Unwrap())
+		}
+		return err == target
+	}
+	return func(err error, _ string) bool { return holds(err) }
+}
 func saysWords(w string) fact {
 	return func(_ error, msg string) bool { return strings.Contains(msg, w) }
 }
