@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/regclient/regclient/types/errs"
 )
@@ -210,6 +211,17 @@ func jsonDetail(err error) string {
 // status, then the answer's body).
 var httpStatusRE = regexp.MustCompile(`\[http (\d{3})\](?::\s*(.*))?`)
 
+// maxBodyWords bounds the words of an error's body that go into a line,
+// in bytes: a registry's JSON error messages, or its page. They are
+// redacted before they are cut to it, so that a credential across the cut
+// is found whole (cut first, it could lose the end its pattern needs);
+// and cut to redactWindow before, so that a body of megabytes costs no
+// more than that.
+const (
+	maxBodyWords = 100
+	redactWindow = 16 << 10
+)
+
 // statusWords turns regclient's "... [http 405]: {"errors":[...]}" into
 // "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)".
 func statusWords(msg string) string {
@@ -219,24 +231,35 @@ func statusWords(msg string) string {
 	}
 	code, _ := strconv.Atoi(m[1])
 	out := fmt.Sprintf("%d %s", code, http.StatusText(code))
-	body := strings.TrimSpace(m[2])
+	said := strings.TrimSpace(m[2])
 	var e struct {
 		Errors []struct{ Code, Message string } `json:"errors"`
 	}
-	if json.Unmarshal([]byte(body), &e) == nil && len(e.Errors) > 0 {
+	if json.Unmarshal([]byte(said), &e) == nil && len(e.Errors) > 0 {
 		var parts []string
 		for _, x := range e.Errors {
 			parts = append(parts, strings.TrimSpace(x.Code+": "+x.Message))
 		}
-		return out + " (" + Redact(strings.Join(parts, "; ")) + ")"
+		said = strings.Join(parts, "; ")
 	}
-	if body != "" {
-		if len(body) > 100 {
-			body = body[:100] + "…"
+	if said == "" {
+		return out
+	}
+	return out + " (" + cutAt(Redact(cutAt(said, redactWindow)), maxBodyWords) + ")"
+}
+
+// cutAt is s cut to at most n bytes, at the end of a character, with "…"
+// when cut.
+func cutAt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i] + "…"
 		}
-		return out + " (" + Redact(body) + ")"
 	}
-	return out
+	return s[:n] + "…"
 }
 
 func tlsDetail(err error) string {

@@ -373,6 +373,19 @@ var failures = []failureCase{
 		err := client(tr, plainHost(r.host())).ManifestPut(context.Background(), mustRef(t, r.host()+"/app:1"), img.manifest)
 		return produced{err: err, vars: map[string]string{"REG": r.host()}}
 	}, "400 Bad Request (<html>bad request</html>)"},
+	// what a registry's error says is cut at 100 bytes, at a character's
+	// end, its JSON messages (of any length) as its pages
+	{"status: a long JSON message", func(t *testing.T) produced {
+		return deleteRefused(t, `{"errors":[{"code":"DENIED","message":"`+strings.Repeat("no ", 5000)+`"}]}`)
+	}, "405 Method Not Allowed (DENIED: " + strings.Repeat("no ", 30) + "no…)"},
+	{"status: a page cut inside a character", func(t *testing.T) produced {
+		return deleteRefused(t, strings.Repeat("x", 99)+"éé")
+	}, "405 Method Not Allowed (" + strings.Repeat("x", 99) + "…)"},
+	// redacted before it is cut, a credential across the cut is not shown
+	// in part
+	{"status: a token across the cut", func(t *testing.T) produced {
+		return deleteRefused(t, strings.Repeat("x", 80)+` "token":"4f3a9c1e7b2d8a6f0e5c4b3a2918f7e6d5c4b3a2"`)
+	}, "405 Method Not Allowed (" + strings.Repeat("x", 80) + ` "token":"***")`},
 
 	// no rule holds: regclient's words, redacted
 	{"", func(t *testing.T) produced {
@@ -401,7 +414,7 @@ func TestCause(t *testing.T) {
 				t.Fatal("no error")
 			}
 			if got, want := Cause(p.err, p.vars["REG"], p.creds), p.say(tc.want); got != want {
-				t.Errorf("Cause(%q)\n got: %s\nwant: %s", p.err, got, want)
+				t.Errorf("Cause(%.300q)\n got: %s\nwant: %s", p.err, got, want)
 			}
 		})
 	}
@@ -449,6 +462,19 @@ func failureNamed(t *testing.T, name string) produced {
 	}
 	t.Fatalf("no failure %q", name)
 	return produced{}
+}
+
+// deleteRefused is the failure of a manifest DELETE that the registry
+// refuses, 405, with body.
+func deleteRefused(t *testing.T, body string) produced {
+	img := newImage(t, 10)
+	r := newRegistry(t, false, answerWith("DELETE", "", func(w http.ResponseWriter, req *http.Request) {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		fmt.Fprint(w, body)
+	}))
+	tr, _ := newTransport(t, Options{Retry: fast})
+	err := client(tr, plainHost(r.host())).ManifestDelete(context.Background(), mustRef(t, r.host()+"/app@"+img.manifest.GetDescriptor().Digest.String()))
+	return produced{err: err, vars: map[string]string{"REG": r.host()}}
 }
 
 // getManifest asks the registry h for app:tag with the real regclient
