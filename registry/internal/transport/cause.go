@@ -45,8 +45,8 @@ func (f *failure) is(c class) bool { return f.c.is(c) }
 // registry is the registry the request was made to.
 func (f *failure) registry() string { return f.at.registry }
 
-// elsewhere: the failure was the token server's or a redirect target's.
-func (f *failure) elsewhere() bool { return f.at.realm || f.at.other }
+// atOtherHost: the failure was the token server's or a redirect target's.
+func (f *failure) atOtherHost() bool { return f.at.realm || f.at.other }
 
 // tokenServerFailed: the token server failed on its own, not by refusing
 // the credentials (regclient wraps both as unauthorized).
@@ -99,7 +99,7 @@ var causes = []causeRule{
 		return "unauthorized " + f.creds + " (check --docker-cfg or docker login " + f.registry() + ", --username, and access to the repository)"
 	}},
 	{"untrusted", has(untrusted), untrustedWords},
-	{"plain HTTP elsewhere", func(f *failure) bool { return f.is(plainHTTP) && f.elsewhere() }, func(f *failure) string {
+	{"plain HTTP at another host", func(f *failure) bool { return f.is(plainHTTP) && f.atOtherHost() }, func(f *failure) string {
 		return f.at.describe("") + " answers in plain HTTP, not HTTPS, at the https URL " + f.registry() + " sent the request to"
 	}},
 	{"plain HTTP", has(plainHTTP), func(f *failure) string {
@@ -120,7 +120,7 @@ var causes = []causeRule{
 	{"refused", has(connRefused), func(f *failure) string {
 		return "connection refused by " + f.registry() + " (is the registry running, and is the address right?)"
 	}},
-	{"cannot connect elsewhere", func(f *failure) bool { return f.is(dialFailed) && f.elsewhere() }, func(f *failure) string {
+	{"cannot connect to another host", func(f *failure) bool { return f.is(dialFailed) && f.atOtherHost() }, func(f *failure) string {
 		return "cannot connect to " + f.at.describe(shortReason(f.err, f.c)+"; is it reachable from here?")
 	}},
 	{"cannot connect", has(dialFailed), func(f *failure) string {
@@ -160,7 +160,7 @@ func errorAs[T error](err error) T {
 // trust it or, when the user chooses, not check it.
 func untrustedWords(f *failure) string {
 	skip := "--insecure"
-	if f.elsewhere() {
+	if f.atOtherHost() {
 		skip = "--insecure-registry " + f.at.host
 	}
 	if f.at.realm {

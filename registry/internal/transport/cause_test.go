@@ -221,7 +221,7 @@ var failures = []failureCase{
 		return produced{err: err, vars: map[string]string{"REG": "docker.io", "DETAIL": errorAs[x509.HostnameError](err).Error()}}
 	}, "TLS certificate of docker.io is not trusted: DETAIL (trust its CA with --ca-file or in /etc/docker/certs.d/docker.io/ca.crt, or skip verification with --insecure)"},
 
-	{"plain HTTP elsewhere", func(t *testing.T) produced {
+	{"plain HTTP at another host", func(t *testing.T) produced {
 		storage := httptest.NewServer(ok("blob"))
 		t.Cleanup(storage.Close)
 		other := storage.Listener.Addr().String()
@@ -279,7 +279,7 @@ var failures = []failureCase{
 		return produced{err: err, vars: map[string]string{"REG": "reg.example.com"}}
 	}, "connection refused by reg.example.com (is the registry running, and is the address right?)"},
 
-	{"cannot connect elsewhere", func(t *testing.T) produced {
+	{"cannot connect to another host", func(t *testing.T) produced {
 		storage := httptest.NewServer(ok("blob"))
 		t.Cleanup(storage.Close)
 		other := storage.Listener.Addr().String()

@@ -43,17 +43,17 @@ func (r *retrier) RoundTrip(orig *http.Request) (*http.Response, error) {
 	prior := r.hosts.givenUpOn(host)
 	closedBefore := false // an attempt met a connection closed without an answer
 	for n := 1; ; n++ {
-		try := r.send(orig, body, n, start)
+		a := r.send(orig, body, n, start)
 		now := time.Now()
 		d := r.policy.decide(attempt{
 			n: n, method: orig.Method, scheme: orig.URL.Scheme, host: host, path: orig.URL.Path,
-			resp: try.resp, err: try.err, cancelled: orig.Context().Err() != nil, replayable: replayable,
+			resp: a.resp, err: a.err, cancelled: orig.Context().Err() != nil, replayable: replayable,
 			spent: now.Sub(start), now: now, answered: r.hosts.hasAnswered(host), closedBefore: closedBefore, prior: prior,
 		})
 		if d.action == answer {
-			return try.handOn(), nil
+			return a.handOn(), nil
 		}
-		try.drop()
+		a.drop()
 		if d.action != retry {
 			if re, ok := d.err.(*RetryError); ok && d.down {
 				r.hosts.giveUp(re)
@@ -68,9 +68,9 @@ func (r *retrier) RoundTrip(orig *http.Request) (*http.Response, error) {
 	}
 }
 
-// try is one attempt of a request: its answer, whose body is under the
+// sent is one attempt of a request: its answer, whose body is under the
 // attempt's watchdog, or its failure.
-type try struct {
+type sent struct {
 	resp  *http.Response
 	err   error
 	watch *watchdog
@@ -80,20 +80,20 @@ type try struct {
 // send makes attempt n of orig, first sent at start, with body (our copy
 // of orig's, or nil to stream orig's own). A successful GET or POST's
 // answer is read whole when small, so that a cut one is retried here.
-func (r *retrier) send(orig *http.Request, body []byte, n int, start time.Time) try {
+func (r *retrier) send(orig *http.Request, body []byte, n int, start time.Time) sent {
 	ctx, watch := newWatchdog(orig.Context(), r.idle)
 	resp, err := r.next.RoundTrip(watched(orig.WithContext(ctx), orig, body, watch))
 	if err != nil {
 		if watch.expired() && orig.Context().Err() == nil {
 			err = &IdleError{Limit: r.idle}
 		}
-		return try{err: err, watch: watch}
+		return sent{err: err, watch: watch}
 	}
 	watch.answered()
 	if bounded(firstOf(orig).URL.Path) { // an answer's body, but a blob's, must be whole within the budget
 		watch.dueBy(start.Add(r.policy.Budget))
 	}
-	t := try{resp: resp, watch: watch}
+	t := sent{resp: resp, watch: watch}
 	if resp.Body != nil && resp.Body != http.NoBody {
 		t.body = &answerBody{body: resp.Body, w: watch, r: r, req: orig, start: start, n: n}
 		if orig.Method == http.MethodGet && resp.StatusCode == http.StatusOK && resp.ContentLength > 0 && orig.Header.Get("Range") == "" {
@@ -109,7 +109,7 @@ func (r *retrier) send(orig *http.Request, body []byte, n int, start time.Time) 
 
 // handOn hands the answer on: its body, if any, stays watched until it
 // is read or closed.
-func (t try) handOn() *http.Response {
+func (t sent) handOn() *http.Response {
 	if t.body != nil {
 		t.body.handedOn.Store(true)
 	} else {
@@ -119,7 +119,7 @@ func (t try) handOn() *http.Response {
 }
 
 // drop lets go of an attempt that is not handed on.
-func (t try) drop() {
+func (t sent) drop() {
 	if t.err == nil { // an answer to try again: read and let go
 		_, _ = io.Copy(io.Discard, io.LimitReader(t.resp.Body, 64<<10))
 		t.resp.Body.Close()
