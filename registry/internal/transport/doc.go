@@ -2,6 +2,9 @@
 // goes through, under regclient: it retries what is transient, gives each
 // host its own TLS settings, and says what went wrong in plain words.
 //
+// [New] composes it as a stack of RoundTrippers, one concern each; its
+// doc lists them from the top, and why in that order.
+//
 // # What is retried
 //
 // An attempt is tried again, after a wait, when it ends in
@@ -164,7 +167,8 @@
 // (plain.go says why this is here). A token realm in plain HTTP named by
 // an HTTPS registry is refused by regclient, and [Cause] says so. What
 // the transport notes of answers is bounded: 256 origins, and 16 realms
-// for each of 256 hosts that challenged.
+// for each of 256 hosts that challenged; a refusal that a full record
+// decided says so.
 //
 // # Tokens are secrets
 //
@@ -199,7 +203,7 @@
 //
 // # Errors
 //
-// A request that fails after retries is a [RetryError]: method, host,
+// The error types are in types.go. A request that fails after retries is a [RetryError]: method, host,
 // path, the status or the cause in a few words, and the attempts made
 // ("PUT reg:5000/v2/app/manifests/1.0: 503 Service Unavailable (5
 // attempts)"); its Wait says how long to wait before starting over. A
@@ -210,7 +214,10 @@
 // address right?)"), naming the host that failed: the registry, a host it
 // redirected the request to ("a redirect target of reg:5000"), or its
 // token server ("the realm of reg:5000"), whose failures regclient wraps
-// as unauthorized; [LayoutCause] says an OCI layout's, naming its
+// as unauthorized. Its rules are a list in cause.go, in order, the first
+// that holds saying the failure; what a registry's error answer says is
+// cut at 100 bytes. [LimitCause] says an answer one of the limits above
+// refused; [LayoutCause] says an OCI layout's failure, naming its
 // directory. [Unanswered] says whether a request got no answer at all.
 // [Redact] and [RedactURL] make a text safe to show: no query strings, no
 // user info in URLs, no credentials.
