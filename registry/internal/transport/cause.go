@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/regclient/regclient/types/errs"
@@ -213,10 +214,12 @@ var httpStatusRE = regexp.MustCompile(`\[http (\d{3})\](?::\s*(.*))?`)
 
 // maxBodyWords bounds the words of an error's body that go into a line,
 // in bytes: a registry's JSON error messages, or its page. They are
-// redacted before they are cut to it, so that a credential across the cut
-// is found whole (cut first, it could lose the end its pattern needs);
-// and cut to redactWindow before, so that a body of megabytes costs no
-// more than that.
+// redacted before they are cut to it, so that a credential across the
+// cut is found whole (cut first, it could lose the end its pattern
+// needs), and cut before a word the cut would split, so that a secret
+// the run knows is shown whole, for the scrubber to blot out, or not at
+// all. They are cut to redactWindow first, so that a body of megabytes
+// costs no more than that.
 const (
 	maxBodyWords = 100
 	redactWindow = 16 << 10
@@ -245,18 +248,25 @@ func statusWords(msg string) string {
 	if said == "" {
 		return out
 	}
-	return out + " (" + cutAt(Redact(cutAt(said, redactWindow)), maxBodyWords) + ")"
+	if len(said) > redactWindow {
+		said = said[:redactWindow] // (a character cut here is cut off below)
+	}
+	return out + " (" + cutWords(Redact(said), maxBodyWords) + ")"
 }
 
-// cutAt is s cut to at most n bytes, at the end of a character, with "…"
-// when cut.
-func cutAt(s string, n int) string {
+// cutWords is s cut to at most n bytes, with "…", before the word the cut
+// would split (the characters since the last space), so that no word and
+// no character is shown in part.
+func cutWords(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
-		if utf8.RuneStart(s[i]) {
-			return s[:i] + "…"
+	if r, _ := utf8.DecodeRuneInString(s[n:]); !unicode.IsSpace(r) {
+		at := strings.LastIndexFunc(s[:n], unicode.IsSpace)
+		n = 0
+		if at >= 0 {
+			_, size := utf8.DecodeRuneInString(s[at:])
+			n = at + size
 		}
 	}
 	return s[:n] + "…"

@@ -373,20 +373,22 @@ var failures = []failureCase{
 		err := client(tr, plainHost(r.host())).ManifestPut(context.Background(), mustRef(t, r.host()+"/app:1"), img.manifest)
 		return produced{err: err, vars: map[string]string{"REG": r.host()}}
 	}, "400 Bad Request (<html>bad request</html>)"},
-	// what a registry's error says is cut at 100 bytes, at a character's
-	// end, its JSON messages (of any length) as its pages
+	// what a registry's error says is cut at 100 bytes, before the word
+	// the cut would split, its JSON messages (of any length) as its pages
 	{"status: a long JSON message", func(t *testing.T) produced {
 		return deleteRefused(t, `{"errors":[{"code":"DENIED","message":"`+strings.Repeat("no ", 5000)+`"}]}`)
 	}, "405 Method Not Allowed (DENIED: " + strings.Repeat("no ", 30) + "no…)"},
+	{"status: a page cut inside a word", func(t *testing.T) produced {
+		return deleteRefused(t, strings.Repeat("no ", 33)+"secret-of-the-run")
+	}, "405 Method Not Allowed (" + strings.Repeat("no ", 33) + "…)"},
 	{"status: a page cut inside a character", func(t *testing.T) produced {
-		return deleteRefused(t, strings.Repeat("x", 99)+"éé")
-	}, "405 Method Not Allowed (" + strings.Repeat("x", 99) + "…)"},
+		return deleteRefused(t, strings.Repeat("x", 98)+" éé")
+	}, "405 Method Not Allowed (" + strings.Repeat("x", 98) + " …)"},
 	// redacted before it is cut, a credential across the cut is not shown
 	// in part
 	{"status: a token across the cut", func(t *testing.T) produced {
 		return deleteRefused(t, strings.Repeat("x", 80)+` "token":"4f3a9c1e7b2d8a6f0e5c4b3a2918f7e6d5c4b3a2"`)
 	}, "405 Method Not Allowed (" + strings.Repeat("x", 80) + ` "token":"***")`},
-
 	// no rule holds: regclient's words, redacted
 	{"", func(t *testing.T) produced {
 		img := newImage(t, 10)
