@@ -67,7 +67,7 @@ func (e *OpError) Cause() string {
 	if e.layout != "" {
 		return transport.LayoutCause(e.Err, e.layout)
 	}
-	if s := transport.Limited(e.Err); s != "" { // an answer the transport refused
+	if s := transport.LimitCause(e.Err); s != "" { // an answer the transport refused
 		return s
 	}
 	return transport.Cause(e.Err, e.host, e.creds)
@@ -91,8 +91,8 @@ type NoAnswerError = transport.NoAnswerError
 type IdleError = transport.IdleError
 
 // DeadlineError is a request cut by its context's deadline (--timeout);
-// it names the oldest request in flight when the deadline passed, and
-// the limit of [WithTimeLimit].
+// it names that request, in flight when the deadline passed, and the
+// limit of [WithTimeLimit].
 type DeadlineError = transport.DeadlineError
 
 // mergeCauses reports a failure that is the registry's, not a member's (a

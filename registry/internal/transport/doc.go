@@ -2,6 +2,9 @@
 // goes through, under regclient: it retries what is transient, gives each
 // host its own TLS settings, and says what went wrong in plain words.
 //
+// [New] composes it as a stack of RoundTrippers, one concern each; its
+// doc lists them from the top, and why in that order.
+//
 // # What is retried
 //
 // An attempt is tried again, after a wait, when it ends in
@@ -62,12 +65,36 @@
 // take its time on a slow link; the idle limit and the run's deadline
 // bound it.
 //
-// The transport keeps the requests in flight, from RoundTrip until their
-// answer's body is read or closed. A request cut by its context's deadline
-// (--timeout) fails with a [DeadlineError] naming the oldest request in
-// flight when the deadline passed (the same one for every request it cut)
-// and [Options].Timeout: "timed out (--timeout 2s) during GET
-// reg:5000/v2/app/manifests/1.0".
+// A request cut by its context's deadline (--timeout) while in flight,
+// from RoundTrip until its answer's body is read or closed, fails with a
+// [DeadlineError] naming it and [Options].Timeout: "timed out (--timeout
+// 2s) during GET reg:5000/v2/app/manifests/1.0". A request tried after
+// the deadline passed fails with the context's error as it is.
+//
+// # The watchdog's states
+//
+// An attempt's watchdog (watch.go) is in one state at a time. Two of
+// them count down the idle limit, from the event that entered them.
+// Beside them, once the headers of an answer that is not a blob's came,
+// a timer waits for the end of the request's budget.
+//
+//	state     event                                   next      what is done
+//	--------  --------------------------------------  --------  ---------------------------------------
+//	sending   the transport takes body bytes to send  holding   the countdown starts
+//	holding   it asks for more, having sent them      sending   the countdown stops
+//	sending,  the answer's headers come               answered  the countdown stops; the request's
+//	holding                                                     body counts no more
+//	answered  a read of the answer's body starts      reading   the countdown starts
+//	reading   the read returns                        answered  the countdown stops
+//	holding,  the countdown ends                      fired     the attempt is cancelled: an IdleError,
+//	reading                                                     retried as a reset
+//	any but   the budget runs out (an answer that     late      the attempt is cancelled: a
+//	fired     is not a blob's)                                  BodyTimeoutError, not retried
+//	any       the attempt ends: its answer was read,  ended     the timers stop, the attempt's context
+//	          closed, refused or dropped                        is released; nothing starts a countdown
+//
+// The wait for the answer's headers is the header timeout's, not the
+// watchdog's.
 //
 // # Answers have size limits
 //
@@ -140,7 +167,8 @@
 // (plain.go says why this is here). A token realm in plain HTTP named by
 // an HTTPS registry is refused by regclient, and [Cause] says so. What
 // the transport notes of answers is bounded: 256 origins, and 16 realms
-// for each of 256 hosts that challenged.
+// for each of 256 hosts that challenged; a refusal that a full record
+// decided says so.
 //
 // # Tokens are secrets
 //
@@ -175,7 +203,7 @@
 //
 // # Errors
 //
-// A request that fails after retries is a [RetryError]: method, host,
+// The error types are in types.go. A request that fails after retries is a [RetryError]: method, host,
 // path, the status or the cause in a few words, and the attempts made
 // ("PUT reg:5000/v2/app/manifests/1.0: 503 Service Unavailable (5
 // attempts)"); its Wait says how long to wait before starting over. A
@@ -186,7 +214,10 @@
 // address right?)"), naming the host that failed: the registry, a host it
 // redirected the request to ("a redirect target of reg:5000"), or its
 // token server ("the realm of reg:5000"), whose failures regclient wraps
-// as unauthorized; [LayoutCause] says an OCI layout's, naming its
+// as unauthorized. Its rules are a list in cause.go, in order, the first
+// that holds saying the failure; what a registry's error answer says is
+// cut at 100 bytes. [LimitCause] says an answer one of the limits above
+// refused; [LayoutCause] says an OCI layout's failure, naming its
 // directory. [Unanswered] says whether a request got no answer at all.
 // [Redact] and [RedactURL] make a text safe to show: no query strings, no
 // user info in URLs, no credentials.

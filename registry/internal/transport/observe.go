@@ -5,6 +5,50 @@ import (
 	"net/http"
 )
 
+// answerTap shows the final answer of each request, after its retries,
+// before it is handed on: the tokens of a token server's answer are told
+// to secrets (tokens.go says why), and the request's [Observer] sees the
+// answer; it sees a request given up on after its answers (the status of
+// the last, from [RetryError]) and one refused before it was sent (a
+// [PlainHTTPError]) too.
+type answerTap struct {
+	next    http.RoundTripper
+	notes   *answerNotes // the realms that challenges named
+	secrets func(...string)
+}
+
+func (a *answerTap) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := a.next.RoundTrip(req)
+	see := observerOf(req.Context())
+	if err != nil {
+		if see != nil {
+			showFailure(see, req, err)
+		}
+		return nil, err
+	}
+	whole := wholeOf(resp)
+	if first := firstOf(req); a.secrets != nil && resp.StatusCode < 300 && a.notes.isRealm(first.URL) {
+		if tokens := tokensIn(first.URL.Path, whole); len(tokens) > 0 {
+			a.secrets(tokens...) // before anything could show them
+		}
+	}
+	if see != nil {
+		see(req, resp.StatusCode, whole)
+	}
+	return resp, nil
+}
+
+// showFailure shows see a request that got no answer to hand on: one
+// refused before it was sent, with status 0 and the refusal's words; one
+// given up on after its answers, with the last one's status.
+func showFailure(see Observer, req *http.Request, err error) {
+	if refused := errorAs[*PlainHTTPError](err); refused != nil {
+		see(req, 0, []byte(refused.Error()))
+	} else if last := errorAs[*RetryError](err); last != nil && last.StatusCode != 0 {
+		see(req, last.StatusCode, nil)
+	}
+}
+
 // An Observer is shown each answer a request made under its context is
 // handed back with: its status, and its body when the transport read it
 // whole (a successful GET or POST answer of up to 8 MiB; nil otherwise);

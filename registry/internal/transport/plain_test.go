@@ -128,7 +128,7 @@ func TestPlainOrigins(t *testing.T) {
 		"https://reg.example.com:5000/v2/": true,
 	} {
 		parsed, _ := url.Parse(u)
-		if got := tr.checkPlain(&http.Request{Method: "GET", URL: parsed}) == nil; got != want {
+		if got := tr.plain.check(&http.Request{Method: "GET", URL: parsed}) == nil; got != want {
 			t.Errorf("%s allowed: %v, want %v", u, got, want)
 		}
 	}
@@ -189,13 +189,13 @@ func TestNotedIsBounded(t *testing.T) {
 			"Link":             {links.String()},
 			"Www-Authenticate": {fmt.Sprintf(`Bearer realm="http://auth%d/token",`, i) + strings.Repeat(`Bearer realm="http://x/token",`, 50_000)},
 		}}
-		tr.note(req, resp)
+		tr.notes.note(req, resp)
 	}
-	tr.note(other, &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{"Www-Authenticate": {`Bearer realm="https://auth.other/token"`}}})
-	if len(tr.handed) != maxNoted || len(tr.realms) != maxRealms+1 || len(tr.offered) != 0 {
-		t.Errorf("noted %d origins, %d realms, %d offered; want %d, %d, 0", len(tr.handed), len(tr.realms), len(tr.offered), maxNoted, maxRealms+1)
+	tr.notes.note(other, &http.Response{StatusCode: http.StatusUnauthorized, Header: http.Header{"Www-Authenticate": {`Bearer realm="https://auth.other/token"`}}})
+	if len(tr.notes.handed) != maxNoted || len(tr.notes.realms) != maxRealms+1 || len(tr.notes.offered) != 0 {
+		t.Errorf("noted %d origins, %d realms, %d offered; want %d, %d, 0", len(tr.notes.handed), len(tr.notes.realms), len(tr.notes.offered), maxNoted, maxRealms+1)
 	}
-	if !tr.isRealm(&url.URL{Scheme: "https", Host: "auth.other", Path: "/token"}) {
+	if !tr.notes.isRealm(&url.URL{Scheme: "https", Host: "auth.other", Path: "/token"}) {
 		t.Errorf("the other registry's realm was not noted")
 	}
 }
@@ -215,7 +215,7 @@ func TestNoPort80FromPort443(t *testing.T) {
 	defer tlsSrv.Close()
 	tr, _ := newTransport(t, Options{Retry: fast, Insecure: []string{"reg.example.com"}, PlainHTTP: []string{}})
 	d := &net.Dialer{}
-	tr.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	tr.hosts.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		switch addr {
 		case "reg.example.com:443":
 			addr = tlsSrv.Listener.Addr().String()
@@ -251,11 +251,11 @@ func TestPlainAnswerDoesNotOpenOffered(t *testing.T) {
 	t.Parallel()
 	answer := func(tr *Transport, from, header, value string) {
 		u, _ := url.Parse(from)
-		tr.note(&http.Request{Method: "GET", URL: u}, &http.Response{StatusCode: http.StatusAccepted, Header: http.Header{header: {value}}})
+		tr.notes.note(&http.Request{Method: "GET", URL: u}, &http.Response{StatusCode: http.StatusAccepted, Header: http.Header{header: {value}}})
 	}
 	allowed := func(tr *Transport, u string) bool {
 		parsed, _ := url.Parse(u)
-		return tr.checkPlain(&http.Request{Method: "PUT", URL: parsed}) == nil
+		return tr.plain.check(&http.Request{Method: "PUT", URL: parsed}) == nil
 	}
 	for _, plainFirst := range []bool{true, false} {
 		tr := New(Options{PlainHTTP: []string{"plain.example.com:5000"}})
@@ -287,5 +287,78 @@ func TestPlainAnswerDoesNotOpenOffered(t *testing.T) {
 	answer(tr, "http://plain.example.com:5000/v2/", "Location", "http://storage.example.com/1")
 	if allowed(tr, "http://storage.example.com/1") {
 		t.Error("with the record of HTTPS answers full, a plain answer opens an origin")
+	}
+}
+
+// A refusal that the bound on what is noted of answers decided says so:
+// a plain registry's answers that named more origins than are noted (the
+// one past them is refused), or a plain answer that does not open an
+// origin because the record of HTTPS answers is full.
+func TestPlainHTTPErrorSaysTheBound(t *testing.T) {
+	t.Parallel()
+	storage := &requestLog{}
+	storageSrv := httptest.NewServer(storage)
+	defer storageSrv.Close()
+	// a plain registry that names 320 origins in one answer's Link
+	// headers, 8 to a header, then sends the client to another
+	named := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" {
+			for i := range 40 {
+				var links []string
+				for j := range maxPerHeader {
+					links = append(links, fmt.Sprintf("<http://h%d-%d.example.com/next>", i, j))
+				}
+				w.Header().Add("Link", strings.Join(links, ", "))
+			}
+			return
+		}
+		w.Header().Set("Location", storageSrv.URL+"/upload/1")
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer named.Close()
+	tr, _ := newTransport(t, Options{Retry: fast, PlainHTTP: []string{named.Listener.Addr().String()}})
+	send := func(method, u string) (*http.Response, error) {
+		req, _ := http.NewRequest(method, u, nil)
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return resp, err
+	}
+	if _, err := send("GET", named.URL+"/v2/app/tags/list"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := send("POST", named.URL+"/v2/app/blobs/uploads/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = send("PUT", resp.Header.Get("Location"))
+	other := storageSrv.Listener.Addr().String()
+	want := "refused to send PUT " + storageSrv.URL + "/upload/1 in plain HTTP: " + other + " is not named to be spoken to in plain HTTP" +
+		" (answers in plain HTTP named 256 origins, the most noted: one they named past that is not); --plain-http-registry " + other + " would allow it"
+	if err == nil || err.Error() != want {
+		t.Errorf("past the origins noted of plain answers:\n got: %v\nwant: %s", err, want)
+	}
+	if got := storage.requests(); len(got) > 0 {
+		t.Errorf("sent in plain HTTP: %q", got)
+	}
+
+	// the record of HTTPS answers full: a plain answer opens nothing
+	answer := func(tr *Transport, from, value string) {
+		u, _ := url.Parse(from)
+		tr.notes.note(&http.Request{Method: "GET", URL: u}, &http.Response{StatusCode: http.StatusAccepted, Header: http.Header{"Location": {value}}})
+	}
+	tr2 := New(Options{PlainHTTP: []string{"plain.example.com:5000"}})
+	for i := range maxNoted {
+		answer(tr2, "https://secure.example.com/v2/", fmt.Sprintf("http://h%d.example.com/", i))
+	}
+	answer(tr2, "http://plain.example.com:5000/v2/", "http://storage.example.com/1")
+	parsed, _ := url.Parse("http://storage.example.com/1")
+	err = tr2.plain.check(&http.Request{Method: "PUT", URL: parsed})
+	want = "refused to send PUT http://storage.example.com/1 in plain HTTP: storage.example.com is not named to be spoken to in plain HTTP," +
+		" and the answer in plain HTTP of plain.example.com:5000 that named it does not open it: answers over HTTPS named 256 http:// origins," +
+		" the most noted, and past that no plain answer opens one; --plain-http-registry storage.example.com would allow it"
+	if err == nil || err.Error() != want {
+		t.Errorf("with the record of HTTPS answers full:\n got: %v\nwant: %s", err, want)
 	}
 }

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -76,6 +77,7 @@ func (p Policy) decide(a attempt) decision {
 	c := classify(a.err)
 	d := decision{closed: c.is(closedEarly)}
 	var status string
+	var code int
 	var asked time.Duration
 	switch {
 	case a.err != nil && a.cancelled:
@@ -83,7 +85,7 @@ func (p Policy) decide(a attempt) decision {
 	case a.err == nil && !retryStatus(a.resp.StatusCode):
 		return decision{action: answer}
 	case a.err == nil:
-		status, asked = a.resp.Status, p.retryAfter(a.resp.Header.Get("Retry-After"), a.now)
+		status, code, asked = a.resp.Status, a.resp.StatusCode, p.retryAfter(a.resp.Header.Get("Retry-After"), a.now)
 	case !c.transient():
 		return decision{action: fail, err: a.err}
 	case a.n == 1 && !a.answered && c.unreachable():
@@ -97,8 +99,11 @@ func (p Policy) decide(a attempt) decision {
 	case a.prior != nil && c.unreachable():
 		return decision{action: givenUp, err: &RetryError{Method: a.method, Path: a.path, Host: a.host, Err: a.err, Attempts: a.n, Prior: a.prior}}
 	}
-	re := &RetryError{Method: a.method, Path: a.path, Host: a.host, Status: status, Err: a.err, Attempts: a.n}
-	d.wait, d.asked, d.why = max(asked, p.backoff(a.n)), asked > 0, re.Reason()
+	re := &RetryError{Method: a.method, Path: a.path, Host: a.host, Status: status, StatusCode: code, Err: a.err, Attempts: a.n}
+	d.wait, d.asked, d.why = max(asked, p.backoff(a.n)), asked > 0, status
+	if status == "" {
+		d.why = shortReason(a.err, c)
+	}
 	if a.n >= p.Attempts || !a.replayable || a.spent+d.wait > p.Budget {
 		re.Wait = d.wait
 		d.action, d.err, d.down = exhausted, re, a.replayable && c.unreachable()
@@ -109,21 +114,9 @@ func (p Policy) decide(a attempt) decision {
 }
 
 func (p Policy) withDefaults() Policy {
-	if p.Attempts == 0 {
-		p.Attempts = 10
-	}
-	if p.Delay == 0 {
-		p.Delay = 200 * time.Millisecond
-	}
-	if p.MaxDelay == 0 {
-		p.MaxDelay = 5 * time.Second
-	}
-	if p.Budget == 0 {
-		p.Budget = 2 * time.Minute
-	}
-	if p.RetryAfterMax == 0 {
-		p.RetryAfterMax = 60 * time.Second
-	}
+	p.Attempts = cmp.Or(p.Attempts, 10)
+	p.Delay, p.MaxDelay = cmp.Or(p.Delay, 200*time.Millisecond), cmp.Or(p.MaxDelay, 5*time.Second)
+	p.Budget, p.RetryAfterMax = cmp.Or(p.Budget, 2*time.Minute), cmp.Or(p.RetryAfterMax, 60*time.Second)
 	if p.Jitter == nil {
 		p.Jitter = func(n time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(n) + 1)) }
 	}
@@ -177,7 +170,7 @@ func (t *Transport) Restartable(err error) (bool, time.Duration) {
 	}
 	var r *RetryError
 	if errors.As(err, &r) {
-		return r.Attempts < t.policy.Attempts && r.Prior == nil && !classify(r.Err).is(connRefused), r.Wait
+		return r.Attempts < t.policy.Attempts && r.Prior == nil && !c.is(connRefused), r.Wait
 	}
 	return errors.Is(err, io.ErrUnexpectedEOF) || c.is(connReset), t.policy.backoff(1)
 }

@@ -18,6 +18,14 @@ import (
 // reg:9000, another service on the same machine, would hand that service
 // the registry's credentials. The transport keeps them with their origin.
 
+// originGuard is the top of the stack: it sends each request, the
+// request of a redirect or not, as ownCredentials makes it.
+type originGuard struct{ next http.RoundTripper }
+
+func (g originGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	return g.next.RoundTrip(ownCredentials(req))
+}
+
 // ownCredentials is req, the request of a redirect or not, as it may be
 // sent: without Authorization and Cookie when its origin (scheme, host,
 // port) is not that of the first request of its chain of redirects. It is

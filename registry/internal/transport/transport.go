@@ -1,27 +1,13 @@
 package transport
 
 import (
-	"bytes"
+	"cmp"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
-)
-
-const (
-	bufferMax        = 8 << 20 // answers read whole (to retry a cut one)
-	requestBufferMax = 4 << 20 // request bodies kept (to send again)
 )
 
 // Options configure a Transport. A zero field takes its default.
@@ -65,229 +51,70 @@ type Options struct {
 	PlainHTTP []string
 }
 
+// withDefaults is o with each zero field set to its default.
+func (o Options) withDefaults() Options {
+	if o.Log == nil {
+		o.Log = logrus.New()
+		o.Log.SetOutput(io.Discard)
+	}
+	o.CertsDir = cmp.Or(o.CertsDir, "/etc/docker/certs.d")
+	o.DialTimeout, o.HeaderTimeout = cmp.Or(o.DialTimeout, 10*time.Second), cmp.Or(o.HeaderTimeout, 2*time.Minute)
+	o.IdleTimeout = cmp.Or(max(o.IdleTimeout, 0), time.Minute)
+	o.MaxManifestSize = cmp.Or(max(o.MaxManifestSize, 0), DefaultMaxManifestSize)
+	o.Retry = o.Retry.withDefaults()
+	return o
+}
+
 // Transport is the http.RoundTripper every registry request goes through.
 // It is safe for concurrent use; see the package doc for what it does.
 type Transport struct {
-	log           *logrus.Logger
-	insecure      map[string]bool
-	ca            []byte
-	certsDir      string
-	dialTimeout   time.Duration
-	headerTimeout time.Duration
-	idleTimeout   time.Duration
-	timeout       time.Duration
-	policy        Policy
-	maxManifest   int64
-	secrets       func(...string)
-	plain         map[string]bool                                                   // origins that may be spoken to in plain HTTP
-	plainAll      bool                                                              // tests: any origin may be
-	dial          func(ctx context.Context, network, addr string) (net.Conn, error) // tests: instead of a net.Dialer
-
-	mu      sync.Mutex
-	hosts   map[string]*http.Transport
-	reached map[string]bool        // hosts that have answered in this run
-	down    map[string]*RetryError // hosts given up on, and the request that showed it
-	flights map[*flight]bool       // requests in flight
-	cut     *flight                // the request named when the last deadline passed
-	handed  map[string]string      // http origins a plain-HTTP answer named -> the host that answered
-	offered map[string]string      // http origins an HTTPS answer named -> the host that answered
-	realms  map[string]bool        // token endpoints (origin and path) a challenge named
-	// realms noted per host that challenged
-	realmsBy map[string]int
+	stack  http.RoundTripper // the layers New composes
+	policy Policy
+	// the layers that hold state of the run, for the tests to look into
+	hosts *hosts
+	plain *plainGuard
+	notes *answerNotes
 }
 
-// New makes a Transport.
+// New makes a Transport: a stack of RoundTrippers, each with one concern,
+// every request going through all of them from the top:
+//
+//   - originGuard (redirect.go): a redirect to another origin goes
+//     without the credentials, so that neither the retries below nor
+//     anything shown of the request has them;
+//   - answerTap (observe.go): the final answer of a request, after its
+//     retries, has its tokens told to [Options].Secrets (tokens.go) and
+//     is shown to the request's [Observer], once a request, before it is
+//     handed on; a request given up on or refused is shown too;
+//   - retrier (retry.go): the attempts of a request, each under a
+//     watchdog (watch.go, body.go), the retry policy's decision after
+//     each (policy.go), and the waits between them;
+//   - sizeLimits (limits.go): each attempt's answer held to its size
+//     limit before the retrier reads it whole, so that one too large is
+//     refused unread, not read to 8 MiB first;
+//   - plainGuard (plain.go): each attempt in plain HTTP checked closest
+//     to the wire, whatever built it (regclient, net/http's redirects,
+//     a resume), and every answer's named origins and realms noted
+//     (notes.go), those of answers that are retried too;
+//   - hosts (hosts.go): each host's own connections and TLS settings,
+//     and which hosts answered in this run and which were given up on.
 func New(o Options) *Transport {
-	t := &Transport{
-		log:           o.Log,
-		insecure:      map[string]bool{},
-		ca:            o.CA,
-		certsDir:      o.CertsDir,
-		dialTimeout:   o.DialTimeout,
-		headerTimeout: o.HeaderTimeout,
-		idleTimeout:   o.IdleTimeout,
-		timeout:       o.Timeout,
-		policy:        o.Retry.withDefaults(),
-		maxManifest:   o.MaxManifestSize,
-		secrets:       o.Secrets,
-		plain:         map[string]bool{},
+	o = o.withDefaults()
+	t := &Transport{policy: o.Retry, notes: &answerNotes{}}
+	t.hosts = newHosts(o)
+	t.plain = newPlainGuard(t.hosts, o.PlainHTTP, t.notes)
+	retry := &retrier{
+		next:  &sizeLimits{next: t.plain, maxManifest: o.MaxManifestSize},
+		hosts: t.hosts, policy: o.Retry, log: o.Log, idle: o.IdleTimeout, timeout: o.Timeout,
 	}
-	for _, h := range o.PlainHTTP {
-		t.plain[plainOrigin(h)] = true
-	}
-	if t.maxManifest <= 0 {
-		t.maxManifest = DefaultMaxManifestSize
-	}
-	for _, h := range o.Insecure {
-		t.insecure[h] = true
-	}
-	if t.log == nil {
-		t.log = logrus.New()
-		t.log.SetOutput(io.Discard)
-	}
-	if t.certsDir == "" {
-		t.certsDir = "/etc/docker/certs.d"
-	}
-	if t.dialTimeout == 0 {
-		t.dialTimeout = 10 * time.Second
-	}
-	if t.headerTimeout == 0 {
-		t.headerTimeout = 2 * time.Minute
-	}
-	if t.idleTimeout <= 0 {
-		t.idleTimeout = time.Minute
-	}
+	t.stack = originGuard{next: &answerTap{next: retry, notes: t.notes, secrets: o.Secrets}}
+	retry.resend = t.stack // the rest of a cut answer is a request of its own
 	return t
 }
 
-// RoundTrip sends a request, and again while the retry policy says so.
-func (t *Transport) RoundTrip(orig *http.Request) (*http.Response, error) {
-	if err := t.checkPlain(orig); err != nil { // nothing goes out in plain HTTP that was not allowed
-		if see := observerOf(orig.Context()); see != nil {
-			see(orig, 0, []byte(err.Error()))
-		}
-		return nil, err
-	}
-	orig = ownCredentials(orig) // a redirect elsewhere goes without them
-	first := firstOf(orig)
-	host := orig.URL.Host
-	base := t.hostTransport(host)
-	// a body is sent again only from our own copy of it (a request's
-	// GetBody may hand back a reader already read); a large one streams
-	// once, and the operation it belongs to starts over instead
-	body, replayable, err := bodyOf(orig)
-	if err != nil {
-		return nil, err
-	}
-	prior := t.isDown(host)
-	start := time.Now()
-	f := &flight{method: orig.Method, host: host, path: orig.URL.Path, start: start}
-	f.deadline, _ = orig.Context().Deadline()
-	// an answer's body, but a blob's, must be whole within the budget
-	var due time.Time
-	if bounded(first.URL.Path) {
-		due = start.Add(t.policy.Budget)
-	}
-	t.depart(f)
-	closedBefore := false // an attempt met a connection closed without an answer
-	for n := 1; ; n++ {
-		ctx, watch := newWatchdog(orig.Context(), t.idleTimeout)
-		req := watched(orig.WithContext(ctx), orig, body, watch)
-		resp, err := base.RoundTrip(req)
-		var rb *receiving
-		var whole []byte // the body, when read whole
-		if err == nil {
-			watch.answered()
-			if !due.IsZero() {
-				watch.until(due)
-			}
-			t.answered(host)
-			t.note(orig, resp)
-			if resp.Body != nil && resp.Body != http.NoBody {
-				rb = &receiving{body: resp.Body, w: watch, t: t, f: f, ctx: orig.Context(), n: n}
-				if orig.Method == http.MethodGet && resp.StatusCode == http.StatusOK && resp.ContentLength > 0 && orig.Header.Get("Range") == "" {
-					rb.whole, rb.size = orig, resp.ContentLength
-				}
-				resp.Body = rb
-			}
-			if limit, big := t.sizeLimit(first, resp); limit > 0 {
-				switch {
-				case resp.ContentLength > limit: // refused unread
-					resp.Body.Close()
-					err = big
-				case resp.ContentLength < 0 && rb != nil:
-					resp.Body = &capped{ReadCloser: rb, left: limit, err: big}
-				}
-			}
-			if err == nil && (req.Method == "GET" || req.Method == "POST") && resp.StatusCode < 300 {
-				// read a small answer whole, so that a cut one is retried here
-				whole, err = buffer(resp) // a *BodyTimeoutError when the body is late
-			}
-		} else if watch.expired() && orig.Context().Err() == nil {
-			err = &IdleError{Limit: t.idleTimeout}
-		}
-		now := time.Now()
-		d := t.policy.decide(attempt{
-			n: n, method: req.Method, scheme: req.URL.Scheme, host: host, path: req.URL.Path,
-			resp: resp, err: err, cancelled: orig.Context().Err() != nil, replayable: replayable,
-			spent: now.Sub(start), now: now, answered: t.hasAnswered(host), closedBefore: closedBefore, prior: prior,
-		})
-		if d.action == answer {
-			if t.secrets != nil && resp.StatusCode < 300 && t.isRealm(first.URL) {
-				if tokens := tokensIn(first.URL.Path, whole); len(tokens) > 0 {
-					t.secrets(tokens...) // before anything could show them
-				}
-			}
-			if see := observerOf(orig.Context()); see != nil {
-				see(orig, resp.StatusCode, whole)
-			}
-			if rb != nil {
-				rb.hand() // the flight ends with the body
-			} else {
-				watch.stop()
-				t.land(f)
-			}
-			return resp, nil
-		}
-		if err == nil { // an answer to try again: read and let go
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-			resp.Body.Close()
-		}
-		watch.stop()
-		if d.action != retry {
-			if re, ok := d.err.(*RetryError); ok && d.down {
-				t.giveUp(re)
-			}
-			if see := observerOf(orig.Context()); see != nil && err == nil {
-				see(orig, resp.StatusCode, nil) // the last answer of those given up on
-			}
-			return nil, t.failed(orig, f, d.err)
-		}
-		closedBefore = closedBefore || d.closed
-		switch {
-		case d.asked && d.wait >= time.Second:
-			t.log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", host, d.wait.Round(time.Second), req.Method, req.URL.Path)
-		case d.wait >= time.Second:
-			t.log.Warnf("%s %s: %s; retrying in %s", req.Method, RedactURL(req.URL.String()), d.why, d.wait.Round(100*time.Millisecond))
-		default:
-			t.log.Debugf("%s %s: %s; retrying in %s", req.Method, RedactURL(req.URL.String()), d.why, d.wait.Round(time.Millisecond))
-		}
-		if err := Sleep(orig.Context(), d.wait); err != nil {
-			return nil, t.failed(orig, f, err)
-		}
-	}
-}
-
-// watched is req, one attempt of orig, with its body (our copy of it, or
-// orig's own stream) under the watchdog.
-func watched(req, orig *http.Request, body []byte, w *watchdog) *http.Request {
-	switch {
-	case body != nil:
-		req.Body = &sending{io.NopCloser(bytes.NewReader(body)), w}
-		req.GetBody = func() (io.ReadCloser, error) { return &sending{io.NopCloser(bytes.NewReader(body)), w}, nil }
-	case orig.Body != nil && orig.Body != http.NoBody:
-		req.Body = &sending{orig.Body, w}
-		if orig.GetBody != nil {
-			req.GetBody = func() (io.ReadCloser, error) {
-				b, err := orig.GetBody()
-				if err != nil {
-					return nil, err
-				}
-				return &sending{b, w}, nil
-			}
-		}
-	}
-	return req
-}
-
-// failed ends request f with err: a [DeadlineError] when its context's
-// deadline passed.
-func (t *Transport) failed(orig *http.Request, f *flight, err error) error {
-	if errors.Is(orig.Context().Err(), context.DeadlineExceeded) {
-		err = t.deadlineError(f, err)
-	}
-	t.land(f)
-	return err
+// RoundTrip sends a request through the stack New composed.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.stack.RoundTrip(req)
 }
 
 // Sleep waits d, or until ctx is done.
@@ -300,149 +127,4 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// bodyOf reads a request's body, when it has one of a known size small
-// enough to keep, so that it can be sent again.
-func bodyOf(req *http.Request) (body []byte, replayable bool, err error) {
-	switch {
-	case req.Body == nil || req.Body == http.NoBody:
-		return nil, true, nil
-	case req.ContentLength <= 0 || req.ContentLength > requestBufferMax: // 0 with a body: unknown
-		return nil, false, nil
-	}
-	body, err = io.ReadAll(io.LimitReader(req.Body, req.ContentLength+1))
-	req.Body.Close()
-	if err == nil && int64(len(body)) != req.ContentLength {
-		err = fmt.Errorf("a request body of %d bytes where %d were announced: %w", len(body), req.ContentLength, io.ErrUnexpectedEOF)
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	return body, true, nil
-}
-
-// buffer reads an answer's body whole when it is small, so that a cut one
-// can be retried, and returns it; a larger one is left to stream (its
-// first bytes read), and nil returned.
-func buffer(resp *http.Response) ([]byte, error) {
-	if resp.ContentLength > bufferMax {
-		return nil, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, bufferMax+1))
-	if err == nil && int64(len(b)) > bufferMax { // of unknown length, and large
-		resp.Body = readCloser{io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body}
-		return nil, nil
-	}
-	resp.Body.Close()
-	if err == nil && resp.ContentLength >= 0 && int64(len(b)) < resp.ContentLength {
-		err = io.ErrUnexpectedEOF
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return b, err
-}
-
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-func (t *Transport) answered(host string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.reached == nil {
-		t.reached = map[string]bool{}
-	}
-	t.reached[host] = true
-	delete(t.down, host)
-}
-
-func (t *Transport) giveUp(e *RetryError) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.down == nil {
-		t.down = map[string]*RetryError{}
-	}
-	if t.down[e.Host] == nil {
-		t.down[e.Host] = e
-	}
-}
-
-func (t *Transport) isDown(host string) *RetryError {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.down[host]
-}
-
-func (t *Transport) hasAnswered(host string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.reached[host]
-}
-
-// hostTransport returns the transport of one host (host:port), made on
-// first use with that host's TLS settings.
-func (t *Transport) hostTransport(host string) *http.Transport {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if tr, ok := t.hosts[host]; ok {
-		return tr
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Timeout: t.dialTimeout, KeepAlive: 30 * time.Second}).DialContext
-	if t.dial != nil {
-		tr.DialContext = t.dial
-	}
-	tr.ResponseHeaderTimeout = t.headerTimeout
-	tr.TLSClientConfig = t.tlsConfig(host)
-	if t.hosts == nil {
-		t.hosts = map[string]*http.Transport{}
-	}
-	t.hosts[host] = tr
-	return tr
-}
-
-// tlsConfig is what a host's certificate is checked against.
-func (t *Transport) tlsConfig(host string) *tls.Config {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	// Docker's layout: certs.d/<host:port>/ (or <host>/ on 443)
-	dir := filepath.Join(t.certsDir, host)
-	// a client certificate: NAME.cert with its key NAME.key
-	certs, _ := filepath.Glob(filepath.Join(dir, "*.cert"))
-	for _, f := range certs {
-		pair, err := tls.LoadX509KeyPair(f, strings.TrimSuffix(f, ".cert")+".key")
-		if err != nil {
-			t.log.Warnf("client certificate %s: %v", f, err)
-			continue
-		}
-		cfg.Certificates = append(cfg.Certificates, pair)
-	}
-	if t.insecure[host] {
-		cfg.InsecureSkipVerify = true // #nosec G402 -- the user named this host --insecure
-		return cfg
-	}
-	var extra [][]byte
-	if len(t.ca) > 0 {
-		extra = append(extra, t.ca)
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
-	for _, f := range files {
-		if b, err := os.ReadFile(f); err == nil {
-			extra = append(extra, b)
-		} else {
-			t.log.Warnf("reading %s: %v", f, err)
-		}
-	}
-	if len(extra) == 0 {
-		return cfg // the system roots
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	for _, pem := range extra {
-		pool.AppendCertsFromPEM(pem)
-	}
-	cfg.RootCAs = pool
-	return cfg
 }

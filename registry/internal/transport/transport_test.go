@@ -48,7 +48,7 @@ func newTransport(t *testing.T, o Options) (*Transport, *bytes.Buffer) {
 	tr := New(o)
 	// the test servers speak plain HTTP on ports of their own; the tests
 	// of the refusal of plain HTTP name what they allow
-	tr.plainAll = o.PlainHTTP == nil
+	tr.plain.allowAll = o.PlainHTTP == nil
 	return tr, &logs
 }
 
@@ -119,10 +119,10 @@ func reset(w http.ResponseWriter, r *http.Request) {
 // A zero Options is the tool's settings.
 func TestNewDefaults(t *testing.T) {
 	t.Parallel()
-	tr := New(Options{})
-	p := tr.policy
-	got := fmt.Sprintln(tr.certsDir, tr.dialTimeout, tr.headerTimeout, tr.idleTimeout, p.Attempts, p.Delay, p.MaxDelay, p.Budget, p.RetryAfterMax)
-	if want := "/etc/docker/certs.d 10s 2m0s 1m0s 10 200ms 5s 2m0s 1m0s\n"; got != want {
+	o := Options{}.withDefaults()
+	p := o.Retry
+	got := fmt.Sprintln(o.CertsDir, o.DialTimeout, o.HeaderTimeout, o.IdleTimeout, o.MaxManifestSize, p.Attempts, p.Delay, p.MaxDelay, p.Budget, p.RetryAfterMax)
+	if want := "/etc/docker/certs.d 10s 2m0s 1m0s 4194304 10 200ms 5s 2m0s 1m0s\n"; got != want {
 		t.Errorf("defaults %q, want %q", got, want)
 	}
 }
@@ -225,7 +225,7 @@ func TestTransportRefused(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &r) {
 		t.Fatalf("never answered: %v, want connection refused at once", err)
 	}
-	tr.answered(addr)
+	tr.hosts.answered[addr] = true
 	_, err = tr.RoundTrip(req)
 	if !errors.As(err, &r) || r.Attempts != 10 {
 		t.Fatalf("answered before: %v, want 10 attempts", err)
@@ -261,7 +261,7 @@ func TestTransportCutIsNotDown(t *testing.T) {
 	if _, err := tr.RoundTrip(req); err == nil {
 		t.Fatal("every answer cut, and no error")
 	}
-	if d := tr.isDown(srv.Listener.Addr().String()); d != nil {
+	if d := tr.hosts.givenUpOn(srv.Listener.Addr().String()); d != nil {
 		t.Errorf("given up on after cut answers: %v", d)
 	}
 }

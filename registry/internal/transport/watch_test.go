@@ -81,7 +81,7 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 // (rather than after the few MiB a socket may take on its own).
 func smallSends(tr *Transport) {
 	d := &net.Dialer{Timeout: 10 * time.Second}
-	tr.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	tr.hosts.dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := d.DialContext(ctx, network, addr)
 		if tc, ok := c.(*net.TCPConn); ok {
 			tc.SetWriteBuffer(8 << 10)
@@ -131,9 +131,6 @@ func TestIdleAnswer(t *testing.T) {
 	if spent := time.Since(start); spent < 3*idle { // a lower bound: each attempt waited its limit
 		t.Errorf("failed after %s, before 3 idle limits", spent)
 	}
-	if n := tr.inFlight(); n != 0 {
-		t.Errorf("%d requests still in flight", n)
-	}
 	if again, _ := tr.Restartable(err); again {
 		t.Error("a request that used its attempts is not worth starting over")
 	}
@@ -161,9 +158,6 @@ func TestIdleStreamedAnswer(t *testing.T) {
 	if again, wait := tr.Restartable(fmt.Errorf("copying: %w", err)); !again || wait <= 0 {
 		t.Errorf("restartable %v after %s, want true after a backoff", again, wait)
 	}
-	if n := tr.inFlight(); n != 0 {
-		t.Errorf("%d requests still in flight", n)
-	}
 }
 
 // A registry that stops reading an upload: the attempt fails after the
@@ -181,9 +175,6 @@ func TestIdleUpload(t *testing.T) {
 	}
 	if n := srv.requests.Load(); n != 3 {
 		t.Errorf("%d attempts reached the server, want 3", n)
-	}
-	if n := tr.inFlight(); n != 0 {
-		t.Errorf("%d requests still in flight", n)
 	}
 }
 
@@ -239,12 +230,12 @@ func TestIdleSlowIsNotStalled(t *testing.T) {
 	if n := srv.requests.Load(); n != 2 {
 		t.Errorf("%d requests, want 2 (none tried again)", n)
 	}
-	if n := tr.inFlight(); n != 0 {
-		t.Errorf("%d requests still in flight", n)
-	}
 }
 
-// The run's deadline names the request in flight, with the limit.
+// The run's deadline names the request it cut, with the limit: each
+// request in flight when it passed names its own. A request tried after
+// it passed was not in flight then, and fails with the context's error as
+// it is.
 func TestDeadlineNamesRequest(t *testing.T) {
 	t.Parallel()
 	reached := make(chan string, 2)
@@ -261,11 +252,12 @@ func TestDeadlineNamesRequest(t *testing.T) {
 		_, err := tr.RoundTrip(req)
 		errs <- err
 	}
-	go get("/v2/app/manifests/1.0?ns=docker.io")
-	<-reached // the oldest in flight
-	go get("/v2/app/blobs/sha256:1")
+	paths := []string{"/v2/app/manifests/1.0", "/v2/app/blobs/sha256:1"}
+	go get(paths[0] + "?ns=docker.io")
+	go get(paths[1])
 	<-reached
-	want := "timed out (--timeout 2s) during GET " + srv.host() + "/v2/app/manifests/1.0"
+	<-reached
+	named := map[string]bool{}
 	for range 2 {
 		err := <-errs
 		var cut *DeadlineError
@@ -273,15 +265,25 @@ func TestDeadlineNamesRequest(t *testing.T) {
 			t.Errorf("got %v, want a DeadlineError", err)
 			continue
 		}
+		want := "timed out (--timeout 2s) during GET " + srv.host() + cut.Path
 		if err.Error() != want {
 			t.Errorf("got %q, want %q", err, want)
 		}
 		if got := Cause(fmt.Errorf("reading: %w", err), srv.host(), ""); got != want {
 			t.Errorf("Cause: %q, want %q", got, want)
 		}
+		named[cut.Path] = true
 	}
-	if n := tr.inFlight(); n != 0 {
-		t.Errorf("%d requests still in flight", n)
+	if !named[paths[0]] || !named[paths[1]] {
+		t.Errorf("named %v, want each request its own: %q", named, paths)
+	}
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/v2/app/tags/list", nil)
+	_, err := tr.RoundTrip(req)
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, new(*DeadlineError)) {
+		t.Errorf("after the deadline: %v, want the context's error, naming no request", err)
+	}
+	if n := srv.requests.Load(); n != 2 {
+		t.Errorf("%d requests reached the server, want 2", n)
 	}
 }
 
@@ -316,9 +318,6 @@ func TestDeadlineWhileReadingOrWaiting(t *testing.T) {
 	if want := "timed out (--timeout) during HEAD " + srv.host() + "/v2/busy"; err == nil || err.Error() != want {
 		t.Errorf("waiting: %v, want %q", err, want)
 	}
-	if n := tr.inFlight(); n != 0 {
-		t.Errorf("%d requests still in flight", n)
-	}
 }
 
 // The watchdog fires only when armed for its whole limit, and not for the
@@ -337,11 +336,11 @@ func TestWatchdog(t *testing.T) {
 	w.arm()
 	w.disarm()
 	quiet("disarmed", w, ctx)
-	w.sent(true)
-	w.sent(false)
+	w.holdingBody(true)
+	w.holdingBody(false)
 	quiet("the body taken and asked for again", w, ctx)
 	w.answered()
-	w.sent(true)
+	w.holdingBody(true)
 	quiet("the body after the answer", w, ctx)
 	w.arm()
 	select {
@@ -363,43 +362,8 @@ func TestWatchdog(t *testing.T) {
 	}
 }
 
-func TestOldest(t *testing.T) {
-	t.Parallel()
-	t0 := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
-	dl := t0.Add(time.Minute)
-	at := func(method string, s int, deadline time.Time) flight {
-		return flight{method: method, host: "reg:5000", path: "/v2/x", start: t0.Add(time.Duration(s) * time.Second), deadline: deadline}
-	}
-	tests := []struct {
-		name    string
-		flights []flight
-		want    string // the method of the flight named, "" for none
-	}{
-		{"none", nil, ""},
-		{"one", []flight{at("GET", 3, dl)}, "GET"},
-		{"the first started", []flight{at("PUT", 5, dl), at("GET", 2, dl), at("HEAD", 4, dl)}, "GET"},
-		{"only those of the deadline", []flight{at("PUT", 1, dl.Add(time.Second)), at("GET", 2, dl)}, "GET"},
-		{"none of the deadline", []flight{at("PUT", 1, time.Time{}), at("GET", 2, dl.Add(time.Second))}, ""},
-		{"a tie: the first listed", []flight{at("GET", 2, dl), at("PUT", 2, dl)}, "GET"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got, ok := oldest(tc.flights, dl)
-			if !ok {
-				got.method = ""
-			} else if got.method == "" {
-				t.Fatal("found a flight with no method")
-			}
-			if got.method != tc.want {
-				t.Errorf("oldest = %q, want %q", got.method, tc.want)
-			}
-		})
-	}
-}
-
-// Many requests at once, each with its watchdog and flight (run with
-// -race); none stalls, none is left in flight.
+// Many requests at once, each attempt with its watchdog (run with
+// -race); none stalls.
 func TestIdleConcurrent(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -429,8 +393,5 @@ func TestIdleConcurrent(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
-	}
-	if n := tr.inFlight(); n != 0 {
-		t.Errorf("%d requests still in flight", n)
 	}
 }

@@ -1,0 +1,147 @@
+package transport
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// hosts is the bottom of the stack: it sends each attempt with the
+// connections and TLS settings of its host (host:port, as in its URL),
+// made on first use, and keeps which hosts answered in this run and which
+// were given up on (the package doc says what follows from each).
+type hosts struct {
+	log           *logrus.Logger
+	insecure      map[string]bool
+	ca            []byte
+	certsDir      string
+	dialTimeout   time.Duration
+	headerTimeout time.Duration
+	dial          func(ctx context.Context, network, addr string) (net.Conn, error) // tests: instead of a net.Dialer
+
+	mu       sync.Mutex
+	byHost   map[string]*http.Transport
+	answered map[string]bool        // hosts that have answered in this run
+	down     map[string]*RetryError // hosts given up on, and the request that showed it
+}
+
+func newHosts(o Options) *hosts {
+	h := &hosts{log: o.Log, insecure: map[string]bool{}, ca: o.CA, certsDir: o.CertsDir,
+		dialTimeout: o.DialTimeout, headerTimeout: o.HeaderTimeout,
+		byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
+	for _, host := range o.Insecure {
+		h.insecure[host] = true
+	}
+	return h
+}
+
+// RoundTrip sends one attempt to its host; an answer marks the host as
+// answering, and takes it back when it was given up on.
+func (h *hosts) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := h.transport(req.URL.Host).RoundTrip(req)
+	if err == nil {
+		h.mu.Lock()
+		h.answered[req.URL.Host] = true
+		delete(h.down, req.URL.Host)
+		h.mu.Unlock()
+	}
+	return resp, err
+}
+
+// giveUp notes that e, a request that could not connect after all its
+// attempts, gave up on its host.
+func (h *hosts) giveUp(e *RetryError) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.down[e.Host] == nil {
+		h.down[e.Host] = e
+	}
+}
+
+// givenUpOn is the request that gave up on host, nil if none did.
+func (h *hosts) givenUpOn(host string) *RetryError {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.down[host]
+}
+
+// hasAnswered reports whether host has answered in this run.
+func (h *hosts) hasAnswered(host string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.answered[host]
+}
+
+// transport returns the transport of one host, made on first use with
+// that host's TLS settings.
+func (h *hosts) transport(host string) *http.Transport {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if tr, ok := h.byHost[host]; ok {
+		return tr
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: h.dialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	if h.dial != nil {
+		tr.DialContext = h.dial
+	}
+	tr.ResponseHeaderTimeout = h.headerTimeout
+	tr.TLSClientConfig = h.tlsConfig(host)
+	h.byHost[host] = tr
+	return tr
+}
+
+// tlsConfig is what a host's certificate is checked against, and the
+// client certificates presented to it.
+func (h *hosts) tlsConfig(host string) *tls.Config {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	// Docker's layout: certs.d/<host:port>/ (or <host>/ on 443)
+	dir := filepath.Join(h.certsDir, host)
+	// a client certificate: NAME.cert with its key NAME.key
+	certs, _ := filepath.Glob(filepath.Join(dir, "*.cert"))
+	for _, f := range certs {
+		pair, err := tls.LoadX509KeyPair(f, strings.TrimSuffix(f, ".cert")+".key")
+		if err != nil {
+			h.log.Warnf("client certificate %s: %v", f, err)
+			continue
+		}
+		cfg.Certificates = append(cfg.Certificates, pair)
+	}
+	if h.insecure[host] {
+		cfg.InsecureSkipVerify = true // #nosec G402 -- the user named this host --insecure
+		return cfg
+	}
+	var extra [][]byte
+	if len(h.ca) > 0 {
+		extra = append(extra, h.ca)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			extra = append(extra, b)
+		} else {
+			h.log.Warnf("reading %s: %v", f, err)
+		}
+	}
+	if len(extra) == 0 {
+		return cfg // the system roots
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	for _, pem := range extra {
+		pool.AppendCertsFromPEM(pem)
+	}
+	cfg.RootCAs = pool
+	return cfg
+}
