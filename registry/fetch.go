@@ -143,77 +143,99 @@ func (w *walk) add(d string, f *view.Fetched) *walked {
 func (w *walk) run(ctx context.Context, top *walked) error {
 	level := []*walked{top}
 	for depth := 0; len(level) > 0; depth++ {
-		var next []string // the digests first named at this level, to read
-		for _, n := range level {
-			if !n.f.Manifest.IsList() {
-				continue
-			}
-			list, err := n.f.Manifest.(rcmanifest.Indexer).GetManifestList()
-			if err != nil {
-				return fmt.Errorf("reading the entries of %s: %w", n.f.Manifest.GetDescriptor().Digest, err)
-			}
-			w.entries += len(list)
-			if w.entries > w.c.maxEntries {
-				return &EntriesError{Limit: w.c.maxEntries}
-			}
-			n.list = list
-			n.f.Children, n.f.Missing = map[string]view.Fetched{}, map[string]string{}
-			w.order = append(w.order, n)
-			for _, d := range list {
-				dig := d.Digest.String()
-				if _, ok := w.read[dig]; ok {
-					continue
-				}
-				if !manifest.IsIndex(d.MediaType) && w.depth < FetchAll {
-					continue // platforms: the index says an image's platform
-				}
-				if depth+1 >= maxDepth {
-					w.missing[dig] = fmt.Sprintf("not read: nested more than %d indexes deep", maxDepth)
-					continue
-				}
-				w.add(dig, &view.Fetched{})
-				next = append(next, dig)
-			}
-		}
-		level = level[:0]
-		var mu sync.Mutex
-		lctx, cut := context.WithCancelCause(ctx)
-		errList := forEach(lctx, len(next), w.c.concurrency, func(i int) error {
-			m, err := w.c.manifestOf(lctx, w.ref.SetDigest(next[i]))
-			mu.Lock()
-			defer mu.Unlock()
-			if lctx.Err() != nil && ctx.Err() == nil { // past the bound on bytes
-				return nil
-			}
-			if err != nil {
-				w.missing[next[i]] = w.c.opError("reading", w.ref, err).Cause()
-				return nil
-			}
-			raw, _ := m.RawBody()
-			w.size += int64(len(raw))
-			if w.size > w.c.maxWalkSize {
-				cut(&WalkSizeError{Limit: w.c.maxWalkSize})
-				return nil
-			}
-			w.read[next[i]].f.Manifest = m
-			return nil
-		})
-		over := context.Cause(lctx)
-		cut(nil)
-		if ctx.Err() == nil && over != nil {
-			return over
-		}
-		if err := spec.Join(errList...); err != nil { // interrupted
+		next, err := w.entriesToRead(level, depth)
+		if err != nil {
 			return err
 		}
+		if err := w.readLevel(ctx, next); err != nil {
+			return err
+		}
+		level = level[:0]
 		for _, d := range next {
 			if n := w.read[d]; n.f.Manifest != nil {
 				level = append(level, n)
 			}
 		}
 	}
-	// each index's entries, to the one Fetched of each manifest (the maps
-	// of an index are made before it is copied into the entries naming it)
+	w.link()
+	return nil
+}
+
+// entriesToRead lists the entries of the indexes of one level, and
+// returns the digests first named there that are to be read.
+func (w *walk) entriesToRead(level []*walked, depth int) ([]string, error) {
+	var next []string
+	for _, n := range level {
+		if !n.f.Manifest.IsList() {
+			continue
+		}
+		list, err := n.f.Manifest.(rcmanifest.Indexer).GetManifestList()
+		if err != nil {
+			return nil, fmt.Errorf("reading the entries of %s: %w", n.f.Manifest.GetDescriptor().Digest, err)
+		}
+		w.entries += len(list)
+		if w.entries > w.c.maxEntries {
+			return nil, &EntriesError{Limit: w.c.maxEntries}
+		}
+		n.list = list
+		n.f.Children, n.f.Missing = map[string]view.Fetched{}, map[string]string{}
+		w.order = append(w.order, n)
+		for _, d := range list {
+			dig := d.Digest.String()
+			if _, ok := w.read[dig]; ok {
+				continue
+			}
+			if !manifest.IsIndex(d.MediaType) && w.depth < FetchAll {
+				continue // platforms: the index says an image's platform
+			}
+			if depth+1 >= maxDepth {
+				w.missing[dig] = fmt.Sprintf("not read: nested more than %d indexes deep", maxDepth)
+				continue
+			}
+			w.add(dig, &view.Fetched{})
+			next = append(next, dig)
+		}
+	}
+	return next, nil
+}
+
+// readLevel reads the manifests of next concurrently. One that fails is
+// noted as missing; past the bound on the bytes read, the walk ends.
+func (w *walk) readLevel(ctx context.Context, next []string) error {
+	var mu sync.Mutex
+	lctx, cut := context.WithCancelCause(ctx)
+	errList := forEach(lctx, len(next), w.c.concurrency, func(i int) error {
+		m, err := w.c.manifestOf(lctx, w.ref.SetDigest(next[i]))
+		mu.Lock()
+		defer mu.Unlock()
+		if lctx.Err() != nil && ctx.Err() == nil { // past the bound on bytes
+			return nil
+		}
+		if err != nil {
+			w.missing[next[i]] = w.c.opError("reading", w.ref, err).Cause()
+			return nil
+		}
+		raw, _ := m.RawBody()
+		w.size += int64(len(raw))
+		if w.size > w.c.maxWalkSize {
+			cut(&WalkSizeError{Limit: w.c.maxWalkSize})
+			return nil
+		}
+		w.read[next[i]].f.Manifest = m
+		return nil
+	})
+	over := context.Cause(lctx)
+	cut(nil)
+	if ctx.Err() == nil && over != nil {
+		return over
+	}
+	return spec.Join(errList...) // interrupted
+}
+
+// link points each index's entries to the one Fetched of each manifest
+// (the maps of an index are made before it is copied into the entries
+// naming it).
+func (w *walk) link() {
 	for _, n := range w.order {
 		for _, d := range n.list {
 			dig := d.Digest.String()
@@ -224,7 +246,6 @@ func (w *walk) run(ctx context.Context, top *walked) error {
 			}
 		}
 	}
-	return nil
 }
 
 // configPlatform reads the platform of an image's config; nil when the
