@@ -256,7 +256,7 @@ func TestOnly(t *testing.T) {
 	arm := member(t, "arm", mediatype.OCI1Manifest, p("linux/arm/v7"), 0)
 	members := []Member{amd, arm, attestation(t, amd, 0), attestation(t, arm, 0)}
 	sel := func(items ...string) spec.Spec {
-		s, err := spec.FromArgs(spec.Args{Members: []string{"r/a:1"}, Platforms: items, Target: "r/a:all"})
+		s, err := spec.FromArgs(spec.Args{Members: []string{"r/a:1"}, Platforms: items, Targets: []string{"r/a:all"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -131,14 +131,14 @@ func Plan(target ref.Ref, tags []string, idx Index, previous []string) Result {
 	return res
 }
 
-// Failed is the result of a document that failed before anything was
-// written: its members could not all be resolved, or its index was
-// invalid, or its tags could not be read. Every tag is skipped; each
+// Failed is the result, for one of its targets, of a document that failed
+// before anything was written: its members could not all be resolved, or
+// its index was invalid; or of a target whose tags could not be read. Every tag is skipped; each
 // member lists its image and, when the failure is its own, that failure;
 // Errors holds every failure of the document.
-func Failed(s spec.Spec, err error) Result {
-	res := Result{Target: s.Target.CommonName()}
-	for _, t := range Tags(s.Target, s.Tags) {
+func Failed(s spec.Spec, target ref.Ref, err error) Result {
+	res := Result{Target: target.CommonName()}
+	for _, t := range Tags(target, s.Tags) {
 		res.Tags = append(res.Tags, TagResult{Tag: t, Status: TagSkipped})
 	}
 	failures := spec.Split(err)
@@ -190,6 +190,28 @@ func (t TagResult) Write(digest string) TagStatus {
 		return TagCreated
 	}
 	return TagUpdated
+}
+
+// TargetStatus says in one word what the push did to the target as a
+// whole: failed when a tag failed or the target failed before or while
+// its index was written (Errors); skipped when its index was not written
+// (a dry run, or another failure stopped the run first); unchanged when
+// no tag changed and nothing was copied; else what its own tag got.
+func (r Result) TargetStatus() TagStatus {
+	if len(r.Errors) > 0 || slices.ContainsFunc(r.Tags, func(t TagResult) bool { return t.Status == TagFailed }) {
+		return TagFailed
+	}
+	if r.Tags[0].Status == TagSkipped {
+		return TagSkipped
+	}
+	copied := slices.ContainsFunc(r.Manifests, func(m MemberResult) bool { return m.How == HowCopied || m.How == HowMounted })
+	if r.Tags[0].Status != TagUnchanged {
+		return r.Tags[0].Status
+	}
+	if copied || slices.ContainsFunc(r.Tags, func(t TagResult) bool { return t.Status != TagUnchanged }) {
+		return TagUpdated // another tag, or a member, changed
+	}
+	return TagUnchanged
 }
 
 // Pushed reports whether the index went out under the target's tag.

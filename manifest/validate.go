@@ -46,7 +46,8 @@ type ValidateOptions struct {
 func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error) {
 	types := make([]Type, len(specs))
 	probs := make([]error, len(specs))
-	written := map[string]spec.Pos{} // repo:tag -> where it was named first
+	type tagWriter struct{ pos, target spec.Pos } // the tag's position, its target's
+	written := map[string]tagWriter{}             // repo:tag -> where it was named first
 	dups := make([]spec.Errors, len(specs))
 	stop := false
 	for i, s := range specs {
@@ -92,20 +93,25 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 			}
 			declared.add(norm, &decl{e, norm, notes})
 		}
-		tags := append([]string{s.Target.Tag}, s.Tags...)
-		for k, tag := range tags {
-			pos := s.Pos
-			if k > 0 && k-1 < len(s.TagsPos) {
-				pos = s.TagsPos[k-1]
-			}
-			key := s.Target.SetTag(tag).CommonName()
-			if first, dup := written[key]; dup {
-				if first != pos {
-					p = append(p, problemf(errTagClash, "%s: %s is also written by %s; a tag can point at one index", pos, key, first))
+		for _, target := range s.AllTargets() {
+			tags := append([]string{target.Ref.Tag}, s.Tags...)
+			for k, tag := range tags {
+				pos := target.Pos
+				if k > 0 && k-1 < len(s.TagsPos) {
+					pos = s.TagsPos[k-1]
 				}
-				continue
+				key := target.Ref.SetTag(tag).CommonName()
+				if first, dup := written[key]; dup {
+					switch {
+					case first.pos != pos:
+						p = append(p, problemf(errTagClash, "%s: %s is also written by %s; a tag can point at one index", pos, key, first.pos))
+					case first.target != target.Pos: // one tags: item, two targets in one repository
+						p = append(p, problemf(errTagClash, "%s: %s is written for the target of %s and for the target of %s; a tag can point at one index", pos, key, first.target, target.Pos))
+					}
+					continue
+				}
+				written[key] = tagWriter{pos, target.Pos}
 			}
-			written[key] = pos
 		}
 		if len(p) > 0 {
 			probs[i], stop = p, true

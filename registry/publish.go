@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/regclient/regclient/types/ref"
@@ -90,21 +91,43 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 			// each document's failures, a cause once for all its members
 			if errList[i] = spec.Join(mergeCauses(errList[i : i+1])...); errList[i] != nil {
 				for _, t := range j.targets {
-					*t.result = manifest.Failed(j.spec, errList[i])
+					*t.result = manifest.Failed(j.spec, t.ref, errList[i])
 				}
 			}
 		}
 		if err != nil && change {
 			return nil, spec.Join(errList...)
 		}
-		return results, spec.Join(errList...)
+		return results, spec.Join(append(errList, targetErrors(targets)...)...)
 	}
-	errList = forEach(ctx, len(targets), c.concurrency, func(i int) error { return targets[i].write(ctx) })
+	errList = forEach(ctx, len(targets), c.concurrency, func(i int) error {
+		if targets[i].err != nil {
+			return nil // failed before the writes; reported below
+		}
+		return targets[i].write(ctx)
+	})
 	nameNotStarted(errList, func(i int, err error) error {
 		return c.opError("pushing the index to", targets[i].ref, err)
 	})
+	for i, t := range targets {
+		if errList[i] != nil && len(t.j.targets) > 1 { // which target it was, in its result
+			for _, err := range mergeCauses(errList[i : i+1]) {
+				t.result.Errors = append(t.result.Errors, err.Error())
+			}
+		}
+	}
 	// a cause once for all the members and targets it hit
-	return results, spec.Join(mergeCauses(errList)...)
+	return results, spec.Join(append(mergeCauses(errList), targetErrors(targets)...)...)
+}
+
+// targetErrors are the failures of the targets that failed before any
+// write (one of several of a document that could not be read), in order.
+func targetErrors(targets []*target) []error {
+	var out []error
+	for _, t := range targets {
+		out = append(out, t.err)
+	}
+	return mergeCauses(out)
 }
 
 // job is the publish of one document: its members, resolved once, and
@@ -132,6 +155,9 @@ type target struct {
 	merged   manifest.Merged
 	upToDate *manifest.Current
 	result   *manifest.Result // its slot in what Publish returns
+	// err is why the target, one of several of its document, failed
+	// before any write: it is not written, the others are
+	err error
 }
 
 // newJob readies the publish of s, of the index type Precheck chose.
@@ -153,34 +179,53 @@ func (c *Client) newJob(s spec.Spec, t manifest.Type, opts PublishOptions) *job 
 		}
 		j.change = &ch
 	}
-	// one target per document: the image it names
-	j.targets = []*target{{j: j, ref: s.Target}}
+	for _, t := range s.AllTargets() {
+		j.targets = append(j.targets, &target{j: j, ref: t.Ref})
+	}
 	return j
 }
 
 // prepare does for one document what comes before any write: its members
 // resolved, and for a push its index built and validated, while each
 // target is read beside that; then each target's write planned.
+//
+// A target of several that cannot be read or planned fails alone: its
+// result says why, and the others are written. The document fails when
+// its members or its index do, or when every target does.
 func (j *job) prepare(ctx context.Context) error {
+	var errList []error
 	err := beside(func() error { return j.resolve(ctx) }, func() error {
-		return spec.Join(forEach(ctx, len(j.targets), j.c.concurrency, func(i int) error { return j.targets[i].read(ctx) })...)
+		errList = forEach(ctx, len(j.targets), j.c.concurrency, func(i int) error { return j.targets[i].read(ctx) })
+		return nil
 	})
 	if err != nil {
-		return err
+		return spec.Join(append([]error{err}, errList...)...)
 	}
-	var errList []error
-	for _, t := range j.targets {
-		errList = append(errList, t.plan())
+	for i, t := range j.targets {
+		if errList[i] == nil {
+			errList[i] = t.plan()
+		}
 	}
-	return spec.Join(errList...)
+	if len(j.targets) == 1 || !slices.ContainsFunc(errList, func(err error) bool { return err == nil }) {
+		return spec.Join(errList...)
+	}
+	for i, t := range j.targets {
+		if errList[i] != nil {
+			t.err = errList[i]
+			*t.result = manifest.Failed(j.spec, t.ref, spec.Join(mergeCauses(errList[i:i+1])...))
+		}
+	}
+	return nil
 }
 
 // resolve resolves the document's members; for a push it builds and
 // validates the index they make.
 func (j *job) resolve(ctx context.Context) error {
 	s := j.spec
-	if s.TagDefaulted {
-		j.c.log.Warnf("%s: %s has no tag; using %s:latest", s.Pos, s.Target.Reference, repoName(s.Target))
+	for _, t := range s.AllTargets() {
+		if t.TagDefaulted {
+			j.c.log.Warnf("%s: %s has no tag; using %s:latest", t.Pos, t.Ref.Reference, repoName(t.Ref))
+		}
 	}
 	if j.change != nil && len(s.Manifests) == 0 {
 		return nil // an edit that removes or annotates only

@@ -13,9 +13,11 @@ type Args struct {
 	Platforms   []string // "os/arch[/variant][:os.version]", one per item
 	Template    string   // member reference with OS, ARCH, VARIANT, OSVERSION placeholders
 	Members     []string // member references, instead of a template
-	Target      string   // index reference
+	Targets     []string // index references: where the index is written, one per item
 	Tags        []string // extra tags
 	Annotations []string // "key=value" for the index
+	// MaxTargets bounds the number of Targets (DefaultMaxTargets when 0).
+	MaxTargets int
 }
 
 // FromArgs builds a Spec from the from-args flags: one member per platform,
@@ -23,14 +25,14 @@ type Args struct {
 // its platform from the image, Platforms selecting among them.
 func FromArgs(a Args) (Spec, error) {
 	var s Spec
-	var err error
-	s.Pos = Pos{Field: "--target"}
-	if strings.TrimSpace(a.Target) == "" {
-		return Spec{}, errorf(s.Pos, ErrMissing, "is required (the reference the index is written to)")
+	if len(a.Targets) == 0 {
+		return Spec{}, errorf(Pos{Field: "--target"}, ErrMissing, "is required (the reference the index is written to)")
 	}
-	if s.Target, s.TagDefaulted, err = parseRef(a.Target, s.Pos, true); err != nil {
+	targets, err := argTargets(a.Targets, "--target", a.MaxTargets)
+	if err != nil {
 		return Spec{}, err
 	}
+	s.setTargets(targets)
 	if len(a.Members) > 0 {
 		if a.Template != "" {
 			return Spec{}, errorf(Pos{Field: "--member"}, ErrTemplate, "and --template name the members two ways; give one of them")
@@ -66,17 +68,19 @@ func FromArgs(a Args) (Spec, error) {
 	return s, s.extras(a)
 }
 
-// ForEdit builds the Spec of `edit`: the target, the members to add
-// (Members, from --add: may be none), extra tags and index annotations.
+// ForEdit builds the Spec of `edit`: the targets (each index is changed
+// on its own), the members to add (Members, from --add: may be none),
+// extra tags and index annotations.
 func ForEdit(a Args) (Spec, error) {
-	s := Spec{Pos: Pos{Field: "TARGET"}}
-	if strings.TrimSpace(a.Target) == "" {
-		return Spec{}, errorf(s.Pos, ErrMissing, "is required (the index to change)")
+	var s Spec
+	if len(a.Targets) == 0 {
+		return Spec{}, errorf(Pos{Field: "TARGET"}, ErrMissing, "is required (the index to change)")
 	}
-	var err error
-	if s.Target, s.TagDefaulted, err = parseRef(a.Target, s.Pos, true); err != nil {
+	targets, err := argTargets(a.Targets, "TARGET", a.MaxTargets)
+	if err != nil {
 		return Spec{}, err
 	}
+	s.setTargets(targets)
 	for _, m := range a.Members {
 		pos := Pos{Field: "--add " + quoteRef(m)}
 		img, _, err := parseRef(m, pos, false)

@@ -13,7 +13,7 @@ func TestFromArgs(t *testing.T) {
 	s, err := FromArgs(Args{
 		Platforms:   []string{"linux/amd64", " linux/arm/v7", "windows/amd64:10.0.20348.2227"},
 		Template:    "localhost:5000/app:1.0-OS-ARCHVARIANT-OSVERSION",
-		Target:      "localhost:5000/app:1.0",
+		Targets:     []string{"localhost:5000/app:1.0"},
 		Tags:        []string{"latest", "1"},
 		Annotations: []string{"org.opencontainers.image.description=Hello, world", "a=1,b=x=y"},
 	})
@@ -40,7 +40,7 @@ func TestFromArgs(t *testing.T) {
 		t.Errorf("target %s tags %v", s.Target.CommonName(), s.Tags)
 	}
 
-	s, err = FromArgs(Args{Platforms: []string{"linux/amd64"}, Template: "localhost:5000/app:amd64", Target: "localhost:5000/app"})
+	s, err = FromArgs(Args{Platforms: []string{"linux/amd64"}, Template: "localhost:5000/app:amd64", Targets: []string{"localhost:5000/app"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestFromArgs(t *testing.T) {
 
 func TestFromArgsInvalid(t *testing.T) {
 	t.Parallel()
-	ok := Args{Platforms: []string{"linux/amd64"}, Template: "r/app:ARCH", Target: "r/app:1"}
+	ok := Args{Platforms: []string{"linux/amd64"}, Template: "r/app:ARCH", Targets: []string{"r/app:1"}}
 	tests := []struct {
 		name string
 		mod  func(*Args)
@@ -69,10 +69,10 @@ func TestFromArgsInvalid(t *testing.T) {
 		// An empty os.version.
 		{"empty osversion", func(a *Args) { a.Platforms = []string{"windows/amd64:"} }, `--platforms "windows/amd64:": os.version "" after ':' is not a version such as 10.0.20348.2227`, ErrPlatform},
 		// No target.
-		{"no target", func(a *Args) { a.Target = "" }, `--target: is required (the reference the index is written to)`, ErrMissing},
+		{"no target", func(a *Args) { a.Targets = nil }, `--target: is required (the reference the index is written to)`, ErrMissing},
 		// Target by digest.
 		{"target digest", func(a *Args) {
-			a.Target = "r/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			a.Targets = []string{"r/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
 		},
 			`--target: target "r/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" names a digest; name a tag instead (the index's digest is known only once it is built)`, ErrReference},
 		// No template.
@@ -121,7 +121,7 @@ func TestFromArgsInvalid(t *testing.T) {
 func FuzzFromArgs(f *testing.F) {
 	f.Add("linux/amd64,linux/arm/v7", "r/app:OS-ARCH-VARIANT", "r/app:1", "a=b,c=d")
 	f.Fuzz(func(t *testing.T, plats, tpl, target, ann string) {
-		s, err := FromArgs(Args{Platforms: strings.Split(plats, ","), Template: tpl, Target: target, Annotations: []string{ann}})
+		s, err := FromArgs(Args{Platforms: strings.Split(plats, ","), Template: tpl, Targets: []string{target}, Annotations: []string{ann}})
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("%v is not ErrInvalid", err)
@@ -140,7 +140,7 @@ func BenchmarkFromArgs(b *testing.B) {
 		plats = append(plats, "linux/"+a)
 	}
 	for b.Loop() {
-		if _, err := FromArgs(Args{Platforms: plats, Template: "reg.example.com/app:1.0-OS-ARCHVARIANT", Target: "reg.example.com/app:1.0", Tags: []string{"latest", "1"}}); err != nil {
+		if _, err := FromArgs(Args{Platforms: plats, Template: "reg.example.com/app:1.0-OS-ARCHVARIANT", Targets: []string{"reg.example.com/app:1.0"}, Tags: []string{"latest", "1"}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -152,7 +152,7 @@ func TestFromArgsMembers(t *testing.T) {
 	s, err := FromArgs(Args{
 		Members:   []string{"reg.example.com/app@" + d, "other.example.com/builds/app:arm64", "ocidir://out/layout:1"},
 		Platforms: []string{"linux/aarch64", "windows/amd64:10.0.20348"},
-		Target:    "reg.example.com/app:1.0",
+		Targets:   []string{"reg.example.com/app:1.0"},
 		Tags:      []string{"latest"},
 	})
 	if err != nil {

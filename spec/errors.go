@@ -36,6 +36,9 @@ var (
 	// ErrLimit is returned when the spec is larger than a limit of
 	// [Limits] allows, or its aliases expand past what its size allows.
 	ErrLimit = errors.New("spec over a limit")
+	// ErrDuplicateTarget is returned when a document names one target
+	// (repository and tag) twice.
+	ErrDuplicateTarget = errors.New("duplicate target")
 )
 
 // Error is a failure tied to a place in the user's input: a problem in the

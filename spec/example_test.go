@@ -60,7 +60,7 @@ func ExampleFromArgs() {
 	s, err := spec.FromArgs(spec.Args{
 		Platforms: []string{"linux/amd64", "linux/arm/v7", "windows/amd64:10.0.20348.2227"},
 		Template:  "reg.example.com/app:1.0-OS-ARCH-VARIANT",
-		Target:    "reg.example.com/app:1.0",
+		Targets:   []string{"reg.example.com/app:1.0"},
 		Tags:      []string{"latest"},
 	})
 	if err != nil {

@@ -33,11 +33,12 @@ type Limits struct {
 	Size      int64 // bytes of the file (DefaultLimits.Size)
 	Documents int   // YAML documents, each one index
 	Members   int   // manifests[] entries, over all documents
+	Targets   int   // targets of one document: image: and targets: together
 }
 
 // DefaultLimits are far above any real release (a thousand members is
 // about 100 KB) and far below what would strain a CI runner.
-var DefaultLimits = Limits{Size: 4 << 20, Documents: 1000, Members: 10000}
+var DefaultLimits = Limits{Size: 4 << 20, Documents: 1000, Members: 10000, Targets: DefaultMaxTargets}
 
 // WithLimits sets the limits a spec is held to.
 func WithLimits(lim Limits) Option {
@@ -50,6 +51,9 @@ func WithLimits(lim Limits) Option {
 		}
 		if lim.Members > 0 {
 			l.limits.Members = lim.Members
+		}
+		if lim.Targets > 0 {
+			l.limits.Targets = lim.Targets
 		}
 	}
 }
@@ -305,21 +309,12 @@ func (l loader) fieldsIn(n *yaml.Node, field string, inside []*yaml.Node, allowe
 // doc reads one document of a spec: its target, options, tags, annotations
 // and members.
 func (l loader) doc(root *yaml.Node) (Spec, error) {
-	f, err := l.fields(root, "", "image", "type", "tags", "annotations", "manifests", "referrers")
+	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers")
 	if err != nil {
 		return Spec{}, err
 	}
 	var s Spec
-	img, ok := f["image"]
-	if !ok {
-		return Spec{}, errorf(l.pos(root, "image"), ErrMissing, "no target image: add `image: registry/repo:tag`")
-	}
-	str, err := l.str(img[1], "image")
-	if err != nil {
-		return Spec{}, err
-	}
-	s.Pos = l.pos(img[0], "image")
-	if s.Target, s.TagDefaulted, err = parseRef(str, s.Pos, true); err != nil {
+	if err := l.targets(root, f, &s); err != nil {
 		return Spec{}, err
 	}
 	if err := l.indexOptions(f, &s); err != nil {
@@ -351,6 +346,44 @@ func (l loader) doc(root *yaml.Node) (Spec, error) {
 		return Spec{}, err
 	}
 	return s, nil
+}
+
+// targets reads a document's image: and targets: into s: image: first,
+// then each of targets:, at least one in all.
+func (l loader) targets(root *yaml.Node, f map[string][2]*yaml.Node, s *Spec) error {
+	var refs []string
+	var pos []Pos
+	if img, ok := f["image"]; ok {
+		str, err := l.str(img[1], "image")
+		if err != nil {
+			return err
+		}
+		refs, pos = append(refs, str), append(pos, l.pos(img[0], "image"))
+	}
+	if t, ok := f["targets"]; ok {
+		list := deref(t[1])
+		if list.Kind == yaml.SequenceNode && len(refs)+len(list.Content) > l.limits.Targets {
+			i := l.limits.Targets - len(refs) // the first one past the limit
+			return errorf(l.pos(list.Content[i], fmt.Sprintf("targets[%d]", i)), ErrLimit,
+				"more than %d targets in one document (--max-targets raises the limit)", l.limits.Targets)
+		}
+		items, err := l.strList(t[1], "targets")
+		if err != nil {
+			return err
+		}
+		for i, item := range items {
+			refs, pos = append(refs, item), append(pos, l.pos(list.Content[i], fmt.Sprintf("targets[%d]", i)))
+		}
+	}
+	if len(refs) == 0 {
+		return errorf(l.pos(root, "image"), ErrMissing, "no target image: add `image: registry/repo:tag` (or a `targets:` list)")
+	}
+	targets, err := targetsOf(refs, pos, l.limits.Targets, "--max-targets")
+	if err != nil {
+		return err
+	}
+	s.setTargets(targets)
+	return nil
 }
 
 // indexOptions reads a document's type: and referrers: into s.

@@ -153,7 +153,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"unknown member key", "image: a/b\nmanifests:\n  - image: a/c\n    digest: x\n",
 			`release.yaml:4: manifests[0].digest: unknown key "digest" (known keys: image, platform, annotations)`, ErrUnknownKey},
 		// No target.
-		{"no image", "manifests: [{image: a/b}]\n", `release.yaml:1: image: no target image: add ` + "`image: registry/repo:tag`", ErrMissing},
+		{"no image", "manifests: [{image: a/b}]\n", `release.yaml:1: image: no target image: add ` + "`image: registry/repo:tag` (or a `targets:` list)", ErrMissing},
 		// No members.
 		{"no manifests", "image: a/b\n", `release.yaml:1: manifests: no manifests: list the member images under ` + "`manifests:`", ErrMissing},
 		// manifests: [] must never become an empty list in a registry.

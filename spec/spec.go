@@ -35,12 +35,18 @@ func (p Pos) String() string {
 	return b.String()
 }
 
-// Spec describes one index to publish.
+// Spec describes one index to publish, to one target or to several.
 type Spec struct {
-	// Target is the reference the index is written to; it always has a tag.
+	// Target is the reference the index is written to (the first target:
+	// image:, else the first of targets:; the first --target); it always
+	// has a tag.
 	Target ref.Ref
 	// TagDefaulted is true when the user wrote no tag and Target got "latest".
 	TagDefaulted bool
+	// MoreTargets are the other references the same index is written to,
+	// in the order given (targets:, --target given more than once).
+	// [Spec.AllTargets] lists every target.
+	MoreTargets []Target
 	// Type is "docker" or "oci" when the document chooses its index type
 	// (overriding --type), else "".
 	Type string
@@ -67,6 +73,29 @@ type Spec struct {
 	Referrers, ReferrersRequired bool
 	// Pos is where the target was named.
 	Pos Pos
+}
+
+// Target is one place a document's index is written: a repository and
+// tag in a registry, or an OCI layout (ocidir://).
+type Target struct {
+	// Ref always has a tag.
+	Ref ref.Ref
+	// TagDefaulted is true when the user wrote no tag and Ref got "latest".
+	TagDefaulted bool
+	// Pos is where the target was named.
+	Pos Pos
+}
+
+// AllTargets lists every target of the document: [Spec.Target] first,
+// then [Spec.MoreTargets].
+func (s Spec) AllTargets() []Target {
+	return append([]Target{{Ref: s.Target, TagDefaulted: s.TagDefaulted, Pos: s.Pos}}, s.MoreTargets...)
+}
+
+// setTargets makes targets (at least one) the document's.
+func (s *Spec) setTargets(targets []Target) {
+	s.Target, s.TagDefaulted, s.Pos = targets[0].Ref, targets[0].TagDefaulted, targets[0].Pos
+	s.MoreTargets = targets[1:]
 }
 
 // Entry is one member image.
@@ -104,7 +133,9 @@ func (e Entry) FieldPos(field string) Pos {
 func Registries(specs ...Spec) []string {
 	var hosts []string
 	for _, s := range specs {
-		hosts = addHost(hosts, s.Target)
+		for _, t := range s.AllTargets() {
+			hosts = addHost(hosts, t.Ref)
+		}
 		for _, e := range s.Manifests {
 			hosts = addHost(hosts, e.Image)
 		}
@@ -112,11 +143,14 @@ func Registries(specs ...Spec) []string {
 	return hosts
 }
 
-// Targets lists, without repeats, the registry hosts the specs push to.
+// Targets lists, without repeats, the registry hosts the specs push to:
+// those of every target of every document.
 func Targets(specs ...Spec) []string {
 	var hosts []string
 	for _, s := range specs {
-		hosts = addHost(hosts, s.Target)
+		for _, t := range s.AllTargets() {
+			hosts = addHost(hosts, t.Ref)
+		}
 	}
 	return hosts
 }
@@ -126,9 +160,11 @@ func Targets(specs ...Spec) []string {
 func Refs(specs ...Spec) []ref.Ref {
 	var refs []ref.Ref
 	for _, s := range specs {
-		refs = append(refs, s.Target)
-		for _, tag := range s.Tags {
-			refs = append(refs, s.Target.SetTag(tag))
+		for _, t := range s.AllTargets() {
+			refs = append(refs, t.Ref)
+			for _, tag := range s.Tags {
+				refs = append(refs, t.Ref.SetTag(tag))
+			}
 		}
 		for _, e := range s.Manifests {
 			refs = append(refs, e.Image)

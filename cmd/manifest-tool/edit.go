@@ -14,7 +14,7 @@ func editCommand(env *environment) *cli.Command {
 	return &cli.Command{
 		Name:      "edit",
 		Usage:     "change an index in place: platforms, annotations",
-		ArgsUsage: "TARGET",
+		ArgsUsage: "TARGET...",
 		UsageText: `manifest-tool edit --add reg.example.com/app@sha256:9ab2… \
        reg.example.com/app:1.0
    manifest-tool edit --remove linux/s390x,linux/ppc64le --tags 1 \
@@ -34,6 +34,9 @@ TARGET is read again after --settle; a change another writer took back is
 merged again and rewritten (5 rounds at most), and a platform another
 writer set to a third digest is a conflict (exit 1).
 
+With several TARGETs, each index is changed on its own (they may differ
+before and after); one that fails does not stop the others.
+
 Exit 1: TARGET does not exist, or --remove names a platform the index does
 not have (nothing is written; --ignore-missing makes it a warning).
 Exit 2: TARGET is not an index, or no image would be left.`,
@@ -46,8 +49,12 @@ Exit 2: TARGET is not an index, or no image would be left.`,
 			&cli.BoolFlag{Name: "ignore-missing", Usage: "warn about --add and --remove that find nothing"},
 		}, writeFlags(&cli.StringFlag{Name: "type", Usage: "`docker` or oci: must be the index's own"})...),
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return usagef("edit needs exactly one TARGET, got %d arguments", c.NArg())
+			if c.NArg() == 0 {
+				return usagef("edit needs a TARGET (or several), got none")
+			}
+			maxTargets, err := maxTargets(c)
+			if err != nil {
+				return err
 			}
 			t, err := manifest.ParseType(c.String("type"))
 			if err != nil {
@@ -68,7 +75,8 @@ Exit 2: TARGET is not an index, or no image would be left.`,
 				}
 			}
 			s, err := spec.ForEdit(spec.Args{
-				Target:      c.Args().First(),
+				Targets:     c.Args().Slice(),
+				MaxTargets:  maxTargets,
 				Members:     add,
 				Tags:        splitList(c.StringSlice("tags")),
 				Annotations: c.StringSlice("annotations"),

@@ -35,7 +35,9 @@ for each platform, under these rules:
 For linux/amd64 and linux/arm/v7:
   app:1.0-OS-ARCH-VARIANT  ->  app:1.0-linux-amd64   app:1.0-linux-arm-v7
   app:1.0-ARCHVARIANT      ->  app:1.0-amd64         app:1.0-armv7
-A --target without a tag gets "latest".
+A --target without a tag gets "latest". --target given more than once (or
+a comma-separated list) pushes the same index to each: any registry, or
+ocidir://; --tags apply in each.
 
 --member REF (repeatable, or comma-separated) names each member instead:
 a tag or digest in any repository or registry, or ocidir://; its platform
@@ -46,7 +48,7 @@ With --member, --platforms takes only those platforms from the members.
 			&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version],..."},
 			&cli.StringFlag{Name: "template", Usage: "member `REF` with OS, ARCH, VARIANT, OSVERSION"},
 			&cli.StringSliceFlag{Name: "member", Usage: "member `REF`, instead of --template (repeatable)"},
-			&cli.StringFlag{Name: "target", Usage: "`REF` the index is pushed to"},
+			&cli.StringSliceFlag{Name: "target", Usage: "`REF` the index is pushed to (repeatable)"},
 			&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
 			&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` (oci; repeatable)"},
 			ignoreMissingFlag(),
@@ -59,11 +61,16 @@ With --member, --platforms takes only those platforms from the members.
 			if err != nil {
 				return err
 			}
+			maxTargets, err := maxTargets(c)
+			if err != nil {
+				return err
+			}
 			s, err := spec.FromArgs(spec.Args{
 				Platforms:   splitList(c.StringSlice("platforms")),
 				Template:    c.String("template"),
 				Members:     splitList(c.StringSlice("member")),
-				Target:      c.String("target"),
+				Targets:     splitList(c.StringSlice("target")),
+				MaxTargets:  maxTargets,
 				Tags:        splitList(c.StringSlice("tags")),
 				Annotations: c.StringSlice("annotations"),
 			})

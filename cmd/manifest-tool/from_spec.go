@@ -78,6 +78,9 @@ func specLimits(c *cli.Context) (lim spec.Limits, err error) {
 	if lim.Documents, err = positiveFlag(c, "max-documents", spec.DefaultLimits.Documents); err != nil {
 		return lim, err
 	}
-	lim.Members, err = positiveFlag(c, "max-members", spec.DefaultLimits.Members)
+	if lim.Members, err = positiveFlag(c, "max-members", spec.DefaultLimits.Members); err != nil {
+		return lim, err
+	}
+	lim.Targets, err = maxTargets(c)
 	return lim, err
 }

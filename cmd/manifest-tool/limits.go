@@ -6,7 +6,18 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/registry"
+	"github.com/manifest-tool/manifest-tool/spec"
 )
+
+// maxTargetsFlag bounds the targets of one document (push, edit).
+func maxTargetsFlag() cli.Flag {
+	return &cli.IntFlag{Name: "max-targets", EnvVars: []string{limitEnv("max-targets")}, Usage: fmt.Sprintf("refuse over `N` targets in one document (%d)", spec.DefaultMaxTargets)}
+}
+
+// maxTargets reads --max-targets.
+func maxTargets(c *cli.Context) (int, error) {
+	return positiveFlag(c, "max-targets", spec.DefaultMaxTargets)
+}
 
 // walkFlags are inspect's and platforms' bounds on what they walk below
 // an index: its entries, and the bytes of the manifests read.

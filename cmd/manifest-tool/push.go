@@ -42,6 +42,7 @@ func writeFlags(typeFlag *cli.StringFlag) []cli.Flag {
 		settleFlag(),
 		newSwitchFlag("referrers", "copy members' signatures and SBOMs (=required)", "true", "false", "required"),
 		outputFlag(),
+		maxTargetsFlag(),
 	}, referrerLimitFlags(true)...)
 }
 
@@ -100,7 +101,9 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		for i := range r.Manifests {
 			r.Manifests[i].Error = env.scrub.clean(r.Manifests[i].Error)
 		}
-		if werr := env.show(out, r); werr != nil {
+	}
+	for _, p := range manifest.ByDocument(specs, results) {
+		if werr := env.show(out, p); werr != nil {
 			return werr
 		}
 	}

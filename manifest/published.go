@@ -1,0 +1,77 @@
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+// Published is what a push prints for one document: the [Result] of its
+// target, as it always was; for a document of several targets, that of
+// the first, and every target's under Targets, each with its status. With
+// --append and edit each target's index is its own, so their digests may
+// differ.
+type Published struct {
+	Result
+	Targets []TargetResult `json:"targets,omitempty"`
+}
+
+// TargetResult is one target of a document of several: its [Result]
+// and what happened to it as a whole ([Result.TargetStatus]).
+type TargetResult struct {
+	Status TagStatus `json:"status"`
+	Result
+}
+
+// ByDocument groups the results of a publish of specs (one per target,
+// in spec order, as the registry package returns them) by document.
+func ByDocument(specs []spec.Spec, results []Result) []Published {
+	var out []Published
+	for _, s := range specs {
+		n := len(s.MoreTargets) + 1
+		if len(results) < n {
+			break
+		}
+		p := Published{Result: results[0]}
+		if n > 1 {
+			for _, r := range results[:n] {
+				p.Targets = append(p.Targets, TargetResult{Status: r.TargetStatus(), Result: r})
+			}
+		}
+		out = append(out, p)
+		results = results[n:]
+	}
+	return out
+}
+
+// WriteText writes what a push prints: for one target, what [Result]
+// writes; for several, per target its "Digest: sha256:<hex> <size>
+// TARGET" line (when its index went out; in a dry run after the exact
+// bytes, once for as long as they are the same) and a line per tag with
+// what the push did to it.
+func (p Published) WriteText(w io.Writer) error {
+	if len(p.Targets) == 0 {
+		return p.Result.WriteText(w)
+	}
+	var b bytes.Buffer
+	var shown []byte // the index bytes printed last, in a dry run
+	for _, t := range p.Targets {
+		r := t.Result
+		if r.DryRun && !bytes.Equal(shown, r.Index) {
+			fmt.Fprintf(&b, "%s\n", r.Index)
+			shown = r.Index
+		}
+		if r.DryRun || r.Pushed() {
+			fmt.Fprintf(&b, "Digest: %s %d %s\n", r.Digest, r.Size, r.Target)
+		}
+		repo := strings.TrimSuffix(r.Target, ":"+r.Tags[0].Tag)
+		for _, tag := range r.Tags {
+			fmt.Fprintf(&b, "%s:%s %s\n", repo, tag.Tag, tag.Status)
+		}
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
