@@ -1,0 +1,92 @@
+package manifest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+// Two targets of one document in one repository cannot both write an
+// extra tag: it would point at two indexes with --append.
+func TestPrecheckTargetsTagClash(t *testing.T) {
+	t.Parallel()
+	y := "targets: [r/a:1, r/a:2, r/b:1]\ntags: [latest]\nmanifests: [{image: r/a:3}]\n"
+	specs, err := spec.Load(context.Background(), "r.yaml", strings.NewReader(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, probs := Precheck(specs, OCI, ValidateOptions{})
+	want := "r.yaml:2: tags[0]: docker.io/r/a:latest is written for the target of r.yaml:1: targets[0] and for the target of r.yaml:1: targets[1]; a tag can point at one index"
+	if probs[0] == nil || probs[0].Error() != want {
+		t.Errorf("got  %v\nwant %s", probs[0], want)
+	}
+	// a target's tag that another target's extra tag writes
+	y = "targets: [r/a:1, r/a:latest]\ntags: [latest]\nmanifests: [{image: r/a:3}]\n"
+	specs, _ = spec.Load(context.Background(), "r.yaml", strings.NewReader(y))
+	if _, probs = Precheck(specs, OCI, ValidateOptions{}); probs[0] == nil || !strings.Contains(probs[0].Error(), "docker.io/r/a:latest is also written by") {
+		t.Errorf("got %v", probs[0])
+	}
+}
+
+// A document of one target prints as it always did; of several, the
+// first target's result with each target's, and a line per target and tag.
+func TestByDocument(t *testing.T) {
+	t.Parallel()
+	y := "image: r/a:1\nmanifests: [{image: r/a:3}]\n---\ntargets: [r/b:1, q.io/b:1, ocidir://l:1]\ntags: [x]\nmanifests: [{image: r/a:3}]\n"
+	specs, err := spec.Load(context.Background(), "r.yaml", strings.NewReader(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := func(target string, st ...TagStatus) Result {
+		r := Result{Target: target, Digest: "sha256:d", Size: 5, Manifests: []MemberResult{{Image: "r/a:3", How: HowPresent}}}
+		for i, s := range st {
+			r.Tags = append(r.Tags, TagResult{Tag: []string{"1", "x"}[i], Status: s, Previous: map[TagStatus]string{TagUnchanged: "sha256:d"}[s]})
+		}
+		return r
+	}
+	copied := tags("q.io/b:1", TagUnchanged, TagUnchanged)
+	copied.Manifests[0].How = HowCopied
+	failed := tags("ocidir://l:1", TagSkipped, TagSkipped)
+	failed.Errors = []string{"no space left"}
+	results := []Result{tags("docker.io/r/a:1", TagCreated), tags("docker.io/r/b:1", TagUnchanged, TagUnchanged), copied, failed}
+	docs := ByDocument(specs, results)
+	if len(docs) != 2 || len(docs[0].Targets) != 0 || len(docs[1].Targets) != 3 {
+		t.Fatalf("%d documents: %+v", len(docs), docs)
+	}
+	one, _ := json.Marshal(docs[0])
+	plain, _ := json.Marshal(results[0])
+	if !bytes.Equal(one, plain) {
+		t.Errorf("one target's JSON changed shape:\n%s\nwas\n%s", one, plain)
+	}
+	var got struct {
+		Target  string
+		Targets []struct{ Target, Status string }
+	}
+	b, _ := json.Marshal(docs[1])
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Target != "docker.io/r/b:1" || len(got.Targets) != 3 || got.Targets[0].Status != "unchanged" || got.Targets[1].Status != "updated" || got.Targets[2].Status != "failed" {
+		t.Errorf("JSON %s", b)
+	}
+	var text bytes.Buffer
+	if err := docs[1].WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	want := `Digest: sha256:d 5 docker.io/r/b:1
+docker.io/r/b:1 unchanged
+docker.io/r/b:x unchanged
+Digest: sha256:d 5 q.io/b:1
+q.io/b:1 unchanged
+q.io/b:x unchanged
+ocidir://l:1 skipped
+ocidir://l:x skipped
+`
+	if text.String() != want {
+		t.Errorf("text\n%s\nwant\n%s", text.String(), want)
+	}
+}

@@ -1,0 +1,94 @@
+package registry
+
+import (
+	"context"
+	"testing"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/spec"
+)
+
+// One document, three targets in two registries: each member is read
+// once for the run, every target gets the same index, and the results
+// come one per target in order.
+func TestPublishSeveralTargets(t *testing.T) {
+	t.Parallel()
+	a, b := newMemRegistry(t), newMemRegistry(t)
+	a.pushImage(t, "build", "amd64", "linux/amd64")
+	a.pushImage(t, "build", "arm64", "linux/arm64/v8")
+	s := a.spec(t, "app:1", []string{"latest"}, "build:amd64", "build:arm64")
+	s.MoreTargets = []spec.Target{{Ref: a.ref(t, "mirror:1"), Pos: spec.Pos{Field: "targets[0]"}}, {Ref: b.ref(t, "app:1"), Pos: spec.Pos{Field: "targets[1]"}}}
+	c := a.client(t, WithPlainHTTP(b.host))
+	// a dry run reads what a run reads before writing: each member once
+	a.count()
+	b.count()
+	results, err := c.Publish(context.Background(), []manifestSpec{s}, PublishOptions{Type: manifest.OCI, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.requests()+"; "+b.requests(), "GET blob 2, GET manifest 2; "; got != want {
+		t.Errorf("requests %s, want %s (each member read once for three targets)", got, want)
+	}
+	if len(results) != 3 || results[2].Digest != results[0].Digest || !results[2].DryRun {
+		t.Errorf("dry run: %+v", results)
+	}
+	results, err = c.Publish(context.Background(), []manifestSpec{s}, PublishOptions{Type: manifest.OCI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 3 {
+		t.Fatalf("%d results, want 3", len(results))
+	}
+	for i, want := range []string{a.host + "/app:1", a.host + "/mirror:1", b.host + "/app:1"} {
+		r := results[i]
+		if r.Target != want || r.Digest != results[0].Digest || r.TargetStatus() != manifest.TagCreated {
+			t.Errorf("result %d: %s %s %s, want %s %s created", i, r.Target, r.Digest, r.TargetStatus(), want, results[0].Digest)
+		}
+	}
+	for _, reg := range []*memRegistry{a, b} {
+		for _, name := range []string{"app:1", "app:latest"} {
+			m, err := reg.rc.ManifestHead(context.Background(), reg.ref(t, name))
+			if err != nil || m.GetDescriptor().Digest.String() != results[0].Digest {
+				t.Errorf("%s/%s: %v", reg.host, name, err)
+			}
+		}
+	}
+}
+
+// --append with several targets merges onto each target's own index:
+// the results say so, digest by digest.
+func TestAppendSeveralTargets(t *testing.T) {
+	t.Parallel()
+	a, b := newMemRegistry(t), newMemRegistry(t)
+	a.pushImage(t, "build", "amd64", "linux/amd64")
+	a.pushImage(t, "build", "s390x", "linux/s390x")
+	a.pushImage(t, "build", "arm64", "linux/arm64/v8")
+	c := a.client(t, WithPlainHTTP(b.host))
+	ctx := context.Background()
+	// a's index holds amd64, b's s390x
+	for _, first := range []struct {
+		reg    *memRegistry
+		member string
+	}{{a, "build:amd64"}, {b, "build:s390x"}} {
+		s := a.spec(t, "build:x", nil, first.member)
+		s.Target = first.reg.ref(t, "app:1")
+		if _, err := c.Publish(ctx, []manifestSpec{s}, PublishOptions{Type: manifest.OCI}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := a.spec(t, "app:1", nil, "build:arm64")
+	s.MoreTargets = []spec.Target{{Ref: b.ref(t, "app:1")}}
+	results, err := c.Publish(ctx, []manifestSpec{s}, PublishOptions{Append: true, Settle: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 2 || results[0].Digest == results[1].Digest {
+		t.Fatalf("results %+v", results)
+	}
+	for i, want := range []string{"linux/amd64", "linux/s390x"} {
+		r := results[i]
+		if r.Changed == nil || len(r.Kept) != 1 || r.Kept[0] != want || len(r.Added) != 1 || r.Added[0] != "linux/arm64/v8" {
+			t.Errorf("target %d: %+v", i, r.Changed)
+		}
+	}
+}
