@@ -116,6 +116,7 @@ func TestBadInputTable(t *testing.T) {
 		{"no platforms", []string{"push", "from-args", "--template", "r/a:ARCH", "--target", "r/a:1"}, "--platforms: is required, e.g. --platforms linux/amd64,linux/arm64"},
 		{"bad target", fromArgs("--target", "r/A:1"), `--target "r/A:1": invalid reference "r/A:1", repo must be lowercase`},
 		{"duplicate target", fromArgs("--target", "reg.invalid/app:2,reg.invalid/app:1"), `--target "reg.invalid/app:1": reg.invalid/app:1 is given twice; give each target once`},
+		{"--max-targets 0", fromArgs("--max-targets", "0"), "--max-targets 0: want a number above 0"},
 		{"too many targets", fromArgs("--max-targets", "2", "--target", "reg.invalid/app:2,reg.invalid/app:3"), `--target "reg.invalid/app:3": more than 2 targets in one document (--max-targets raises the limit)`},
 		{"bad extra tag", fromArgs("--tags", "1,a b"), `--tags "a b": "a b" is not a valid tag (letters, digits, '_', '.', '-'; at most 128; not starting with '.' or '-')`},
 		{"annotation without =", fromArgs("--annotations", "novalue"), `--annotations "novalue": want key=value`},
