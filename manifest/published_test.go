@@ -90,3 +90,31 @@ ocidir://l:x skipped
 		t.Errorf("text\n%s\nwant\n%s", text.String(), want)
 	}
 }
+
+// A dry run of several targets prints the index bytes once while they
+// are the same, then each target's Digest line: with --append, each
+// target's own bytes before its line.
+func TestPublishedDryRunText(t *testing.T) {
+	t.Parallel()
+	dry := func(target, index string) TargetResult {
+		return TargetResult{Status: TagSkipped, Result: Result{Target: target + ":1", Digest: "sha256:" + index, Size: 2, DryRun: true,
+			Index: []byte(`{"` + index + `"}`), Tags: []TagResult{{Tag: "1", Status: TagSkipped}}}}
+	}
+	var text bytes.Buffer
+	p := Published{Targets: []TargetResult{dry("a/x", "i"), dry("b/x", "i"), dry("c/x", "j")}}
+	if err := p.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"i"}
+Digest: sha256:i 2 a/x:1
+a/x:1 skipped
+Digest: sha256:i 2 b/x:1
+b/x:1 skipped
+{"j"}
+Digest: sha256:j 2 c/x:1
+c/x:1 skipped
+`
+	if text.String() != want {
+		t.Errorf("text\n%s\nwant\n%s", text.String(), want)
+	}
+}

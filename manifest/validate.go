@@ -32,6 +32,38 @@ type ValidateOptions struct {
 	IgnoreMissing bool
 }
 
+// tagWriter is where a tag a document writes was named, and where the
+// target it is written in was.
+type tagWriter struct{ pos, target spec.Pos }
+
+// tagClashes adds to written each tag s writes, in each of its targets,
+// and returns a problem for each one that an earlier document, or another
+// target of s, writes too.
+func tagClashes(written map[string]tagWriter, s spec.Spec) spec.Errors {
+	var p spec.Errors
+	for _, target := range s.AllTargets() {
+		tags := append([]string{target.Ref.Tag}, s.Tags...)
+		for k, tag := range tags {
+			pos := target.Pos
+			if k > 0 && k-1 < len(s.TagsPos) {
+				pos = s.TagsPos[k-1]
+			}
+			key := target.Ref.SetTag(tag).CommonName()
+			if first, dup := written[key]; dup {
+				switch {
+				case first.pos != pos:
+					p = append(p, problemf(errTagClash, "%s: %s is also written by %s; a tag can point at one index", pos, key, first.pos))
+				case first.target != target.Pos: // one tags: item, two targets in one repository
+					p = append(p, problemf(errTagClash, "%s: %s is written for the target of %s and for the target of %s; a tag can point at one index", pos, key, first.target, target.Pos))
+				}
+				continue
+			}
+			written[key] = tagWriter{pos, target.Pos}
+		}
+	}
+	return p
+}
+
 // Precheck refuses, before any registry is asked anything, what the specs
 // (the documents of one run) alone show to be wrong: annotations on a Docker
 // list, declared platforms outside the known vocabulary, and a tag that two
@@ -46,8 +78,7 @@ type ValidateOptions struct {
 func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error) {
 	types := make([]Type, len(specs))
 	probs := make([]error, len(specs))
-	type tagWriter struct{ pos, target spec.Pos } // the tag's position, its target's
-	written := map[string]tagWriter{}             // repo:tag -> where it was named first
+	written := map[string]tagWriter{} // repo:tag -> where it was named first
 	dups := make([]spec.Errors, len(specs))
 	stop := false
 	for i, s := range specs {
@@ -93,26 +124,7 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 			}
 			declared.add(norm, &decl{e, norm, notes})
 		}
-		for _, target := range s.AllTargets() {
-			tags := append([]string{target.Ref.Tag}, s.Tags...)
-			for k, tag := range tags {
-				pos := target.Pos
-				if k > 0 && k-1 < len(s.TagsPos) {
-					pos = s.TagsPos[k-1]
-				}
-				key := target.Ref.SetTag(tag).CommonName()
-				if first, dup := written[key]; dup {
-					switch {
-					case first.pos != pos:
-						p = append(p, problemf(errTagClash, "%s: %s is also written by %s; a tag can point at one index", pos, key, first.pos))
-					case first.target != target.Pos: // one tags: item, two targets in one repository
-						p = append(p, problemf(errTagClash, "%s: %s is written for the target of %s and for the target of %s; a tag can point at one index", pos, key, first.target, target.Pos))
-					}
-					continue
-				}
-				written[key] = tagWriter{pos, target.Pos}
-			}
-		}
+		p = append(p, tagClashes(written, s)...)
 		if len(p) > 0 {
 			probs[i], stop = p, true
 		}

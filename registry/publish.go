@@ -56,11 +56,15 @@ type PublishOptions struct {
 // Publish runs the whole job for a set of specs (the documents of one
 // file): check what the specs alone show; for every document at once,
 // resolve its members and build and validate its index, each target read
-// beside that (one that cannot be reached fails before anything is
-// written); and only then write every target concurrently: members into
+// beside that; and only then write every target concurrently: members into
 // the target repository, the index, its tags. Nothing is written when any
-// document fails before that. Results come one per target, in spec order,
-// also with an error: then they say what was written.
+// document fails before that: its members, its index, or its only target
+// (every target, for a document of several). A target of several that
+// cannot be read, or fails while it is written, fails alone: it gets no
+// tag on an index it could not complete, and the others are written.
+// Results come one per target, in spec order, also with an error: then
+// they say what was written, and each target of a document of several
+// that failed says why (Errors).
 func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOptions) ([]manifest.Result, error) {
 	// what the specs alone show, every such problem at once, before any
 	// request: nothing is resolved for a run whose input is wrong
@@ -210,9 +214,20 @@ func (j *job) prepare(ctx context.Context) error {
 		return spec.Join(errList...)
 	}
 	for i, t := range j.targets {
-		if errList[i] != nil {
-			t.err = errList[i]
-			*t.result = manifest.Failed(j.spec, t.ref, spec.Join(mergeCauses(errList[i:i+1])...))
+		if errList[i] == nil {
+			continue
+		}
+		t.err = errList[i]
+		failure := spec.Join(mergeCauses(errList[i : i+1])...)
+		if j.change != nil {
+			*t.result = manifest.Failed(j.spec, t.ref, failure)
+			continue
+		}
+		// a push's index is known: the result gives its digest, as the
+		// other targets' do
+		*t.result = manifest.Plan(t.ref, j.spec.Tags, j.index, nil)
+		for _, f := range spec.Split(failure) {
+			t.result.Errors = append(t.result.Errors, f.Error())
 		}
 	}
 	return nil

@@ -2,6 +2,9 @@ package registry
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -90,5 +93,34 @@ func TestAppendSeveralTargets(t *testing.T) {
 		if r.Changed == nil || len(r.Kept) != 1 || r.Kept[0] != want || len(r.Added) != 1 || r.Added[0] != "linux/arm64/v8" {
 			t.Errorf("target %d: %+v", i, r.Changed)
 		}
+	}
+}
+
+// A target of several that refuses to say what its tags point at fails
+// alone: its result carries the index's digest and its failure, the
+// other target is written, and the error names the refusing one.
+func TestPublishOneTargetRefuses(t *testing.T) {
+	t.Parallel()
+	a := newMemRegistry(t)
+	a.pushImage(t, "build", "amd64", "linux/amd64")
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="x"`)
+		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED"}]}`, http.StatusUnauthorized)
+	}))
+	t.Cleanup(refusing.Close)
+	host := strings.TrimPrefix(refusing.URL, "http://")
+	s := a.spec(t, "app:1", nil, "build:amd64")
+	s.MoreTargets = []spec.Target{{Ref: a.ref(t, "app:1").SetTag("1"), Pos: spec.Pos{Field: "x"}}}
+	s.MoreTargets[0].Ref.Registry = host
+	c := a.client(t, WithPlainHTTP(host))
+	results, err := c.Publish(context.Background(), []manifestSpec{s}, PublishOptions{Type: manifest.OCI})
+	if err == nil || !strings.Contains(err.Error(), host+"/app:1") || !strings.Contains(err.Error(), "unauthorized") {
+		t.Fatalf("error %v, want one naming %s/app:1", err, host)
+	}
+	if len(results) != 2 || results[0].TargetStatus() != manifest.TagCreated {
+		t.Fatalf("results %+v", results)
+	}
+	if r := results[1]; r.TargetStatus() != manifest.TagFailed || r.Digest != results[0].Digest || len(r.Errors) != 1 || r.Tags[0].Status != manifest.TagSkipped {
+		t.Errorf("the refusing target: %+v", r)
 	}
 }

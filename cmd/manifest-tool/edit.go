@@ -52,47 +52,56 @@ Exit 2: TARGET is not an index, or no image would be left.`,
 			if c.NArg() == 0 {
 				return usagef("edit needs a TARGET (or several), got none")
 			}
-			maxTargets, err := maxTargets(c)
-			if err != nil {
-				return err
-			}
 			t, err := manifest.ParseType(c.String("type"))
 			if err != nil {
 				return err
 			}
-			add, remove := splitList(c.StringSlice("add")), splitList(c.StringSlice("remove"))
-			drop := splitList(c.StringSlice("remove-annotation"))
-			if len(add)+len(remove)+len(drop)+len(c.StringSlice("annotations")) == 0 {
-				return usagef("edit needs a change: --add, --remove, --annotations or --remove-annotation (see manifest-tool edit --help)")
-			}
-			set, err := spec.ParseAnnotations(c.StringSlice("annotations"), "--annotations")
+			s, edit, err := editOf(c)
 			if err != nil {
 				return err
-			}
-			for _, k := range drop {
-				if _, ok := set[k]; ok {
-					return usagef("--remove-annotation %q: --annotations sets it too; give one of them", k)
-				}
-			}
-			s, err := spec.ForEdit(spec.Args{
-				Targets:     c.Args().Slice(),
-				MaxTargets:  maxTargets,
-				Members:     add,
-				Tags:        splitList(c.StringSlice("tags")),
-				Annotations: c.StringSlice("annotations"),
-			})
-			if err != nil {
-				return err
-			}
-			edit := &registry.Edit{DropAnnotations: drop}
-			platforms, err := spec.ParsePlatforms("--remove", remove)
-			if err != nil {
-				return err
-			}
-			for i, p := range platforms {
-				edit.Remove = append(edit.Remove, manifest.Removal{Platform: p, Pos: spec.Pos{Field: fmt.Sprintf("--remove %q", remove[i])}})
 			}
 			return env.push(c, t, []spec.Spec{s}, edit)
 		},
 	}
+}
+
+// editOf reads what edit changes, and where.
+func editOf(c *cli.Context) (spec.Spec, *registry.Edit, error) {
+	add, remove := splitList(c.StringSlice("add")), splitList(c.StringSlice("remove"))
+	drop := splitList(c.StringSlice("remove-annotation"))
+	if len(add)+len(remove)+len(drop)+len(c.StringSlice("annotations")) == 0 {
+		return spec.Spec{}, nil, usagef("edit needs a change: --add, --remove, --annotations or --remove-annotation (see manifest-tool edit --help)")
+	}
+	set, err := spec.ParseAnnotations(c.StringSlice("annotations"), "--annotations")
+	if err != nil {
+		return spec.Spec{}, nil, err
+	}
+	for _, k := range drop {
+		if _, ok := set[k]; ok {
+			return spec.Spec{}, nil, usagef("--remove-annotation %q: --annotations sets it too; give one of them", k)
+		}
+	}
+	maxTargets, err := maxTargets(c)
+	if err != nil {
+		return spec.Spec{}, nil, err
+	}
+	s, err := spec.ForEdit(spec.Args{
+		Targets:     c.Args().Slice(),
+		MaxTargets:  maxTargets,
+		Members:     add,
+		Tags:        splitList(c.StringSlice("tags")),
+		Annotations: c.StringSlice("annotations"),
+	})
+	if err != nil {
+		return spec.Spec{}, nil, err
+	}
+	edit := &registry.Edit{DropAnnotations: drop}
+	platforms, err := spec.ParsePlatforms("--remove", remove)
+	if err != nil {
+		return spec.Spec{}, nil, err
+	}
+	for i, p := range platforms {
+		edit.Remove = append(edit.Remove, manifest.Removal{Platform: p, Pos: spec.Pos{Field: fmt.Sprintf("--remove %q", remove[i])}})
+	}
+	return s, edit, nil
 }
