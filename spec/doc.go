@@ -152,6 +152,16 @@
 // not a digest; a target without a tag gets "latest" and [Spec.TagDefaulted]
 // says so. Members may name a tag or a digest.
 //
+// # Targets
+//
+// A document writes its index to [Spec.Target] (image:) and to each of
+// [Spec.MoreTargets] (targets:; --target given more than once or as a
+// comma-separated list); [Spec.AllTargets] lists them all, each with its
+// position. A document that names one target twice (the same repository
+// and tag, however spelled) is refused, naming both places
+// ([ErrDuplicateTarget]), and so is one past [Limits.Targets] or
+// [Args.MaxTargets] (64 by default, [DefaultMaxTargets]).
+//
 // # Errors
 //
 // Every error is an [*Error] that matches [ErrInvalid], and one of the

@@ -15,7 +15,9 @@ func pushCommand(env *environment) *cli.Command {
 		Description: `Resolves every member image, builds the index, validates it, and only then
 writes: members into the target repository, the index, then its tags.
 Prints "Digest: sha256:<hex> <size>" for each index pushed; with --dry-run,
-the exact bytes that would be pushed, then that line, and writes nothing.`,
+the exact bytes that would be pushed, then that line, and writes nothing.
+A document of several targets prints, per target, that line with the
+target after it, and a line per tag with what the run did to it.`,
 		Flags: append(writeFlags(&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"}), appendFlag()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
