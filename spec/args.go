@@ -16,6 +16,14 @@ type Args struct {
 	Target      string   // index reference
 	Tags        []string // extra tags
 	Annotations []string // "key=value" for the index
+	// DigestDir is the --members-from folder, and Digests the hex of each
+	// digest it holds ([ReadDigestDir]): each is a member
+	// MemberRepo@sha256:<hex>, after the Members.
+	DigestDir string
+	Digests   []string
+	// MemberRepo is the repository of the folder's digests (--member-repo);
+	// "" for the target's.
+	MemberRepo string
 }
 
 // FromArgs builds a Spec from the from-args flags: one member per platform,
@@ -31,11 +39,18 @@ func FromArgs(a Args) (Spec, error) {
 	if s.Target, s.TagDefaulted, err = parseRef(a.Target, s.Pos, true); err != nil {
 		return Spec{}, err
 	}
-	if len(a.Members) > 0 {
+	if a.MemberRepo != "" && a.DigestDir == "" {
+		return Spec{}, errorf(Pos{Field: "--member-repo"}, ErrMissing, "names the repository of the --members-from digests; add --members-from DIR")
+	}
+	if len(a.Members) > 0 || a.DigestDir != "" {
 		if a.Template != "" {
-			return Spec{}, errorf(Pos{Field: "--member"}, ErrTemplate, "and --template name the members two ways; give one of them")
+			flag := map[bool]string{true: "--member", false: "--members-from"}[len(a.Members) > 0]
+			return Spec{}, errorf(Pos{Field: flag}, ErrTemplate, "and --template name the members two ways; give one of them")
 		}
 		if err := s.members(a); err != nil {
+			return Spec{}, err
+		}
+		if err := s.digestMembers(a); err != nil {
 			return Spec{}, err
 		}
 		return s, s.extras(a)
@@ -107,6 +122,31 @@ func (s *Spec) members(a Args) error {
 		p, _ = NormalizePlatform(p)
 		s.Select = append(s.Select, p)
 		s.SelectPos = append(s.SelectPos, pos)
+	}
+	return nil
+}
+
+// digestMembers adds a member for each digest of the --members-from
+// folder, in the repository --member-repo names, else the target's.
+func (s *Spec) digestMembers(a Args) error {
+	if a.DigestDir == "" {
+		return nil
+	}
+	repo := s.Target
+	if a.MemberRepo != "" {
+		pos := Pos{Field: "--member-repo " + quoteRef(a.MemberRepo)}
+		r, defaulted, err := parseRef(a.MemberRepo, pos, false)
+		if err != nil {
+			return err
+		}
+		if r.Digest != "" || !defaulted {
+			return errorf(pos, ErrReference, "names a tag or digest; want a repository alone (reg.example.com/app)")
+		}
+		repo = r
+	}
+	for _, hex := range a.Digests {
+		pos := Pos{Field: fmt.Sprintf("--members-from %s: %s", quoteRef(a.DigestDir), hex)}
+		s.Manifests = append(s.Manifests, Entry{Image: repo.SetDigest("sha256:" + hex), Pos: pos, PlatformPos: pos})
 	}
 	return nil
 }
