@@ -30,6 +30,7 @@ func digestsDir(t *testing.T, digests ...string) string {
 type pushResult struct {
 	Digest    string
 	Reference string
+	Status    string
 	Tags      []struct{ Tag, Status string }
 	Manifests []struct{ Image, Digest, Platform, How string }
 }

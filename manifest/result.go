@@ -38,12 +38,18 @@ const (
 
 // Result says what a push did, or in a dry run what it would do.
 type Result struct {
-	Target    string         `json:"target"`
-	Digest    string         `json:"digest"`
-	Size      int64          `json:"size"`
-	MediaType string         `json:"mediaType"`
-	DryRun    bool           `json:"dryRun"`
-	Tags      []TagResult    `json:"tags"`
+	Target    string      `json:"target"`
+	Digest    string      `json:"digest"`
+	Size      int64       `json:"size"`
+	MediaType string      `json:"mediaType"`
+	DryRun    bool        `json:"dryRun"`
+	Tags      []TagResult `json:"tags"`
+	// Reference is repository@digest for an index pushed by its digest
+	// alone (--by-digest: no tags), and Status what writing it did:
+	// created, unchanged when the repository held it already, failed or
+	// skipped.
+	Reference string         `json:"reference,omitempty"`
+	Status    TagStatus      `json:"status,omitempty"`
 	Manifests []MemberResult `json:"manifests"`
 	// Index holds, in a dry run, the exact bytes that would be pushed.
 	Index json.RawMessage `json:"index,omitempty"`
@@ -107,6 +113,16 @@ func Tags(target ref.Ref, extra []string) []string {
 	return out
 }
 
+// PlanByDigest describes pushing idx to target by its digest alone
+// (--by-digest), before anything is written: [Plan] with no tag, and the
+// reference repository@digest, skipped.
+func PlanByDigest(target ref.Ref, idx Index) Result {
+	res := Plan(target, nil, idx, nil)
+	res.Tags = []TagResult{}
+	res.Reference, res.Status = target.SetDigest(res.Digest).CommonName(), TagSkipped
+	return res
+}
+
 // Plan describes pushing idx to target with the extra tags before anything
 // is written: every tag skipped, with the digest it points at now
 // (previous, in the order of [Tags]; "" for a tag that does not exist), and
@@ -139,6 +155,10 @@ func Plan(target ref.Ref, tags []string, idx Index, previous []string) Result {
 func Failed(s spec.Spec, err error) Result {
 	res := Result{Target: s.Target.CommonName()}
 	for _, t := range Tags(s.Target, s.Tags) {
+		if s.ByDigest {
+			res.Status = TagSkipped
+			break
+		}
 		res.Tags = append(res.Tags, TagResult{Tag: t, Status: TagSkipped})
 	}
 	failures := spec.Split(err)
@@ -192,9 +212,14 @@ func (t TagResult) Write(digest string) TagStatus {
 	return TagUpdated
 }
 
-// Pushed reports whether the index went out under the target's tag.
+// Pushed reports whether the index went out under the target's tag, or
+// by its digest.
 func (r Result) Pushed() bool {
-	return r.Tags[0].Status != TagSkipped && r.Tags[0].Status != TagFailed
+	status := r.Status
+	if len(r.Tags) > 0 {
+		status = r.Tags[0].Status
+	}
+	return status != "" && status != TagSkipped && status != TagFailed
 }
 
 // Wrote says whether anything of this index reached the target: a member
@@ -205,7 +230,7 @@ func (r Result) Wrote() bool {
 			return true
 		}
 	}
-	return len(r.Tags) > 0 && r.Pushed()
+	return r.Pushed()
 }
 
 // Done says in one line what a run that stopped part-way wrote for this
@@ -218,6 +243,9 @@ func (r Result) Done() string {
 		}
 	}
 	var written, not []string
+	if r.Reference != "" {
+		r.Tags = []TagResult{{Tag: r.Reference, Status: r.Status}}
+	}
 	for _, t := range r.Tags {
 		switch t.Status {
 		case TagCreated, TagUpdated, TagUnchanged:
@@ -246,6 +274,9 @@ func (r Result) WriteText(w io.Writer) error {
 		_, err = fmt.Fprintf(w, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
 	case r.Pushed():
 		_, err = fmt.Fprintf(w, "Digest: %s %d\n", r.Digest, r.Size)
+	}
+	if err == nil && r.Reference != "" && (r.DryRun || r.Pushed()) {
+		_, err = fmt.Fprintf(w, "Reference: %s\n", r.Reference)
 	}
 	return err
 }

@@ -94,6 +94,9 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 		}
 		tags := append([]string{s.Target.Tag}, s.Tags...)
 		for k, tag := range tags {
+			if s.ByDigest {
+				break // no tag
+			}
 			pos := s.Pos
 			if k > 0 && k-1 < len(s.TagsPos) {
 				pos = s.TagsPos[k-1]

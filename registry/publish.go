@@ -206,6 +206,9 @@ func (j *job) resolve(ctx context.Context) error {
 // target points at (a GET) and, unless in a dry run, the other tags.
 func (t *target) read(ctx context.Context) error {
 	c, tags := t.j.c, manifest.Tags(t.ref, t.j.spec.Tags)
+	if t.j.spec.ByDigest {
+		tags = nil // no tag: the index is looked for by its digest when written
+	}
 	if t.j.change != nil {
 		var err error
 		if t.cur, err = c.current(ctx, t.ref); err != nil {
@@ -236,6 +239,9 @@ func (t *target) plan() error {
 		}
 	}
 	*t.result = manifest.Plan(t.ref, t.j.spec.Tags, idx, t.prev)
+	if t.j.spec.ByDigest {
+		*t.result = manifest.PlanByDigest(t.ref, idx)
+	}
 	if t.j.change != nil {
 		t.describe(idx.Manifest, idx.Members, nil, nil)
 	}

@@ -113,3 +113,23 @@ func TestFromArgsDigestDir(t *testing.T) {
 		}
 	}
 }
+
+func TestByDigest(t *testing.T) {
+	t.Parallel()
+	untagged, err := FromArgs(Args{Target: "r.example/app", Members: []string{"r.example/b:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := []Spec{untagged}
+	if err := ByDigest(specs); err != nil || !specs[0].ByDigest || specs[0].Target.Tag != "" || specs[0].TagDefaulted {
+		t.Fatalf("%v: %+v", err, specs[0])
+	}
+	tagged, _ := FromArgs(Args{Target: "r.example/app:latest", Members: []string{"r.example/b:1"}})
+	tags, _ := FromArgs(Args{Target: "r.example/app", Members: []string{"r.example/b:1"}, Tags: []string{"x"}})
+	err = ByDigest([]Spec{tagged, tags})
+	want := "--target: \"r.example/app:latest\" carries the tag \"latest\"; --by-digest pushes the index by its digest alone: drop the tag\n" +
+		"--tags \"x\": --by-digest pushes no tag: drop the tags, or push without --by-digest"
+	if !errors.Is(err, ErrInvalid) || err.Error() != want {
+		t.Errorf("got %v, want\n%s", err, want)
+	}
+}

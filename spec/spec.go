@@ -41,6 +41,9 @@ type Spec struct {
 	Target ref.Ref
 	// TagDefaulted is true when the user wrote no tag and Target got "latest".
 	TagDefaulted bool
+	// ByDigest pushes the index by its digest alone, with no tag
+	// (--by-digest; see [ByDigest]): Target has no tag then.
+	ByDigest bool
 	// Type is "docker" or "oci" when the document chooses its index type
 	// (overriding --type), else "".
 	Type string
