@@ -2,8 +2,10 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/regclient/regclient/types/descriptor"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -185,7 +187,15 @@ func (j *job) resolve(ctx context.Context) error {
 	if j.change != nil && len(s.Manifests) == 0 {
 		return nil // an edit that removes or annotates only
 	}
-	members, err := j.c.members(ctx, s, j.opts.IgnoreMissing)
+	var members []manifest.Member
+	var subject *descriptor.Descriptor
+	err := beside(func() (err error) {
+		members, err = j.c.members(ctx, s, j.opts.IgnoreMissing)
+		return err
+	}, func() (err error) {
+		subject, err = j.c.subjectOf(ctx, s)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -195,6 +205,9 @@ func (j *job) resolve(ctx context.Context) error {
 	}
 	if j.index, err = manifest.BuildSpec(s, j.typ, members); err != nil {
 		return err
+	}
+	if j.index, err = j.index.Refer(s.ArtifactType, subject); err != nil {
+		return fmt.Errorf("%s: %w", s.TypePos, err)
 	}
 	warnings, err := manifest.Validate(j.index, j.opts.Validate)
 	j.c.logWarnings(warnings)

@@ -21,6 +21,10 @@ type Args struct {
 	// MemberRepo@sha256:<hex>, after the Members.
 	DigestDir string
 	Digests   []string
+	// Subject (--subject) and ArtifactType (--artifact-type) make an OCI
+	// index that refers to Subject, of that artifact type.
+	Subject      string
+	ArtifactType string
 	// MemberRepo is the repository of the folder's digests (--member-repo);
 	// "" for the target's.
 	MemberRepo string
@@ -166,7 +170,7 @@ func (s *Spec) extras(a Args) error {
 		return err
 	}
 	s.AnnotationsPos = Pos{Field: "--annotations"}
-	return nil
+	return s.setArtifact(a.Subject, Pos{Field: "--subject " + quoteRef(a.Subject)}, a.ArtifactType, Pos{Field: "--artifact-type"})
 }
 
 // ParseAnnotations reads key=value items. A value may hold '=' (the first

@@ -68,6 +68,14 @@ type Spec struct {
 	// (referrers: true, as --referrers); ReferrersRequired makes one that
 	// cannot be copied an error (referrers: required).
 	Referrers, ReferrersRequired bool
+	// Subject, when set, is the manifest the index refers to (--subject,
+	// subject:), in the target's repository; ArtifactType, when set, is
+	// the index's artifactType (--artifact-type, artifact-type:). Either
+	// makes an OCI index.
+	Subject         *ref.Ref
+	SubjectPos      Pos
+	ArtifactType    string
+	ArtifactTypePos Pos
 	// Pos is where the target was named.
 	Pos Pos
 }

@@ -47,8 +47,11 @@ comes from its config, and an index adds its images and attestations.
 the target's repository, in name order, after any --member; names starting
 with '.' are left out, and a file's content is never read.
 With --member, --platforms takes only those platforms from the members.
---append merges onto the index the target points at (see from-spec).`,
-		Flags: []cli.Flag{
+--append merges onto the index the target points at (see from-spec).
+--subject REF and --artifact-type TYPE make an OCI index that refers to REF
+(a manifest in the target's repository), as regctl index create does: the
+registry lists it among REF's referrers, or the sha256-<hex> tag does.`,
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version],..."},
 			&cli.StringFlag{Name: "template", Usage: "member `REF` with OS, ARCH, VARIANT, OSVERSION"},
 			&cli.StringSliceFlag{Name: "member", Usage: "member `REF`, instead of --template (repeatable)"},
@@ -59,7 +62,7 @@ With --member, --platforms takes only those platforms from the members.
 			&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
 			&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` (oci; repeatable)"},
 			ignoreMissingFlag(),
-		},
+		}, artifactFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("from-args takes no arguments, got %q (did you forget a flag name?)", c.Args().First())
@@ -73,15 +76,17 @@ With --member, --platforms takes only those platforms from the members.
 				return err
 			}
 			s, err := spec.FromArgs(spec.Args{
-				Platforms:   splitList(c.StringSlice("platforms")),
-				Template:    c.String("template"),
-				Members:     splitList(c.StringSlice("member")),
-				Target:      c.String("target"),
-				Tags:        splitList(c.StringSlice("tags")),
-				Annotations: c.StringSlice("annotations"),
-				DigestDir:   dir,
-				Digests:     digests,
-				MemberRepo:  c.String("member-repo"),
+				Platforms:    splitList(c.StringSlice("platforms")),
+				Template:     c.String("template"),
+				Members:      splitList(c.StringSlice("member")),
+				Target:       c.String("target"),
+				Tags:         splitList(c.StringSlice("tags")),
+				Annotations:  c.StringSlice("annotations"),
+				DigestDir:    dir,
+				Digests:      digests,
+				MemberRepo:   c.String("member-repo"),
+				Subject:      c.String("subject"),
+				ArtifactType: c.String("artifact-type"),
 			})
 			if err != nil {
 				return err

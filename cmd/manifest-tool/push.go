@@ -75,6 +75,9 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 	if c.IsSet("settle") && edit == nil && !c.Bool("append") {
 		return usagef("--settle applies to --append and edit, which read the index back; add --append, or drop --settle")
 	}
+	if err := checkArtifacts(c, t, specs, edit); err != nil {
+		return err
+	}
 	if c.Bool("by-digest") {
 		if c.Bool("append") {
 			return usagef("--by-digest with --append: --append merges onto the index a tag points at; drop one of them")
