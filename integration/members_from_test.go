@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,6 +60,17 @@ func TestMembersFrom(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".gitkeep"), []byte("not a digest"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// only names count: a named pipe no one writes and a link to /dev/zero,
+	// each named by a digest, are members by name, their content never read
+	fifo := seed(t, r, "builds", "2", false, linuxARMv7)["2-linux-armv7"].Manifest.Digest
+	if err := syscall.Mkfifo(filepath.Join(dir, strings.TrimPrefix(fifo, "sha256:")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := seed(t, r, "builds", "3", false, windows)["3-windows-amd64"].Manifest.Digest
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, strings.TrimPrefix(link, "sha256:"))); err != nil {
+		t.Fatal(err)
+	}
+	digests = append(digests, fifo, link)
 	slices.Sort(digests)
 	res := decodePush(t, mt(t, "--plain-http", "push", "-o", "json", "from-args", "--target", r.Host+"/app:1",
 		"--members-from", dir, "--member-repo", r.Host+"/builds").out(t))
