@@ -181,3 +181,30 @@ func TestSubjectHostile(t *testing.T) {
 		t.Errorf("max RSS %d KiB, %s: over 200 MiB or a minute", res.maxRSS, res.elapsed)
 	}
 }
+
+// An index whose subject is itself an index (the release a signature
+// index refers to) is found by inspect --referrers on that index, at the
+// top of its view: on Distribution, through the fallback tag.
+func TestSubjectIndex(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1", false, linuxAMD64, linuxS390x)
+	release, _ := mt(t, "--plain-http", "push", "--type", "oci", "from-args", "--target", r.Host+"/app:1.0", "--member", r.Host+"/app:1-linux-amd64").ok(t)
+	sig, _ := mt(t, "--plain-http", "push", "--by-digest", "from-args", "--target", r.Host+"/app", "--member", r.Host+"/app:1-linux-s390x",
+		"--subject", r.Host+"/app@"+release, "--artifact-type", "application/vnd.example.signatures+json").ok(t)
+	var v struct {
+		Digest    string
+		Referrers []struct{ Digest, ArtifactType string }
+	}
+	out := mt(t, "--plain-http", "inspect", "--referrers", "-o", "json", r.Host+"/app:1.0").out(t)
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Digest != release || len(v.Referrers) != 1 || v.Referrers[0].Digest != sig || v.Referrers[0].ArtifactType != "application/vnd.example.signatures+json" {
+		t.Errorf("inspect --referrers of the index: %s", out)
+	}
+	text := mt(t, "--plain-http", "inspect", "--referrers", r.Host+"/app:1.0").out(t)
+	if !strings.Contains(text, "\nReferrers: 1\n  application/vnd.example.signatures+json, ") || !strings.Contains(text, sig) {
+		t.Errorf("text:\n%s", text)
+	}
+}
