@@ -91,6 +91,12 @@ func TestMembersFrom(t *testing.T) {
 	if len(res.Manifests) != 1 || res.Manifests[0].Image != r.Host+"/app2@"+seedAt["1-linux-amd64"].Manifest.Digest || res.Manifests[0].Platform != "linux/amd64" {
 		t.Errorf("members %+v", res.Manifests)
 	}
+	// with --member: the --member ones first, then the folder's
+	res = decodePush(t, mt(t, "--plain-http", "push", "-o", "json", "from-args", "--target", r.Host+"/app2:2", "--members-from", dir2,
+		"--member", r.Host+"/builds:1-linux-s390x").out(t))
+	if len(res.Manifests) != 2 || res.Manifests[0].Platform != "linux/s390x" || res.Manifests[1].Platform != "linux/amd64" {
+		t.Errorf("members with --member %+v", res.Manifests)
+	}
 }
 
 // A digests folder that cannot be used is one line naming it, exit 2,
