@@ -63,37 +63,40 @@ registry lists it among REF's referrers, or the sha256-<hex> tag does.`,
 			&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` (oci; repeatable)"},
 			ignoreMissingFlag(),
 		}, artifactFlags()...),
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usagef("from-args takes no arguments, got %q (did you forget a flag name?)", c.Args().First())
-			}
-			t, err := manifest.ParseType(c.String("type"))
-			if err != nil {
-				return err
-			}
-			dir, digests, err := digestDir(c)
-			if err != nil {
-				return err
-			}
-			s, err := spec.FromArgs(spec.Args{
-				Platforms:    splitList(c.StringSlice("platforms")),
-				Template:     c.String("template"),
-				Members:      splitList(c.StringSlice("member")),
-				Target:       c.String("target"),
-				Tags:         splitList(c.StringSlice("tags")),
-				Annotations:  c.StringSlice("annotations"),
-				DigestDir:    dir,
-				Digests:      digests,
-				MemberRepo:   c.String("member-repo"),
-				Subject:      c.String("subject"),
-				ArtifactType: c.String("artifact-type"),
-			})
-			if err != nil {
-				return err
-			}
-			return env.push(c, t, []spec.Spec{s}, nil)
-		},
+		Action: env.fromArgs,
 	}
+}
+
+// fromArgs pushes the index the from-args flags describe.
+func (env *environment) fromArgs(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("from-args takes no arguments, got %q (did you forget a flag name?)", c.Args().First())
+	}
+	t, err := manifest.ParseType(c.String("type"))
+	if err != nil {
+		return err
+	}
+	dir, digests, err := digestDir(c)
+	if err != nil {
+		return err
+	}
+	s, err := spec.FromArgs(spec.Args{
+		Platforms:    splitList(c.StringSlice("platforms")),
+		Template:     c.String("template"),
+		Members:      splitList(c.StringSlice("member")),
+		Target:       c.String("target"),
+		Tags:         splitList(c.StringSlice("tags")),
+		Annotations:  c.StringSlice("annotations"),
+		DigestDir:    dir,
+		Digests:      digests,
+		MemberRepo:   c.String("member-repo"),
+		Subject:      c.String("subject"),
+		ArtifactType: c.String("artifact-type"),
+	})
+	if err != nil {
+		return err
+	}
+	return env.push(c, t, []spec.Spec{s}, nil)
 }
 
 // digestDir reads the --members-from folder, within --max-members.
