@@ -190,8 +190,26 @@ func TestSubjectIndex(t *testing.T) {
 	r := regtest.New(t)
 	seed(t, r, "app", "1", false, linuxAMD64, linuxS390x)
 	release, _ := mt(t, "--plain-http", "push", "--type", "oci", "from-args", "--target", r.Host+"/app:1.0", "--member", r.Host+"/app:1-linux-amd64").ok(t)
+	r.Requests()
 	sig, _ := mt(t, "--plain-http", "push", "--by-digest", "from-args", "--target", r.Host+"/app", "--member", r.Host+"/app:1-linux-s390x",
 		"--subject", r.Host+"/app@"+release, "--artifact-type", "application/vnd.example.signatures+json").ok(t)
+	// the subject is read once; the fallback index is read, then written
+	reqs := r.Requests()
+	t.Logf("requests: %q", reqs)
+	fallback := "/v2/app/manifests/sha256-" + strings.TrimPrefix(release, "sha256:")
+	for _, tc := range []struct {
+		req  string
+		want int
+	}{
+		{"GET /v2/app/manifests/" + release, 1},
+		{"HEAD /v2/app/manifests/" + release, 0},
+		{"PUT /v2/app/manifests/" + sig, 1},
+		{"PUT " + fallback, 1},
+	} {
+		if n := countOf(reqs, tc.req); n != tc.want {
+			t.Errorf("%d × %s, want %d", n, tc.req, tc.want)
+		}
+	}
 	var v struct {
 		Digest    string
 		Referrers []struct{ Digest, ArtifactType string }
@@ -207,4 +225,14 @@ func TestSubjectIndex(t *testing.T) {
 	if !strings.Contains(text, "\nReferrers: 1\n  application/vnd.example.signatures+json, ") || !strings.Contains(text, sig) {
 		t.Errorf("text:\n%s", text)
 	}
+}
+
+func countOf(reqs []string, req string) int {
+	n := 0
+	for _, q := range reqs {
+		if q == req {
+			n++
+		}
+	}
+	return n
 }
