@@ -236,3 +236,27 @@ func countOf(reqs []string, req string) int {
 	}
 	return n
 }
+
+// In an OCI layout, the subject is a manifest of the same layout, and
+// inspect --referrers on it finds the index (regclient keeps a layout's
+// referrers in its sha256-<hex> fallback index).
+func TestSubjectLayout(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "builds", "1", false, linuxAMD64, linuxS390x)
+	dir := t.TempDir()
+	release, _ := mt(t, "--plain-http", "push", "--type", "oci", "from-args", "--target", "ocidir://"+dir+":1.0", "--member", r.Host+"/builds:1-linux-amd64").ok(t)
+	sig, _ := mt(t, "--plain-http", "push", "from-args", "--target", "ocidir://"+dir+":sig", "--member", r.Host+"/builds:1-linux-s390x",
+		"--subject", "ocidir://"+dir+":1.0", "--artifact-type", "application/vnd.example.signatures+json").ok(t)
+	var v struct {
+		Digest    string
+		Referrers []struct{ Digest, ArtifactType string }
+	}
+	out := mt(t, "inspect", "--referrers", "-o", "json", "ocidir://"+dir+":1.0").out(t)
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Digest != release || len(v.Referrers) != 1 || v.Referrers[0].Digest != sig {
+		t.Errorf("inspect --referrers of the layout's index: %s", out)
+	}
+}
