@@ -39,8 +39,8 @@ func referrersOf(t *testing.T, ref string) []struct{ Digest, MediaType, Artifact
 // --subject and --artifact-type make an OCI index (without --type) that
 // refers to the subject, pushed here by its digest alone: the index
 // carries the subject's descriptor and the artifact type; the registry's
-// referrers API (go-containerregistry's) or, on Distribution, which has
-// none, the sha256-<hex> fallback index lists it, a second referrer
+// referrers API (go-containerregistry's) or, on Distribution 3 and 2.8,
+// which have none, the sha256-<hex> fallback index lists it, a second referrer
 // joining the first there; inspect --referrers on the subject finds both.
 func TestSubjectArtifactType(t *testing.T) {
 	t.Parallel()
@@ -51,6 +51,7 @@ func TestSubjectArtifactType(t *testing.T) {
 	}{
 		{"ggcr with the referrers API", regtest.NewGGCR(t), true},
 		{"distribution without it", regtest.New(t), false},
+		{"distribution 2.8 without it", regtest.NewDistribution28(t), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
