@@ -105,6 +105,10 @@ type Index struct {
 	Type        Type
 	Members     []Member
 	Annotations map[string]string
+	// ArtifactType and Subject, when set, are the OCI index's artifactType
+	// and subject (the manifest it refers to): see [Index.Refer].
+	ArtifactType string
+	Subject      *descriptor.Descriptor
 	// Manifest holds the bytes to push; Manifest.GetDescriptor() gives
 	// their digest and size.
 	Manifest rcmanifest.Manifest
@@ -139,6 +143,32 @@ func Order(members []Member) []Member {
 
 // build writes the index of members in the order given.
 func build(t Type, ordered []Member, annotations map[string]string) (Index, error) {
+	return Index{Type: t, Members: ordered, Annotations: annotations}.write()
+}
+
+// Refer makes the index an artifact index that refers to subject (when
+// not nil), of artifactType (when not ""): the fields regctl index create
+// --subject --artifact-type sets. An index with a subject is a referrer
+// of it, which registries list in its referrers. Only an OCI index has
+// these fields; a Docker list is refused.
+func (i Index) Refer(artifactType string, subject *descriptor.Descriptor) (Index, error) {
+	if artifactType == "" && subject == nil {
+		return i, nil
+	}
+	if i.Type != OCI {
+		return Index{}, fmt.Errorf("a Docker manifest list has no subject or artifactType: make it an OCI index%.0w%.0w", ErrType, ErrInvalid)
+	}
+	if subject != nil {
+		s := descriptor.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size}
+		subject = &s
+	}
+	i.ArtifactType, i.Subject = artifactType, subject
+	return i.write()
+}
+
+// write writes the bytes of the index i describes.
+func (i Index) write() (Index, error) {
+	t, ordered, annotations := i.Type, i.Members, i.Annotations
 	descs := make([]descriptor.Descriptor, len(ordered))
 	for i, m := range ordered {
 		descs[i] = m.Descriptor
@@ -146,7 +176,7 @@ func build(t Type, ordered []Member, annotations map[string]string) (Index, erro
 	var orig any
 	switch t {
 	case OCI:
-		orig = v1.Index{Versioned: v1.IndexSchemaVersion, MediaType: mediatype.OCI1ManifestList, Manifests: descs, Annotations: annotations}
+		orig = v1.Index{Versioned: v1.IndexSchemaVersion, MediaType: mediatype.OCI1ManifestList, ArtifactType: i.ArtifactType, Manifests: descs, Subject: i.Subject, Annotations: annotations}
 	case Docker:
 		orig = schema2.ManifestList{Versioned: schema2.ManifestListSchemaVersion, Manifests: descs, Annotations: annotations}
 	default:
@@ -156,7 +186,8 @@ func build(t Type, ordered []Member, annotations map[string]string) (Index, erro
 	if err != nil {
 		return Index{}, fmt.Errorf("building the %s index: %w", t, err)
 	}
-	return Index{Type: t, Members: ordered, Annotations: annotations, Manifest: m}, nil
+	i.Manifest = m
+	return i, nil
 }
 
 // Bytes returns the exact bytes of the index.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -125,4 +126,43 @@ func TestParseType(t *testing.T) {
 	if _, err := ParseType("oic"); !errors.Is(err, ErrType) || err.Error() != `--type "oic": want docker or oci` {
 		t.Errorf("ParseType(oic): %v", err)
 	}
+}
+
+func TestRefer(t *testing.T) {
+	t.Parallel()
+	amd := member(t, "amd", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd64"}, 4)
+	subject := &descriptor.Descriptor{MediaType: mediatype.OCI1Manifest, Digest: amd.Descriptor.Digest, Size: 42, Annotations: map[string]string{"dropped": "x"}}
+	idx, err := Build(OCI, []Member{amd}, map[string]string{"a": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := idx.Refer("", nil)
+	if err != nil || same.Descriptor().Digest != idx.Descriptor().Digest {
+		t.Errorf("nothing to set changed the index: %v", err)
+	}
+	ref, err := idx.Refer("application/vnd.example+json", subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","artifactType":"application/vnd.example+json","manifests":[` +
+		string(mustJSON(t, amd.Descriptor)) + `],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"` + amd.Descriptor.Digest.String() + `","size":42},"annotations":{"a":"1"}}`
+	if string(ref.Bytes()) != want {
+		t.Errorf("bytes\n got %s\nwant %s", ref.Bytes(), want)
+	}
+	if ref.Subject.Annotations != nil || ref.ArtifactType != "application/vnd.example+json" || len(ref.Members) != 1 {
+		t.Errorf("%+v", ref)
+	}
+	docker, _ := Build(Docker, []Member{amd}, nil)
+	if _, err := docker.Refer("", subject); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "a Docker manifest list has no subject or artifactType") {
+		t.Errorf("a Docker list: %v", err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

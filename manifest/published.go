@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -51,7 +52,8 @@ func ByDocument(specs []spec.Spec, results []Result) []Published {
 // writes; for several, per target its "Digest: sha256:<hex> <size>
 // TARGET" line (when its index went out; in a dry run after the exact
 // bytes, once for as long as they are the same) and a line per tag with
-// what the push did to it.
+// what the push did to it; for an index pushed by its digest alone
+// (--by-digest), "Reference: REPO@sha256:<hex> STATUS" instead of tags.
 func (p Published) WriteText(w io.Writer) error {
 	if len(p.Targets) == 0 {
 		return p.Result.WriteText(w)
@@ -66,6 +68,11 @@ func (p Published) WriteText(w io.Writer) error {
 		}
 		if r.DryRun || r.Pushed() {
 			fmt.Fprintf(&b, "Digest: %s %d %s\n", r.Digest, r.Size, r.Target)
+		}
+		if len(r.Tags) == 0 { // --by-digest: the reference instead of tags
+			ref := cmp.Or(r.Reference, r.Target)
+			fmt.Fprintf(&b, "Reference: %s %s\n", ref, t.Status)
+			continue
 		}
 		repo := strings.TrimSuffix(r.Target, ":"+r.Tags[0].Tag)
 		for _, tag := range r.Tags {

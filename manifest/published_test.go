@@ -118,3 +118,46 @@ c/x:1 skipped
 		t.Errorf("text\n%s\nwant\n%s", text.String(), want)
 	}
 }
+
+// Pushed by its digest alone to several targets, each target has no tag:
+// its status and its Reference line come from its by-digest result, in
+// text and in its `targets` entry; one that failed says so.
+func TestByDocumentByDigest(t *testing.T) {
+	t.Parallel()
+	specs, err := spec.Load(context.Background(), "r.yaml", strings.NewReader("targets: [r/a, q.io/a]\nmanifests: [{image: r/a:3}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spec.ByDigest(specs); err != nil {
+		t.Fatal(err)
+	}
+	byDigest := func(target string, st TagStatus) Result {
+		return Result{Target: target, Digest: "sha256:d", Size: 5, Tags: []TagResult{}, Reference: target + "@sha256:d", Status: st,
+			Manifests: []MemberResult{{Image: "r/a:3", How: HowPresent}}}
+	}
+	failed := byDigest("q.io/a", TagSkipped)
+	failed.Errors = []string{"q.io/a: connection refused"}
+	results := []Result{byDigest("docker.io/r/a", TagCreated), failed}
+	docs := ByDocument(specs, results)
+	if len(docs) != 1 || len(docs[0].Targets) != 2 || !results[0].Pushed() || results[1].Pushed() {
+		t.Fatalf("%+v", docs)
+	}
+	var got struct {
+		Targets []struct{ Reference, Status string }
+	}
+	b, _ := json.Marshal(docs[0])
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Targets) != 2 || got.Targets[0].Reference != "docker.io/r/a@sha256:d" || got.Targets[0].Status != "created" || got.Targets[1].Status != "failed" {
+		t.Errorf("JSON %s", b)
+	}
+	var text bytes.Buffer
+	if err := docs[0].WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	want := "Digest: sha256:d 5 docker.io/r/a\nReference: docker.io/r/a@sha256:d created\nReference: q.io/a@sha256:d failed\n"
+	if text.String() != want {
+		t.Errorf("text\n%s\nwant\n%s", text.String(), want)
+	}
+}

@@ -38,12 +38,18 @@ const (
 
 // Result says what a push did, or in a dry run what it would do.
 type Result struct {
-	Target    string         `json:"target"`
-	Digest    string         `json:"digest"`
-	Size      int64          `json:"size"`
-	MediaType string         `json:"mediaType"`
-	DryRun    bool           `json:"dryRun"`
-	Tags      []TagResult    `json:"tags"`
+	Target    string      `json:"target"`
+	Digest    string      `json:"digest"`
+	Size      int64       `json:"size"`
+	MediaType string      `json:"mediaType"`
+	DryRun    bool        `json:"dryRun"`
+	Tags      []TagResult `json:"tags"`
+	// Reference is repository@digest for an index pushed by its digest
+	// alone (--by-digest: no tags), and Status what writing it did:
+	// created, unchanged when the repository held it already, failed or
+	// skipped.
+	Reference string         `json:"reference,omitempty"`
+	Status    TagStatus      `json:"status,omitempty"`
 	Manifests []MemberResult `json:"manifests"`
 	// Index holds, in a dry run, the exact bytes that would be pushed.
 	Index json.RawMessage `json:"index,omitempty"`
@@ -107,6 +113,16 @@ func Tags(target ref.Ref, extra []string) []string {
 	return out
 }
 
+// PlanByDigest describes pushing idx to target by its digest alone
+// (--by-digest), before anything is written: [Plan] with no tag, and the
+// reference repository@digest, skipped.
+func PlanByDigest(target ref.Ref, idx Index) Result {
+	res := Plan(target, nil, idx, nil)
+	res.Tags = []TagResult{}
+	res.Reference, res.Status = target.SetDigest(res.Digest).CommonName(), TagSkipped
+	return res
+}
+
 // Plan describes pushing idx to target with the extra tags before anything
 // is written: every tag skipped, with the digest it points at now
 // (previous, in the order of [Tags]; "" for a tag that does not exist), and
@@ -138,8 +154,12 @@ func Plan(target ref.Ref, tags []string, idx Index, previous []string) Result {
 // Errors holds every failure of the document.
 func Failed(s spec.Spec, target ref.Ref, err error) Result {
 	res := Result{Target: target.CommonName()}
-	for _, t := range Tags(target, s.Tags) {
-		res.Tags = append(res.Tags, TagResult{Tag: t, Status: TagSkipped})
+	if s.ByDigest { // no tag: the reference by digest is skipped
+		res.Tags, res.Status = []TagResult{}, TagSkipped
+	} else {
+		for _, t := range Tags(target, s.Tags) {
+			res.Tags = append(res.Tags, TagResult{Tag: t, Status: TagSkipped})
+		}
 	}
 	failures := spec.Split(err)
 	for _, e := range s.Manifests {
@@ -201,12 +221,13 @@ func (r Result) TargetStatus() TagStatus {
 	if len(r.Errors) > 0 || slices.ContainsFunc(r.Tags, func(t TagResult) bool { return t.Status == TagFailed }) {
 		return TagFailed
 	}
-	if r.Tags[0].Status == TagSkipped {
+	own := r.ownStatus()
+	if own == TagSkipped || own == "" {
 		return TagSkipped
 	}
 	copied := slices.ContainsFunc(r.Manifests, func(m MemberResult) bool { return m.How == HowCopied || m.How == HowMounted })
-	if r.Tags[0].Status != TagUnchanged {
-		return r.Tags[0].Status
+	if own != TagUnchanged {
+		return own
 	}
 	if copied || slices.ContainsFunc(r.Tags, func(t TagResult) bool { return t.Status != TagUnchanged }) {
 		return TagUpdated // another tag, or a member, changed
@@ -214,9 +235,20 @@ func (r Result) TargetStatus() TagStatus {
 	return TagUnchanged
 }
 
-// Pushed reports whether the index went out under the target's tag.
+// ownStatus is what the push did to the target's own tag, or for an
+// index pushed by its digest alone (no tag), to that digest.
+func (r Result) ownStatus() TagStatus {
+	if len(r.Tags) > 0 {
+		return r.Tags[0].Status
+	}
+	return r.Status
+}
+
+// Pushed reports whether the index went out under the target's tag, or
+// by its digest.
 func (r Result) Pushed() bool {
-	return r.Tags[0].Status != TagSkipped && r.Tags[0].Status != TagFailed
+	status := r.ownStatus()
+	return status != "" && status != TagSkipped && status != TagFailed
 }
 
 // Wrote says whether anything of this index reached the target: a member
@@ -227,7 +259,7 @@ func (r Result) Wrote() bool {
 			return true
 		}
 	}
-	return len(r.Tags) > 0 && r.Pushed()
+	return r.Pushed()
 }
 
 // Done says in one line what a run that stopped part-way wrote for this
@@ -240,6 +272,9 @@ func (r Result) Done() string {
 		}
 	}
 	var written, not []string
+	if r.Reference != "" {
+		r.Tags = []TagResult{{Tag: r.Reference, Status: r.Status}}
+	}
 	for _, t := range r.Tags {
 		switch t.Status {
 		case TagCreated, TagUpdated, TagUnchanged:
@@ -268,6 +303,9 @@ func (r Result) WriteText(w io.Writer) error {
 		_, err = fmt.Fprintf(w, "%s\nDigest: %s %d\n", r.Index, r.Digest, r.Size)
 	case r.Pushed():
 		_, err = fmt.Fprintf(w, "Digest: %s %d\n", r.Digest, r.Size)
+	}
+	if err == nil && r.Reference != "" && (r.DryRun || r.Pushed()) {
+		_, err = fmt.Fprintf(w, "Reference: %s\n", r.Reference)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -106,5 +107,31 @@ func TestResultText(t *testing.T) {
 				t.Errorf("WriteText = %q, %v; want %q", b.String(), err, tc.want)
 			}
 		})
+	}
+}
+
+func TestPlanByDigest(t *testing.T) {
+	t.Parallel()
+	amd := member(t, "amd", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd64"}, 4)
+	idx, err := Build(OCI, []Member{amd}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, _ := ref.New("reg.example.com/app")
+	res := PlanByDigest(target.SetTag(""), idx)
+	d := idx.Descriptor().Digest.String()
+	if res.Reference != "reg.example.com/app@"+d || res.Status != TagSkipped || len(res.Tags) != 0 || res.Pushed() || res.Wrote() {
+		t.Fatalf("planned %+v", res)
+	}
+	if got := res.Done(); got != "reg.example.com/app: 0 of 1 members in the repository; the index was not pushed and no tag changed" {
+		t.Errorf("Done = %q", got)
+	}
+	res.Status = TagCreated
+	var b strings.Builder
+	if err := res.WriteText(&b); err != nil || b.String() != "Digest: "+d+" "+strconv.FormatInt(res.Size, 10)+"\nReference: reg.example.com/app@"+d+"\n" {
+		t.Errorf("text %q, %v", b.String(), err)
+	}
+	if !res.Pushed() || !strings.HasSuffix(res.Done(), "the index was pushed as reg.example.com/app@"+d) {
+		t.Errorf("pushed %v, %q", res.Pushed(), res.Done())
 	}
 }

@@ -41,6 +41,9 @@ type tagWriter struct{ pos, target spec.Pos }
 // target of s, writes too.
 func tagClashes(written map[string]tagWriter, s spec.Spec) spec.Errors {
 	var p spec.Errors
+	if s.ByDigest {
+		return nil // no tag is written
+	}
 	for _, target := range s.AllTargets() {
 		tags := append([]string{target.Ref.Tag}, s.Tags...)
 		for k, tag := range tags {

@@ -2,9 +2,11 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
+	"github.com/regclient/regclient/types/descriptor"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -226,6 +228,9 @@ func (j *job) prepare(ctx context.Context) error {
 		// a push's index is known: the result gives its digest, as the
 		// other targets' do
 		*t.result = manifest.Plan(t.ref, j.spec.Tags, j.index, nil)
+		if j.spec.ByDigest {
+			*t.result = manifest.PlanByDigest(t.ref, j.index)
+		}
 		for _, f := range spec.Split(failure) {
 			t.result.Errors = append(t.result.Errors, f.Error())
 		}
@@ -245,7 +250,15 @@ func (j *job) resolve(ctx context.Context) error {
 	if j.change != nil && len(s.Manifests) == 0 {
 		return nil // an edit that removes or annotates only
 	}
-	members, err := j.c.members(ctx, s, j.opts.IgnoreMissing)
+	var members []manifest.Member
+	var subject *descriptor.Descriptor
+	err := beside(func() (err error) {
+		members, err = j.c.members(ctx, s, j.opts.IgnoreMissing)
+		return err
+	}, func() (err error) {
+		subject, err = j.c.subjectOf(ctx, s)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -255,6 +268,9 @@ func (j *job) resolve(ctx context.Context) error {
 	}
 	if j.index, err = manifest.BuildSpec(s, j.typ, members); err != nil {
 		return err
+	}
+	if j.index, err = j.index.Refer(s.ArtifactType, subject); err != nil {
+		return fmt.Errorf("%s: %w", s.TypePos, err)
 	}
 	warnings, err := manifest.Validate(j.index, j.opts.Validate)
 	j.c.logWarnings(warnings)
@@ -266,6 +282,9 @@ func (j *job) resolve(ctx context.Context) error {
 // target points at (a GET) and, unless in a dry run, the other tags.
 func (t *target) read(ctx context.Context) error {
 	c, tags := t.j.c, manifest.Tags(t.ref, t.j.spec.Tags)
+	if t.j.spec.ByDigest {
+		tags = nil // no tag: the index is looked for by its digest when written
+	}
 	if t.j.change != nil {
 		var err error
 		if t.cur, err = c.current(ctx, t.ref); err != nil {
@@ -296,6 +315,9 @@ func (t *target) plan() error {
 		}
 	}
 	*t.result = manifest.Plan(t.ref, t.j.spec.Tags, idx, t.prev)
+	if t.j.spec.ByDigest {
+		*t.result = manifest.PlanByDigest(t.ref, idx)
+	}
 	if t.j.change != nil {
 		t.describe(idx.Manifest, idx.Members, nil, nil)
 	}

@@ -39,6 +39,9 @@ func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([
 // points its tags at the index: the target's own with the index in one
 // PUT, then the others.
 func (t *target) writeIndex(ctx context.Context) error {
+	if t.j.spec.ByDigest {
+		return t.writeByDigest(ctx)
+	}
 	c, idx, res := t.j.c, t.j.index, t.result
 	// a target tag that points at this index already says its members are
 	// in the repository (the index was written after them): nothing to copy

@@ -18,6 +18,18 @@ type Args struct {
 	Annotations []string // "key=value" for the index
 	// MaxTargets bounds the number of Targets (DefaultMaxTargets when 0).
 	MaxTargets int
+	// DigestDir is the --members-from folder, and Digests the hex of each
+	// digest it holds ([ReadDigestDir]): each is a member
+	// MemberRepo@sha256:<hex>, after the Members.
+	DigestDir string
+	Digests   []string
+	// Subject (--subject) and ArtifactType (--artifact-type) make an OCI
+	// index that refers to Subject, of that artifact type.
+	Subject      string
+	ArtifactType string
+	// MemberRepo is the repository of the folder's digests (--member-repo);
+	// "" for the target's.
+	MemberRepo string
 }
 
 // FromArgs builds a Spec from the from-args flags: one member per platform,
@@ -33,11 +45,18 @@ func FromArgs(a Args) (Spec, error) {
 		return Spec{}, err
 	}
 	s.setTargets(targets)
-	if len(a.Members) > 0 {
+	if a.MemberRepo != "" && a.DigestDir == "" {
+		return Spec{}, errorf(Pos{Field: "--member-repo"}, ErrMissing, "names the repository of the --members-from digests; add --members-from DIR")
+	}
+	if len(a.Members) > 0 || a.DigestDir != "" {
 		if a.Template != "" {
-			return Spec{}, errorf(Pos{Field: "--member"}, ErrTemplate, "and --template name the members two ways; give one of them")
+			flag := map[bool]string{true: "--member", false: "--members-from"}[len(a.Members) > 0]
+			return Spec{}, errorf(Pos{Field: flag}, ErrTemplate, "and --template name the members two ways; give one of them")
 		}
 		if err := s.members(a); err != nil {
+			return Spec{}, err
+		}
+		if err := s.digestMembers(a); err != nil {
 			return Spec{}, err
 		}
 		return s, s.extras(a)
@@ -115,6 +134,31 @@ func (s *Spec) members(a Args) error {
 	return nil
 }
 
+// digestMembers adds a member for each digest of the --members-from
+// folder, in the repository --member-repo names, else the target's.
+func (s *Spec) digestMembers(a Args) error {
+	if a.DigestDir == "" {
+		return nil
+	}
+	repo := s.Target
+	if a.MemberRepo != "" {
+		pos := Pos{Field: "--member-repo " + quoteRef(a.MemberRepo)}
+		r, defaulted, err := parseRef(a.MemberRepo, pos, false)
+		if err != nil {
+			return err
+		}
+		if r.Digest != "" || !defaulted {
+			return errorf(pos, ErrReference, "names a tag or digest; want a repository alone (reg.example.com/app)")
+		}
+		repo = r
+	}
+	for _, hex := range a.Digests {
+		pos := Pos{Field: fmt.Sprintf("--members-from %s: %s", quoteRef(a.DigestDir), hex)}
+		s.Manifests = append(s.Manifests, Entry{Image: repo.SetDigest("sha256:" + hex), Pos: pos, PlatformPos: pos})
+	}
+	return nil
+}
+
 // extras reads the tags and the index annotations.
 func (s *Spec) extras(a Args) error {
 	var err error
@@ -130,7 +174,7 @@ func (s *Spec) extras(a Args) error {
 		return err
 	}
 	s.AnnotationsPos = Pos{Field: "--annotations"}
-	return nil
+	return s.setArtifact(a.Subject, Pos{Field: "--subject " + quoteRef(a.Subject)}, a.ArtifactType, Pos{Field: "--artifact-type"})
 }
 
 // ParseAnnotations reads key=value items. A value may hold '=' (the first

@@ -309,7 +309,7 @@ func (l loader) fieldsIn(n *yaml.Node, field string, inside []*yaml.Node, allowe
 // doc reads one document of a spec: its target, options, tags, annotations
 // and members.
 func (l loader) doc(root *yaml.Node) (Spec, error) {
-	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers")
+	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers", "subject", "artifact-type")
 	if err != nil {
 		return Spec{}, err
 	}
@@ -386,7 +386,8 @@ func (l loader) targets(root *yaml.Node, f map[string][2]*yaml.Node, s *Spec) er
 	return nil
 }
 
-// indexOptions reads a document's type: and referrers: into s.
+// indexOptions reads a document's type:, referrers:, subject: and
+// artifact-type: into s.
 func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
 	if t, ok := f["type"]; ok {
 		pos := l.pos(t[0], "type")
@@ -416,7 +417,18 @@ func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
 			return errorf(l.pos(r[0], "referrers"), ErrType, "%q: want true, false or required", v)
 		}
 	}
-	return nil
+	var vals [2]string // subject:, artifact-type:
+	var poss [2]Pos
+	for i, key := range []string{"subject", "artifact-type"} {
+		if kv, ok := f[key]; ok {
+			var err error
+			if vals[i], err = l.str(kv[1], key); err != nil {
+				return err
+			}
+			poss[i] = l.pos(kv[0], key)
+		}
+	}
+	return s.setArtifact(vals[0], poss[0], vals[1], poss[1])
 }
 
 // members reads a document's manifests: (its key and value nodes), a

@@ -47,6 +47,9 @@ type Spec struct {
 	// in the order given (targets:, --target given more than once).
 	// [Spec.AllTargets] lists every target.
 	MoreTargets []Target
+	// ByDigest pushes the index by its digest alone, with no tag
+	// (--by-digest; see [ByDigest]): Target has no tag then.
+	ByDigest bool
 	// Type is "docker" or "oci" when the document chooses its index type
 	// (overriding --type), else "".
 	Type string
@@ -71,6 +74,14 @@ type Spec struct {
 	// (referrers: true, as --referrers); ReferrersRequired makes one that
 	// cannot be copied an error (referrers: required).
 	Referrers, ReferrersRequired bool
+	// Subject, when set, is the manifest the index refers to (--subject,
+	// subject:), in the target's repository; ArtifactType, when set, is
+	// the index's artifactType (--artifact-type, artifact-type:). Either
+	// makes an OCI index.
+	Subject         *ref.Ref
+	SubjectPos      Pos
+	ArtifactType    string
+	ArtifactTypePos Pos
 	// Pos is where the target was named.
 	Pos Pos
 }
@@ -78,7 +89,7 @@ type Spec struct {
 // Target is one place a document's index is written: a repository and
 // tag in a registry, or an OCI layout (ocidir://).
 type Target struct {
-	// Ref always has a tag.
+	// Ref always has a tag, except with --by-digest ([ByDigest]).
 	Ref ref.Ref
 	// TagDefaulted is true when the user wrote no tag and Ref got "latest".
 	TagDefaulted bool

@@ -23,6 +23,8 @@ func fromArgsCommand(env *environment) *cli.Command {
    manifest-tool push from-args --target reg.example.com/app:1.0 \
        --member reg.example.com/app@sha256:4f1c… \
        --member reg.example.com/app@sha256:9ab2…
+   manifest-tool push from-args --target reg.example.com/app:1.0 \
+       --members-from /tmp/digests --member-repo reg.example.com/app-builds
    manifest-tool push from-args --append --target reg.example.com/app:1.0 \
        --member reg.example.com/app-builds@sha256:77d0…`,
 		Description: `--template names each member. OS, ARCH, VARIANT and OSVERSION are replaced
@@ -42,42 +44,81 @@ ocidir://; --tags apply in each.
 --member REF (repeatable, or comma-separated) names each member instead:
 a tag or digest in any repository or registry, or ocidir://; its platform
 comes from its config, and an index adds its images and attestations.
+--members-from DIR takes a member per file of DIR named by a digest's hex
+(what Docker's push-by-digest workflow writes), in --member-repo or else
+the target's repository, in name order, after any --member; names starting
+with '.' are left out, and a file's content is never read.
 With --member, --platforms takes only those platforms from the members.
---append merges onto the index the target points at (see from-spec).`,
-		Flags: []cli.Flag{
+--append merges onto the index the target points at (see from-spec).
+--subject REF and --artifact-type TYPE make an OCI index that refers to REF
+(a manifest in the target's repository), as regctl index create does: the
+registry lists it among REF's referrers, or the sha256-<hex> tag does.`,
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version],..."},
 			&cli.StringFlag{Name: "template", Usage: "member `REF` with OS, ARCH, VARIANT, OSVERSION"},
 			&cli.StringSliceFlag{Name: "member", Usage: "member `REF`, instead of --template (repeatable)"},
+			&cli.PathFlag{Name: "members-from", Usage: "a member per file of `DIR` named by a digest's hex"},
+			&cli.StringFlag{Name: "member-repo", Usage: "`REPO` of the --members-from digests (the target's)"},
+			&cli.IntFlag{Name: "max-members", EnvVars: []string{limitEnv("max-members")}, Usage: "refuse over `N` members in --members-from (10000)"},
 			&cli.StringSliceFlag{Name: "target", Usage: "`REF` the index is pushed to (repeatable)"},
 			&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
 			&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` (oci; repeatable)"},
 			ignoreMissingFlag(),
-		},
-		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usagef("from-args takes no arguments, got %q (did you forget a flag name?)", c.Args().First())
-			}
-			t, err := manifest.ParseType(c.String("type"))
-			if err != nil {
-				return err
-			}
-			maxTargets, err := maxTargets(c)
-			if err != nil {
-				return err
-			}
-			s, err := spec.FromArgs(spec.Args{
-				Platforms:   splitList(c.StringSlice("platforms")),
-				Template:    c.String("template"),
-				Members:     splitList(c.StringSlice("member")),
-				Targets:     splitList(c.StringSlice("target")),
-				MaxTargets:  maxTargets,
-				Tags:        splitList(c.StringSlice("tags")),
-				Annotations: c.StringSlice("annotations"),
-			})
-			if err != nil {
-				return err
-			}
-			return env.push(c, t, []spec.Spec{s}, nil)
-		},
+		}, artifactFlags()...),
+		Action: env.fromArgs,
 	}
+}
+
+// fromArgs pushes the index the from-args flags describe.
+func (env *environment) fromArgs(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("from-args takes no arguments, got %q (did you forget a flag name?)", c.Args().First())
+	}
+	t, err := manifest.ParseType(c.String("type"))
+	if err != nil {
+		return err
+	}
+	dir, digests, err := digestDir(c)
+	if err != nil {
+		return err
+	}
+	maxTargets, err := maxTargets(c)
+	if err != nil {
+		return err
+	}
+	s, err := spec.FromArgs(spec.Args{
+		Platforms:    splitList(c.StringSlice("platforms")),
+		Template:     c.String("template"),
+		Members:      splitList(c.StringSlice("member")),
+		Targets:      splitList(c.StringSlice("target")),
+		MaxTargets:   maxTargets,
+		Tags:         splitList(c.StringSlice("tags")),
+		Annotations:  c.StringSlice("annotations"),
+		DigestDir:    dir,
+		Digests:      digests,
+		MemberRepo:   c.String("member-repo"),
+		Subject:      c.String("subject"),
+		ArtifactType: c.String("artifact-type"),
+	})
+	if err != nil {
+		return err
+	}
+	return env.push(c, t, []spec.Spec{s}, nil)
+}
+
+// digestDir reads the --members-from folder, within --max-members.
+func digestDir(c *cli.Context) (string, []string, error) {
+	dir := c.String("members-from")
+	if !c.IsSet("members-from") {
+		return "", nil, nil
+	}
+	if dir == "" {
+		return "", nil, usagef("--members-from needs a folder, got an empty value")
+	}
+	max, err := positiveFlag(c, "max-members", spec.DefaultLimits.Members)
+	if err != nil {
+		return "", nil, err
+	}
+	digests, err := spec.ReadDigestDir(dir, max)
+	return dir, digests, err
 }

@@ -24,10 +24,10 @@ digest, size and annotations; for an index, every entry with its platform
 and layers, attestations as attestations of the image they describe; for an
 image, its config, platform and layers. --raw writes the registry's exact
 bytes; --output json one JSON document. --referrers lists under each entry
-the manifests whose subject it is (artifactType, size, digest, annotations),
-one query per distinct entry, 1000 referrers per entry and 10,000 in all
-at most (--max-referrers, --max-referrers-total; a warning says what was
-cut).
+(and an index) the manifests whose subject it is (artifactType, size,
+digest, annotations), one query per distinct entry and one for an index,
+1000 referrers per entry and 10,000 in all at most (--max-referrers,
+--max-referrers-total; a warning says what was cut).
 
 A manifest that several entries name, nested indexes included, is read
 once and shown in full once; the other entries naming it say "Same

@@ -17,8 +17,11 @@ writes: members into the target repository, the index, then its tags.
 Prints "Digest: sha256:<hex> <size>" for each index pushed; with --dry-run,
 the exact bytes that would be pushed, then that line, and writes nothing.
 A document of several targets prints, per target, that line with the
-target after it, and a line per tag with what the run did to it.`,
-		Flags: append(writeFlags(&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"}), appendFlag()),
+target after it, and a line per tag with what the run did to it.
+--by-digest pushes the index by its digest alone, with no tag (targets
+without one), and prints "Reference: <repository>@sha256:<hex>" too.`,
+		Flags: append(writeFlags(&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"}), appendFlag(),
+			&cli.BoolFlag{Name: "by-digest", Usage: "push the index by its digest alone, with no tag"}),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("unknown push command %q: want from-spec or from-args (see manifest-tool push --help)", c.Args().First())
@@ -74,6 +77,17 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 	}
 	if c.IsSet("settle") && edit == nil && !c.Bool("append") {
 		return usagef("--settle applies to --append and edit, which read the index back; add --append, or drop --settle")
+	}
+	if err := checkArtifacts(c, t, specs, edit); err != nil {
+		return err
+	}
+	if c.Bool("by-digest") {
+		if c.Bool("append") {
+			return usagef("--by-digest with --append: --append merges onto the index a tag points at; drop one of them")
+		}
+		if err := spec.ByDigest(specs); err != nil {
+			return err
+		}
 	}
 	out.lines = true
 	if !c.IsSet("type") {

@@ -69,6 +69,7 @@ func (v View) WriteText(w io.Writer) error {
 		p.line("  %s", v.Subject.Digest)
 	}
 	p.annotations("", v.Annotations, nil)
+	p.referrers("", v.Referrers)
 	if !v.Index && len(v.Manifests) == 1 {
 		e := v.Manifests[0]
 		p.platform("", e.Platform)

@@ -64,6 +64,9 @@ type View struct {
 	Subject      *Blob             `json:"subject,omitempty"`
 	// Manifests holds the entries of an index, or the image itself.
 	Manifests []Entry `json:"manifests"`
+	// Referrers are, for an index, the manifests whose subject the index
+	// itself is (inspect --referrers): an image's are under its entry.
+	Referrers []Referrer `json:"referrers,omitempty"`
 }
 
 // Entry is one manifest in a View.
@@ -104,10 +107,14 @@ type Referrer struct {
 }
 
 // Digests lists the distinct digests of the view's entries (the image
-// itself for an image), to ask for their referrers.
+// itself for an image), after an index's own, to ask for their referrers.
 func (v View) Digests() []string {
-	out := make([]string, 0, len(v.Manifests))
+	out := make([]string, 0, len(v.Manifests)+1)
 	seen := map[string]bool{}
+	if v.Index {
+		seen[v.Digest] = true
+		out = append(out, v.Digest)
+	}
 	for _, e := range v.Manifests {
 		if !seen[e.Digest] {
 			seen[e.Digest] = true
@@ -118,19 +125,29 @@ func (v View) Digests() []string {
 }
 
 // SetReferrers puts each entry's referrers (by its digest) under it, under
-// the first entry of a digest that several entries name.
-func (v View) SetReferrers(by map[string][]descriptor.Descriptor) {
+// the first entry of a digest that several entries name, and an index's
+// own at the top.
+func (v *View) SetReferrers(by map[string][]descriptor.Descriptor) {
+	if v.Index {
+		v.Referrers = referrersOf(by[v.Digest])
+	}
 	done := map[string]bool{}
 	for i, e := range v.Manifests {
 		if done[e.Digest] {
 			continue
 		}
 		done[e.Digest] = true
-		for _, d := range by[e.Digest] {
-			v.Manifests[i].Referrers = append(v.Manifests[i].Referrers, Referrer{
-				Digest: d.Digest.String(), MediaType: d.MediaType, ArtifactType: d.ArtifactType, Size: d.Size, Annotations: d.Annotations})
-		}
+		v.Manifests[i].Referrers = append(v.Manifests[i].Referrers, referrersOf(by[e.Digest])...)
 	}
+}
+
+// referrersOf is how a view shows the referrers a registry listed.
+func referrersOf(descs []descriptor.Descriptor) []Referrer {
+	var out []Referrer
+	for _, d := range descs {
+		out = append(out, Referrer{Digest: d.Digest.String(), MediaType: d.MediaType, ArtifactType: d.ArtifactType, Size: d.Size, Annotations: d.Annotations})
+	}
+	return out
 }
 
 // Blob is a config, layer or subject descriptor.

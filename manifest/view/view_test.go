@@ -210,3 +210,31 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs\n got: %s\nwant: %s", name, got, want)
 	}
 }
+
+// An index's own referrers go at the top of its view, each entry's under
+// it; its digest is asked about first, each distinct entry's once.
+func TestSetReferrersIndex(t *testing.T) {
+	t.Parallel()
+	d := func(c string) string { return "sha256:" + strings.Repeat(c, 64) }
+	v := View{Summary: Summary{Digest: d("0"), Index: true}, Manifests: []Entry{{Digest: d("a")}, {Digest: d("a")}, {Digest: d("b")}}}
+	if got, want := v.Digests(), []string{d("0"), d("a"), d("b")}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Digests = %q, want %q", got, want)
+	}
+	sig := descriptor.Descriptor{MediaType: mediatype.OCI1ManifestList, ArtifactType: "application/x", Digest: digest.Digest(d("s")), Size: 9}
+	v.SetReferrers(map[string][]descriptor.Descriptor{d("0"): {sig}, d("a"): {sig}})
+	if len(v.Referrers) != 1 || v.Referrers[0].ArtifactType != "application/x" || len(v.Manifests[0].Referrers) != 1 || len(v.Manifests[1].Referrers) != 0 {
+		t.Errorf("%+v", v)
+	}
+	img := View{Summary: Summary{Digest: d("a")}, Manifests: []Entry{{Digest: d("a")}}}
+	if got := img.Digests(); !reflect.DeepEqual(got, []string{d("a")}) {
+		t.Errorf("an image's Digests = %q", got)
+	}
+	img.SetReferrers(map[string][]descriptor.Descriptor{d("a"): {sig}})
+	if len(img.Referrers) != 0 || len(img.Manifests[0].Referrers) != 1 {
+		t.Errorf("an image's referrers go under it: %+v", img)
+	}
+	var b strings.Builder
+	if err := v.WriteText(&b); err != nil || !strings.Contains(b.String(), "\nReferrers: 1\n  application/x, 9 bytes\n    "+d("s")+"\n") {
+		t.Errorf("text %q, %v", b.String(), err)
+	}
+}
