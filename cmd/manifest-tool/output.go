@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
 )
 
 // outputFlag makes --output for a command that prints a result.
@@ -56,4 +59,37 @@ func (env *environment) show(out output, v textWriter) error {
 	}
 	_, err = fmt.Fprintf(env.stdout, "%s\n", b)
 	return err
+}
+
+// quiet applies --quiet: no progress and no info lines on stderr, only
+// warnings and errors.
+func (env *environment) quiet(c *cli.Context) error {
+	if !c.Bool("quiet") {
+		return nil
+	}
+	if c.Bool("debug") {
+		return usagef("--quiet and --debug ask for opposite logs: give one of them")
+	}
+	env.log.SetLevel(logrus.WarnLevel)
+	return nil
+}
+
+// shown is what push prints of a result: with --quiet in text, its
+// Digest: line alone.
+func shown(c *cli.Context, out output, r manifest.Result) textWriter {
+	if c.Bool("quiet") && !out.json {
+		return digestLine(r)
+	}
+	return r
+}
+
+// digestLine is a push result printed by its Digest: line alone.
+type digestLine manifest.Result
+
+func (d digestLine) WriteText(w io.Writer) error {
+	if r := manifest.Result(d); r.DryRun || r.Pushed() {
+		_, err := fmt.Fprintf(w, "Digest: %s %d\n", r.Digest, r.Size)
+		return err
+	}
+	return nil
 }

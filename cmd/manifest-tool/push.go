@@ -42,7 +42,7 @@ func writeFlags(typeFlag *cli.StringFlag) []cli.Flag {
 		settleFlag(),
 		newSwitchFlag("referrers", "copy members' signatures and SBOMs (=required)", "true", "false", "required"),
 		outputFlag(),
-	}, referrerLimitFlags(true)...)
+	}, append(referrerLimitFlags(true), outputFileFlags()...)...)
 }
 
 // referrersOf reads --referrers (alone or =true, =required, =false) as
@@ -73,6 +73,13 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		return usagef("--settle applies to --append and edit, which read the index back; add --append, or drop --settle")
 	}
 	out.lines = true
+	pipe, err := env.pipeOutputsOf(c, len(specs))
+	if err != nil {
+		return err
+	}
+	if err := env.quiet(c); err != nil {
+		return err
+	}
 	if !c.IsSet("type") {
 		t = "" // the library's default: a Docker list, or the index's own type for a change
 	}
@@ -100,12 +107,15 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		for i := range r.Manifests {
 			r.Manifests[i].Error = env.scrub.clean(r.Manifests[i].Error)
 		}
-		if werr := env.show(out, r); werr != nil {
+		if werr := env.show(out, shown(c, out, r)); werr != nil {
 			return werr
 		}
 	}
 	if err != nil && c.Context.Err() != nil {
 		return stopped(c, results, err)
+	}
+	if err == nil && !c.Bool("dry-run") {
+		err = pipe.write(env, results)
 	}
 	return err
 }
