@@ -107,6 +107,15 @@ func TestMetadataFile(t *testing.T) {
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v %v, want -rw-r--r--", fi.Mode(), err)
 	}
+	// edit writes it for the index it wrote
+	edited := mt(t, "--plain-http", "edit", "--annotations", "org.opencontainers.image.version=1.0.1", "--metadata-file", file, r.Host+"/release/app:1.0")
+	d, _ := edited.ok(t)
+	if b, err = os.ReadFile(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &md); err != nil || d == digest || md.Digest != d || md.Descriptor.Digest != d {
+		t.Errorf("edit pushed %s (before: %s); the file holds %s", d, digest, b)
+	}
 	// a failed push leaves the file as it was, and no temporary file
 	bad := append(append([]string{}, args...), "--metadata-file", file)
 	bad[8] = r.Host + "/build/missing:1-OS-ARCHVARIANT"
@@ -184,6 +193,16 @@ func TestStepOutputs(t *testing.T) {
 	if got := strings.Split(m[3], "\n"); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("refs %q, want %q", got, want)
 	}
+	// a dry run, and a run that failed, add nothing
+	bad := append([]string{}, args...)
+	bad[8] = r.Host + "/build/missing:1-OS-ARCHVARIANT"
+	mtEnv(t, []string{"GITHUB_OUTPUT=" + out}, "", append(args, "--dry-run")...).ok(t)
+	if res := mtEnv(t, []string{"GITHUB_OUTPUT=" + out}, "", bad...); res.code != 1 {
+		t.Errorf("missing members: exit %d, want 1", res.code)
+	}
+	if again, _ := os.ReadFile(out); string(again) != string(b) {
+		t.Errorf("GITHUB_OUTPUT changed by a dry run or a failure:\n%s", again)
+	}
 	for _, bad := range []string{filepath.Join(t.TempDir(), "no/such/output"), t.TempDir()} {
 		res := mtEnv(t, []string{"GITHUB_OUTPUT=" + bad}, "", args...)
 		res.ok(t)
@@ -248,6 +267,7 @@ func TestCILog(t *testing.T) {
 	args[8], args[10] = r.Host+"/build/app:2-OS-ARCHVARIANT", r.Host+"/release/app:2.0"
 	res = mt(t, append(args, "--debug")...)
 	res.ok(t)
+	t.Logf("--debug: %d lines on stderr", strings.Count(res.stderr, "\n"))
 	if n := strings.Count(res.stderr, "mounted blob sha256:"); n != 32 {
 		t.Errorf("--debug: %d blob lines, want 32 (16 members of 2 blobs)", n)
 	}
