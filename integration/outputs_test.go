@@ -272,3 +272,51 @@ func TestCILog(t *testing.T) {
 		t.Errorf("--debug: %d blob lines, want 32 (16 members of 2 blobs)", n)
 	}
 }
+
+// onTerminal runs the binary with a terminal for stdout and stderr
+// (script, of util-linux, gives it one) and returns what the terminal
+// showed.
+func onTerminal(t *testing.T, args ...string) string {
+	t.Helper()
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script (util-linux) is not installed: it gives the run a terminal")
+	}
+	words := []string{binary}
+	for _, a := range args {
+		words = append(words, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
+	}
+	cmd := exec.Command(script, "-qec", strings.Join(words, " "), "/dev/null")
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir(), "HOME="+t.TempDir(), "TERM=xterm")
+	out, err := cmd.Output()
+	t.Logf("$ manifest-tool %s (on a terminal)\n%q", strings.Join(args, " "), out)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	return string(out)
+}
+
+// TestTerminalQuiet: on a terminal a push draws its progress block;
+// with --quiet the terminal shows the Digest: line alone.
+func TestTerminalQuiet(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	args := buildArgs(t, r, 4)
+	out := onTerminal(t, args...)
+	if !strings.Contains(out, "copying: ") || !strings.Contains(out, "\x1b[J") {
+		t.Errorf("no progress block on the terminal: %q", out)
+	}
+	// a log line starts a line of its own, not after the block's
+	atStart := regexp.MustCompile("(\x1b\\[J|\n)mounted ")
+	if n := len(atStart.FindAllString(out, -1)); n != 4 || strings.Count(out, "mounted ") != 4 {
+		t.Errorf("%d of %d member lines at the start of a line, want 4 of 4", n, strings.Count(out, "mounted "))
+	}
+	args[10] = r.Host + "/release/quiet:1.0" // the members are copied again
+	out = onTerminal(t, append(args, "-q")...)
+	if !regexp.MustCompile(`^Digest: sha256:[0-9a-f]{64} \d+\r?\n$`).MatchString(out) {
+		t.Errorf("with --quiet the terminal shows %q, want the Digest: line alone", out)
+	}
+	if m, err := r.GetManifest("release/quiet", "latest"); err != nil || !strings.Contains(out, m.Digest) {
+		t.Errorf("release/quiet:latest: %v", err)
+	}
+}

@@ -44,6 +44,7 @@ func newProgress(stderr io.Writer, log *logrus.Logger) *progress {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			if _, text := log.Formatter.(*scrubbing); text && log.Level == logrus.InfoLevel {
 				p.w = f
+				log.SetOutput(p) // log lines go above the block
 			}
 		}
 	}
@@ -116,34 +117,4 @@ func (p *progress) render() []string {
 		busy = append(busy, lines...)
 	}
 	return append([]string{fmt.Sprintf("copying: %d of %d members, %s of %s", finished, len(p.order), units.Format(all.done), units.Format(all.size))}, busy...)
-}
-
-// draw replaces the block drawn last time with lines.
-func (p *progress) draw(lines []string) {
-	var b strings.Builder
-	if p.lines > 1 {
-		fmt.Fprintf(&b, "\033[%dA", p.lines-1)
-	}
-	b.WriteString("\r\033[J")
-	b.WriteString(strings.Join(lines, "\n"))
-	p.lines = len(lines)
-	fmt.Fprint(p.w, b.String())
-}
-
-// shorten keeps the end of a long name, which tells members apart.
-func shorten(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "…" + s[len(s)-n+1:]
-}
-
-// finish clears the block.
-func (p *progress) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.w != nil && p.lines > 0 {
-		p.draw(nil)
-		p.lines = 0
-	}
 }

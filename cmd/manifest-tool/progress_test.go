@@ -70,3 +70,20 @@ func TestProgressTargets(t *testing.T) {
 		t.Errorf("block\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestProgressLogAbove: a log line while the block is drawn is written
+// where the block was, and the block again below it.
+func TestProgressLogAbove(t *testing.T) {
+	t.Parallel()
+	var term bytes.Buffer
+	p := &progress{w: &term, log: logrus.New(), done: map[string]int64{}, size: map[string]int64{}, member: map[string]string{}}
+	p.event(registry.BlobEvent{Member: "reg/a@sha256:1", Blob: "sha256:1", Size: 2048, Done: 1024})
+	term.Reset()
+	if _, err := p.Write([]byte("mounted reg/b@sha256:2 into reg/app\n")); err != nil {
+		t.Fatal(err)
+	}
+	want := "\x1b[1A\r\x1b[Jmounted reg/b@sha256:2 into reg/app\n\r\x1b[Jcopying: 0 of 1 members, 1KiB of 2KiB\n  reg/a@sha256:1 1KiB of 2KiB"
+	if got := term.String(); got != want {
+		t.Errorf("terminal %q\nwant     %q", got, want)
+	}
+}
