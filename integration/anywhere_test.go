@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -118,8 +119,10 @@ manifests:
 			}
 		}
 	}
-	if !strings.Contains(res.stderr, "copied blob sha256:") || !strings.Contains(res.stderr, "mounted blob sha256:") {
-		t.Errorf("no line per blob on stderr:\n%s", res.stderr)
+	// a line per member, none per blob (--debug's)
+	memberLine := regexp.MustCompile(`(?m)^(copied|mounted) \S+@sha256:[0-9a-f]{64} into ` + regexp.QuoteMeta(b.Host) + `/release/app \(\d+ blobs, .+, .+ copied\)$`)
+	if n := len(memberLine.FindAllString(res.stderr, -1)); n != 5 || strings.Contains(res.stderr, " blob sha256:") {
+		t.Errorf("%d member lines, want 5 and no blob lines, on stderr:\n%s", n, res.stderr)
 	}
 
 	// a re-run only reads, and says so

@@ -82,3 +82,32 @@ func (p Published) WriteText(w io.Writer) error {
 	_, err := w.Write(b.Bytes())
 	return err
 }
+
+// WriteDigests writes what --quiet prints: for each target whose index
+// went out (or in a dry run), its "Digest: sha256:<hex> <size>" line, with
+// the target after it when the document has several; and for an index
+// pushed by its digest alone (--by-digest), its "Reference:
+// REPO@sha256:<hex>" line after that.
+func (p Published) WriteDigests(w io.Writer) error {
+	targets := p.Targets
+	if len(targets) == 0 {
+		targets = []TargetResult{{Result: p.Result}}
+	}
+	var b bytes.Buffer
+	for _, t := range targets {
+		r := t.Result
+		if !r.DryRun && !r.Pushed() {
+			continue
+		}
+		if len(p.Targets) == 0 {
+			fmt.Fprintf(&b, "Digest: %s %d\n", r.Digest, r.Size)
+		} else {
+			fmt.Fprintf(&b, "Digest: %s %d %s\n", r.Digest, r.Size, r.Target)
+		}
+		if r.Reference != "" {
+			fmt.Fprintf(&b, "Reference: %s\n", r.Reference)
+		}
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}

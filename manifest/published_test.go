@@ -161,3 +161,36 @@ func TestByDocumentByDigest(t *testing.T) {
 		t.Errorf("text\n%s\nwant\n%s", text.String(), want)
 	}
 }
+
+// --quiet prints a Digest: line per target pushed, with the target when
+// the document has several, and the Reference: line of an index pushed by
+// its digest alone; nothing for a target not pushed.
+func TestWriteDigests(t *testing.T) {
+	t.Parallel()
+	tagged := func(target string, st TagStatus) Result {
+		return Result{Target: target + ":1", Digest: "sha256:d", Size: 5, Tags: []TagResult{{Tag: "1", Status: st}}}
+	}
+	byDigest := func(target string, st TagStatus) Result {
+		return Result{Target: target, Digest: "sha256:d", Size: 5, Tags: []TagResult{}, Reference: target + "@sha256:d", Status: st}
+	}
+	for _, tc := range []struct {
+		name string
+		p    Published
+		want string
+	}{
+		{"one target", Published{Result: tagged("r/a", TagCreated)}, "Digest: sha256:d 5\n"},
+		{"one target not pushed", Published{Result: tagged("r/a", TagFailed)}, ""},
+		{"one by digest", Published{Result: byDigest("r/a", TagUnchanged)}, "Digest: sha256:d 5\nReference: r/a@sha256:d\n"},
+		{"several", Published{Result: tagged("r/a", TagCreated), Targets: []TargetResult{
+			{Result: tagged("r/a", TagCreated)}, {Result: tagged("q/a", TagSkipped)}, {Result: tagged("p/a", TagUnchanged)}}},
+			"Digest: sha256:d 5 r/a:1\nDigest: sha256:d 5 p/a:1\n"},
+		{"several by digest", Published{Result: byDigest("r/a", TagCreated), Targets: []TargetResult{
+			{Result: byDigest("r/a", TagCreated)}, {Result: byDigest("q/a", TagUnchanged)}}},
+			"Digest: sha256:d 5 r/a\nReference: r/a@sha256:d\nDigest: sha256:d 5 q/a\nReference: q/a@sha256:d\n"},
+	} {
+		var b bytes.Buffer
+		if err := tc.p.WriteDigests(&b); err != nil || b.String() != tc.want {
+			t.Errorf("%s: %v\n%s\nwant\n%s", tc.name, err, b.String(), tc.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/internal/units"
 	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 	"github.com/manifest-tool/manifest-tool/spec"
@@ -34,6 +35,7 @@ import (
 
 // BlobEvent reports the copy of one blob into a target repository.
 type BlobEvent struct {
+	Target string // the target repository (ocidir:// for a layout)
 	Member string // the member's reference
 	Blob   string // the blob's digest
 	Size   int64
@@ -73,16 +75,13 @@ func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []mani
 		dig := m.Descriptor.Digest.String()
 		if ref.EqualRepository(m.Entry.Image, target) {
 			hows[i] = manifest.HowPresent
+			c.log.Infof("present %s in %s", m.Entry.Image.SetDigest(dig).CommonName(), repoName(target))
 			return nil
 		}
 		// once per run and target repository: a member listed twice, or
 		// by two documents pushing to one repository, is copied once
 		how, err := c.copies.get(repoName(target)+"@"+dig, func() (manifest.How, error) {
-			how, err := c.copyMember(ctx, m, target)
-			if err == nil && how != manifest.HowPresent {
-				c.log.Infof("%s %s into %s", how, m.Entry.Image.SetDigest(dig).CommonName(), repoName(target))
-			}
-			return how, err
+			return c.copyMember(ctx, m, target)
 		})
 		hows[i] = how
 		return err
@@ -137,6 +136,7 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 		return fail(fmt.Errorf("%s is an index; only images are copied", src.CommonName()))
 	}
 	var mounted, copied atomic.Int32
+	var copiedBytes atomic.Int64
 	errList := forEach(ctx, len(blobs), c.concurrency, func(i int) error {
 		how, err := c.copyBlob(ctx, src, target, blobs[i])
 		switch how {
@@ -144,6 +144,7 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 			mounted.Add(1)
 		case manifest.HowCopied:
 			copied.Add(1)
+			copiedBytes.Add(blobs[i].Size)
 		}
 		return err
 	})
@@ -153,13 +154,18 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	if err := c.rc.ManifestPut(ctx, tgt, man); err != nil {
 		return fail(err)
 	}
-	switch {
-	case copied.Load() > 0:
-		return manifest.HowCopied, nil
-	case mounted.Load() > 0:
-		return manifest.HowMounted, nil
+	how := manifest.HowCopied // also when every blob was there already: only the manifest was copied
+	if copied.Load() == 0 && mounted.Load() > 0 {
+		how = manifest.HowMounted
 	}
-	return manifest.HowCopied, nil // every blob was there already: only the manifest was copied
+	// one line a member: the lines of its blobs are --debug's (a CI log
+	// holds members, not blobs)
+	var size int64
+	for _, b := range blobs {
+		size += b.Size
+	}
+	c.log.Infof("%s %s into %s (%d blobs, %s, %s copied)", how, src.CommonName(), repoName(target), len(blobs), units.Format(size), units.Format(copiedBytes.Load()))
+	return how, nil
 }
 
 // blobAttempts is how many copies of one blob are started, the first
@@ -201,7 +207,7 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 	member := src.CommonName()
 	report := func(how manifest.How, n int64) {
 		if c.progress != nil {
-			c.progress(BlobEvent{Member: member, Blob: d.Digest.String(), Size: d.Size, How: how, Done: n})
+			c.progress(BlobEvent{Target: repoName(target), Member: member, Blob: d.Digest.String(), Size: d.Size, How: how, Done: n})
 		}
 	}
 	_, declined := c.mountDeclined.Load(target.Registry)

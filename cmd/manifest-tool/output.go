@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
 )
 
 // outputFlag makes --output for a command that prints a result.
@@ -56,4 +59,33 @@ func (env *environment) show(out output, v textWriter) error {
 	}
 	_, err = fmt.Fprintf(env.stdout, "%s\n", b)
 	return err
+}
+
+// quiet applies --quiet: no progress and no info lines on stderr, only
+// warnings and errors.
+func (env *environment) quiet(c *cli.Context) error {
+	if !c.Bool("quiet") {
+		return nil
+	}
+	if c.Bool("debug") {
+		return usagef("--quiet and --debug ask for opposite logs: give one of them")
+	}
+	env.log.SetLevel(logrus.WarnLevel)
+	return nil
+}
+
+// shown is what push prints of a document's result: with --quiet in
+// text, its Digest: lines alone ([manifest.Published.WriteDigests]).
+func shown(c *cli.Context, out output, p manifest.Published) textWriter {
+	if c.Bool("quiet") && !out.json {
+		return digestLines(p)
+	}
+	return p
+}
+
+// digestLines is a push result printed by its Digest: lines alone.
+type digestLines manifest.Published
+
+func (d digestLines) WriteText(w io.Writer) error {
+	return manifest.Published(d).WriteDigests(w)
 }

@@ -18,16 +18,19 @@ import (
 )
 
 // progress shows the blobs a push copies: on a terminal, a block kept up
-// to date (the totals, then the bytes of each member still copying);
-// otherwise one log line per blob copied or mounted.
+// to date (the totals, then the bytes of each member still copying,
+// under its target when there are several); otherwise, with --debug, one
+// log line per blob copied or mounted (the registry logs a line per
+// member).
 type progress struct {
 	w      io.Writer // the terminal, or nil
 	log    *logrus.Logger
 	mu     sync.Mutex
-	done   map[string]int64 // blob -> bytes so far
+	done   map[string]int64 // target and blob -> bytes so far
 	size   map[string]int64
-	member map[string]string // blob -> the member it is copied for
-	order  []string          // members, in the order first seen
+	member map[string]string // target and blob -> target and member
+	order  []string          // targets and members, in the order first seen
+	target []string          // targets, in the order first seen
 	last   time.Time
 	lines  int // lines drawn last time
 }
@@ -39,8 +42,9 @@ func newProgress(stderr io.Writer, log *logrus.Logger) *progress {
 	p := &progress{log: log, done: map[string]int64{}, size: map[string]int64{}, member: map[string]string{}}
 	if f, ok := stderr.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			if _, text := log.Formatter.(*scrubbing); text && log.Level < logrus.DebugLevel {
+			if _, text := log.Formatter.(*scrubbing); text && log.Level == logrus.InfoLevel {
 				p.w = f
+				log.SetOutput(p) // log lines go above the block
 			}
 		}
 	}
@@ -50,16 +54,20 @@ func newProgress(stderr io.Writer, log *logrus.Logger) *progress {
 func (p *progress) event(ev registry.BlobEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, seen := p.member[ev.Blob]; !seen {
-		p.member[ev.Blob] = ev.Member
-		if !slices.Contains(p.order, ev.Member) {
-			p.order = append(p.order, ev.Member)
+	blob, member := ev.Target+"\x00"+ev.Blob, ev.Target+"\x00"+ev.Member
+	if _, seen := p.member[blob]; !seen {
+		p.member[blob] = member
+		if !slices.Contains(p.order, member) {
+			p.order = append(p.order, member)
+		}
+		if !slices.Contains(p.target, ev.Target) {
+			p.target = append(p.target, ev.Target)
 		}
 	}
-	p.done[ev.Blob], p.size[ev.Blob] = ev.Done, ev.Size
+	p.done[blob], p.size[blob] = ev.Done, ev.Size
 	if p.w == nil {
 		if ev.How == manifest.HowCopied || ev.How == manifest.HowMounted {
-			p.log.Infof("%s blob %.19s… (%s) of %s", ev.How, ev.Blob, units.Format(ev.Size), ev.Member)
+			p.log.Debugf("%s blob %.19s… (%s) of %s", ev.How, ev.Blob, units.Format(ev.Size), ev.Member)
 		}
 		return
 	}
@@ -71,7 +79,7 @@ func (p *progress) event(ev registry.BlobEvent) {
 }
 
 // render is the block: the totals, then each member still copying, with
-// its bytes so far and in all.
+// its bytes so far and in all, under its target when there are several.
 func (p *progress) render() []string {
 	type sum struct{ done, size int64 }
 	per := map[string]*sum{}
@@ -86,44 +94,27 @@ func (p *progress) render() []string {
 		all.done += n
 		all.size += p.size[b]
 	}
-	finished := 0
+	finished, shown := 0, 0
 	var busy []string
-	for _, m := range p.order {
-		if s := per[m]; s.done == s.size {
-			finished++
-		} else if len(busy) < progressMembers {
-			busy = append(busy, fmt.Sprintf("  %s %s of %s", text.Escape(shorten(m, 50)), units.Format(s.done), units.Format(s.size)))
+	for _, t := range p.target {
+		var lines []string
+		for _, m := range p.order {
+			target, name, _ := strings.Cut(m, "\x00")
+			if s := per[m]; target != t {
+				continue
+			} else if s.done == s.size {
+				finished++
+			} else if shown++; shown <= progressMembers {
+				lines = append(lines, fmt.Sprintf("  %s %s of %s", text.Escape(shorten(name, 50)), units.Format(s.done), units.Format(s.size)))
+			}
 		}
+		if len(p.target) > 1 && len(lines) > 0 {
+			busy = append(busy, "  "+text.Escape(shorten(t, 60))+":")
+			for i := range lines {
+				lines[i] = "  " + lines[i]
+			}
+		}
+		busy = append(busy, lines...)
 	}
 	return append([]string{fmt.Sprintf("copying: %d of %d members, %s of %s", finished, len(p.order), units.Format(all.done), units.Format(all.size))}, busy...)
-}
-
-// draw replaces the block drawn last time with lines.
-func (p *progress) draw(lines []string) {
-	var b strings.Builder
-	if p.lines > 1 {
-		fmt.Fprintf(&b, "\033[%dA", p.lines-1)
-	}
-	b.WriteString("\r\033[J")
-	b.WriteString(strings.Join(lines, "\n"))
-	p.lines = len(lines)
-	fmt.Fprint(p.w, b.String())
-}
-
-// shorten keeps the end of a long name, which tells members apart.
-func shorten(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "…" + s[len(s)-n+1:]
-}
-
-// finish clears the block.
-func (p *progress) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.w != nil && p.lines > 0 {
-		p.draw(nil)
-		p.lines = 0
-	}
 }

@@ -48,7 +48,7 @@ func writeFlags(typeFlag *cli.StringFlag) []cli.Flag {
 		newSwitchFlag("referrers", "copy members' signatures and SBOMs (=required)", "true", "false", "required"),
 		outputFlag(),
 		maxTargetsFlag(),
-	}, referrerLimitFlags(true)...)
+	}, append(referrerLimitFlags(true), outputFileFlags()...)...)
 }
 
 // referrersOf reads --referrers (alone or =true, =required, =false) as
@@ -90,6 +90,13 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		}
 	}
 	out.lines = true
+	pipe, err := env.pipeOutputsOf(c, len(specs))
+	if err != nil {
+		return err
+	}
+	if err := env.quiet(c); err != nil {
+		return err
+	}
 	if !c.IsSet("type") {
 		t = "" // the library's default: a Docker list, or the index's own type for a change
 	}
@@ -119,12 +126,15 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		}
 	}
 	for _, p := range manifest.ByDocument(specs, results) {
-		if werr := env.show(out, p); werr != nil {
+		if werr := env.show(out, shown(c, out, p)); werr != nil {
 			return werr
 		}
 	}
 	if err != nil && c.Context.Err() != nil {
 		return stopped(c, results, err)
+	}
+	if err == nil && !c.Bool("dry-run") {
+		err = pipe.write(env, results)
 	}
 	return err
 }
