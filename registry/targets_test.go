@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -21,7 +23,15 @@ func TestPublishSeveralTargets(t *testing.T) {
 	a.pushImage(t, "build", "arm64", "linux/arm64/v8")
 	s := a.spec(t, "app:1", []string{"latest"}, "build:amd64", "build:arm64")
 	s.MoreTargets = []spec.Target{{Ref: a.ref(t, "mirror:1"), Pos: spec.Pos{Field: "targets[0]"}}, {Ref: b.ref(t, "app:1"), Pos: spec.Pos{Field: "targets[1]"}}}
-	c := a.client(t, WithPlainHTTP(b.host))
+	var mu sync.Mutex
+	progress := map[string][]string{} // target repository -> the members its blob events name
+	c := a.client(t, WithPlainHTTP(b.host), WithProgress(func(ev BlobEvent) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Contains(progress[ev.Target], ev.Member) {
+			progress[ev.Target] = append(progress[ev.Target], ev.Member)
+		}
+	}))
 	// a dry run reads what a run reads before writing: each member once
 	a.count()
 	b.count()
@@ -46,6 +56,13 @@ func TestPublishSeveralTargets(t *testing.T) {
 		r := results[i]
 		if r.Target != want || r.Digest != results[0].Digest || r.TargetStatus() != manifest.TagCreated {
 			t.Errorf("result %d: %s %s %s, want %s %s created", i, r.Target, r.Digest, r.TargetStatus(), want, results[0].Digest)
+		}
+	}
+	// the progress of each target's copies is reported under that target
+	// (the terminal groups its members by target)
+	for _, repo := range []string{a.host + "/app", a.host + "/mirror", b.host + "/app"} {
+		if len(progress[repo]) != 2 {
+			t.Errorf("blob events of %s name the members %q, want both members", repo, progress[repo])
 		}
 	}
 	for _, reg := range []*memRegistry{a, b} {
