@@ -28,7 +28,7 @@ type Args struct {
 	Subject      string
 	ArtifactType string
 	// MemberRepo is the repository of the folder's digests (--member-repo);
-	// "" for the target's.
+	// "" for the first target's.
 	MemberRepo string
 }
 
@@ -135,7 +135,7 @@ func (s *Spec) members(a Args) error {
 }
 
 // digestMembers adds a member for each digest of the --members-from
-// folder, in the repository --member-repo names, else the target's.
+// folder, in the repository --member-repo names, else the first target's.
 func (s *Spec) digestMembers(a Args) error {
 	if a.DigestDir == "" {
 		return nil

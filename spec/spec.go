@@ -75,7 +75,7 @@ type Spec struct {
 	// cannot be copied an error (referrers: required).
 	Referrers, ReferrersRequired bool
 	// Subject, when set, is the manifest the index refers to (--subject,
-	// subject:), in the target's repository; ArtifactType, when set, is
+	// subject:), in every target's repository; ArtifactType, when set, is
 	// the index's artifactType (--artifact-type, artifact-type:). Either
 	// makes an OCI index.
 	Subject         *ref.Ref

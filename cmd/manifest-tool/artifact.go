@@ -11,7 +11,7 @@ import (
 // artifactFlags are from-args' flags that make an artifact index.
 func artifactFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "subject", Usage: "the index refers to `REF`, in the target's repository"},
+		&cli.StringFlag{Name: "subject", Usage: "the index refers to `REF`, in each target's repository"},
 		&cli.StringFlag{Name: "artifact-type", Usage: "the index's artifactType, a media `TYPE` (oci)"},
 	}
 }

@@ -46,19 +46,19 @@ a tag or digest in any repository or registry, or ocidir://; its platform
 comes from its config, and an index adds its images and attestations.
 --members-from DIR takes a member per file of DIR named by a digest's hex
 (what Docker's push-by-digest workflow writes), in --member-repo or else
-the target's repository, in name order, after any --member; names starting
-with '.' are left out, and a file's content is never read.
+the (first) target's repository, in name order, after any --member;
+names starting with '.' are left out, and a file's content is never read.
 With --member, --platforms takes only those platforms from the members.
 --append merges onto the index the target points at (see from-spec).
 --subject REF and --artifact-type TYPE make an OCI index that refers to REF
-(a manifest in the target's repository), as regctl index create does: the
+(a manifest in every target's repository), as regctl index create does: the
 registry lists it among REF's referrers, or the sha256-<hex> tag does.`,
 		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "platforms", Usage: "os/arch[/variant][:os.version],..."},
 			&cli.StringFlag{Name: "template", Usage: "member `REF` with OS, ARCH, VARIANT, OSVERSION"},
 			&cli.StringSliceFlag{Name: "member", Usage: "member `REF`, instead of --template (repeatable)"},
 			&cli.PathFlag{Name: "members-from", Usage: "a member per file of `DIR` named by a digest's hex"},
-			&cli.StringFlag{Name: "member-repo", Usage: "`REPO` of the --members-from digests (the target's)"},
+			&cli.StringFlag{Name: "member-repo", Usage: "`REPO` of --members-from digests (the first target's)"},
 			&cli.IntFlag{Name: "max-members", EnvVars: []string{limitEnv("max-members")}, Usage: "refuse over `N` members in --members-from (10000)"},
 			&cli.StringSliceFlag{Name: "target", Usage: "`REF` the index is pushed to (repeatable)"},
 			&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
