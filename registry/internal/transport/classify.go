@@ -61,9 +61,8 @@ var (
 // A fact tells whether an error, whose words are msg, is of a class.
 type fact func(err error, msg string) bool
 
-// classes tells each fact of an error, in the order of the class bits.
-// Some read the error's words, where net/http or regclient say something
-// only in words.
+// classes tells each fact of an error, in the order of the class bits;
+// some read its words, where net/http or regclient say it only in words.
 var classes = []struct {
 	class class
 	is    fact
@@ -169,10 +168,9 @@ func (c class) transient() bool {
 }
 
 // Unanswered reports whether err says a request got no answer (as
-// opposed to an answer such as 404): the registry could not be asked. A
-// request the client would not send in plain HTTP ([PlainHTTPError], or a
-// redirect from HTTPS to HTTP that regclient refused) got none either:
-// it says nothing of what the registry holds or can do.
+// opposed to an answer such as 404): the registry could not be asked, or
+// the request would not be sent in plain HTTP (a [PlainHTTPError], or
+// regclient's refusal of a redirect from HTTPS to HTTP).
 func Unanswered(err error) bool {
 	c := classify(err)
 	return c.unreachable() || c.is(retried|noAnswer|canceled|deadline|plainRefused|downgrade)
@@ -185,9 +183,7 @@ func shortReason(err error, c class) string {
 	case err == nil:
 		return "no answer"
 	case c.is(stalled):
-		var idle *IdleError
-		errors.As(err, &idle)
-		return idle.Error()
+		return errorAs[*IdleError](err).Error()
 	case c.is(connRefused):
 		return "connection refused"
 	case c.is(connReset):
