@@ -65,10 +65,10 @@ func (b *answerBody) end() {
 	}
 }
 
-// explain says a failure to read the body: as it is, while the retrier
-// still decides on the attempt; once the answer was handed on, a stall as
-// a [RetryError] naming the request, a cut by the deadline as a
-// [DeadlineError].
+// explain says a failure to read the body: a late one as a
+// [BodyTimeoutError], a stall as an [IdleError]; once the answer was
+// handed on, a stall as a [RetryError] naming the request, a cut by the
+// deadline as a [DeadlineError].
 func (b *answerBody) explain(err error) error {
 	handedOn, ctx := b.handedOn.Load(), b.req.Context()
 	switch {
@@ -88,8 +88,7 @@ func (b *answerBody) explain(err error) error {
 }
 
 // resumable reports whether a failure to read an answer handed on is a
-// connection cut or stalled part-way through a GET, which a request for
-// the rest can mend, rather than the run's deadline or an interrupt.
+// connection cut or stalled part-way through a GET, not its context's end.
 func (b *answerBody) resumable(err error) bool {
 	if !b.handedOn.Load() || b.req.Method != http.MethodGet || b.req.Context().Err() != nil {
 		return false
@@ -101,13 +100,10 @@ func (b *answerBody) resumable(err error) bool {
 const maxResumes = 5
 
 // resume continues a GET whose answer was cut part-way (cause) with a
-// request for the rest (Range: bytes=N-), and reads on from its answer
-// when the registry sends that part (206 from byte N): the bytes already
-// read, and hashed by whoever reads them, are not sent again. regclient
-// would do the same, but only within its own retry limit, which this
-// client keeps at 1 so that its retries do not multiply the transport's.
-// It reports whether the answer goes on; where the registry ignores Range,
-// the reader gets the cut, and the copy starts over as before.
+// request for the rest (Range: bytes=N-), and reports whether the
+// registry sent it (206 from byte N); if not, the reader gets the cut.
+// regclient would resume too, but within its retry limit, which the
+// Client keeps at 1 so that its retries do not multiply the transport's.
 func (b *answerBody) resume(cause error) bool {
 	if b.whole == nil || b.got >= b.size || b.resumes >= maxResumes {
 		return false
