@@ -8,23 +8,15 @@ import (
 	"time"
 )
 
+// The causes the watchdog cancels an attempt's context with.
 var (
-	// errIdle is what the watchdog cancels an attempt's context with when
-	// no byte moved for the idle limit.
 	errIdle = errors.New("no byte moved for the idle limit")
-	// errLate is what the watchdog cancels an attempt's context with when
-	// the request's time runs out before its answer's body is whole.
 	errLate = errors.New("the answer's body took too long")
 )
 
 // watchdog cancels one attempt of a request when it waits on the network
-// for longer than its limit: while the transport holds body bytes it was
-// handed to send and has not asked for more (the registry stopped reading
-// the request), or while a read of the answer's body waits (it stopped
-// sending). The wait for the answer's headers is not watched: that is
-// the header timeout's. It also cancels the attempt when the answer's
-// body is not whole by the time set with dueBy. The package doc has its
-// states and events in a table.
+// for longer than its limit, or when the answer's body is not whole by
+// the time set with dueBy. The package doc has its states in a table.
 type watchdog struct {
 	limit  time.Duration
 	cancel context.CancelCauseFunc
@@ -39,8 +31,7 @@ type watchdog struct {
 	pastDue  bool // the due time cancelled the attempt
 }
 
-// newWatchdog makes the watchdog of an attempt, and the context the
-// attempt is sent with.
+// newWatchdog makes an attempt's watchdog, and the context it is sent with.
 func newWatchdog(ctx context.Context, limit time.Duration) (context.Context, *watchdog) {
 	actx, cancel := context.WithCancelCause(ctx)
 	return actx, &watchdog{limit: limit, cancel: cancel, sending: true}
@@ -108,8 +99,7 @@ func (w *watchdog) answered() {
 	w.disarm()
 }
 
-// expired reports whether the watchdog cancelled the attempt for want of
-// bytes moving.
+// expired reports whether the idle limit cancelled the attempt.
 func (w *watchdog) expired() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -143,8 +133,7 @@ func (w *watchdog) late() bool {
 	return w.pastDue
 }
 
-// stop ends the attempt: the watchdog is disarmed for good and the
-// attempt's context released.
+// stop ends the attempt for good, and releases its context.
 func (w *watchdog) stop() {
 	w.mu.Lock()
 	w.ended = true
