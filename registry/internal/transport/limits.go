@@ -35,13 +35,6 @@ func LimitCause(err error) string {
 // a blob's (a download from /blobs/, an upload's answer).
 func bounded(first string) bool { return !strings.Contains(first, "/blobs/") }
 
-// manifestAnswer reports whether resp is a manifest, answering a GET or
-// a HEAD whose chain of redirects began with first.
-func manifestAnswer(first *http.Request, resp *http.Response) bool {
-	return (first.Method == http.MethodGet || first.Method == http.MethodHead) &&
-		strings.Contains(first.URL.Path, "/manifests/") && resp.StatusCode >= 200 && resp.StatusCode < 300
-}
-
 // sizeLimits holds each attempt's answer to its size limit, below the
 // retrier, so that one too large is refused before the retrier reads it
 // whole, not after 8 MiB of it were read. regclient v0.11.7 refuses a
@@ -78,10 +71,11 @@ func (l *sizeLimits) RoundTrip(req *http.Request) (*http.Response, error) {
 // one that is not a success (regclient reads at most 8 MiB of an error's).
 func (l *sizeLimits) limitOf(first *http.Request, resp *http.Response) (int64, *SizeError) {
 	big := &SizeError{Method: first.Method, Host: first.URL.Host, Path: first.URL.Path, Size: resp.ContentLength}
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	switch {
-	case manifestAnswer(first, resp):
+	case ok && (first.Method == http.MethodGet || first.Method == http.MethodHead) && strings.Contains(first.URL.Path, "/manifests/"):
 		big.Limit, big.Manifest = l.maxManifest, true
-	case bounded(first.URL.Path) && first.Method != http.MethodHead && resp.StatusCode >= 200 && resp.StatusCode < 300:
+	case ok && bounded(first.URL.Path) && first.Method != http.MethodHead:
 		big.Limit = answerMax
 	}
 	return big.Limit, big

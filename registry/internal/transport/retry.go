@@ -32,9 +32,7 @@ type retrier struct {
 
 // RoundTrip sends a request, and again while the retry policy says so.
 func (r *retrier) RoundTrip(orig *http.Request) (*http.Response, error) {
-	// a body is sent again only from our own copy of it (a request's
-	// GetBody may hand back a reader already read); a large one streams
-	// once, and the operation it belongs to starts over instead
+	// sent again from our own copy (a GetBody may hand back a reader read)
 	body, replayable, err := bodyOf(orig)
 	if err != nil {
 		return nil, err
@@ -141,9 +139,8 @@ func (r *retrier) logWait(orig *http.Request, d decision) {
 }
 
 // deadlineError is err, the failure of request orig first sent at start,
-// as a [DeadlineError] naming orig when its context's deadline passed
-// while it was in flight; as it is otherwise, a request tried after the
-// deadline had passed included.
+// as a [DeadlineError] when its context's deadline passed while it was in
+// flight; as it is otherwise.
 func (r *retrier) deadlineError(orig *http.Request, start time.Time, err error) error {
 	ctx := orig.Context()
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
