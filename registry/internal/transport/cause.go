@@ -16,14 +16,13 @@ import (
 	"github.com/regclient/regclient/types/errs"
 )
 
-// Cause says in plain words why a request to host failed, with the way
-// out when one is known; creds says whose credentials were used ("" when
-// there were none). The host named is the one that failed: the registry,
-// or a host it redirected the request to (its blob storage), or its
-// token server, said as such. The first of [causes] that holds says it.
+// Cause says in plain words why a request to host failed, naming the host
+// that failed (the registry, a redirect target, its token server), with
+// the way out when one is known; creds says whose credentials were used,
+// "" for none. The first of [causes] that holds says it.
 func Cause(err error, host, creds string) string {
 	msg := err.Error()
-	f := &failure{err: err, msg: msg, c: classify(err), at: siteOf(err, msg, host), creds: creds}
+	f := &failure{err: err, msg: msg, class: classify(err), at: siteOf(err, msg, host), creds: creds}
 	for _, r := range causes {
 		if r.when(f) {
 			return r.say(f)
@@ -34,14 +33,12 @@ func Cause(err error, host, creds string) string {
 
 // failure is what [Cause] knows of an error: the facts its rules look at.
 type failure struct {
+	class
 	err   error
 	msg   string // err's words
-	c     class
 	at    site
 	creds string // whose credentials were used, "" for none
 }
-
-func (f *failure) is(c class) bool { return f.c.is(c) }
 
 // atOtherHost: the failure was the token server's or a redirect target's.
 func (f *failure) atOtherHost() bool { return f.at.realm || f.at.other }
@@ -119,10 +116,10 @@ var causes = []causeRule{
 		return "connection refused by " + f.at.registry + " (is the registry running, and is the address right?)"
 	}},
 	{"cannot connect to another host", func(f *failure) bool { return f.is(dialFailed) && f.atOtherHost() }, func(f *failure) string {
-		return "cannot connect to " + f.at.describe(shortReason(f.err, f.c)+"; is it reachable from here?")
+		return "cannot connect to " + f.at.describe(shortReason(f.err, f.class)+"; is it reachable from here?")
 	}},
 	{"cannot connect", has(dialFailed), func(f *failure) string {
-		return "cannot connect to " + f.at.registry + " (" + shortReason(f.err, f.c) + "; is the address right, and the registry reachable from here?)"
+		return "cannot connect to " + f.at.registry + " (" + shortReason(f.err, f.class) + "; is the address right, and the registry reachable from here?)"
 	}},
 	{"reset", has(connReset), func(f *failure) string { return "connection reset by " + f.at.describe("") }},
 	{"not HTTP", has(noAnswer), func(f *failure) string { return errorAs[*NoAnswerError](f.err).Error() }},
@@ -135,7 +132,7 @@ var causes = []causeRule{
 	{"bad JSON", has(badJSON), func(f *failure) string {
 		return "the manifest received is not valid JSON (" + jsonDetail(f.err) + "): " + f.at.describe("") + ", or something between, sent it cut short or corrupted"
 	}},
-	{"the token server failed", (*failure).tokenServerFailed, func(f *failure) string { return f.at.describe("") + ": " + shortReason(f.err, f.c) }},
+	{"the token server failed", (*failure).tokenServerFailed, func(f *failure) string { return f.at.describe("") + ": " + shortReason(f.err, f.class) }},
 	{"mislabelled", has(mediaTypeMismatch), func(f *failure) string {
 		m := mediaTypeRE.FindStringSubmatch(f.msg)
 		return f.at.describe("") + " labels the manifest " + m[1] + " (Content-Type) but it says it is " + m[2]

@@ -58,21 +58,17 @@ func (n *answerNotes) note(req *http.Request, resp *http.Response) {
 	if len(named) == 0 {
 		return
 	}
-	plain := strings.EqualFold(req.URL.Scheme, "http")
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.handed == nil {
 		n.handed, n.offered, n.realms, n.realmsBy = map[string]string{}, map[string]string{}, map[string]bool{}, map[string]int{}
 	}
+	seen := n.offered
+	if strings.EqualFold(req.URL.Scheme, "http") {
+		seen = n.handed
+	}
 	for _, u := range named {
-		if !strings.EqualFold(u.Scheme, "http") {
-			continue
-		}
-		seen := n.offered
-		if plain {
-			seen = n.handed
-		}
-		if o := origin(u); seen[o] == "" && len(seen) < maxNoted {
+		if o := origin(u); strings.EqualFold(u.Scheme, "http") && seen[o] == "" && len(seen) < maxNoted {
 			seen[o] = req.URL.Host
 		}
 	}

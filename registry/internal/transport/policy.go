@@ -17,9 +17,8 @@ import (
 type Policy struct {
 	Attempts        int           // per request, the first included (10)
 	Delay, MaxDelay time.Duration // the first backoff (200 ms), doubled each attempt up to MaxDelay (5 s)
-	// Budget is the time one request may take, its attempts and waits
-	// included, and for an answer that is not a blob's the reading of its
-	// body too (2 min).
+	// Budget is the time one request may take, its waits included, and an
+	// answer's body that is not a blob's (2 min).
 	Budget        time.Duration
 	RetryAfterMax time.Duration // caps the wait a Retry-After asks for (60 s)
 	// Jitter returns a duration in [0, n], uniformly random by default;
@@ -82,12 +81,10 @@ func (p Policy) decide(a attempt) decision {
 	case !c.transient():
 		return decision{action: fail, err: a.err}
 	case a.n == 1 && !a.answered && c.unreachable():
-		// nothing listens there (a wrong address, a registry not
-		// started): said at once
+		// nothing listens (a wrong address, a registry not started)
 		return decision{action: fail, err: a.err}
 	case c.is(closedEarly) && !a.answered && a.n > 1 && a.closedBefore:
-		// something listens, but does not speak HTTP back, twice (once
-		// could be a registry going down as other requests meet it)
+		// no HTTP back, twice (once could be a registry going down)
 		return decision{action: notHTTP, err: &NoAnswerError{Host: a.host, Scheme: a.scheme, Err: a.err}}
 	case a.prior != nil && c.unreachable():
 		return decision{action: givenUp, err: &RetryError{Method: a.method, Path: a.path, Host: a.host, Err: a.err, Attempts: a.n, Prior: a.prior}}
