@@ -77,10 +77,10 @@ func (b *answerBody) explain(err error) error {
 			return b.r.deadlineError(b.req, b.start, err)
 		}
 	case b.w != nil && b.w.late():
-		return &BodyTimeoutError{Method: b.req.Method, Host: b.req.URL.Host, Path: b.req.URL.Path, Limit: b.r.policy.Budget}
+		return &BodyTimeoutError{Method: b.req.Method, Host: b.req.URL.Host, Path: b.req.URL.Path, Limit: b.r.Retry.Budget}
 	case b.w != nil && b.w.expired() && handedOn:
 		return &RetryError{Method: b.req.Method, Path: b.req.URL.Path, Host: b.req.URL.Host, Err: &IdleError{Limit: b.w.limit},
-			Attempts: b.n, Wait: b.r.policy.backoff(1)}
+			Attempts: b.n, Wait: b.r.Retry.backoff(1)}
 	case b.w != nil && b.w.expired():
 		return &IdleError{Limit: b.w.limit}
 	}
@@ -110,16 +110,16 @@ func (b *answerBody) resume(cause error) bool {
 	}
 	b.resumes++
 	name := b.req.Method + " " + b.req.URL.Host + b.req.URL.Path
-	b.r.log.Debugf("%s: cut after %d of %d bytes (%v); asking for the rest", name, b.got, b.size, cause)
+	b.r.Log.Debugf("%s: cut after %d of %d bytes (%v); asking for the rest", name, b.got, b.size, cause)
 	req := b.whole.Clone(b.req.Context())
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-", b.got))
 	resp, err := b.r.resend.RoundTrip(req)
 	if err != nil {
-		b.r.log.Debugf("%s: the rest could not be had (%v)", name, err)
+		b.r.Log.Debugf("%s: the rest could not be had (%v)", name, err)
 		return false
 	}
 	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-", b.got)) {
-		b.r.log.Debugf("%s: asked for the rest, the registry answered %s without it; starting over", name, resp.Status)
+		b.r.Log.Debugf("%s: asked for the rest, the registry answered %s without it; starting over", name, resp.Status)
 		resp.Body.Close()
 		return false
 	}

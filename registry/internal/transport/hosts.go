@@ -19,8 +19,8 @@ import (
 // made on first use, and keeps which hosts answered in this run and which
 // were given up on (the package doc says what follows from each).
 type hosts struct {
-	o    Options // its TLS settings, timeouts and log
-	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	Options // its TLS settings, timeouts and log
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	mu       sync.Mutex
 	byHost   map[string]*http.Transport
@@ -29,7 +29,7 @@ type hosts struct {
 }
 
 func newHosts(o Options) *hosts {
-	return &hosts{o: o, byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
+	return &hosts{Options: o, byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
 }
 
 // RoundTrip sends one attempt to its host; an answer marks the host as
@@ -78,11 +78,11 @@ func (h *hosts) transport(host string) *http.Transport {
 		return tr
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Timeout: h.o.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.DialContext = (&net.Dialer{Timeout: h.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	if h.dial != nil { // the tests' own
 		tr.DialContext = h.dial
 	}
-	tr.ResponseHeaderTimeout = h.o.HeaderTimeout
+	tr.ResponseHeaderTimeout = h.HeaderTimeout
 	tr.TLSClientConfig = h.tlsConfig(host)
 	h.byHost[host] = tr
 	return tr
@@ -93,31 +93,31 @@ func (h *hosts) transport(host string) *http.Transport {
 func (h *hosts) tlsConfig(host string) *tls.Config {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	// Docker's layout: certs.d/<host:port>/ (or <host>/ on 443)
-	dir := filepath.Join(h.o.CertsDir, host)
+	dir := filepath.Join(h.CertsDir, host)
 	// a client certificate: NAME.cert with its key NAME.key
 	certs, _ := filepath.Glob(filepath.Join(dir, "*.cert"))
 	for _, f := range certs {
 		pair, err := tls.LoadX509KeyPair(f, strings.TrimSuffix(f, ".cert")+".key")
 		if err != nil {
-			h.o.Log.Warnf("client certificate %s: %v", f, err)
+			h.Log.Warnf("client certificate %s: %v", f, err)
 			continue
 		}
 		cfg.Certificates = append(cfg.Certificates, pair)
 	}
-	if slices.Contains(h.o.Insecure, host) {
+	if slices.Contains(h.Insecure, host) {
 		cfg.InsecureSkipVerify = true // #nosec G402 -- the user named this host --insecure
 		return cfg
 	}
 	var extra [][]byte
-	if len(h.o.CA) > 0 {
-		extra = append(extra, h.o.CA)
+	if len(h.CA) > 0 {
+		extra = append(extra, h.CA)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
 	for _, f := range files {
 		if b, err := os.ReadFile(f); err == nil {
 			extra = append(extra, b)
 		} else {
-			h.o.Log.Warnf("reading %s: %v", f, err)
+			h.Log.Warnf("reading %s: %v", f, err)
 		}
 	}
 	if len(extra) == 0 {

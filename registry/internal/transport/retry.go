@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"time"
-
-	"github.com/sirupsen/logrus"
 )
 
 const (
@@ -21,13 +19,10 @@ const (
 // each attempt under a watchdog of its own (watch.go), the policy's
 // decision after it (policy.go), then the wait.
 type retrier struct {
+	Options                   // its policy (Retry), log, idle limit and --timeout
 	next    http.RoundTripper // sends one attempt
 	hosts   *hosts
-	policy  Policy
-	log     *logrus.Logger
-	idle    time.Duration // the idle limit
-	timeout time.Duration // --timeout, as the user gave it
-	resend  http.RoundTripper
+	resend  http.RoundTripper // the stack, for the rest of a cut answer
 }
 
 // RoundTrip sends a request, and again while the retry policy says so.
@@ -43,7 +38,7 @@ func (r *retrier) RoundTrip(orig *http.Request) (*http.Response, error) {
 	for n := 1; ; n++ {
 		a := r.send(orig, body, n, start)
 		now := time.Now()
-		d := r.policy.decide(attempt{
+		d := r.Retry.decide(attempt{
 			n: n, method: orig.Method, scheme: orig.URL.Scheme, host: host, path: orig.URL.Path,
 			resp: a.resp, err: a.err, cancelled: orig.Context().Err() != nil, replayable: replayable,
 			spent: now.Sub(start), now: now, answered: r.hosts.hasAnswered(host), closedBefore: closedBefore, prior: prior,
@@ -79,17 +74,17 @@ type sent struct {
 // of orig's, or nil to stream orig's own). A successful GET or POST's
 // answer is read whole when small, so that a cut one is retried here.
 func (r *retrier) send(orig *http.Request, body []byte, n int, start time.Time) sent {
-	ctx, watch := newWatchdog(orig.Context(), r.idle)
+	ctx, watch := newWatchdog(orig.Context(), r.IdleTimeout)
 	resp, err := r.next.RoundTrip(watched(orig.WithContext(ctx), orig, body, watch))
 	if err != nil {
 		if watch.expired() && orig.Context().Err() == nil {
-			err = &IdleError{Limit: r.idle}
+			err = &IdleError{Limit: r.IdleTimeout}
 		}
 		return sent{err: err, watch: watch}
 	}
 	watch.answered()
 	if bounded(firstOf(orig).URL.Path) { // an answer's body, but a blob's, must be whole within the budget
-		watch.dueBy(start.Add(r.policy.Budget))
+		watch.dueBy(start.Add(r.Retry.Budget))
 	}
 	t := sent{resp: resp, watch: watch}
 	if resp.Body != nil && resp.Body != http.NoBody {
@@ -130,11 +125,11 @@ func (t sent) drop() {
 func (r *retrier) logWait(orig *http.Request, d decision) {
 	switch {
 	case d.asked && d.wait >= time.Second:
-		r.log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", orig.URL.Host, d.wait.Round(time.Second), orig.Method, orig.URL.Path)
+		r.Log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", orig.URL.Host, d.wait.Round(time.Second), orig.Method, orig.URL.Path)
 	case d.wait >= time.Second:
-		r.log.Warnf("%s %s: %s; retrying in %s", orig.Method, RedactURL(orig.URL.String()), d.why, d.wait.Round(100*time.Millisecond))
+		r.Log.Warnf("%s %s: %s; retrying in %s", orig.Method, RedactURL(orig.URL.String()), d.why, d.wait.Round(100*time.Millisecond))
 	default:
-		r.log.Debugf("%s %s: %s; retrying in %s", orig.Method, RedactURL(orig.URL.String()), d.why, d.wait.Round(time.Millisecond))
+		r.Log.Debugf("%s %s: %s; retrying in %s", orig.Method, RedactURL(orig.URL.String()), d.why, d.wait.Round(time.Millisecond))
 	}
 }
 
@@ -149,7 +144,7 @@ func (r *retrier) deadlineError(orig *http.Request, start time.Time, err error) 
 	if dl, ok := ctx.Deadline(); ok && !start.Before(dl) {
 		return err
 	}
-	return &DeadlineError{Method: orig.Method, Host: orig.URL.Host, Path: orig.URL.Path, Limit: r.timeout, Err: err}
+	return &DeadlineError{Method: orig.Method, Host: orig.URL.Host, Path: orig.URL.Path, Limit: r.Timeout, Err: err}
 }
 
 // watched is req, one attempt of orig, with its body (our copy of it, or

@@ -74,12 +74,9 @@ func New(o Options) *Transport {
 	t := &Transport{policy: o.Retry, notes: &answerNotes{}}
 	t.hosts = newHosts(o)
 	t.plain = newPlainGuard(t.hosts, o.PlainHTTP, t.notes)
-	retry := &retrier{
-		next:  &sizeLimits{next: t.plain, maxManifest: o.MaxManifestSize},
-		hosts: t.hosts, policy: o.Retry, log: o.Log, idle: o.IdleTimeout, timeout: o.Timeout,
-	}
+	retry := &retrier{Options: o, next: &sizeLimits{next: t.plain, maxManifest: o.MaxManifestSize}, hosts: t.hosts}
 	t.stack = originGuard{next: &answerTap{next: retry, notes: t.notes, secrets: o.Secrets}}
-	retry.resend = t.stack // the rest of a cut answer is a request of its own
+	retry.resend = t.stack
 	return t
 }
 
