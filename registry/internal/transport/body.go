@@ -9,10 +9,9 @@ import (
 	"time"
 )
 
-// answerBody is an answer's body under its attempt's watchdog. Its end
-// (EOF, an error or Close) ends the attempt. Once the retrier has handed
-// the answer on, a failure to read it is said as the request's, and a
-// GET cut part-way may go on from where it was cut (resume).
+// answerBody is an answer's body under its attempt's watchdog, whose end
+// (EOF, an error, Close) ends the attempt. Once the answer is handed on, a
+// failure to read it is the request's, and a GET cut part-way may resume.
 type answerBody struct {
 	body  io.ReadCloser
 	w     *watchdog // nil once the body is another attempt's (resume)

@@ -17,10 +17,9 @@ import (
 	"github.com/regclient/regclient/types/errs"
 )
 
-// class is what an error was found to be, as a set of facts: one error
-// can be several (a dial that timed out is dialFailed and timedOut). The
-// few words of [RetryError.Reason] and the sentence of [Cause] each say
-// the fact that tells most, each in its own order.
+// class is what an error was found to be, as a set of facts: a dial that
+// timed out is dialFailed and timedOut. [RetryError.Reason] and [Cause]
+// each say the fact that tells most, each in its own order.
 type class uint32
 
 const (
@@ -160,9 +159,8 @@ func (c class) is(f class) bool { return c&f != 0 }
 // unreachable: the connection could not be made.
 func (c class) unreachable() bool { return c.is(connRefused | dialFailed) }
 
-// transient: a failure of one attempt that may go away on its own. (The
-// words of an error count, so it is for the transport's own errors, not
-// for a registry's answers.)
+// transient: a failure of one attempt that may go away on its own (for
+// the transport's own errors, not a registry's answers: words count).
 func (c class) transient() bool {
 	return c.unreachable() || c.is(closedEarly|connReset|connBroken|timedOut|stalled)
 }

@@ -14,10 +14,9 @@ import (
 	"time"
 )
 
-// hosts is the bottom of the stack: it sends each attempt with the
-// connections and TLS settings of its host (host:port, as in its URL),
-// made on first use, and keeps which hosts answered in this run and which
-// were given up on (the package doc says what follows from each).
+// hosts is the bottom of the stack: it sends each attempt with its host's
+// connections and TLS settings, made on first use, and keeps which hosts
+// answered in this run and which were given up on.
 type hosts struct {
 	Options // its TLS settings, timeouts and log
 	dial    func(ctx context.Context, network, addr string) (net.Conn, error)

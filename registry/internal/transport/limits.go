@@ -6,9 +6,8 @@ import (
 	"strings"
 )
 
-// DefaultMaxManifestSize is the largest manifest taken from a registry
-// unless [Options].MaxManifestSize says otherwise: 4 MiB, the limit of
-// Distribution and containerd.
+// DefaultMaxManifestSize is the default of [Options].MaxManifestSize: 4
+// MiB, the limit of Distribution and containerd.
 const DefaultMaxManifestSize = 4 << 20
 
 // answerMax bounds an answer that is neither a manifest nor a blob (a tag
@@ -30,9 +29,8 @@ func LimitCause(err error) string {
 	return ""
 }
 
-// bounded reports whether the answers to a request (the first of its
-// chain of redirects) must be whole within the request's budget: all but
-// a blob's (a download from /blobs/, an upload's answer).
+// bounded reports whether the answers to a request, the first of its
+// chain of redirects, must be whole within its budget: all but a blob's.
 func bounded(first string) bool { return !strings.Contains(first, "/blobs/") }
 
 // sizeLimits holds each attempt's answer to its size limit, below the

@@ -35,9 +35,8 @@ func (a *answerTap) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// showFailure shows see a request that got no answer to hand on: one
-// refused before it was sent, with status 0 and the refusal's words; one
-// given up on after its answers, with the last one's status.
+// showFailure shows see a request refused, with status 0 and the
+// refusal's words, or given up on after answers, with the last status.
 func showFailure(see Observer, req *http.Request, err error) {
 	if refused := errorAs[*PlainHTTPError](err); refused != nil {
 		see(req, 0, []byte(refused.Error()))

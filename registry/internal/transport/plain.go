@@ -29,8 +29,7 @@ type plainGuard struct {
 }
 
 // newPlainGuard is the guard over next of the hosts named plain HTTP
-// (host[:port], as written in references; a host without a port is on
-// port 80).
+// (host[:port]; a host without a port is on port 80).
 func newPlainGuard(next http.RoundTripper, named []string, notes *answerNotes) *plainGuard {
 	g := &plainGuard{next: next, allowed: map[string]bool{}, notes: notes}
 	for _, h := range named {

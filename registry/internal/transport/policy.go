@@ -145,9 +145,8 @@ var retryStatuses = []int{http.StatusRequestTimeout, http.StatusTooManyRequests,
 	http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}
 
 // Restartable reports whether an operation that failed with err may
-// succeed when started over: a request the transport could not replay
-// (a streamed upload), or a stream cut while it was read; and how long
-// to wait first.
+// succeed when started over (a streamed upload the transport could not
+// replay, a stream cut while read), and how long to wait first.
 func (t *Transport) Restartable(err error) (bool, time.Duration) {
 	c := classify(err)
 	if c.is(digestMismatch) {

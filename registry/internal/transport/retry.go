@@ -16,8 +16,7 @@ const (
 )
 
 // retrier sends a request, and again while the retry policy says so:
-// each attempt under a watchdog of its own (watch.go), the policy's
-// decision after it (policy.go), then the wait.
+// each attempt under a watchdog, the policy's decision, then the wait.
 type retrier struct {
 	Options                   // its policy (Retry), log, idle limit and --timeout
 	next    http.RoundTripper // sends one attempt
@@ -189,9 +188,8 @@ func bodyOf(req *http.Request) (body []byte, replayable bool, err error) {
 	return body, true, nil
 }
 
-// buffer reads an answer's body whole when it is small, so that a cut one
-// can be retried, and leaves it in resp as a [wholeBody]; a larger one is
-// left to stream (its first bytes read).
+// buffer reads an answer's body whole into a [wholeBody] when it is small,
+// so that a cut one can be retried; a larger one is left to stream.
 func buffer(resp *http.Response) error {
 	if resp.ContentLength > bufferMax {
 		return nil

@@ -48,8 +48,7 @@ func siteAt(host, registry string, realm bool) site {
 }
 
 // sameRegistry reports whether hosts a and b name the same registry, as
-// regclient resolves names (docker.io is registry-1.docker.io) and with
-// :443, HTTPS's port, written or not.
+// regclient resolves names (docker.io), with :443 written or not.
 func sameRegistry(a, b string) bool {
 	canon := func(h string) string {
 		return strings.TrimSuffix(config.HostNewName(strings.ToLower(h)).Hostname, ":443")
