@@ -151,8 +151,7 @@ func errorAs[T error](err error) T {
 	return t
 }
 
-// untrustedWords says a certificate that is not trusted, and how to
-// trust it or, when the user chooses, not check it.
+// untrustedWords says a certificate not trusted, and how to trust it or not check it.
 func untrustedWords(f *failure) string {
 	skip := "--insecure"
 	if f.atOtherHost() {

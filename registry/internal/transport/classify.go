@@ -174,8 +174,7 @@ func Unanswered(err error) bool {
 	return c.unreachable() || c.is(retried|noAnswer|canceled|deadline|plainRefused|downgrade)
 }
 
-// shortReason says what went wrong with a connection, err of class c, in
-// a few words: "connection refused", "timed out".
+// shortReason says a connection's failure, err of class c, in a few words: "timed out".
 func shortReason(err error, c class) string {
 	switch {
 	case err == nil:

@@ -84,22 +84,20 @@
 //
 // # TLS, per host
 //
-// Each host (host:port, as in its URLs) gets its own connections and TLS
-// settings, made on first use: TLS 1.2 at least, verified against the
-// system roots, [Options].CA (--ca-file, for every host: a token server
-// may sit on another host) and Docker's <certs.d>/<host>/*.crt, and the
-// client certificates <certs.d>/<host>/NAME.cert with NAME.key presented.
-// A host in [Options].Insecure is not verified. A redirect target gets
-// its own settings. A file that cannot be used is a warning, and left out.
+// Each host (host:port) gets its own connections and TLS settings, made
+// on first use: TLS 1.2 at least, verified against the system roots,
+// [Options].CA (--ca-file, for every host: a token server may sit on
+// another) and Docker's <certs.d>/<host>/*.crt, presenting the client
+// certificates <certs.d>/<host>/NAME.cert with NAME.key. A host in
+// [Options].Insecure is not verified; a redirect target has its own
+// settings; a file that cannot be used is a warning, and left out.
 //
-// regclient has TLS settings of its own, but v0.11.7 applies them only to
-// a plain *http.Transport: internal/reghttp/http.go, (*Client).getHost
-// (lines 767-810), type-asserts the Transport of the client it was handed
-// and, for any other RoundTripper, skips them without an error or a log
-// line; and a plain *http.Transport handed in is shared by every host, so
-// the settings written for one would hold for all. Hence TLS is set here,
-// per host, and regclient is given none of it (plain HTTP, a scheme,
-// stays regclient's).
+// regclient v0.11.7 applies its own TLS settings only to a plain
+// *http.Transport (internal/reghttp/http.go, (*Client).getHost, lines
+// 767-810), skipping them without a word for any other RoundTripper, and
+// one handed in is shared by every host, so that one host's settings
+// would hold for all. So TLS is set here, per host, and regclient is
+// given none of it (plain HTTP, a scheme, stays regclient's).
 //
 // # Credentials, plain HTTP and tokens
 //

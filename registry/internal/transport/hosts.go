@@ -44,8 +44,7 @@ func (h *hosts) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// giveUp notes that e, a request that could not connect after all its
-// attempts, gave up on its host.
+// giveUp notes that e, a request that could not connect, gave up on its host.
 func (h *hosts) giveUp(e *RetryError) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -68,8 +67,7 @@ func (h *hosts) hasAnswered(host string) bool {
 	return h.answered[host]
 }
 
-// transport returns the transport of one host, made on first use with
-// that host's TLS settings.
+// transport is a host's transport, made on first use with its TLS settings.
 func (h *hosts) transport(host string) *http.Transport {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -6,8 +6,7 @@ import (
 	"strings"
 )
 
-// DefaultMaxManifestSize is the default of [Options].MaxManifestSize: 4
-// MiB, the limit of Distribution and containerd.
+// DefaultMaxManifestSize is 4 MiB, the limit of Distribution and containerd.
 const DefaultMaxManifestSize = 4 << 20
 
 // answerMax bounds an answer that is neither a manifest nor a blob (a tag

@@ -74,12 +74,10 @@ func (n *answerNotes) note(req *http.Request, resp *http.Response) {
 	}
 	host := strings.ToLower(req.URL.Host)
 	for _, u := range realms {
-		e := endpoint(u)
-		if n.realms[e] || n.realmsBy[host] >= maxRealms || n.realmsBy[host] == 0 && len(n.realmsBy) >= maxNoted {
-			continue
+		if e := endpoint(u); !n.realms[e] && n.realmsBy[host] < maxRealms && (n.realmsBy[host] > 0 || len(n.realmsBy) < maxNoted) {
+			n.realms[e] = true
+			n.realmsBy[host]++
 		}
-		n.realms[e] = true
-		n.realmsBy[host]++
 	}
 }
 

@@ -38,8 +38,7 @@ func newPlainGuard(next http.RoundTripper, named []string, notes *answerNotes) *
 	return g
 }
 
-// RoundTrip refuses req, its body closed, when [plainGuard.check] does;
-// else sends it and notes what its answer names.
+// RoundTrip refuses req when check does, its body closed; else sends it and notes the answer.
 func (g *plainGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := g.check(req); err != nil {
 		if req.Body != nil {

@@ -12,8 +12,7 @@ import (
 	"time"
 )
 
-// Policy says how often and how long a request is tried. A zero field
-// takes its default.
+// Policy says how often and how long a request is tried; a zero field takes its default.
 type Policy struct {
 	Attempts        int           // per request, the first included (10)
 	Delay, MaxDelay time.Duration // the first backoff (200 ms), doubled each attempt up to MaxDelay (5 s)
@@ -124,8 +123,7 @@ func (p Policy) backoff(n int) time.Duration {
 	return d + p.Jitter(d/2) - d/4
 }
 
-// retryAfter reads a Retry-After header, in seconds or as an HTTP date
-// (from now), capped at RetryAfterMax.
+// retryAfter reads a Retry-After header (seconds, or an HTTP date from now), capped.
 func (p Policy) retryAfter(h string, now time.Time) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {

@@ -49,8 +49,7 @@ func firstOf(req *http.Request) *http.Request {
 	return req
 }
 
-// origin is a URL's scheme, host and port, the default port of the scheme
-// written out: "https://reg.example.com:443".
+// origin is a URL's scheme, host and port, the port written out: "https://reg:443".
 func origin(u *url.URL) string {
 	scheme := strings.ToLower(u.Scheme)
 	port := u.Port()

@@ -60,8 +60,7 @@ func (r *retrier) RoundTrip(orig *http.Request) (*http.Response, error) {
 	}
 }
 
-// sent is one attempt of a request: its answer, whose body is under the
-// attempt's watchdog, or its failure.
+// sent is one attempt of a request: its answer, its body watched, or its failure.
 type sent struct {
 	resp  *http.Response
 	err   error
@@ -99,8 +98,7 @@ func (r *retrier) send(orig *http.Request, body []byte, n int, start time.Time) 
 	return t
 }
 
-// handOn hands the answer on: its body, if any, stays watched until it
-// is read or closed.
+// handOn hands the answer on; its body, if any, stays watched until read or closed.
 func (t sent) handOn() *http.Response {
 	if t.body != nil {
 		t.body.handedOn.Store(true)
@@ -119,8 +117,7 @@ func (t sent) drop() {
 	t.watch.stop()
 }
 
-// logWait says the wait d before orig is tried again: a warning when it
-// is a second or more.
+// logWait logs the wait d before orig is tried again, a warning from a second on.
 func (r *retrier) logWait(orig *http.Request, d decision) {
 	switch {
 	case d.asked && d.wait >= time.Second:

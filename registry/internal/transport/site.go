@@ -14,8 +14,7 @@ import (
 // errs.ErrHTTPUnauthorized: only these words tell it from a refusal.
 const tokenRequestFailed = "failed to request auth token"
 
-// site is where a request failed: the registry asked, a host it
-// redirected the request to, or its token server.
+// site is where a request failed: the registry, a redirect target or its token server.
 type site struct {
 	registry string // the registry asked
 	host     string // the host:port that failed: the registry's when not known

@@ -42,8 +42,7 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Transport is the http.RoundTripper every registry request goes through,
-// safe for concurrent use.
+// Transport, safe for concurrent use, is the RoundTripper every registry request goes through.
 type Transport struct {
 	stack  http.RoundTripper // the layers New composes
 	policy Policy

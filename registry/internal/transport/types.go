@@ -9,8 +9,7 @@ import (
 	"github.com/manifest-tool/manifest-tool/internal/units"
 )
 
-// RetryError is returned for a request that failed every attempt it was
-// given.
+// RetryError is returned for a request that failed every attempt it was given.
 type RetryError struct {
 	Method, Path, Host string
 	Status             string // "503 Service Unavailable", or "" for a network failure
@@ -118,8 +117,7 @@ func (e *SizeError) Error() string {
 	return fmt.Sprintf("%s %s%s: %s is %d bytes, over %s%s", e.Method, e.Host, e.Path, what, e.Size, limit, fix)
 }
 
-// PlainHTTPError is returned for a request in plain HTTP that the
-// transport refused to send (plain.go says when).
+// PlainHTTPError is returned for a request in plain HTTP refused (plain.go says when).
 type PlainHTTPError struct {
 	Method string
 	URL    string // without its query (an upload's state, a signature)
