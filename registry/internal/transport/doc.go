@@ -17,8 +17,7 @@
 // once: an answer as it is, a failure as net/http returned it. A request
 // is sent again only when its body can be: none, or one of a known length
 // of up to 4 MiB, kept from the first attempt. A longer or streamed body
-// is sent once; the operation may start over instead
-// ([Transport.Restartable] says whether, and after how long).
+// is sent once; the operation may start over ([Transport.Restartable]).
 //
 // The wait after attempt n is 200 ms doubled n-1 times, at most 5 s, moved
 // at random by up to ±25%, or a longer Retry-After (seconds or an HTTP
@@ -33,18 +32,15 @@
 // Each attempt has a watchdog (watch.go) that cancels it, closing the
 // connection, when no byte moved for the idle limit (60 s,
 // --idle-timeout) while the transport holds body bytes it was handed to
-// send, or while a read of the answer's body waits; not while the caller
-// is slow to read, nor while the headers are awaited (the header
-// timeout's): an [IdleError], retried as a reset. An answer's body handed
-// on stays watched: a stall fails the read with a [RetryError] naming the
-// request. The idle limit does not see a body that trickles in, so an
-// answer that is not a blob's (a blob is a path with /blobs/, or a
-// redirect from one) must be whole within the request's budget
-// ([Policy].Budget): past it the read fails with a [BodyTimeoutError],
-// not retried. A request cut by its context's deadline (--timeout) while
-// in flight, until its answer's body is read or closed, fails with a
-// [DeadlineError] naming it; one tried after the deadline, with the
-// context's error. The watchdog's states:
+// send, or while a read of the answer's body waits (not while the caller
+// is slow to read, nor while the headers are awaited): an [IdleError],
+// retried as a reset, or once the answer was handed on a [RetryError]
+// naming the request. An answer that is not a blob's (a blob is a path
+// with /blobs/, or a redirect from one) must also be whole within the
+// request's budget, so that one trickling in cannot hold the run: a
+// [BodyTimeoutError], not retried. A request in flight (until its
+// answer's body is read or closed) when its context's deadline
+// (--timeout) passes fails with a [DeadlineError] naming it. The watchdog:
 //
 //	state     event                                   next      what is done
 //	--------  --------------------------------------  --------  -----------------------------------
