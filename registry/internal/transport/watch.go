@@ -66,14 +66,20 @@ func (w *watchdog) disarm() {
 // again since the timer was set (a timer's function may already be on
 // its way when it is stopped or reset).
 func (w *watchdog) fire() {
+	w.cancelFor(&w.fired, errIdle, func() bool { return !w.fireAt.IsZero() && !time.Now().Before(w.fireAt) })
+}
+
+// cancelFor cancels the attempt with cause, and sets *flag, when ok holds
+// (under the lock) and the attempt has neither ended nor been cancelled.
+func (w *watchdog) cancelFor(flag *bool, cause error, ok func() bool) {
 	w.mu.Lock()
-	if w.ended || w.fired || w.pastDue || w.fireAt.IsZero() || time.Now().Before(w.fireAt) {
+	if w.ended || w.fired || w.pastDue || !ok() {
 		w.mu.Unlock()
 		return
 	}
-	w.fired = true
+	*flag = true
 	w.mu.Unlock()
-	w.cancel(errIdle)
+	w.cancel(cause)
 }
 
 // holdingBody: the transport took bytes of the request's body to send (on
@@ -114,16 +120,7 @@ func (w *watchdog) dueBy(due time.Time) {
 	if w.ended {
 		return
 	}
-	w.dueTimer = time.AfterFunc(time.Until(due), func() {
-		w.mu.Lock()
-		if w.ended || w.fired {
-			w.mu.Unlock()
-			return
-		}
-		w.pastDue = true
-		w.mu.Unlock()
-		w.cancel(errLate)
-	})
+	w.dueTimer = time.AfterFunc(time.Until(due), func() { w.cancelFor(&w.pastDue, errLate, func() bool { return true }) })
 }
 
 // late reports whether the due time of dueBy cancelled the attempt.
