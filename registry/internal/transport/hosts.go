@@ -27,10 +27,6 @@ type hosts struct {
 	down     map[string]*RetryError // hosts given up on, and the request that showed it
 }
 
-func newHosts(o Options) *hosts {
-	return &hosts{Options: o, byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
-}
-
 // RoundTrip sends one attempt to its host; an answer marks the host as
 // answering, and takes it back when it was given up on.
 func (h *hosts) RoundTrip(req *http.Request) (*http.Response, error) {

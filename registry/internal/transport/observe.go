@@ -16,7 +16,7 @@ type answerTap struct {
 
 func (a *answerTap) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := a.next.RoundTrip(req)
-	see := observerOf(req.Context())
+	see, _ := req.Context().Value(observerKey{}).(Observer)
 	if err != nil {
 		if see != nil {
 			showFailure(see, req, err)
@@ -62,9 +62,4 @@ type observerKey struct{}
 // WithObserver returns ctx, under which every answer is shown to see.
 func WithObserver(ctx context.Context, see Observer) context.Context {
 	return context.WithValue(ctx, observerKey{}, see)
-}
-
-func observerOf(ctx context.Context) Observer {
-	see, _ := ctx.Value(observerKey{}).(Observer)
-	return see
 }

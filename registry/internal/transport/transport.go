@@ -71,7 +71,7 @@ type Transport struct {
 func New(o Options) *Transport {
 	o = o.withDefaults()
 	t := &Transport{policy: o.Retry, notes: &answerNotes{}}
-	t.hosts = newHosts(o)
+	t.hosts = &hosts{Options: o, byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
 	t.plain = newPlainGuard(t.hosts, o.PlainHTTP, t.notes)
 	retry := &retrier{Options: o, next: &sizeLimits{next: t.plain, maxManifest: o.MaxManifestSize}, hosts: t.hosts}
 	t.stack = originGuard{next: &answerTap{next: retry, notes: t.notes, secrets: o.Secrets}}
