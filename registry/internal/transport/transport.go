@@ -42,7 +42,7 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Transport, safe for concurrent use, is the RoundTripper every registry request goes through.
+// Transport is the RoundTripper every registry request goes through, safe for concurrent use.
 type Transport struct {
 	stack  http.RoundTripper // the layers New composes
 	policy Policy
