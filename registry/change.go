@@ -65,13 +65,9 @@ func (t *target) merge(cur manifest.Current, first bool) (manifest.Merged, manif
 	return merged, idx, err
 }
 
-// writeChange writes the change to the index the target points at, so
-// that other writers changing the same tag at the same time lose nothing:
-//
-//  1. the new members are copied into the target repository first;
-//  2. the change is written until it holds ([target.writeUntilHeld]);
-//  3. the extra tags then point at the index the target holds, which the
-//     result describes.
+// writeChange copies the new members, writes the change until it holds
+// ([target.writeUntilHeld]), then points the extra tags at the index the
+// target holds, so that concurrent writers of the tag lose nothing.
 func (t *target) writeChange(ctx context.Context) error {
 	c, add, res := t.j.c, t.j.change.Add, t.result
 	how := map[string]manifest.How{}
@@ -93,28 +89,18 @@ func (t *target) writeChange(ctx context.Context) error {
 		}
 		final = &held
 	}
-	// the index the target holds now may carry other writers' entries too;
-	// the result describes it, and the extra tags point at it
+	// the index held may carry other writers' entries too
 	t.describe(final.Manifest, final.Members, how, refs)
 	res.Tags[0].Status = res.Tags[0].Write(res.Digest)
 	return c.putExtraTags(ctx, t.ref, manifest.Index{Manifest: final.Manifest}, res.Tags[1:])
 }
 
 // writeUntilHeld writes the change and returns the index the target holds
-// once the change is there:
-//
-//  1. the index is read right before it is written, so the window in which
-//     another writer's update can be lost is one request;
-//  2. after the write, and a pause of the Settle option, the tag is read
-//     again: if what this change set was taken back, it is merged onto
-//     what is there and written again, after a jittered backoff, MaxRounds
-//     times at most; a platform another writer set to a third digest is a
-//     conflict (manifest.ErrConflict).
-//
-// Registries have no conditional write, so this holds when every other
-// writer's read-to-write window is shorter than the settle pause. An OCI
-// layout is locked for the whole write instead ([Client.openLayout]), and
-// needs no second look.
+// once the change is there. The index is read right before each write; after
+// the Settle pause it is read again, and a change taken back is merged and
+// written again, MaxRounds times at most (manifest.Verify). Registries have
+// no conditional write, so this holds when other writers' read-to-write
+// windows are shorter than the pause. A layout is locked instead.
 func (t *target) writeUntilHeld(ctx context.Context) (manifest.Current, error) {
 	c, res, name := t.j.c, t.result, t.ref.CommonName()
 	settle := cmp.Or(t.j.opts.Settle, DefaultSettle)
@@ -160,18 +146,15 @@ func (t *target) writeUntilHeld(ctx context.Context) (manifest.Current, error) {
 			return after, fmt.Errorf("%s: other writers took back %s %d times; run again when they are done%.0w", name, strings.Join(lost, ", "), MaxRounds, manifest.ErrConflict)
 		}
 		c.log.Warnf("%s: another writer took back %s; merging onto what is there (round %d of %d)", name, strings.Join(lost, ", "), round+1, MaxRounds)
-		// writers that collided spread out over a span that doubles each
-		// round (300 ms, 600 ms, 1.2 s, 2.4 s), so that fewer of them read
-		// and write within another's window the next time
+		// colliding writers spread out over a span doubling each round
 		if err := transport.Sleep(ctx, rand.N(300*time.Millisecond<<(round-1))); err != nil {
 			return after, c.opError("pushing the index to", t.ref, err)
 		}
 	}
 }
 
-// current reads what the target tag points at now, by tag (regclient
-// caches manifests by digest only, so this is always a request): an
-// index's entries, an image resolved as a member, or nothing.
+// current reads what the target tag points at now (always a request:
+// regclient caches by digest only).
 func (c *Client) current(ctx context.Context, target ref.Ref) (manifest.Current, error) {
 	if err := c.checkLayout(target); err != nil {
 		return manifest.Current{}, err
@@ -197,10 +180,8 @@ func (c *Client) current(ctx context.Context, target ref.Ref) (manifest.Current,
 }
 
 // describe describes in the result the index the target holds (m, its
-// entries members): each entry named by the member it came from, with how
-// it reached the target (how: the entries this change copied; nil in a
-// plan, which has copied nothing) and the referrers copied with it; and
-// what the change did.
+// entries members), how each entry reached the target (how: nil in a
+// plan), its referrers, and what the change did.
 func (t *target) describe(m rcmanifest.Manifest, members []manifest.Member, how map[string]manifest.How, refs map[string][]manifest.ReferrerResult) {
 	ours := map[string]spec.Entry{}
 	for _, mem := range t.merged.Members {

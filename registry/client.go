@@ -38,8 +38,7 @@ type Client struct {
 	manifests   memo[rcmanifest.Manifest]
 	configs     memo[platform.Platform]
 	copies      memo[manifest.How] // target repository@digest -> how the member got there
-	// mountDeclined holds the registries that answered a mount with an
-	// upload (202) in this run
+	// registries that answered a mount with an upload (202) in this run
 	mountDeclined sync.Map
 
 	referrerLimits  ReferrerLimits
@@ -49,9 +48,7 @@ type Client struct {
 	referrersListed int // referrers listed so far in the run
 	maxManifest     int64
 	layouts         memo[bool] // layout path -> checked ([Client.checkLayout])
-	// layoutTurns holds, per layout directory written in this run, a
-	// channel of one slot that its writers take turns on
-	layoutTurns sync.Map
+	layoutTurns     sync.Map   // layout directory -> a one-slot channel its writers take turns on
 }
 
 type clientOptions struct {
@@ -78,108 +75,78 @@ type clientOptions struct {
 // Option configures a Client.
 type Option func(*clientOptions)
 
-// WithDockerConfig names the Docker config to read credentials from: a
-// directory holding config.json, or a file. Without it the Client reads
-// $DOCKER_CONFIG/config.json, else ~/.docker/config.json; a missing default
-// file means anonymous access, while a path given here must exist.
+// WithDockerConfig names the Docker config (a directory or a file), which
+// must exist; the default, $DOCKER_CONFIG or ~/.docker, may be missing.
 func WithDockerConfig(path string) Option { return func(s *clientOptions) { s.dockerCfg = path } }
 
-// WithCredentials uses user and pass for one registry host instead of
-// what the Docker config holds for it; no other host is sent them (a run
-// that pushes to several registries names the one they are for).
+// WithCredentials uses user and pass for host, and no other host, instead
+// of the Docker config's.
 func WithCredentials(user, pass, host string) Option {
 	return func(s *clientOptions) { s.user, s.pass, s.credHost = user, pass, host }
 }
 
-// WithCAFile trusts the CA certificates (PEM) in file, besides the system
-// roots and /etc/docker/certs.d/<host>/ (more trust, for every host: a
-// token server may sit on another host than its registry).
+// WithCAFile trusts the CA certificates (PEM) in file too, for every host
+// (a token server may sit on another host than its registry).
 func WithCAFile(file string) Option {
 	return func(s *clientOptions) { s.caFile = file }
 }
 
-// WithPlainHTTP lets the Client speak plain HTTP to these hosts, and only
-// to these.
+// WithPlainHTTP allows plain HTTP to these hosts only.
 func WithPlainHTTP(hosts ...string) Option {
 	return func(s *clientOptions) { s.plainHTTP = append(s.plainHTTP, hosts...) }
 }
 
-// WithInsecure skips TLS certificate verification for these hosts, and only
-// for these.
+// WithInsecure skips TLS certificate verification for these hosts only.
 func WithInsecure(hosts ...string) Option {
 	return func(s *clientOptions) { s.insecure = append(s.insecure, hosts...) }
 }
 
-// WithLogger makes the Client log what it does (at Info) and each registry
-// request (at Debug). Without it the Client is silent.
+// WithLogger logs what the Client does (Info) and each request (Debug).
 func WithLogger(l *logrus.Logger) Option { return func(s *clientOptions) { s.log = l } }
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option { return func(s *clientOptions) { s.userAgent = ua } }
 
-// WithConcurrency bounds how many members are resolved or copied at once,
-// and how many requests go to one registry at once (DefaultConcurrency).
+// WithConcurrency overrides [DefaultConcurrency].
 func WithConcurrency(n int) Option { return func(s *clientOptions) { s.concurrency = n } }
 
-// WithHosts names the registries a run talks to. New finds the credentials
-// of each at once, the way Docker does (credHelpers, then auths, then the
-// credsStore), so that every secret is known, to be scrubbed, before the
-// first request; a host not named here is reached with what auths holds for
-// it, or anonymously.
+// WithHosts names the registries a run talks to, whose credentials New
+// finds at once as Docker does, so that every secret is known, to be
+// scrubbed, before the first request.
 func WithHosts(hosts ...string) Option {
 	return func(s *clientOptions) { s.hosts = append(s.hosts, hosts...) }
 }
 
-// WithScrubber has s told of every secret given to the run (passwords,
-// identity tokens, what credential helpers return) as soon as New knows
-// it, before it logs a line or sends a request ([Scrubber.Secret]), and
-// of each token a token server hands out, before regclient gets it
-// ([Scrubber.Token]); [Client.Secrets] lists them all afterwards.
+// WithScrubber tells s every secret of the run before it can be shown:
+// those given, at New ([Scrubber.Secret]), and each token handed out,
+// before regclient gets it ([Scrubber.Token]).
 func WithScrubber(s *Scrubber) Option { return func(o *clientOptions) { o.scrub = s } }
 
-// WithIdleTimeout fails a request on which no byte moved for d, sending
-// its body or reading its answer's (default 60s; d <= 0 keeps the
-// default): a registry that stopped reading an upload, or sent the
-// headers and then no more. It is retried as a connection reset, and the
-// final error names method, host and path ([RetryError]).
+// WithIdleTimeout fails, and retries, a request on which no byte moved
+// for d (default 60s; d <= 0 keeps it).
 func WithIdleTimeout(d time.Duration) Option { return func(s *clientOptions) { s.idle = d } }
 
-// WithTimeLimit tells the Client the time limit the contexts it is handed
-// carry (--timeout), so that a request cut by it says so: "timed out
-// (--timeout 2s) during GET reg:5000/v2/app/manifests/1.0"
-// ([DeadlineError]). The contexts enforce the limit, not the Client.
+// WithTimeLimit tells the Client the --timeout its contexts carry, for
+// the errors of the requests it cuts ([DeadlineError]).
 func WithTimeLimit(d time.Duration) Option { return func(s *clientOptions) { s.timeLimit = d } }
 
-// DefaultMaxManifestSize is the largest manifest a Client takes from a
-// registry unless [WithMaxManifestSize] says otherwise: 4 MiB, the limit
-// of Distribution and containerd.
+// DefaultMaxManifestSize is 4 MiB, the limit of Distribution and containerd.
 const DefaultMaxManifestSize = transport.DefaultMaxManifestSize
 
-// WithMaxManifestSize refuses a manifest larger than n bytes from a
-// registry (n <= 0 keeps [DefaultMaxManifestSize]): before its body is
-// read when its Content-Length says so, once more than n was read when it
-// does not, with an error naming the request, the limit and
-// --max-manifest-size. A registry that serves a gigabyte as a manifest
-// costs nothing then. A limit above 4 MiB also lets the Client write back
-// a manifest that large (an index edited or appended to).
+// WithMaxManifestSize refuses a manifest over n bytes from a registry,
+// before reading past n (n <= 0 keeps [DefaultMaxManifestSize]); a larger
+// n also allows writing one that large.
 func WithMaxManifestSize(n int64) Option { return func(s *clientOptions) { s.maxManifest = n } }
 
 // DefaultConcurrency is how many members are resolved or copied at once,
-// and how many requests go to one registry at once, unless WithConcurrency
-// says otherwise. 16 is what the bench's hub mode (TLS, per-repository
-// tokens, 30 ms away, members mounted from another repository) showed
-// worth having: against 8 it takes a push of 16 members from 0.85 s to
-// 0.72 s and of 64 from 2.2 s to 1.5 s; 32 gains another quarter at 64
-// members for twice the requests in flight. Over HTTP/2 the requests share
-// a connection or two (Go's client opens one per request of the first
-// burst), well within the streams a registry offers one client.
+// and requests sent to one registry at once. In the bench's hub mode 16
+// against 8 takes a push of 64 members from 2.2 s to 1.5 s; 32 gains a
+// quarter more for twice the requests in flight.
 const DefaultConcurrency = 16
 
 // New creates a Client for a run under ctx. It reads the Docker config at
-// once, so that a config that does not parse is an error naming the file,
-// not a silent anonymous run, and asks credential helpers about the hosts
-// of [WithHosts]: an interrupt, or the run's deadline, ends a helper
-// (which has a minute at most).
+// once, so that a broken one is an error, not an anonymous run, and asks
+// credential helpers about the hosts of [WithHosts].
 func New(ctx context.Context, opts ...Option) (*Client, error) {
 	s := clientOptions{concurrency: DefaultConcurrency}
 	for _, o := range opts {
@@ -220,16 +187,13 @@ func New(ctx context.Context, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	rcOpts := []regclient.Opt{
-		// hosts met later (not in the Docker config, no override) get the
-		// same request bound; TLS stays verified for them
+		// hosts met later get the same request bound
 		regclient.WithConfigHostDefault(config.Host{ReqConcurrent: int64(s.concurrency)}),
 		regclient.WithConfigHost(hosts...),
 		// our transport retries; regclient's own retry would multiply ours
 		regclient.WithRegOpts(reg.WithHTTPClient(&http.Client{Transport: tr}), reg.WithRetryLimit(1),
 			reg.WithDelay(10*time.Millisecond, 200*time.Millisecond),
-			// the transport's manifest limit speaks first; regclient's own
-			// follow it, so that a raised one holds: to read, the same (its
-			// 8 MiB would cap it), to write, its 4 MiB or the raised limit
+			// regclient's limits follow ours, so that a raised one holds
 			reg.WithManifestMax(max(s.maxManifest, DefaultMaxManifestSize), s.maxManifest)),
 	}
 	if s.userAgent != "" {
@@ -241,9 +205,7 @@ func New(ctx context.Context, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// transportOptions are the settings of the Client's transport: TLS per
-// host (package transport says why it is the transport's), the hosts
-// spoken to in plain HTTP and no other, the limits, where tokens go.
+// transportOptions are the settings of the Client's transport.
 func transportOptions(ctx context.Context, s clientOptions, log *logrus.Logger, tokens *secretList) (transport.Options, error) {
 	topts := transport.Options{Log: log, IdleTimeout: s.idle, Timeout: s.timeLimit, MaxManifestSize: s.maxManifest, Secrets: tokens.add}
 	for _, h := range s.insecure {
@@ -263,12 +225,10 @@ func transportOptions(ctx context.Context, s clientOptions, log *logrus.Logger, 
 	return topts, nil
 }
 
-// hostsFromConfig is what regclient is told of each host: the Docker
-// config's auths; plain HTTP, a scheme regclient chooses per host;
-// --username for its host; and for each host the run names, what Docker
-// would send it (credHelpers, then auths, then the credsStore). It also
-// says whose credentials each host gets, for messages, and lists every
-// secret, each told to the scrubber before it can be logged.
+// hostsFromConfig is what regclient is told of each host (auths, plain
+// HTTP, --username, and what Docker would send each host the run names),
+// whose credentials each host gets, for messages, and every secret, each
+// told to the scrubber before it can be logged.
 func hostsFromConfig(ctx context.Context, s clientOptions, dcfg dockerConfig, log *logrus.Logger) ([]config.Host, map[string]string, []string, error) {
 	creds := map[string]string{}
 	var secrets []string
@@ -342,20 +302,17 @@ func (l *hostList) set(name string, override func(*config.Host)) {
 	}
 }
 
-// newRegClient makes a regclient with the Client's settings, logging to h
-// (the logger comes first, so that loading the settings logs there too).
+// newRegClient makes a regclient with the Client's settings, logging to h.
 func (c *Client) newRegClient(h slog.Handler, extra ...regclient.Opt) *regclient.RegClient {
 	opts := append([]regclient.Opt{regclient.WithSlog(slog.New(h))}, c.rcOpts...)
 	return regclient.New(append(opts, extra...)...)
 }
 
-// Secrets lists the passwords and tokens the Client was given (and the
-// basic-auth encodings of them), and the tokens token servers handed it
-// so far, so that a caller can make sure none is ever shown.
+// Secrets lists the secrets the Client was given or handed so far, so
+// that a caller can make sure none is ever shown.
 func (c *Client) Secrets() []string { return c.secrets.list() }
 
-// secretList gathers a Client's secrets as they become known, and tells
-// each new token to the [WithScrubber] Scrubber.
+// secretList gathers a Client's secrets, telling each new token to tell.
 type secretList struct {
 	tell func(...string)
 	mu   sync.Mutex

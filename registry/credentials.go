@@ -14,13 +14,9 @@ import (
 	"github.com/regclient/regclient/config"
 )
 
-// This file finds credentials the way Docker does. regclient reads a
-// Docker config too, but asks a credsStore only about the hosts its `list`
-// returns (docker-credential-ecr-login lists nothing until it has cached a
-// token, so an ECR push would go anonymous), and runs helpers with their
-// stderr on ours, unscrubbed. Here every host a run names is looked up, in
-// Docker's order, before the first request, and what a helper prints is
-// never shown.
+// This file finds credentials the way Docker does. regclient asks a
+// credsStore only about the hosts its `list` returns (ecr-login lists none
+// until it has a token), and passes helpers' stderr on unscrubbed.
 
 // dockerConfig is what a Docker config.json says about credentials.
 type dockerConfig struct {
@@ -37,8 +33,7 @@ type dockerAuth struct {
 	IdentityToken string `json:"identitytoken"`
 }
 
-// credential is what the entry holds: the user and password of its auth
-// (base64 "user:password") or its fields, and its identity token.
+// credential is what the entry holds.
 func (a dockerAuth) credential() credential {
 	c := credential{User: a.Username, Pass: a.Password, Token: a.IdentityToken}
 	if a.Auth != "" {
@@ -53,9 +48,8 @@ func (a dockerAuth) credential() credential {
 // credential is what a run sends to one host, and where it came from.
 type credential struct {
 	User, Pass, Token string
-	// Helper is the docker-credential-* program that was asked, if one was;
-	// Stderr is what it printed on stderr, a line each, to log once its
-	// secret is known to the scrubber (nothing when it failed).
+	// Helper is the docker-credential-* program asked, if any; Stderr its
+	// lines, logged once its secret is known to the scrubber.
 	Helper string
 	Stderr []string
 }
@@ -80,8 +74,7 @@ func (c credential) describe(host string) string {
 	return ""
 }
 
-// secrets lists what must never be shown: the password, the base64 form
-// Basic auth sends, and the identity token.
+// secrets lists what must never be shown, the Basic encoding included.
 func (c credential) secrets() []string {
 	var out []string
 	if c.Pass != "" {
@@ -96,8 +89,7 @@ func (c credential) secrets() []string {
 // dockerHubKeys are the names Docker files Docker Hub's credentials under.
 var dockerHubKeys = []string{"https://index.docker.io/v1/", "https://index.docker.io/v1", "index.docker.io", "docker.io", "registry-1.docker.io", "https://registry-1.docker.io"}
 
-// configKey reduces an auths or credHelpers key ("https://host/v1/") to
-// the host it names.
+// configKey reduces a config key ("https://host/v1/") to its host.
 func configKey(key string) string {
 	key = strings.TrimPrefix(strings.TrimPrefix(key, "https://"), "http://")
 	if i := strings.Index(key, "/"); i >= 0 {
@@ -106,8 +98,7 @@ func configKey(key string) string {
 	return key
 }
 
-// keysOf lists the config keys that can name host, Docker Hub's aliases
-// included.
+// keysOf lists the config keys that can name host.
 func keysOf(host string) []string {
 	if config.HostNewName(host).Name == config.DockerRegistry {
 		return dockerHubKeys
@@ -124,10 +115,9 @@ func helperServer(host string) string {
 	return host
 }
 
-// lookup finds host's credentials in Docker's order: credHelpers[host],
-// then auths[host], then the credsStore, whose get is asked about any
-// host, listed or not. A helper that has none leaves the run anonymous
-// (Helper says which was asked); a helper that fails is an error.
+// lookup finds host's credentials in Docker's order: credHelpers, auths,
+// then the credsStore, asked about any host. A helper that has none leaves
+// the run anonymous; one that fails is an error.
 func (d dockerConfig) lookup(ctx context.Context, host string, get helperGet) (credential, error) {
 	keys := keysOf(host)
 	for k, helper := range d.CredHelpers {
@@ -160,17 +150,14 @@ func matches(keys []string, key string) bool {
 // helperGet asks a credential helper program for server's credentials.
 type helperGet func(ctx context.Context, helper, server string) (credential, error)
 
-// helperTimeout bounds one helper run (a helper may ask the user, or a
-// cloud, for a token).
+// helperTimeout bounds one helper run.
 const helperTimeout = time.Minute
 
-// helperOutputMax bounds what a helper's answer and its stderr may hold:
-// a credential helper answers a few hundred bytes.
+// helperOutputMax bounds a helper's answer and its stderr.
 const helperOutputMax = 1 << 20
 
-// capped keeps at most max bytes written to it and says whether more came
-// (then the helper's answer is refused, not cut). The buffer is a field,
-// not embedded, so that io.Copy cannot go round Write by its ReadFrom.
+// capped keeps at most max bytes and says whether more came. The buffer
+// is not embedded, so that io.Copy cannot go round Write by its ReadFrom.
 type capped struct {
 	buf  bytes.Buffer
 	max  int
@@ -187,11 +174,9 @@ func (c *capped) Write(p []byte) (int, error) {
 
 func (c *capped) String() string { return c.buf.String() }
 
-// runHelper runs `helper get` with server on stdin, as Docker does. Its
-// answer "credentials not found" (what docker-credential-helpers print,
-// with a non-zero exit) is no credentials; a username of "<token>" makes
-// the secret an identity token. Nothing it prints is shown: on a failure
-// the error says how it ended and how to see why.
+// runHelper runs `helper get` with server on stdin, as Docker does
+// ("credentials not found" is none; user "<token>" is an identity token).
+// Nothing it prints is shown.
 func runHelper(ctx context.Context, helper, server string) (credential, error) {
 	limit := fmt.Sprintf("in %s", helperTimeout)
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < helperTimeout {

@@ -33,15 +33,11 @@ const (
 // maxDepth bounds nested indexes.
 const maxDepth = 8
 
-// DefaultMaxEntries is how many index entries Fetch walks in all, over
-// the distinct indexes below a manifest, unless [WithMaxEntries] says
-// otherwise: five times an index of 20,000 entries.
+// DefaultMaxEntries is five times an index of 20,000 entries.
 const DefaultMaxEntries = 100_000
 
-// WithMaxEntries bounds the index entries [Client.Fetch] walks in all,
-// counted once per distinct index however many entries name it (n <= 0
-// keeps [DefaultMaxEntries]); past it, Fetch fails with an
-// [EntriesError].
+// WithMaxEntries bounds the entries of the distinct indexes [Client.Fetch]
+// walks (n <= 0 keeps [DefaultMaxEntries]); past it, [EntriesError].
 func WithMaxEntries(n int) Option { return func(s *clientOptions) { s.maxEntries = n } }
 
 // EntriesError is a manifest whose indexes list more entries in all than
@@ -54,18 +50,13 @@ func (e *EntriesError) Error() string {
 	return fmt.Sprintf("its indexes list more than %d entries in all (raise it with --max-entries or MANIFEST_TOOL_MAX_ENTRIES)", e.Limit)
 }
 
-// DefaultMaxWalkSize is how many bytes of manifests Fetch reads in all
-// below the manifest a reference names, unless [WithMaxWalkSize] says
-// otherwise: four manifests at the limit of one, thousands of ordinary
-// ones.
+// DefaultMaxWalkSize is four manifests at the limit of one.
 const DefaultMaxWalkSize = 16 << 20
 
 // WithMaxWalkSize bounds the bytes of the manifests [Client.Fetch] reads
-// below the one a reference names, in all (n <= 0 keeps
-// [DefaultMaxWalkSize]); past it, Fetch fails with a [WalkSizeError].
-// The bound on entries does not bound memory: one entry can name an index
-// or an image of up to the manifest limit, with an annotation or layers
-// that fill it, and what is read is held, parsed and shown.
+// below the top (n <= 0 keeps [DefaultMaxWalkSize]); past it,
+// [WalkSizeError]. The bound on entries does not bound memory: each entry
+// may name a manifest at the size limit.
 func WithMaxWalkSize(n int64) Option { return func(s *clientOptions) { s.maxWalkSize = n } }
 
 // WalkSizeError is a manifest whose manifests below it are more bytes in
@@ -79,18 +70,11 @@ func (e *WalkSizeError) Error() string {
 }
 
 // Fetch reads the manifest r names and, depending on depth, what lies
-// below it. The bytes are kept exactly as the registry served them
-// (Fetched.Manifest.RawBody), digest-checked.
-//
-// Below an index, each distinct manifest is read once and is one Fetched
-// however many entries name it, anywhere below: the walk goes level by
-// level, the entries of one level read concurrently, each manifest at the
-// shallowest level that names it, so what it costs (requests, memory,
-// time) follows the distinct manifests and their entries, not the paths
-// through them (eight indexes whose entries all name the next make 8^7
-// paths and 64 entries). Indexes are read to a depth of 8, and at most
-// the Client's entries in all ([WithMaxEntries]); an entry that cannot be
-// read is said in its index's Missing, not a failure of all.
+// below it, bytes as served, digest-checked. Each distinct manifest below
+// is read once, level by level, so that the cost follows the distinct
+// manifests, not the paths through them (eight indexes whose entries all
+// name the next make 8^7 paths). An entry that cannot be read is said in
+// its index's Missing.
 func (c *Client) Fetch(ctx context.Context, r ref.Ref, depth FetchDepth) (view.Fetched, error) {
 	m, err := c.manifestOf(ctx, r)
 	if err != nil {
@@ -232,9 +216,7 @@ func (w *walk) readLevel(ctx context.Context, next []string) error {
 	return spec.Join(errList...) // interrupted
 }
 
-// link points each index's entries to the one Fetched of each manifest
-// (the maps of an index are made before it is copied into the entries
-// naming it).
+// link points each index's entries to the one Fetched of each manifest.
 func (w *walk) link() {
 	for _, n := range w.order {
 		for _, d := range n.list {

@@ -22,17 +22,11 @@ import (
 const maxOCILayout = 64 << 10
 
 // checkLayoutFiles refuses the layout at dir when its oci-layout or
-// index.json is not a file regclient can be left to open: regclient
-// (v0.11.7, scheme/ocidir) opens both by path, following a symbolic link
-// (and writes oci-layout with os.Create, through a link, so that a
-// dangling one makes it create a file wherever the link points), waits in
-// the open for a writer to a named pipe, and decodes index.json whole,
-// with no bound. So each must be a regular file, oci-layout of at most
-// 64 KiB and index.json, an index, of at most maxIndex bytes (the
-// manifest limit, --max-manifest-size). A file not there is left to
-// regclient (a layout not written yet, or no layout). The check comes
-// before regclient opens the files; a program that swaps them while the
-// run reads or writes the layout is not guarded against.
+// index.json is not a regular file within its bound (index.json: maxIndex):
+// regclient opens both by path, following links (even writing through a
+// dangling one), waits on a named pipe, and decodes index.json with no
+// bound. A missing file is left to regclient. A program that swaps the
+// files during the run is not guarded against.
 func checkLayoutFiles(dir string, maxIndex int64) error {
 	for _, f := range []struct {
 		name string
@@ -74,8 +68,7 @@ func fileKind(m fs.FileMode) string {
 	return "not a regular file"
 }
 
-// checkLayout is [checkLayoutFiles] for a layout r names (nothing for a
-// registry), once per run and layout: before regclient first reads it.
+// checkLayout is [checkLayoutFiles] for the layout r names, once per run.
 func (c *Client) checkLayout(r ref.Ref) error {
 	if r.Scheme != "ocidir" {
 		return nil
@@ -93,26 +86,17 @@ type layoutWrite struct {
 	dir    string
 	root   *os.Root
 	unlock func()
-	// before is what the files regclient writes were when the write
-	// began (their path in the layout -> Lstat), to tell the files this
-	// run wrote
+	// the files regclient writes as they were when the write began
+	// (path -> Lstat), to tell the files this run wrote
 	before map[string]fs.FileInfo
 }
 
-// openLayout readies the OCI layout at dir, the path the user gave (a
-// symbolic link or ".." in it resolves as the system resolves it), for a
-// run that writes it:
-//
-//   - a blobs directory, or a blobs/<algorithm> one, that is a symbolic
-//     link is refused: through it, the layout's blobs would be written
-//     somewhere the path does not name. Blobs and manifests need no such
-//     check: regclient writes each to a temporary file in its directory
-//     and renames it into place, which replaces a link rather than
-//     writing through it; oci-layout and index.json do ([checkLayoutFiles]);
-//   - the layout is locked ([lockLayout]), until ctx ends;
-//   - the files regclient writes (oci-layout, index.json, blobs/*/*, and
-//     their temporary files) are listed, with no walk of the tree, so
-//     that close can tell which of them this run wrote.
+// openLayout readies the OCI layout at dir for a run that writes it: a
+// blobs or blobs/<algorithm> directory that is a symbolic link is refused
+// (blobs would be written elsewhere; regclient renames each blob into
+// place, which replaces a link rather than writing through it); the layout
+// is locked ([lockLayout]) until ctx ends; and the files regclient writes
+// are listed, so that close can tell which this run wrote.
 func (c *Client) openLayout(ctx context.Context, dir string) (*layoutWrite, error) {
 	for _, sub := range []string{"blobs", filepath.Join("blobs", "sha256"), filepath.Join("blobs", "sha512")} {
 		p := filepath.Join(dir, sub)
@@ -121,8 +105,7 @@ func (c *Client) openLayout(ctx context.Context, dir string) (*layoutWrite, erro
 			return nil, fmt.Errorf("the layout %s: %s is a symbolic link (to %s), through which its blobs would be written elsewhere; make it a directory%.0w", dir, sub, to, ErrConfig)
 		}
 	}
-	// another document of this run writing the layout is waited for here,
-	// so that the lock's wait is for other processes only
+	// documents of this run take turns here; the lock waits for others
 	key := filepath.Clean(dir)
 	if abs, err := filepath.Abs(dir); err == nil {
 		key = abs
@@ -155,12 +138,9 @@ func (c *Client) openLayout(ctx context.Context, dir string) (*layoutWrite, erro
 	return w, nil
 }
 
-// files lists the files of the layout regclient writes, with what Lstat
-// says of each: in the layout's directory, oci-layout, index.json and
-// index.json's temporary files; in each blobs/<algorithm> directory, every
-// file (blobs, manifests, their temporary files). Nothing else is looked
-// at, so that a layout in a large directory (ocidir:///) costs a listing
-// of it, not a walk.
+// files lists, with Lstat, the files of the layout regclient writes
+// (oci-layout, index.json, blobs/<algorithm>/*, their temporary files):
+// a listing, not a walk, so that a layout in a large directory is cheap.
 func (w *layoutWrite) files() map[string]fs.FileInfo {
 	out := map[string]fs.FileInfo{}
 	list := func(sub string, keep func(string) bool) {
@@ -200,9 +180,8 @@ func (w *layoutWrite) files() map[string]fs.FileInfo {
 	return out
 }
 
-// isLayoutTemp says whether name, in the layout's directory sub, is a
-// temporary file regclient writes before renaming it into place:
-// index.json.*.tmp in the layout's own, *.tmp in blobs/<algorithm>.
+// isLayoutTemp says whether name, in sub, is a temporary file of
+// regclient's: index.json.*.tmp at the top, *.tmp in blobs/<algorithm>.
 func isLayoutTemp(sub, name string) bool {
 	if sub == "." {
 		return strings.HasPrefix(name, "index.json.") && strings.HasSuffix(name, ".tmp")
@@ -210,8 +189,7 @@ func isLayoutTemp(sub, name string) bool {
 	return strings.HasSuffix(name, ".tmp")
 }
 
-// isDigestName says whether name, in blobs/<alg>, is a blob's or a
-// manifest's: the hex encoding of a digest of that algorithm.
+// isDigestName says whether name, in blobs/<alg>, is a digest's hex.
 func isDigestName(alg, name string) bool {
 	n := map[string]int{"sha256": 64, "sha512": 128}[alg]
 	if n == 0 || len(name) != n {
@@ -220,21 +198,13 @@ func isDigestName(alg, name string) bool {
 	return strings.Trim(name, "0123456789abcdef") == ""
 }
 
-// close ends the write and releases the lock. The files this run wrote,
-// found by name (those of [layoutWrite.files] that were not there when the
-// write began, or were replaced since), are finished:
-//
-//   - the temporary files regclient left behind are removed: regclient
-//     removes none when a copy fails (a source cut off, an interrupt, a
-//     digest that does not match), and neither says which it started
-//     nor takes a way to clean up; under the lock, new ones are this
-//     run's. Any that cannot be removed is named in a warning;
-//   - the blobs, manifests, index.json and oci-layout get the mode the
-//     umask gives ([setMode]; regclient makes them 0600, as temporary files
-//     are), so that a layout assembled in one build step can be read by
-//     another user in the next, as with a layout crane or docker writes.
-//
-// No other file is touched, nor any file through a link.
+// close ends the write and releases the lock. Of the files this run
+// wrote (new or replaced since the write began), the temporary files
+// regclient left behind are removed (it removes none when a copy fails,
+// and under the lock new ones are ours), and the rest get the mode the
+// umask gives ([setMode]; regclient makes them 0600), so that another user
+// can read the layout, as with crane's or docker's. No other file is
+// touched, nor any through a link.
 func (w *layoutWrite) close() {
 	defer w.unlock()
 	defer w.root.Close()

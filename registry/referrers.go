@@ -22,30 +22,22 @@ import (
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
-// ReferrerLimits bounds what --referrers lists and copies, so that a
-// registry whose every manifest has hundreds of fresh referrers, or whose
-// referrers never end (referrers of referrers, pages of a listing), costs
-// a bounded run; regclient's ReferrerList and ImageWithReferrers have no
-// bounds of their own. A limit that cuts a listing is a warning, or with
+// ReferrerLimits bounds what --referrers lists and copies, so that endless
+// referrers cost a bounded run; regclient's ReferrerList and
+// ImageWithReferrers have no bounds. A cut is a warning, or with
 // --referrers=required an error ([ReferrerCapError]).
 type ReferrerLimits struct {
-	// PerSubject is how many referrers of one manifest are taken, in the
-	// order the registry lists them; a listing of more referrers or
-	// pages than that is cut there.
+	// PerSubject is how many referrers (or pages) of one manifest are taken.
 	PerSubject int
-	// Depth is how deep push copies referrers of referrers: 1 is the
-	// members' own referrers only.
+	// Depth is how deep push copies referrers of referrers (1: own only).
 	Depth int
-	// Total is how many referrers are listed in all in a run, over all
-	// the manifests asked about; each page of a listing past its first
-	// counts as one, so that pages that list nothing cannot go on for
-	// the bound per manifest times the manifests.
+	// Total is how many referrers are listed in a run; each page past a
+	// listing's first counts as one, so that empty pages are bounded too.
 	Total int
 }
 
-// DefaultReferrerLimits are the limits of a Client unless
-// [WithReferrerLimits] says otherwise: far above what signing, SBOM and
-// attestation tools attach (a handful per image, signatures on those).
+// DefaultReferrerLimits are far above what signing, SBOM and attestation
+// tools attach.
 var DefaultReferrerLimits = ReferrerLimits{PerSubject: 1000, Depth: 8, Total: 10_000}
 
 // WithReferrerLimits sets the bounds of --referrers; a limit of 0 or
@@ -54,8 +46,7 @@ func WithReferrerLimits(l ReferrerLimits) Option {
 	return func(s *clientOptions) { s.referrerLimits = l }
 }
 
-// referrerFlags name each limit's flag, for the errors that say how to
-// raise it.
+// The flags of each limit, for the errors that say how to raise it.
 const (
 	flagMaxReferrers      = "max-referrers"
 	flagMaxReferrersDepth = "max-referrers-depth"
@@ -63,7 +54,7 @@ const (
 )
 
 // ReferrerCapError is a limit of [ReferrerLimits] that cut what was
-// listed or copied: its text says which, and how to raise it.
+// listed or copied.
 type ReferrerCapError struct {
 	Flag  string // the flag that raises it, without its dashes
 	Limit int
@@ -86,20 +77,14 @@ func (e *ReferrerCapError) Error() string {
 // listing is what one referrers query gave.
 type listing struct {
 	descs []descriptor.Descriptor
-	// more: the manifest has more referrers than the limit per subject,
-	// or than the run's total left; descs are the first of them
-	more  *ReferrerCapError
-	asked bool  // a referrers API request was sent
-	bad   error // what was wrong with the API's answers
+	more  *ReferrerCapError // a limit cut the listing; descs are the first
+	asked bool              // a referrers API request was sent
+	bad   error             // what was wrong with the API's answers
 }
 
-// referrersOf lists the manifests whose subject is the manifest r names:
-// once per run and digest (a member that several documents or entries
-// name, or a referrer listed under several subjects, costs one query), at
-// most the limit per subject, and within the run's total. regclient
-// reads every page a referrers API links to, with no bound; the answers
-// are watched (apiWatch), and a listing past the limit is cut by ending
-// its requests, keeping the first referrers listed.
+// referrersOf lists the referrers of r once per run and digest, within
+// the limits. regclient reads every page a referrers API links to without
+// a bound, so the answers are watched (apiWatch) and the listing is cut.
 func (c *Client) referrersOf(ctx context.Context, r ref.Ref) (listing, error) {
 	return c.referrerLists.get(r.CommonName(), func() (listing, error) {
 		if c.referrerBudget(0) <= 0 {
@@ -113,10 +98,8 @@ func (c *Client) referrersOf(ctx context.Context, r ref.Ref) (listing, error) {
 		if l.bad != nil {
 			c.referrersBroken.LoadOrStore(repo, l.bad)
 		} else if !l.asked {
-			// regclient asks a repository's API once: after an answer it
-			// could not use (or one cut here), it reads the tags of the
-			// repository's other manifests without asking, so the problem
-			// is said for them too
+			// regclient asks a repository's API once, then reads tags
+			// without asking: the problem is said for those too
 			if seen, ok := c.referrersBroken.Load(repo); ok {
 				l.bad = seen.(error)
 			}
@@ -162,24 +145,14 @@ func (c *Client) referrerBudget(n int) int {
 	return n
 }
 
-// copyReferrers copies into the target repository the referrers of each
-// member that reached it by a copy or a mount (a member that was there
-// already brought its own), so that signatures, SBOMs and attestations
-// attached with a subject survive the copy: for each distinct member, one
-// referrers query (regclient falls back to the sha256-<hex> tag where the
-// source has no referrers API), each referrer copied by regclient's
-// ImageCopy, which writes it so the target's clients find it (a subject
-// PUT, or the fallback index updated by merging), then the referrers of
-// those, level by level, within the Client's [ReferrerLimits] (regclient's
-// ImageWithReferrers would follow them without a bound). Digests do not
-// change, so signatures stay valid. A referrer that cannot be listed or
-// copied, or a limit that cut them, is a warning naming the member, or
-// with required an error matching ErrReferrer. It returns, per member,
-// its own referrers and how each reached the target.
+// copyReferrers copies into target the referrers of each member that was
+// copied or mounted (signatures, SBOMs, attestations), level by level
+// within the [ReferrerLimits]: regclient's ImageWithReferrers has no
+// bound. A failure or a cut is a warning, or with required an error
+// matching ErrReferrer. It returns each member's own referrers.
 func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []manifest.Member, hows []manifest.How, required bool) ([][]manifest.ReferrerResult, error) {
 	out := make([][]manifest.ReferrerResult, len(members))
 	tags := &tagLists{rc: c.rc}
-	// members of one digest (entries of one index, say) share a walk
 	walkOf := map[string]int{} // source repository@digest -> the member that walks it
 	var walks []int
 	for i, m := range members {
@@ -236,8 +209,8 @@ type referrerWalk struct {
 	reported map[string]bool // the problems and limits reported already
 }
 
-// fail reports what went wrong with the member's referrers: a warning
-// that the push goes on without what it says, or with required an error.
+// fail reports a problem with the member's referrers: a warning, or
+// with required an error.
 func (w *referrerWalk) fail(what, cause, without string) error {
 	err := &spec.Error{Pos: w.pos, Err: fmt.Errorf("%s: %s: %s%.0w", w.src.CommonName(), what, cause, ErrReferrer)}
 	if w.required {
@@ -247,9 +220,8 @@ func (w *referrerWalk) fail(what, cause, without string) error {
 	return nil
 }
 
-// failOnce reports a problem with the referrers of the member, or a limit
-// that cut them, as fail does, the first time only: the manifests below
-// the member meet the same again and again.
+// failOnce is fail, once per cause: the manifests below the member meet
+// the same again and again.
 func (w *referrerWalk) failOnce(what, cause, without string) error {
 	w.mu.Lock()
 	reported := w.reported[cause]
@@ -304,12 +276,8 @@ func (w *referrerWalk) run(ctx context.Context) ([]manifest.ReferrerResult, erro
 				from, to := subject.SetDigest(d.Digest.String()), w.target.SetDigest(d.Digest.String())
 				err := w.c.rc.ImageCopy(ctx, from, to)
 				if err != nil && ctx.Err() == nil && !errors.Is(err, errs.ErrNotFound) {
-					// once more: referrers of several members share blobs (the
-					// empty config), and two uploads of one blob into one
-					// repository at once can fail one of them (Distribution 2.8:
-					// DIGEST_INVALID, then MANIFEST_BLOB_UNKNOWN); the second
-					// copy finds the blob the other one wrote (a referrer gone
-					// is not tried again)
+					// once more: two uploads of one shared blob at once can
+					// fail one of them (Distribution 2.8: DIGEST_INVALID)
 					err = w.c.rc.ImageCopy(ctx, from, to)
 				}
 				if err != nil {
@@ -336,13 +304,10 @@ func (w *referrerWalk) run(ctx context.Context) ([]manifest.ReferrerResult, erro
 	return w.out, nil
 }
 
-// copyDigestTags copies cosign's older scheme, the tags
-// sha256-<hex>.sig, .att and .sbom beside the image src names, as those
-// tags into target's repository, each counted as a referrer listed in the
-// run ([ReferrerLimits]). It is ours, not regclient's
-// ImageWithDigestTags, because that copies every tag that starts with
-// sha256-<hex>, the referrers fallback index among them, which would
-// overwrite the one the referrers' copies merged in the target.
+// copyDigestTags copies cosign's sha256-<hex>.sig, .att and .sbom tags of
+// src into target, each counted as a referrer. regclient's
+// ImageWithDigestTags would also copy the referrers fallback index tag,
+// overwriting the one merged in the target.
 func (c *Client) copyDigestTags(ctx context.Context, src, target ref.Ref, list func() ([]string, error)) error {
 	all, err := list()
 	if err != nil {
@@ -364,8 +329,7 @@ func (c *Client) copyDigestTags(ctx context.Context, src, target ref.Ref, list f
 	return nil
 }
 
-// tagLists lists each source repository's tags once in a run, for the
-// digest tags of all its members.
+// tagLists lists each source repository's tags once in a run.
 type tagLists struct {
 	rc *regclient.RegClient
 	mu sync.Mutex
@@ -391,11 +355,8 @@ func (l *tagLists) of(ctx context.Context, r ref.Ref) func() ([]string, error) {
 	return l.by[key]
 }
 
-// Referrers lists, for each distinct digest of the repository r names,
-// the manifests whose subject it is (inspect --referrers): one referrers
-// query each, concurrently, or the sha256-<hex> tag where the registry has
-// no referrers API, within the Client's [ReferrerLimits] (per subject and
-// in all); a limit that cut them is a warning.
+// Referrers lists the referrers of each distinct digest in r's repository
+// (inspect --referrers), within the [ReferrerLimits]; a cut is a warning.
 func (c *Client) Referrers(ctx context.Context, r ref.Ref, digests []string) (map[string][]descriptor.Descriptor, error) {
 	seen := map[string]bool{}
 	digests = slices.DeleteFunc(slices.Clone(digests), func(d string) bool {
@@ -434,20 +395,14 @@ func (c *Client) Referrers(ctx context.Context, r ref.Ref, digests []string) (ma
 	return out, nil
 }
 
-// apiWatch collects what was wrong with the referrers API's answers to
-// the requests made under its context. regclient takes an answer it
-// cannot parse, or a server error, for a registry without the API and
-// lists the sha256-<hex> tag instead without a word, so a broken API
-// would pass for "no referrers" (see transport.Observer). It also counts
-// the referrers the answers list, over all the pages regclient follows,
-// keeps the first of them, and ends the listing once there are more than
-// its limit (or more pages, or an answer too large to be shown whole), or
-// once a page past the first finds the run's bound in all spent:
-// regclient would follow the pages without end.
+// apiWatch watches the referrers API's answers under its context.
+// regclient takes a broken answer for "no API" without a word, and follows
+// pages without end; the watch records the problem, keeps the first
+// referrers, and ends the listing past its limit or the run's total.
 type apiWatch struct {
 	limit  int
 	cancel context.CancelCauseFunc
-	page   func() bool // takes a page past the first from the run's bound in all; false when it is spent
+	page   func() bool // takes a page from the run's total; false when spent
 
 	mu      sync.Mutex
 	bad     error // the first problem seen
@@ -461,10 +416,8 @@ type apiWatch struct {
 // errListingCut ends a listing past its limit.
 var errListingCut = errors.New("referrers listing cut at its limit")
 
-// watchReferrersAPI watches the referrers answers to the requests made
-// under the context it returns, cutting the listing past limit
-// referrers, or when page (called for each page past the first) says the
-// run's bound in all is spent; stop releases the context.
+// watchReferrersAPI returns a context whose referrers answers w watches,
+// and stop, which releases it.
 func watchReferrersAPI(ctx context.Context, limit int, page func() bool) (context.Context, *apiWatch, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	w := &apiWatch{limit: limit, cancel: cancel, page: page}
@@ -501,8 +454,7 @@ func (w *apiWatch) see(req *http.Request, status int, body []byte) {
 				w.listed = append(w.listed, d)
 			}
 		}
-		// an answer over 8 MiB is not shown whole: tens of thousands of
-		// referrers, or padding
+		// body is nil for an answer over 8 MiB
 		if len(w.listed) > w.limit || w.pages > w.limit || body == nil {
 			w.stopped = true
 			w.cancel(errListingCut)
@@ -550,10 +502,8 @@ func (w *apiWatch) first() []descriptor.Descriptor {
 	return slices.Clone(w.listed[:min(len(w.listed), w.limit)])
 }
 
-// checkReferrersAnswer reads a referrers API answer and says what is
-// wrong with it: it must be an OCI image index (its mediaType, when it
-// says one) whose entries each have a media type, a valid digest and a
-// size. It returns the entries.
+// checkReferrersAnswer returns the entries of a referrers answer, or
+// what is wrong with it as an OCI image index of descriptors.
 func checkReferrersAnswer(body []byte) ([]descriptor.Descriptor, error) {
 	var idx ocispec.Index
 	if err := json.Unmarshal(body, &idx); err != nil {

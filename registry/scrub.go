@@ -10,29 +10,14 @@ import (
 	"github.com/regclient/regclient/types/ref"
 )
 
-// Scrubber blots a run's secrets out of text before it is shown: the last
-// line of defence, for nothing is meant to print them in the first place.
-// It knows two kinds, and the run's own words:
-//
-//   - secrets given to the run ([Scrubber.Secret]): passwords, identity
-//     tokens, what a credential helper returned, the Basic encodings of
-//     them. They are blotted out wherever they appear.
-//   - tokens learnt from token servers ([Scrubber.Token]). A token server
-//     is the registry's, and a hostile one may hand out any text as its
-//     token, its own host name for one; so a token is blotted out except
-//     where the text is one of the run's own words ([Scrubber.Keep]: the
-//     hosts, repositories, tags and references the run names), which
-//     stay readable on every line. A word of fewer than 4 characters (a
-//     tag "2") counts only where it stands alone, as a short secret does
-//     below, so that it does not show through a token that holds it.
-//
-// A secret or token of fewer than 4 characters is blotted out only where
-// it stands alone: not next to a letter or a digit, nor to one of
-// - _ . + ~ that has a letter or a digit beyond it (so a password "ab" is
-// hidden in "password ab rejected", "user:ab@" and "password ab.", and
-// "table", "x-ab-y" and "ab.example.com" stay as they are);
-// a longer one wherever it appears. What is blotted out becomes "***".
-// Anything written as a credential is blotted out too ([Redact]).
+// Scrubber blots a run's secrets out of text before it is shown, as "***":
+// the last line of defence. Secrets given to the run ([Scrubber.Secret])
+// go wherever they appear; tokens from token servers ([Scrubber.Token]),
+// which a hostile one may make any text, its host name say, go except where
+// the text is one of the run's own words ([Scrubber.Keep]). A secret, token
+// or word of fewer than 4 characters counts only where it stands alone
+// ("ab" goes in "user:ab@" and "password ab.", not in "table" or
+// "ab.example.com"). Anything written as a credential goes too ([Redact]).
 //
 // A Scrubber is safe for concurrent use; its zero value is ready.
 type Scrubber struct {
@@ -55,9 +40,8 @@ func (s *Scrubber) Secret(secrets ...string) { s.add(&s.secrets, "secret", secre
 func (s *Scrubber) Token(tokens ...string) { s.add(&s.tokens, "token", tokens) }
 
 // Keep adds the words of references the run names, which a token never
-// blots out: each as written and in full, its registry (and the host its
-// URLs use: registry-1.docker.io for docker.io), repository, tag and
-// digest.
+// blots out: each in full and its parts (registry and URL host,
+// repository, tag, digest).
 func (s *Scrubber) Keep(refs ...ref.Ref) {
 	var words []string
 	for _, r := range refs {
@@ -85,12 +69,9 @@ func (s *Scrubber) add(to *[]string, kind string, xs []string) {
 	}
 }
 
-// Clean returns text with what is written as a credential blotted out
-// ([Redact]), and then the run's secrets and tokens. (In that order:
-// Redact takes a URL that no longer parses, one with *** in its host or
-// port, for a whole "(unparsable URL)", which would hide the run's own
-// words a token abuts.) It takes time linear in the length of text and of
-// each secret, token and word ([spans]).
+// Clean returns text with credentials ([Redact]), then the run's secrets
+// and tokens, blotted out (Redact first: a URL with *** in its host no
+// longer parses), in time linear in the lengths ([spans]).
 func (s *Scrubber) Clean(text string) string {
 	text = Redact(text)
 	s.mu.Lock()
@@ -141,14 +122,11 @@ func (s *Scrubber) Clean(text string) string {
 	return text
 }
 
-// spans calls mark with the places secret x is in text, overlapping ones
-// included, each byte once (from the end of the places before): every
-// place when x is long enough not to be ordinary text, else where it
-// stands alone. It finds them with the Knuth-Morris-Pratt automaton, in
-// time linear in len(text) and len(x): a hostile registry picks both its
-// token and the text a line quotes (an error body of up to 8 MiB), and
-// overlapping places found one by one ("aaaa" in "aaaaaaaa") would cost
-// len(text) times len(x), hours for a line of a few MiB.
+// spans calls mark with the places x is in text, overlapping ones
+// included, each byte once (a short x only where it stands alone). It uses
+// the Knuth-Morris-Pratt automaton, linear in len(text) and len(x): a
+// hostile registry picks both its token and the text a line quotes, and
+// overlapping matches one by one would take len(text) times len(x).
 func spans(text, x string, mark func(from, to int)) {
 	first := strings.Index(text, x)
 	if x == "" || first < 0 {
@@ -192,12 +170,9 @@ func alone(text string, at, n int) bool {
 	return !joined(text[:at], true) && !joined(text[at+n:], false)
 }
 
-// joined says whether side, the text before a match (before) or after
-// it, continues a word where it meets the match: with a letter or a digit,
-// or with one of - _ . + ~ and a letter or a digit beyond it (a host
-// name, a token, a version), so that a short secret there is part of
-// another word. A full stop that ends a sentence ("password ab.") joins
-// nothing.
+// joined says whether side, the text before (before) or after a match,
+// continues a word there: a letter or a digit, or one of - _ . + ~ with a
+// letter or a digit beyond it.
 func joined(side string, before bool) bool {
 	next := func() rune {
 		r, size := utf8.DecodeRuneInString(side)

@@ -9,22 +9,17 @@ import (
 	"github.com/regclient/regclient/types/platform"
 )
 
-// This file is the whole platform vocabulary of manifest-tool, from what a
-// user writes to what an index holds: parse, format, normalise, check,
-// compare, "meets" and merge. Its manual is the Platforms section of the
-// package doc.
+// This file is the whole platform vocabulary of manifest-tool (see the
+// Platforms section of the package doc).
 
-// platformKeys are the keys of a spec's platform: manifest-tool's spellings
-// (osversion, osfeatures) and the OCI ones (os.version, os.features,
-// features).
+// platformKeys are the keys of a spec's platform, ours and the OCI ones.
 var platformKeys = []string{"os", "architecture", "variant", "osversion", "os.version", "osfeatures", "os.features", "features"}
 
 // platformPartRE is what an os, architecture or variant may be written as.
 var platformPartRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
-// The platform vocabulary: Go's operating systems and architectures (the
-// ports `go tool dist list` names; a test keeps the lists in step with the
-// toolchain) and the variants in use for ARM, amd64, RISC-V and POWER.
+// The platform vocabulary: Go's ports (a test keeps them in step with
+// `go tool dist list`) and the variants in use.
 var (
 	knownOS   = []string{"aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js", "linux", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows"}
 	knownArch = []string{"386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64", "ppc64le", "riscv64", "s390x", "wasm"}
@@ -175,9 +170,8 @@ func ParsePlatform(item string) (platform.Platform, error) {
 
 var osVersionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]*$`)
 
-// ParsePlatforms reads the items of a flag such as --require, each
-// os/arch[/variant][:os.version], and normalises them; an item that does not
-// parse is an error naming it.
+// ParsePlatforms reads and normalises the items of a flag such as
+// --require; an item that does not parse is an error naming it.
 func ParsePlatforms(flag string, items []string) ([]platform.Platform, error) {
 	var out []platform.Platform
 	for _, item := range items {
@@ -192,8 +186,7 @@ func ParsePlatforms(flag string, items []string) ([]platform.Platform, error) {
 }
 
 // FormatPlatform writes a platform as os/arch[/variant][:os.version], the
-// way users write them on the command line (windows/amd64:10.0.20348.2227).
-// It is the inverse of ParsePlatform.
+// inverse of ParsePlatform.
 func FormatPlatform(p platform.Platform) string {
 	s := p.OS + "/" + p.Architecture
 	if p.Variant != "" {
@@ -216,10 +209,8 @@ func SamePlatform(a, b platform.Platform) bool {
 	return a.OS != "windows" || a.OSVersion == b.OSVersion
 }
 
-// Contradicts reports whether an image's config says something else than
-// the declared platform: another os or architecture, or another variant
-// (or Windows os.version) where both give one. A value the config leaves
-// out is no contradiction.
+// Contradicts reports whether an image's config gives another os,
+// architecture, variant or Windows os.version than the declared platform.
 func Contradicts(declared, config platform.Platform) bool {
 	if config.OS == "" || config.Architecture == "" {
 		return false

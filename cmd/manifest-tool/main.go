@@ -17,27 +17,11 @@
 //	manifest-tool [global flags] probe [-o json] REGISTRY[/REPOSITORY]
 //	manifest-tool completion bash|zsh|fish
 //
-// Flags may come before or after the command and its arguments. The global
-// flags choose credentials (--docker-cfg, --username with --password-stdin,
-// for one registry: --username-registry names it when targets are several),
-// TLS and plain HTTP per registry (--insecure, --plain-http, --ca-file, and
-// their -registry HOST forms), --concurrency, --timeout (for the run),
-// --idle-timeout (for a request on which no byte moves; 60s),
-// --max-manifest-size (4MiB, or $MANIFEST_TOOL_MAX_MANIFEST_SIZE), --debug
-// and --log-format text|json. Each command's --help shows real invocations.
-//
-// stdout carries results (push prints "Digest: sha256:<hex> <size>" per
-// index; -o json one JSON document per line); stderr carries logs and
-// errors, one line each, naming the file:line, flag or reference at fault.
-// Exit codes: 0 done; 1 a registry or runtime failure (unreachable,
-// unauthorized, not found, a conflicting concurrent change, interrupted);
-// 2 bad input (usage, spec,
-// reference, platform, an index that would be invalid); 3 a check that did
-// not hold (platforms --require, probe finding no list or index support).
-//
-// The README has the spec format, the checks made before any write, what
-// happens when a registry misbehaves, and the performance figures;
-// docs/migration.md maps the commands of other tools to these.
+// Flags may come before or after the command and its arguments; each
+// command's --help shows them and real invocations. stdout carries results,
+// stderr logs and errors, one line each. Exit codes: 0 done; 1 a registry
+// or runtime failure; 2 bad input; 3 a check that did not hold. The README
+// has the rest; docs/migration.md maps other tools' commands to these.
 package main
 
 import (
@@ -53,12 +37,9 @@ import (
 	"time"
 )
 
-// heapTarget is the heap size past which the garbage collector works
-// harder (a soft limit: Go's GOMEMLIMIT, which overrides it). A run holds
-// little for long, but hostile answers make it read many large manifests
-// at once (16 members of 4 MiB each parse into a few hundred MiB), and with
-// the default pacing the heap then doubles past what is live before it is
-// collected; near the target, garbage goes first.
+// heapTarget is a soft memory limit (GOMEMLIMIT overrides it): hostile
+// answers can make a run parse many large manifests at once, and with the
+// default pacing the heap would double past what is live.
 const heapTarget = 256 << 20
 
 func main() {
@@ -86,12 +67,9 @@ func main() {
 	}
 }
 
-// endStuck makes a run whose context ended (a signal, --timeout) and
-// that has not returned stuckGrace later end the process (main sets it;
-// tests that call run do not). Every wait of the run's own code answers
-// its context, but a system call does not: an open of a named pipe, which
-// regclient makes when a layout's blob is one, waits for a writer for
-// ever, and no context ends it.
+// endStuck ends the process stuckGrace after the run's context ended
+// (main sets it; tests do not): a system call such as the open of a named
+// pipe as a layout's blob answers no context.
 var endStuck bool
 
 // stuckGrace is how long a run whose context ended may take to stop.

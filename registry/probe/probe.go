@@ -22,23 +22,16 @@ import (
 	"github.com/manifest-tool/manifest-tool/manifest/view"
 )
 
-// Registry is what the probe needs of a registry client: one method for
-// each registry operation it tries, and the record of what went over the
-// wire, which tells what the operations do not return (auth challenges,
-// how many requests an upload took, response headers).
-//
-// It has 12 methods, named as regclient names them. A *regclient.RegClient
-// with a Recorder satisfies it once six thin wrappers drop the variadic
-// options of its manifest, referrer and tag methods (registry's
-// probeRegistry); a test's fake implements them over a map.
+// Registry is what the probe needs of a registry client: the operations
+// it tries, named as regclient names them, and the record of the exchanges,
+// which tells what the operations do not return (challenges, headers).
 type Registry interface {
 	// Ping asks GET /v2/ of the registry host names.
 	Ping(ctx context.Context, host ref.Ref) (ping.Result, error)
 	Blobs
 	Manifests
-	// ReferrerList lists the referrers of the manifest subject names by
-	// digest: from the referrers API, or from the sha256-<hex> tag where
-	// the registry has no such API.
+	// ReferrerList lists the referrers of subject, from the API or the
+	// sha256-<hex> tag.
 	ReferrerList(ctx context.Context, subject ref.Ref) (referrer.ReferrerList, error)
 	// TagList lists the tags of the repository repo names.
 	TagList(ctx context.Context, repo ref.Ref) (*tag.List, error)
@@ -46,28 +39,23 @@ type Registry interface {
 	Exchanges() []Exchange
 }
 
-// Blobs are the blob operations the probe tries, in the repository r
-// names.
+// Blobs are the blob operations the probe tries.
 type Blobs interface {
 	// BlobPut uploads a blob: in one PUT when d has its digest and size,
-	// else in chunks of ChunkSize bytes (PATCH requests, then a PUT). It
-	// returns the blob's descriptor.
+	// else in chunks of ChunkSize bytes.
 	BlobPut(ctx context.Context, r ref.Ref, d descriptor.Descriptor, rdr io.Reader) (descriptor.Descriptor, error)
-	// BlobMount mounts a blob of repository from into repository to; an
-	// error matching errs.ErrMountReturnedLocation says the registry
-	// offered an upload instead.
+	// BlobMount mounts a blob of from into to (errs.ErrMountReturnedLocation:
+	// the registry offered an upload instead).
 	BlobMount(ctx context.Context, from, to ref.Ref, d descriptor.Descriptor) error
 	// BlobHead tells whether the registry serves a blob.
 	BlobHead(ctx context.Context, r ref.Ref, d descriptor.Descriptor) (blob.Reader, error)
 	BlobDelete(ctx context.Context, r ref.Ref, d descriptor.Descriptor) error
 }
 
-// Manifests are the manifest operations the probe tries, on the tag or
-// digest r names.
+// Manifests are the manifest operations the probe tries.
 type Manifests interface {
-	// ManifestPut pushes m, and for a manifest with a subject on a
-	// registry that does not answer OCI-Subject, updates the subject's
-	// sha256-<hex> tag as clients do.
+	// ManifestPut pushes m (and updates the subject's sha256-<hex> tag
+	// where the registry does not answer OCI-Subject).
 	ManifestPut(ctx context.Context, r ref.Ref, m rcmanifest.Manifest) error
 	ManifestGet(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error)
 	// ManifestHead returns the manifest's descriptor, its digest included.
@@ -83,30 +71,22 @@ type Exchange struct {
 	Header http.Header // the answer's
 }
 
-// ChunkSize is how many bytes each PATCH of a chunked upload must carry:
-// the blob of that check is several chunks long.
+// ChunkSize is how many bytes each PATCH of a chunked upload carries.
 const ChunkSize = 1024
 
 // DefaultRepository is where the probe pushes when no repository is named.
 const DefaultRepository = "manifest-tool-probe"
 
-// Options are what [Run] needs from its caller besides the registry: how
-// to put a failure in words. A nil field gets a plain default.
+// Options say how [Run] puts a failure in words; a nil field gets a
+// plain default.
 type Options struct {
-	// Cause says in a few words why a request failed ("403 Forbidden",
-	// "connection refused by reg:5000 (is the registry running...)").
-	// Default: the error's text.
+	// Cause says in a few words why a request failed (default: its text).
 	Cause func(err error) string
-	// Fail makes the error that ends the probe: op ("probing", "pushing
-	// to") is what was being done to the registry or repository r.
-	// Default: "op r: err".
+	// Fail makes the error that ends the probe (default: "op r: err").
 	Fail func(op string, r ref.Ref, err error) error
-	// Unanswered reports whether a request failed without a whole answer
-	// from the registry: a connection refused, reset or cut off, bytes
-	// that are no HTTP answer, retries given up on. The check could not
-	// be completed: it is unknown, not unsupported, and so is every
-	// check that depends on it. Default: a failure of the network
-	// (net.Error) or an answer cut short (io.EOF, io.ErrUnexpectedEOF).
+	// Unanswered reports whether a request failed without a whole answer,
+	// which leaves its check unknown, not unsupported (default: net.Error,
+	// io.EOF, io.ErrUnexpectedEOF).
 	Unanswered func(err error) bool
 }
 
@@ -132,21 +112,9 @@ func (o Options) withDefaults() Options {
 const CleanupTime = time.Minute
 
 // Run tells what the registry r names (a host, or host/repository) can do
-// for multi-platform images, trying every check on reg (see the package
-// documentation). It pushes only tiny images it makes, under tags no one
-// else uses, into the repository (DefaultRepository when none is named)
-// and, for the mount, into the repository's name plus "-mount"; then it
-// deletes what it pushed, and only that, where the registry allows, and
-// lists in the report's Leftovers what it could not remove.
-//
-// It fails with an error from opts.Fail when the registry cannot be
-// reached, refuses the credentials, or refuses to let them push; with an
-// error matching ErrNoLists (and view.ErrCheck) when manifest lists or
-// OCI indexes do not work, or could not be shown to because the registry
-// refused something they need; with an error matching ErrIncomplete when
-// whether they work is unknown because a request got no whole answer
-// (Options.Unanswered). Every other finding is a row. The report holds
-// every row made before a failure.
+// for multi-platform images, trying every check on reg, then deletes what
+// it pushed; the package documentation lists the checks and errors. The
+// report holds every row made before a failure.
 func Run(ctx context.Context, reg Registry, r ref.Ref, opts Options) (view.ProbeReport, error) {
 	if r.Repository == "" {
 		r.Repository = DefaultRepository
@@ -170,9 +138,7 @@ func Run(ctx context.Context, reg Registry, r ref.Ref, opts Options) (view.Probe
 	case p.refused != nil:
 		return res, p.refused
 	}
-	// a list or index unsupported, or not shown to work because the
-	// registry refused what it needs, is a finding (exit 3); one that
-	// could not be completed is a failure of the registry (exit 1)
+	// unsupported is a finding (exit 3); not completed, a failure (exit 1)
 	var no, unknown, incomplete []string
 	var why string
 	for _, c := range []struct{ check, what string }{{CheckDockerList, "Docker manifest lists"}, {CheckOCIIndex, "OCI indexes"}} {

@@ -9,10 +9,9 @@ import (
 	"time"
 )
 
-// answerBody is an answer's body under its attempt's watchdog. Its end
-// (EOF, an error or Close) ends the attempt. Once the retrier has handed
-// the answer on, a failure to read it is said as the request's, and a
-// GET cut part-way may go on from where it was cut (resume).
+// answerBody is an answer's body under its attempt's watchdog, whose end
+// (EOF, an error, Close) ends the attempt. Once the answer is handed on, a
+// failure to read it is the request's, and a GET cut part-way may resume.
 type answerBody struct {
 	body  io.ReadCloser
 	w     *watchdog // nil once the body is another attempt's (resume)
@@ -65,10 +64,10 @@ func (b *answerBody) end() {
 	}
 }
 
-// explain says a failure to read the body: as it is, while the retrier
-// still decides on the attempt; once the answer was handed on, a stall as
-// a [RetryError] naming the request, a cut by the deadline as a
-// [DeadlineError].
+// explain says a failure to read the body: a late one as a
+// [BodyTimeoutError], a stall as an [IdleError]; once the answer was
+// handed on, a stall as a [RetryError] naming the request, a cut by the
+// deadline as a [DeadlineError].
 func (b *answerBody) explain(err error) error {
 	handedOn, ctx := b.handedOn.Load(), b.req.Context()
 	switch {
@@ -77,10 +76,10 @@ func (b *answerBody) explain(err error) error {
 			return b.r.deadlineError(b.req, b.start, err)
 		}
 	case b.w != nil && b.w.late():
-		return &BodyTimeoutError{Method: b.req.Method, Host: b.req.URL.Host, Path: b.req.URL.Path, Limit: b.r.policy.Budget}
+		return &BodyTimeoutError{Method: b.req.Method, Host: b.req.URL.Host, Path: b.req.URL.Path, Limit: b.r.Retry.Budget}
 	case b.w != nil && b.w.expired() && handedOn:
 		return &RetryError{Method: b.req.Method, Path: b.req.URL.Path, Host: b.req.URL.Host, Err: &IdleError{Limit: b.w.limit},
-			Attempts: b.n, Wait: b.r.policy.backoff(1)}
+			Attempts: b.n, Wait: b.r.Retry.backoff(1)}
 	case b.w != nil && b.w.expired():
 		return &IdleError{Limit: b.w.limit}
 	}
@@ -88,8 +87,7 @@ func (b *answerBody) explain(err error) error {
 }
 
 // resumable reports whether a failure to read an answer handed on is a
-// connection cut or stalled part-way through a GET, which a request for
-// the rest can mend, rather than the run's deadline or an interrupt.
+// connection cut or stalled part-way through a GET, not its context's end.
 func (b *answerBody) resumable(err error) bool {
 	if !b.handedOn.Load() || b.req.Method != http.MethodGet || b.req.Context().Err() != nil {
 		return false
@@ -101,29 +99,26 @@ func (b *answerBody) resumable(err error) bool {
 const maxResumes = 5
 
 // resume continues a GET whose answer was cut part-way (cause) with a
-// request for the rest (Range: bytes=N-), and reads on from its answer
-// when the registry sends that part (206 from byte N): the bytes already
-// read, and hashed by whoever reads them, are not sent again. regclient
-// would do the same, but only within its own retry limit, which this
-// client keeps at 1 so that its retries do not multiply the transport's.
-// It reports whether the answer goes on; where the registry ignores Range,
-// the reader gets the cut, and the copy starts over as before.
+// request for the rest (Range: bytes=N-), and reports whether the
+// registry sent it (206 from byte N); if not, the reader gets the cut.
+// regclient would resume too, but within its retry limit, which the
+// Client keeps at 1 so that its retries do not multiply the transport's.
 func (b *answerBody) resume(cause error) bool {
 	if b.whole == nil || b.got >= b.size || b.resumes >= maxResumes {
 		return false
 	}
 	b.resumes++
 	name := b.req.Method + " " + b.req.URL.Host + b.req.URL.Path
-	b.r.log.Debugf("%s: cut after %d of %d bytes (%v); asking for the rest", name, b.got, b.size, cause)
+	b.r.Log.Debugf("%s: cut after %d of %d bytes (%v); asking for the rest", name, b.got, b.size, cause)
 	req := b.whole.Clone(b.req.Context())
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-", b.got))
 	resp, err := b.r.resend.RoundTrip(req)
 	if err != nil {
-		b.r.log.Debugf("%s: the rest could not be had (%v)", name, err)
+		b.r.Log.Debugf("%s: the rest could not be had (%v)", name, err)
 		return false
 	}
 	if resp.StatusCode != http.StatusPartialContent || !strings.HasPrefix(resp.Header.Get("Content-Range"), fmt.Sprintf("bytes %d-", b.got)) {
-		b.r.log.Debugf("%s: asked for the rest, the registry answered %s without it; starting over", name, resp.Status)
+		b.r.Log.Debugf("%s: asked for the rest, the registry answered %s without it; starting over", name, resp.Status)
 		resp.Body.Close()
 		return false
 	}

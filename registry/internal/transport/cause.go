@@ -16,14 +16,13 @@ import (
 	"github.com/regclient/regclient/types/errs"
 )
 
-// Cause says in plain words why a request to host failed, with the way
-// out when one is known; creds says whose credentials were used ("" when
-// there were none). The host named is the one that failed: the registry,
-// or a host it redirected the request to (its blob storage), or its
-// token server, said as such. The first of [causes] that holds says it.
+// Cause says in plain words why a request to host failed, naming the host
+// that failed (the registry, a redirect target, its token server), with
+// the way out when one is known; creds says whose credentials were used,
+// "" for none. The first of [causes] that holds says it.
 func Cause(err error, host, creds string) string {
 	msg := err.Error()
-	f := &failure{err: err, msg: msg, c: classify(err), at: siteOf(err, msg, host), creds: creds}
+	f := &failure{err: err, msg: msg, class: classify(err), at: siteOf(err, msg, host), creds: creds}
 	for _, r := range causes {
 		if r.when(f) {
 			return r.say(f)
@@ -34,17 +33,12 @@ func Cause(err error, host, creds string) string {
 
 // failure is what [Cause] knows of an error: the facts its rules look at.
 type failure struct {
+	class
 	err   error
 	msg   string // err's words
-	c     class
 	at    site
 	creds string // whose credentials were used, "" for none
 }
-
-func (f *failure) is(c class) bool { return f.c.is(c) }
-
-// registry is the registry the request was made to.
-func (f *failure) registry() string { return f.at.registry }
 
 // atOtherHost: the failure was the token server's or a redirect target's.
 func (f *failure) atOtherHost() bool { return f.at.realm || f.at.other }
@@ -74,12 +68,12 @@ var causes = []causeRule{
 	// says it all, whatever wraps it (an upload, a token request)
 	{"plain HTTP refused", has(plainRefused), func(f *failure) string { return errorAs[*PlainHTTPError](f.err).Error() }},
 	{"plain HTTP refused by regclient", has(downgrade), func(f *failure) string {
-		return f.registry() + " sent the request on to " + RedactURL(downgradeRE.FindStringSubmatch(f.msg)[1]) +
+		return f.at.registry + " sent the request on to " + RedactURL(downgradeRE.FindStringSubmatch(f.msg)[1]) +
 			" (a redirect, or its token realm) in plain HTTP, refused from HTTPS: credentials and data would go in clear text"
 	}},
 	{"stopped answering", func(f *failure) bool { return f.is(retried) && f.is(connRefused) }, func(f *failure) string {
 		retry := errorAs[*RetryError](f.err)
-		return retry.Error() + " (" + siteAt(retry.Host, f.registry(), f.at.realm).role() + " stopped answering; run again once it is back)"
+		return retry.Error() + " (" + siteAt(retry.Host, f.at.registry, f.at.realm).role() + " stopped answering; run again once it is back)"
 	}},
 	{"retries", has(retried), func(f *failure) string { return errorAs[*RetryError](f.err).Error() }},
 	{"altered", has(digestMismatch), func(f *failure) string {
@@ -94,17 +88,17 @@ var causes = []causeRule{
 	}},
 	{"not found", has(notFound), says("not found")},
 	{"no credentials", func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() && f.creds == "" }, func(f *failure) string {
-		return "unauthorized: " + f.registry() + " requires credentials and none were found (run docker login " + f.registry() + ", or pass --username with --password-stdin)"
+		return "unauthorized: " + f.at.registry + " requires credentials and none were found (run docker login " + f.at.registry + ", or pass --username with --password-stdin)"
 	}},
 	{"credentials refused", func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() }, func(f *failure) string {
-		return "unauthorized " + f.creds + " (check --docker-cfg or docker login " + f.registry() + ", --username, and access to the repository)"
+		return "unauthorized " + f.creds + " (check --docker-cfg or docker login " + f.at.registry + ", --username, and access to the repository)"
 	}},
 	{"untrusted", has(untrusted), untrustedWords},
 	{"plain HTTP at another host", func(f *failure) bool { return f.is(plainHTTP) && f.atOtherHost() }, func(f *failure) string {
-		return f.at.describe("") + " answers in plain HTTP, not HTTPS, at the https URL " + f.registry() + " sent the request to"
+		return f.at.describe("") + " answers in plain HTTP, not HTTPS, at the https URL " + f.at.registry + " sent the request to"
 	}},
 	{"plain HTTP", has(plainHTTP), func(f *failure) string {
-		return f.registry() + " answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"
+		return f.at.registry + " answers in plain HTTP, not HTTPS (add --plain-http if that is expected)"
 	}},
 	{"no such host", has(noSuchHost), func(f *failure) string {
 		if r := f.at.relationToRegistry(); r != "" {
@@ -119,13 +113,13 @@ var causes = []causeRule{
 		return "connection refused by " + f.at.describe("is the server it redirects to running?")
 	}},
 	{"refused", has(connRefused), func(f *failure) string {
-		return "connection refused by " + f.registry() + " (is the registry running, and is the address right?)"
+		return "connection refused by " + f.at.registry + " (is the registry running, and is the address right?)"
 	}},
 	{"cannot connect to another host", func(f *failure) bool { return f.is(dialFailed) && f.atOtherHost() }, func(f *failure) string {
-		return "cannot connect to " + f.at.describe(shortReason(f.err, f.c)+"; is it reachable from here?")
+		return "cannot connect to " + f.at.describe(shortReason(f.err, f.class)+"; is it reachable from here?")
 	}},
 	{"cannot connect", has(dialFailed), func(f *failure) string {
-		return "cannot connect to " + f.registry() + " (" + shortReason(f.err, f.c) + "; is the address right, and the registry reachable from here?)"
+		return "cannot connect to " + f.at.registry + " (" + shortReason(f.err, f.class) + "; is the address right, and the registry reachable from here?)"
 	}},
 	{"reset", has(connReset), func(f *failure) string { return "connection reset by " + f.at.describe("") }},
 	{"not HTTP", has(noAnswer), func(f *failure) string { return errorAs[*NoAnswerError](f.err).Error() }},
@@ -138,7 +132,7 @@ var causes = []causeRule{
 	{"bad JSON", has(badJSON), func(f *failure) string {
 		return "the manifest received is not valid JSON (" + jsonDetail(f.err) + "): " + f.at.describe("") + ", or something between, sent it cut short or corrupted"
 	}},
-	{"the token server failed", (*failure).tokenServerFailed, func(f *failure) string { return f.at.describe("") + ": " + shortReason(f.err, f.c) }},
+	{"the token server failed", (*failure).tokenServerFailed, func(f *failure) string { return f.at.describe("") + ": " + shortReason(f.err, f.class) }},
 	{"mislabelled", has(mediaTypeMismatch), func(f *failure) string {
 		m := mediaTypeRE.FindStringSubmatch(f.msg)
 		return f.at.describe("") + " labels the manifest " + m[1] + " (Content-Type) but it says it is " + m[2]
@@ -157,8 +151,7 @@ func errorAs[T error](err error) T {
 	return t
 }
 
-// untrustedWords says a certificate that is not trusted, and how to
-// trust it or, when the user chooses, not check it.
+// untrustedWords says a certificate not trusted, and how to trust it or not check it.
 func untrustedWords(f *failure) string {
 	skip := "--insecure"
 	if f.atOtherHost() {
@@ -212,26 +205,21 @@ func jsonDetail(err error) string {
 // status, then the answer's body).
 var httpStatusRE = regexp.MustCompile(`\[http (\d{3})\](?::\s*(.*))?`)
 
-// maxBodyWords bounds the words of an error's body that go into a line,
-// in bytes: a registry's JSON error messages, or its page. They are
-// redacted before they are cut to it, so that a credential across the
-// cut is found whole (cut first, it could lose the end its pattern
-// needs), and cut before a word the cut would split, so that a secret
-// the run knows is shown whole, for the scrubber to blot out, or not at
-// all. They are cut to redactWindow first, so that a body of megabytes
-// costs no more than that.
+// maxBodyWords bounds, in bytes, the words of an error's body that go
+// into a line. They are redacted before they are cut, so that a
+// credential across the cut is found whole, and cut before a word the cut
+// would split, so that a secret the run knows is shown whole, for the
+// scrubber, or not at all; a body is cut to redactWindow first.
 const (
 	maxBodyWords = 100
 	redactWindow = 16 << 10
 )
 
-// statusWords turns regclient's "... [http 405]: {"errors":[...]}" into
+// statusWords turns regclient's "... [http 405]: {"errors":[...]}", msg
+// of the rule "status", into
 // "405 Method Not Allowed (UNSUPPORTED: The operation is unsupported.)".
 func statusWords(msg string) string {
 	m := httpStatusRE.FindStringSubmatch(msg)
-	if m == nil {
-		return ""
-	}
 	code, _ := strconv.Atoi(m[1])
 	out := fmt.Sprintf("%d %s", code, http.StatusText(code))
 	said := strings.TrimSpace(m[2])
@@ -273,12 +261,11 @@ func cutWords(s string, n int) string {
 }
 
 func tlsDetail(err error) string {
-	var uaErr x509.UnknownAuthorityError
-	if errors.As(err, &uaErr) {
-		return "signed by an unknown authority"
-	}
 	var hostErr x509.HostnameError
-	if errors.As(err, &hostErr) {
+	switch {
+	case errors.As(err, new(x509.UnknownAuthorityError)):
+		return "signed by an unknown authority"
+	case errors.As(err, &hostErr):
 		return hostErr.Error()
 	}
 	return "verification failed"

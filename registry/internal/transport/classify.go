@@ -17,10 +17,9 @@ import (
 	"github.com/regclient/regclient/types/errs"
 )
 
-// class is what an error was found to be, as a set of facts: one error
-// can be several (a dial that timed out is dialFailed and timedOut). The
-// few words of [RetryError.Reason] and the sentence of [Cause] each say
-// the fact that tells most, each in its own order.
+// class is what an error was found to be, as a set of facts: a dial that
+// timed out is dialFailed and timedOut. [RetryError.Reason] and [Cause]
+// each say the fact that tells most, each in its own order.
 type class uint32
 
 const (
@@ -61,9 +60,8 @@ var (
 // A fact tells whether an error, whose words are msg, is of a class.
 type fact func(err error, msg string) bool
 
-// classes tells each fact of an error, in the order of the class bits.
-// Some read the error's words, where net/http or regclient say something
-// only in words.
+// classes tells each fact of an error, in the order of the class bits;
+// some read its words, where net/http or regclient say it only in words.
 var classes = []struct {
 	class class
 	is    fact
@@ -161,33 +159,28 @@ func (c class) is(f class) bool { return c&f != 0 }
 // unreachable: the connection could not be made.
 func (c class) unreachable() bool { return c.is(connRefused | dialFailed) }
 
-// transient: a failure of one attempt that may go away on its own. (The
-// words of an error count, so it is for the transport's own errors, not
-// for a registry's answers.)
+// transient: a failure of one attempt that may go away on its own (for
+// the transport's own errors, not a registry's answers: words count).
 func (c class) transient() bool {
 	return c.unreachable() || c.is(closedEarly|connReset|connBroken|timedOut|stalled)
 }
 
 // Unanswered reports whether err says a request got no answer (as
-// opposed to an answer such as 404): the registry could not be asked. A
-// request the client would not send in plain HTTP ([PlainHTTPError], or a
-// redirect from HTTPS to HTTP that regclient refused) got none either:
-// it says nothing of what the registry holds or can do.
+// opposed to an answer such as 404): the registry could not be asked, or
+// the request would not be sent in plain HTTP (a [PlainHTTPError], or
+// regclient's refusal of a redirect from HTTPS to HTTP).
 func Unanswered(err error) bool {
 	c := classify(err)
 	return c.unreachable() || c.is(retried|noAnswer|canceled|deadline|plainRefused|downgrade)
 }
 
-// shortReason says what went wrong with a connection, err of class c, in
-// a few words: "connection refused", "timed out".
+// shortReason says a connection's failure, err of class c, in a few words: "timed out".
 func shortReason(err error, c class) string {
 	switch {
 	case err == nil:
 		return "no answer"
 	case c.is(stalled):
-		var idle *IdleError
-		errors.As(err, &idle)
-		return idle.Error()
+		return errorAs[*IdleError](err).Error()
 	case c.is(connRefused):
 		return "connection refused"
 	case c.is(connReset):

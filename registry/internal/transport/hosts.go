@@ -8,40 +8,23 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/sirupsen/logrus"
 )
 
-// hosts is the bottom of the stack: it sends each attempt with the
-// connections and TLS settings of its host (host:port, as in its URL),
-// made on first use, and keeps which hosts answered in this run and which
-// were given up on (the package doc says what follows from each).
+// hosts is the bottom of the stack: it sends each attempt with its host's
+// connections and TLS settings, made on first use, and keeps which hosts
+// answered in this run and which were given up on.
 type hosts struct {
-	log           *logrus.Logger
-	insecure      map[string]bool
-	ca            []byte
-	certsDir      string
-	dialTimeout   time.Duration
-	headerTimeout time.Duration
-	dial          func(ctx context.Context, network, addr string) (net.Conn, error) // tests: instead of a net.Dialer
+	Options // its TLS settings, timeouts and log
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	mu       sync.Mutex
 	byHost   map[string]*http.Transport
 	answered map[string]bool        // hosts that have answered in this run
 	down     map[string]*RetryError // hosts given up on, and the request that showed it
-}
-
-func newHosts(o Options) *hosts {
-	h := &hosts{log: o.Log, insecure: map[string]bool{}, ca: o.CA, certsDir: o.CertsDir,
-		dialTimeout: o.DialTimeout, headerTimeout: o.HeaderTimeout,
-		byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
-	for _, host := range o.Insecure {
-		h.insecure[host] = true
-	}
-	return h
 }
 
 // RoundTrip sends one attempt to its host; an answer marks the host as
@@ -57,8 +40,7 @@ func (h *hosts) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// giveUp notes that e, a request that could not connect after all its
-// attempts, gave up on its host.
+// giveUp notes that e, a request that could not connect, gave up on its host.
 func (h *hosts) giveUp(e *RetryError) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -81,8 +63,7 @@ func (h *hosts) hasAnswered(host string) bool {
 	return h.answered[host]
 }
 
-// transport returns the transport of one host, made on first use with
-// that host's TLS settings.
+// transport is a host's transport, made on first use with its TLS settings.
 func (h *hosts) transport(host string) *http.Transport {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -90,11 +71,11 @@ func (h *hosts) transport(host string) *http.Transport {
 		return tr
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = (&net.Dialer{Timeout: h.dialTimeout, KeepAlive: 30 * time.Second}).DialContext
-	if h.dial != nil {
+	tr.DialContext = (&net.Dialer{Timeout: h.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	if h.dial != nil { // the tests' own
 		tr.DialContext = h.dial
 	}
-	tr.ResponseHeaderTimeout = h.headerTimeout
+	tr.ResponseHeaderTimeout = h.HeaderTimeout
 	tr.TLSClientConfig = h.tlsConfig(host)
 	h.byHost[host] = tr
 	return tr
@@ -105,31 +86,31 @@ func (h *hosts) transport(host string) *http.Transport {
 func (h *hosts) tlsConfig(host string) *tls.Config {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	// Docker's layout: certs.d/<host:port>/ (or <host>/ on 443)
-	dir := filepath.Join(h.certsDir, host)
+	dir := filepath.Join(h.CertsDir, host)
 	// a client certificate: NAME.cert with its key NAME.key
 	certs, _ := filepath.Glob(filepath.Join(dir, "*.cert"))
 	for _, f := range certs {
 		pair, err := tls.LoadX509KeyPair(f, strings.TrimSuffix(f, ".cert")+".key")
 		if err != nil {
-			h.log.Warnf("client certificate %s: %v", f, err)
+			h.Log.Warnf("client certificate %s: %v", f, err)
 			continue
 		}
 		cfg.Certificates = append(cfg.Certificates, pair)
 	}
-	if h.insecure[host] {
+	if slices.Contains(h.Insecure, host) {
 		cfg.InsecureSkipVerify = true // #nosec G402 -- the user named this host --insecure
 		return cfg
 	}
 	var extra [][]byte
-	if len(h.ca) > 0 {
-		extra = append(extra, h.ca)
+	if len(h.CA) > 0 {
+		extra = append(extra, h.CA)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.crt"))
 	for _, f := range files {
 		if b, err := os.ReadFile(f); err == nil {
 			extra = append(extra, b)
 		} else {
-			h.log.Warnf("reading %s: %v", f, err)
+			h.Log.Warnf("reading %s: %v", f, err)
 		}
 	}
 	if len(extra) == 0 {

@@ -9,9 +9,8 @@ import (
 )
 
 // answerNotes is what the transport notes of the answers of a run: the
-// origins of the http:// URLs they name (as handed out in plain HTTP, or
-// offered over HTTPS), for the plain-HTTP guard; and the token endpoints
-// their Bearer challenges name, for the answer tap to learn tokens from.
+// origins of the http:// URLs they name, for the plain-HTTP guard, and
+// the token endpoints their Bearer challenges name, for the answer tap.
 type answerNotes struct {
 	mu       sync.Mutex
 	handed   map[string]string // http origins a plain-HTTP answer named -> the host that answered
@@ -20,21 +19,18 @@ type answerNotes struct {
 	realmsBy map[string]int    // realms noted per host that challenged
 }
 
-// maxNoted bounds each of the records of the origins named in answers: a
-// registry that names more than this gets no more noted (an http:// URL
-// past it is refused, which fails safe). Realms are counted per host that
-// challenged, maxRealms each, so that a registry that names many cannot
-// keep another's realm from being noted (its tokens from being learnt, to
-// be scrubbed); maxNoted hosts at most.
+// maxNoted bounds each record of origins named in answers (an http:// URL
+// past it is refused: that fails safe), and the hosts whose realms are
+// noted, maxRealms each, so that a registry naming many cannot keep
+// another's realm, and its tokens, from being noted.
 const (
 	maxNoted  = 256
 	maxRealms = 16
 )
 
-// note records what an answer to req names: the origins of the http://
-// URLs in its Location, Link and WWW-Authenticate headers, as handed out
-// in plain HTTP (req was) or offered over HTTPS (for the error that
-// refuses them), and the token endpoints of its Bearer challenges.
+// note records the origins of the http:// URLs in the Location, Link and
+// WWW-Authenticate headers of an answer to req, in plain HTTP or over
+// HTTPS as req was, and the token endpoints of its Bearer challenges.
 func (n *answerNotes) note(req *http.Request, resp *http.Response) {
 	var named []*url.URL
 	add := func(s string) {
@@ -62,39 +58,32 @@ func (n *answerNotes) note(req *http.Request, resp *http.Response) {
 	if len(named) == 0 {
 		return
 	}
-	plain := strings.EqualFold(req.URL.Scheme, "http")
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.handed == nil {
 		n.handed, n.offered, n.realms, n.realmsBy = map[string]string{}, map[string]string{}, map[string]bool{}, map[string]int{}
 	}
+	seen := n.offered
+	if strings.EqualFold(req.URL.Scheme, "http") {
+		seen = n.handed
+	}
 	for _, u := range named {
-		if !strings.EqualFold(u.Scheme, "http") {
-			continue
-		}
-		seen := n.offered
-		if plain {
-			seen = n.handed
-		}
-		if o := origin(u); seen[o] == "" && len(seen) < maxNoted {
+		if o := origin(u); strings.EqualFold(u.Scheme, "http") && seen[o] == "" && len(seen) < maxNoted {
 			seen[o] = req.URL.Host
 		}
 	}
 	host := strings.ToLower(req.URL.Host)
 	for _, u := range realms {
-		e := endpoint(u)
-		if n.realms[e] || n.realmsBy[host] >= maxRealms || n.realmsBy[host] == 0 && len(n.realmsBy) >= maxNoted {
-			continue
+		if e := endpoint(u); !n.realms[e] && n.realmsBy[host] < maxRealms && (n.realmsBy[host] > 0 || len(n.realmsBy) < maxNoted) {
+			n.realms[e] = true
+			n.realmsBy[host]++
 		}
-		n.realms[e] = true
-		n.realmsBy[host]++
 	}
 }
 
 // plainRefusal is nil when an answer in plain HTTP named origin o, none
 // over HTTPS did, and the record of HTTPS answers is not full; else the
-// refusal, without its request: which HTTPS answer named o, or which
-// record was full when that decided it.
+// refusal, without its request.
 func (n *answerNotes) plainRefusal(o string) *PlainHTTPError {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -129,10 +118,8 @@ const maxPerHeader = 8
 // linkRE is a URI of a Link header: <…>.
 var linkRE = regexp.MustCompile(`<([^>]*)>`)
 
-// bearerRealms returns the realm of each Bearer challenge of a
-// WWW-Authenticate header's values (RFC 7235: a scheme, then its
-// name=value parameters, values quoted or not, challenges and parameters
-// separated by commas), at most maxPerHeader of them.
+// bearerRealms returns the realms of the Bearer challenges of
+// WWW-Authenticate values (RFC 7235), at most maxPerHeader in all.
 func bearerRealms(values []string) []string {
 	var out []string
 	for _, v := range values {

@@ -6,11 +6,8 @@ import (
 )
 
 // answerTap shows the final answer of each request, after its retries,
-// before it is handed on: the tokens of a token server's answer are told
-// to secrets (tokens.go says why), and the request's [Observer] sees the
-// answer; it sees a request given up on after its answers (the status of
-// the last, from [RetryError]) and one refused before it was sent (a
-// [PlainHTTPError]) too.
+// before it is handed on: a token answer's tokens are told to secrets
+// (tokens.go), and the request's [Observer] sees it.
 type answerTap struct {
 	next    http.RoundTripper
 	notes   *answerNotes // the realms that challenges named
@@ -19,7 +16,7 @@ type answerTap struct {
 
 func (a *answerTap) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := a.next.RoundTrip(req)
-	see := observerOf(req.Context())
+	see, _ := req.Context().Value(observerKey{}).(Observer)
 	if err != nil {
 		if see != nil {
 			showFailure(see, req, err)
@@ -38,9 +35,8 @@ func (a *answerTap) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// showFailure shows see a request that got no answer to hand on: one
-// refused before it was sent, with status 0 and the refusal's words; one
-// given up on after its answers, with the last one's status.
+// showFailure shows see a request refused, with status 0 and the
+// refusal's words, or given up on after answers, with the last status.
 func showFailure(see Observer, req *http.Request, err error) {
 	if refused := errorAs[*PlainHTTPError](err); refused != nil {
 		see(req, 0, []byte(refused.Error()))
@@ -51,18 +47,14 @@ func showFailure(see Observer, req *http.Request, err error) {
 
 // An Observer is shown each answer a request made under its context is
 // handed back with: its status, and its body when the transport read it
-// whole (a successful GET or POST answer of up to 8 MiB; nil otherwise);
-// and, for a request given up on after its answers (503 ten times), the
-// status of the last one; and a request the transport refused to send (a
-// [PlainHTTPError]) with status 0 and the refusal's words as body.
-// It must not keep body, and it runs on the request's goroutine.
+// whole (nil otherwise); for a request given up on after its answers,
+// the last one's status; for one refused, status 0 and the refusal's
+// words. It must not keep body, and runs on the request's goroutine.
 //
-// It exists because regclient reads some answers without a word about
-// them: a referrers API that answers with a body it cannot parse, or with
-// a server error, is taken for a registry without the API, and the
-// sha256-<hex> tag is listed instead, so that a broken API passes for "no
-// referrers". The caller that must tell the difference watches the
-// answers it caused.
+// It exists because regclient takes a referrers API that answers with a
+// body it cannot parse, or a server error, for a registry without the API
+// and lists the sha256-<hex> tag instead, without a word: a broken API
+// would pass for "no referrers".
 type Observer func(req *http.Request, status int, body []byte)
 
 type observerKey struct{}
@@ -70,9 +62,4 @@ type observerKey struct{}
 // WithObserver returns ctx, under which every answer is shown to see.
 func WithObserver(ctx context.Context, see Observer) context.Context {
 	return context.WithValue(ctx, observerKey{}, see)
-}
-
-func observerOf(ctx context.Context) Observer {
-	see, _ := ctx.Value(observerKey{}).(Observer)
-	return see
 }

@@ -6,26 +6,21 @@ import (
 	"strings"
 )
 
-// A registry's answers name the URLs of later requests: an upload's
-// Location (of a POST, of a mount declined, of each PATCH), a redirect's,
-// a tag list's or referrers list's next page (Link), a token realm
-// (WWW-Authenticate). regclient builds a new request for most of them and
-// adds the registry's credentials by host name (v0.11.7,
-// scheme/reg/blob.go, blobGetUploadURL and blobPutUploadFull; the auth
-// handler of internal/reghttp/http.go keys on the host, not the scheme),
-// so net/http's redirect checks, and regclient's (internal/regnet,
-// AllowRedirect: only redirects and token realms), never see them. An
-// HTTPS registry behind a proxy that terminates TLS and does not forward
-// the scheme answers a POST with "Location: http://<its host>/v2/…", and
-// the blob and the Basic credentials would go out in clear text (on port
-// 80, for a registry on 443). Every request goes through the transport,
-// so it is the one place where a request in plain HTTP can be refused
-// whatever built it.
-
 // plainGuard refuses an attempt in plain HTTP that may not be sent, and
 // has the origins and realms each answer names noted. It sits closest to
 // the wire, under the retrier, so that it sees every attempt whoever
 // built it, and every answer, those that are retried included.
+//
+// It is here because a registry's answers name the URLs of later requests
+// (an upload's Location, a redirect, a next page's Link, a token realm),
+// and regclient builds most of those requests itself with the registry's
+// credentials, keyed on the host, not the scheme (v0.11.7,
+// scheme/reg/blob.go, blobGetUploadURL and blobPutUploadFull;
+// internal/reghttp/http.go), so that neither net/http's redirect checks
+// nor regclient's (internal/regnet, AllowRedirect) see them. An HTTPS
+// registry behind a proxy that does not forward the scheme answers
+// "Location: http://<its host>/v2/…": the blob and the credentials would
+// go out in clear text.
 type plainGuard struct {
 	next     http.RoundTripper
 	allowed  map[string]bool // origins named to be spoken to in plain HTTP
@@ -34,8 +29,7 @@ type plainGuard struct {
 }
 
 // newPlainGuard is the guard over next of the hosts named plain HTTP
-// (host[:port], as written in references; a host without a port is on
-// port 80).
+// (host[:port]; a host without a port is on port 80).
 func newPlainGuard(next http.RoundTripper, named []string, notes *answerNotes) *plainGuard {
 	g := &plainGuard{next: next, allowed: map[string]bool{}, notes: notes}
 	for _, h := range named {
@@ -44,8 +38,7 @@ func newPlainGuard(next http.RoundTripper, named []string, notes *answerNotes) *
 	return g
 }
 
-// RoundTrip refuses req, its body closed, when [plainGuard.check] does;
-// else sends it and notes what its answer names.
+// RoundTrip refuses req when check does, its body closed; else sends it and notes the answer.
 func (g *plainGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := g.check(req); err != nil {
 		if req.Body != nil {
@@ -62,15 +55,10 @@ func (g *plainGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // check returns the error that refuses req when it is in plain HTTP and
 // may not be: it may when its host was named plain HTTP, or when an
-// answer received in plain HTTP named its origin (a plain registry's
-// redirect, upload Location or token realm: nothing is taken down from
-// HTTPS then) and no answer received over HTTPS did. The records are of
-// the whole run, not of one registry: a plain registry's answer that
-// names the host:port of an HTTPS registry of the run must not open it to
-// plain HTTP, where regclient would send that registry's credentials (it
-// keys them on host:port, not on the scheme). Once the record of HTTPS
-// answers is full, no plain answer opens anything; the error says when a
-// full record decided it.
+// answer received in plain HTTP named its origin and no answer over HTTPS
+// did (of the whole run: a plain registry must not open an HTTPS one's
+// host:port, where regclient would send that one's credentials), while
+// the record of HTTPS answers is not full.
 func (g *plainGuard) check(req *http.Request) error {
 	if !strings.EqualFold(req.URL.Scheme, "http") {
 		return nil

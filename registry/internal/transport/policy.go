@@ -6,27 +6,20 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Policy says how often and how long a request is tried. A zero field
-// takes its default.
+// Policy says how often and how long a request is tried; a zero field takes its default.
 type Policy struct {
-	// Attempts per request, the first included (10: about 26 s of
-	// backoff).
-	Attempts int
-	// Delay is the first backoff (200 ms), doubled at each attempt up to
-	// MaxDelay (5 s), ±25%.
-	Delay, MaxDelay time.Duration
-	// Budget is the time one request may take, its attempts and waits
-	// included, and for an answer that is not a blob's the reading of its
-	// body too (2 min).
-	Budget time.Duration
-	// RetryAfterMax caps the wait a registry may ask for at once with
-	// Retry-After (60 s).
-	RetryAfterMax time.Duration
+	Attempts        int           // per request, the first included (10)
+	Delay, MaxDelay time.Duration // the first backoff (200 ms), doubled each attempt up to MaxDelay (5 s)
+	// Budget is the time one request may take, its waits included, and an
+	// answer's body that is not a blob's (2 min).
+	Budget        time.Duration
+	RetryAfterMax time.Duration // caps the wait a Retry-After asks for (60 s)
 	// Jitter returns a duration in [0, n], uniformly random by default;
 	// a backoff d becomes d + Jitter(d/2) - d/4.
 	Jitter func(n time.Duration) time.Duration
@@ -76,25 +69,21 @@ type decision struct {
 func (p Policy) decide(a attempt) decision {
 	c := classify(a.err)
 	d := decision{closed: c.is(closedEarly)}
-	var status string
-	var code int
-	var asked time.Duration
+	status, code, asked := "", 0, time.Duration(0)
 	switch {
 	case a.err != nil && a.cancelled:
 		return decision{action: fail, err: a.err} // interrupted, or --timeout
-	case a.err == nil && !retryStatus(a.resp.StatusCode):
+	case a.err == nil && !slices.Contains(retryStatuses, a.resp.StatusCode):
 		return decision{action: answer}
 	case a.err == nil:
 		status, code, asked = a.resp.Status, a.resp.StatusCode, p.retryAfter(a.resp.Header.Get("Retry-After"), a.now)
 	case !c.transient():
 		return decision{action: fail, err: a.err}
 	case a.n == 1 && !a.answered && c.unreachable():
-		// nothing listens there (a wrong address, a registry not
-		// started): said at once
+		// nothing listens (a wrong address, a registry not started)
 		return decision{action: fail, err: a.err}
 	case c.is(closedEarly) && !a.answered && a.n > 1 && a.closedBefore:
-		// something listens, but does not speak HTTP back, twice (once
-		// could be a registry going down as other requests meet it)
+		// no HTTP back, twice (once could be a registry going down)
 		return decision{action: notHTTP, err: &NoAnswerError{Host: a.host, Scheme: a.scheme, Err: a.err}}
 	case a.prior != nil && c.unreachable():
 		return decision{action: givenUp, err: &RetryError{Method: a.method, Path: a.path, Host: a.host, Err: a.err, Attempts: a.n, Prior: a.prior}}
@@ -134,8 +123,7 @@ func (p Policy) backoff(n int) time.Duration {
 	return d + p.Jitter(d/2) - d/4
 }
 
-// retryAfter reads a Retry-After header, in seconds or as an HTTP date
-// (from now), capped at RetryAfterMax.
+// retryAfter reads a Retry-After header (seconds, or an HTTP date from now), capped.
 func (p Policy) retryAfter(h string, now time.Time) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {
@@ -150,19 +138,13 @@ func (p Policy) retryAfter(h string, now time.Time) time.Duration {
 	return max(0, min(d, p.RetryAfterMax))
 }
 
-func retryStatus(code int) bool {
-	switch code {
-	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
-		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
+// retryStatuses are the answers tried again.
+var retryStatuses = []int{http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+	http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}
 
 // Restartable reports whether an operation that failed with err may
-// succeed when started over: a request the transport could not replay
-// (a streamed upload), or a stream cut while it was read; and how long
-// to wait first.
+// succeed when started over (a streamed upload the transport could not
+// replay, a stream cut while read), and how long to wait first.
 func (t *Transport) Restartable(err error) (bool, time.Duration) {
 	c := classify(err)
 	if c.is(digestMismatch) {

@@ -42,14 +42,10 @@ var (
 )
 
 // Redact makes a message safe to show: every URL loses its query string
-// and user info (a signed blob URL carries a credential in its query), and
-// the values of credentials are blotted out where they are written as
-// credentials: an Authorization value (Basic or Bearer and what follows),
-// a JWT, a JSON field "token", "password", "secret"… with a string value,
-// and token=, password=… in a form, a query string or a command line.
-// Some registries and token servers echo such things in their error
-// bodies. A word that merely names a credential is left alone
-// ("password: required", /etc/passwd, a URL path /token).
+// and user info, and credentials are blotted out where they are written
+// as such (an Authorization value, a JWT, a JSON string or key=value of
+// one of credentialKeys), as some registries echo them in error bodies.
+// A word that merely names one is left alone ("password: required").
 func Redact(s string) string {
 	s = urlRE.ReplaceAllStringFunc(s, RedactURL)
 	s = jwtRE.ReplaceAllString(s, "***")

@@ -6,30 +6,25 @@ import (
 	"strings"
 )
 
-// A registry may answer a request with a redirect, a blob GET most often
-// (to S3, GCS, Azure, a CDN). net/http's client follows it, copying the
-// request's headers, Authorization and Cookie included, to every target
-// whose host name is the first request's or a subdomain of it, whatever
-// the port and the scheme (net/http client.go, shouldCopyHeaderOnRedirect
-// compares host names only); regclient adds no check of its own (v0.11.7,
-// internal/reghttp/http.go, checkRedirect refuses HTTPS to HTTP and a
-// public host to a local one, then adds credentials for challenges the
-// target itself made). So a registry at reg:5000 that redirects to
-// reg:9000, another service on the same machine, would hand that service
-// the registry's credentials. The transport keeps them with their origin.
-
 // originGuard is the top of the stack: it sends each request, the
 // request of a redirect or not, as ownCredentials makes it.
+//
+// It is here because net/http's client, following a redirect (a blob GET
+// to S3, a CDN), copies Authorization and Cookie to every target whose
+// host name is the first request's or a subdomain of it, whatever the
+// port and scheme (client.go, shouldCopyHeaderOnRedirect), and regclient
+// adds no check of this (v0.11.7, internal/reghttp/http.go,
+// checkRedirect): a registry at reg:5000 that redirects to reg:9000
+// would hand that other service its credentials.
 type originGuard struct{ next http.RoundTripper }
 
 func (g originGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	return g.next.RoundTrip(ownCredentials(req))
 }
 
-// ownCredentials is req, the request of a redirect or not, as it may be
-// sent: without Authorization and Cookie when its origin (scheme, host,
-// port) is not that of the first request of its chain of redirects. It is
-// a copy then; req is never changed.
+// ownCredentials is req as it may be sent: a copy without Authorization
+// and Cookie when its origin is not that of the first request of its
+// chain of redirects.
 func ownCredentials(req *http.Request) *http.Request {
 	first := firstOf(req)
 	if first == req || origin(first.URL) == origin(req.URL) {
@@ -54,8 +49,7 @@ func firstOf(req *http.Request) *http.Request {
 	return req
 }
 
-// origin is a URL's scheme, host and port, the default port of the scheme
-// written out: "https://reg.example.com:443".
+// origin is a URL's scheme, host and port, the port written out: "https://reg:443".
 func origin(u *url.URL) string {
 	scheme := strings.ToLower(u.Scheme)
 	port := u.Port()

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"time"
-
-	"github.com/sirupsen/logrus"
 )
 
 const (
@@ -18,23 +16,17 @@ const (
 )
 
 // retrier sends a request, and again while the retry policy says so:
-// each attempt under a watchdog of its own (watch.go), the policy's
-// decision after it (policy.go), then the wait.
+// each attempt under a watchdog, the policy's decision, then the wait.
 type retrier struct {
+	Options                   // its policy (Retry), log, idle limit and --timeout
 	next    http.RoundTripper // sends one attempt
 	hosts   *hosts
-	policy  Policy
-	log     *logrus.Logger
-	idle    time.Duration // the idle limit
-	timeout time.Duration // --timeout, as the user gave it
-	resend  http.RoundTripper
+	resend  http.RoundTripper // the stack, for the rest of a cut answer
 }
 
 // RoundTrip sends a request, and again while the retry policy says so.
 func (r *retrier) RoundTrip(orig *http.Request) (*http.Response, error) {
-	// a body is sent again only from our own copy of it (a request's
-	// GetBody may hand back a reader already read); a large one streams
-	// once, and the operation it belongs to starts over instead
+	// sent again from our own copy (a GetBody may hand back a reader read)
 	body, replayable, err := bodyOf(orig)
 	if err != nil {
 		return nil, err
@@ -45,7 +37,7 @@ func (r *retrier) RoundTrip(orig *http.Request) (*http.Response, error) {
 	for n := 1; ; n++ {
 		a := r.send(orig, body, n, start)
 		now := time.Now()
-		d := r.policy.decide(attempt{
+		d := r.Retry.decide(attempt{
 			n: n, method: orig.Method, scheme: orig.URL.Scheme, host: host, path: orig.URL.Path,
 			resp: a.resp, err: a.err, cancelled: orig.Context().Err() != nil, replayable: replayable,
 			spent: now.Sub(start), now: now, answered: r.hosts.hasAnswered(host), closedBefore: closedBefore, prior: prior,
@@ -68,8 +60,7 @@ func (r *retrier) RoundTrip(orig *http.Request) (*http.Response, error) {
 	}
 }
 
-// sent is one attempt of a request: its answer, whose body is under the
-// attempt's watchdog, or its failure.
+// sent is one attempt of a request: its answer, its body watched, or its failure.
 type sent struct {
 	resp  *http.Response
 	err   error
@@ -81,17 +72,17 @@ type sent struct {
 // of orig's, or nil to stream orig's own). A successful GET or POST's
 // answer is read whole when small, so that a cut one is retried here.
 func (r *retrier) send(orig *http.Request, body []byte, n int, start time.Time) sent {
-	ctx, watch := newWatchdog(orig.Context(), r.idle)
+	ctx, watch := newWatchdog(orig.Context(), r.IdleTimeout)
 	resp, err := r.next.RoundTrip(watched(orig.WithContext(ctx), orig, body, watch))
 	if err != nil {
 		if watch.expired() && orig.Context().Err() == nil {
-			err = &IdleError{Limit: r.idle}
+			err = &IdleError{Limit: r.IdleTimeout}
 		}
 		return sent{err: err, watch: watch}
 	}
 	watch.answered()
 	if bounded(firstOf(orig).URL.Path) { // an answer's body, but a blob's, must be whole within the budget
-		watch.dueBy(start.Add(r.policy.Budget))
+		watch.dueBy(start.Add(r.Retry.Budget))
 	}
 	t := sent{resp: resp, watch: watch}
 	if resp.Body != nil && resp.Body != http.NoBody {
@@ -107,8 +98,7 @@ func (r *retrier) send(orig *http.Request, body []byte, n int, start time.Time) 
 	return t
 }
 
-// handOn hands the answer on: its body, if any, stays watched until it
-// is read or closed.
+// handOn hands the answer on; its body, if any, stays watched until read or closed.
 func (t sent) handOn() *http.Response {
 	if t.body != nil {
 		t.body.handedOn.Store(true)
@@ -127,23 +117,21 @@ func (t sent) drop() {
 	t.watch.stop()
 }
 
-// logWait says the wait d before orig is tried again: a warning when it
-// is a second or more.
+// logWait logs the wait d before orig is tried again, a warning from a second on.
 func (r *retrier) logWait(orig *http.Request, d decision) {
 	switch {
 	case d.asked && d.wait >= time.Second:
-		r.log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", orig.URL.Host, d.wait.Round(time.Second), orig.Method, orig.URL.Path)
+		r.Log.Warnf("%s asked to wait %s (Retry-After) before %s %s again; retrying", orig.URL.Host, d.wait.Round(time.Second), orig.Method, orig.URL.Path)
 	case d.wait >= time.Second:
-		r.log.Warnf("%s %s: %s; retrying in %s", orig.Method, RedactURL(orig.URL.String()), d.why, d.wait.Round(100*time.Millisecond))
+		r.Log.Warnf("%s %s: %s; retrying in %s", orig.Method, RedactURL(orig.URL.String()), d.why, d.wait.Round(100*time.Millisecond))
 	default:
-		r.log.Debugf("%s %s: %s; retrying in %s", orig.Method, RedactURL(orig.URL.String()), d.why, d.wait.Round(time.Millisecond))
+		r.Log.Debugf("%s %s: %s; retrying in %s", orig.Method, RedactURL(orig.URL.String()), d.why, d.wait.Round(time.Millisecond))
 	}
 }
 
 // deadlineError is err, the failure of request orig first sent at start,
-// as a [DeadlineError] naming orig when its context's deadline passed
-// while it was in flight; as it is otherwise, a request tried after the
-// deadline had passed included.
+// as a [DeadlineError] when its context's deadline passed while it was in
+// flight; as it is otherwise.
 func (r *retrier) deadlineError(orig *http.Request, start time.Time, err error) error {
 	ctx := orig.Context()
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -152,7 +140,7 @@ func (r *retrier) deadlineError(orig *http.Request, start time.Time, err error) 
 	if dl, ok := ctx.Deadline(); ok && !start.Before(dl) {
 		return err
 	}
-	return &DeadlineError{Method: orig.Method, Host: orig.URL.Host, Path: orig.URL.Path, Limit: r.timeout, Err: err}
+	return &DeadlineError{Method: orig.Method, Host: orig.URL.Host, Path: orig.URL.Path, Limit: r.Timeout, Err: err}
 }
 
 // watched is req, one attempt of orig, with its body (our copy of it, or
@@ -197,9 +185,8 @@ func bodyOf(req *http.Request) (body []byte, replayable bool, err error) {
 	return body, true, nil
 }
 
-// buffer reads an answer's body whole when it is small, so that a cut one
-// can be retried, and leaves it in resp as a [wholeBody]; a larger one is
-// left to stream (its first bytes read).
+// buffer reads an answer's body whole into a [wholeBody] when it is small,
+// so that a cut one can be retried; a larger one is left to stream.
 func buffer(resp *http.Response) error {
 	if resp.ContentLength > bufferMax {
 		return nil

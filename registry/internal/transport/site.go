@@ -3,20 +3,18 @@ package transport
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/regclient/regclient/config"
 )
 
 // tokenRequestFailed is how regclient (v0.11.7, internal/auth/auth.go,
-// bearerHandler.UpdateRequest) wraps the failure of a request to a token
-// server: "failed to request auth token (get): %w%.0w" with
-// errs.ErrHTTPUnauthorized, so that a token server that cannot be reached
-// reads as unauthorized unless its words are looked for.
+// bearerHandler.UpdateRequest) wraps a token server's failure, with
+// errs.ErrHTTPUnauthorized: only these words tell it from a refusal.
 const tokenRequestFailed = "failed to request auth token"
 
-// site is where a request failed: the registry asked, a host it
-// redirected the request to, or its token server.
+// site is where a request failed: the registry, a redirect target or its token server.
 type site struct {
 	registry string // the registry asked
 	host     string // the host:port that failed: the registry's when not known
@@ -26,8 +24,7 @@ type site struct {
 
 // siteOf finds where err, whose words are msg, happened in a request to
 // registry: at the host of the innermost URL in it (net/http names the
-// last URL of a redirect chain, regclient the token server's), said by
-// the token server when regclient says so.
+// last URL of a redirect chain, regclient the token server's).
 func siteOf(err error, msg, registry string) site {
 	host := ""
 	var ue *url.Error
@@ -50,8 +47,7 @@ func siteAt(host, registry string, realm bool) site {
 }
 
 // sameRegistry reports whether hosts a and b name the same registry, as
-// regclient resolves names (docker.io is registry-1.docker.io) and with
-// :443, HTTPS's port, written or not.
+// regclient resolves names (docker.io), with :443 written or not.
 func sameRegistry(a, b string) bool {
 	canon := func(h string) string {
 		return strings.TrimSuffix(config.HostNewName(strings.ToLower(h)).Hostname, ":443")
@@ -84,8 +80,7 @@ func (s site) role() string {
 }
 
 // relationToRegistry is how the site stands to the registry: "a redirect
-// target of reg:5000", "the realm of reg:5000", or "" for the registry
-// itself.
+// target of reg:5000", "the realm of reg:5000", or "" for itself.
 func (s site) relationToRegistry() string {
 	switch {
 	case s.realm && s.other:
@@ -99,12 +94,7 @@ func (s site) relationToRegistry() string {
 // describe names the site, with its relation to the registry and a note
 // in parentheses: "blob:443 (a redirect target of reg:5000; is it up?)".
 func (s site) describe(note string) string {
-	var parts []string
-	for _, p := range []string{s.relationToRegistry(), note} {
-		if p != "" {
-			parts = append(parts, p)
-		}
-	}
+	parts := slices.DeleteFunc([]string{s.relationToRegistry(), note}, func(p string) bool { return p == "" })
 	if len(parts) == 0 {
 		return s.name()
 	}

@@ -6,29 +6,21 @@ import (
 	"strings"
 )
 
-// A registry with bearer auth sends its client to a token server, whose
-// JSON answer holds the token ("token", "access_token") and sometimes a
-// refresh token. regclient asks for them through this transport and keeps
-// them to itself; the run's scrubber, which blots out every secret it
-// knows from what is printed, learns the passwords and the tokens of the
-// Docker config before the first request, but not these. A registry that
-// echoes the token it was sent in an error body ("token 4f3a... may not
-// push") would then have it printed, even at the default level, where the
-// credential patterns of [Redact] do not see a bare token. So the
-// transport finds them in each token answer it reads whole, and tells
-// [Options].Secrets before the answer is handed on. A token answer is one
-// from an endpoint that a Bearer challenge named (plain.go, note): a JSON
-// "token" from anywhere else would let a registry have any text of its
-// choosing blotted out of every line the run prints.
+// Tokens are learnt here because regclient keeps the tokens it gets from
+// a token server to itself: the run's scrubber, which learns the Docker
+// config's secrets before the first request, would not know them, and a
+// registry that echoes a token in an error body ("token 4f3a... may not
+// push") would have it printed, where [Redact]'s patterns do not see a
+// bare token. Only an endpoint a Bearer challenge named (notes.go) gives
+// token answers: a "token" from anywhere else would let a registry have
+// any text of its choosing blotted out of what the run prints.
 
 // tokenKeys are the keys of a token answer that hold a secret.
 var tokenKeys = [][]byte{[]byte(`"token"`), []byte(`"access_token"`), []byte(`"refresh_token"`)}
 
 // tokensIn returns the tokens of body when it is a token answer (a JSON
-// object with a token, access_token or refresh_token string at its top)
-// to a request for path, a realm; nil otherwise. Manifests and blobs are
-// never token answers, whatever their keys, even at a realm a registry
-// named.
+// object with one of tokenKeys at its top) to a request for path, a
+// realm, and not a manifest or a blob; nil otherwise.
 func tokensIn(path string, body []byte) []string {
 	if strings.Contains(path, "/manifests/") || strings.Contains(path, "/blobs/") {
 		return nil

@@ -3,29 +3,21 @@ package transport
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
+	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/internal/units"
 )
 
-// The errors the transport hands back, each one line. [Cause] says any
-// error of a registry request, these included, in plain words.
-
-// RetryError is returned for a request that failed every attempt it was
-// given.
+// RetryError is returned for a request that failed every attempt it was given.
 type RetryError struct {
 	Method, Path, Host string
 	Status             string // "503 Service Unavailable", or "" for a network failure
 	StatusCode         int    // 503, or 0 for a network failure
 	Err                error  // the network failure
 	Attempts           int
-	// Wait is how long to wait before trying again: what the registry
-	// asked for (Retry-After), or the backoff.
-	Wait time.Duration
-	// Prior, when set, is the request that made the transport give up on
-	// the host before this one was tried again.
-	Prior *RetryError
+	Wait               time.Duration // before trying again: the Retry-After asked for, or the backoff
+	Prior              *RetryError   // the request that gave up on the host, when one did
 }
 
 // Reason is the status, or the network failure in a few words.
@@ -41,11 +33,7 @@ func (e *RetryError) Error() string {
 		return fmt.Sprintf("%s %s%s: %s (given up on %s after %s %s failed %d attempts)",
 			e.Method, e.Host, e.Path, e.Reason(), e.Host, e.Prior.Method, e.Prior.Path, e.Prior.Attempts)
 	}
-	attempts := strconv.Itoa(e.Attempts) + " attempts"
-	if e.Attempts == 1 {
-		attempts = "1 attempt"
-	}
-	return fmt.Sprintf("%s %s%s: %s (%s)", e.Method, e.Host, e.Path, e.Reason(), attempts)
+	return fmt.Sprintf("%s %s%s: %s (%s)", e.Method, e.Host, e.Path, e.Reason(), text.Plural(e.Attempts, "attempt"))
 }
 
 func (e *RetryError) Unwrap() error { return e.Err }
@@ -67,25 +55,19 @@ func (e *NoAnswerError) Error() string {
 func (e *NoAnswerError) Unwrap() error { return e.Err }
 
 // IdleError is returned for an attempt on which no byte moved for Limit
-// (--idle-timeout): a registry that stopped sending an answer's body, or
-// stopped reading a request's. It is retried as a connection reset.
-type IdleError struct {
-	Limit time.Duration
-}
+// (--idle-timeout); it is retried as a connection reset.
+type IdleError struct{ Limit time.Duration }
 
 func (e *IdleError) Error() string {
 	return fmt.Sprintf("stalled, no byte moved for %s (--idle-timeout)", e.Limit)
 }
 
-// DeadlineError is returned for a request cut by its context's deadline
-// (--timeout) that was in flight when the deadline passed. It names that
-// request, so that the user learns what the run was waiting for. A
-// request tried after the deadline had passed fails with the context's
-// error as it is.
+// DeadlineError is returned for a request in flight when its context's
+// deadline (--timeout) passed, naming it: what the run was waiting for.
 type DeadlineError struct {
 	Method, Host, Path string        // the request, its path without the query
-	Limit              time.Duration // the time limit as given ([Options].Timeout), 0 if unknown
-	Err                error         // the request's failure
+	Limit              time.Duration // [Options].Timeout, 0 if unknown
+	Err                error
 }
 
 func (e *DeadlineError) Error() string {
@@ -101,18 +83,13 @@ func (e *DeadlineError) Request() string { return e.Method + " " + e.Host + e.Pa
 
 func (e *DeadlineError) Unwrap() error { return e.Err }
 
-// Is makes a DeadlineError a context.DeadlineExceeded, whatever the words
-// of the failure it wraps.
+// Is makes a DeadlineError a context.DeadlineExceeded, whatever it wraps.
 func (e *DeadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // BodyTimeoutError is returned for an answer, not a blob's, whose body
-// was not whole when the request's time ran out ([Policy].Budget). The
-// idle limit does not see a registry that sends a byte every few seconds:
-// without a bound on the whole answer, such a body would hold a run for
-// ever. A blob may take its time on a slow link, and has only the idle
-// limit.
+// was not whole when the request's time ([Policy].Budget) ran out.
 type BodyTimeoutError struct {
-	Method, Host, Path string // the request, its path without the query
+	Method, Host, Path string
 	Limit              time.Duration
 }
 
@@ -120,16 +97,11 @@ func (e *BodyTimeoutError) Error() string {
 	return fmt.Sprintf("%s %s%s: the answer's body took longer than %s", e.Method, e.Host, e.Path, e.Limit)
 }
 
-// SizeError is returned for an answer larger than the transport takes: a
-// manifest (GET or HEAD of /manifests/) over the limit
-// ([Options].MaxManifestSize, --max-manifest-size), or another answer
-// that is not a blob's (a tag list, referrers, a token) over 32 MiB. It
-// is refused before its body is read when its Content-Length says so, or
-// once more than the limit was read when it does not (limits.go says why
-// the transport checks this).
+// SizeError is returned for an answer over its size limit: a manifest's
+// ([Options].MaxManifestSize) or another's that is not a blob (32 MiB).
 type SizeError struct {
-	Method, Host, Path string // the request, its path without the query
-	Size               int64  // as announced; -1: unsaid, and more than Limit came
+	Method, Host, Path string
+	Size               int64 // as announced; -1: unsaid, and more than Limit came
 	Limit              int64
 	Manifest           bool // a manifest's answer, whose limit a flag raises
 }
@@ -145,26 +117,18 @@ func (e *SizeError) Error() string {
 	return fmt.Sprintf("%s %s%s: %s is %d bytes, over %s%s", e.Method, e.Host, e.Path, what, e.Size, limit, fix)
 }
 
-// PlainHTTPError is returned for a request in plain HTTP that the
-// transport refused to send: its host was not named to be spoken to in
-// plain HTTP (--plain-http, --plain-http-registry), and no answer
-// received in plain HTTP named it, or one did but that was not enough
-// (plain.go says when).
+// PlainHTTPError is returned for a request in plain HTTP refused (plain.go says when).
 type PlainHTTPError struct {
 	Method string
 	URL    string // without its query (an upload's state, a signature)
 	Host   string // the URL's host[:port], as --plain-http-registry takes it
-	// From is the host whose answer over HTTPS named the URL, when known.
-	From string
-	// NamedBy is the host whose answer in plain HTTP named the URL, when
-	// that did not open it because the record of origins named over HTTPS
-	// was full.
+	From   string // the host whose answer over HTTPS named the URL, when known
+	// NamedBy is the host whose answer in plain HTTP named the URL, and
+	// Full the bound of the record that was full when that decided the
+	// refusal: of origins named over HTTPS (with NamedBy), or in plain
+	// HTTP (without); 0 when none was.
 	NamedBy string
-	// Full is the bound (origins) of the record that was full when that
-	// decided the refusal: the record of origins named over HTTPS (with
-	// NamedBy), or of those named in plain HTTP (an origin named past it
-	// is not noted); 0 when no record was full.
-	Full int
+	Full    int
 }
 
 func (e *PlainHTTPError) Error() string {

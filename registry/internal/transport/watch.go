@@ -8,23 +8,15 @@ import (
 	"time"
 )
 
+// The causes the watchdog cancels an attempt's context with.
 var (
-	// errIdle is what the watchdog cancels an attempt's context with when
-	// no byte moved for the idle limit.
 	errIdle = errors.New("no byte moved for the idle limit")
-	// errLate is what the watchdog cancels an attempt's context with when
-	// the request's time runs out before its answer's body is whole.
 	errLate = errors.New("the answer's body took too long")
 )
 
 // watchdog cancels one attempt of a request when it waits on the network
-// for longer than its limit: while the transport holds body bytes it was
-// handed to send and has not asked for more (the registry stopped reading
-// the request), or while a read of the answer's body waits (it stopped
-// sending). The wait for the answer's headers is not watched: that is
-// the header timeout's. It also cancels the attempt when the answer's
-// body is not whole by the time set with dueBy. The package doc has its
-// states and events in a table.
+// for longer than its limit, or when the answer's body is not whole by
+// the time set with dueBy. The package doc has its states in a table.
 type watchdog struct {
 	limit  time.Duration
 	cancel context.CancelCauseFunc
@@ -39,8 +31,7 @@ type watchdog struct {
 	pastDue  bool // the due time cancelled the attempt
 }
 
-// newWatchdog makes the watchdog of an attempt, and the context the
-// attempt is sent with.
+// newWatchdog makes an attempt's watchdog, and the context it is sent with.
 func newWatchdog(ctx context.Context, limit time.Duration) (context.Context, *watchdog) {
 	actx, cancel := context.WithCancelCause(ctx)
 	return actx, &watchdog{limit: limit, cancel: cancel, sending: true}
@@ -75,14 +66,20 @@ func (w *watchdog) disarm() {
 // again since the timer was set (a timer's function may already be on
 // its way when it is stopped or reset).
 func (w *watchdog) fire() {
+	w.cancelFor(&w.fired, errIdle, func() bool { return !w.fireAt.IsZero() && !time.Now().Before(w.fireAt) })
+}
+
+// cancelFor cancels the attempt with cause, and sets *flag, when ok holds
+// (under the lock) and the attempt has neither ended nor been cancelled.
+func (w *watchdog) cancelFor(flag *bool, cause error, ok func() bool) {
 	w.mu.Lock()
-	if w.ended || w.fired || w.pastDue || w.fireAt.IsZero() || time.Now().Before(w.fireAt) {
+	if w.ended || w.fired || w.pastDue || !ok() {
 		w.mu.Unlock()
 		return
 	}
-	w.fired = true
+	*flag = true
 	w.mu.Unlock()
-	w.cancel(errIdle)
+	w.cancel(cause)
 }
 
 // holdingBody: the transport took bytes of the request's body to send (on
@@ -108,8 +105,7 @@ func (w *watchdog) answered() {
 	w.disarm()
 }
 
-// expired reports whether the watchdog cancelled the attempt for want of
-// bytes moving.
+// expired reports whether the idle limit cancelled the attempt.
 func (w *watchdog) expired() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -124,16 +120,7 @@ func (w *watchdog) dueBy(due time.Time) {
 	if w.ended {
 		return
 	}
-	w.dueTimer = time.AfterFunc(time.Until(due), func() {
-		w.mu.Lock()
-		if w.ended || w.fired {
-			w.mu.Unlock()
-			return
-		}
-		w.pastDue = true
-		w.mu.Unlock()
-		w.cancel(errLate)
-	})
+	w.dueTimer = time.AfterFunc(time.Until(due), func() { w.cancelFor(&w.pastDue, errLate, func() bool { return true }) })
 }
 
 // late reports whether the due time of dueBy cancelled the attempt.
@@ -143,8 +130,7 @@ func (w *watchdog) late() bool {
 	return w.pastDue
 }
 
-// stop ends the attempt: the watchdog is disarmed for good and the
-// attempt's context released.
+// stop ends the attempt for good, and releases its context.
 func (w *watchdog) stop() {
 	w.mu.Lock()
 	w.ended = true
