@@ -80,7 +80,7 @@ var classes = []struct {
 	{dialFailed, netOpIs("dial")},
 	{netOp, asType[*net.OpError]},
 	{connReset, isErr(syscall.ECONNRESET)},
-	{connBroken, anyOf(isErr(syscall.EPIPE), allOf(netOpIs("write"), isErr(net.ErrClosed)))},
+	{connBroken, anyOf(isErr(syscall.EPIPE), allOf(anyOf(netOpIs("write"), netOpIs("readfrom")), isErr(net.ErrClosed)))},
 	{timedOut, func(err error, _ string) bool { ne := errorAs[net.Error](err); return ne != nil && ne.Timeout() }},
 	{stalled, asType[*IdleError]},
 	{closedEarly, anyOf(isErr(io.EOF), isErr(io.ErrUnexpectedEOF), asType[textproto.ProtocolError],

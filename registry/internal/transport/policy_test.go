@@ -79,6 +79,10 @@ func TestDecide(t *testing.T) {
 		// net/http closed the connection under a write when the registry
 		// closed its side: "write tcp …: use of closed network connection"
 		{"closed under a write", func(a *attempt) { a.err = &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed} }, decision{action: retry, wait: 200 * time.Millisecond, why: "connection broken"}, ""},
+		// a body sent with sendfile: "readfrom tcp …: write tcp …: use of closed network connection"
+		{"closed under a body's write", func(a *attempt) {
+			a.err = &net.OpError{Op: "readfrom", Net: "tcp", Err: &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}}
+		}, decision{action: retry, wait: 200 * time.Millisecond, why: "connection broken"}, ""},
 		{"timed out", func(a *attempt) { a.err = &url.Error{Op: "Get", URL: "http://reg:5000/v2/x", Err: timeout{}} }, decision{action: retry, wait: 200 * time.Millisecond, why: "timed out"}, ""},
 		{"a network timeout", func(a *attempt) { a.err = &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded} }, decision{action: retry, wait: 200 * time.Millisecond, why: "timed out"}, ""},
 		{"stalled", func(a *attempt) { a.err = &IdleError{Limit: time.Minute} }, decision{action: retry, wait: 200 * time.Millisecond, why: "stalled, no byte moved for 1m0s (--idle-timeout)"}, ""},
