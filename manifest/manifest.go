@@ -121,12 +121,12 @@ func Build(t Type, members []Member, annotations map[string]string) (Index, erro
 	if len(members) == 0 {
 		return Index{}, fmt.Errorf("nothing to put in the index%.0w%.0w", errEmpty, ErrInvalid)
 	}
-	return build(t, Order(members), annotations)
+	return build(t, order(members), annotations)
 }
 
-// Order puts the images first, in the order given, then the attestation
+// order puts the images first, in the order given, then the attestation
 // manifests, so that a platform-selecting client meets images first.
-func Order(members []Member) []Member {
+func order(members []Member) []Member {
 	ordered := make([]Member, 0, len(members))
 	for _, m := range members {
 		if !m.Attestation() {

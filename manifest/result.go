@@ -113,14 +113,13 @@ func Tags(target ref.Ref, extra []string) []string {
 	return out
 }
 
-// PlanByDigest describes pushing idx to target by its digest alone
-// (--by-digest), before anything is written: [Plan] with no tag, and the
-// reference repository@digest, skipped.
-func PlanByDigest(target ref.Ref, idx Index) Result {
-	res := Plan(target, nil, idx, nil)
-	res.Tags = []TagResult{}
-	res.Reference, res.Status = target.SetDigest(res.Digest).CommonName(), TagSkipped
-	return res
+// ByDigest is r, a [Plan], made the plan of pushing its index to target
+// by its digest alone (--by-digest): no tag, and the reference
+// repository@digest, skipped.
+func (r Result) ByDigest(target ref.Ref) Result {
+	r.Tags = []TagResult{}
+	r.Reference, r.Status = target.SetDigest(r.Digest).CommonName(), TagSkipped
+	return r
 }
 
 // Plan describes pushing idx to target with the extra tags before anything

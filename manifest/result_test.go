@@ -110,7 +110,7 @@ func TestResultText(t *testing.T) {
 	}
 }
 
-func TestPlanByDigest(t *testing.T) {
+func TestResultByDigest(t *testing.T) {
 	t.Parallel()
 	amd := member(t, "amd", mediatype.OCI1Manifest, &platform.Platform{OS: "linux", Architecture: "amd64"}, 4)
 	idx, err := Build(OCI, []Member{amd}, nil)
@@ -118,7 +118,7 @@ func TestPlanByDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	target, _ := ref.New("reg.example.com/app")
-	res := PlanByDigest(target.SetTag(""), idx)
+	res := Plan(target.SetTag(""), nil, idx, nil).ByDigest(target.SetTag(""))
 	d := idx.Descriptor().Digest.String()
 	if res.Reference != "reg.example.com/app@"+d || res.Status != TagSkipped || len(res.Tags) != 0 || res.Pushed() || res.Wrote() {
 		t.Fatalf("planned %+v", res)

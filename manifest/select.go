@@ -201,10 +201,11 @@ func entryError(pos spec.Pos, format string, args ...any) error {
 // normalisation, any variant for one without, any os.version under a
 // shorter one. A selected platform that no member has is an error matching
 // ErrMissing, naming it and what the members have, or a warning with
-// ignoreMissing. Without a selection the members are returned as they are.
+// ignoreMissing. The members are returned images first, then the
+// attestations, each in the order given.
 func Only(s spec.Spec, members []Member, ignoreMissing bool) ([]Member, []string, error) {
 	if len(s.Select) == 0 {
-		return members, nil, nil
+		return order(members), nil, nil
 	}
 	keep := map[string]bool{} // image digests taken
 	var warnings []string
@@ -242,5 +243,5 @@ func Only(s spec.Spec, members []Member, ignoreMissing bool) ([]Member, []string
 	if len(out) == 0 {
 		return nil, warnings, fmt.Errorf("%s: none of the selected platforms is there; nothing to push%.0w", s.Pos, ErrMissing)
 	}
-	return out, warnings, nil
+	return order(out), warnings, nil
 }

@@ -229,7 +229,7 @@ func (j *job) prepare(ctx context.Context) error {
 		// other targets' do
 		*t.result = manifest.Plan(t.ref, j.spec.Tags, j.index, nil)
 		if j.spec.ByDigest {
-			*t.result = manifest.PlanByDigest(t.ref, j.index)
+			*t.result = t.result.ByDigest(t.ref)
 		}
 		for _, f := range spec.Split(failure) {
 			t.result.Errors = append(t.result.Errors, f.Error())
@@ -316,7 +316,7 @@ func (t *target) plan() error {
 	}
 	*t.result = manifest.Plan(t.ref, t.j.spec.Tags, idx, t.prev)
 	if t.j.spec.ByDigest {
-		*t.result = manifest.PlanByDigest(t.ref, idx)
+		*t.result = t.result.ByDigest(t.ref)
 	}
 	if t.j.change != nil {
 		t.describe(idx.Manifest, idx.Members, nil, nil)

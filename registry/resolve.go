@@ -14,7 +14,7 @@ import (
 
 // members resolves a document's members ([Client.Resolve]) and takes
 // those its --platforms selection asks for ([manifest.Gather],
-// [manifest.Only]), images first ([manifest.Order]).
+// [manifest.Only], which puts the images first).
 func (c *Client) members(ctx context.Context, s spec.Spec, ignoreMissing bool) ([]manifest.Member, error) {
 	resolved, err := c.Resolve(ctx, s, ignoreMissing)
 	if err != nil {
@@ -27,7 +27,7 @@ func (c *Client) members(ctx context.Context, s spec.Spec, ignoreMissing bool) (
 	}
 	members, warnings, err = manifest.Only(s, members, ignoreMissing)
 	c.logWarnings(warnings)
-	return manifest.Order(members), err
+	return members, err
 }
 
 // Resolve fetches every member of a spec concurrently: one manifest GET by

@@ -11,6 +11,7 @@ import (
 
 	"github.com/manifest-tool/manifest-tool/internal/outfile"
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/metadata"
 )
 
 // outputFileFlags are the flags of what a push gives the next step of a
@@ -58,19 +59,19 @@ func (env *environment) pipeOutputsOf(c *cli.Context, documents int) (pipeOutput
 // metadata file, whole or not at all, and the step outputs, appended.
 func (o pipeOutputs) write(env *environment, results []manifest.Result) error {
 	if o.github != "" {
-		digest, refs, err := manifest.Pushed(results)
+		digest, refs, err := metadata.Pushed(results)
 		if err != nil {
 			env.log.Warnf("GITHUB_OUTPUT: no digest output: %v", err)
 			digest = ""
 		}
-		if err := outfile.Append(o.github, manifest.StepOutputs(digest, refs, delimiter)); err != nil {
+		if err := outfile.Append(o.github, metadata.StepOutputs(digest, refs, delimiter)); err != nil {
 			env.log.Warnf("GITHUB_OUTPUT=%q: %v; the step outputs are not written", o.github, err)
 		}
 	}
 	if o.metadata == "" {
 		return nil
 	}
-	md, err := manifest.MetadataOf(results)
+	md, err := metadata.Of(results)
 	if err != nil {
 		return fmt.Errorf("--metadata-file %q not written: %w", o.metadata, err)
 	}

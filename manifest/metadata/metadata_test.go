@@ -1,20 +1,22 @@
-package manifest
+package metadata
 
 import (
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
 )
 
-func pushed(target, digest string, tags ...TagResult) Result {
-	return Result{Target: target, Digest: digest, Size: 512, MediaType: "application/vnd.oci.image.index.v1+json", Tags: tags}
+func pushed(target, digest string, tags ...manifest.TagResult) manifest.Result {
+	return manifest.Result{Target: target, Digest: digest, Size: 512, MediaType: "application/vnd.oci.image.index.v1+json", Tags: tags}
 }
 
-func TestMetadataOf(t *testing.T) {
+func TestOf(t *testing.T) {
 	t.Parallel()
-	created := TagResult{Tag: "1.0", Status: TagCreated}
-	md, err := MetadataOf([]Result{
+	created := manifest.TagResult{Tag: "1.0", Status: manifest.TagCreated}
+	md, err := Of([]manifest.Result{
 		pushed("reg.b.example/app:1.0", "sha256:1", created),
 		pushed("reg.a.example/team/app:1.0", "sha256:1", created),
 		pushed("reg.a.example/team/app:latest", "sha256:1", created), // the same repository again
@@ -23,8 +25,8 @@ func TestMetadataOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Metadata{
-		Descriptor: MetadataDescriptor{MediaType: "application/vnd.oci.image.index.v1+json", Digest: "sha256:1", Size: 512},
+	want := File{
+		Descriptor: Descriptor{MediaType: "application/vnd.oci.image.index.v1+json", Digest: "sha256:1", Size: 512},
 		Digest:     "sha256:1",
 		ImageName:  "ocidir://out/layout,reg.a.example/team/app,reg.b.example/app",
 	}
@@ -33,15 +35,15 @@ func TestMetadataOf(t *testing.T) {
 	}
 	for _, bad := range []struct {
 		name    string
-		results []Result
+		results []manifest.Result
 		wantErr error
 	}{
 		// --append onto two targets whose indexes differed
-		{"two indexes", []Result{pushed("a.example/app:1", "sha256:1"), pushed("b.example/app:1", "sha256:2")}, ErrDigestsDiffer},
+		{"two indexes", []manifest.Result{pushed("a.example/app:1", "sha256:1"), pushed("b.example/app:1", "sha256:2")}, ErrDigestsDiffer},
 		// nothing to describe
 		{"none", nil, nil},
 	} {
-		_, err := MetadataOf(bad.results)
+		_, err := Of(bad.results)
 		if err == nil || (bad.wantErr != nil && !errors.Is(err, bad.wantErr)) {
 			t.Errorf("%s: error %v, want %v", bad.name, err, bad.wantErr)
 		}
@@ -50,9 +52,9 @@ func TestMetadataOf(t *testing.T) {
 
 func TestPushedAndStepOutputs(t *testing.T) {
 	t.Parallel()
-	results := []Result{
-		pushed("a.example/app:1.0", "sha256:1", TagResult{Tag: "1.0", Status: TagCreated}, TagResult{Tag: "latest", Status: TagUnchanged}),
-		pushed("b.example/app:1.0", "sha256:1", TagResult{Tag: "1.0", Status: TagUpdated}, TagResult{Tag: "latest", Status: TagFailed}),
+	results := []manifest.Result{
+		pushed("a.example/app:1.0", "sha256:1", manifest.TagResult{Tag: "1.0", Status: manifest.TagCreated}, manifest.TagResult{Tag: "latest", Status: manifest.TagUnchanged}),
+		pushed("b.example/app:1.0", "sha256:1", manifest.TagResult{Tag: "1.0", Status: manifest.TagUpdated}, manifest.TagResult{Tag: "latest", Status: manifest.TagFailed}),
 	}
 	digest, refs, err := Pushed(results)
 	if err != nil || digest != "sha256:1" || strings.Join(refs, " ") != "a.example/app:1.0 a.example/app:latest b.example/app:1.0" {
@@ -80,17 +82,17 @@ func TestPushedAndStepOutputs(t *testing.T) {
 // the repositories as for tags.
 func TestPushedByDigest(t *testing.T) {
 	t.Parallel()
-	byDigest := func(repo string, st TagStatus) Result {
+	byDigest := func(repo string, st manifest.TagStatus) manifest.Result {
 		r := pushed(repo, "sha256:1")
-		r.Tags, r.Reference, r.Status = []TagResult{}, repo+"@sha256:1", st
+		r.Tags, r.Reference, r.Status = []manifest.TagResult{}, repo+"@sha256:1", st
 		return r
 	}
-	results := []Result{byDigest("a.example/app", TagCreated), byDigest("b.example/app", TagUnchanged), byDigest("c.example/app", TagFailed)}
+	results := []manifest.Result{byDigest("a.example/app", manifest.TagCreated), byDigest("b.example/app", manifest.TagUnchanged), byDigest("c.example/app", manifest.TagFailed)}
 	digest, refs, err := Pushed(results)
 	if err != nil || digest != "sha256:1" || strings.Join(refs, " ") != "a.example/app@sha256:1 b.example/app@sha256:1" {
 		t.Errorf("Pushed: %q %q %v", digest, refs, err)
 	}
-	md, err := MetadataOf(results[:2])
+	md, err := Of(results[:2])
 	if err != nil || md.ImageName != "a.example/app,b.example/app" || md.Digest != "sha256:1" {
 		t.Errorf("metadata %+v %v", md, err)
 	}

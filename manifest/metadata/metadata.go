@@ -1,4 +1,7 @@
-package manifest
+// Package metadata says what a publish hands to the next step of a
+// pipeline: the metadata file `docker buildx imagetools create
+// --metadata-file` writes, and the outputs of a GitHub Actions step.
+package metadata
 
 import (
 	"errors"
@@ -7,40 +10,42 @@ import (
 	"strings"
 
 	"github.com/regclient/regclient/types/ref"
+
+	"github.com/manifest-tool/manifest-tool/manifest"
 )
 
-// Metadata is what `docker buildx imagetools create --metadata-file`
+// File is what `docker buildx imagetools create --metadata-file`
 // writes, for the steps that read it: the index's descriptor, its digest
 // again, and the repositories it was pushed to.
-type Metadata struct {
-	Descriptor MetadataDescriptor `json:"containerimage.descriptor"`
-	Digest     string             `json:"containerimage.digest"`
+type File struct {
+	Descriptor Descriptor `json:"containerimage.descriptor"`
+	Digest     string     `json:"containerimage.digest"`
 	// ImageName is the target repositories, without tags, sorted and
 	// comma-separated, as buildx writes image.name.
 	ImageName string `json:"image.name"`
 }
 
-// MetadataDescriptor is the index's descriptor in a [Metadata].
-type MetadataDescriptor struct {
+// Descriptor is the index's descriptor in a [File].
+type Descriptor struct {
 	MediaType string `json:"mediaType"`
 	Digest    string `json:"digest"`
 	Size      int64  `json:"size"`
 }
 
-// ErrDigestsDiffer is returned by [MetadataOf] and [Pushed] when the
+// ErrDigestsDiffer is returned by [Of] and [Pushed] when the
 // results of one run are not one index, as several targets changed with
 // --append can be: one digest cannot describe them.
 var ErrDigestsDiffer = errors.New("the targets' indexes differ")
 
-// MetadataOf describes the index the results pushed: one index, so one
+// Of describes the index the results pushed: one index, so one
 // digest, under every target. Results with different digests are
 // [ErrDigestsDiffer], naming each target's.
-func MetadataOf(results []Result) (Metadata, error) {
+func Of(results []manifest.Result) (File, error) {
 	if len(results) == 0 {
-		return Metadata{}, errors.New("no index was pushed")
+		return File{}, errors.New("no index was pushed")
 	}
 	if err := sameIndex(results); err != nil {
-		return Metadata{}, err
+		return File{}, err
 	}
 	var names []string
 	for _, r := range results {
@@ -50,8 +55,8 @@ func MetadataOf(results []Result) (Metadata, error) {
 	}
 	slices.Sort(names)
 	r := results[0]
-	return Metadata{
-		Descriptor: MetadataDescriptor{MediaType: r.MediaType, Digest: r.Digest, Size: r.Size},
+	return File{
+		Descriptor: Descriptor{MediaType: r.MediaType, Digest: r.Digest, Size: r.Size},
 		Digest:     r.Digest,
 		ImageName:  strings.Join(names, ","),
 	}, nil
@@ -59,7 +64,7 @@ func MetadataOf(results []Result) (Metadata, error) {
 
 // sameIndex returns [ErrDigestsDiffer], with each target's digest, unless
 // every result has the first one's.
-func sameIndex(results []Result) error {
+func sameIndex(results []manifest.Result) error {
 	var each []string
 	differ := false
 	for _, r := range results {
@@ -86,14 +91,14 @@ func repository(target string) string {
 // it now, or for an index pushed by its digest alone, its
 // repository@digest, in the results' order. Results with different
 // digests are [ErrDigestsDiffer]; the references are listed all the same.
-func Pushed(results []Result) (digest string, refs []string, err error) {
+func Pushed(results []manifest.Result) (digest string, refs []string, err error) {
 	for _, r := range results {
 		if len(r.Tags) == 0 && r.Reference != "" && r.Pushed() { // by digest alone
 			refs = append(refs, r.Reference)
 		}
 		for _, t := range r.Tags {
 			switch t.Status {
-			case TagCreated, TagUpdated, TagUnchanged:
+			case manifest.TagCreated, manifest.TagUpdated, manifest.TagUnchanged:
 				refs = append(refs, repository(r.Target)+":"+t.Tag)
 			}
 		}
