@@ -148,8 +148,8 @@ func TestTargetsLimit(t *testing.T) {
 	if want := `--target "r/a:10": more than 10 targets in one document (--max-targets raises the limit)`; err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
+	// the time and memory of a hostile list through the binary are held
+	// to a bound by the integration test TestSeveralTargetsRefused; here,
+	// under -race, they are only logged
 	t.Logf("200,000 targets refused in %s", time.Since(start).Round(time.Millisecond))
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("refusing 200,000 targets took %s", d)
-	}
 }
