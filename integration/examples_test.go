@@ -106,10 +106,10 @@ func TestExamples(t *testing.T) {
 	checks["github-actions.yml"] = func(t *testing.T, path string) { checkGitHubActions(t, r, path) }
 	checks["gitlab-ci.yml"] = func(t *testing.T, path string) { checkGitLabCI(t, r, path) }
 	checks["github-actions-by-digest.yml"] = func(t *testing.T, path string) {
-		checkDigestWorkflow(t, r, path, "gh/by-digest", "build", "merge")
+		checkDigestWorkflow(t, r, regtest.New(t), path, "gh/by-digest", "build", "merge")
 	}
 	checks["github-actions-append.yml"] = func(t *testing.T, path string) {
-		checkDigestWorkflow(t, r, path, "gh/append", "build", "check")
+		checkDigestWorkflow(t, r, nil, path, "gh/append", "build", "check")
 	}
 	checks["ci-release.yaml"] = func(t *testing.T, path string) { checkCIRelease(t, r, path) }
 	checks["windows.yaml"] = func(t *testing.T, path string) { checkWindows(t, r, path) }

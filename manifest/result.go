@@ -156,7 +156,7 @@ func Failed(s spec.Spec, target ref.Ref, err error) Result {
 	if s.ByDigest { // no tag: the reference by digest is skipped
 		res.Tags, res.Status = []TagResult{}, TagSkipped
 	} else {
-		for _, t := range Tags(target, s.Tags) {
+		for _, t := range Tags(target, s.ExtraTags(target)) {
 			res.Tags = append(res.Tags, TagResult{Tag: t, Status: TagSkipped})
 		}
 	}

@@ -45,7 +45,7 @@ func tagClashes(written map[string]tagWriter, s spec.Spec) spec.Errors {
 		return nil // no tag is written
 	}
 	for _, target := range s.AllTargets() {
-		tags := append([]string{target.Ref.Tag}, s.Tags...)
+		tags := append([]string{target.Ref.Tag}, s.ExtraTags(target.Ref)...)
 		for k, tag := range tags {
 			pos := target.Pos
 			if k > 0 && k-1 < len(s.TagsPos) {

@@ -227,7 +227,7 @@ func (j *job) prepare(ctx context.Context) error {
 		}
 		// a push's index is known: the result gives its digest, as the
 		// other targets' do
-		*t.result = manifest.Plan(t.ref, j.spec.Tags, j.index, nil)
+		*t.result = manifest.Plan(t.ref, j.spec.ExtraTags(t.ref), j.index, nil)
 		if j.spec.ByDigest {
 			*t.result = t.result.ByDigest(t.ref)
 		}
@@ -281,7 +281,7 @@ func (j *job) resolve(ctx context.Context) error {
 // at (a HEAD each; nothing in a dry run); for a change, the index the
 // target points at (a GET) and, unless in a dry run, the other tags.
 func (t *target) read(ctx context.Context) error {
-	c, tags := t.j.c, manifest.Tags(t.ref, t.j.spec.Tags)
+	c, tags := t.j.c, manifest.Tags(t.ref, t.j.spec.ExtraTags(t.ref))
 	if t.j.spec.ByDigest {
 		tags = nil // no tag: the index is looked for by its digest when written
 	}
@@ -314,7 +314,7 @@ func (t *target) plan() error {
 			t.upToDate = &t.cur
 		}
 	}
-	*t.result = manifest.Plan(t.ref, t.j.spec.Tags, idx, t.prev)
+	*t.result = manifest.Plan(t.ref, t.j.spec.ExtraTags(t.ref), idx, t.prev)
 	if t.j.spec.ByDigest {
 		*t.result = t.result.ByDigest(t.ref)
 	}

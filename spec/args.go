@@ -30,6 +30,9 @@ type Args struct {
 	// MemberRepo is the repository of the folder's digests (--member-repo);
 	// "" for the first target's.
 	MemberRepo string
+	// MetadataAction is what --metadata-action read: its targets come
+	// after Targets, its annotations under Annotations.
+	MetadataAction *MetadataAction
 }
 
 // FromArgs builds a Spec from the from-args flags: one member per platform,
@@ -37,10 +40,7 @@ type Args struct {
 // its platform from the image, Platforms selecting among them.
 func FromArgs(a Args) (Spec, error) {
 	var s Spec
-	if len(a.Targets) == 0 {
-		return Spec{}, errorf(Pos{Field: "--target"}, ErrMissing, "is required (the reference the index is written to)")
-	}
-	targets, err := argTargets(a.Targets, "--target", a.MaxTargets)
+	targets, err := a.targets()
 	if err != nil {
 		return Spec{}, err
 	}
@@ -172,6 +172,9 @@ func (s *Spec) extras(a Args) error {
 	}
 	if s.Annotations, err = ParseAnnotations(a.Annotations, "--annotations"); err != nil {
 		return err
+	}
+	if a.MetadataAction != nil {
+		s.Annotations = mergeAnnotations(a.MetadataAction.Annotations, s.Annotations)
 	}
 	s.AnnotationsPos = Pos{Field: "--annotations"}
 	return s.setArtifact(a.Subject, Pos{Field: "--subject " + quoteRef(a.Subject)}, a.ArtifactType, Pos{Field: "--artifact-type"})

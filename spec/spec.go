@@ -55,8 +55,10 @@ type Spec struct {
 	Type string
 	// TypePos is where the type was chosen.
 	TypePos Pos
-	// Tags are extra tags that also point at the index.
+	// Tags are extra tags that also point at the index, in every target.
 	Tags []string
+	// TargetTags are extra tags of Target alone ([Target.Tags]).
+	TargetTags []string
 	// TagsPos is where each tag was given.
 	TagsPos []Pos
 	// Annotations go on the index itself (OCI only).
@@ -93,6 +95,9 @@ type Target struct {
 	Ref ref.Ref
 	// TagDefaulted is true when the user wrote no tag and Ref got "latest".
 	TagDefaulted bool
+	// Tags are extra tags of this target alone (--metadata-action lists
+	// tags per repository), beside the document's [Spec.Tags].
+	Tags []string
 	// Pos is where the target was named.
 	Pos Pos
 }
@@ -100,12 +105,24 @@ type Target struct {
 // AllTargets lists every target of the document: [Spec.Target] first,
 // then [Spec.MoreTargets].
 func (s Spec) AllTargets() []Target {
-	return append([]Target{{Ref: s.Target, TagDefaulted: s.TagDefaulted, Pos: s.Pos}}, s.MoreTargets...)
+	return append([]Target{{Ref: s.Target, TagDefaulted: s.TagDefaulted, Tags: s.TargetTags, Pos: s.Pos}}, s.MoreTargets...)
+}
+
+// ExtraTags are the tags, beside its own, that the index gets in the
+// target whose reference is target: the document's, then the target's.
+func (s Spec) ExtraTags(target ref.Ref) []string {
+	for _, t := range s.AllTargets() {
+		if len(t.Tags) > 0 && t.Ref.CommonName() == target.CommonName() {
+			return append(slices.Clone(s.Tags), t.Tags...)
+		}
+	}
+	return s.Tags
 }
 
 // setTargets makes targets (at least one) the document's.
 func (s *Spec) setTargets(targets []Target) {
 	s.Target, s.TagDefaulted, s.Pos = targets[0].Ref, targets[0].TagDefaulted, targets[0].Pos
+	s.TargetTags = targets[0].Tags
 	s.MoreTargets = targets[1:]
 }
 
@@ -173,7 +190,7 @@ func Refs(specs ...Spec) []ref.Ref {
 	for _, s := range specs {
 		for _, t := range s.AllTargets() {
 			refs = append(refs, t.Ref)
-			for _, tag := range s.Tags {
+			for _, tag := range s.ExtraTags(t.Ref) {
 				refs = append(refs, t.Ref.SetTag(tag))
 			}
 		}

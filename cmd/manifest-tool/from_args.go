@@ -49,6 +49,10 @@ comes from its config, and an index adds its images and attestations.
 the (first) target's repository, in name order, after any --member;
 names starting with '.' are left out, and a file's content is never read.
 With --member, --platforms takes only those platforms from the members.
+--metadata-action FILE (- for stdin) reads docker/metadata-action's JSON
+output: a target per repository of its tags, with exactly its tags there,
+after any --target; its index: (or unprefixed) annotations, under
+--annotations; other levels are skipped with a note.
 --append merges onto the index the target points at (see from-spec).
 --subject REF and --artifact-type TYPE make an OCI index that refers to REF
 (a manifest in every target's repository), as regctl index create does: the
@@ -63,6 +67,7 @@ registry lists it among REF's referrers, or the sha256-<hex> tag does.`,
 			&cli.StringSliceFlag{Name: "target", Usage: "`REF` the index is pushed to (repeatable)"},
 			&cli.StringSliceFlag{Name: "tags", Usage: "extra tags, comma-separated"},
 			&cli.StringSliceFlag{Name: "annotations", Usage: "index annotation `KEY=VALUE` (oci; repeatable)"},
+			metadataActionFlag(),
 			ignoreMissingFlag(),
 		}, artifactFlags()...),
 		Action: env.fromArgs,
@@ -86,19 +91,24 @@ func (env *environment) fromArgs(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	meta, err := env.metadataAction(c, maxTargets)
+	if err != nil {
+		return err
+	}
 	s, err := spec.FromArgs(spec.Args{
-		Platforms:    splitList(c.StringSlice("platforms")),
-		Template:     c.String("template"),
-		Members:      splitList(c.StringSlice("member")),
-		Targets:      splitList(c.StringSlice("target")),
-		MaxTargets:   maxTargets,
-		Tags:         splitList(c.StringSlice("tags")),
-		Annotations:  c.StringSlice("annotations"),
-		DigestDir:    dir,
-		Digests:      digests,
-		MemberRepo:   c.String("member-repo"),
-		Subject:      c.String("subject"),
-		ArtifactType: c.String("artifact-type"),
+		MetadataAction: meta,
+		Platforms:      splitList(c.StringSlice("platforms")),
+		Template:       c.String("template"),
+		Members:        splitList(c.StringSlice("member")),
+		Targets:        splitList(c.StringSlice("target")),
+		MaxTargets:     maxTargets,
+		Tags:           splitList(c.StringSlice("tags")),
+		Annotations:    c.StringSlice("annotations"),
+		DigestDir:      dir,
+		Digests:        digests,
+		MemberRepo:     c.String("member-repo"),
+		Subject:        c.String("subject"),
+		ArtifactType:   c.String("artifact-type"),
 	})
 	if err != nil {
 		return err
