@@ -27,7 +27,7 @@ func (t *target) writeByDigest(ctx context.Context) error {
 		}
 		res.Status = manifest.TagUnchanged
 		c.log.Infof("%s is there already", r.CommonName())
-		return nil
+		return t.listedBySubject(ctx)
 	case !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, fs.ErrNotExist): // (a layout not made yet)
 		return c.opError("reading", r, err)
 	}

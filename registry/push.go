@@ -49,6 +49,9 @@ func (t *target) writeIndex(ctx context.Context) error {
 		for i := range res.Manifests {
 			res.Manifests[i].How = manifest.HowPresent
 		}
+		if err := t.listedBySubject(ctx); err != nil {
+			return err
+		}
 	} else {
 		hows, refs, err := c.supply(ctx, t.ref, idx.Members, t.j.opts.Referrers)
 		for i := range res.Manifests {
