@@ -105,6 +105,27 @@ func (c *Client) openLayout(ctx context.Context, dir string) (*layoutWrite, erro
 			return nil, fmt.Errorf("the layout %s: %s is a symbolic link (to %s), through which its blobs would be written elsewhere; make it a directory%.0w", dir, sub, to, ErrConfig)
 		}
 	}
+	unlock, err := c.takeTurn(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	w := &layoutWrite{c: c, dir: dir, unlock: unlock}
+	// under the lock, what another run may have made of the layout
+	if err := checkLayoutFiles(dir, c.maxManifest); err != nil {
+		w.unlock()
+		return nil, err
+	}
+	if w.root, err = os.OpenRoot(dir); err != nil {
+		w.unlock()
+		return nil, fmt.Errorf("opening the layout %s: %w", dir, err)
+	}
+	w.before = w.files()
+	return w, nil
+}
+
+// takeTurn waits for the turn of this run's documents at the layout at
+// dir, then for its lock ([lockLayout]), and returns their release.
+func (c *Client) takeTurn(ctx context.Context, dir string) (func(), error) {
 	// documents of this run take turns here; the lock waits for others
 	key := filepath.Clean(dir)
 	if abs, err := filepath.Abs(dir); err == nil {
@@ -124,18 +145,19 @@ func (c *Client) openLayout(ctx context.Context, dir string) (*layoutWrite, erro
 		release()
 		return nil, err
 	}
-	w := &layoutWrite{c: c, dir: dir, unlock: func() { unlock(); release() }}
-	// under the lock, what another run may have made of the layout
-	if err := checkLayoutFiles(dir, c.maxManifest); err != nil {
-		w.unlock()
-		return nil, err
+	return func() { unlock(); release() }, nil
+}
+
+// lockToRead holds the lock of the layout r names, when it exists, while
+// a target's read looks at it: regclient rewrites oci-layout and
+// index.json in place, so a read beside another run's write can find
+// them half-written. A layout not made yet is not made here (a dry run
+// writes nothing). Other references need no lock.
+func (c *Client) lockToRead(ctx context.Context, r ref.Ref) (func(), error) {
+	if fi, err := os.Stat(r.Path); r.Scheme != "ocidir" || err != nil || !fi.IsDir() {
+		return func() {}, nil
 	}
-	if w.root, err = os.OpenRoot(dir); err != nil {
-		w.unlock()
-		return nil, fmt.Errorf("opening the layout %s: %w", dir, err)
-	}
-	w.before = w.files()
-	return w, nil
+	return c.takeTurn(ctx, r.Path)
 }
 
 // files lists, with Lstat, the files of the layout regclient writes

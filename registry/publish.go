@@ -299,8 +299,12 @@ func (t *target) read(ctx context.Context) error {
 	if t.j.spec.ByDigest {
 		tags = nil // no tag: the index is looked for by its digest when written
 	}
+	unlock, err := c.lockToRead(ctx, t.ref)
+	if err != nil {
+		return c.opError("reading", t.ref, err)
+	}
+	defer unlock()
 	if t.j.change != nil {
-		var err error
 		if t.cur, err = c.current(ctx, t.ref); err != nil {
 			return err
 		}
