@@ -71,6 +71,8 @@ func (c *Client) supply(ctx context.Context, target ref.Ref, members []manifest.
 func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []manifest.Member) ([]manifest.How, error) {
 	hows := make([]manifest.How, len(members))
 	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
+		ctx, release := c.firstAlone(ctx, target)
+		defer release()
 		m := members[i]
 		dig := m.Descriptor.Digest.String()
 		if ref.EqualRepository(m.Entry.Image, target) {
