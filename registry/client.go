@@ -43,6 +43,7 @@ type Client struct {
 	// per registry host, closed when the first call to it ends (burst.go)
 	burstMu    sync.Mutex
 	firstCalls map[string]chan struct{}
+	blobBytes  blobBudget // small blobs held whole while copied (smallblob.go)
 
 	referrerLimits  ReferrerLimits
 	referrerLists   memo[listing] // repository@digest -> its referrers
