@@ -40,6 +40,10 @@ type Client struct {
 	copies      memo[manifest.How] // target repository@digest -> how the member got there
 	// registries that answered a mount with an upload (202) in this run
 	mountDeclined sync.Map
+	// per registry host, closed when the first call to it ends (burst.go)
+	burstMu    sync.Mutex
+	firstCalls map[string]chan struct{}
+	blobBytes  blobBudget // small blobs held whole while copied (smallblob.go)
 
 	referrerLimits  ReferrerLimits
 	referrerLists   memo[listing] // repository@digest -> its referrers

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -71,6 +72,8 @@ func (c *Client) supply(ctx context.Context, target ref.Ref, members []manifest.
 func (c *Client) copyMembers(ctx context.Context, target ref.Ref, members []manifest.Member) ([]manifest.How, error) {
 	hows := make([]manifest.How, len(members))
 	errList := forEach(ctx, len(members), c.concurrency, func(i int) error {
+		ctx, release := c.firstAlone(ctx, target)
+		defer release()
 		m := members[i]
 		dig := m.Descriptor.Digest.String()
 		if ref.EqualRepository(m.Entry.Image, target) {
@@ -234,12 +237,22 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 		}
 		return "", err
 	}
-	rdr, err := c.rc.BlobGet(ctx, src, d)
+	small, done, err := c.readSmall(ctx, src, d) // its slot at the source freed (smallblob.go)
 	if err != nil {
-		return "", c.opError("reading", src.SetDigest(d.Digest.String()), err)
+		return "", err
 	}
-	defer rdr.Close()
-	counted := &countingReader{r: rdr, onRead: func(n int64) { report("", n) }}
+	var from io.Reader = bytes.NewReader(small)
+	if small != nil {
+		defer done()
+	} else {
+		rdr, err := c.rc.BlobGet(ctx, src, d)
+		if err != nil {
+			return "", c.opError("reading", src.SetDigest(d.Digest.String()), err)
+		}
+		defer rdr.Close()
+		from = rdr
+	}
+	counted := &countingReader{r: from, onRead: func(n int64) { report("", n) }}
 	if _, err := c.rc.BlobPut(ctx, target, d, counted); err != nil {
 		if counted.err != nil && (!errors.Is(counted.err, io.EOF) || errors.Is(counted.err, errs.ErrDigestMismatch)) {
 			// the source's fault, not the target's

@@ -23,6 +23,8 @@ func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([
 	prev := make([]string, len(tags))
 	errList := forEach(ctx, len(tags), c.concurrency, func(i int) error {
 		r := target.SetTag(tags[i])
+		ctx, release := c.firstAlone(ctx, r)
+		defer release()
 		h, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
 		switch {
 		case err == nil:
@@ -71,6 +73,8 @@ func (t *target) writeIndex(ctx context.Context) error {
 // concurrently.
 func (c *Client) putExtraTags(ctx context.Context, target ref.Ref, idx manifest.Index, tags []manifest.TagResult) error {
 	errList := forEach(ctx, len(tags), c.concurrency, func(i int) error {
+		ctx, release := c.firstAlone(ctx, target)
+		defer release()
 		return c.putTag(ctx, target.SetTag(tags[i].Tag), idx, &tags[i])
 	})
 	nameNotStarted(errList, func(i int, err error) error {

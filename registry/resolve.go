@@ -41,6 +41,8 @@ func (c *Client) members(ctx context.Context, s spec.Spec, ignoreMissing bool) (
 func (c *Client) Resolve(ctx context.Context, s spec.Spec, ignoreMissing bool) ([]manifest.Resolved, error) {
 	out := make([]manifest.Resolved, len(s.Manifests))
 	errList := forEach(ctx, len(s.Manifests), c.concurrency, func(i int) error {
+		ctx, release := c.firstAlone(ctx, s.Manifests[i].Image)
+		defer release()
 		members, err := c.resolveEntry(ctx, s.Manifests[i])
 		switch {
 		case err == nil:

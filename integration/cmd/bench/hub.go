@@ -47,6 +47,9 @@ type hubCase struct {
 	title string
 	src   *regtest.Registry // holds lab/builds
 	dst   *regtest.Registry // receives lab/app
+	// others receive lab/app too (the targets case); their traffic is
+	// counted with dst's
+	others []*regtest.Registry
 }
 
 // hubRow is one tool doing one case, run after run.
@@ -71,14 +74,14 @@ type hubJob struct {
 	label func(s hubSpec) string
 }
 
-func hub(tools hubTools, sizes []int, runs int) error {
+func hub(tools hubTools, sizes []int, runs, targets int) error {
 	dir, err := os.MkdirTemp("", "bench-hub")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	var regs []*regtest.Registry
-	for range 2 {
+	for range max(2, targets) {
 		r, err := regtest.Start(regtest.Options{TLS: true, Token: true, Users: map[string]string{hubUser: hubPass}, UserNamespaces: true, RealmHost: "localhost"})
 		if err != nil {
 			return err
@@ -99,6 +102,9 @@ func hub(tools hubTools, sizes []int, runs int) error {
 		"%s round trip to registries and token servers (and per new connection its TCP and TLS handshakes); "+
 		"registries %s and %s; %d runs per case, fresh members of %d layers for every run, 2 extra tags\n\n",
 		hubLatency, regs[0].Host, regs[1].Host, runs, hubLayers)
+	if targets > 1 {
+		return hubTargets(tools, env, regs, sizes, runs, dir)
+	}
 
 	jobs := hubJobs(tools, env, cfgDir)
 	results := map[string][]*hubRow{}
@@ -252,6 +258,7 @@ func measure(row *hubRow, c hubCase, cmds [][]string, env []string) {
 	if c.src != c.dst {
 		regs = append(regs, c.src)
 	}
+	regs = append(regs, c.others...)
 	for _, r := range regs {
 		r.Traffic()
 		r.TokenScopes()
@@ -279,8 +286,10 @@ func measure(row *hubRow, c hubCase, cmds [][]string, env []string) {
 		t.Add(r.Traffic())
 		for _, s := range r.TokenScopes() {
 			_, scope, _ := strings.Cut(s, " ") // "user repository:name:actions"
-			if i == 1 {
+			if i == 1 && c.src != c.dst {
 				scope += " (source registry)"
+			} else if i > 0 {
+				scope += fmt.Sprintf(" (registry %d)", i+1)
 			}
 			row.scopes[scope] = true
 		}

@@ -46,6 +46,7 @@ func main() {
 	hubMode := flag.Bool("hub", false, "also run the hub mode: TLS, bearer tokens, a Docker config, 30 ms, two registries")
 	hubSizes := flag.String("hub-n", "16,64", "numbers of members in the hub mode")
 	hubRuns := flag.Int("hub-runs", 0, "runs per case in the hub mode (0: -runs)")
+	hubTargetN := flag.Int("hub-targets", 1, "targets of the hub mode: above 1, only the targets case runs, one index to that many registries")
 	mt2 := flag.String("mt2", "", "the manifest-tool v2 binary, for the hub mode (skipped when empty)")
 	tool2 := flag.String("tool2", "", `another manifest-tool build, a row "manifest-tool (other build)" of the hub mode (skipped when empty)`)
 	bigCase := flag.String("big", "0", "the big-layer case, MEMBERSxLAYERSxSIZE such as 4x3x200MB (KB, MB, GB: powers of 1024; 0 skips it; make bench gives 4x3x200MB)")
@@ -63,7 +64,7 @@ func main() {
 	}
 	if *hubMode {
 		tools := hubTools{tool: *tool, tool2: *tool2, crane: *crane, regctl: *regctl, mt2: *mt2}
-		if err := hub(tools, ints(*hubSizes), cmp.Or(*hubRuns, *runs)); err != nil {
+		if err := hub(tools, ints(*hubSizes), cmp.Or(*hubRuns, *runs), *hubTargetN); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: hub:", err)
 			os.Exit(1)
 		}

@@ -11,6 +11,7 @@ import (
 type answerTap struct {
 	next    http.RoundTripper
 	notes   *answerNotes // the realms that challenges named
+	passed  *passedHosts // hosts that answered without a 401
 	secrets func(...string)
 }
 
@@ -28,6 +29,9 @@ func (a *answerTap) RoundTrip(req *http.Request) (*http.Response, error) {
 		if tokens := tokensIn(first.URL.Path, whole); len(tokens) > 0 {
 			a.secrets(tokens...) // before anything could show them
 		}
+	}
+	if a.passed != nil { // after its tokens are told, before regclient sees it
+		a.passed.note(req, resp.StatusCode)
 	}
 	if see != nil {
 		see(req, resp.StatusCode, whole)

@@ -47,9 +47,10 @@ type Transport struct {
 	stack  http.RoundTripper // the layers New composes
 	policy Policy
 	// the layers that hold state of the run, for the tests to look into
-	hosts *hosts
-	plain *plainGuard
-	notes *answerNotes
+	hosts  *hosts
+	plain  *plainGuard
+	notes  *answerNotes
+	passed *passedHosts
 }
 
 // New makes a Transport: a stack of RoundTrippers, each request going
@@ -58,7 +59,8 @@ type Transport struct {
 //   - originGuard (redirect.go): a redirect to another origin goes
 //     without the credentials, so that nothing below or shown has them;
 //   - answerTap (observe.go): a request's final answer has its tokens
-//     told to [Options].Secrets and is shown to its [Observer];
+//     told to [Options].Secrets, is shown to its [Observer], and notes
+//     its host as passed when it is not a 401 (passed.go);
 //   - retrier (retry.go): the attempts, each under a watchdog (watch.go,
 //     body.go), the policy's decision (policy.go), the waits;
 //   - sizeLimits (limits.go): each attempt's answer held to its limit
@@ -70,11 +72,11 @@ type Transport struct {
 //     which hosts answered and which were given up on.
 func New(o Options) *Transport {
 	o = o.withDefaults()
-	t := &Transport{policy: o.Retry, notes: &answerNotes{}}
+	t := &Transport{policy: o.Retry, notes: &answerNotes{}, passed: &passedHosts{}}
 	t.hosts = &hosts{Options: o, byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
 	t.plain = newPlainGuard(t.hosts, o.PlainHTTP, t.notes)
 	retry := &retrier{Options: o, next: &sizeLimits{next: t.plain, maxManifest: o.MaxManifestSize}, hosts: t.hosts}
-	t.stack = originGuard{next: &answerTap{next: retry, notes: t.notes, secrets: o.Secrets}}
+	t.stack = originGuard{next: &answerTap{next: retry, notes: t.notes, passed: t.passed, secrets: o.Secrets}}
 	retry.resend = t.stack
 	return t
 }
