@@ -194,3 +194,57 @@ func TestAction(t *testing.T) {
 		t.Errorf("spec and args: %v, want exit 2", err)
 	}
 }
+
+// The action's spec mode, end to end with no registry: a spec whose
+// members are OCI layouts and whose target is a layout (a spec cannot
+// carry --plain-http for a local registry). The outputs name the index
+// the target layout holds.
+func TestActionSpec(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the action builds the tool with Go, which is not on PATH")
+	}
+	dir := t.TempDir()
+	var spec strings.Builder
+	spec.WriteString("image: ocidir://" + filepath.Join(dir, "out") + ":1.0\nmanifests:\n")
+	for _, p := range []regtest.Platform{linuxAMD64, linuxARM64} {
+		img := regtest.NewImage(p, false)
+		src := filepath.Join(dir, "src-"+p.Architecture)
+		if err := regtest.WriteLayout(src, "1", img.Manifest, img.Blobs()...); err != nil {
+			t.Fatal(err)
+		}
+		spec.WriteString("  - image: ocidir://" + src + ":1\n")
+	}
+	specFile := filepath.Join(dir, "release.yaml")
+	if err := os.WriteFile(specFile, []byte(spec.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runAction(t, map[string]string{"spec": specFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out", "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top regtest.Index
+	if err := json.Unmarshal(b, &top); err != nil {
+		t.Fatal(err)
+	}
+	want := ""
+	for _, d := range top.Manifests {
+		if d.Annotations["org.opencontainers.image.ref.name"] == "1.0" {
+			want = d.Digest
+		}
+	}
+	if want == "" || out["digest"] != want {
+		t.Errorf("output digest %q, want the layout's 1.0, %q", out["digest"], want)
+	}
+	var meta map[string]any
+	if err := json.Unmarshal([]byte(out["metadata"]), &meta); err != nil || meta["containerimage.digest"] != want {
+		t.Errorf("output metadata %q (%v), want the digest %s", out["metadata"], err, want)
+	}
+	if !strings.Contains(out["refs"], filepath.Join(dir, "out")) {
+		t.Errorf("output refs %q lacks the layout", out["refs"])
+	}
+}
