@@ -73,6 +73,9 @@ type Options struct {
 	// as auth.docker.io is: some clients (crane) refuse a realm that is a
 	// loopback or private address other than the registry's own.
 	RealmHost string
+	// TokenGrant, when set, narrows what each token grants
+	// (quirks_tokens.go), as some token services do.
+	TokenGrant TokenGrant
 }
 
 // Registry is a running Distribution registry.
@@ -153,7 +156,9 @@ func Start(opts Options) (*Registry, error) {
 				return nil, err
 			}
 			lines = append(lines, u+":"+string(h))
-			r.user, r.pass = u, p
+			if r.user == "" || u < r.user { // the harness's own: the first by name
+				r.user, r.pass = u, p
+			}
 		}
 		file := filepath.Join(dir, "htpasswd")
 		if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
@@ -165,6 +170,7 @@ func Start(opts Options) (*Registry, error) {
 			if err != nil {
 				return nil, err
 			}
+			is.grant = opts.TokenGrant
 			r.issuer = is
 			cfg.Auth = configuration.Auth{"token": configuration.Parameters{
 				"realm": is.url, "service": tokenService, "issuer": tokenIssuer, "rootcertbundle": bundle}}

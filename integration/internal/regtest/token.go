@@ -39,6 +39,7 @@ type issuer struct {
 	service string
 	// namespaces: push and delete only under "<user>/" (Options.UserNamespaces)
 	namespaces bool
+	grant      TokenGrant // narrows what a token grants; nil: as asked
 
 	mu     sync.Mutex
 	scopes []string // "user repository:name:actions", in order asked
@@ -146,6 +147,9 @@ func (is *issuer) serve(w http.ResponseWriter, r *http.Request) {
 			is.scopes = append(is.scopes, user+" "+parts[0]+":"+name+":"+strings.Join(actions, ","))
 			is.mu.Unlock()
 		}
+	}
+	if is.grant != nil {
+		access = is.grant(user, access)
 	}
 	now := time.Now()
 	nonce := make([]byte, 8)
