@@ -120,7 +120,11 @@ var linkRE = regexp.MustCompile(`<([^>]*)>`)
 
 // bearerRealms returns the realms of the Bearer challenges of
 // WWW-Authenticate values (RFC 7235), at most maxPerHeader in all.
-func bearerRealms(values []string) []string {
+func bearerRealms(values []string) []string { return bearerParams(values, "realm") }
+
+// bearerParams returns the values of the parameter param of the Bearer
+// challenges of WWW-Authenticate values, at most maxPerHeader in all.
+func bearerParams(values []string, param string) []string {
 	var out []string
 	for _, v := range values {
 		scheme := ""
@@ -139,7 +143,7 @@ func bearerRealms(values []string) []string {
 			rest = strings.TrimLeft(rest[1:], " \t")
 			var value string
 			value, s = paramValue(rest)
-			if scheme == "bearer" && strings.EqualFold(name, "realm") {
+			if scheme == "bearer" && strings.EqualFold(name, param) {
 				out = append(out, value)
 			}
 		}

@@ -12,6 +12,7 @@ type answerTap struct {
 	next    http.RoundTripper
 	notes   *answerNotes // the realms that challenges named
 	passed  *passedHosts // hosts that answered without a 401
+	scopes  *scopeNotes  // the scopes each token was asked for (scopes.go)
 	secrets func(...string)
 }
 
@@ -28,7 +29,13 @@ func (a *answerTap) RoundTrip(req *http.Request) (*http.Response, error) {
 	if first := firstOf(req); a.secrets != nil && resp.StatusCode < 300 && a.notes.isRealm(first.URL) {
 		if tokens := tokensIn(first.URL.Path, whole); len(tokens) > 0 {
 			a.secrets(tokens...) // before anything could show them
+			if a.scopes != nil {
+				a.scopes.token(first, tokens)
+			}
 		}
+	}
+	if a.scopes != nil && resp.StatusCode == http.StatusUnauthorized {
+		a.scopes.challenged(req, resp) // before regclient asks again
 	}
 	if a.passed != nil { // after its tokens are told, before regclient sees it
 		a.passed.note(req, resp.StatusCode)

@@ -52,6 +52,16 @@ func (p *passedHosts) note(req *http.Request, status int) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	closeOnce(ch)
+	// a repository's, only once waited for ([Transport.PassedRepository])
+	if repo := repositoryOf(req.URL.Path); repo != "" {
+		if ch := p.passed[strings.ToLower(req.URL.Host)+"/"+repo]; ch != nil {
+			closeOnce(ch)
+		}
+	}
+}
+
+func closeOnce(ch chan struct{}) {
 	select {
 	case <-ch:
 	default:
@@ -65,4 +75,12 @@ func (p *passedHosts) note(req *http.Request, status int) {
 // channel of a host never noted (past a bound on hosts) is never closed.
 func (t *Transport) Passed(host string) <-chan struct{} {
 	return t.passed.wait(host)
+}
+
+// PassedRepository is [Transport.Passed] for one repository of host: a
+// channel closed once a request to repo has been answered without a 401
+// after the first call for it. A registry whose tokens are per repository
+// ([Transport.Narrowed]) challenges each repository's first request.
+func (t *Transport) PassedRepository(host, repo string) <-chan struct{} {
+	return t.passed.wait(host + "/" + repo)
 }

@@ -51,6 +51,7 @@ type Transport struct {
 	plain  *plainGuard
 	notes  *answerNotes
 	passed *passedHosts
+	scopes *scopeNotes
 }
 
 // New makes a Transport: a stack of RoundTrippers, each request going
@@ -60,7 +61,8 @@ type Transport struct {
 //     without the credentials, so that nothing below or shown has them;
 //   - answerTap (observe.go): a request's final answer has its tokens
 //     told to [Options].Secrets, is shown to its [Observer], and notes
-//     its host as passed when it is not a 401 (passed.go);
+//     its host as passed when it is not a 401 (passed.go), and the
+//     scopes of each token against the 401s it meets (scopes.go);
 //   - retrier (retry.go): the attempts, each under a watchdog (watch.go,
 //     body.go), the policy's decision (policy.go), the waits;
 //   - sizeLimits (limits.go): each attempt's answer held to its limit
@@ -72,11 +74,11 @@ type Transport struct {
 //     which hosts answered and which were given up on.
 func New(o Options) *Transport {
 	o = o.withDefaults()
-	t := &Transport{policy: o.Retry, notes: &answerNotes{}, passed: &passedHosts{}}
+	t := &Transport{policy: o.Retry, notes: &answerNotes{}, passed: &passedHosts{}, scopes: &scopeNotes{}}
 	t.hosts = &hosts{Options: o, byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
 	t.plain = newPlainGuard(t.hosts, o.PlainHTTP, t.notes)
 	retry := &retrier{Options: o, next: &sizeLimits{next: t.plain, maxManifest: o.MaxManifestSize}, hosts: t.hosts}
-	t.stack = originGuard{next: &answerTap{next: retry, notes: t.notes, passed: t.passed, secrets: o.Secrets}}
+	t.stack = originGuard{next: &answerTap{next: retry, notes: t.notes, passed: t.passed, scopes: t.scopes, secrets: o.Secrets}}
 	retry.resend = t.stack
 	return t
 }
