@@ -28,13 +28,21 @@ import (
 // request, no 401). No request is added: a registry that asks for no
 // token answers the first request at once, and the burst goes. The hold
 // is keyed on the host requests go to (docker.io is registry-1.docker.io),
-// which is what regclient's cache is keyed on; no credential is held here.
+// which is what regclient's cache is keyed on, and on the repository too
+// on a registry given a token per repository (tokens.go); no credential
+// is held here.
 func (c *Client) firstAlone(ctx context.Context, r ref.Ref) (context.Context, func()) {
 	if r.Scheme == "ocidir" || r.Registry == "" || c.tr == nil {
 		return ctx, func() {}
 	}
 	host := strings.ToLower(config.HostNewName(r.Registry).Hostname)
 	passed := c.tr.Passed(host)
+	if c.narrowed(r) != "" {
+		// a token per repository (tokens.go): each repository's first
+		// request meets a 401, and the burst to it waits for that one
+		passed = c.tr.PassedRepository(host, r.Repository)
+		host += "/" + r.Repository
+	}
 	select {
 	case <-passed:
 		return ctx, func() {}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/errs"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
 )
@@ -19,7 +20,9 @@ import (
 func (t *target) writeByDigest(ctx context.Context) error {
 	c, idx, res := t.j.c, t.j.index, t.result
 	r := t.ref.SetDigest(res.Digest)
-	_, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	_, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
+		return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	})
 	switch {
 	case err == nil:
 		for i := range res.Manifests {
@@ -38,7 +41,7 @@ func (t *target) writeByDigest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.rc.ManifestPut(ctx, r, idx.Manifest); err != nil {
+	if err := withTokensErr(c, r, func(rc *regclient.RegClient) error { return rc.ManifestPut(ctx, r, idx.Manifest) }); err != nil {
 		res.Status = manifest.TagFailed
 		return c.opError("pushing the index to", r, err)
 	}

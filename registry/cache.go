@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/regclient/regclient"
+	"github.com/regclient/regclient/types/blob"
 	"github.com/regclient/regclient/types/descriptor"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/platform"
@@ -62,7 +64,7 @@ func (c *Client) manifestOf(ctx context.Context, r ref.Ref) (rcmanifest.Manifest
 		if err := c.checkLayout(r); err != nil {
 			return nil, err
 		}
-		return c.rc.ManifestGet(ctx, r)
+		return withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) { return rc.ManifestGet(ctx, r) })
 	})
 	if err == nil {
 		if raw, rerr := m.RawBody(); rerr != nil || len(raw) > keptManifest {
@@ -76,7 +78,7 @@ func (c *Client) manifestOf(ctx context.Context, r ref.Ref) (rcmanifest.Manifest
 // repository.
 func (c *Client) configPlatformOf(ctx context.Context, r ref.Ref, d descriptor.Descriptor) (platform.Platform, error) {
 	return c.configs.get(repoName(r)+"@"+d.Digest.String(), func() (platform.Platform, error) {
-		oc, err := c.rc.BlobGetOCIConfig(ctx, r, d)
+		oc, err := withTokens(c, r, func(rc *regclient.RegClient) (blob.OCIConfig, error) { return rc.BlobGetOCIConfig(ctx, r, d) })
 		if err != nil {
 			return platform.Platform{}, err
 		}

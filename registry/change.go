@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/errs"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/ref"
@@ -118,7 +119,7 @@ func (t *target) writeUntilHeld(ctx context.Context) (manifest.Current, error) {
 			c.log.Infof("%s already holds the change (%s)", name, d)
 			return cur, nil
 		}
-		if err := c.rc.ManifestPut(ctx, t.ref, idx.Manifest); err != nil {
+		if err := withTokensErr(c, t.ref, func(rc *regclient.RegClient) error { return rc.ManifestPut(ctx, t.ref, idx.Manifest) }); err != nil {
 			res.Tags[0].Status = manifest.TagFailed
 			return cur, c.opError("pushing the index to", t.ref, err)
 		}
@@ -159,7 +160,7 @@ func (c *Client) current(ctx context.Context, target ref.Ref) (manifest.Current,
 	if err := c.checkLayout(target); err != nil {
 		return manifest.Current{}, err
 	}
-	m, err := c.rc.ManifestGet(ctx, target)
+	m, err := withTokens(c, target, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) { return rc.ManifestGet(ctx, target) })
 	switch {
 	case errors.Is(err, errs.ErrNotFound), errors.Is(err, fs.ErrNotExist):
 		return manifest.Current{}, nil

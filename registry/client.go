@@ -25,8 +25,12 @@ import (
 // Client talks to registries (and OCI layouts) on behalf of one run. It is
 // safe for concurrent use.
 type Client struct {
-	rc          *regclient.RegClient
-	rcOpts      []regclient.Opt // how rc was made, less its logger (for probe)
+	rc     *regclient.RegClient
+	rcOpts []regclient.Opt // how rc was made, less its logger (for probe)
+	// rc with a token per repository, for registries that narrow tokens
+	// (tokens.go), and those registries' hosts, once logged
+	rcRepo      *regclient.RegClient
+	repoTokens  sync.Map
 	tr          *transport.Transport
 	log         *logrus.Logger
 	concurrency int
@@ -190,10 +194,7 @@ func New(ctx context.Context, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	rcOpts := []regclient.Opt{
-		// hosts met later get the same request bound
-		regclient.WithConfigHostDefault(config.Host{ReqConcurrent: int64(s.concurrency)}),
-		regclient.WithConfigHost(hosts...),
+	common := []regclient.Opt{
 		// our transport retries; regclient's own retry would multiply ours
 		regclient.WithRegOpts(reg.WithHTTPClient(&http.Client{Transport: tr}), reg.WithRetryLimit(1),
 			reg.WithDelay(10*time.Millisecond, 200*time.Millisecond),
@@ -201,11 +202,21 @@ func New(ctx context.Context, opts ...Option) (*Client, error) {
 			reg.WithManifestMax(max(s.maxManifest, DefaultMaxManifestSize), s.maxManifest)),
 	}
 	if s.userAgent != "" {
-		rcOpts = append(rcOpts, regclient.WithUserAgent(s.userAgent))
+		common = append(common, regclient.WithUserAgent(s.userAgent))
 	}
+	rcOpts := append([]regclient.Opt{
+		// hosts met later get the same request bound
+		regclient.WithConfigHostDefault(config.Host{ReqConcurrent: int64(s.concurrency)}),
+		regclient.WithConfigHost(hosts...),
+	}, common...)
+	repoOpts := append([]regclient.Opt{
+		regclient.WithConfigHostDefault(config.Host{ReqConcurrent: int64(s.concurrency), RepoAuth: true}),
+		regclient.WithConfigHost(repoAuthHosts(hosts)...),
+	}, common...)
 	tokens.keep(secrets...) // told already; listed by Secrets
 	c := &Client{rcOpts: rcOpts, tr: tr, log: log, concurrency: s.concurrency, maxEntries: s.maxEntries, maxWalkSize: s.maxWalkSize, creds: creds, secrets: tokens, progress: s.progress, referrerLimits: lim, maxManifest: s.maxManifest}
 	c.rc = c.newRegClient(&logHandler{log: log})
+	c.rcRepo = regclient.New(append([]regclient.Opt{regclient.WithSlog(slog.New(&logHandler{log: log}))}, repoOpts...)...)
 	return c, nil
 }
 

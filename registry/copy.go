@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/descriptor"
 	"github.com/regclient/regclient/types/errs"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
@@ -154,7 +155,7 @@ func (c *Client) copyMember(ctx context.Context, m manifest.Member, target ref.R
 	if err := spec.Join(errList...); err != nil {
 		return fail(err)
 	}
-	if err := c.rc.ManifestPut(ctx, tgt, man); err != nil {
+	if err := withTokensErr(c, tgt, func(rc *regclient.RegClient) error { return rc.ManifestPut(ctx, tgt, man) }); err != nil {
 		return fail(err)
 	}
 	how := manifest.HowCopied // also when every blob was there already: only the manifest was copied
@@ -180,8 +181,15 @@ const blobAttempts = 5
 // few times: a fresh look at the target, then a fresh upload.
 func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor.Descriptor) (manifest.How, error) {
 	for attempt := 1; ; attempt++ {
+		narrowed := c.narrowed(src) + c.narrowed(target)
 		how, err := c.copyBlobOnce(ctx, src, target, d)
 		again, wait := c.tr.Restartable(err)
+		if err != nil && !again && errors.Is(err, errs.ErrHTTPUnauthorized) && c.narrowed(src)+c.narrowed(target) != narrowed {
+			// refused with a token for several repositories: again, with
+			// a token per repository (tokens.go); at most once per side
+			c.log.Debugf("%s; copying the blob again with a token per repository", err)
+			continue
+		}
 		if err == nil || attempt == blobAttempts || !again || ctx.Err() != nil {
 			return how, err
 		}
@@ -195,7 +203,7 @@ func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor
 // blobPresent reports whether the target repository holds the blob; the
 // error says that the registry could not be asked.
 func (c *Client) blobPresent(ctx context.Context, target ref.Ref, d descriptor.Descriptor) (bool, error) {
-	rdr, err := c.rc.BlobHead(ctx, target, d)
+	rdr, err := c.reg(target).BlobHead(ctx, target, d)
 	switch {
 	case err == nil:
 		rdr.Close()
@@ -214,10 +222,13 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 		}
 	}
 	_, declined := c.mountDeclined.Load(target.Registry)
+	// a mount needs one token for two repositories, which a registry
+	// that narrows tokens does not give (tokens.go)
+	declined = declined || c.narrowed(target) != ""
 	if src.Scheme == "reg" && ref.EqualRegistry(src, target) && !declined {
 		// mounted straight away, with no HEAD first: the registry answers
 		// 201 whether the blob was there or not, and 202 when it declines
-		err := c.rc.BlobMount(ctx, src, target, d)
+		err := c.reg(target).BlobMount(ctx, src, target, d)
 		switch {
 		case err == nil:
 			report(manifest.HowMounted, d.Size)
@@ -245,7 +256,7 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 	if small != nil {
 		defer done()
 	} else {
-		rdr, err := c.rc.BlobGet(ctx, src, d)
+		rdr, err := c.reg(src).BlobGet(ctx, src, d)
 		if err != nil {
 			return "", c.opError("reading", src.SetDigest(d.Digest.String()), err)
 		}
@@ -253,7 +264,7 @@ func (c *Client) copyBlobOnce(ctx context.Context, src, target ref.Ref, d descri
 		from = rdr
 	}
 	counted := &countingReader{r: from, onRead: func(n int64) { report("", n) }}
-	if _, err := c.rc.BlobPut(ctx, target, d, counted); err != nil {
+	if _, err := c.reg(target).BlobPut(ctx, target, d, counted); err != nil {
 		if counted.err != nil && (!errors.Is(counted.err, io.EOF) || errors.Is(counted.err, errs.ErrDigestMismatch)) {
 			// the source's fault, not the target's
 			return "", c.opError("reading", src.SetDigest(d.Digest.String()), counted.err)

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 
@@ -45,6 +46,9 @@ type OpError struct {
 	layout  string // the directory of an OCI layout (ocidir://), instead of a host
 	creds   string // whose credentials were used ("" for none)
 	missing bool   // the image itself does not exist
+	// the scope the registry refused a token that was asked for it
+	// (tokens.go), "" when none was
+	narrowed string
 }
 
 // opError describes a failed operation on r.
@@ -53,7 +57,7 @@ func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
 	if name == "" { // a registry, not an image
 		name = r.Registry
 	}
-	e := &OpError{Op: op, Ref: name, Err: err, host: r.Registry, creds: c.creds[r.Registry]}
+	e := &OpError{Op: op, Ref: name, Err: err, host: r.Registry, creds: c.creds[r.Registry], narrowed: c.refusedScope(r)}
 	if r.Scheme == "ocidir" {
 		e.layout = r.Path
 	}
@@ -70,7 +74,12 @@ func (e *OpError) Cause() string {
 	if s := transport.LimitCause(e.Err); s != "" { // an answer the transport refused
 		return s
 	}
-	return transport.Cause(e.Err, e.host, e.creds)
+	cause := transport.Cause(e.Err, e.host, e.creds)
+	if e.narrowed != "" && errors.Is(e.Err, errs.ErrHTTPUnauthorized) {
+		// asked for it, and refused again with a token per repository
+		cause += "; " + e.host + " wants a token with " + e.narrowed + ", and its token service leaves that out when asked, also for this repository alone: the credentials used (" + cmp.Or(e.creds, "none") + ") may not do that there"
+	}
+	return cause
 }
 
 func (e *OpError) Unwrap() error { return e.Err }

@@ -6,8 +6,8 @@ import (
 	"io/fs"
 
 	"github.com/regclient/regclient"
-
 	"github.com/regclient/regclient/types/errs"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -25,7 +25,9 @@ func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([
 		r := target.SetTag(tags[i])
 		ctx, release := c.firstAlone(ctx, r)
 		defer release()
-		h, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+		h, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
+			return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+		})
 		switch {
 		case err == nil:
 			prev[i] = h.GetDescriptor().Digest.String()
@@ -90,7 +92,7 @@ func (c *Client) putTag(ctx context.Context, r ref.Ref, idx manifest.Index, tr *
 		c.log.Infof("%s already points at %s", r.CommonName(), digest)
 		return nil
 	}
-	if err := c.rc.ManifestPut(ctx, r, idx.Manifest); err != nil {
+	if err := withTokensErr(c, r, func(rc *regclient.RegClient) error { return rc.ManifestPut(ctx, r, idx.Manifest) }); err != nil {
 		tr.Status = manifest.TagFailed
 		return c.opError("pushing the index to", r, err)
 	}

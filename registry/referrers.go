@@ -92,7 +92,7 @@ func (c *Client) referrersOf(ctx context.Context, r ref.Ref) (listing, error) {
 		}
 		lctx, api, stop := watchReferrersAPI(ctx, c.referrerLimits.PerSubject, func() bool { return c.referrerBudget(1) == 1 })
 		defer stop()
-		rl, err := c.rc.ReferrerList(lctx, r)
+		rl, err := c.reg(r).ReferrerList(lctx, r)
 		l := listing{asked: api.asked(), bad: api.problem()}
 		repo := r.Registry + "/" + r.Repository
 		if l.bad != nil {
@@ -152,7 +152,7 @@ func (c *Client) referrerBudget(n int) int {
 // matching ErrReferrer. It returns each member's own referrers.
 func (c *Client) copyReferrers(ctx context.Context, target ref.Ref, members []manifest.Member, hows []manifest.How, required bool) ([][]manifest.ReferrerResult, error) {
 	out := make([][]manifest.ReferrerResult, len(members))
-	tags := &tagLists{rc: c.rc}
+	tags := &tagLists{rc: c.reg(target)}
 	walkOf := map[string]int{} // source repository@digest -> the member that walks it
 	var walks []int
 	for i, m := range members {
@@ -274,11 +274,11 @@ func (w *referrerWalk) run(ctx context.Context) ([]manifest.ReferrerResult, erro
 					continue
 				}
 				from, to := subject.SetDigest(d.Digest.String()), w.target.SetDigest(d.Digest.String())
-				err := w.c.rc.ImageCopy(ctx, from, to)
+				err := w.c.reg(to).ImageCopy(ctx, from, to)
 				if err != nil && ctx.Err() == nil && !errors.Is(err, errs.ErrNotFound) {
 					// once more: two uploads of one shared blob at once can
 					// fail one of them (Distribution 2.8: DIGEST_INVALID)
-					err = w.c.rc.ImageCopy(ctx, from, to)
+					err = w.c.reg(to).ImageCopy(ctx, from, to)
 				}
 				if err != nil {
 					if err := w.fail("copying its referrer "+d.Digest.String()+of, w.c.opError("", from, err).Cause(), "without it"); err != nil {
@@ -321,7 +321,7 @@ func (c *Client) copyDigestTags(ctx context.Context, src, target ref.Ref, list f
 		if c.referrerBudget(1) == 0 { // each counts as a referrer listed
 			return &ReferrerCapError{Flag: flagMaxReferrersTotal, Limit: c.referrerLimits.Total}
 		}
-		if err := c.rc.ImageCopy(ctx, src.SetTag(tag), target.SetTag(tag)); err != nil {
+		if err := c.reg(target).ImageCopy(ctx, src.SetTag(tag), target.SetTag(tag)); err != nil {
 			return err
 		}
 		c.log.Infof("copied tag %s of %s into %s", tag, src.CommonName(), repoName(target))

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sync"
 
+	"github.com/regclient/regclient"
+	"github.com/regclient/regclient/types/blob"
 	"github.com/regclient/regclient/types/descriptor"
 	"github.com/regclient/regclient/types/ref"
 )
@@ -55,7 +57,7 @@ func (c *Client) readSmall(ctx context.Context, src ref.Ref, d descriptor.Descri
 		return nil, nil, nil
 	}
 	done := func() { c.blobBytes.give(d.Size) }
-	rdr, err := c.rc.BlobGet(ctx, src, d)
+	rdr, err := withTokens(c, src, func(rc *regclient.RegClient) (blob.Reader, error) { return rc.BlobGet(ctx, src, d) })
 	if err != nil {
 		done()
 		return nil, nil, c.opError("reading", src.SetDigest(d.Digest.String()), err)

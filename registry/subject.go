@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 
+	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/descriptor"
 
 	"github.com/manifest-tool/manifest-tool/spec"
@@ -50,7 +51,7 @@ func (t *target) listedBySubject(ctx context.Context) error {
 		}
 	}
 	c.log.Infof("%s does not list %s among its referrers; writing it again", subject.CommonName(), r.CommonName())
-	if err := c.rc.ManifestPut(ctx, r, idx.Manifest); err != nil {
+	if err := withTokensErr(c, r, func(rc *regclient.RegClient) error { return rc.ManifestPut(ctx, r, idx.Manifest) }); err != nil {
 		return c.opError("pushing the index to", r, err)
 	}
 	return nil
