@@ -111,7 +111,7 @@ func TestTokensCrossProject(t *testing.T) {
 				"--platforms", "linux/amd64,linux/s390x", "--template", r.Host+"/group-a/app:1-OS-ARCH", "--target", r.Host+"/group-b/app:1")
 			run.res.ok(t)
 			checkMembers(t, r, "group-b/app", "1", 2)
-			perRepo := strings.Contains(run.res.stderr, "a token per repository from now on")
+			perRepo := strings.Contains(run.res.stderr, "a token per repository there from now on")
 			if c.grant == nil {
 				if perRepo || run.traffic.Unauthorized != 1 || run.traffic.Mounted == 0 {
 					t.Errorf("as asked: token per repository %v, %d answers 401, %d mounts; want false, 1 and some", perRepo, run.traffic.Unauthorized, run.traffic.Mounted)

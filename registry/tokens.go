@@ -33,7 +33,7 @@ func (c *Client) reg(r ref.Ref) *regclient.RegClient {
 	}
 	host := config.HostNewName(r.Registry).Hostname
 	if _, told := c.repoTokens.LoadOrStore(host, true); !told {
-		c.log.Infof("%s refused a token a scope it was asked for (%s): a token per repository from now on", host, c.narrowed(r))
+		c.log.Infof("%s refused a token that lacked a scope it had been asked for (%s): a token per repository there from now on", host, c.narrowed(r))
 	}
 	return c.rcRepo
 }

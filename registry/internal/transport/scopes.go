@@ -23,6 +23,10 @@ import (
 // was asked for, and a host whose registry refuses a token a scope the
 // token was asked for ("narrowed"); the registry package then gives that
 // host a token per repository ([Transport.Narrowed], registry/tokens.go).
+// A token that expired in flight, or credentials that may not do what was
+// asked, look the same: that host then gets a token per repository too,
+// which costs a 401 per repository's first request, and the error of a
+// refusal that stays names the scope.
 
 // scopeNotes are the scopes asked for each token handed out in the run,
 // and the hosts whose registry refused a token a scope it was asked for.
