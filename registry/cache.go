@@ -73,13 +73,8 @@ func (c *Client) manifestOf(ctx context.Context, r ref.Ref) (rcmanifest.Manifest
 }
 
 // configPlatformOf reads the platform in an image config, once per run and
-// repository.
+// repository ([Client.configOf]).
 func (c *Client) configPlatformOf(ctx context.Context, r ref.Ref, d descriptor.Descriptor) (platform.Platform, error) {
-	return c.configs.get(repoName(r)+"@"+d.Digest.String(), func() (platform.Platform, error) {
-		oc, err := c.rc.BlobGetOCIConfig(ctx, r, d)
-		if err != nil {
-			return platform.Platform{}, err
-		}
-		return oc.GetConfig().Platform, nil
-	})
+	cfg, err := c.configOf(ctx, r, d)
+	return cfg.platform, err
 }

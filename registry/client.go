@@ -15,7 +15,6 @@ import (
 	"github.com/regclient/regclient/config"
 	"github.com/regclient/regclient/scheme/reg"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
-	"github.com/regclient/regclient/types/platform"
 	"github.com/sirupsen/logrus"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -36,7 +35,7 @@ type Client struct {
 	secrets     *secretList       // passwords and tokens, never to be shown
 	progress    func(BlobEvent)
 	manifests   memo[rcmanifest.Manifest]
-	configs     memo[platform.Platform]
+	configs     memo[imageConfig]  // repository@digest -> what the run uses of an image config
 	copies      memo[manifest.How] // target repository@digest -> how the member got there
 	// registries that answered a mount with an upload (202) in this run
 	mountDeclined sync.Map
