@@ -136,6 +136,15 @@ func TestCredentialSources(t *testing.T) {
 			if auth.name == "token" {
 				return // the order does not depend on the scheme
 			}
+			// --docker-cfg says where the Docker config is: the default one
+			// is not read, so a run given one needs nothing of it
+			t.Run("--docker-cfg replaces DOCKER_CONFIG", func(t *testing.T) {
+				res, _ := credRun(t, r, ca, ref, []credSource{credSources[1], credSources[3]}, []string{"not-the-password-Kw7", authPass})
+				res.fails(t, 1, unauthorized)
+				broken := writeAuth(t, "config.json", `{"auths": [`)
+				other := writeAuth(t, "config.json", authJSON(r.Host, authUser, authPass))
+				mtEnv(t, []string{"DOCKER_CONFIG=" + broken, "XDG_RUNTIME_DIR=" + t.TempDir()}, "", "--ca-file", ca, "--docker-cfg", other, "platforms", ref).ok0(t)
+			})
 			for i := 0; i+1 < len(credSources); i++ {
 				hi, lo := credSources[i], credSources[i+1]
 				t.Run(hi.name+" over "+lo.name, func(t *testing.T) {

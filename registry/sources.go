@@ -44,7 +44,10 @@ const maxAuthConfigEnv = 64 << 10
 
 // loadCredSources reads every source of credentials, in precedence order:
 // --docker-cfg (dockerCfg, when given), DOCKER_AUTH_CONFIG, the Docker
-// config of DOCKER_CONFIG or ~/.docker, REGISTRY_AUTH_FILE, then the
+// config of DOCKER_CONFIG or ~/.docker (only without --docker-cfg, which
+// says where the Docker config is, as it did before the other sources were
+// read: a run given one does not read, or fail on, the default one),
+// REGISTRY_AUTH_FILE, then the
 // containers auth.json ($XDG_RUNTIME_DIR/containers/auth.json, then
 // $XDG_CONFIG_HOME/containers/auth.json, ~/.config by default). A source that is missing is left out,
 // but --docker-cfg; one that is there and cannot be read or parsed is an
@@ -72,7 +75,7 @@ func loadCredSources(ctx context.Context, dockerCfg string) (credSources, error)
 			return nil, err
 		}
 	}
-	if dir, name := defaultDockerConfig(); dir != "" {
+	if dir, name := defaultDockerConfig(); dir != "" && dockerCfg == "" {
 		cfg, err := loadDockerConfig(ctx, "")
 		if err := add(name+" ("+filepath.Join(dir, "config.json")+")", cfg, err); err != nil {
 			return nil, err
