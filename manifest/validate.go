@@ -91,14 +91,7 @@ func Precheck(specs []spec.Spec, t Type, opts ValidateOptions) ([]Type, []error)
 			types[i], _ = ParseType(s.Type) // spec.Load allows only valid types
 		}
 		if types[i] == Docker {
-			if len(s.Annotations) > 0 {
-				p = append(p, problemf(errAnnotations, "%s: %s", s.AnnotationsPos, dockerAnnotations))
-			}
-			for _, e := range s.Manifests {
-				if len(e.Annotations) > 0 {
-					p = append(p, problemf(errAnnotations, "%s: %s", e.AnnotationsPos, dockerAnnotations))
-				}
-			}
+			p = append(p, dockerAnnotationProblems(s)...)
 		}
 		type decl struct {
 			e     spec.Entry
@@ -368,6 +361,24 @@ func (m Member) declares(field, value string) bool {
 	}
 	p, _ := spec.NormalizePlatform(*m.Entry.Platform)
 	return map[string]string{"os": p.OS, "architecture": p.Architecture, "variant": p.Variant}[field] == value
+}
+
+// dockerAnnotationProblems are the annotations s asks for, which its
+// Docker list cannot carry.
+func dockerAnnotationProblems(s spec.Spec) spec.Errors {
+	var p spec.Errors
+	if len(s.Annotations) > 0 {
+		p = append(p, problemf(errAnnotations, "%s: %s", s.AnnotationsPos, dockerAnnotations))
+	}
+	if s.AnnotationsFromLabels {
+		p = append(p, problemf(errAnnotations, "%s: %s", s.AnnotationsFromLabelsPos, dockerAnnotations))
+	}
+	for _, e := range s.Manifests {
+		if len(e.Annotations) > 0 {
+			p = append(p, problemf(errAnnotations, "%s: %s", e.AnnotationsPos, dockerAnnotations))
+		}
+	}
+	return p
 }
 
 const dockerAnnotations = "a Docker manifest list cannot carry annotations; use --type oci"

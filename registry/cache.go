@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/regclient/regclient"
-	"github.com/regclient/regclient/types/blob"
 	"github.com/regclient/regclient/types/descriptor"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/platform"
@@ -75,13 +74,8 @@ func (c *Client) manifestOf(ctx context.Context, r ref.Ref) (rcmanifest.Manifest
 }
 
 // configPlatformOf reads the platform in an image config, once per run and
-// repository.
+// repository ([Client.configOf]).
 func (c *Client) configPlatformOf(ctx context.Context, r ref.Ref, d descriptor.Descriptor) (platform.Platform, error) {
-	return c.configs.get(repoName(r)+"@"+d.Digest.String(), func() (platform.Platform, error) {
-		oc, err := withTokens(c, r, func(rc *regclient.RegClient) (blob.OCIConfig, error) { return rc.BlobGetOCIConfig(ctx, r, d) })
-		if err != nil {
-			return platform.Platform{}, err
-		}
-		return oc.GetConfig().Platform, nil
-	})
+	cfg, err := c.configOf(ctx, r, d)
+	return cfg.platform, err
 }

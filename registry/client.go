@@ -15,7 +15,6 @@ import (
 	"github.com/regclient/regclient/config"
 	"github.com/regclient/regclient/scheme/reg"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
-	"github.com/regclient/regclient/types/platform"
 	"github.com/sirupsen/logrus"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -40,7 +39,7 @@ type Client struct {
 	secrets     *secretList       // passwords and tokens, never to be shown
 	progress    func(BlobEvent)
 	manifests   memo[rcmanifest.Manifest]
-	configs     memo[platform.Platform]
+	configs     memo[imageConfig]  // repository@digest -> what the run uses of an image config
 	copies      memo[manifest.How] // target repository@digest -> how the member got there
 	// registries that answered a mount with an upload (202) in this run
 	mountDeclined sync.Map
@@ -179,7 +178,7 @@ func New(ctx context.Context, opts ...Option) (*Client, error) {
 		log = logrus.New()
 		log.SetOutput(io.Discard)
 	}
-	dcfg, err := loadDockerConfig(ctx, s.dockerCfg)
+	dcfg, err := loadCredSources(ctx, s.dockerCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -243,22 +242,11 @@ func transportOptions(ctx context.Context, s clientOptions, log *logrus.Logger, 
 // hostsFromConfig is what regclient is told of each host (auths, plain
 // HTTP, --username, and what Docker would send each host the run names),
 // whose credentials each host gets, for messages, and every secret, each
-// told to the scrubber before it can be logged.
-func hostsFromConfig(ctx context.Context, s clientOptions, dcfg dockerConfig, log *logrus.Logger) ([]config.Host, map[string]string, []string, error) {
+// told to the scrubber before it can be logged. A host's credentials come
+// from the first source that has some ([credSources]); --debug says which.
+func hostsFromConfig(ctx context.Context, s clientOptions, dcfg credSources, log *logrus.Logger) ([]config.Host, map[string]string, []string, error) {
 	creds := map[string]string{}
-	var secrets []string
-	var hosts hostList
-	for key, a := range dcfg.Auths {
-		c := a.credential()
-		if !c.secret() || !config.HostValidate(key) {
-			continue
-		}
-		h := config.HostNewName(key)
-		h.User, h.Pass, h.Token = c.User, c.Pass, c.Token
-		hosts = append(hosts, *h)
-		creds[h.Name] = c.describe(h.Name)
-		secrets = append(secrets, c.secrets()...)
-	}
+	hosts, secrets := authHosts(dcfg, creds)
 	s.scrub.Secret(secrets...)
 	for _, h := range s.plainHTTP {
 		hosts.set(h, func(h *config.Host) { h.TLS = config.TLSDisabled })
@@ -272,6 +260,7 @@ func hostsFromConfig(ctx context.Context, s clientOptions, dcfg dockerConfig, lo
 			hosts.set(name, func(h *config.Host) { h.User, h.Pass, h.Token, h.CredHelper = s.user, s.pass, "", "" })
 			overridden[config.HostNewName(name).Name] = true
 			creds[config.HostNewName(name).Name] = fmt.Sprintf("as user %q", s.user)
+			log.Debugf("credentials for %s from --username", name)
 		}
 	}
 	for _, name := range s.hosts {
@@ -280,7 +269,7 @@ func hostsFromConfig(ctx context.Context, s clientOptions, dcfg dockerConfig, lo
 			continue
 		}
 		overridden[key] = true
-		c, err := dcfg.lookup(ctx, name, runHelper)
+		c, from, err := dcfg.lookup(ctx, name, runHelper)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("credentials for %s: %w", name, err)
 		}
@@ -291,11 +280,47 @@ func hostsFromConfig(ctx context.Context, s clientOptions, dcfg dockerConfig, lo
 		for _, line := range c.Stderr {
 			log.Debugf("credential helper: %s", line)
 		}
+		if from != "" {
+			log.Debugf("credentials for %s from %s", name, from)
+		} else {
+			log.Debugf("no credentials for %s in any source (%s)", name, dcfg.names())
+		}
 	}
 	for i := range hosts {
 		hosts[i].ReqConcurrent = int64(s.concurrency)
 	}
 	return hosts, creds, secrets, nil
+}
+
+// authHosts are the hosts the sources' auths entries give credentials,
+// each from the first source that names it, and every secret of every
+// entry, so that none can be shown, used or not.
+func authHosts(dcfg credSources, creds map[string]string) (hostList, []string) {
+	var hosts hostList
+	var secrets []string
+	taken := map[string]bool{} // hosts a higher source gave
+	for _, src := range dcfg {
+		mine := map[string]bool{}
+		for key, a := range src.cfg.Auths {
+			c := a.credential()
+			secrets = append(secrets, c.secrets()...)
+			if !c.secret() || !config.HostValidate(key) {
+				continue
+			}
+			h := config.HostNewName(key)
+			if taken[h.Name] {
+				continue
+			}
+			mine[h.Name] = true
+			h.User, h.Pass, h.Token = c.User, c.Pass, c.Token
+			hosts = append(hosts, *h)
+			creds[h.Name] = c.describe(h.Name)
+		}
+		for name := range mine {
+			taken[name] = true
+		}
+	}
+	return hosts, secrets
 }
 
 // hostList is what regclient is told of each host.

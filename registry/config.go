@@ -103,15 +103,34 @@ func loadDockerConfig(ctx context.Context, path string) (dockerConfig, error) {
 	case large:
 		return dockerConfig{}, fmt.Errorf("reading Docker config %s: more than %s, a fixed limit far above what credentials take (a few KB); is it the right file?%.0w", path, units.Format(maxConfigFile), ErrConfig)
 	}
+	return parseDockerConfig(b, "reading Docker config "+path)
+}
+
+// parseDockerConfig reads the JSON of a Docker config (or of a containers
+// auth.json, the same format), from what (the file or variable, for
+// errors). A config that does not parse, an auths entry whose auth is not
+// base64 "user:password", a helper name that holds a path, and a
+// credsStore whose docker-credential-<name> is not on PATH are errors
+// naming what; none shows a value of the config (encoding/json's errors
+// quote one character at most).
+func parseDockerConfig(b []byte, what string) (dockerConfig, error) {
 	var cfg dockerConfig
 	if len(bytes.TrimSpace(b)) > 0 {
 		if err := json.Unmarshal(b, &cfg); err != nil {
-			return dockerConfig{}, fmt.Errorf("reading Docker config %s: %w%.0w", path, err, ErrConfig)
+			return dockerConfig{}, fmt.Errorf("%s: %w%.0w", what, err, ErrConfig)
+		}
+	}
+	for host, helper := range cfg.CredHelpers {
+		if helper != "" && !helperName(helper) {
+			return dockerConfig{}, fmt.Errorf("%s: credHelpers[%q] is not a credential helper's name (the NAME of docker-credential-NAME on PATH: letters, digits, '.', '_' and '-')%.0w", what, host, ErrConfig)
 		}
 	}
 	if cfg.CredsStore != "" {
+		if !helperName(cfg.CredsStore) {
+			return dockerConfig{}, fmt.Errorf("%s: credsStore is not a credential helper's name (the NAME of docker-credential-NAME on PATH: letters, digits, '.', '_' and '-')%.0w", what, ErrConfig)
+		}
 		if _, err := exec.LookPath("docker-credential-" + cfg.CredsStore); err != nil {
-			return dockerConfig{}, fmt.Errorf("reading Docker config %s: credsStore %q needs docker-credential-%s, which is not on PATH%.0w", path, cfg.CredsStore, cfg.CredsStore, ErrConfig)
+			return dockerConfig{}, fmt.Errorf("%s: credsStore %q needs docker-credential-%s, which is not on PATH%.0w", what, cfg.CredsStore, cfg.CredsStore, ErrConfig)
 		}
 	}
 	for host, a := range cfg.Auths {
@@ -120,10 +139,25 @@ func loadDockerConfig(ctx context.Context, path string) (dockerConfig, error) {
 		}
 		dec, err := base64.StdEncoding.DecodeString(a.Auth)
 		if err != nil || !strings.Contains(string(dec), ":") {
-			return dockerConfig{}, fmt.Errorf("reading Docker config %s: auths[%q].auth is not base64 \"user:password\" (log in again with docker login %s)%.0w", path, host, host, ErrConfig)
+			return dockerConfig{}, fmt.Errorf("%s: auths[%q].auth is not base64 \"user:password\" (log in again with docker login %s)%.0w", what, host, host, ErrConfig)
 		}
 	}
 	return cfg, nil
+}
+
+// helperName reports whether name can be the NAME of a
+// docker-credential-NAME program looked for on PATH: one that holds a
+// path ("../../tmp/x") would run a program elsewhere.
+func helperName(name string) bool {
+	if name == "" || strings.HasPrefix(name, ".") {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func unwrapPathError(err error) error {

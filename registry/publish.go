@@ -78,6 +78,9 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 		typ = manifest.Docker
 	}
 	types, errList := manifest.Precheck(specs, typ, check)
+	if change {
+		errList = append(errList, labelsOnChange(specs)...)
+	}
 	if err := spec.Join(errList...); err != nil {
 		return nil, err
 	}
@@ -266,6 +269,11 @@ func (j *job) resolve(ctx context.Context) error {
 	if j.change != nil {
 		j.change.Add = members
 		return nil
+	}
+	if s.AnnotationsFromLabels {
+		if s.Annotations, err = j.c.annotationsFromLabels(ctx, s, members); err != nil {
+			return err
+		}
 	}
 	if j.index, err = manifest.BuildSpec(s, j.typ, members); err != nil {
 		return err

@@ -24,7 +24,10 @@
 //
 // Top-level keys: image (required), type (docker or oci: this document's
 // index type, overriding --type), tags, annotations, referrers (true or
-// required: copy the members' referrers, as --referrers), manifests
+// required: copy the members' referrers, as --referrers),
+// annotations-from-labels (true: the org.opencontainers.image.* labels
+// every image member carries alike become index annotations, as
+// --annotations-from-labels; OCI only), manifests
 // (required, at least one member). Member keys: image (required), platform,
 // annotations (on that member's entry in the index, OCI only). Platform
 // keys: os, architecture, variant, os.version (or manifest-tool's

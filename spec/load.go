@@ -309,7 +309,7 @@ func (l loader) fieldsIn(n *yaml.Node, field string, inside []*yaml.Node, allowe
 // doc reads one document of a spec: its target, options, tags, annotations
 // and members.
 func (l loader) doc(root *yaml.Node) (Spec, error) {
-	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers", "subject", "artifact-type")
+	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers", "subject", "artifact-type", "annotations-from-labels")
 	if err != nil {
 		return Spec{}, err
 	}
@@ -386,8 +386,8 @@ func (l loader) targets(root *yaml.Node, f map[string][2]*yaml.Node, s *Spec) er
 	return nil
 }
 
-// indexOptions reads a document's type:, referrers:, subject: and
-// artifact-type: into s.
+// indexOptions reads a document's type:, referrers:,
+// annotations-from-labels:, subject: and artifact-type: into s.
 func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
 	if t, ok := f["type"]; ok {
 		pos := l.pos(t[0], "type")
@@ -415,6 +415,19 @@ func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
 		case "false":
 		default:
 			return errorf(l.pos(r[0], "referrers"), ErrType, "%q: want true, false or required", v)
+		}
+	}
+	if a, ok := f["annotations-from-labels"]; ok {
+		v, err := l.str(a[1], "annotations-from-labels")
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(v) {
+		case "true":
+			s.AnnotationsFromLabels, s.AnnotationsFromLabelsPos = true, l.pos(a[0], "annotations-from-labels")
+		case "false":
+		default:
+			return errorf(l.pos(a[0], "annotations-from-labels"), ErrType, "%q: want true or false", v)
 		}
 	}
 	var vals [2]string // subject:, artifact-type:

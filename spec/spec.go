@@ -65,6 +65,12 @@ type Spec struct {
 	Annotations map[string]string
 	// AnnotationsPos is where the annotations were given.
 	AnnotationsPos Pos
+	// AnnotationsFromLabels says to add to Annotations the labels under
+	// org.opencontainers.image. that every image member carries alike
+	// (--annotations-from-labels, annotations-from-labels: true; OCI
+	// only); AnnotationsFromLabelsPos is where that was asked.
+	AnnotationsFromLabels    bool
+	AnnotationsFromLabelsPos Pos
 	// Manifests are the members, in the order the user gave them.
 	Manifests []Entry
 	// Select, when set, takes only the images of these platforms

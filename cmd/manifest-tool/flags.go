@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/manifest-tool/manifest-tool/registry"
+	"github.com/manifest-tool/manifest-tool/spec"
 )
 
 func globalFlags() []cli.Flag {
@@ -80,4 +81,20 @@ func splitList(values []string) []string {
 		}
 	}
 	return out
+}
+
+func labelsFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "annotations-from-labels", Usage: "OCI: images' common labels as annotations"}
+}
+
+// askLabels applies --annotations-from-labels to every document.
+func askLabels(c *cli.Context, specs []spec.Spec) {
+	if !c.Bool("annotations-from-labels") {
+		return
+	}
+	for i := range specs {
+		if !specs[i].AnnotationsFromLabels {
+			specs[i].AnnotationsFromLabels, specs[i].AnnotationsFromLabelsPos = true, spec.Pos{Field: "--annotations-from-labels"}
+		}
+	}
 }

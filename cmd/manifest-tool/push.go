@@ -21,7 +21,7 @@ target after it, and a line per tag with what the run did to it.
 --by-digest pushes the index by its digest alone, with no tag (targets
 without one), and prints "Reference: <repository>@sha256:<hex>" too.`,
 		Flags: append(writeFlags(&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"}), appendFlag(),
-			&cli.BoolFlag{Name: "by-digest", Usage: "push the index by its digest alone, with no tag"}),
+			&cli.BoolFlag{Name: "by-digest", Usage: "push the index by its digest alone, with no tag"}, labelsFlag()),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("unknown push command %q: want from-spec or from-args (see manifest-tool push --help)", c.Args().First())
@@ -78,6 +78,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 	if c.IsSet("settle") && edit == nil && !c.Bool("append") {
 		return usagef("--settle applies to --append and edit, which read the index back; add --append, or drop --settle")
 	}
+	askLabels(c, specs)
 	if err := checkArtifacts(c, t, specs, edit); err != nil {
 		return err
 	}
