@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io/fs"
 
-	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/errs"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -19,7 +18,7 @@ import (
 func (t *target) writeByDigest(ctx context.Context) error {
 	c, idx, res := t.j.c, t.j.index, t.result
 	r := t.ref.SetDigest(res.Digest)
-	_, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	_, err := manifestHead(ctx, c.rc, r)
 	switch {
 	case err == nil:
 		for i := range res.Manifests {

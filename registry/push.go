@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io/fs"
 
-	"github.com/regclient/regclient"
-
 	"github.com/regclient/regclient/types/errs"
 	"github.com/regclient/regclient/types/ref"
 
@@ -25,7 +23,7 @@ func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([
 		r := target.SetTag(tags[i])
 		ctx, release := c.firstAlone(ctx, r)
 		defer release()
-		h, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+		h, err := manifestHead(ctx, c.rc, r)
 		switch {
 		case err == nil:
 			prev[i] = h.GetDescriptor().Digest.String()
