@@ -28,11 +28,17 @@ type UnconfirmedError struct {
 	Status             string // what the registry answered: "202 Accepted"
 	Check              string // the request that looked: "HEAD /v2/app/manifests/1.0"
 	Found              string // what it found, in a few words
+	// Unsure is true when Check could not tell (it answered an error
+	// other than 404), false when it showed what was sent is not there.
+	Unsure bool
 }
 
 func (e *UnconfirmedError) Error() string {
-	return fmt.Sprintf("%s %s%s: %s answered %s, but %s %s: the registry did not store what was sent",
-		e.Method, e.Host, e.Path, e.Host, e.Status, e.Check, e.Found)
+	end := "the registry did not store what was sent"
+	if e.Unsure {
+		end = "the write could not be confirmed"
+	}
+	return fmt.Sprintf("%s %s%s: %s answered %s, but %s %s: %s", e.Method, e.Host, e.Path, e.Host, e.Status, e.Check, e.Found, end)
 }
 
 // acceptedWrites takes any 2xx answer to a manifest PUT, a blob upload's
@@ -113,6 +119,13 @@ func unconfirmed(req *http.Request, resp *http.Response, check, found string) er
 	return &UnconfirmedError{Method: req.Method, Host: req.URL.Host, Path: req.URL.Path, Status: resp.Status, Check: check, Found: found}
 }
 
+// unanswered is the UnconfirmedError of req's answer resp when the request
+// check, answered look, is no success: not there on a 404, unsure else.
+func unanswered(req *http.Request, resp *http.Response, check string, look *http.Response) error {
+	return &UnconfirmedError{Method: req.Method, Host: req.URL.Host, Path: req.URL.Path, Status: resp.Status, Check: check,
+		Found: "answers " + look.Status, Unsure: look.StatusCode != http.StatusNotFound}
+}
+
 // confirmManifest confirms a manifest PUT to path: what the registry holds
 // there has the digest of the manifest sent (its size too, when said).
 func (a acceptedWrites) confirmManifest(req *http.Request, resp *http.Response, path string, body []byte) error {
@@ -137,7 +150,7 @@ func (a acceptedWrites) confirmManifest(req *http.Request, resp *http.Response, 
 	check := "HEAD " + path
 	switch {
 	case head.StatusCode != http.StatusOK:
-		return unconfirmed(req, resp, check, "answers "+head.Status)
+		return unanswered(req, resp, check, head)
 	case body != nil && head.Header.Get("Content-Length") != "" && head.ContentLength != int64(len(body)):
 		return unconfirmed(req, resp, check, "says "+strconv.FormatInt(head.ContentLength, 10)+" bytes, not the "+strconv.Itoa(len(body))+" sent")
 	}
@@ -153,7 +166,7 @@ func (a acceptedWrites) confirmManifest(req *http.Request, resp *http.Response, 
 		}
 		defer get.Body.Close()
 		if get.StatusCode != http.StatusOK {
-			return unconfirmed(req, resp, check, "answers "+get.Status)
+			return unanswered(req, resp, check, get)
 		}
 		held, err := io.ReadAll(get.Body)
 		if err != nil {
@@ -183,7 +196,7 @@ func (a acceptedWrites) confirmBlob(req *http.Request, resp *http.Response, base
 	check := "HEAD " + path
 	switch {
 	case head.StatusCode != http.StatusOK:
-		return unconfirmed(req, resp, check, "answers "+head.Status)
+		return unanswered(req, resp, check, head)
 	case size > 0 && req.Header.Get("Content-Range") == "" && head.Header.Get("Content-Length") != "" && head.ContentLength != size:
 		return unconfirmed(req, resp, check, "says "+strconv.FormatInt(head.ContentLength, 10)+" bytes, not the "+strconv.FormatInt(size, 10)+" sent")
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
@@ -167,5 +168,70 @@ func TestAcceptedWritesStoredNothing(t *testing.T) {
 	}
 	if err := rc.BlobMount(ctx, mustRef(t, r.host()+"/src"), mustRef(t, r.host()+"/app"), d); err != nil {
 		t.Errorf("mount of a blob there: %v", err)
+	}
+}
+
+// The HEAD that confirms a write goes with the write's credentials: a
+// registry that asks for them on every request takes the 202 as well.
+func TestAcceptedWritesCarryCredentials(t *testing.T) {
+	t.Parallel()
+	img := newImage(t, 10)
+	back := newRegistry(t, false, nil)
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: back.host()})
+	rp.ModifyResponse = func(resp *http.Response) error {
+		if manifestPut(resp.Request) {
+			setStatus(resp, http.StatusAccepted)
+			resp.Header.Del("Docker-Content-Digest")
+		}
+		return nil
+	}
+	var heads atomic.Int32
+	front := newRegistry(t, false, func(w http.ResponseWriter, r *http.Request) bool {
+		if u, p, ok := r.BasicAuth(); !ok || u != "user" || p != "secret" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return true
+		}
+		if r.Method == http.MethodHead && strings.Contains(r.URL.Path, "/manifests/") {
+			heads.Add(1)
+		}
+		rp.ServeHTTP(w, r)
+		return true
+	})
+	tr, _ := newTransport(t, Options{Retry: fast})
+	h := plainHost(front.host())
+	h.User, h.Pass = "user", "secret"
+	rc := client(tr, h)
+	r := mustRef(t, front.host()+"/app:1")
+	img.push(t, rc, r)
+	if heads.Load() != 1 {
+		// without them it would end "HEAD … answers 401 Unauthorized:
+		// the write could not be confirmed"
+		t.Errorf("%d manifest HEADs with credentials, want the 1 that confirms the PUT", heads.Load())
+	}
+}
+
+// A confirming HEAD answered with an error other than 404 tells nothing:
+// the write is said unconfirmed, not unstored.
+func TestAcceptedWritesUnsure(t *testing.T) {
+	t.Parallel()
+	img := newImage(t, 10)
+	r := newRegistry(t, false, nil)
+	r.intercept = func(w http.ResponseWriter, req *http.Request) bool {
+		switch {
+		case manifestPut(req):
+			w.WriteHeader(http.StatusAccepted)
+		case req.Method == http.MethodHead && strings.Contains(req.URL.Path, "/manifests/"):
+			w.WriteHeader(http.StatusForbidden)
+		default:
+			return false
+		}
+		return true
+	}
+	tr, _ := newTransport(t, Options{Retry: fast})
+	err := client(tr, plainHost(r.host())).ManifestPut(context.Background(), mustRef(t, r.host()+"/app:1"), img.manifest)
+	want := "PUT " + r.host() + "/v2/app/manifests/1: " + r.host() + " answered 202 Accepted, but HEAD /v2/app/manifests/1 answers 403 Forbidden: the write could not be confirmed"
+	if got := Cause(err, r.host(), ""); got != want {
+		t.Errorf("%s\nwant: %s", got, want)
 	}
 }
