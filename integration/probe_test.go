@@ -20,7 +20,7 @@ import (
 
 // the contract's check names, in order
 var probeChecks = []string{"api", "auth", "blob-upload", "blob-upload-chunked", "blob-mount", "docker-manifest", "oci-manifest",
-	"docker-manifest-list", "oci-index", "index-annotations", "artifact-subject", "referrers-api", "tag-list", "delete"}
+	"docker-manifest-list", "oci-index", "mixed-list", "index-annotations", "artifact-subject", "referrers-api", "tag-list", "delete"}
 
 type probeJSON struct {
 	Registry   string `json:"registry"`
@@ -29,7 +29,7 @@ type probeJSON struct {
 		Name, Status, Detail string
 	} `json:"checks"`
 	Leftovers []struct {
-		Kind, Repository, Digest string
+		Kind, Repository, Digest, Tag string
 	} `json:"leftovers"`
 }
 
@@ -136,7 +136,7 @@ func TestProbe(t *testing.T) {
 		_, got := probe(t, 3, "--plain-http", r.Host)
 		// (referrers-api is unsupported either way)
 		wantChanged := []string{"blob-upload", "blob-upload-chunked", "blob-mount", "docker-manifest", "oci-manifest",
-			"docker-manifest-list", "oci-index", "index-annotations", "artifact-subject", "tag-list", "delete"}
+			"docker-manifest-list", "oci-index", "mixed-list", "index-annotations", "artifact-subject", "tag-list", "delete"}
 		if diff := changed(rows, got); !reflect.DeepEqual(diff, wantChanged) {
 			t.Errorf("rows that changed: %v (%v)", diff, got)
 		}

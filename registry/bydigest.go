@@ -20,9 +20,7 @@ import (
 func (t *target) writeByDigest(ctx context.Context) error {
 	c, idx, res := t.j.c, t.j.index, t.result
 	r := t.ref.SetDigest(res.Digest)
-	_, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
-		return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
-	})
+	_, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) { return manifestHead(ctx, rc, r) })
 	switch {
 	case err == nil:
 		for i := range res.Manifests {

@@ -57,7 +57,7 @@ func (p probeRegistry) ManifestGet(ctx context.Context, r ref.Ref) (rcmanifest.M
 }
 
 func (p probeRegistry) ManifestHead(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error) {
-	return p.RegClient.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	return manifestHead(ctx, p.RegClient, r)
 }
 
 func (p probeRegistry) ManifestDelete(ctx context.Context, r ref.Ref) error {

@@ -25,9 +25,7 @@ func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([
 		r := target.SetTag(tags[i])
 		ctx, release := c.firstAlone(ctx, r)
 		defer release()
-		h, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
-			return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
-		})
+		h, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) { return manifestHead(ctx, rc, r) })
 		switch {
 		case err == nil:
 			prev[i] = h.GetDescriptor().Digest.String()

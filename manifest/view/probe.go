@@ -32,6 +32,9 @@ type Leftover struct {
 	Kind       string `json:"kind"` // "manifest" or "blob"
 	Repository string `json:"repository"`
 	Digest     string `json:"digest"`
+	// Tag names a manifest whose digest could not be read (its HEAD
+	// failed): Digest is then "".
+	Tag string `json:"tag,omitempty"`
 }
 
 // Status returns the status of the named check ("" when it did not run).

@@ -139,7 +139,11 @@ func (r ProbeReport) WriteText(w io.Writer) error {
 		if l.Kind != last.Kind {
 			p.line("  %ss:", l.Kind)
 		}
-		p.line("    %s", l.Digest)
+		if l.Digest == "" && l.Tag != "" {
+			p.line("    %s (tag; its digest could not be read)", l.Tag)
+		} else {
+			p.line("    %s", l.Digest)
+		}
 		last = l
 	}
 	return p.err

@@ -54,6 +54,14 @@ func TestProbeText(t *testing.T) {
 			{Kind: "blob", Repository: "team/" + long, Digest: "sha256:" + strings.Repeat("b", 64)},
 			{Kind: "blob", Repository: "team/" + long + "-mount", Digest: "sha256:" + strings.Repeat("b", 64)},
 		}}},
+		// a tag whose HEAD failed is listed by its tag
+		{"tags left", "probe-tags.txt", ProbeReport{Registry: "reg.example.com", Repository: "manifest-tool-probe", Checks: []Check{
+			{Name: "delete", Status: Unknown, Detail: "not tried: what the probe pushed could not be read back: 400 Bad Request"},
+		}, Leftovers: []Leftover{
+			{Kind: "manifest", Repository: "manifest-tool-probe", Tag: "probe-0123abcd-docker"},
+			{Kind: "manifest", Repository: "manifest-tool-probe", Digest: "sha256:" + strings.Repeat("a", 64)},
+			{Kind: "blob", Repository: "manifest-tool-probe", Digest: "sha256:" + strings.Repeat("b", 64)},
+		}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -111,7 +112,7 @@ func (p *prober) run(ctx context.Context) {
 	layer := newLayer()
 	if !p.upload(ctx, layer) {
 		rest := []string{CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest, CheckDockerList,
-			CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
+			CheckOCIIndex, CheckMixedList, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
 		switch {
 		case p.refused != nil:
 			p.skip("", "the registry refuses to let these credentials push", rest...)
@@ -140,10 +141,22 @@ func (p *prober) run(ctx context.Context) {
 	}
 	if ociOK {
 		p.put(ctx, CheckOCIIndex, "oci-index", listOf(false, ociImg))
+	} else {
+		p.skip(CheckOCIManifest, "its OCI image manifest could not be pushed", CheckOCIIndex)
+	}
+	switch {
+	case dockerOK && ociOK:
+		p.mixed(ctx, dockerImg, ociImg)
+	case !dockerOK:
+		p.skip(CheckDockerManifest, "its Docker image manifest could not be pushed", CheckMixedList)
+	default:
+		p.skip(CheckOCIManifest, "its OCI image manifest could not be pushed", CheckMixedList)
+	}
+	if ociOK {
 		p.annotations(ctx, ociImg)
 		p.artifact(ctx, ociImg)
 	} else {
-		p.skip(CheckOCIManifest, "its OCI image manifest could not be pushed", CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI)
+		p.skip(CheckOCIManifest, "its OCI image manifest could not be pushed", CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI)
 	}
 	p.tagList(ctx)
 	p.deleteCheck(ctx)
@@ -225,7 +238,7 @@ func (p *prober) upload(ctx context.Context, data []byte) bool {
 		p.row(CheckBlobUpload, view.Unsupported, "a %d-byte blob could not go in one PUT; it took %d PATCH requests", len(data), patches)
 		return true
 	}
-	p.row(CheckBlobUpload, view.Supported, "a %d-byte blob in one PUT", len(data))
+	p.row(CheckBlobUpload, view.Supported, "a %d-byte blob in one PUT%s", len(data), p.deviation(n, http.MethodPut, "/blobs/uploads/"))
 	return true
 }
 
@@ -252,10 +265,15 @@ func (p *prober) chunked(ctx context.Context) {
 func (p *prober) mount(ctx context.Context, d descriptor.Descriptor) {
 	tgt := p.repo
 	tgt.Repository += "-mount"
+	n := p.mark()
 	err := p.reg.BlobMount(ctx, p.repo, tgt, d)
 	switch {
 	case err == nil:
 		p.blobs = append(p.blobs, tgt.SetDigest(d.Digest.String()))
+		if dev := p.deviation(n, http.MethodPost, "/blobs/uploads/"); dev != "" {
+			p.row(CheckBlobMount, view.Supported, "mounted a blob from %s into %s%s", p.repo.Repository, tgt.Repository, dev)
+			break
+		}
 		p.row(CheckBlobMount, view.Supported, "mounted a blob from %s into %s (201)", p.repo.Repository, tgt.Repository)
 	case errors.Is(err, errs.ErrMountReturnedLocation):
 		p.row(CheckBlobMount, view.Unsupported, "asked to mount, the registry offered an upload instead (202): copies across repositories move the bytes")
@@ -293,11 +311,12 @@ func (p *prober) put(ctx context.Context, check, name string, orig any) (descrip
 	d := m.GetDescriptor()
 	tag := p.repo.SetTag(p.tagPrefix + name)
 	p.tags = append(p.tags, tag)
+	n := p.mark()
 	if err := p.reg.ManifestPut(ctx, tag, m); err != nil {
 		p.failed(check, err, "pushing %s, %s", tag.Tag, kind(d.MediaType))
 		return d, false
 	}
-	p.row(check, view.Supported, "pushed %s, %s", tag.Tag, kind(d.MediaType))
+	p.row(check, view.Supported, "pushed %s, %s%s", tag.Tag, kind(d.MediaType), p.deviation(n, http.MethodPut, "/manifests/"))
 	return descriptor.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}, true
 }
 
@@ -438,15 +457,27 @@ func (p *prober) tagList(ctx context.Context) {
 	}
 }
 
-// deleteCheck deletes one manifest the probe pushed, by digest.
+// deleteCheck deletes one manifest the probe pushed, by digest. A HEAD
+// that failed, other than with a 404, says nothing of what the registry
+// holds: the row is then unknown, with the cause, and not "nothing was
+// pushed" nor "deleted".
 func (p *prober) deleteCheck(ctx context.Context) {
 	var victim ref.Ref
+	var unread error
 	for _, t := range append(append([]ref.Ref{}, p.tags...), p.digests...) {
-		if d, ok := p.digestOf(ctx, t); ok {
+		d, err := p.digestOf(ctx, t)
+		switch {
+		case err != nil:
+			unread = cmp.Or(unread, err)
+		case d != "":
 			victim = p.repo.SetDigest(d)
 		}
 	}
-	if victim.Digest == "" {
+	switch {
+	case victim.Digest == "" && unread != nil:
+		p.row(CheckDelete, view.Unknown, "not tried: what the probe pushed could not be read back: %s", p.because(unread))
+		return
+	case victim.Digest == "":
 		p.skip("", "nothing was pushed", CheckDelete)
 		return
 	}
@@ -455,19 +486,24 @@ func (p *prober) deleteCheck(ctx context.Context) {
 		p.failed(CheckDelete, err, "deleting a manifest by digest")
 		return
 	}
-	if p.exists(ctx, victim) {
+	switch d, err := p.digestOf(ctx, victim); {
+	case err != nil:
+		p.row(CheckDelete, view.Unknown, "a manifest deleted by digest (202) could not be read back: %s", p.because(err))
+	case d != "":
 		p.noDeletes = true
 		p.row(CheckDelete, view.Unsupported, "a manifest deleted by digest (202) is still served")
-		return
+	default:
+		p.row(CheckDelete, view.Supported, "deleted a manifest by digest")
 	}
-	p.row(CheckDelete, view.Supported, "deleted a manifest by digest")
 }
 
 // cleanup deletes what the probe pushed, and only that: what its tags
 // point at, what it pushed by digest, the sha256-<hex> tag of its artifact,
 // and the blobs it brought. It returns what it could not remove: anything
-// still served after the attempt. Once the registry refuses a delete, it
-// asks no more.
+// still served after the attempt, or whose HEAD failed (a tag whose
+// digest could not be read is listed by its tag). Once the registry
+// refuses a delete, it asks no more; while a manifest stays, or may, no
+// blob is deleted, as it may be one of that manifest's.
 func (p *prober) cleanup(ctx context.Context) []view.Leftover {
 	var manifests []ref.Ref
 	seen := map[string]bool{}
@@ -475,15 +511,18 @@ func (p *prober) cleanup(ctx context.Context) []view.Leftover {
 	if p.subject != "" {
 		refs = append(refs, p.repo.SetTag(strings.Replace(p.subject, ":", "-", 1)))
 	}
-	for _, r := range refs {
-		if d, ok := p.digestOf(ctx, r); ok && !seen[d] {
-			seen[d] = true
-			manifests = append(manifests, p.repo.SetDigest(d))
-		}
-	}
 	left := []view.Leftover{}
 	leave := func(kind string, r ref.Ref) {
 		left = append(left, view.Leftover{Kind: kind, Repository: r.Repository, Digest: r.Digest})
+	}
+	for _, r := range refs {
+		switch d, err := p.digestOf(ctx, r); {
+		case err != nil:
+			left = append(left, view.Leftover{Kind: "manifest", Repository: r.Repository, Digest: r.Digest, Tag: r.Tag})
+		case d != "" && !seen[d]:
+			seen[d] = true
+			manifests = append(manifests, p.repo.SetDigest(d))
+		}
 	}
 	for i := len(manifests) - 1; i >= 0; i-- { // lists before their images
 		r := manifests[i]
@@ -492,11 +531,11 @@ func (p *prober) cleanup(ctx context.Context) []view.Leftover {
 				p.noDeletes = true
 			}
 		}
-		if p.exists(ctx, r) {
+		if d, err := p.digestOf(ctx, r); err != nil || d != "" {
 			leave("manifest", r)
 		}
 	}
-	blobDeletes := !p.noDeletes
+	blobDeletes := !p.noDeletes && len(left) == 0
 	for _, b := range p.blobs {
 		d := descriptor.Descriptor{Digest: digest.Digest(b.Digest)}
 		if blobDeletes {
@@ -512,28 +551,33 @@ func (p *prober) cleanup(ctx context.Context) []view.Leftover {
 	return left
 }
 
-// digestOf returns the digest of the manifest r names, if the registry
-// holds it.
-func (p *prober) digestOf(ctx context.Context, r ref.Ref) (string, bool) {
+// digestOf returns the digest of the manifest r names: "" when the
+// registry answers that it holds none (404); "" and the error when the
+// HEAD failed otherwise, which tells nothing of what it holds.
+func (p *prober) digestOf(ctx context.Context, r ref.Ref) (string, error) {
 	m, err := p.reg.ManifestHead(ctx, r)
-	if err != nil {
-		return "", false
+	switch {
+	case err == nil:
+		return m.GetDescriptor().Digest.String(), nil
+	case errors.Is(err, errs.ErrNotFound):
+		return "", nil
 	}
-	return m.GetDescriptor().Digest.String(), true
+	return "", err
 }
 
-// exists reports whether the registry holds the manifest r names.
+// exists reports whether the registry is seen to hold the manifest r names.
 func (p *prober) exists(ctx context.Context, r ref.Ref) bool {
-	_, ok := p.digestOf(ctx, r)
-	return ok
+	d, _ := p.digestOf(ctx, r)
+	return d != ""
 }
 
 // blobExists reports whether the registry serves the blob d in the
-// repository r names.
+// repository r names, or may: a HEAD that failed other than with a 404
+// does not show it absent.
 func (p *prober) blobExists(ctx context.Context, r ref.Ref, d descriptor.Descriptor) bool {
 	rdr, err := p.reg.BlobHead(ctx, r, d)
 	if err != nil {
-		return false
+		return !errors.Is(err, errs.ErrNotFound)
 	}
 	rdr.Close()
 	return true

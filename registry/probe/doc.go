@@ -10,7 +10,11 @@
 // keeps. The report has one row per check, in the order below: supported,
 // unsupported or unknown, with a detail in a few words.
 //
-// A refusal (an HTTP error status) makes a check unsupported. A request
+// A refusal (an HTTP error status) makes a check unsupported. A write the
+// registry answered with another success status than the spec's (a
+// manifest PUT answered 200 or 202, a blob PUT or mount 200), which the
+// transport confirmed and took, is supported, its row saying so ("works,
+// answers 202 Accepted where the spec says 201 Created"). A request
 // that got no whole answer ([Options].Unanswered) leaves its check, and
 // every check that depends on it, unknown, with the cause.
 //
@@ -31,6 +35,9 @@
 //   - docker-manifest, oci-manifest: a Docker v2.2 and an OCI image
 //     manifest, each under a tag.
 //   - docker-manifest-list, oci-index: a list and an index of that image.
+//   - mixed-list: an OCI index holding the Docker and the OCI image;
+//     unsupported, with the registry's words, where it is refused (Quay
+//     before quay/quay#6070, Nexus, Google Artifact Registry).
 //   - index-annotations: an OCI index with annotations that rewritten JSON
 //     would change, read back: it must be the same bytes.
 //   - artifact-subject: an OCI artifact ([ArtifactType]) whose subject is
@@ -49,7 +56,11 @@
 //
 // At the end, even after the context is cancelled (within a minute), it
 // deletes what it pushed and nothing else, lists before their images.
-// What is still served afterwards is in the report's Leftovers.
+// What is still served afterwards is in the report's Leftovers, and so is
+// a tag whose HEAD failed (other than with a 404), by its tag: that says
+// nothing of what the registry holds, so the delete check is then unknown,
+// not "nothing was pushed", and while a manifest stays, or may, no blob is
+// deleted.
 //
 // # Errors and exit codes
 //

@@ -23,6 +23,8 @@ import (
 	"github.com/regclient/regclient/types/ref"
 	"github.com/regclient/regclient/types/referrer"
 	"github.com/regclient/regclient/types/tag"
+
+	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 )
 
 // fake is an in-memory registry behind the Registry interface. It keeps
@@ -44,6 +46,7 @@ type fake struct {
 	keepDeleted    bool   // a manifest DELETE answers 202 and keeps the manifest
 	referrersLag   bool   // the referrers API answers 200 without the artifact
 	staleTags      bool   // the tag list answers without the probe's tags
+	answered       string // the status a manifest PUT was answered, when the transport took it for 201
 	// fail, when it returns an error, makes the operation fail with it
 	// (the exchange answers 400, or the status of a statusError)
 	fail func(c call) error
@@ -238,6 +241,9 @@ func (f *fake) ManifestPut(_ context.Context, r ref.Ref, m rcmanifest.Manifest) 
 		subject, _ = s.GetSubject()
 	}
 	h := http.Header{"Docker-Content-Digest": {d.String()}}
+	if f.answered != "" {
+		h.Set(transport.AnsweredHeader, f.answered)
+	}
 	if subject != nil && f.subjectHeader {
 		h.Set("OCI-Subject", subject.Digest.String())
 	}

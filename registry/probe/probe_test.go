@@ -21,7 +21,7 @@ import (
 
 // the check names, in the order of the rows
 var order = []string{CheckAPI, CheckAuth, CheckBlobUpload, CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest,
-	CheckDockerList, CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI, CheckTagList, CheckDelete}
+	CheckDockerList, CheckOCIIndex, CheckMixedList, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI, CheckTagList, CheckDelete}
 
 // failure is the error testOptions.Fail makes.
 type failure struct {
@@ -48,7 +48,7 @@ var target = func() ref.Ref {
 
 // pushing are the checks that push something, after blob-upload.
 var pushing = []string{CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest, CheckDockerList,
-	CheckOCIIndex, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
+	CheckOCIIndex, CheckMixedList, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
 
 // rows gives each of names the status, and the rows in more theirs.
 func rows(status view.CheckStatus, names []string, more map[string]view.CheckStatus) map[string]view.CheckStatus {
@@ -140,7 +140,7 @@ func TestRun(t *testing.T) {
 			CheckIndexAnnotations: "an index with 3 annotations read back byte for byte",
 			CheckArtifactSubject:  "no OCI-Subject answer: clients keep the sha256-<hex> tag",
 			CheckReferrersAPI:     "GET /v2/team/probe/referrers/<digest> answers 404 Not Found; the sha256-<hex> tag fallback works",
-			CheckTagList:          "the tag list shows 5 of the probe's tags",
+			CheckTagList:          "the tag list shows 6 of the probe's tags",
 			CheckDelete:           "deleted a manifest by digest",
 		}},
 
@@ -216,12 +216,12 @@ func TestRun(t *testing.T) {
 		// image manifests and lists
 		{name: "Docker config refused", setup: refuse(http.StatusBadRequest, pushOf("BlobPut", mediatype.Docker2ImageConfig)),
 			noList: "reg.example.com could not be shown to hold Docker manifest lists (see the rows)",
-			want:   map[string]view.CheckStatus{CheckDockerManifest: view.Unknown, CheckDockerList: view.Unknown},
+			want:   map[string]view.CheckStatus{CheckDockerManifest: view.Unknown, CheckDockerList: view.Unknown, CheckMixedList: view.Unknown},
 			detail: map[string]string{CheckDockerManifest: "not tried: uploading its config failed: cause:",
 				CheckDockerList: "not tried: its Docker image manifest could not be pushed"}},
 		{name: "no Docker images", setup: refuse(http.StatusBadRequest, pushOf("ManifestPut", mediatype.Docker2Manifest)),
 			noList: "reg.example.com could not be shown to hold Docker manifest lists (see the rows)",
-			want:   map[string]view.CheckStatus{CheckDockerManifest: view.Unsupported, CheckDockerList: view.Unknown},
+			want:   map[string]view.CheckStatus{CheckDockerManifest: view.Unsupported, CheckDockerList: view.Unknown, CheckMixedList: view.Unknown},
 			detail: map[string]string{CheckDockerManifest: "-docker, a Docker v2.2 image manifest: cause: request failed: 400 Bad Request"}},
 		{name: "no Docker lists", setup: refuse(http.StatusBadRequest, pushOf("ManifestPut", mediatype.Docker2ManifestList)),
 			noList: "reg.example.com cannot hold Docker manifest lists",
@@ -229,7 +229,7 @@ func TestRun(t *testing.T) {
 			detail: map[string]string{CheckDockerList: "-docker-list, a Docker v2.2 manifest list: cause: request failed: 400 Bad Request"}},
 		{name: "no OCI images", setup: refuse(http.StatusBadRequest, taggedPut("-oci")),
 			noList: "reg.example.com could not be shown to hold OCI indexes (see the rows)",
-			want: map[string]view.CheckStatus{CheckOCIManifest: view.Unsupported, CheckOCIIndex: view.Unknown,
+			want: map[string]view.CheckStatus{CheckOCIManifest: view.Unsupported, CheckOCIIndex: view.Unknown, CheckMixedList: view.Unknown,
 				CheckIndexAnnotations: view.Unknown, CheckArtifactSubject: view.Unknown, CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckArtifactSubject: "not tried: its OCI image manifest could not be pushed"}},
 		{name: "no OCI indexes", setup: refuse(http.StatusBadRequest, taggedPut("-oci-index")),
@@ -238,23 +238,23 @@ func TestRun(t *testing.T) {
 		{name: "no lists at all", setup: refuse(http.StatusBadRequest, func(c call) bool {
 			return c.Op == "ManifestPut" && (c.MediaType == mediatype.Docker2ManifestList || c.MediaType == mediatype.OCI1ManifestList)
 		}), noList: "reg.example.com cannot hold Docker manifest lists or OCI indexes",
-			want: map[string]view.CheckStatus{CheckDockerList: view.Unsupported, CheckOCIIndex: view.Unsupported, CheckIndexAnnotations: view.Unsupported},
+			want: map[string]view.CheckStatus{CheckDockerList: view.Unsupported, CheckOCIIndex: view.Unsupported, CheckMixedList: view.Unsupported, CheckIndexAnnotations: view.Unsupported},
 			detail: map[string]string{CheckArtifactSubject: "the sha256-<hex> tag could not be written",
 				CheckReferrersAPI: "the sha256-<hex> tag fallback did not list the artifact either"}},
 
 		{name: "Docker config cut off", setup: cutOff(pushOf("BlobPut", mediatype.Docker2ImageConfig)),
 			incomplete: "could not tell whether reg.example.com holds Docker manifest lists: docker-manifest: uploading its config: cause: request failed: unexpected EOF",
-			want:       map[string]view.CheckStatus{CheckDockerManifest: view.Unknown, CheckDockerList: view.Unknown},
+			want:       map[string]view.CheckStatus{CheckDockerManifest: view.Unknown, CheckDockerList: view.Unknown, CheckMixedList: view.Unknown},
 			detail:     map[string]string{CheckDockerList: "not tried: its Docker image manifest could not be pushed"}},
 		{name: "OCI image cut off", setup: cutOff(taggedPut("-oci")),
 			incomplete: "could not tell whether reg.example.com holds OCI indexes: oci-manifest: cause: request failed: unexpected EOF",
-			want: map[string]view.CheckStatus{CheckOCIManifest: view.Unknown, CheckOCIIndex: view.Unknown,
+			want: map[string]view.CheckStatus{CheckOCIManifest: view.Unknown, CheckOCIIndex: view.Unknown, CheckMixedList: view.Unknown,
 				CheckIndexAnnotations: view.Unknown, CheckArtifactSubject: view.Unknown, CheckReferrersAPI: view.Unknown},
 			detail: map[string]string{CheckOCIManifest: "-oci, an OCI image manifest: cause: request failed: unexpected EOF"}},
 		{name: "lists cut off", setup: cutOff(func(c call) bool {
 			return c.Op == "ManifestPut" && (c.MediaType == mediatype.Docker2ManifestList || c.MediaType == mediatype.OCI1ManifestList)
 		}), incomplete: "could not tell whether reg.example.com holds Docker manifest lists or OCI indexes: docker-manifest-list: cause: request failed: unexpected EOF",
-			want: map[string]view.CheckStatus{CheckDockerList: view.Unknown, CheckOCIIndex: view.Unknown, CheckIndexAnnotations: view.Unknown},
+			want: map[string]view.CheckStatus{CheckDockerList: view.Unknown, CheckOCIIndex: view.Unknown, CheckMixedList: view.Unknown, CheckIndexAnnotations: view.Unknown},
 			detail: map[string]string{CheckOCIIndex: "-oci-index, an OCI image index: cause: request failed: unexpected EOF",
 				CheckArtifactSubject: "the sha256-<hex> tag could not be written"}},
 		{name: "lists refused, indexes cut off", setup: func(f *fake) {
@@ -343,8 +343,8 @@ func TestRun(t *testing.T) {
 				if n := count(f, "BlobDelete"); n != 0 {
 					t.Errorf("%d blob deletes after the refusal", n)
 				}
-				if kinds := leftKinds(rep); kinds["manifest"] != 7 || kinds["blob"] != 6 {
-					t.Errorf("leftovers %v, want 7 manifests and 6 blobs", kinds)
+				if kinds := leftKinds(rep); kinds["manifest"] != 8 || kinds["blob"] != 6 {
+					t.Errorf("leftovers %v, want 8 manifests and 6 blobs", kinds)
 				}
 			}},
 		{name: "delete cut off", setup: cutOff(func(c call) bool { return c.Op == "ManifestDelete" }),
@@ -362,8 +362,8 @@ func TestRun(t *testing.T) {
 				if n := count(f, "ManifestDelete"); n != 1 {
 					t.Errorf("%d manifest deletes, want 1", n)
 				}
-				if kinds := leftKinds(rep); kinds["manifest"] != 7 {
-					t.Errorf("leftovers %v, want 7 manifests", kinds)
+				if kinds := leftKinds(rep); kinds["manifest"] != 8 {
+					t.Errorf("leftovers %v, want 8 manifests", kinds)
 				}
 			}},
 		{name: "blob delete refused", setup: refuse(http.StatusMethodNotAllowed, func(c call) bool { return c.Op == "BlobDelete" }),
@@ -389,6 +389,31 @@ func TestRun(t *testing.T) {
 				t.Errorf("%d blob deletes, leftovers %v", count(f, "BlobDelete"), kinds)
 			}
 		}},
+		{name: "manifest PUT answered 202", setup: func(f *fake) { f.answered = "202 Accepted" },
+			detail: map[string]string{CheckDockerList: "-docker-list, a Docker v2.2 manifest list; works, answers 202 Accepted where the spec says 201 Created",
+				CheckOCIIndex: "; works, answers 202 Accepted where the spec says 201 Created"}},
+		{name: "mixed lists refused", setup: refuse(http.StatusBadRequest, taggedPut("-mixed")),
+			want:   map[string]view.CheckStatus{CheckMixedList: view.Unsupported},
+			detail: map[string]string{CheckMixedList: "refused an OCI index holding a Docker v2.2 and an OCI image manifest: cause: request failed: 400 Bad Request"}},
+		{name: "HEAD fails", setup: refuse(http.StatusBadRequest, func(c call) bool { return c.Op == "ManifestHead" }),
+			// not "nothing was pushed"; no blob deleted under manifests
+			// that stay; each tag listed
+			want:   map[string]view.CheckStatus{CheckDelete: view.Unknown},
+			detail: map[string]string{CheckDelete: "not tried: what the probe pushed could not be read back: cause: request failed: 400 Bad Request"},
+			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
+				if n, m := count(f, "BlobDelete"), count(f, "ManifestDelete"); n != 0 || m != 0 {
+					t.Errorf("%d blob deletes, %d manifest deletes, want none", n, m)
+				}
+				tags := 0
+				for _, l := range rep.Leftovers {
+					if l.Kind == "manifest" && l.Tag != "" {
+						tags++
+					}
+				}
+				if kinds := leftKinds(rep); tags != 7 || kinds["blob"] != 6 {
+					t.Errorf("leftovers %+v: want the 7 tags and 6 blobs", rep.Leftovers)
+				}
+			}},
 		{name: "lists deleted before their images", also: func(t *testing.T, f *fake, _ view.ProbeReport) {
 			var deleted []string
 			for _, c := range f.calls {
@@ -396,8 +421,8 @@ func TestRun(t *testing.T) {
 					deleted = append(deleted, c.Ref.Digest)
 				}
 			}
-			if len(deleted) != 7 {
-				t.Fatalf("%d manifests deleted, want 7", len(deleted))
+			if len(deleted) != 8 {
+				t.Fatalf("%d manifests deleted, want 8", len(deleted))
 			}
 			deleted = deleted[1:] // the delete check's own, the artifact
 			for i, d := range deleted {
@@ -500,7 +525,11 @@ func checkLeftovers(t *testing.T, f *fake, before map[string]string, rep view.Pr
 	}
 	listed := map[string]string{}
 	for _, l := range rep.Leftovers {
-		listed[l.Repository+"@"+l.Digest] = l.Kind
+		d := l.Digest
+		if d == "" { // listed by its tag: its HEAD failed
+			d = f.tags[l.Repository+":"+l.Tag]
+		}
+		listed[l.Repository+"@"+d] = l.Kind
 	}
 	for k, kind := range added {
 		if listed[k] != kind {

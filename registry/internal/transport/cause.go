@@ -76,6 +76,9 @@ var causes = []causeRule{
 		return retry.Error() + " (" + siteAt(retry.Host, f.at.registry, f.at.realm).role() + " stopped answering; run again once it is back)"
 	}},
 	{"retries", has(retried), func(f *failure) string { return errorAs[*RetryError](f.err).Error() }},
+	{"unconfirmed write", func(f *failure) bool { return errorAs[*UnconfirmedError](f.err) != nil }, func(f *failure) string {
+		return errorAs[*UnconfirmedError](f.err).Error()
+	}},
 	{"altered", has(digestMismatch), func(f *failure) string {
 		return "the bytes received do not match their digest" + mismatchDetail(f.msg) + ": " + f.at.describe("") + ", or something between, is altering data"
 	}},

@@ -109,6 +109,14 @@ var failures = []failureCase{
 		return getManifest(t, tr, plainHost(r.host()), "1")
 	}, "GET REG/v2/app/manifests/1: stalled, no byte moved for 100ms (--idle-timeout) (2 attempts)"},
 
+	{"unconfirmed write", func(t *testing.T) produced {
+		img := newImage(t, 10)
+		r := newRegistry(t, false, answerWith("PUT", "/manifests/1", status(http.StatusAccepted)))
+		tr, _ := newTransport(t, Options{Retry: fast})
+		err := client(tr, plainHost(r.host())).ManifestPut(context.Background(), mustRef(t, r.host()+"/app:1"), img.manifest)
+		return produced{err: err, vars: map[string]string{"REG": r.host()}}
+	}, "PUT REG/v2/app/manifests/1: REG answered 202 Accepted, but HEAD /v2/app/manifests/1 answers 404 Not Found: the registry did not store what was sent"},
+
 	{"altered", func(t *testing.T) produced {
 		img := newImage(t, 10)
 		body, _ := img.manifest.RawBody()

@@ -59,6 +59,8 @@ type Transport struct {
 //
 //   - originGuard (redirect.go): a redirect to another origin goes
 //     without the credentials, so that nothing below or shown has them;
+//   - acceptedWrites (accept.go): a write answered with another 2xx than
+//     the spec's is confirmed by its digest, then handed on as the spec's;
 //   - answerTap (observe.go): a request's final answer has its tokens
 //     told to [Options].Secrets, is shown to its [Observer], and notes
 //     its host as passed when it is not a 401 (passed.go), and the
@@ -78,7 +80,7 @@ func New(o Options) *Transport {
 	t.hosts = &hosts{Options: o, byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
 	t.plain = newPlainGuard(t.hosts, o.PlainHTTP, t.notes)
 	retry := &retrier{Options: o, next: &sizeLimits{next: t.plain, maxManifest: o.MaxManifestSize}, hosts: t.hosts}
-	t.stack = originGuard{next: &answerTap{next: retry, notes: t.notes, passed: t.passed, scopes: t.scopes, secrets: o.Secrets}}
+	t.stack = originGuard{next: acceptedWrites{next: &answerTap{next: retry, notes: t.notes, passed: t.passed, scopes: t.scopes, secrets: o.Secrets}}}
 	retry.resend = t.stack
 	return t
 }

@@ -1,0 +1,247 @@
+package transport
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+)
+
+// AnsweredHeader is set, by [acceptedWrites], on the answer to a write the
+// registry answered with another success status than the distribution
+// spec's, once the write was confirmed: its value is the status the
+// registry answered ("202 Accepted"); the answer's status is then the
+// spec's. The registry's own header of that name is dropped.
+const AnsweredHeader = "Manifest-Tool-Answered"
+
+// UnconfirmedError is returned for a write the registry answered with
+// another success status than the spec's, when what the registry holds
+// afterwards does not show that it stored what was sent.
+type UnconfirmedError struct {
+	Method, Host, Path string // the write, its path without the query
+	Status             string // what the registry answered: "202 Accepted"
+	Check              string // the request that looked: "HEAD /v2/app/manifests/1.0"
+	Found              string // what it found, in a few words
+	// Unsure is true when Check could not tell (it answered an error
+	// other than 404), false when it showed what was sent is not there.
+	Unsure bool
+}
+
+func (e *UnconfirmedError) Error() string {
+	end := "the registry did not store what was sent"
+	if e.Unsure {
+		end = "the write could not be confirmed"
+	}
+	return fmt.Sprintf("%s %s%s: %s answered %s, but %s %s: %s", e.Method, e.Host, e.Path, e.Host, e.Status, e.Check, e.Found, end)
+}
+
+// acceptedWrites takes any 2xx answer to a manifest PUT, a blob upload's
+// last PUT or a blob mount for the success it is, once confirmed.
+//
+// It is here because regclient v0.11.7 takes only the spec's statuses
+// (scheme/reg/manifest.go ManifestPut: 201; blob.go blobPutUploadFull:
+// 201 or 204; blobMount: 201, or 202 for an upload offered) and calls any
+// other a failure, while registries answer 200 or 202 to a manifest PUT
+// and 200 to a blob PUT or a mount (distribution/distribution#142,
+// moby/moby#10403), having stored it; Docker takes any 2xx. Such an answer
+// is confirmed by the digest: the answer's Docker-Content-Digest, else a
+// HEAD of what was written (a manifest's digest from the HEAD, or from a
+// GET when the HEAD does not say it), and then handed on with the spec's
+// status and [AnsweredHeader]. A write not confirmed (another digest,
+// another size, nothing there) is an [UnconfirmedError].
+type acceptedWrites struct{ next http.RoundTripper }
+
+// writeRE parses a write's path: the part up to /v2/, the repository, and
+// what follows it.
+var writeRE = regexp.MustCompile(`^(.*/v2/)(.+)/(manifests/[^/]+|blobs/uploads/[^/]*)$`)
+
+func (a acceptedWrites) RoundTrip(req *http.Request) (*http.Response, error) {
+	m := writeRE.FindStringSubmatch(req.URL.Path)
+	var sent []byte // a manifest's, kept to confirm its write
+	if m != nil && req.Method == http.MethodPut && strings.HasPrefix(m[3], "manifests/") {
+		var err error
+		if req, sent, err = keepBody(req); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := a.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Header.Del(AnsweredHeader)
+	if m == nil || resp.StatusCode/100 != 2 {
+		return resp, nil
+	}
+	base, rest := m[1]+m[2], m[3]
+	q := req.URL.Query()
+	var spec string
+	var check func() error
+	switch {
+	case req.Method == http.MethodPut && strings.HasPrefix(rest, "manifests/"):
+		spec = "201 Created"
+		check = func() error { return a.confirmManifest(req, resp, base+"/"+rest, sent) }
+	case req.Method == http.MethodPut && q.Get("digest") != "":
+		if resp.StatusCode == http.StatusNoContent {
+			return resp, nil // Docker's registry spec lists 204, and regclient takes it
+		}
+		spec = "201 Created"
+		check = func() error { return a.confirmBlob(req, resp, base, q.Get("digest"), req.ContentLength) }
+	case req.Method == http.MethodPost && q.Get("mount") != "":
+		if resp.StatusCode == http.StatusAccepted {
+			return resp, nil // an upload offered instead
+		}
+		spec = "201 Created"
+		check = func() error { return a.confirmBlob(req, resp, base, q.Get("mount"), -1) }
+	default:
+		return resp, nil
+	}
+	if resp.StatusCode == http.StatusCreated {
+		return resp, nil
+	}
+	if err := check(); err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	resp.Header.Set(AnsweredHeader, resp.Status)
+	resp.StatusCode, resp.Status = http.StatusCreated, spec
+	return resp, nil
+}
+
+// unconfirmed is the UnconfirmedError of req's answer resp, found by the
+// request check.
+func unconfirmed(req *http.Request, resp *http.Response, check, found string) error {
+	return &UnconfirmedError{Method: req.Method, Host: req.URL.Host, Path: req.URL.Path, Status: resp.Status, Check: check, Found: found}
+}
+
+// unanswered is the UnconfirmedError of req's answer resp when the request
+// check, answered look, is no success: not there on a 404, unsure else.
+func unanswered(req *http.Request, resp *http.Response, check string, look *http.Response) error {
+	return &UnconfirmedError{Method: req.Method, Host: req.URL.Host, Path: req.URL.Path, Status: resp.Status, Check: check,
+		Found: "answers " + look.Status, Unsure: look.StatusCode != http.StatusNotFound}
+}
+
+// confirmManifest confirms a manifest PUT to path: what the registry holds
+// there has the digest of the manifest sent (its size too, when said).
+func (a acceptedWrites) confirmManifest(req *http.Request, resp *http.Response, path string, body []byte) error {
+	var want digest.Digest // "" when not known: the write is confirmed by what is there
+	if body != nil {
+		want = digest.Canonical.FromBytes(body)
+	}
+	if d, err := digest.Parse(path[strings.LastIndex(path, "/")+1:]); err == nil {
+		want = d // by digest: regclient checked it is the body's
+	}
+	if got := resp.Header.Get("Docker-Content-Digest"); got != "" {
+		if want != "" && got != want.String() {
+			return unconfirmed(req, resp, "its answer", "says "+got+", not "+want.String()+" that was sent")
+		}
+		return nil
+	}
+	head, err := a.look(req, http.MethodHead, path, req.Header.Get("Content-Type"))
+	if err != nil {
+		return err
+	}
+	head.Body.Close()
+	check := "HEAD " + path
+	switch {
+	case head.StatusCode != http.StatusOK:
+		return unanswered(req, resp, check, head)
+	case body != nil && head.Header.Get("Content-Length") != "" && head.ContentLength != int64(len(body)):
+		return unconfirmed(req, resp, check, "says "+strconv.FormatInt(head.ContentLength, 10)+" bytes, not the "+strconv.Itoa(len(body))+" sent")
+	}
+	got := head.Header.Get("Docker-Content-Digest")
+	if want == "" {
+		return nil
+	}
+	if got == "" { // the HEAD does not say: the bytes do
+		check = "GET " + path
+		get, err := a.look(req, http.MethodGet, path, req.Header.Get("Content-Type"))
+		if err != nil {
+			return err
+		}
+		defer get.Body.Close()
+		if get.StatusCode != http.StatusOK {
+			return unanswered(req, resp, check, get)
+		}
+		held, err := io.ReadAll(get.Body)
+		if err != nil {
+			return err
+		}
+		got = digest.Canonical.FromBytes(held).String()
+	}
+	if got != want.String() {
+		return unconfirmed(req, resp, check, "shows "+got+", not "+want.String()+" that was sent")
+	}
+	return nil
+}
+
+// confirmBlob confirms a blob upload or mount into the repository at base
+// (".../v2/<repo>"): the registry serves the blob dig there, of size bytes
+// when size is known (-1 otherwise).
+func (a acceptedWrites) confirmBlob(req *http.Request, resp *http.Response, base, dig string, size int64) error {
+	if got := resp.Header.Get("Docker-Content-Digest"); got != "" && got != dig {
+		return unconfirmed(req, resp, "its answer", "says "+got+", not "+dig)
+	}
+	path := base + "/blobs/" + dig
+	head, err := a.look(req, http.MethodHead, path, "")
+	if err != nil {
+		return err
+	}
+	head.Body.Close()
+	check := "HEAD " + path
+	switch {
+	case head.StatusCode != http.StatusOK:
+		return unanswered(req, resp, check, head)
+	case size > 0 && req.Header.Get("Content-Range") == "" && head.Header.Get("Content-Length") != "" && head.ContentLength != size:
+		return unconfirmed(req, resp, check, "says "+strconv.FormatInt(head.ContentLength, 10)+" bytes, not the "+strconv.FormatInt(size, 10)+" sent")
+	}
+	return nil
+}
+
+// look sends method to path on req's host, with req's credentials and
+// accept as its Accept when not "", and returns the answer.
+func (a acceptedWrites) look(req *http.Request, method, path, accept string) (*http.Response, error) {
+	u := &url.URL{Scheme: req.URL.Scheme, Host: req.URL.Host, Path: path}
+	out, err := http.NewRequestWithContext(req.Context(), method, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range []string{"Authorization", "User-Agent"} {
+		if v := req.Header.Get(h); v != "" {
+			out.Header.Set(h, v)
+		}
+	}
+	if accept != "" {
+		out.Header.Set("Accept", accept)
+	}
+	return a.next.RoundTrip(out)
+}
+
+// keptBodyMax bounds the body of a manifest PUT kept to confirm it: four
+// times the largest manifest a registry takes by default.
+const keptBodyMax = 4 * DefaultMaxManifestSize
+
+// keepBody reads req's body, when of a known length up to keptBodyMax,
+// and returns a copy of req that sends those bytes, with them; req as it
+// is, and no bytes, otherwise. (regclient's GetBody hands back the reader
+// it already sent, so the body cannot be read again afterwards.)
+func keepBody(req *http.Request) (*http.Request, []byte, error) {
+	if req.Body == nil || req.Body == http.NoBody || req.ContentLength <= 0 || req.ContentLength > keptBodyMax {
+		return req, nil, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, req.ContentLength))
+	req.Body.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	out := req.Clone(req.Context())
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	out.ContentLength = int64(len(body))
+	return out, body, nil
+}
