@@ -46,6 +46,7 @@ func writeFlags(typeFlag *cli.StringFlag) []cli.Flag {
 		&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
 		settleFlag(),
 		newSwitchFlag("referrers", "copy members' signatures and SBOMs (=required)", "true", "false", "required"),
+		attestationsFlag(),
 		outputFlag(),
 		maxTargetsFlag(),
 	}, append(referrerLimitFlags(true), outputFileFlags()...)...)
@@ -79,6 +80,10 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		return usagef("--settle applies to --append and edit, which read the index back; add --append, or drop --settle")
 	}
 	if err := checkArtifacts(c, t, specs, edit); err != nil {
+		return err
+	}
+	attestations, err := attestationsOf(c)
+	if err != nil {
 		return err
 	}
 	if c.Bool("by-digest") {
@@ -115,6 +120,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		Edit:          edit,
 		Settle:        c.Duration("settle"),
 		Referrers:     referrersOf(c),
+		Attestations:  attestations,
 	})
 	progress.finish()
 	for _, r := range results {
