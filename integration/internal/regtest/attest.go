@@ -5,17 +5,22 @@ import (
 	"strings"
 )
 
+// AttestationArtifactType is the artifactType newer BuildKit gives an
+// attestation manifest it writes as an OCI artifact.
+const AttestationArtifactType = "application/vnd.docker.attestation.manifest.v1+json"
+
 // NewBuildxIndexWithSubject is NewBuildxIndex as newer BuildKit writes it
-// (moby/buildkit v0.11 and later, with the OCI 1.1 subject): the
-// attestation manifest carries a subject naming the image, besides the
-// index entry's vnd.docker.reference.* annotations.
+// with its OCI artifact option (docker buildx build --provenance, image
+// exporter oci-artifact=true): the attestation manifest is an OCI 1.1
+// artifact, of artifactType AttestationArtifactType, with the empty
+// config and a subject naming the image, besides the index entry's
+// vnd.docker.reference.* annotations.
 func NewBuildxIndexWithSubject(p Platform) BuildxIndex {
 	img := NewImage(p, false)
 	att := Attestation(img)
-	var m map[string]any
-	_ = json.Unmarshal(att.Manifest.Data, &m)
-	m["subject"] = img.Manifest.Descriptor
-	mb, _ := json.Marshal(m)
+	att.Config = newBlob("application/vnd.oci.empty.v1+json", []byte("{}"))
+	mb, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": OCIManifest, "artifactType": AttestationArtifactType,
+		"config": att.Config.Descriptor, "layers": []Descriptor{att.Layers[0].Descriptor}, "subject": img.Manifest.Descriptor})
 	att.Manifest = newBlob(OCIManifest, mb)
 	return buildxOf(img, att, img.Manifest.Digest)
 }
