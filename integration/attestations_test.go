@@ -333,6 +333,33 @@ func TestAttestationsHostile(t *testing.T) {
 		}
 		checkImagesOnly(t, r, "orphan", "3", map[string]regtest.BuildxIndex{"": bx})
 	})
+	t.Run("docker manifest", func(t *testing.T) {
+		img, att := regtest.NewImage(linuxAMD64, false), regtest.NewImage(linuxARM64, true)
+		for tag, i := range map[string]regtest.Image{"img": img, "att": att} {
+			if err := r.PushImage("dockeratt", tag, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		attDesc := att.Manifest.Descriptor
+		attDesc.Annotations = map[string]string{"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": img.Manifest.Digest}
+		idx := regtest.NewIndex(false, withPlatform(img.Manifest.Descriptor, linuxAMD64), attDesc)
+		if err := r.PutManifest("dockeratt", "bx", regtest.OCIIndex, idx.Data); err != nil {
+			t.Fatal(err)
+		}
+		r.Requests()
+		res := mt(t, "--plain-http", "push", "--type", "oci", "--attestations", "referrers", "from-args", "--member", r.Host+"/dockeratt:bx", "--target", r.Host+"/dockerout:1")
+		if res.code != 2 || !strings.Contains(res.stderr, att.Manifest.Digest) || !strings.Contains(res.stderr, "cannot carry a subject") {
+			t.Errorf("exit %d, want 2 naming the attestation:\n%s", res.code, res.stderr)
+		}
+		if _, err := r.GetManifest("dockerout", "1"); err == nil {
+			t.Error("an index was written")
+		}
+		if w := regtest.Writes(r.Requests()); len(w) != 0 {
+			t.Errorf("writes before the refusal: %q", w)
+		}
+		// drop needs no subject
+		mt(t, "--plain-http", "push", "--type", "oci", "--attestations", "drop", "from-args", "--member", r.Host+"/dockeratt:bx", "--target", r.Host+"/dockeratt:2").ok(t)
+	})
 	t.Run("too large", func(t *testing.T) {
 		img := regtest.NewImage(linuxAMD64, false)
 		att := regtest.Attestation(img)

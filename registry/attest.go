@@ -76,6 +76,24 @@ func (t *target) writeAttestations(ctx context.Context, pending []attest.Pending
 	return spec.Join(errList...)
 }
 
+// checkPending checks, before anything is written, that each pending
+// attestation whose manifest the resolve kept can be made a referrer:
+// one that cannot (a Docker manifest) fails the document with nothing
+// written, rather than after its members are copied.
+func checkPending(pending []attest.Pending) error {
+	var errList []error
+	for _, p := range pending {
+		if p.Attestation.Manifest == nil {
+			continue // read again when written, and checked then
+		}
+		if _, _, err := attest.AsReferrer(p.Attestation.Manifest, p.Subject.Descriptor); err != nil {
+			src := p.Attestation.Entry.Image.SetDigest(p.Attestation.Descriptor.Digest.String())
+			errList = append(errList, &spec.Error{Pos: p.Attestation.Entry.Pos, Err: fmt.Errorf("%s: %w%.0w", src.CommonName(), err, manifest.ErrInvalid)})
+		}
+	}
+	return spec.Join(errList...)
+}
+
 // referrersOf returns what was written as referrers of the image digest.
 func (w *writtenReferrers) referrersOf(digest string) []manifest.ReferrerResult {
 	w.mu.Lock()

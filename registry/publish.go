@@ -290,6 +290,9 @@ func (j *job) resolve(ctx context.Context) error {
 	var warnings []string
 	members, j.pending, warnings = attest.Plan(mode, members, members)
 	j.c.logWarnings(warnings)
+	if err := checkPending(j.pending); err != nil {
+		return err
+	}
 	if j.index, err = manifest.BuildSpec(s, j.typ, members); err != nil {
 		return err
 	}
