@@ -149,7 +149,7 @@ func TestAttestationsReferrers(t *testing.T) {
 				bxs := pushBuildx(t, src, "builds", style, linuxAMD64, linuxARM64)
 				if kind.name == "Distribution 3" {
 					sp := writeFile(t, "spec.yaml", fmt.Sprintf("image: %s/release/app:1\nattestations: referrers\nmanifests:\n  - image: %s/builds:bx-linux-amd64\n  - image: %s/builds:bx-linux-arm64v8\n", dst.Host, src.Host, src.Host))
-					mt(t, "--plain-http", "push", "--type", "oci", "from-spec", sp).ok(t)
+					mt(t, "--plain-http", "push", "--type", "oci", "from-spec", sp).ok0(t)
 				} else {
 					mt(t, "--plain-http", "push", "--type", "oci", "--attestations", "referrers", "from-args",
 						"--member", src.Host+"/builds:bx-linux-amd64,"+src.Host+"/builds:bx-linux-arm64v8", "--target", dst.Host+"/release/app:1").ok(t)
@@ -257,7 +257,8 @@ func TestAttestationsEditInPlace(t *testing.T) {
 	}
 }
 
-// Several targets, and --append: the index a target holds keeps its
+// Several targets (spec targets:, an OCI layout among them), and
+// --append with repeated --target: the index a target holds keeps its
 // attestations no more; the ones it held and the ones appended are
 // referrers in each target.
 func TestAttestationsAppendTargets(t *testing.T) {
@@ -273,6 +274,24 @@ func TestAttestationsAppendTargets(t *testing.T) {
 		"--member", src.Host+"/builds:bx-linux-arm64v8", "--target", a.Host+"/app:1", "--target", b.Host+"/app:1")
 	res.ok0(t)
 	all := map[string]regtest.BuildxIndex{"amd": amd["bx-linux-amd64"], "arm": arm["bx-linux-arm64v8"]}
+	// a push to the spec's targets: and to an OCI layout
+	layout := t.TempDir()
+	sp := writeFile(t, "spec.yaml", fmt.Sprintf("image: %s/app:spec\ntargets:\n  - %s/app:spec\n  - ocidir://%s:spec\nattestations: referrers\nmanifests:\n  - image: %s/builds:bx-linux-amd64\n  - image: %s/builds:bx-linux-arm64v8\n",
+		a.Host, b.Host, layout, src.Host, src.Host))
+	mt(t, "--plain-http", "push", "--type", "oci", "from-spec", sp).ok0(t)
+	for _, r := range []*regtest.Registry{a, b} {
+		checkImagesOnly(t, r, "app", "spec", all)
+		checkConverted(t, r, regs, "app", all, false)
+	}
+	for _, bx := range all {
+		if got := regctlAt(t, regs, "artifact", "list", "ocidir://"+layout+"@"+bx.Image.Manifest.Digest, "--format", "{{len .Descriptors}}"); got != "1" {
+			t.Errorf("the layout lists %s referrers of %s, want 1", got, bx.Image.Manifest.Digest)
+		}
+	}
+	out := mt(t, "platforms", "--referrers", "--output", "json", "ocidir://"+layout+":spec").okOut(t)
+	if strings.Contains(out, "unknown") || strings.Count(out, `"count": 1`) != 2 {
+		t.Errorf("platforms of the layout:\n%s", out)
+	}
 	for _, r := range []*regtest.Registry{a, b} {
 		checkImagesOnly(t, r, "app", "1", all)
 		refs := checkConverted(t, r, regs, "app", all, false)
