@@ -147,12 +147,18 @@ func TestAttestationsReferrers(t *testing.T) {
 				src, dst := regtest.New(t), kind.make(t)
 				regs := []*regtest.Registry{src, dst}
 				bxs := pushBuildx(t, src, "builds", style, linuxAMD64, linuxARM64)
+				args := []string{"--plain-http", "push", "--type", "oci", "--attestations", "referrers", "from-args",
+					"--member", src.Host + "/builds:bx-linux-amd64," + src.Host + "/builds:bx-linux-arm64v8", "--target", dst.Host + "/release/app:1"}
 				if kind.name == "Distribution 3" {
 					sp := writeFile(t, "spec.yaml", fmt.Sprintf("image: %s/release/app:1\nattestations: referrers\nmanifests:\n  - image: %s/builds:bx-linux-amd64\n  - image: %s/builds:bx-linux-arm64v8\n", dst.Host, src.Host, src.Host))
-					mt(t, "--plain-http", "push", "--type", "oci", "from-spec", sp).ok0(t)
-				} else {
-					mt(t, "--plain-http", "push", "--type", "oci", "--attestations", "referrers", "from-args",
-						"--member", src.Host+"/builds:bx-linux-amd64,"+src.Host+"/builds:bx-linux-arm64v8", "--target", dst.Host+"/release/app:1").ok(t)
+					args = []string{"--plain-http", "push", "--type", "oci", "from-spec", sp}
+				}
+				mt(t, args...).ok0(t)
+				// the same run again finds everything there: no write
+				dst.Requests()
+				mt(t, args...).ok0(t)
+				if w := regtest.Writes(dst.Requests()); len(w) != 0 {
+					t.Errorf("the run again wrote %q", w)
 				}
 				checkImagesOnly(t, dst, "release/app", "1", bxs)
 				refs := checkConverted(t, dst, regs, "release/app", bxs, style.name == "with subject")
