@@ -484,3 +484,15 @@ func checkCounts(t *testing.T, r *regtest.Registry, ref string, bxs map[string]r
 		t.Errorf("inspect text:\n%s", text)
 	}
 }
+
+// --by-digest: the attestations are written as referrers before the
+// index, which has no tag.
+func TestAttestationsByDigest(t *testing.T) {
+	t.Parallel()
+	src, dst := regtest.New(t), regtest.NewGGCR(t)
+	bxs := pushBuildx(t, src, "builds", buildxStyles[0], linuxAMD64, linuxARM64)
+	d, _ := mt(t, "--plain-http", "push", "--type", "oci", "--by-digest", "--attestations", "referrers", "from-args",
+		"--member", src.Host+"/builds:bx-linux-amd64,"+src.Host+"/builds:bx-linux-arm64v8", "--target", dst.Host+"/app").ok(t)
+	checkImagesOnly(t, dst, "app", d, bxs)
+	checkConverted(t, dst, []*regtest.Registry{src, dst}, "app", bxs, false)
+}

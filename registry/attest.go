@@ -76,6 +76,23 @@ func (t *target) writeAttestations(ctx context.Context, pending []attest.Pending
 	return spec.Join(errList...)
 }
 
+// writePending writes a push's attestations as referrers
+// ([target.writeAttestations]), before its index, and lists each under
+// its image in the result.
+func (t *target) writePending(ctx context.Context) error {
+	if len(t.j.pending) == 0 {
+		return nil
+	}
+	if err := t.writeAttestations(ctx, t.j.pending); err != nil {
+		return err
+	}
+	res := t.result
+	for i := range res.Manifests {
+		res.Manifests[i].Referrers = append(res.Manifests[i].Referrers, t.attested.referrersOf(res.Manifests[i].Digest)...)
+	}
+	return nil
+}
+
 // checkPending checks, before anything is written, that each pending
 // attestation whose manifest the resolve kept can be made a referrer:
 // one that cannot (a Docker manifest) fails the document with nothing

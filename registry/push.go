@@ -64,11 +64,8 @@ func (t *target) writeIndex(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := t.writeAttestations(ctx, t.j.pending); err != nil {
+	if err := t.writePending(ctx); err != nil {
 		return err
-	}
-	for i := range res.Manifests {
-		res.Manifests[i].Referrers = append(res.Manifests[i].Referrers, t.attested.referrersOf(res.Manifests[i].Digest)...)
 	}
 	if err := c.putTag(ctx, t.ref, idx, &res.Tags[0]); err != nil {
 		return err
