@@ -190,7 +190,8 @@ func TestAttestationsReferrers(t *testing.T) {
 }
 
 // keep (the default) leaves the attestations in the index as today; drop
-// leaves them out and copies none of them.
+// leaves them out and copies none of them; edit --attestations drop takes
+// them out of an index in place, writing the index alone.
 func TestAttestationsKeepDrop(t *testing.T) {
 	t.Parallel()
 	src, dst := regtest.New(t), regtest.NewGGCR(t)
@@ -206,6 +207,19 @@ func TestAttestationsKeepDrop(t *testing.T) {
 		t.Errorf("keep: %d entries, want 2 images and 2 attestations", len(idx.Manifests))
 	}
 	checkImagesOnly(t, dst, "dropped", "1", bxs)
+	// a dry run prints the index without them, and writes nothing
+	dst.Requests()
+	dry := mt(t, "--plain-http", "edit", "--dry-run", "--attestations", "drop", dst.Host+"/app:keep")
+	dry.ok0(t)
+	if w := regtest.Writes(dst.Requests()); len(w) != 0 || strings.Contains(dry.stdout, "attestation-manifest") {
+		t.Errorf("dry run: writes %q, stdout:\n%s", w, dry.stdout)
+	}
+	// edit drop takes them out of an index in place
+	mt(t, "--plain-http", "edit", "--settle", "10ms", "--attestations", "drop", dst.Host+"/app:keep").ok0(t)
+	checkImagesOnly(t, dst, "app", "keep", bxs)
+	if w := regtest.Writes(dst.Requests()); len(w) != 1 || w[0] != "PUT /v2/app/manifests/keep" {
+		t.Errorf("edit --attestations drop wrote %q, want the index alone", w)
+	}
 	for _, bx := range bxs {
 		if _, err := dst.GetManifest("dropped", bx.Attestation.Manifest.Digest); err == nil {
 			t.Errorf("drop copied the attestation %s", bx.Attestation.Manifest.Digest)
