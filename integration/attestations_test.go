@@ -199,6 +199,12 @@ func TestAttestationsKeepDrop(t *testing.T) {
 	members := src.Host + "/builds:bx-linux-amd64," + src.Host + "/builds:bx-linux-arm64v8"
 	mt(t, "--plain-http", "push", "--type", "oci", "--attestations", "keep", "from-args", "--member", members, "--target", dst.Host+"/app:keep").ok(t)
 	mt(t, "--plain-http", "push", "--type", "oci", "--attestations", "drop", "from-args", "--member", members, "--target", dst.Host+"/dropped:1").ok(t)
+	// a document's attestations: wins over the flag
+	sp := writeFile(t, "spec.yaml", fmt.Sprintf("image: %s/app:spec\nattestations: keep\nmanifests:\n  - image: %s/builds:bx-linux-amd64\n", dst.Host, src.Host))
+	mt(t, "--plain-http", "push", "--type", "oci", "--attestations", "drop", "from-spec", sp).ok0(t)
+	if _, idx, err := dst.GetIndex("app", "spec"); err != nil || len(idx.Manifests) != 2 {
+		t.Errorf("attestations: keep with --attestations drop: %+v, %v; want the image and its attestation", idx.Manifests, err)
+	}
 	_, idx, err := dst.GetIndex("app", "keep")
 	if err != nil {
 		t.Fatal(err)
