@@ -319,7 +319,7 @@ func TestAppendAndEdit(t *testing.T) {
 		}
 		mt(t, "--plain-http", "edit", "--remove", "linux/amd64", r.Host+"/app:single-image").
 			fails(t, 2, "error: "+r.Host+"/app:single-image is an OCI image manifest, not an index; edit changes an index (push --append makes an index with it)")
-		mt(t, "edit", r.Host+"/app:1").fails(t, 2, "error: edit needs a change: --add, --remove, --annotations or --remove-annotation (see manifest-tool edit --help)")
+		mt(t, "edit", r.Host+"/app:1").fails(t, 2, "error: edit needs a change: --add, --remove, --annotations, --remove-annotation or --attestations drop|referrers (see manifest-tool edit --help)")
 		if after, _ := r.GetManifest("app", "1"); after.Digest == before.Digest {
 			t.Error("--ignore-missing with an annotation wrote nothing")
 		}

@@ -123,10 +123,18 @@ func Select(e spec.Entry, index rcmanifest.Manifest) ([]Member, []string, error)
 	for _, m := range images {
 		kept[m.Descriptor.Digest.String()] = true
 	}
+	listed := map[string]bool{}
+	for _, entry := range list {
+		listed[entry.Digest.String()] = true
+	}
 	out := images
 	for _, a := range attestations {
-		if kept[a.Descriptor.Annotations[AnnotationReferenceDigest]] {
+		of := a.Descriptor.Annotations[AnnotationReferenceDigest]
+		switch {
+		case kept[of]:
 			out = append(out, a)
+		case !listed[of]:
+			notes = append(notes, fmt.Sprintf("%s: %s: its attestation %s describes %q, which is no entry of the index; left out", e.Pos, e.Image.CommonName(), a.Descriptor.Digest, of))
 		}
 	}
 	return out, notes, nil

@@ -28,6 +28,9 @@ func (t *target) writeByDigest(ctx context.Context) error {
 		}
 		res.Status = manifest.TagUnchanged
 		c.log.Infof("%s is there already", r.CommonName())
+		if err := t.writePending(ctx); err != nil {
+			return err
+		}
 		return t.listedBySubject(ctx)
 	case !errors.Is(err, errs.ErrNotFound) && !errors.Is(err, fs.ErrNotExist): // (a layout not made yet)
 		return c.opError("reading", r, err)
@@ -37,6 +40,9 @@ func (t *target) writeByDigest(ctx context.Context) error {
 		res.Manifests[i].How, res.Manifests[i].Referrers = hows[i], refs[i]
 	}
 	if err != nil {
+		return err
+	}
+	if err := t.writePending(ctx); err != nil {
 		return err
 	}
 	if err := withTokensErr(c, r, func(rc *regclient.RegClient) error { return rc.ManifestPut(ctx, r, idx.Manifest) }); err != nil {

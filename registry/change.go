@@ -18,6 +18,7 @@ import (
 
 	"github.com/manifest-tool/manifest-tool/internal/text"
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/attest"
 	"github.com/manifest-tool/manifest-tool/registry/internal/transport"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
@@ -50,9 +51,22 @@ func (t *target) merge(cur manifest.Current, first bool) (manifest.Merged, manif
 			return manifest.Merged{}, manifest.Index{}, fmt.Errorf("%s is %s, %w; edit changes an index (push --append makes an index with it)", name, text.Article(text.MediaTypeName(cur.MediaType)), ErrNotIndex)
 		}
 	}
+	mode := j.attestationsMode()
+	all := cur.Members // with --attestations drop or referrers, they leave the index
+	if mode != attest.Keep {
+		all = append(slices.Clone(cur.Members), j.attests...)
+		cur.Members = attest.Images(cur.Members)
+	}
 	merged, err := manifest.Merge(t.ref, cur, *j.change)
 	if err != nil {
 		return manifest.Merged{}, manifest.Index{}, err
+	}
+	if mode != attest.Keep {
+		// the ones whose image the index keeps; an orphan is said once
+		_, t.pending, _ = attest.Plan(mode, all, merged.Members)
+		if _, _, orphans := attest.Plan(mode, all, append(slices.Clone(cur.Members), j.change.Add...)); first {
+			j.c.logWarnings(orphans)
+		}
 	}
 	idx, err := manifest.BuildMerged(j.spec.Pos.String()+": "+name, merged)
 	if err != nil {
@@ -76,6 +90,9 @@ func (t *target) writeChange(ctx context.Context) error {
 	final := t.upToDate
 	if final != nil {
 		c.log.Infof("%s already holds the change (%s)", t.ref.CommonName(), final.Digest)
+		if err := t.writeAttestations(ctx, t.pending); err != nil {
+			return err
+		}
 	} else {
 		hows, found, err := c.supply(ctx, t.ref, add, t.j.opts.Referrers)
 		for i, m := range add {
@@ -89,6 +106,9 @@ func (t *target) writeChange(ctx context.Context) error {
 			return err
 		}
 		final = &held
+	}
+	for d, list := range t.attested.by {
+		refs[d] = append(refs[d], list...)
 	}
 	// the index held may carry other writers' entries too
 	t.describe(final.Manifest, final.Members, how, refs)
@@ -115,6 +135,9 @@ func (t *target) writeUntilHeld(ctx context.Context) (manifest.Current, error) {
 			return cur, err
 		}
 		d := idx.Descriptor().Digest.String()
+		if err := t.writeAttestations(ctx, t.pending); err != nil { // before the index that no longer lists them
+			return cur, err
+		}
 		if d == cur.Digest {
 			c.log.Infof("%s already holds the change (%s)", name, d)
 			return cur, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
+	"github.com/manifest-tool/manifest-tool/manifest/attest"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -53,6 +54,12 @@ type PublishOptions struct {
 	// Referrers says whether the members' referrers are copied with them;
 	// a spec's referrers: key may ask for more.
 	Referrers ReferrersPolicy
+	// Attestations is what is done with the attestation manifests of the
+	// index (attest.Keep, the default, attest.Drop or attest.Referrers); a
+	// spec's attestations: key wins. With --append and edit it applies to
+	// the whole index written: the attestations it held are dropped or
+	// written as referrers too.
+	Attestations string
 }
 
 // Publish runs the whole job for a set of specs (the documents of one
@@ -150,6 +157,10 @@ type job struct {
 	index   manifest.Index          // a push's, built and validated once for every target
 	members []manifest.MemberResult // index's lines of a result, made once ([job.plan])
 	targets []*target
+	// pending are a push's attestations to write as referrers
+	// (--attestations referrers); attests, what a change adds of them
+	pending []attest.Pending
+	attests []manifest.Member
 }
 
 // target is one place a document is written: a repository, or an OCI
@@ -168,6 +179,10 @@ type target struct {
 	// err is why the target, one of several of its document, failed
 	// before any write: it is not written, the others are
 	err error
+	// pending are a change's attestations to write as referrers, as the
+	// last merge found them; attested, what was written of them
+	pending  []attest.Pending
+	attested writtenReferrers
 }
 
 // newJob readies the publish of s, of the index type Precheck chose.
@@ -266,9 +281,20 @@ func (j *job) resolve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	mode := j.attestationsMode()
 	if j.change != nil {
 		j.change.Add = members
+		if mode != attest.Keep {
+			j.change.Add = attest.Images(members)
+			j.attests = slices.DeleteFunc(slices.Clone(members), func(m manifest.Member) bool { return !m.Attestation() })
+		}
 		return nil
+	}
+	var warnings []string
+	members, j.pending, warnings = attest.Plan(mode, members, members)
+	j.c.logWarnings(warnings)
+	if err := checkPending(j.pending); err != nil {
+		return err
 	}
 	if s.AnnotationsFromLabels {
 		if s.Annotations, err = j.c.annotationsFromLabels(ctx, s, members); err != nil {
@@ -281,7 +307,7 @@ func (j *job) resolve(ctx context.Context) error {
 	if j.index, err = j.index.Refer(s.ArtifactType, subject); err != nil {
 		return fmt.Errorf("%s: %w", s.TypePos, err)
 	}
-	warnings, err := manifest.Validate(j.index, j.opts.Validate)
+	warnings, err = manifest.Validate(j.index, j.opts.Validate)
 	j.c.logWarnings(warnings)
 	return err
 }

@@ -37,8 +37,9 @@ func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([
 	return prev, spec.Join(errList...)
 }
 
-// writeIndex copies into the target what it lacks of the members, then
-// points its tags at the index: the target's own with the index in one
+// writeIndex copies into the target what it lacks of the members, writes
+// the attestations taken out of the index as referrers (--attestations
+// referrers), then points its tags at the index: the target's own with the index in one
 // PUT, then the others.
 func (t *target) writeIndex(ctx context.Context) error {
 	if t.j.spec.ByDigest {
@@ -62,6 +63,9 @@ func (t *target) writeIndex(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := t.writePending(ctx); err != nil {
+		return err
 	}
 	if err := c.putTag(ctx, t.ref, idx, &res.Tags[0]); err != nil {
 		return err

@@ -309,7 +309,7 @@ func (l loader) fieldsIn(n *yaml.Node, field string, inside []*yaml.Node, allowe
 // doc reads one document of a spec: its target, options, tags, annotations
 // and members.
 func (l loader) doc(root *yaml.Node) (Spec, error) {
-	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers", "subject", "artifact-type", "annotations-from-labels")
+	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers", "attestations", "subject", "artifact-type", "annotations-from-labels")
 	if err != nil {
 		return Spec{}, err
 	}
@@ -386,7 +386,7 @@ func (l loader) targets(root *yaml.Node, f map[string][2]*yaml.Node, s *Spec) er
 	return nil
 }
 
-// indexOptions reads a document's type:, referrers:,
+// indexOptions reads a document's type:, referrers:, attestations:,
 // annotations-from-labels:, subject: and artifact-type: into s.
 func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
 	if t, ok := f["type"]; ok {
@@ -428,6 +428,19 @@ func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
 		case "false":
 		default:
 			return errorf(l.pos(a[0], "annotations-from-labels"), ErrType, "%q: want true or false", v)
+		}
+	}
+	if a, ok := f["attestations"]; ok {
+		v, err := l.str(a[1], "attestations")
+		if err != nil {
+			return err
+		}
+		pos := l.pos(a[0], "attestations")
+		switch strings.ToLower(v) {
+		case "keep", "drop", "referrers":
+			s.Attestations, s.AttestationsPos = strings.ToLower(v), pos
+		default:
+			return errorf(pos, ErrType, "%q: want keep, drop or referrers", v)
 		}
 	}
 	var vals [2]string // subject:, artifact-type:

@@ -398,3 +398,27 @@ func TestLoadReferrers(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadAttestations(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ value, want, err string }{
+		{"keep", "keep", ""},
+		{"drop", "drop", ""},
+		{"Referrers", "referrers", ""},
+		{"[referrers]", "", `r.yaml:2: attestations:`},
+		{"convert", "", `r.yaml:2: attestations: "convert": want keep, drop or referrers`},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			specs, err := Load(context.Background(), "r.yaml", strings.NewReader("image: r/a:1\nattestations: "+tc.value+"\nmanifests:\n  - image: r/a:amd\n"))
+			if tc.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tc.err) || !errors.Is(err, ErrType) {
+					t.Errorf("got %v, want %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil || specs[0].Attestations != tc.want || specs[0].AttestationsPos.String() != "r.yaml:2: attestations" {
+				t.Errorf("got %+v, %v", specs, err)
+			}
+		})
+	}
+}

@@ -82,6 +82,11 @@ type Spec struct {
 	// (referrers: true, as --referrers); ReferrersRequired makes one that
 	// cannot be copied an error (referrers: required).
 	Referrers, ReferrersRequired bool
+	// Attestations, when set, is what the document does with the
+	// attestation manifests of its index (attestations: keep, drop or
+	// referrers), over --attestations; AttestationsPos is where it was set.
+	Attestations    string
+	AttestationsPos Pos
 	// Subject, when set, is the manifest the index refers to (--subject,
 	// subject:), in every target's repository; ArtifactType, when set, is
 	// the index's artifactType (--artifact-type, artifact-type:). Either

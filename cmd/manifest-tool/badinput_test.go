@@ -130,7 +130,7 @@ func TestBadInputTable(t *testing.T) {
 		{"settle without append", []string{"push", "from-args", "--settle", "2s", "--member", "r/a:1", "--target", "r/a:2"}, "--settle applies to --append and edit, which read the index back; add --append, or drop --settle"},
 		// edit
 		{"edit sets and drops one annotation", []string{"edit", "--annotations", "k=v", "--remove-annotation", "k", "r/a:1"}, `--remove-annotation "k": --annotations sets it too; give one of them`},
-		{"edit without a change", []string{"edit", "r/a:1"}, "edit needs a change: --add, --remove, --annotations or --remove-annotation (see manifest-tool edit --help)"},
+		{"edit without a change", []string{"edit", "r/a:1"}, "edit needs a change: --add, --remove, --annotations, --remove-annotation or --attestations drop|referrers (see manifest-tool edit --help)"},
 		{"edit one target twice", []string{"edit", "--remove", "linux/amd64", "r/a:1", "docker.io/r/a:1"}, `TARGET "docker.io/r/a:1": docker.io/r/a:1 is also named by TARGET "r/a:1"; give each target once`},
 		{"edit a digest", []string{"edit", "--remove", "linux/amd64", "r/a@sha256:" + strings.Repeat("a", 64)},
 			`TARGET: target "r/a@sha256:` + strings.Repeat("a", 64) + `" names a digest; name a tag instead (the index's digest is known only once it is built)`},

@@ -37,6 +37,10 @@ writer set to a third digest is a conflict (exit 1).
 With several TARGETs, each index is changed on its own (they may differ
 before and after); one that fails does not stop the others.
 
+--attestations drop takes the attestation manifests out of the index;
+--attestations referrers takes them out and writes each as an OCI referrer
+of its image (no member is copied again).
+
 Exit 1: TARGET does not exist, or --remove names a platform the index does
 not have (nothing is written; --ignore-missing makes it a warning).
 Exit 2: TARGET is not an index, or no image would be left.`,
@@ -69,8 +73,8 @@ Exit 2: TARGET is not an index, or no image would be left.`,
 func editOf(c *cli.Context) (spec.Spec, *registry.Edit, error) {
 	add, remove := splitList(c.StringSlice("add")), splitList(c.StringSlice("remove"))
 	drop := splitList(c.StringSlice("remove-annotation"))
-	if len(add)+len(remove)+len(drop)+len(c.StringSlice("annotations")) == 0 {
-		return spec.Spec{}, nil, usagef("edit needs a change: --add, --remove, --annotations or --remove-annotation (see manifest-tool edit --help)")
+	if len(add)+len(remove)+len(drop)+len(c.StringSlice("annotations")) == 0 && c.String("attestations") == "keep" {
+		return spec.Spec{}, nil, usagef("edit needs a change: --add, --remove, --annotations, --remove-annotation or --attestations drop|referrers (see manifest-tool edit --help)")
 	}
 	set, err := spec.ParseAnnotations(c.StringSlice("annotations"), "--annotations")
 	if err != nil {

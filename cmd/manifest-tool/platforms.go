@@ -19,7 +19,9 @@ func platformsCommand(env *environment) *cli.Command {
    manifest-tool platforms --output json reg.example.com/app:1.0`,
 		Description: `Prints the image, its digest, whether it is a manifest list or an
 index (and which), its platforms (Windows with its os.version, as in
-windows/amd64:10.0.20348.2227) and, apart, its attestations.
+windows/amd64:10.0.20348.2227) and, apart, its attestations. --referrers
+also counts each image's attestations kept as OCI referrers (push
+--attestations referrers): one referrers query per entry.
 
 --require P,... exits 3 naming each missing platform (0 when all are
 there). P is met by an entry equal to it after normalisation
@@ -31,10 +33,11 @@ their platforms listed once; the walk stops, exit 1, past 100,000 index
 entries in all (--max-entries, MANIFEST_TOOL_MAX_ENTRIES) or 16 MiB of
 manifests read below the one named (--max-walk-size,
 MANIFEST_TOOL_MAX_WALK_SIZE).`,
-		Flags: append([]cli.Flag{
+		Flags: append(append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "require", Usage: "platforms that must be there, comma-separated"},
+			&cli.BoolFlag{Name: "referrers", Usage: "count each image's attestations kept as referrers"},
 			outputFlag(),
-		}, walkFlags()...),
+		}, walkFlags()...), referrerLimitFlags(false)...),
 		Action: func(c *cli.Context) error {
 			// --output and IMAGE are checked first, as every command does
 			out, r, client, err := env.image(c)
@@ -56,6 +59,13 @@ MANIFEST_TOOL_MAX_WALK_SIZE).`,
 			v, err := view.New(c.Args().First(), f)
 			if err != nil {
 				return err
+			}
+			if c.Bool("referrers") {
+				refs, err := client.Referrers(c.Context, r, v.Digests())
+				if err != nil {
+					return err
+				}
+				v.SetReferrers(refs)
 			}
 			if err := env.show(out, v.Summary); err != nil {
 				return err

@@ -46,6 +46,7 @@ func writeFlags(typeFlag *cli.StringFlag) []cli.Flag {
 		&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
 		settleFlag(),
 		newSwitchFlag("referrers", "copy members' signatures and SBOMs (=required)", "true", "false", "required"),
+		attestationsFlag(),
 		outputFlag(),
 		maxTargetsFlag(),
 	}, append(referrerLimitFlags(true), outputFileFlags()...)...)
@@ -82,6 +83,10 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 	if err := checkArtifacts(c, t, specs, edit); err != nil {
 		return err
 	}
+	attestations, err := attestationsOf(c)
+	if err != nil {
+		return err
+	}
 	if c.Bool("by-digest") {
 		if c.Bool("append") {
 			return usagef("--by-digest with --append: --append merges onto the index a tag points at; drop one of them")
@@ -116,6 +121,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		Edit:          edit,
 		Settle:        c.Duration("settle"),
 		Referrers:     referrersOf(c),
+		Attestations:  attestations,
 	})
 	progress.finish()
 	for _, r := range results {

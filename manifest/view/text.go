@@ -1,6 +1,7 @@
 package view
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -42,6 +43,12 @@ func (s Summary) WriteText(w io.Writer) error {
 			} else {
 				p.line("  for %s", a.For)
 			}
+		}
+	}
+	if len(s.AttestationReferrers) > 0 {
+		p.line("Attestations as referrers:")
+		for _, a := range s.AttestationReferrers {
+			p.line("  %s: %d", cmp.Or(a.Platform, a.For), a.Count)
 		}
 	}
 	return p.err
@@ -257,7 +264,17 @@ func (p *printer) referrers(indent string, refs []Referrer) {
 	if len(refs) == 0 {
 		return
 	}
-	p.line("%sReferrers: %d", indent, len(refs))
+	n := 0
+	for _, r := range refs {
+		if r.Attestation() {
+			n++
+		}
+	}
+	if n > 0 {
+		p.line("%sReferrers: %d (%d %s)", indent, len(refs), n, map[bool]string{true: "attestation", false: "attestations"}[n == 1])
+	} else {
+		p.line("%sReferrers: %d", indent, len(refs))
+	}
 	for _, r := range refs {
 		what := r.ArtifactType
 		if what == "" {

@@ -43,9 +43,21 @@ type Summary struct {
 	// Attestations lists the attestation manifests apart, with the digest of
 	// the image each describes.
 	Attestations []Attestation `json:"attestations"`
+	// AttestationReferrers, when the referrers were listed (--referrers),
+	// counts for each image the attestations that are its OCI referrers
+	// rather than entries of the index (push --attestations referrers).
+	AttestationReferrers []AttestationReferrers `json:"attestationReferrers,omitempty"`
 
 	plats      []platform.Platform // Platforms, for Missing
 	platformOf map[string]string   // image digest -> its platform, for attestations
+}
+
+// AttestationReferrers is how many attestations an image has as
+// referrers.
+type AttestationReferrers struct {
+	For      string `json:"for"`
+	Platform string `json:"platform,omitempty"`
+	Count    int    `json:"count"`
 }
 
 // Attestation is an attestation manifest and the image it describes.
@@ -95,6 +107,8 @@ type Entry struct {
 	// Referrers are the manifests whose subject this one is (inspect
 	// --referrers): signatures, SBOMs, attestations.
 	Referrers []Referrer `json:"referrers,omitempty"`
+	// AttestationReferrers counts the attestations among Referrers.
+	AttestationReferrers int `json:"attestationReferrers,omitempty"`
 }
 
 // Referrer is one referrer of an entry, as the registry lists it.
@@ -138,7 +152,29 @@ func (v *View) SetReferrers(by map[string][]descriptor.Descriptor) {
 		}
 		done[e.Digest] = true
 		v.Manifests[i].Referrers = append(v.Manifests[i].Referrers, referrersOf(by[e.Digest])...)
+		n := 0
+		for _, r := range v.Manifests[i].Referrers {
+			if r.Attestation() {
+				n++
+			}
+		}
+		v.Manifests[i].AttestationReferrers = n
+		if e.Platform != nil && e.AttestationFor == "" && !manifest.IsIndex(e.MediaType) {
+			v.Summary.AttestationReferrers = append(v.Summary.AttestationReferrers, AttestationReferrers{For: e.Digest, Platform: spec.FormatPlatform(*e.Platform), Count: n})
+		}
 	}
+}
+
+// AttestationArtifactType is the artifactType newer BuildKit gives an
+// attestation manifest that it writes with a subject.
+const AttestationArtifactType = "application/vnd.docker.attestation.manifest.v1+json"
+
+// Attestation says whether the referrer is an attestation manifest: of
+// BuildKit's artifactType, or annotated vnd.docker.reference.type:
+// attestation-manifest (as push --attestations referrers and regclient's
+// conversion write one BuildKit wrote without a subject).
+func (r Referrer) Attestation() bool {
+	return r.ArtifactType == AttestationArtifactType || r.Annotations[manifest.AnnotationReferenceType] == manifest.AttestationManifest
 }
 
 // referrersOf is how a view shows the referrers a registry listed.

@@ -16,7 +16,9 @@ import (
 	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/mediatype"
 	v1 "github.com/regclient/regclient/types/oci/v1"
+	"github.com/regclient/regclient/types/platform"
 
+	"github.com/manifest-tool/manifest-tool/manifest"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -235,6 +237,33 @@ func TestSetReferrersIndex(t *testing.T) {
 	}
 	var b strings.Builder
 	if err := v.WriteText(&b); err != nil || !strings.Contains(b.String(), "\nReferrers: 1\n  application/x, 9 bytes\n    "+d("s")+"\n") {
+		t.Errorf("text %q, %v", b.String(), err)
+	}
+}
+
+// The attestations among an image's referrers are counted, under the
+// entry and per platform in the summary: BuildKit's artifactType, or the
+// reference annotation; a signature is not one.
+func TestSetReferrersAttestations(t *testing.T) {
+	t.Parallel()
+	d := func(c string) string { return "sha256:" + strings.Repeat(c, 64) }
+	amd := &platform.Platform{OS: "linux", Architecture: "amd64"}
+	v := View{Summary: Summary{Digest: d("0"), Index: true}, Manifests: []Entry{{Digest: d("a"), Platform: amd}, {Digest: d("b"), Platform: &platform.Platform{OS: "linux", Architecture: "arm64"}}}}
+	buildkit := descriptor.Descriptor{MediaType: mediatype.OCI1Manifest, ArtifactType: AttestationArtifactType, Digest: digest.Digest(d("1")), Size: 9}
+	converted := descriptor.Descriptor{MediaType: mediatype.OCI1Manifest, ArtifactType: mediatype.OCI1ImageConfig, Digest: digest.Digest(d("2")), Size: 9,
+		Annotations: map[string]string{manifest.AnnotationReferenceType: manifest.AttestationManifest}}
+	sig := descriptor.Descriptor{MediaType: mediatype.OCI1Manifest, ArtifactType: "application/vnd.dev.cosign.artifact.sig.v1+json", Digest: digest.Digest(d("3")), Size: 9}
+	v.SetReferrers(map[string][]descriptor.Descriptor{d("a"): {buildkit, converted, sig}, d("b"): {sig}})
+	want := []AttestationReferrers{{For: d("a"), Platform: "linux/amd64", Count: 2}, {For: d("b"), Platform: "linux/arm64", Count: 0}}
+	if !reflect.DeepEqual(v.Summary.AttestationReferrers, want) || v.Manifests[0].AttestationReferrers != 2 || v.Manifests[1].AttestationReferrers != 0 {
+		t.Errorf("%+v %+v", v.Summary.AttestationReferrers, v.Manifests)
+	}
+	var b strings.Builder
+	if err := v.Summary.WriteText(&b); err != nil || !strings.Contains(b.String(), "Attestations as referrers:\n  linux/amd64: 2\n  linux/arm64: 0\n") {
+		t.Errorf("summary text %q, %v", b.String(), err)
+	}
+	b.Reset()
+	if err := v.WriteText(&b); err != nil || !strings.Contains(b.String(), "Referrers: 3 (2 attestations)") || !strings.Contains(b.String(), "Referrers: 1\n") {
 		t.Errorf("text %q, %v", b.String(), err)
 	}
 }

@@ -99,10 +99,12 @@ http:
 // what crane's tests and many Go projects' tests use) on 127.0.0.1, until
 // Close.
 func StartGGCR() *Registry {
-	srv := httptest.NewUnstartedServer(ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0)), ggcr.WithReferrersSupport(true)))
+	r := &Registry{scheme: "http", client: &http.Client{Timeout: 30 * time.Second}, left: -1}
+	// its requests are recorded (Requests), as a Distribution's are
+	srv := httptest.NewUnstartedServer(r.record(ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0)), ggcr.WithReferrersSupport(true))))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.Start()
-	r := &Registry{Host: srv.Listener.Addr().String(), scheme: "http", client: &http.Client{Timeout: 30 * time.Second}, left: -1}
+	r.Host = srv.Listener.Addr().String()
 	r.stop = func() error {
 		srv.Close()
 		return nil
