@@ -184,7 +184,7 @@ func (c *Client) copyBlob(ctx context.Context, src, target ref.Ref, d descriptor
 		narrowed := c.narrowed(src) + c.narrowed(target)
 		how, err := c.copyBlobOnce(ctx, src, target, d)
 		again, wait := c.tr.Restartable(err)
-		if err != nil && !again && errors.Is(err, errs.ErrHTTPUnauthorized) && c.narrowed(src)+c.narrowed(target) != narrowed {
+		if err != nil && !again && refusedByAuth(err) && c.narrowed(src)+c.narrowed(target) != narrowed {
 			// refused with a token for several repositories: again, with
 			// a token per repository (tokens.go); at most once per side
 			c.log.Debugf("%s; copying the blob again with a token per repository", err)

@@ -63,10 +63,19 @@ func (c *Client) refusedScope(r ref.Ref) string {
 func withTokens[T any](c *Client, r ref.Ref, call func(*regclient.RegClient) (T, error)) (T, error) {
 	rc := c.reg(r)
 	v, err := call(rc)
-	if err != nil && rc == c.rc && errors.Is(err, errs.ErrHTTPUnauthorized) && c.reg(r) != rc {
+	if err != nil && rc == c.rc && refusedByAuth(err) && c.reg(r) != rc {
 		return call(c.reg(r))
 	}
 	return v, err
+}
+
+// refusedByAuth tells whether err is a refusal a token per repository may
+// cure: a 401, or regclient giving up on a request whose 401s kept
+// naming new scopes, as concurrent requests to several repositories of a
+// registry that narrows tokens make them (each one's token request adds
+// the scope of another's, so no request meets the same challenge twice).
+func refusedByAuth(err error) bool {
+	return errors.Is(err, errs.ErrHTTPUnauthorized) || errors.Is(err, errs.ErrRetryLimitExceeded)
 }
 
 // withTokensErr is [withTokens] for a call that returns only an error.
