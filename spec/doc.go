@@ -24,7 +24,9 @@
 //
 // Top-level keys: image (required), type (docker or oci: this document's
 // index type, overriding --type), tags, annotations, referrers (true or
-// required: copy the members' referrers, as --referrers), manifests
+// required: copy the members' referrers, as --referrers), untag-members
+// (true: delete the tags the members were found by once every target holds
+// the index, as --untag-members), manifests
 // (required, at least one member). Member keys: image (required), platform,
 // annotations (on that member's entry in the index, OCI only). Platform
 // keys: os, architecture, variant, os.version (or manifest-tool's

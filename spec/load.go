@@ -309,7 +309,7 @@ func (l loader) fieldsIn(n *yaml.Node, field string, inside []*yaml.Node, allowe
 // doc reads one document of a spec: its target, options, tags, annotations
 // and members.
 func (l loader) doc(root *yaml.Node) (Spec, error) {
-	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers", "subject", "artifact-type")
+	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers", "untag-members", "subject", "artifact-type")
 	if err != nil {
 		return Spec{}, err
 	}
@@ -415,6 +415,19 @@ func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
 		case "false":
 		default:
 			return errorf(l.pos(r[0], "referrers"), ErrType, "%q: want true, false or required", v)
+		}
+	}
+	if u, ok := f["untag-members"]; ok {
+		v, err := l.str(u[1], "untag-members")
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(v) {
+		case "true":
+			s.UntagMembers = true
+		case "false":
+		default:
+			return errorf(l.pos(u[0], "untag-members"), ErrType, "%q: want true or false", v)
 		}
 	}
 	var vals [2]string // subject:, artifact-type:

@@ -76,6 +76,10 @@ type Spec struct {
 	// (referrers: true, as --referrers); ReferrersRequired makes one that
 	// cannot be copied an error (referrers: required).
 	Referrers, ReferrersRequired bool
+	// UntagMembers says to delete, once every target holds the index, the
+	// tags its members were found by (untag-members: true, as
+	// --untag-members).
+	UntagMembers bool
 	// Subject, when set, is the manifest the index refers to (--subject,
 	// subject:), in every target's repository; ArtifactType, when set, is
 	// the index's artifactType (--artifact-type, artifact-type:). Either

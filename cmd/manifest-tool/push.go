@@ -19,9 +19,14 @@ the exact bytes that would be pushed, then that line, and writes nothing.
 A document of several targets prints, per target, that line with the
 target after it, and a line per tag with what the run did to it.
 --by-digest pushes the index by its digest alone, with no tag (targets
-without one), and prints "Reference: <repository>@sha256:<hex>" too.`,
+without one), and prints "Reference: <repository>@sha256:<hex>" too.
+--untag-members (spec: untag-members: true), once every target reads the
+index back, deletes each tag a member was found by (a --template tag, a
+member given by tag) if it still points at that member: never by digest,
+never a tag the run writes; a line per registry says what went.`,
 		Flags: append(writeFlags(&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"}), appendFlag(),
-			&cli.BoolFlag{Name: "by-digest", Usage: "push the index by its digest alone, with no tag"}),
+			&cli.BoolFlag{Name: "by-digest", Usage: "push the index by its digest alone, with no tag"},
+			&cli.BoolFlag{Name: "untag-members", Usage: "then delete the tags the members were found by"}),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("unknown push command %q: want from-spec or from-args (see manifest-tool push --help)", c.Args().First())
@@ -115,6 +120,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		Edit:          edit,
 		Settle:        c.Duration("settle"),
 		Referrers:     referrersOf(c),
+		UntagMembers:  c.Bool("untag-members"),
 	})
 	progress.finish()
 	for _, r := range results {
