@@ -2,8 +2,10 @@ package integration
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/manifest-tool/manifest-tool/integration/internal/regtest"
 )
@@ -104,5 +106,234 @@ func TestUntagMembers(t *testing.T) {
 	text.ok(t)
 	if want := "Untagged on " + r.Host + ": 2 tags removed\n"; !strings.HasSuffix(text.stdout, want) {
 		t.Errorf("stdout %q does not end with %q", text.stdout, want)
+	}
+}
+
+// hooks runs each hook in turn until one answers.
+func hooks(hs ...regtest.Hook) regtest.Hook {
+	return func(w http.ResponseWriter, r *http.Request) bool {
+		for _, h := range hs {
+			if h(w, r) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// noDigestDelete fails the test when a request deleted a manifest by its
+// digest, or anything that is not a manifest (a tag is the only thing
+// --untag-members deletes).
+func noDigestDelete(t *testing.T, reqs []string) (deletes int) {
+	t.Helper()
+	for _, q := range reqs {
+		if !strings.HasPrefix(q, "DELETE ") {
+			continue
+		}
+		deletes++
+		if strings.Contains(q, "sha256:") || !strings.Contains(q, "/manifests/") {
+			t.Errorf("%s: only a tag may be deleted", q)
+		}
+	}
+	return deletes
+}
+
+// A registry that does not delete tags: Distribution 2.8 (400
+// DIGEST_INVALID: it reads the tag as a digest) and Distribution 3 with
+// deletes disabled (405 UNSUPPORTED). One warning names the registry and
+// the tags left behind and says where to remove them; the push exits 0;
+// each member says refused, with the registry's words; one DELETE is sent
+// per repository, of a tag, and the tags stay.
+func TestUntagRefused(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) *regtest.Registry
+		says  string
+	}{
+		{"distribution 2.8", func(t *testing.T) *regtest.Registry { return regtest.NewDistribution28(t) }, "DIGEST_INVALID"},
+		{"delete disabled", func(t *testing.T) *regtest.Registry { return regtest.New(t, regtest.Options{NoDelete: true}) }, "405 Method Not Allowed (UNSUPPORTED"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := tc.start(t)
+			seed(t, r, "app", "1.0", false, linuxAMD64, linuxARMv7, linuxS390x)
+			record, requests := regtest.RecordRequests()
+			host := regtest.Proxy(t, r, record)
+			res := mt(t, "--plain-http", "push", "--untag-members", "-o", "json", "from-args", "--platforms", "linux/amd64,linux/arm/v7,linux/s390x",
+				"--template", host+"/app:1.0-OS-ARCHVARIANT", "--target", host+"/app:1.0")
+			res.ok0(t)
+			for _, m := range decodeUntag(t, res.stdout).Manifests {
+				if state, reason := untagged(m.Untagged); state != "refused" || !strings.Contains(reason, tc.says) {
+					t.Errorf("%s: untagged %s (%s), want refused (%s…)", m.Image, state, reason, tc.says)
+				}
+			}
+			var warnings []string
+			for _, line := range strings.Split(res.stderr, "\n") {
+				if strings.HasPrefix(line, "warning: ") && strings.Contains(line, "tags") {
+					warnings = append(warnings, line)
+				}
+			}
+			left := "app:1.0-linux-amd64, app:1.0-linux-armv7, app:1.0-linux-s390x"
+			if len(warnings) != 1 || !strings.Contains(warnings[0], host+" does not delete tags") || !strings.Contains(warnings[0], left) ||
+				!strings.Contains(warnings[0], "registry's own API or UI") {
+				t.Errorf("warnings %q: want one naming %s, the tags %s, and the registry's own API or UI", warnings, host, left)
+			}
+			if n := noDigestDelete(t, requests()); n != 1 {
+				t.Errorf("%d DELETE requests, want 1 (the first tag; the others are known refused)", n)
+			}
+			if tags := tagsOf(t, r, "app"); len(tags) != 4 {
+				t.Errorf("tags %q, want the index's and the 3 members'", tags)
+			}
+		})
+	}
+}
+
+// A tag another writer moved after the push, before its removal, is kept
+// and said so; the other member's tag goes; exit 0.
+func TestUntagMoved(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1.0", false, linuxAMD64, linuxS390x)
+	rebuilt := regtest.NewImage(linuxS390x, false)
+	host := regtest.Proxy(t, r, regtest.MoveTagBeforeHead(r, "app", "1.0-linux-s390x", rebuilt))
+	res := mt(t, "--plain-http", "push", "--untag-members", "-o", "json", "from-args", "--platforms", "linux/amd64,linux/s390x",
+		"--template", host+"/app:1.0-OS-ARCHVARIANT", "--target", host+"/app:1.0")
+	res.ok0(t)
+	for _, m := range decodeUntag(t, res.stdout).Manifests {
+		state, reason := untagged(m.Untagged)
+		switch {
+		case strings.HasSuffix(m.Image, "s390x") && (state != "kept" || !strings.Contains(reason, "another writer moved it: it points at "+rebuilt.Manifest.Digest)):
+			t.Errorf("%s: untagged %s (%s), want kept, moved to %s", m.Image, state, reason, rebuilt.Manifest.Digest)
+		case strings.HasSuffix(m.Image, "amd64") && state != "true":
+			t.Errorf("%s: untagged %s (%s), want true", m.Image, state, reason)
+		}
+	}
+	if got, err := r.GetManifest("app", "1.0-linux-s390x"); err != nil || got.Digest != rebuilt.Manifest.Digest {
+		t.Errorf("the moved tag: %v %v, want the other writer's %s", got.Digest, err, rebuilt.Manifest.Digest)
+	}
+	if exists(t, r, "app", "1.0-linux-amd64") {
+		t.Errorf("the amd64 tag is still there")
+	}
+	if !strings.Contains(res.stderr, "kept "+host+"/app:1.0-linux-s390x") {
+		t.Errorf("no warning names the kept tag: %s", res.stderr)
+	}
+}
+
+// From a spec with untag-members: true: a member given by a tag that is
+// also one of the run's tags is kept, one given by digest has no tag to
+// remove, one given by tag loses it.
+func TestUntagSpec(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	imgs := seed(t, r, "app", "1.0", false, linuxAMD64, linuxS390x, linuxARMv7)
+	if err := r.PushImage("app", "latest", imgs["1.0-linux-armv7"]); err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, "release.yaml", `image: `+r.Host+`/app:1.0
+tags: [latest]
+untag-members: true
+manifests:
+  - image: `+r.Host+`/app:1.0-linux-amd64
+  - image: `+r.Host+`/app@`+imgs["1.0-linux-s390x"].Manifest.Digest+`
+  - image: `+r.Host+`/app:latest
+`)
+	res := mt(t, "--plain-http", "push", "-o", "json", "from-spec", file)
+	res.ok0(t)
+	want := map[string]string{"amd64": "true", "sha256": "none", "latest": "kept"}
+	for _, m := range decodeUntag(t, res.stdout).Manifests {
+		state, reason := untagged(m.Untagged)
+		for k, w := range want {
+			if strings.Contains(m.Image, k) && state != w {
+				t.Errorf("%s: untagged %s (%s), want %s", m.Image, state, reason, w)
+			}
+		}
+	}
+	if tags := tagsOf(t, r, "app"); strings.Join(tags, ",") != "1.0,1.0-linux-armv7,1.0-linux-s390x,latest" {
+		t.Errorf("tags %q: want the amd64 tag gone, and no other", tags)
+	}
+	noDigestDelete(t, r.Requests())
+	// a bad value: exit 2 naming the line
+	bad := writeFile(t, "bad.yaml", "image: "+r.Host+"/app:1.0\nuntag-members: always\nmanifests:\n  - image: "+r.Host+"/app:1.0-linux-amd64\n")
+	mt(t, "--plain-http", "push", "from-spec", bad).fails(t, 2, `error: `+bad+`:2: untag-members: "always": want true or false`)
+}
+
+// --dry-run lists the tags that would go, and the one kept, and sends no
+// DELETE and no write.
+func TestUntagDryRun(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1.0", false, linuxAMD64, linuxS390x)
+	r.Requests()
+	res := mt(t, "--plain-http", "push", "--untag-members", "--dry-run", "from-args", "--platforms", "linux/amd64,linux/s390x",
+		"--template", r.Host+"/app:1.0-OS-ARCHVARIANT", "--target", r.Host+"/app:1.0", "--tags", "1.0-linux-s390x")
+	res.ok(t)
+	want := "Would untag: " + r.Host + "/app:1.0-linux-amd64\nWould keep: " + r.Host + "/app:1.0-linux-s390x (it is also a tag this run writes)\n"
+	if !strings.HasSuffix(res.stdout, want) {
+		t.Errorf("stdout %q does not end with %q", res.stdout, want)
+	}
+	if w := regtest.Writes(r.Requests()); len(w) > 0 {
+		t.Errorf("a dry run sent %q", w)
+	}
+	if tags := tagsOf(t, r, "app"); len(tags) != 2 {
+		t.Errorf("tags %q, want both members' as they were", tags)
+	}
+}
+
+// Registries that answer a tag DELETE wrongly, each held to bounds on
+// time and memory: one that answers 202 and keeps the tag (reported as
+// still there, not as untagged; exit 0 with a warning); one whose HEAD of
+// the tag names another digest (kept, and no DELETE is sent); one that
+// never answers the DELETE (the run ends at --timeout, exit 1, naming the
+// request, with the index pushed).
+func TestUntagHostile(t *testing.T) {
+	t.Parallel()
+	other := "sha256:" + strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		name    string
+		hook    regtest.Hook
+		args    []string
+		code    int
+		state   string // what the amd64 member says
+		reason  string
+		deletes int
+		bound   time.Duration
+	}{
+		{"202 keeps the tag", regtest.AcceptDeleteKeepTag(), nil, 0, "unconfirmed", "the registry accepted the DELETE, yet the tag still points at sha256:", 1, 30 * time.Second},
+		{"HEAD says another digest", regtest.HeadOtherDigest("app", "1.0-linux-amd64", other, "application/vnd.oci.image.manifest.v1+json"), nil, 0, "kept", "another writer moved it: it points at " + other, 0, 30 * time.Second},
+		{"DELETE hangs", regtest.HangDelete(), []string{"--timeout", "5s"}, 1, "failed", "timed out", 1, 30 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := regtest.New(t)
+			seed(t, r, "app", "1.0", false, linuxAMD64)
+			record, requests := regtest.RecordRequests()
+			host := regtest.Proxy(t, r, hooks(record, tc.hook))
+			args := append([]string{"--plain-http", "push", "--untag-members", "-o", "json", "from-args", "--member", host + "/app:1.0-linux-amd64", "--target", host + "/app:1.0"}, tc.args...)
+			res := mtMeasured(t, nil, "", args...)
+			t.Logf("measured: %s: max RSS %d KiB (%.1f MiB), %s", tc.name, res.maxRSS, float64(res.maxRSS)/1024, res.elapsed.Round(10*time.Millisecond))
+			if res.code != tc.code {
+				t.Errorf("exit %d, want %d", res.code, tc.code)
+			}
+			if res.maxRSS > 100<<10 {
+				t.Errorf("max RSS %d KiB, over 100 MiB", res.maxRSS)
+			}
+			if res.elapsed > tc.bound {
+				t.Errorf("ended after %s, over %s", res.elapsed, tc.bound)
+			}
+			out := decodeUntag(t, res.stdout)
+			if len(out.Manifests) != 1 {
+				t.Fatalf("members: %+v", out.Manifests)
+			}
+			if state, reason := untagged(out.Manifests[0].Untagged); state != tc.state || !strings.Contains(reason, tc.reason) {
+				t.Errorf("untagged %s (%s), want %s (%s…)", state, reason, tc.state, tc.reason)
+			}
+			if n := noDigestDelete(t, requests()); n != tc.deletes {
+				t.Errorf("%d DELETE requests, want %d", n, tc.deletes)
+			}
+			if !exists(t, r, "app", "1.0") || !exists(t, r, "app", "1.0-linux-amd64") {
+				t.Errorf("the index or the member's tag is gone")
+			}
+		})
 	}
 }
