@@ -337,3 +337,60 @@ func TestUntagHostile(t *testing.T) {
 		})
 	}
 }
+
+// probe's tag-delete row says what push --untag-members would meet:
+// supported on Distribution 3 (the tag goes, the image stays, then the
+// probe deletes it by digest), unsupported with the registry's words on
+// Distribution 2.8 and with deletes disabled; what it could not remove is
+// listed, and is really there.
+func TestProbeTagDelete(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		start  func(t *testing.T) *regtest.Registry
+		status string
+		detail string
+		left   bool // its image cannot be deleted by digest either
+	}{
+		{"distribution 3", func(t *testing.T) *regtest.Registry { return regtest.New(t) }, "supported", "-tag-delete; its image is still served by digest", false},
+		{"distribution 2.8", func(t *testing.T) *regtest.Registry { return regtest.NewDistribution28(t) }, "unsupported", "400 Bad Request (DIGEST_INVALID", false},
+		{"delete disabled", func(t *testing.T) *regtest.Registry { return regtest.New(t, regtest.Options{NoDelete: true}) }, "unsupported", "405 Method Not Allowed (UNSUPPORTED", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := tc.start(t)
+			record, requests := regtest.RecordRequests()
+			host := regtest.Proxy(t, r, record)
+			p, _ := probe(t, 0, "--plain-http", host+"/team/probe")
+			for _, c := range p.Checks {
+				if c.Name == "tag-delete" && (c.Status != tc.status || !strings.Contains(c.Detail, tc.detail)) {
+					t.Errorf("tag-delete: %s (%s), want %s (…%s…)", c.Status, c.Detail, tc.status, tc.detail)
+				}
+			}
+			tagDeletes := 0
+			for _, q := range requests() {
+				if strings.HasPrefix(q, "DELETE /v2/team/probe/manifests/") && strings.HasSuffix(q, "-tag-delete") {
+					tagDeletes++
+				}
+			}
+			if tagDeletes != 1 {
+				t.Errorf("%d DELETE requests of the probe's tag, want 1", tagDeletes)
+			}
+			// the leftovers are what the registry still holds, no more
+			for _, l := range p.Leftovers {
+				if l.Kind == "manifest" && !exists(t, r, l.Repository, l.Digest) {
+					t.Errorf("leftover %s@%s is not there", l.Repository, l.Digest)
+				}
+			}
+			if !tc.left && len(p.Leftovers) > 0 {
+				t.Errorf("leftovers %v: the registry deletes by digest", p.Leftovers)
+			}
+			if tc.left && len(p.Leftovers) == 0 {
+				t.Errorf("no leftovers, on a registry that deletes nothing")
+			}
+			if tags := tagsOf(t, r, "team/probe"); !tc.left && len(tags) > 0 {
+				t.Errorf("tags left behind: %v", tags)
+			}
+		})
+	}
+}

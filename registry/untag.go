@@ -233,7 +233,7 @@ func (c *Client) untagOne(ctx context.Context, mt *memberTag) error {
 		c.log.Warnf("kept %s: %s", name, st.Reason)
 		return nil
 	}
-	if err := c.deleteTag(ctx, mt.ref); err != nil {
+	if err := deleteTag(ctx, c.rc, mt.ref); err != nil {
 		op := c.opError("deleting the tag", mt.ref, err)
 		if refusedDelete(err) {
 			*st = untag.Status{Tag: name, State: untag.Refused, Reason: op.Cause()}
@@ -286,13 +286,13 @@ func (c *Client) tagDigest(ctx context.Context, r ref.Ref) (string, error) {
 // option, so nothing is read first): handed the tag in the digest's
 // place, it sends exactly the request wanted. It takes only 202 as
 // success; another 2xx comes back as an error, accepted here.
-func (c *Client) deleteTag(ctx context.Context, r ref.Ref) error {
+func deleteTag(ctx context.Context, rc *regclient.RegClient, r ref.Ref) error {
 	if r.Tag == "" || r.Digest != "" || strings.ContainsAny(r.Tag, "/:@?#") {
 		return errors.New("not a tag: " + r.CommonName())
 	}
 	byTag := r
 	byTag.Digest = r.Tag // the path element: manifests/<tag>
-	err := c.rc.ManifestDelete(ctx, byTag)
+	err := rc.ManifestDelete(ctx, byTag)
 	if m := statusRE.FindStringSubmatch(errText(err)); m != nil && m[1][0] == '2' {
 		return nil
 	}
