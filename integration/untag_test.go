@@ -55,6 +55,7 @@ func TestUntagMembers(t *testing.T) {
 	t.Parallel()
 	r := regtest.New(t, regtest.Options{Dir: t.TempDir()})
 	imgs := seed(t, r, "app", "1.0", false, linuxAMD64, linuxARMv7, linuxS390x)
+	r.Requests()
 	res := mt(t, "--plain-http", "push", "--untag-members", "-o", "json", "from-args", "--platforms", "linux/amd64,linux/arm/v7,linux/s390x",
 		"--template", r.Host+"/app:1.0-OS-ARCHVARIANT", "--target", r.Host+"/app:1.0", "--tags", "latest")
 	res.ok0(t)
@@ -66,6 +67,21 @@ func TestUntagMembers(t *testing.T) {
 		if state, reason := untagged(m.Untagged); state != "true" {
 			t.Errorf("%s: untagged %s (%s), want true", m.Image, state, reason)
 		}
+	}
+	// the cost: per member tag a HEAD, the DELETE and a HEAD after it (its
+	// GET resolved it); the target read back by one HEAD more
+	perPath := map[string][]string{}
+	for _, q := range r.Requests() {
+		method, path, _ := strings.Cut(q, " ")
+		perPath[path] = append(perPath[path], method)
+	}
+	for tag := range imgs {
+		if got := strings.Join(perPath["/v2/app/manifests/"+tag], " "); got != "GET HEAD DELETE HEAD" {
+			t.Errorf("%s: requests %s, want GET HEAD DELETE HEAD", tag, got)
+		}
+	}
+	if got := strings.Join(perPath["/v2/app/manifests/1.0"], " "); got != "HEAD PUT HEAD" {
+		t.Errorf("the target: requests %s, want HEAD PUT HEAD (the read-back)", got)
 	}
 	if tags := tagsOf(t, r, "app"); strings.Join(tags, ",") != "1.0,latest" {
 		t.Errorf("tags left: %q, want 1.0 and latest", tags)
