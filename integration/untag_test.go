@@ -2,7 +2,10 @@ package integration
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -237,13 +240,19 @@ func TestUntagMoved(t *testing.T) {
 }
 
 // From a spec with untag-members: true: a member given by a tag that is
-// also one of the run's tags is kept, one given by digest has no tag to
-// remove, one given by tag loses it.
+// also one of the run's tags is kept, one given by digest or read from an
+// OCI layout has no tag to remove (the layout keeps it), one given by tag
+// loses it.
 func TestUntagSpec(t *testing.T) {
 	t.Parallel()
 	r := regtest.New(t)
 	imgs := seed(t, r, "app", "1.0", false, linuxAMD64, linuxS390x, linuxARMv7)
 	if err := r.PushImage("app", "latest", imgs["1.0-linux-armv7"]); err != nil {
+		t.Fatal(err)
+	}
+	layout := t.TempDir()
+	win := regtest.NewImage(windows, false)
+	if err := regtest.WriteLayout(layout, "1.0-windows", win.Manifest, win.Blobs()[1:]...); err != nil {
 		t.Fatal(err)
 	}
 	file := writeFile(t, "release.yaml", `image: `+r.Host+`/app:1.0
@@ -253,10 +262,11 @@ manifests:
   - image: `+r.Host+`/app:1.0-linux-amd64
   - image: `+r.Host+`/app@`+imgs["1.0-linux-s390x"].Manifest.Digest+`
   - image: `+r.Host+`/app:latest
+  - image: ocidir://`+layout+`:1.0-windows
 `)
 	res := mt(t, "--plain-http", "push", "-o", "json", "from-spec", file)
 	res.ok0(t)
-	want := map[string]string{"amd64": "true", "sha256": "none", "latest": "kept"}
+	want := map[string]string{"amd64": "true", "sha256": "none", "latest": "kept", "ocidir": "none"}
 	for _, m := range decodeUntag(t, res.stdout).Manifests {
 		state, reason := untagged(m.Untagged)
 		for k, w := range want {
@@ -269,6 +279,12 @@ manifests:
 		t.Errorf("tags %q: want the amd64 tag gone, and no other", tags)
 	}
 	noDigestDelete(t, r.Requests())
+	if _, err := os.Stat(filepath.Join(layout, "index.json")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(layout, "index.json")); !strings.Contains(string(b), `"1.0-windows"`) {
+		t.Errorf("the layout lost its tag: %s", b)
+	}
 	// a bad value: exit 2 naming the line
 	bad := writeFile(t, "bad.yaml", "image: "+r.Host+"/app:1.0\nuntag-members: always\nmanifests:\n  - image: "+r.Host+"/app:1.0-linux-amd64\n")
 	mt(t, "--plain-http", "push", "from-spec", bad).fails(t, 2, `error: `+bad+`:2: untag-members: "always": want true or false`)
@@ -406,6 +422,55 @@ func TestProbeTagDelete(t *testing.T) {
 			}
 			if tags := tagsOf(t, r, "team/probe"); !tc.left && len(tags) > 0 {
 				t.Errorf("tags left behind: %v", tags)
+			}
+		})
+	}
+}
+
+// Nothing is untagged unless every target holds the index and reads it
+// back by its digest: with two targets, one that refuses the index (exit
+// 1), or one that reads back another digest (a warning, exit 0), leaves
+// every member's tag in place, each saying why.
+func TestUntagNotEveryTarget(t *testing.T) {
+	t.Parallel()
+	other := "sha256:" + strings.Repeat("cd", 32)
+	for _, tc := range []struct {
+		name   string
+		hook   regtest.Hook
+		code   int
+		reason string
+	}{
+		{"a target refuses the index", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusForbidden)
+				io.WriteString(w, `{"errors":[{"code":"DENIED","message":"read-only"}]}`)
+				return true
+			}
+			return false
+		}, 1, "not tried: the index did not reach every target"},
+		{"a target reads back another digest", regtest.HeadOtherDigest("app", "1.0", other, "application/vnd.oci.image.index.v1+json"), 0, "reads back " + other},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, r2 := regtest.New(t), regtest.New(t)
+			seed(t, r, "app", "1.0", false, linuxAMD64, linuxS390x)
+			host2 := regtest.Proxy(t, r2, tc.hook)
+			res := mt(t, "--plain-http", "push", "--untag-members", "--type", "oci", "-o", "json", "from-args", "--platforms", "linux/amd64,linux/s390x",
+				"--template", r.Host+"/app:1.0-OS-ARCHVARIANT", "--target", r.Host+"/app:1.0", "--target", host2+"/app:1.0")
+			if res.code != tc.code {
+				t.Errorf("exit %d, want %d", res.code, tc.code)
+			}
+			for _, m := range decodeUntag(t, res.stdout).Manifests {
+				if state, reason := untagged(m.Untagged); state != "skipped" || !strings.Contains(reason, tc.reason) {
+					t.Errorf("%s: untagged %s (%s), want skipped (%s…)", m.Image, state, reason, tc.reason)
+				}
+			}
+			if n := noDigestDelete(t, r.Requests()); n != 0 {
+				t.Errorf("%d DELETE requests, want none", n)
+			}
+			if tags := tagsOf(t, r, "app"); len(tags) != 3 {
+				t.Errorf("tags %q, want the index's and both members'", tags)
 			}
 		})
 	}
