@@ -475,3 +475,63 @@ func TestUntagNotEveryTarget(t *testing.T) {
 		})
 	}
 }
+
+// Behind a token server (as Docker Hub, GHCR, Harbor), the DELETE needs
+// the "delete" action in the token: the registry's challenge asks for it,
+// and the tag goes.
+func TestUntagToken(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t, regtest.Options{TLS: true, Token: true, Users: map[string]string{authUser: authPass}})
+	seed(t, r, "team/app", "1.0", false, linuxAMD64)
+	cfg := dockerConfig(t, r.Host, authUser, authPass)
+	res := mt(t, "--ca-file", caFile(t, r), "--docker-cfg", cfg, "push", "--untag-members", "-o", "json", "from-args",
+		"--member", r.Host+"/team/app:1.0-linux-amd64", "--target", r.Host+"/team/app:1.0")
+	res.ok0(t)
+	for _, m := range decodeUntag(t, res.stdout).Manifests {
+		if state, reason := untagged(m.Untagged); state != "true" {
+			t.Errorf("%s: untagged %s (%s), want true", m.Image, state, reason)
+		}
+	}
+	asked := false
+	for _, s := range r.TokenScopes() {
+		if strings.Contains(s, "team/app:") && strings.Contains(s, "delete") {
+			asked = true
+		}
+	}
+	if !asked {
+		t.Errorf("no token was asked with the delete action: %q", r.TokenScopes())
+	}
+}
+
+// A registry that answers the tag DELETE 403 DENIED (GHCR and Docker
+// Hub refuse tag deletes so through the registry API) is a refusal: one
+// warning, the tag left, exit 0.
+func TestUntagDenied(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1.0", false, linuxAMD64)
+	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if req.Method != http.MethodDelete {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}`)
+		return true
+	})
+	res := mt(t, "--plain-http", "push", "--untag-members", "-o", "json", "from-args",
+		"--member", host+"/app:1.0-linux-amd64", "--target", host+"/app:1.0")
+	res.ok0(t)
+	for _, m := range decodeUntag(t, res.stdout).Manifests {
+		// (the transport words a 403 as unauthorized, naming the credentials)
+		if state, reason := untagged(m.Untagged); state != "refused" || !strings.Contains(reason, "DENIED") && !strings.Contains(reason, "unauthorized") {
+			t.Errorf("%s: untagged %s (%s), want refused, denied", m.Image, state, reason)
+		}
+	}
+	if !strings.Contains(res.stderr, host+" does not delete tags") || !strings.Contains(res.stderr, "left behind: app:1.0-linux-amd64") {
+		t.Errorf("no warning naming the registry and the tag: %s", res.stderr)
+	}
+	if !exists(t, r, "app", "1.0-linux-amd64") {
+		t.Errorf("the tag is gone")
+	}
+}
