@@ -535,3 +535,29 @@ func TestUntagDenied(t *testing.T) {
 		t.Errorf("the tag is gone")
 	}
 }
+
+// With --append, the members the run adds lose their tags once the merged
+// index reads back; the entries the index kept are not the run's members
+// and keep theirs.
+func TestUntagAppend(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1.0", false, linuxAMD64, linuxS390x)
+	mt(t, "--plain-http", "push", "--type", "oci", "from-args", "--member", r.Host+"/app:1.0-linux-amd64", "--target", r.Host+"/app:1.0").ok(t)
+	res := mt(t, "--plain-http", "push", "--append", "--untag-members", "-o", "json", "from-args",
+		"--member", r.Host+"/app:1.0-linux-s390x", "--target", r.Host+"/app:1.0")
+	res.ok0(t)
+	out := decodeUntag(t, res.stdout)
+	for _, m := range out.Manifests {
+		state, reason := untagged(m.Untagged)
+		if strings.HasSuffix(m.Image, "s390x") && state != "true" {
+			t.Errorf("%s: untagged %s (%s), want true", m.Image, state, reason)
+		}
+	}
+	if tags := tagsOf(t, r, "app"); strings.Join(tags, ",") != "1.0,1.0-linux-amd64" {
+		t.Errorf("tags %q: want the s390x tag gone, the amd64 one kept", tags)
+	}
+	if got, err := r.GetManifest("app", "1.0"); err != nil || got.Digest != out.Digest {
+		t.Errorf("the target: %s %v, want %s", got.Digest, err, out.Digest)
+	}
+}
