@@ -561,3 +561,29 @@ func TestUntagAppend(t *testing.T) {
 		t.Errorf("the target: %s %v, want %s", got.Digest, err, out.Digest)
 	}
 }
+
+// A refusal whose words echo the run's password shows it nowhere: not in
+// the warning, not in the member's reason in JSON.
+func TestUntagRefusalScrubbed(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1.0", false, linuxAMD64)
+	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if req.Method != http.MethodDelete {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		io.WriteString(w, `{"errors":[{"code":"UNSUPPORTED","message":"no deletes for alice:`+authPass+`"}]}`)
+		return true
+	})
+	res := mtEnv(t, nil, authPass+"\n", "--plain-http", "--username", authUser, "--password-stdin", "push", "--untag-members", "-o", "json", "from-args",
+		"--member", host+"/app:1.0-linux-amd64", "--target", host+"/app:1.0")
+	res.ok0(t)
+	if state, _ := untagged(decodeUntag(t, res.stdout).Manifests[0].Untagged); state != "refused" {
+		t.Errorf("untagged %s, want refused", state)
+	}
+	if strings.Contains(res.stdout+res.stderr, authPass) {
+		t.Errorf("the password is shown")
+	}
+}

@@ -129,6 +129,9 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		}
 		for i := range r.Manifests {
 			r.Manifests[i].Error = env.scrub.clean(r.Manifests[i].Error)
+			if u := r.Manifests[i].Untagged; u != nil { // the registry's words
+				u.Reason = env.scrub.clean(u.Reason)
+			}
 		}
 	}
 	for _, p := range manifest.ByDocument(specs, results) {
