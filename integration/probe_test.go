@@ -20,7 +20,7 @@ import (
 
 // the contract's check names, in order
 var probeChecks = []string{"api", "auth", "blob-upload", "blob-upload-chunked", "blob-mount", "docker-manifest", "oci-manifest",
-	"docker-manifest-list", "oci-index", "mixed-list", "index-annotations", "artifact-subject", "referrers-api", "tag-list", "delete"}
+	"docker-manifest-list", "oci-index", "mixed-list", "index-annotations", "artifact-subject", "referrers-api", "tag-list", "delete", "tag-delete"}
 
 type probeJSON struct {
 	Registry   string `json:"registry"`
@@ -114,7 +114,7 @@ func TestProbe(t *testing.T) {
 	t.Run("deletes disabled", func(t *testing.T) {
 		r := regtest.New(t, regtest.Options{NoDelete: true})
 		p, got := probe(t, 0, "--plain-http", r.Host+"/team/probe")
-		if diff := changed(rows, got); !reflect.DeepEqual(diff, []string{"delete"}) {
+		if diff := changed(rows, got); !reflect.DeepEqual(diff, []string{"delete", "tag-delete"}) {
 			t.Errorf("rows that changed: %v (%v)", diff, got)
 		}
 		if p.Repository != "team/probe" || len(p.Leftovers) == 0 || p.Leftovers[0].Kind != "manifest" || p.Leftovers[0].Repository != "team/probe" || !strings.HasPrefix(p.Leftovers[0].Digest, "sha256:") {
@@ -136,7 +136,7 @@ func TestProbe(t *testing.T) {
 		_, got := probe(t, 3, "--plain-http", r.Host)
 		// (referrers-api is unsupported either way)
 		wantChanged := []string{"blob-upload", "blob-upload-chunked", "blob-mount", "docker-manifest", "oci-manifest",
-			"docker-manifest-list", "oci-index", "mixed-list", "index-annotations", "artifact-subject", "tag-list", "delete"}
+			"docker-manifest-list", "oci-index", "mixed-list", "index-annotations", "artifact-subject", "tag-list", "delete", "tag-delete"}
 		if diff := changed(rows, got); !reflect.DeepEqual(diff, wantChanged) {
 			t.Errorf("rows that changed: %v (%v)", diff, got)
 		}

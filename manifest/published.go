@@ -79,6 +79,11 @@ func (p Published) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "%s:%s %s\n", repo, tag.Tag, tag.Status)
 		}
 	}
+	// the members' tags, removed once for the document: as the first
+	// target's result says (every target's says the same)
+	if err := p.Targets[0].writeUntagged(&b); err != nil {
+		return err
+	}
 	_, err := w.Write(b.Bytes())
 	return err
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/regclient/regclient/types/ref"
 
+	"github.com/manifest-tool/manifest-tool/manifest/untag"
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
@@ -89,6 +90,9 @@ type MemberResult struct {
 	// Referrers are the manifests whose subject is this one that --referrers
 	// copied with it (signatures, SBOMs, attestations).
 	Referrers []ReferrerResult `json:"referrers,omitempty"`
+	// Untagged is what --untag-members did to the tag the member was
+	// found by (true when it is gone); nil without --untag-members.
+	Untagged *untag.Status `json:"untagged,omitempty"`
 	// Error is the failure that is this member's own, in a [Failed]
 	// result (it could not be resolved: not found, unauthorized...).
 	Error string `json:"error,omitempty"`
@@ -306,5 +310,25 @@ func (r Result) WriteText(w io.Writer) error {
 	if err == nil && r.Reference != "" && (r.DryRun || r.Pushed()) {
 		_, err = fmt.Fprintf(w, "Reference: %s\n", r.Reference)
 	}
+	if err == nil {
+		err = r.writeUntagged(w)
+	}
 	return err
+}
+
+// writeUntagged writes what --untag-members did to the members' tags
+// ([untag.Lines]); nothing without it.
+func (r Result) writeUntagged(w io.Writer) error {
+	var statuses []untag.Status
+	for _, m := range r.Manifests {
+		if m.Untagged != nil {
+			statuses = append(statuses, *m.Untagged)
+		}
+	}
+	for _, line := range untag.Lines(statuses, r.DryRun) {
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -41,6 +41,8 @@ type Client struct {
 	manifests   memo[rcmanifest.Manifest]
 	configs     memo[imageConfig]  // repository@digest -> what the run uses of an image config
 	copies      memo[manifest.How] // target repository@digest -> how the member got there
+	// member tag -> the digest it pointed at when resolved (--untag-members)
+	resolvedTags sync.Map
 	// registries that answered a mount with an upload (202) in this run
 	mountDeclined sync.Map
 	// per registry host, closed when the first call to it ends (burst.go)

@@ -64,6 +64,10 @@ func (p probeRegistry) ManifestDelete(ctx context.Context, r ref.Ref) error {
 	return p.RegClient.ManifestDelete(ctx, r)
 }
 
+func (p probeRegistry) TagDelete(ctx context.Context, r ref.Ref) error {
+	return deleteTag(ctx, p.RegClient, r)
+}
+
 func (p probeRegistry) ReferrerList(ctx context.Context, subject ref.Ref) (referrer.ReferrerList, error) {
 	return p.RegClient.ReferrerList(ctx, subject)
 }

@@ -60,6 +60,11 @@ type PublishOptions struct {
 	// the whole index written: the attestations it held are dropped or
 	// written as referrers too.
 	Attestations string
+	// UntagMembers deletes, once every target holds the index and reads
+	// it back, the tags the members were found by (--untag-members; a
+	// spec's untag-members: key asks for it too): see package
+	// manifest/untag for what is and is not removed. A dry run lists them.
+	UntagMembers bool
 }
 
 // Publish runs the whole job for a set of specs (the documents of one
@@ -114,6 +119,9 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 		if err != nil && change {
 			return nil, spec.Join(errList...)
 		}
+		if err == nil && untagWanted(jobs) { // a dry run: the tags that would go
+			_ = c.untagMembers(ctx, jobs, targets, false, true)
+		}
 		return results, spec.Join(append(errList, targetErrors(targets)...)...)
 	}
 	errList = forEach(ctx, len(targets), c.concurrency, func(i int) error {
@@ -133,7 +141,11 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 		}
 	}
 	// a cause once for all the members and targets it hit
-	return results, spec.Join(append(mergeCauses(errList), targetErrors(targets)...)...)
+	err := spec.Join(append(mergeCauses(errList), targetErrors(targets)...)...)
+	if untagWanted(jobs) && ctx.Err() == nil {
+		err = spec.Join(err, c.untagMembers(ctx, jobs, targets, err == nil, false))
+	}
+	return results, err
 }
 
 // targetErrors are the failures of the targets that failed before any
@@ -193,6 +205,7 @@ func (c *Client) newJob(s spec.Spec, t manifest.Type, opts PublishOptions) *job 
 	case s.Referrers:
 		opts.Referrers = max(opts.Referrers, ReferrersCopy)
 	}
+	opts.UntagMembers = opts.UntagMembers || s.UntagMembers
 	j := &job{c: c, spec: s, opts: opts, typ: t}
 	if opts.Append || opts.Edit != nil {
 		ch := manifest.Change{Annotations: s.Annotations, Type: t, TypeSet: t != "", TypePos: s.TypePos, IgnoreMissing: opts.IgnoreMissing}

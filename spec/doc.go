@@ -27,7 +27,9 @@
 // required: copy the members' referrers, as --referrers),
 // annotations-from-labels (true: the org.opencontainers.image.* labels
 // every image member carries alike become index annotations, as
-// --annotations-from-labels; OCI only), manifests
+// --annotations-from-labels; OCI only), untag-members (true: delete the
+// tags the members were found by once every target holds the index, as
+// --untag-members), manifests
 // (required, at least one member). Member keys: image (required), platform,
 // annotations (on that member's entry in the index, OCI only). Platform
 // keys: os, architecture, variant, os.version (or manifest-tool's

@@ -309,7 +309,7 @@ func (l loader) fieldsIn(n *yaml.Node, field string, inside []*yaml.Node, allowe
 // doc reads one document of a spec: its target, options, tags, annotations
 // and members.
 func (l loader) doc(root *yaml.Node) (Spec, error) {
-	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers", "attestations", "subject", "artifact-type", "annotations-from-labels")
+	f, err := l.fields(root, "", "image", "targets", "type", "tags", "annotations", "manifests", "referrers", "attestations", "subject", "artifact-type", "annotations-from-labels", "untag-members")
 	if err != nil {
 		return Spec{}, err
 	}
@@ -387,67 +387,41 @@ func (l loader) targets(root *yaml.Node, f map[string][2]*yaml.Node, s *Spec) er
 }
 
 // indexOptions reads a document's type:, referrers:, attestations:,
-// annotations-from-labels:, subject: and artifact-type: into s.
+// annotations-from-labels:, untag-members:, subject: and artifact-type:
+// into s.
 func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
-	if t, ok := f["type"]; ok {
-		pos := l.pos(t[0], "type")
-		v, err := l.str(t[1], "type")
-		if err != nil {
+	var err error
+	var v [5]string
+	var pos [5]Pos
+	for i, c := range [...]struct {
+		key  string
+		want []string
+	}{
+		{"type", []string{"docker", "oci"}},
+		{"referrers", []string{"true", "false", "required"}},
+		{"attestations", []string{"keep", "drop", "referrers"}},
+		{"annotations-from-labels", []string{"true", "false"}},
+		{"untag-members", []string{"true", "false"}},
+	} {
+		if v[i], pos[i], err = l.oneOf(f, c.key, c.want...); err != nil {
 			return err
 		}
-		switch strings.ToLower(v) {
-		case "docker", "oci":
-			s.Type, s.TypePos = strings.ToLower(v), pos
-		default:
-			return errorf(pos, ErrType, "%q: want docker or oci", v)
-		}
 	}
-	if r, ok := f["referrers"]; ok {
-		v, err := l.str(r[1], "referrers")
-		if err != nil {
-			return err
-		}
-		switch strings.ToLower(v) {
-		case "true":
-			s.Referrers = true
-		case "required":
-			s.Referrers, s.ReferrersRequired = true, true
-		case "false":
-		default:
-			return errorf(l.pos(r[0], "referrers"), ErrType, "%q: want true, false or required", v)
-		}
+	if v[0] != "" {
+		s.Type, s.TypePos = v[0], pos[0]
 	}
-	if a, ok := f["annotations-from-labels"]; ok {
-		v, err := l.str(a[1], "annotations-from-labels")
-		if err != nil {
-			return err
-		}
-		switch strings.ToLower(v) {
-		case "true":
-			s.AnnotationsFromLabels, s.AnnotationsFromLabelsPos = true, l.pos(a[0], "annotations-from-labels")
-		case "false":
-		default:
-			return errorf(l.pos(a[0], "annotations-from-labels"), ErrType, "%q: want true or false", v)
-		}
+	s.Referrers, s.ReferrersRequired = v[1] == "true" || v[1] == "required", v[1] == "required"
+	if v[2] != "" {
+		s.Attestations, s.AttestationsPos = v[2], pos[2]
 	}
-	if a, ok := f["attestations"]; ok {
-		v, err := l.str(a[1], "attestations")
-		if err != nil {
-			return err
-		}
-		pos := l.pos(a[0], "attestations")
-		switch strings.ToLower(v) {
-		case "keep", "drop", "referrers":
-			s.Attestations, s.AttestationsPos = strings.ToLower(v), pos
-		default:
-			return errorf(pos, ErrType, "%q: want keep, drop or referrers", v)
-		}
+	if v[3] == "true" {
+		s.AnnotationsFromLabels, s.AnnotationsFromLabelsPos = true, pos[3]
 	}
+	s.UntagMembers = v[4] == "true"
 	var vals [2]string // subject:, artifact-type:
 	var poss [2]Pos
 	for i, key := range []string{"subject", "artifact-type"} {
 		if kv, ok := f[key]; ok {
-			var err error
 			if vals[i], err = l.str(kv[1], key); err != nil {
 				return err
 			}
@@ -455,6 +429,26 @@ func (l loader) indexOptions(f map[string][2]*yaml.Node, s *Spec) error {
 		}
 	}
 	return s.setArtifact(vals[0], poss[0], vals[1], poss[1])
+}
+
+// oneOf reads the key of a document that takes one of a few words
+// (type: docker, referrers: required, ...), in any case, as the word in
+// lower case and where it was given; "" when the key is absent.
+func (l loader) oneOf(f map[string][2]*yaml.Node, key string, want ...string) (string, Pos, error) {
+	kv, ok := f[key]
+	if !ok {
+		return "", Pos{}, nil
+	}
+	v, err := l.str(kv[1], key)
+	if err != nil {
+		return "", Pos{}, err
+	}
+	pos := l.pos(kv[0], key)
+	if w := strings.ToLower(v); slices.Contains(want, w) {
+		return w, pos, nil
+	}
+	words := strings.Join(want[:len(want)-1], ", ") + " or " + want[len(want)-1]
+	return "", Pos{}, errorf(pos, ErrType, "%q: want %s", v, words)
 }
 
 // members reads a document's manifests: (its key and value nodes), a

@@ -399,6 +399,36 @@ func TestLoadReferrers(t *testing.T) {
 	}
 }
 
+func TestLoadUntagMembers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		value string
+		want  bool
+		err   string
+	}{
+		{"true", true, ""},
+		{"false", false, ""},
+		{"True", true, ""},
+		// only a boolean: "yes" is a string in YAML 1.2
+		{"yes", false, `r.yaml:2: untag-members: "yes": want true or false`},
+		// a list is not a value
+		{"[true]", false, `r.yaml:2: untag-members`},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			specs, err := Load(context.Background(), "r.yaml", strings.NewReader("image: r/a:1\nuntag-members: "+tc.value+"\nmanifests:\n  - image: r/a:amd\n"))
+			if tc.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+					t.Errorf("got %v, want %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil || specs[0].UntagMembers != tc.want {
+				t.Errorf("got %+v, %v", specs, err)
+			}
+		})
+	}
+}
+
 func TestLoadAttestations(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ value, want, err string }{

@@ -87,6 +87,10 @@ type Spec struct {
 	// referrers), over --attestations; AttestationsPos is where it was set.
 	Attestations    string
 	AttestationsPos Pos
+	// UntagMembers says to delete, once every target holds the index, the
+	// tags its members were found by (untag-members: true, as
+	// --untag-members).
+	UntagMembers bool
 	// Subject, when set, is the manifest the index refers to (--subject,
 	// subject:), in every target's repository; ArtifactType, when set, is
 	// the index's artifactType (--artifact-type, artifact-type:). Either

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// The layout holds: spec, manifest and manifest/view are pure (no network,
+// The layout holds: spec, manifest, manifest/untag and manifest/view are pure (no network,
 // no processes), the data flows one way (spec <- manifest <- manifest/view
 // <- registry <- cmd), only package registry holds a regclient client, the
 // packages under internal/ are leaves that import nothing of the project,
@@ -54,7 +54,7 @@ func TestLayout(t *testing.T) {
 		}
 		return out
 	}
-	for _, pure := range []string{"spec", "manifest", "manifest/view"} {
+	for _, pure := range []string{"spec", "manifest", "manifest/view", "manifest/untag"} {
 		for _, imp := range imports[pure] {
 			if imp == "net" || imp == "net/http" || imp == "os/exec" || imp == "github.com/regclient/regclient" {
 				t.Errorf("%s imports %s", pure, imp)
@@ -76,7 +76,8 @@ func TestLayout(t *testing.T) {
 	}
 	allowed := map[string][]string{ // of ours, besides the leaves
 		"spec":                        nil,
-		"manifest":                    {"spec"},
+		"manifest":                    {"spec", "manifest/untag"},
+		"manifest/untag":              nil, // a value manifest's results hold
 		"manifest/view":               {"spec", "manifest"},
 		"registry/internal/transport": nil,
 	}

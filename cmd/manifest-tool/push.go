@@ -19,9 +19,12 @@ the exact bytes that would be pushed, then that line, and writes nothing.
 A document of several targets prints, per target, that line with the
 target after it, and a line per tag with what the run did to it.
 --by-digest pushes the index by its digest alone, with no tag (targets
-without one), and prints "Reference: <repository>@sha256:<hex>" too.`,
-		Flags: append(writeFlags(&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"}), appendFlag(),
-			&cli.BoolFlag{Name: "by-digest", Usage: "push the index by its digest alone, with no tag"}, labelsFlag()),
+without one), and prints "Reference: <repository>@sha256:<hex>" too.
+--untag-members (spec: untag-members: true), once every target reads the
+index back, deletes each tag a member was found by (a --template tag, a
+member given by tag) if it still points at that member: never by digest,
+never a tag the run writes; a line per registry says what went.`,
+		Flags: append(writeFlags(&cli.StringFlag{Name: "type", Value: "docker", Usage: "`docker` (v2.2 list, the default) or oci (index)"}), pushOnlyFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("unknown push command %q: want from-spec or from-args (see manifest-tool push --help)", c.Args().First())
@@ -30,40 +33,6 @@ without one), and prints "Reference: <repository>@sha256:<hex>" too.`,
 		},
 		Subcommands: []*cli.Command{fromSpecCommand(env), fromArgsCommand(env)},
 	}
-}
-
-func ignoreMissingFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "ignore-missing", Usage: "skip (and warn about) missing members"}
-}
-
-// writeFlags are the flags of every command that writes an index, after
-// its --type: push (and so from-spec and from-args) and edit.
-func writeFlags(typeFlag *cli.StringFlag) []cli.Flag {
-	return append([]cli.Flag{
-		choice(typeFlag, string(manifest.Docker), string(manifest.OCI)),
-		&cli.BoolFlag{Name: "dry-run", Usage: "print what would be pushed; write nothing"},
-		&cli.BoolFlag{Name: "strict", Usage: "refuse platforms the images' configs contradict"},
-		&cli.BoolFlag{Name: "allow-unknown-platform", Usage: "accept platform values outside the vocabulary"},
-		settleFlag(),
-		newSwitchFlag("referrers", "copy members' signatures and SBOMs (=required)", "true", "false", "required"),
-		attestationsFlag(),
-		outputFlag(),
-		maxTargetsFlag(),
-	}, append(referrerLimitFlags(true), outputFileFlags()...)...)
-}
-
-// referrersOf reads --referrers (alone or =true, =required, =false) as
-// the library's policy.
-func referrersOf(c *cli.Context) registry.ReferrersPolicy {
-	return map[string]registry.ReferrersPolicy{"true": registry.ReferrersCopy, "required": registry.ReferrersRequired}[c.String("referrers")]
-}
-
-func appendFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "append", Usage: "merge onto the index the target has"}
-}
-
-func settleFlag() cli.Flag {
-	return &cli.DurationFlag{Name: "settle", Value: registry.DefaultSettle, Usage: "--append, edit: wait, then check the write held"}
 }
 
 // push publishes the specs with the push flags (edit's, when edit is set),
@@ -122,6 +91,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		Settle:        c.Duration("settle"),
 		Referrers:     referrersOf(c),
 		Attestations:  attestations,
+		UntagMembers:  c.Bool("untag-members"),
 	})
 	progress.finish()
 	for _, r := range results {
@@ -130,6 +100,9 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		}
 		for i := range r.Manifests {
 			r.Manifests[i].Error = env.scrub.clean(r.Manifests[i].Error)
+			if u := r.Manifests[i].Untagged; u != nil { // the registry's words
+				u.Reason = env.scrub.clean(u.Reason)
+			}
 		}
 	}
 	for _, p := range manifest.ByDocument(specs, results) {

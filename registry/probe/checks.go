@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,6 +39,7 @@ const (
 	CheckReferrersAPI      = "referrers-api"
 	CheckTagList           = "tag-list"
 	CheckDelete            = "delete"
+	CheckTagDelete         = "tag-delete"
 )
 
 type prober struct {
@@ -125,7 +127,7 @@ func (p *prober) run(ctx context.Context) {
 			}
 		}
 		p.tagList(ctx)
-		p.skip("", "nothing was pushed", CheckDelete)
+		p.skip("", "nothing was pushed", CheckDelete, CheckTagDelete)
 		return
 	}
 	p.chunked(ctx)
@@ -160,6 +162,7 @@ func (p *prober) run(ctx context.Context) {
 	}
 	p.tagList(ctx)
 	p.deleteCheck(ctx)
+	p.tagDelete(ctx, layer)
 }
 
 // ping checks the /v2/ API; a registry that cannot be reached, or refuses
@@ -494,6 +497,59 @@ func (p *prober) deleteCheck(ctx context.Context) {
 		p.row(CheckDelete, view.Unsupported, "a manifest deleted by digest (202) is still served")
 	default:
 		p.row(CheckDelete, view.Supported, "deleted a manifest by digest")
+	}
+}
+
+// tagDelete pushes an OCI image of its own under a probe tag, deletes
+// the tag alone (DELETE of /v2/<repository>/manifests/<tag>, what push
+// --untag-members sends), and checks that the tag is gone and the image
+// still served by its digest. The image is listed by its digest too, so
+// that cleanup finds it once its tag is gone.
+func (p *prober) tagDelete(ctx context.Context, layer []byte) {
+	cfg := newConfig()
+	cfgDesc := blobOf(mediatype.OCI1ImageConfig, cfg)
+	if _, err := p.reg.BlobPut(ctx, p.repo, cfgDesc, bytes.NewReader(cfg)); err != nil {
+		if p.opts.Unanswered(err) {
+			p.incomplete[CheckTagDelete] = CheckTagDelete + ": uploading its config: " + p.because(err)
+		}
+		p.row(CheckTagDelete, view.Unknown, "not tried: uploading the config of its image failed: %s", p.because(err))
+		return
+	}
+	p.blobs = append(p.blobs, p.repo.SetDigest(cfgDesc.Digest.String()))
+	m, err := rcmanifest.New(rcmanifest.WithOrig(imageManifest(false, cfgDesc, blobOf(mediatype.OCI1LayerGzip, layer))))
+	if err != nil {
+		p.row(CheckTagDelete, view.Unknown, "building its image: %v", err)
+		return
+	}
+	tag := p.repo.SetTag(p.tagPrefix + "tag-delete")
+	image := p.repo.SetDigest(m.GetDescriptor().Digest.String())
+	p.tags, p.digests = append(p.tags, tag), append(p.digests, image)
+	if err := p.reg.ManifestPut(ctx, tag, m); err != nil {
+		if p.opts.Unanswered(err) {
+			p.incomplete[CheckTagDelete] = CheckTagDelete + ": pushing its image: " + p.because(err)
+		}
+		p.row(CheckTagDelete, view.Unknown, "not tried: pushing an image under %s failed: %s", tag.Tag, p.because(err))
+		return
+	}
+	if err := p.reg.TagDelete(ctx, tag); err != nil {
+		p.failed(CheckTagDelete, err, "deleting the tag %s", tag.Tag)
+		return
+	}
+	// the registry says the tag is gone: cleanup looks for the image by
+	// its digest, and for the tag only if it is seen still served
+	p.tags = slices.DeleteFunc(p.tags, func(t ref.Ref) bool { return t == tag })
+	byTag, errTag := p.digestOf(ctx, tag)
+	byDigest, errDigest := p.digestOf(ctx, image)
+	switch {
+	case errTag != nil || errDigest != nil:
+		p.row(CheckTagDelete, view.Unknown, "deleted the tag %s (2xx), but reading back the tag and its image failed: %s", tag.Tag, p.because(cmp.Or(errTag, errDigest)))
+	case byTag != "":
+		p.tags = append(p.tags, tag)
+		p.row(CheckTagDelete, view.Unsupported, "the tag %s, deleted (2xx), is still served", tag.Tag)
+	case byDigest == "":
+		p.row(CheckTagDelete, view.Unsupported, "deleting the tag %s deleted its image too: it is not served by digest", tag.Tag)
+	default:
+		p.row(CheckTagDelete, view.Supported, "deleted the tag %s; its image is still served by digest", tag.Tag)
 	}
 }
 

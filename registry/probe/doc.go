@@ -47,6 +47,12 @@
 //   - tag-list: GET /v2/<repo>/tags/list shows the probe's tags.
 //   - delete: one of the probe's manifests deleted by digest, and no longer
 //     served; after a refusal no more deletes are asked.
+//   - tag-delete: an OCI image pushed under a probe tag, then the tag alone
+//     deleted (DELETE /v2/<repo>/manifests/<tag>, what push --untag-members
+//     sends): the tag is gone and the image still served by digest.
+//     Unsupported on a refusal (405, 400 UNSUPPORTED or DIGEST_INVALID,
+//     401, 403), a tag still served, or an image deleted with its tag. The
+//     image is deleted by digest with the rest at the end.
 //
 // # What it pushes, and what it deletes
 //

@@ -348,6 +348,26 @@ func (f *fake) ManifestDelete(_ context.Context, r ref.Ref) error {
 	return nil
 }
 
+// TagDelete deletes a tag as Distribution 3 does: the tag goes, its
+// manifest stays; keepDeleted answers 202 and keeps the tag.
+func (f *fake) TagDelete(_ context.Context, r ref.Ref) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin(call{Op: "TagDelete", Ref: r}, http.MethodDelete, manifestPath(r)); err != nil {
+		return err
+	}
+	key := r.Repository + ":" + r.Tag
+	if _, ok := f.tags[key]; !ok {
+		f.record(http.MethodDelete, manifestPath(r), http.StatusNotFound, nil)
+		return statusError(http.StatusNotFound)
+	}
+	f.record(http.MethodDelete, manifestPath(r), http.StatusAccepted, nil)
+	if !f.keepDeleted {
+		delete(f.tags, key)
+	}
+	return nil
+}
+
 func (f *fake) ReferrerList(_ context.Context, subject ref.Ref) (referrer.ReferrerList, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -61,6 +61,9 @@ type Manifests interface {
 	// ManifestHead returns the manifest's descriptor, its digest included.
 	ManifestHead(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error)
 	ManifestDelete(ctx context.Context, r ref.Ref) error
+	// TagDelete deletes r's tag alone: DELETE /v2/<repository>/manifests/<tag>,
+	// and no other request (no stand-in manifest pushed and deleted).
+	TagDelete(ctx context.Context, r ref.Ref) error
 }
 
 // Exchange is one HTTP request and its answer.

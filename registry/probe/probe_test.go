@@ -21,7 +21,7 @@ import (
 
 // the check names, in the order of the rows
 var order = []string{CheckAPI, CheckAuth, CheckBlobUpload, CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest,
-	CheckDockerList, CheckOCIIndex, CheckMixedList, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI, CheckTagList, CheckDelete}
+	CheckDockerList, CheckOCIIndex, CheckMixedList, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI, CheckTagList, CheckDelete, CheckTagDelete}
 
 // failure is the error testOptions.Fail makes.
 type failure struct {
@@ -161,7 +161,7 @@ func TestRun(t *testing.T) {
 
 		// blob-upload
 		{name: "writes need credentials", setup: func(f *fake) { f.writeChallenge = `Basic realm="writers"` }, fail: "pushing to",
-			want: rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckTagList: view.Unknown, CheckDelete: view.Unknown}),
+			want: rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckTagList: view.Unknown, CheckDelete: view.Unknown, CheckTagDelete: view.Unknown}),
 			detail: map[string]string{CheckAuth: `basic (realm "writers"); /v2/ is open, POST asked for it`,
 				CheckBlobUpload: "cause: request failed: unauthorized", CheckOCIIndex: "not tried: the registry refuses to let these credentials push",
 				CheckTagList: "the repository has no tags to list (404)", CheckDelete: "not tried: nothing was pushed"},
@@ -173,10 +173,10 @@ func TestRun(t *testing.T) {
 				}
 			}},
 		{name: "upload 401", setup: refuse(http.StatusUnauthorized, pushOf("BlobPut", mediatype.OCI1LayerGzip)), fail: "pushing to",
-			want: rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckTagList: view.Unknown, CheckDelete: view.Unknown})},
+			want: rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckTagList: view.Unknown, CheckDelete: view.Unknown, CheckTagDelete: view.Unknown})},
 		{name: "upload refused", setup: refuse(http.StatusBadRequest, pushOf("BlobPut", mediatype.OCI1LayerGzip)),
 			noList: "reg.example.com cannot hold Docker manifest lists or OCI indexes",
-			want:   rows(view.Unsupported, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckTagList: view.Unknown, CheckDelete: view.Unknown}),
+			want:   rows(view.Unsupported, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckTagList: view.Unknown, CheckDelete: view.Unknown, CheckTagDelete: view.Unknown}),
 			detail: map[string]string{CheckBlobUpload: "-byte blob: cause: request failed: 400 Bad Request",
 				CheckDockerList: "nothing can be pushed: the blob upload failed"}},
 		{name: "upload only in PATCHes", setup: func(f *fake) { f.putPatches = 2 },
@@ -185,7 +185,7 @@ func TestRun(t *testing.T) {
 
 		{name: "upload cut off", setup: cutOff(pushOf("BlobPut", mediatype.OCI1LayerGzip)),
 			incomplete: "could not tell whether reg.example.com holds Docker manifest lists or OCI indexes: blob-upload: cause: request failed: unexpected EOF",
-			want:       rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unknown, CheckTagList: view.Unknown, CheckDelete: view.Unknown}),
+			want:       rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unknown, CheckTagList: view.Unknown, CheckDelete: view.Unknown, CheckTagDelete: view.Unknown}),
 			detail: map[string]string{CheckBlobUpload: "-byte blob: cause: request failed: unexpected EOF",
 				CheckDockerList: "not tried: the blob upload could not be completed", CheckReferrersAPI: "not tried: the blob upload could not be completed"}},
 
@@ -325,7 +325,7 @@ func TestRun(t *testing.T) {
 			f.writeChallenge = `Basic realm="writers"`
 			f.tags["team/probe:latest"] = "sha256:0"
 		}, fail: "pushing to",
-			want:   rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckDelete: view.Unknown}),
+			want:   rows(view.Unknown, pushing, map[string]view.CheckStatus{CheckBlobUpload: view.Unsupported, CheckDelete: view.Unknown, CheckTagDelete: view.Unknown}),
 			detail: map[string]string{CheckTagList: "the tag list answers (1 tags)"}},
 
 		{name: "tag list cut off", setup: cutOff(func(c call) bool { return c.Op == "TagList" }),
@@ -343,8 +343,8 @@ func TestRun(t *testing.T) {
 				if n := count(f, "BlobDelete"); n != 0 {
 					t.Errorf("%d blob deletes after the refusal", n)
 				}
-				if kinds := leftKinds(rep); kinds["manifest"] != 8 || kinds["blob"] != 6 {
-					t.Errorf("leftovers %v, want 8 manifests and 6 blobs", kinds)
+				if kinds := leftKinds(rep); kinds["manifest"] != 9 || kinds["blob"] != 7 {
+					t.Errorf("leftovers %v, want 9 manifests and 7 blobs", kinds)
 				}
 			}},
 		{name: "delete cut off", setup: cutOff(func(c call) bool { return c.Op == "ManifestDelete" }),
@@ -356,23 +356,59 @@ func TestRun(t *testing.T) {
 				}
 			}},
 		{name: "deleted but served", setup: func(f *fake) { f.keepDeleted = true },
-			want:   map[string]view.CheckStatus{CheckDelete: view.Unsupported},
-			detail: map[string]string{CheckDelete: "a manifest deleted by digest (202) is still served"},
+			want: map[string]view.CheckStatus{CheckDelete: view.Unsupported, CheckTagDelete: view.Unsupported},
+			detail: map[string]string{CheckDelete: "a manifest deleted by digest (202) is still served",
+				CheckTagDelete: "the tag probe-" /* …-tag-delete, deleted (2xx), is still served */},
 			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
 				if n := count(f, "ManifestDelete"); n != 1 {
 					t.Errorf("%d manifest deletes, want 1", n)
 				}
-				if kinds := leftKinds(rep); kinds["manifest"] != 8 {
-					t.Errorf("leftovers %v, want 8 manifests", kinds)
+				if kinds := leftKinds(rep); kinds["manifest"] != 9 {
+					t.Errorf("leftovers %v, want 9 manifests", kinds)
 				}
 			}},
+		// tag-delete: the tag alone, by its own DELETE
+		{name: "tag delete refused", setup: refuse(http.StatusMethodNotAllowed, func(c call) bool { return c.Op == "TagDelete" }),
+			want:   map[string]view.CheckStatus{CheckTagDelete: view.Unsupported},
+			detail: map[string]string{CheckTagDelete: "-tag-delete: cause: request failed: 405 Method Not Allowed"},
+			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
+				if n := count(f, "TagDelete"); n != 1 {
+					t.Errorf("%d tag deletes, want 1", n)
+				}
+				if len(rep.Leftovers) != 0 { // its image is deleted by digest, as the others
+					t.Errorf("leftovers %v", rep.Leftovers)
+				}
+			}},
+		{name: "tag delete cut off", setup: cutOff(func(c call) bool { return c.Op == "TagDelete" }),
+			want:   map[string]view.CheckStatus{CheckTagDelete: view.Unknown},
+			detail: map[string]string{CheckTagDelete: "cause: request failed: unexpected EOF"}},
+		{name: "tag delete takes the image", setup: func(f *fake) {
+			// a registry whose tag DELETE deletes the manifest it points at
+			f.fail = func(c call) error {
+				if c.Op == "TagDelete" {
+					delete(f.manifests, c.Ref.Repository+"@"+f.tags[c.Ref.Repository+":"+c.Ref.Tag])
+				}
+				return nil
+			}
+		}, want: map[string]view.CheckStatus{CheckTagDelete: view.Unsupported},
+			detail: map[string]string{CheckTagDelete: "deleted its image too"}},
+		{name: "tag delete never asked by digest", also: func(t *testing.T, f *fake, rep view.ProbeReport) {
+			for _, c := range f.calls {
+				if c.Op == "TagDelete" && (c.Ref.Digest != "" || !strings.HasSuffix(c.Ref.Tag, "-tag-delete")) {
+					t.Errorf("TagDelete of %s", c.Ref.CommonName())
+				}
+			}
+			if count(f, "TagDelete") != 1 {
+				t.Errorf("%d tag deletes, want 1", count(f, "TagDelete"))
+			}
+		}},
 		{name: "blob delete refused", setup: refuse(http.StatusMethodNotAllowed, func(c call) bool { return c.Op == "BlobDelete" }),
 			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
 				if n := count(f, "BlobDelete"); n != 1 {
 					t.Errorf("%d blob deletes, want 1: none after the refusal", n)
 				}
-				if kinds := leftKinds(rep); kinds["manifest"] != 0 || kinds["blob"] != 6 {
-					t.Errorf("leftovers %v, want 6 blobs", kinds)
+				if kinds := leftKinds(rep); kinds["manifest"] != 0 || kinds["blob"] != 7 {
+					t.Errorf("leftovers %v, want 7 blobs", kinds)
 				}
 			}},
 		{name: "blob delete a no-op", setup: func(f *fake) {
@@ -385,7 +421,7 @@ func TestRun(t *testing.T) {
 				return nil
 			}
 		}, also: func(t *testing.T, f *fake, rep view.ProbeReport) {
-			if kinds := leftKinds(rep); count(f, "BlobDelete") != 6 || kinds["blob"] != 6 {
+			if kinds := leftKinds(rep); count(f, "BlobDelete") != 7 || kinds["blob"] != 7 {
 				t.Errorf("%d blob deletes, leftovers %v", count(f, "BlobDelete"), kinds)
 			}
 		}},
@@ -398,8 +434,9 @@ func TestRun(t *testing.T) {
 		{name: "HEAD fails", setup: refuse(http.StatusBadRequest, func(c call) bool { return c.Op == "ManifestHead" }),
 			// not "nothing was pushed"; no blob deleted under manifests
 			// that stay; each tag listed
-			want:   map[string]view.CheckStatus{CheckDelete: view.Unknown},
-			detail: map[string]string{CheckDelete: "not tried: what the probe pushed could not be read back: cause: request failed: 400 Bad Request"},
+			want: map[string]view.CheckStatus{CheckDelete: view.Unknown, CheckTagDelete: view.Unknown},
+			detail: map[string]string{CheckDelete: "not tried: what the probe pushed could not be read back: cause: request failed: 400 Bad Request",
+				CheckTagDelete: "(2xx), but reading back the tag and its image failed: cause: request failed: 400 Bad Request"},
 			also: func(t *testing.T, f *fake, rep view.ProbeReport) {
 				if n, m := count(f, "BlobDelete"), count(f, "ManifestDelete"); n != 0 || m != 0 {
 					t.Errorf("%d blob deletes, %d manifest deletes, want none", n, m)
@@ -410,8 +447,8 @@ func TestRun(t *testing.T) {
 						tags++
 					}
 				}
-				if kinds := leftKinds(rep); tags != 7 || kinds["blob"] != 6 {
-					t.Errorf("leftovers %+v: want the 7 tags and 6 blobs", rep.Leftovers)
+				if kinds := leftKinds(rep); tags != 7 || kinds["blob"] != 7 {
+					t.Errorf("leftovers %+v: want the 7 tags and 7 blobs", rep.Leftovers)
 				}
 			}},
 		{name: "lists deleted before their images", also: func(t *testing.T, f *fake, _ view.ProbeReport) {
@@ -421,8 +458,8 @@ func TestRun(t *testing.T) {
 					deleted = append(deleted, c.Ref.Digest)
 				}
 			}
-			if len(deleted) != 8 {
-				t.Fatalf("%d manifests deleted, want 8", len(deleted))
+			if len(deleted) != 9 {
+				t.Fatalf("%d manifests deleted, want 9", len(deleted))
 			}
 			deleted = deleted[1:] // the delete check's own, the artifact
 			for i, d := range deleted {

@@ -95,6 +95,9 @@ type Registry struct {
 	issuer *issuer
 	link   *link
 
+	dir      string // Options.Dir, for GarbageCollect
+	noDelete bool
+
 	mu      sync.Mutex
 	log     []string
 	barrier *barrier
@@ -135,7 +138,7 @@ func Start(opts Options) (*Registry, error) {
 	}
 	cfg.HTTP.Secret = "regtest"
 	cfg.Log.AccessLog.Disabled = true
-	r := &Registry{scheme: "http", left: -1, link: newLink(opts.Latency, opts.TLS)}
+	r := &Registry{scheme: "http", left: -1, link: newLink(opts.Latency, opts.TLS), dir: opts.Dir, noDelete: opts.NoDelete}
 	var authority *ca
 	if opts.TLS {
 		var err error
