@@ -3,7 +3,10 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
+	"github.com/regclient/regclient/config"
 	"github.com/regclient/regclient/types/errs"
 	"github.com/regclient/regclient/types/ref"
 
@@ -45,7 +48,13 @@ type OpError struct {
 	layout  string // the directory of an OCI layout (ocidir://), instead of a host
 	creds   string // whose credentials were used ("" for none)
 	missing bool   // the image itself does not exist
+	asked   transport.Asked
 }
+
+// writeOps begin the operations that write to their reference: a
+// refusal of one has its own way out (a repository to create first, a
+// scope to push).
+var writeOps = []string{"pushing ", "uploading ", "mounting ", "copying "}
 
 // opError describes a failed operation on r.
 func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
@@ -56,6 +65,12 @@ func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
 	e := &OpError{Op: op, Ref: name, Err: err, host: r.Registry, creds: c.creds[r.Registry]}
 	if r.Scheme == "ocidir" {
 		e.layout = r.Path
+		return e
+	}
+	e.asked = transport.Asked{Host: r.Registry, Repository: r.Repository, Creds: e.creds,
+		Write: slices.ContainsFunc(writeOps, func(w string) bool { return strings.HasPrefix(op, w) })}
+	if c.tr != nil { // what the registry said when it last refused a request for the repository
+		e.asked.Refused = c.tr.Refusal(config.HostNewName(r.Registry).Hostname, r.Repository)
 	}
 	return e
 }
@@ -70,7 +85,10 @@ func (e *OpError) Cause() string {
 	if s := transport.LimitCause(e.Err); s != "" { // an answer the transport refused
 		return s
 	}
-	return transport.Cause(e.Err, e.host, e.creds)
+	if e.asked.Host == "" { // made without opError
+		return transport.Cause(e.Err, e.host, e.creds)
+	}
+	return transport.CauseFor(e.Err, e.asked)
 }
 
 func (e *OpError) Unwrap() error { return e.Err }

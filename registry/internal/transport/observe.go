@@ -12,6 +12,7 @@ type answerTap struct {
 	next    http.RoundTripper
 	notes   *answerNotes // the realms that challenges named
 	passed  *passedHosts // hosts that answered without a 401
+	refused *refusals    // what registries said when they refused
 	secrets func(...string)
 }
 
@@ -32,6 +33,9 @@ func (a *answerTap) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if a.passed != nil { // after its tokens are told, before regclient sees it
 		a.passed.note(req, resp.StatusCode)
+	}
+	if a.refused != nil {
+		a.refused.note(req, resp)
 	}
 	if see != nil {
 		see(req, resp.StatusCode, whole)
@@ -62,6 +66,19 @@ func showFailure(see Observer, req *http.Request, err error) {
 type Observer func(req *http.Request, status int, body []byte)
 
 type observerKey struct{}
+
+type optionalKey struct{}
+
+// Optional returns ctx, under which each request is a lookup with a
+// fallback (a referrers request, which the sha256-<hex> tag stands in
+// for): a 429 from another origin it was redirected to is not waited for
+// (policy.go, notRetried).
+func Optional(ctx context.Context) context.Context {
+	return context.WithValue(ctx, optionalKey{}, true)
+}
+
+// isOptional reports whether ctx is [Optional]'s.
+func isOptional(ctx context.Context) bool { b, _ := ctx.Value(optionalKey{}).(bool); return b }
 
 // WithObserver returns ctx, under which every answer is shown to see.
 func WithObserver(ctx context.Context, see Observer) context.Context {
