@@ -214,3 +214,78 @@ func TestWordsSchema1Member(t *testing.T) {
 		t.Errorf("exit %d, error lines %q", res.code, lines)
 	}
 }
+
+// detailOf is the detail of the probe's check name.
+func detailOf(p probeJSON, name string) string {
+	for _, c := range p.Checks {
+		if c.Name == name {
+			return c.Detail
+		}
+	}
+	return ""
+}
+
+// GHCR in 2026 answers a referrers request with 303 See Other to its web
+// API on another origin, which is rate-limited (429): push --referrers
+// falls back to the sha256-<hex> tag at once, with a warning naming the
+// redirect, instead of waiting on an optional lookup; probe's
+// referrers-api row names the redirect and its answer.
+func TestWordsGHCRReferrersRedirect(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "builds", "1", false, linuxAMD64, linuxARM64)
+	hook, apiHits := regtest.GHCRReferrersRedirect(t)
+	p := regtest.ProxyWith(t, r, regtest.ProxyOptions{Hook: hook})
+	res := mt(t, "--plain-http", "push", "from-args", "--platforms", "linux/amd64,linux/arm64/v8", "--template", p.Host+"/builds:1-OS-ARCHVARIANT",
+		"--referrers", "--target", p.Host+"/app:1")
+	counts := p.Counts()
+	measured(t, "push --referrers, referrers redirected to a rate-limited API", res, regtest.Total(counts)+int(apiHits.Load()))
+	t.Logf("measured: web API asked %d times; %s", apiHits.Load(), regtest.Describe(counts))
+	res.ok0(t)
+	if n := apiHits.Load(); n > 2 {
+		t.Errorf("the rate-limited web API was asked %d times, want at most one per member", n)
+	}
+	if !strings.Contains(res.stderr, "the referrers API of "+p.Host+" redirected the request (303 See Other) to http://") ||
+		!strings.Contains(res.stderr, "which answered 429 Too Many Requests (API rate limit exceeded for 127.0.0.1.)") {
+		t.Errorf("no warning naming the redirect and its answer:\n%s", res.stderr)
+	}
+	if res.elapsed > 20*time.Second { // a bound on ending at all: 26 s per repository were spent retrying
+		t.Errorf("ended after %s", res.elapsed)
+	}
+
+	before := apiHits.Load()
+	pr, rows := probe(t, 0, "--plain-http", p.Host)
+	detail := detailOf(pr, "referrers-api")
+	t.Logf("measured: probe: web API asked %d times; referrers-api: %s: %s", apiHits.Load()-before, rows["referrers-api"], detail)
+	if rows["referrers-api"] != "unknown" || !strings.HasPrefix(detail, "GET /v2/manifest-tool-probe/referrers/<digest> answers 303 See Other to http://") ||
+		!strings.Contains(detail, ", which answers 429 Too Many Requests (API rate limit exceeded for 127.0.0.1.); the sha256-<hex> tag fallback works") {
+		t.Errorf("referrers-api: %s: %s", rows["referrers-api"], detail)
+	}
+}
+
+// A referrers request redirected to itself for ever ends after net/http's
+// 10 redirects, said as such, and falls back to the sha256-<hex> tag.
+func TestWordsReferrersRedirectLoop(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "builds", "1", false, linuxAMD64)
+	p := regtest.ProxyWith(t, r, regtest.ProxyOptions{Hook: regtest.ReferrersRedirectLoop()})
+	res := mt(t, "--plain-http", "push", "from-args", "--platforms", "linux/amd64", "--template", p.Host+"/builds:1-OS-ARCH",
+		"--referrers", "--target", p.Host+"/app:1")
+	counts := p.Counts()
+	measured(t, "push --referrers, referrers redirect loop", res, regtest.Total(counts))
+	res.ok0(t)
+	if !strings.Contains(res.stderr, "the referrers API of "+p.Host+" redirected the request 10 times, the last time to http://"+p.Host+"/v2/builds/referrers/") {
+		t.Errorf("no warning naming the loop:\n%s", res.stderr)
+	}
+	if n := counts["GET referrers"]; n > 11 {
+		t.Errorf("%d referrers requests, want at most 11 (%s)", n, regtest.Describe(counts))
+	}
+	pr, rows := probe(t, 0, "--plain-http", p.Host)
+	detail := detailOf(pr, "referrers-api")
+	t.Logf("measured: probe: referrers-api: %s: %s", rows["referrers-api"], detail)
+	if rows["referrers-api"] != "unknown" || !strings.Contains(detail, "answers 303 See Other to http://"+p.Host+"/v2/manifest-tool-probe/referrers/") ||
+		!strings.Contains(detail, "which redirects again: no answer after") {
+		t.Errorf("referrers-api: %s: %s", rows["referrers-api"], detail)
+	}
+}

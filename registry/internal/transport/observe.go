@@ -49,15 +49,17 @@ func showFailure(see Observer, req *http.Request, err error) {
 	if refused := errorAs[*PlainHTTPError](err); refused != nil {
 		see(req, 0, []byte(refused.Error()))
 	} else if last := errorAs[*RetryError](err); last != nil && last.StatusCode != 0 {
-		see(req, last.StatusCode, nil)
+		see(req, last.StatusCode, []byte(last.Said()))
 	}
 }
 
 // An Observer is shown each answer a request made under its context is
 // handed back with: its status, and its body when the transport read it
 // whole (nil otherwise); for a request given up on after its answers,
-// the last one's status; for one refused, status 0 and the refusal's
-// words. It must not keep body, and runs on the request's goroutine.
+// the last one's status and the registry's words in it (one line, as
+// [RetryError.Said]); for one refused, status 0 and the refusal's words.
+// A request net/http made to follow a redirect is shown too: its
+// Response is the redirect. It must not keep body, and runs on the request's goroutine.
 //
 // It exists because regclient takes a referrers API that answers with a
 // body it cannot parse, or a server error, for a registry without the API

@@ -20,16 +20,22 @@ type said struct {
 const maxCodes = 16
 
 // saidIn reads an error answer's body: its errors' codes and messages
-// when it is the spec's JSON, else its text. The words are one line
+// when it is the spec's JSON, the message of a web API's JSON error
+// ({"message":…}, GitHub's), else its text. The words are one line
 // (text.Escape writes a control character as an escape), redacted, and
 // cut to maxBodyWords bytes before a word the cut would split.
 func saidIn(body string) said {
 	var s said
 	words := strings.TrimSpace(body)
 	var e struct {
-		Errors []struct{ Code, Message string } `json:"errors"`
+		Errors  []struct{ Code, Message string } `json:"errors"`
+		Message string                           `json:"message"` // a web API's (GitHub's)
 	}
-	if json.Unmarshal([]byte(words), &e) == nil && len(e.Errors) > 0 {
+	err := json.Unmarshal([]byte(words), &e)
+	switch {
+	case err == nil && len(e.Errors) == 0 && e.Message != "":
+		words = e.Message
+	case err == nil && len(e.Errors) > 0:
 		var parts []string
 		for _, x := range e.Errors {
 			if len(s.codes) < maxCodes && x.Code != "" {
