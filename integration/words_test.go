@@ -172,6 +172,8 @@ func TestWordsHostileBodies(t *testing.T) {
 		{"a message of 4 MiB", 404, `{"errors":[{"code":"NAME_UNKNOWN","message":"` + strings.Repeat("no ", 4<<20/3) + `"}]}`,
 			"not found (NAME_UNKNOWN: " + strings.Repeat("no ", 28) + "no…)"},
 		{"5001 errors", 404, many, "not found (" + strings.Repeat("NAME_UNKNOWN: no; ", 5) + "…)"},
+		{"a 429 of 4 MiB", 429, `{"errors":[{"code":"TOOMANYREQUESTS","message":"` + strings.Repeat("no ", 4<<20/3) + `"}]}`,
+			"GET HOST/v2/app/manifests/1: 429 Too Many Requests (TOOMANYREQUESTS: " + strings.Repeat("no ", 27) + "no…), not retried: the rate limit is spent (ratelimit-remaining: 0) and the registry does not say when it reopens (no Retry-After); log in (docker login HOST, or --username with --password-stdin) for a higher limit, or wait until the limit reopens"},
 		{"a 429 with control characters", 429, "slow\x1b[2Jdown\nerror: forged",
 			`GET HOST/v2/app/manifests/1: 429 Too Many Requests (slow\x1b[2Jdown\nerror: forged), not retried: the rate limit is spent (ratelimit-remaining: 0) and the registry does not say when it reopens (no Retry-After); log in (docker login HOST, or --username with --password-stdin) for a higher limit, or wait until the limit reopens`},
 	}

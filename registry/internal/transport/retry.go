@@ -112,8 +112,10 @@ func (t sent) handOn() *http.Response {
 	return t.resp
 }
 
-// maxSaidBody bounds what is read of an error answer's body for its words.
-const maxSaidBody = 1 << 20
+// maxSaidBody bounds what is read of an error answer's body for its
+// words: as much as regclient reads of one (v0.11.7, reghttp.ReadBodyLimit),
+// so that a long message in the spec's JSON is still read as JSON.
+const maxSaidBody = 8 << 20
 
 // said reads what the attempt's answer says in its body, up to maxSaidBody.
 func (t sent) said() said {
