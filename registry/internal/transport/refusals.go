@@ -25,6 +25,11 @@ type Refusal struct {
 	Scope, Error string
 }
 
+// maxRefusalBody bounds what is read of a refusal's body: regclient reads
+// none of a 401's, so this is all the transport adds; a refusal's JSON is
+// short (a longer one is said as its text, cut).
+const maxRefusalBody = 64 << 10
+
 // refusals notes the last refusal per host and repository.
 type refusals struct {
 	mu sync.Mutex
@@ -44,7 +49,7 @@ func (rs *refusals) note(req *http.Request, resp *http.Response) {
 	}
 	var body []byte
 	if resp.Body != nil && resp.Body != http.NoBody {
-		body, _ = io.ReadAll(io.LimitReader(resp.Body, maxSaidBody))
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, maxRefusalBody))
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
 	}
 	params := bearerParams(resp.Header.Values("WWW-Authenticate"))
