@@ -97,7 +97,9 @@ func (e *OpError) Unwrap() error { return e.Err }
 func (e *OpError) Is(target error) bool { return target == manifest.ErrMissing && e.missing }
 
 // RetryError is a request that failed every attempt the transport gave
-// it; its text names method, host, path, status or cause, and attempts.
+// it, or an answer not retried (a rate limit spent, with nothing said of
+// when it reopens); its text names method, host, path, status or cause,
+// the registry's words in the last answer, and attempts.
 type RetryError = transport.RetryError
 
 // NoAnswerError is a host that took the connection and closed it without
