@@ -44,14 +44,14 @@ manifests:
 `, r.Host))
 	r.Requests()
 	mt(t, "--plain-http", "push", "from-spec", specFile).fails(t, 1,
-		fmt.Sprintf("error: %s:4: manifests[1]: resolving %s/miss/app:1-linux-arm64: not found", specFile, r.Host))
+		fmt.Sprintf("error: %s:4: manifests[1]: resolving %s/miss/app:1-linux-arm64: not found (MANIFEST_UNKNOWN: manifest unknown)", specFile, r.Host))
 	if w := regtest.Writes(r.Requests()); len(w) > 0 {
 		t.Errorf("writes after a failed resolve: %v", w)
 	}
 
 	res := mt(t, "push", "from-spec", specFile, "--ignore-missing", "--plain-http")
 	digest, size := res.ok(t)
-	if want := fmt.Sprintf("warning: %s:4: manifests[1]: resolving %s/miss/app:1-linux-arm64: not found; skipped (--ignore-missing)\n", specFile, r.Host); !strings.Contains(res.stderr, want) {
+	if want := fmt.Sprintf("warning: %s:4: manifests[1]: resolving %s/miss/app:1-linux-arm64: not found (MANIFEST_UNKNOWN: manifest unknown); skipped (--ignore-missing)\n", specFile, r.Host); !strings.Contains(res.stderr, want) {
 		t.Errorf("stderr lacks %q", want)
 	}
 	checkIndex(t, r, "miss/app", "1", regtest.DockerList, digest, size, []regtest.Descriptor{entry(imgs["1-linux-amd64"], &linuxAMD64)})

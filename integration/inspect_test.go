@@ -147,7 +147,7 @@ func TestInspectFailures(t *testing.T) {
 	t.Parallel()
 	r := regtest.New(t)
 	for _, cmd := range []string{"inspect", "platforms"} {
-		mt(t, "--plain-http", cmd, r.Host+"/nothing/here:1").fails(t, 1, "error: reading "+r.Host+"/nothing/here:1: not found")
+		mt(t, "--plain-http", cmd, r.Host+"/nothing/here:1").fails(t, 1, "error: reading "+r.Host+"/nothing/here:1: not found (MANIFEST_UNKNOWN: manifest unknown)")
 		mt(t, cmd, "Bad/Ref").fails(t, 2, `error: invalid reference "Bad/Ref", repo must be lowercase`)
 		mt(t, cmd).fails(t, 2, fmt.Sprintf("error: %s needs exactly one IMAGE, got 0 arguments", cmd))
 		mt(t, cmd, "--output", "yaml", "a/b").fails(t, 2, `error: --output "yaml": want text or json`)
@@ -205,8 +205,8 @@ func TestInspectEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := mt(t, "--plain-http", "inspect", r.Host+"/entries/app:1")
-	res.fails(t, 1, "error: "+r.Host+"/entries/app:1: an entry could not be read: "+arm.Manifest.Digest+": not found")
-	if !strings.Contains(res.stdout, "[2] linux/arm64/v8\n") || !strings.Contains(res.stdout, "    Not read: not found\n") || !strings.Contains(res.stdout, amd.Layers[0].Digest) {
+	res.fails(t, 1, "error: "+r.Host+"/entries/app:1: an entry could not be read: "+arm.Manifest.Digest+": not found (MANIFEST_UNKNOWN: manifest unknown)")
+	if !strings.Contains(res.stdout, "[2] linux/arm64/v8\n") || !strings.Contains(res.stdout, "    Not read: not found (MANIFEST_UNKNOWN: manifest unknown)\n") || !strings.Contains(res.stdout, amd.Layers[0].Digest) {
 		t.Errorf("partial view:\n%s", res.stdout)
 	}
 	// platforms needs only the index

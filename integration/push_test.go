@@ -310,8 +310,8 @@ manifests:
   - image: %[1]s/multi/app:1-linux-s390x
 `, r.Host)
 	mtEnv(t, nil, bad, "push", "--type", "oci", "from-spec", "-", "--plain-http").fails(t, 1,
-		fmt.Sprintf("error: stdin:5: manifests[0]: resolving %[1]s/multi/other:1-linux-amd64: not found", r.Host),
-		fmt.Sprintf("error: stdin:9: manifests[0]: resolving %[1]s/multi/app:1-linux-s390x: not found", r.Host))
+		fmt.Sprintf("error: stdin:5: manifests[0]: resolving %[1]s/multi/other:1-linux-amd64: not found (MANIFEST_UNKNOWN: manifest unknown)", r.Host),
+		fmt.Sprintf("error: stdin:9: manifests[0]: resolving %[1]s/multi/app:1-linux-s390x: not found (MANIFEST_UNKNOWN: manifest unknown)", r.Host))
 	if w := regtest.Writes(r.Requests()); len(w) > 0 {
 		t.Errorf("writes despite a failing document: %v", w)
 	}

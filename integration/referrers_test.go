@@ -145,7 +145,7 @@ func TestPushReferrersUnreadable(t *testing.T) {
 		t.Errorf("no warning naming the member and the referrer:\n%s", res.stderr)
 	}
 	res = mt(t, append(args, "--referrers=required", "--target", host+"/app:2")...)
-	want := "error: --platforms \"linux/amd64\": " + host + "/builds@" + img.Manifest.Digest + ": copying its referrer " + sbom.Digest + ": not found"
+	want := "error: --platforms \"linux/amd64\": " + host + "/builds@" + img.Manifest.Digest + ": copying its referrer " + sbom.Digest + ": not found (MANIFEST_UNKNOWN: manifest unknown)"
 	if lines := errorLines(res.stderr); res.code != 1 || len(lines) != 1 || lines[0] != want {
 		t.Errorf("exit %d, error lines %q", res.code, lines)
 	}

@@ -39,6 +39,11 @@ func ImageMember(e spec.Entry, m rcmanifest.Manifest, config *platform.Platform)
 	if !ok || m.IsList() {
 		return Member{}, nil, entryError(e.Pos, "%s is a %s, not an image or an index", e.Image.CommonName(), d.MediaType)
 	}
+	if d.MediaType == mediatype.Docker1Manifest || d.MediaType == mediatype.Docker1ManifestSigned {
+		// (regclient says only "config digest not available" of one)
+		return Member{}, nil, entryError(e.Pos, "%s is a Docker schema 1 manifest (%s), deprecated and not allowed in a list or index: "+
+			"push the image again with a current client, which writes schema 2 or OCI", e.Image.CommonName(), d.MediaType)
+	}
 	cd, err := img.GetConfig()
 	if err != nil {
 		return Member{}, nil, &spec.Error{Pos: e.Pos, Err: fmt.Errorf("%s: reading its config descriptor: %w", e.Image.CommonName(), err)}

@@ -96,6 +96,20 @@ func TestImageMember(t *testing.T) {
 			t.Errorf("got %v", err)
 		}
 	})
+	t.Run("a schema 1 manifest is named, with the way out", func(t *testing.T) {
+		body := `{"schemaVersion":1,"name":"app","tag":"1","architecture":"amd64","fsLayers":[],"history":[]}`
+		v1m, err := rcmanifest.New(rcmanifest.WithRaw([]byte(body)),
+			rcmanifest.WithDesc(descriptor.Descriptor{MediaType: mediatype.Docker1Manifest, Digest: digest.FromString(body), Size: int64(len(body))}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = ImageMember(entry(t, "reg.example.com/app:1", ""), v1m, nil)
+		want := "release.yaml:4: manifests[0]: reg.example.com/app:1 is a Docker schema 1 manifest (application/vnd.docker.distribution.manifest.v1+json), " +
+			"deprecated and not allowed in a list or index: push the image again with a current client, which writes schema 2 or OCI"
+		if err == nil || err.Error() != want || !errors.Is(err, ErrInvalid) {
+			t.Errorf("got %v\nwant %s", err, want)
+		}
+	})
 	t.Run("annotations go on the entry", func(t *testing.T) {
 		e := entry(t, "reg.example.com/app:1-amd64", "linux/amd64")
 		e.Annotations = map[string]string{"k": "v"}

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
+	"github.com/regclient/regclient/config"
 	"github.com/regclient/regclient/types/errs"
 	"github.com/regclient/regclient/types/ref"
 
@@ -49,7 +52,13 @@ type OpError struct {
 	// the scope the registry refused a token that was asked for it
 	// (tokens.go), "" when none was
 	narrowed string
+	asked    transport.Asked
 }
+
+// writeOps begin the operations that write to their reference: a
+// refusal of one has its own way out (a repository to create first, a
+// scope to push).
+var writeOps = []string{"pushing ", "uploading ", "mounting ", "copying "}
 
 // opError describes a failed operation on r.
 func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
@@ -60,6 +69,12 @@ func (c *Client) opError(op string, r ref.Ref, err error) *OpError {
 	e := &OpError{Op: op, Ref: name, Err: err, host: r.Registry, creds: c.creds[r.Registry], narrowed: c.refusedScope(r)}
 	if r.Scheme == "ocidir" {
 		e.layout = r.Path
+		return e
+	}
+	e.asked = transport.Asked{Host: r.Registry, Repository: r.Repository, Creds: e.creds,
+		Write: slices.ContainsFunc(writeOps, func(w string) bool { return strings.HasPrefix(op, w) })}
+	if c.tr != nil { // what the registry said when it last refused a request for the repository
+		e.asked.Refused = c.tr.Refusal(config.HostNewName(r.Registry).Hostname, r.Repository)
 	}
 	return e
 }
@@ -74,7 +89,10 @@ func (e *OpError) Cause() string {
 	if s := transport.LimitCause(e.Err); s != "" { // an answer the transport refused
 		return s
 	}
-	cause := transport.Cause(e.Err, e.host, e.creds)
+	cause := transport.CauseFor(e.Err, e.asked)
+	if e.asked.Host == "" { // made without opError
+		cause = transport.Cause(e.Err, e.host, e.creds)
+	}
 	if e.narrowed != "" && errors.Is(e.Err, errs.ErrHTTPUnauthorized) {
 		// asked for it, and refused again with a token per repository
 		cause += "; " + e.host + " wants a token with " + e.narrowed + ", and its token service leaves that out when asked, also for this repository alone: the credentials used (" + cmp.Or(e.creds, "none") + ") may not do that there"
@@ -88,7 +106,9 @@ func (e *OpError) Unwrap() error { return e.Err }
 func (e *OpError) Is(target error) bool { return target == manifest.ErrMissing && e.missing }
 
 // RetryError is a request that failed every attempt the transport gave
-// it; its text names method, host, path, status or cause, and attempts.
+// it, or an answer not retried (a rate limit spent, with nothing said of
+// when it reopens); its text names method, host, path, status or cause,
+// the registry's words in the last answer, and attempts.
 type RetryError = transport.RetryError
 
 // NoAnswerError is a host that took the connection and closed it without

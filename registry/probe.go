@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/config"
@@ -68,7 +69,23 @@ func (p probeRegistry) TagDelete(ctx context.Context, r ref.Ref) error {
 	return deleteTag(ctx, p.RegClient, r)
 }
 
+// ReferrerList lists subject's referrers as a lookup with a fallback
+// (transport.Optional), recording each redirect of its requests and what
+// was answered where it led: regclient's record of a request followed
+// across a redirect shows only the end, or no answer.
 func (p probeRegistry) ReferrerList(ctx context.Context, subject ref.Ref) (referrer.ReferrerList, error) {
+	ctx = transport.WithObserver(transport.Optional(ctx), func(req *http.Request, status int, body []byte) {
+		if req.Response == nil {
+			return
+		}
+		first := firstRequest(req)
+		said := ""
+		if status >= 400 { // the words of an answer given up on (the transport's)
+			said = string(body)
+		}
+		p.Recorder.Add(probe.Exchange{Method: first.Method, Path: first.URL.Path, Status: req.Response.StatusCode, Header: req.Response.Header.Clone(),
+			Redirect: &probe.Redirect{URL: transport.RedactURL(req.URL.String()), Status: status, Said: said}})
+	})
 	return p.RegClient.ReferrerList(ctx, subject)
 }
 

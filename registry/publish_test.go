@@ -95,7 +95,7 @@ func TestPublishNothingWrittenOnFailure(t *testing.T) {
 		want    string
 		is      error
 	}{
-		{"a missing member", []string{"app:1-amd64", "app:1-gone"}, "release.yaml:5: manifests[1]: resolving " + reg.host + "/app:1-gone: not found", manifest.ErrMissing},
+		{"a missing member", []string{"app:1-amd64", "app:1-gone"}, "release.yaml:5: manifests[1]: resolving " + reg.host + "/app:1-gone: not found (MANIFEST_UNKNOWN: Unknown manifest)", manifest.ErrMissing},
 		{"two members of one platform", []string{"app:1-amd64", "app:1-also-amd64"}, "", manifest.ErrDuplicatePlatform},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

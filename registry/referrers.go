@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -404,33 +405,75 @@ type apiWatch struct {
 	cancel context.CancelCauseFunc
 	page   func() bool // takes a page from the run's total; false when spent
 
-	mu      sync.Mutex
-	bad     error // the first problem seen
-	sent    bool  // a request to the API was answered
-	pages   int
-	listed  []descriptor.Descriptor // the first limit referrers of the answers
-	stopped bool
-	spent   bool // stopped by the run's bound in all
+	mu        sync.Mutex
+	bad       error // the first problem seen
+	sent      bool  // a request to the API was answered
+	pages     int
+	redirects int                     // answers 3xx to referrers requests
+	listed    []descriptor.Descriptor // the first limit referrers of the answers
+	stopped   bool
+	spent     bool // stopped by the run's bound in all
 }
 
 // errListingCut ends a listing past its limit.
 var errListingCut = errors.New("referrers listing cut at its limit")
 
 // watchReferrersAPI returns a context whose referrers answers w watches,
-// and stop, which releases it.
+// and stop, which releases it. Its requests are lookups with a fallback
+// (transport.Optional): regclient lists the sha256-<hex> tag when the API
+// fails, so a rate limit met behind a redirect is not waited for.
 func watchReferrersAPI(ctx context.Context, limit int, page func() bool) (context.Context, *apiWatch, func()) {
-	ctx, cancel := context.WithCancelCause(ctx)
+	ctx, cancel := context.WithCancelCause(transport.Optional(ctx))
 	w := &apiWatch{limit: limit, cancel: cancel, page: page}
 	return transport.WithObserver(ctx, w.see), w, func() { cancel(nil) }
 }
 
+// maxRedirects is how many redirects net/http follows for a request.
+const maxRedirects = 10
+
+// firstRequest is the request that began req's chain of redirects.
+func firstRequest(req *http.Request) *http.Request {
+	for req.Response != nil && req.Response.Request != nil {
+		req = req.Response.Request
+	}
+	return req
+}
+
+// redirectedTo says where a redirect led and what was answered there:
+// "redirected the request (303 See Other) to http://api/x, which answered
+// 429 Too Many Requests (its words)", or "" when req is not a redirect's.
+func redirectedTo(req *http.Request, status int, said []byte) string {
+	if req.Response == nil {
+		return ""
+	}
+	answer := "which answered " + strconv.Itoa(status) + " " + http.StatusText(status)
+	if status == 0 {
+		answer = "which could not be asked"
+	}
+	if len(said) > 0 {
+		answer += " (" + string(said) + ")"
+	}
+	return fmt.Sprintf("redirected the request (%s) to %s, %s", req.Response.Status, transport.RedactURL(req.URL.String()), answer)
+}
+
 func (w *apiWatch) see(req *http.Request, status int, body []byte) {
-	if req.Method != http.MethodGet || !strings.Contains(req.URL.Path, "/referrers/") {
+	first := firstRequest(req)
+	if first.Method != http.MethodGet || !strings.Contains(first.URL.Path, "/referrers/") {
 		return
 	}
 	var bad error
 	var entries []descriptor.Descriptor
 	switch {
+	case status >= 300 && status < 400:
+		w.mu.Lock()
+		w.redirects++
+		loop := w.redirects == maxRedirects
+		w.mu.Unlock()
+		if loop {
+			bad = fmt.Errorf("redirected the request %d times, the last time to %s (a loop?), and no further", maxRedirects, transport.RedactURL(req.URL.String()))
+		}
+	case req.Response != nil && status != http.StatusOK: // a failure where a redirect led
+		bad = errors.New(redirectedTo(req, status, body))
 	case status == 0: // a request refused before it was sent
 		bad = fmt.Errorf("led to a request that was not sent (%s)", body)
 	case status >= 500:
@@ -464,7 +507,7 @@ func (w *apiWatch) see(req *http.Request, status int, body []byte) {
 		}
 	}
 	if bad != nil && w.bad == nil {
-		w.bad = fmt.Errorf("the referrers API of %s %w, so the referrers listed may be incomplete", req.URL.Host, bad)
+		w.bad = fmt.Errorf("the referrers API of %s %w, so the referrers listed may be incomplete", first.URL.Host, bad)
 	}
 }
 

@@ -297,3 +297,37 @@ func TestReferrersOncePerDigest(t *testing.T) {
 		}
 	}
 }
+
+// The referrers API's watch says a redirect that led to a failure, naming
+// where and what was answered, and a redirect loop, as problems.
+func TestReferrersWatchRedirects(t *testing.T) {
+	t.Parallel()
+	parse := func(s string) *http.Request {
+		req, err := http.NewRequest(http.MethodGet, s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	first := parse("http://reg:5000/v2/app/referrers/sha256:x")
+	api := parse("http://api:8080/orgs/acme/versions?token=secret")
+	api.Response = &http.Response{Status: "303 See Other", StatusCode: 303, Request: first}
+
+	w := &apiWatch{limit: 10, cancel: func(error) {}}
+	w.see(first, http.StatusSeeOther, nil)
+	w.see(api, http.StatusTooManyRequests, []byte("API rate limit exceeded"))
+	want := "the referrers API of reg:5000 redirected the request (303 See Other) to http://api:8080/orgs/acme/versions, " +
+		"which answered 429 Too Many Requests (API rate limit exceeded), so the referrers listed may be incomplete"
+	if err := w.problem(); err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+
+	w = &apiWatch{limit: 10, cancel: func(error) {}}
+	for range maxRedirects {
+		w.see(first, http.StatusSeeOther, nil)
+	}
+	want = "the referrers API of reg:5000 redirected the request 10 times, the last time to http://reg:5000/v2/app/referrers/sha256:x (a loop?), and no further, so the referrers listed may be incomplete"
+	if err := w.problem(); err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}

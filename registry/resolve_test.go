@@ -78,12 +78,12 @@ func TestResolveMissing(t *testing.T) {
 	c := reg.client(t)
 	s := reg.spec(t, "app:1", nil, "app:1-amd64", "app:1-gone")
 	_, err := c.Resolve(context.Background(), s, false)
-	want := "release.yaml:5: manifests[1]: resolving " + reg.host + "/app:1-gone: not found"
+	want := "release.yaml:5: manifests[1]: resolving " + reg.host + "/app:1-gone: not found (MANIFEST_UNKNOWN: Unknown manifest)"
 	if err == nil || err.Error() != want || !errors.Is(err, manifest.ErrMissing) {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
 	resolved, err := c.Resolve(context.Background(), s, true)
-	if err != nil || len(resolved[0].Members) != 1 || resolved[1].Missing == nil || !strings.HasSuffix(resolved[1].Missing.Error(), ": not found") {
+	if err != nil || len(resolved[0].Members) != 1 || resolved[1].Missing == nil || !strings.HasSuffix(resolved[1].Missing.Error(), ": not found (MANIFEST_UNKNOWN: Unknown manifest)") {
 		t.Errorf("ignoring missing: %+v, %v", resolved, err)
 	}
 	var at *spec.Error

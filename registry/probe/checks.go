@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
@@ -405,24 +406,31 @@ func (p *prober) referrers(ctx context.Context, subject, artifact string) {
 	n := p.mark()
 	list, err := p.reg.ReferrerList(ctx, p.repo.SetDigest(subject))
 	status := 0
+	var hops []Exchange // the redirects followed
 	for _, e := range p.seen(n, http.MethodGet, "/referrers/") {
-		status = e.Status
+		if e.Redirect != nil {
+			hops = append(hops, e)
+		} else {
+			status = e.Status
+		}
 	}
 	found := false
 	for _, d := range list.Descriptors {
 		found = found || d.Digest.String() == artifact
 	}
 	api := fmt.Sprintf("GET /v2/%s/referrers/<digest>", p.repo.Repository)
+	how := "the sha256-<hex> tag fallback works"
+	if err != nil || !found {
+		how = "the sha256-<hex> tag fallback did not list the artifact either"
+	}
 	switch {
 	case status == http.StatusOK && found:
 		p.row(CheckReferrersAPI, view.Supported, "%s lists the artifact", api)
 	case status == http.StatusOK:
 		p.row(CheckReferrersAPI, view.Unknown, "%s answers, without the artifact just pushed", api)
+	case len(hops) > 0:
+		p.row(CheckReferrersAPI, view.Unknown, "%s %s; %s", api, redirectWords(hops), how)
 	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusBadRequest:
-		how := "the sha256-<hex> tag fallback works"
-		if err != nil || !found {
-			how = "the sha256-<hex> tag fallback did not list the artifact either"
-		}
 		p.row(CheckReferrersAPI, view.Unsupported, "%s answers %d %s; %s", api, status, http.StatusText(status), how)
 	case status != 0:
 		p.row(CheckReferrersAPI, view.Unknown, "%s answers %d %s", api, status, http.StatusText(status))
@@ -430,6 +438,25 @@ func (p *prober) referrers(ctx context.Context, subject, artifact string) {
 		p.row(CheckReferrersAPI, view.Unknown, "no answer to the referrers request: %v", err)
 		p.incomplete[CheckReferrersAPI] = fmt.Sprintf("%s: %v", CheckReferrersAPI, err)
 	}
+}
+
+// redirectWords says where the redirects of a referrers request led, and
+// what was answered there: "answers 303 See Other to http://api/x, which
+// answers 429 Too Many Requests (its words)".
+func redirectWords(hops []Exchange) string {
+	first, last := hops[0], hops[len(hops)-1].Redirect
+	said := ""
+	if last.Said != "" {
+		said = " (" + last.Said + ")"
+	}
+	answer := fmt.Sprintf("which answers %d %s%s", last.Status, http.StatusText(last.Status), said)
+	switch {
+	case last.Status >= 300 && last.Status < 400:
+		answer = "which redirects again: no answer after " + strconv.Itoa(len(hops)+1) + " redirects (a loop?)"
+	case last.Status == 0:
+		answer = "which could not be asked"
+	}
+	return fmt.Sprintf("answers %d %s to %s, %s", first.Status, http.StatusText(first.Status), last.URL, answer)
 }
 
 // tagList checks the tag list.

@@ -72,6 +72,17 @@ type Exchange struct {
 	Path   string      // the URL's path
 	Status int         // 0 when no answer came
 	Header http.Header // the answer's
+	// Redirect is, for an answer 3xx that was followed, where it led
+	// and what was answered there; nil otherwise.
+	Redirect *Redirect
+}
+
+// Redirect is where a redirect led (a URL without its query) and the
+// answer there: its status (0 when none came) and its words.
+type Redirect struct {
+	URL    string
+	Status int
+	Said   string
 }
 
 // ChunkSize is how many bytes each PATCH of a chunked upload carries.

@@ -37,6 +37,14 @@ func (r *Recorder) Exchanges() []Exchange {
 	return append([]Exchange(nil), r.log.exchanges...)
 }
 
+// Add records an exchange regclient does not log: a redirect followed,
+// which its record shows as one request.
+func (r *Recorder) Add(e Exchange) {
+	r.log.mu.Lock()
+	r.log.exchanges = append(r.log.exchanges, e)
+	r.log.mu.Unlock()
+}
+
 func (r *Recorder) Enabled(context.Context, slog.Level) bool { return true }
 
 func (r *Recorder) WithAttrs(attrs []slog.Attr) slog.Handler {

@@ -21,8 +21,15 @@ import (
 // the way out when one is known; creds says whose credentials were used,
 // "" for none. The first of [causes] that holds says it.
 func Cause(err error, host, creds string) string {
+	return CauseFor(err, Asked{Host: host, Creds: creds})
+}
+
+// CauseFor is [Cause] for an operation that asked a of the registry: a
+// refusal has the registry's own words (its errors' code and message),
+// and the way out its code names for the repository asked (wayout.go).
+func CauseFor(err error, a Asked) string {
 	msg := err.Error()
-	f := &failure{err: err, msg: msg, class: classify(err), at: siteOf(err, msg, host), creds: creds}
+	f := &failure{err: err, msg: msg, class: classify(err), at: siteOf(err, msg, a.Host), creds: a.Creds, asked: a}
 	for _, r := range causes {
 		if r.when(f) {
 			return r.say(f)
@@ -38,6 +45,24 @@ type failure struct {
 	msg   string // err's words
 	at    site
 	creds string // whose credentials were used, "" for none
+	asked Asked
+}
+
+// said is what the registry said in the answer that failed: the last
+// answer of a request given up on, the body regclient quotes after the
+// status, or, for a refusal regclient quotes nothing of (a 401), what the
+// transport noted of the last refusal for the repository.
+func (f *failure) said() said {
+	if retry := errorAs[*RetryError](f.err); retry != nil {
+		return retry.said
+	}
+	if m := httpStatusRE.FindStringSubmatch(f.msg); m != nil && strings.TrimSpace(m[2]) != "" {
+		return saidIn(m[2])
+	}
+	if f.is(unauthorized) && f.asked.Refused.tells() {
+		return f.asked.Refused.said
+	}
+	return said{}
 }
 
 // atOtherHost: the failure was the token server's or a redirect target's.
@@ -75,7 +100,7 @@ var causes = []causeRule{
 		retry := errorAs[*RetryError](f.err)
 		return retry.Error() + " (" + siteAt(retry.Host, f.at.registry, f.at.realm).role() + " stopped answering; run again once it is back)"
 	}},
-	{"retries", has(retried), func(f *failure) string { return errorAs[*RetryError](f.err).Error() }},
+	{"retries", has(retried), func(f *failure) string { return errorAs[*RetryError](f.err).Error() + wayOut(f, "; ") }},
 	{"unconfirmed write", func(f *failure) bool { return errorAs[*UnconfirmedError](f.err) != nil }, func(f *failure) string {
 		return errorAs[*UnconfirmedError](f.err).Error()
 	}},
@@ -89,12 +114,15 @@ var causes = []causeRule{
 		}
 		return "timed out (--timeout)"
 	}},
-	{"not found", has(notFound), says("not found")},
+	{"not found", has(notFound), func(f *failure) string { return "not found" + f.said().in() + wayOut(f, "; ") }},
 	{"no credentials", func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() && f.creds == "" }, func(f *failure) string {
-		return "unauthorized: " + f.at.registry + " requires credentials and none were found (run docker login " + f.at.registry + ", or pass --username with --password-stdin)"
+		return "unauthorized" + f.said().in() + ": " + f.at.registry + " requires credentials and none were found (run docker login " + f.at.registry + ", or pass --username with --password-stdin)"
 	}},
 	{"credentials refused", func(f *failure) bool { return f.is(unauthorized) && !f.tokenServerFailed() }, func(f *failure) string {
-		return "unauthorized " + f.creds + " (check --docker-cfg or docker login " + f.at.registry + ", --username, and access to the repository)"
+		if way := wayOut(f, ""); way != "" {
+			return "unauthorized " + f.creds + f.said().in() + ": " + way
+		}
+		return "unauthorized " + f.creds + f.said().in() + " (check --docker-cfg or docker login " + f.at.registry + ", --username, and access to the repository)"
 	}},
 	{"untrusted", has(untrusted), untrustedWords},
 	{"plain HTTP at another host", func(f *failure) bool { return f.is(plainHTTP) && f.atOtherHost() }, func(f *failure) string {
@@ -144,7 +172,9 @@ var causes = []causeRule{
 		return f.at.describe("") + " answered " + strings.TrimPrefix(Redact(f.msg), errs.ErrUnsupportedMediaType.Error()+": ") + " for a manifest (Content-Type), not a manifest media type"
 	}},
 	{"network", has(netOp), func(f *failure) string { return Redact(errorAs[*net.OpError](f.err).Err.Error()) }},
-	{"status", func(f *failure) bool { return f.is(httpStatus) && httpStatusRE.MatchString(f.msg) }, func(f *failure) string { return statusWords(f.msg) }},
+	{"status", func(f *failure) bool { return f.is(httpStatus) && httpStatusRE.MatchString(f.msg) }, func(f *failure) string {
+		return statusWords(f.msg) + wayOut(f, "; ")
+	}},
 }
 
 // errorAs is the first error of type T in err's chain, or T's zero value.
@@ -224,25 +254,7 @@ const (
 func statusWords(msg string) string {
 	m := httpStatusRE.FindStringSubmatch(msg)
 	code, _ := strconv.Atoi(m[1])
-	out := fmt.Sprintf("%d %s", code, http.StatusText(code))
-	said := strings.TrimSpace(m[2])
-	var e struct {
-		Errors []struct{ Code, Message string } `json:"errors"`
-	}
-	if json.Unmarshal([]byte(said), &e) == nil && len(e.Errors) > 0 {
-		var parts []string
-		for _, x := range e.Errors {
-			parts = append(parts, strings.TrimSpace(x.Code+": "+x.Message))
-		}
-		said = strings.Join(parts, "; ")
-	}
-	if said == "" {
-		return out
-	}
-	if len(said) > redactWindow {
-		said = said[:redactWindow] // (a character cut here is cut off below)
-	}
-	return out + " (" + cutWords(Redact(said), maxBodyWords) + ")"
+	return fmt.Sprintf("%d %s", code, http.StatusText(code)) + saidIn(m[2]).in()
 }
 
 // cutWords is s cut to at most n bytes, with "…", before the word the cut

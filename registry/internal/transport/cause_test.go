@@ -102,7 +102,7 @@ var failures = []failureCase{
 		r := newRegistry(t, false, answerWith("GET", "/manifests/1", status(http.StatusServiceUnavailable)))
 		tr, _ := newTransport(t, Options{Retry: few})
 		return getManifest(t, tr, plainHost(r.host()), "1")
-	}, "GET REG/v2/app/manifests/1: 503 Service Unavailable (3 attempts)"},
+	}, "GET REG/v2/app/manifests/1: 503 Service Unavailable (503 says the server) (3 attempts)"},
 	{"retries: stalled", func(t *testing.T) produced {
 		r := newRegistry(t, false, answerWith("GET", "/manifests/1", stallAfter(10)))
 		tr, _ := newTransport(t, Options{Retry: Policy{Attempts: 2, Delay: time.Millisecond}, IdleTimeout: 100 * time.Millisecond})
@@ -171,7 +171,7 @@ var failures = []failureCase{
 		r := newRegistry(t, false, nil)
 		tr, _ := newTransport(t, Options{Retry: fast})
 		return getManifest(t, tr, plainHost(r.host()), "missing")
-	}, "not found"},
+	}, "not found (NAME_UNKNOWN: Unknown name)"},
 
 	{"no credentials", func(t *testing.T) produced {
 		r := newRegistry(t, false, basicAuth)

@@ -7,7 +7,9 @@
 // # What is retried
 //
 // An attempt is tried again, after a wait, when it ends in an answer 408,
-// 429, 500, 502, 503 or 504; a connection refused, reset or broken; a
+// 429 (but one whose limit is spent and not said to reopen, or one
+// another origin answered a lookup with a fallback: policy.go,
+// notRetried), 500, 502, 503 or 504; a connection refused, reset or broken; a
 // timeout to connect (10 s) or from the request sent to its answer's
 // headers (2 min); a stall ([IdleError], below); or a connection closed
 // before a whole answer: at once, in the status line or the headers, or
@@ -107,10 +109,14 @@
 //
 // # Errors
 //
-// The error types are in types.go, each one line. [Cause] says any error
+// The error types are in types.go, each one line; a [RetryError] carries
+// the registry's words in its last answer. [Cause] says any error
 // of a registry request in plain words, naming the host that failed (the
 // registry, a redirect target, its token server) and the way out when
-// one is known; its rules are a list in cause.go. [LimitCause] says an
+// one is known; its rules are a list in cause.go. [CauseFor] adds the
+// registry's own words (words.go: its errors' code and message, one line)
+// and the way out its code names (wayout.go); a 401's words, which
+// regclient drops, are noted by the transport (refusals.go). [LimitCause] says an
 // answer a limit refused, [LayoutCause] an OCI layout's failure, and
 // [Unanswered] whether a request got no answer at all. [Redact] and
 // [RedactURL] make a text safe to show.

@@ -13,6 +13,7 @@ type answerTap struct {
 	notes   *answerNotes // the realms that challenges named
 	passed  *passedHosts // hosts that answered without a 401
 	scopes  *scopeNotes  // the scopes each token was asked for (scopes.go)
+	refused *refusals    // what registries said when they refused
 	secrets func(...string)
 }
 
@@ -40,6 +41,9 @@ func (a *answerTap) RoundTrip(req *http.Request) (*http.Response, error) {
 	if a.passed != nil { // after its tokens are told, before regclient sees it
 		a.passed.note(req, resp.StatusCode)
 	}
+	if a.refused != nil {
+		a.refused.note(req, resp)
+	}
 	if see != nil {
 		see(req, resp.StatusCode, whole)
 	}
@@ -52,15 +56,17 @@ func showFailure(see Observer, req *http.Request, err error) {
 	if refused := errorAs[*PlainHTTPError](err); refused != nil {
 		see(req, 0, []byte(refused.Error()))
 	} else if last := errorAs[*RetryError](err); last != nil && last.StatusCode != 0 {
-		see(req, last.StatusCode, nil)
+		see(req, last.StatusCode, []byte(last.Said()))
 	}
 }
 
 // An Observer is shown each answer a request made under its context is
 // handed back with: its status, and its body when the transport read it
 // whole (nil otherwise); for a request given up on after its answers,
-// the last one's status; for one refused, status 0 and the refusal's
-// words. It must not keep body, and runs on the request's goroutine.
+// the last one's status and the registry's words in it (one line, as
+// [RetryError.Said]); for one refused, status 0 and the refusal's words.
+// A request net/http made to follow a redirect is shown too: its
+// Response is the redirect. It must not keep body, and runs on the request's goroutine.
 //
 // It exists because regclient takes a referrers API that answers with a
 // body it cannot parse, or a server error, for a registry without the API
@@ -69,6 +75,19 @@ func showFailure(see Observer, req *http.Request, err error) {
 type Observer func(req *http.Request, status int, body []byte)
 
 type observerKey struct{}
+
+type optionalKey struct{}
+
+// Optional returns ctx, under which each request is a lookup with a
+// fallback (a referrers request, which the sha256-<hex> tag stands in
+// for): a 429 from another origin it was redirected to is not waited for
+// (policy.go, notRetried).
+func Optional(ctx context.Context) context.Context {
+	return context.WithValue(ctx, optionalKey{}, true)
+}
+
+// isOptional reports whether ctx is [Optional]'s.
+func isOptional(ctx context.Context) bool { b, _ := ctx.Value(optionalKey{}).(bool); return b }
 
 // WithObserver returns ctx, under which every answer is shown to see.
 func WithObserver(ctx context.Context, see Observer) context.Context {

@@ -39,6 +39,8 @@ type attempt struct {
 	answered                   bool           // the host has answered in this run
 	closedBefore               bool           // an earlier attempt met a connection closed early
 	prior                      *RetryError    // the host was given up on, by this request
+	optional                   bool           // a lookup with a fallback ([Optional])
+	crossOrigin                bool           // a redirect to another origin than the first request's
 }
 
 // action is what the transport does after an attempt.
@@ -75,6 +77,9 @@ func (p Policy) decide(a attempt) decision {
 		return decision{action: fail, err: a.err} // interrupted, or --timeout
 	case a.err == nil && !slices.Contains(retryStatuses, a.resp.StatusCode):
 		return decision{action: answer}
+	case a.err == nil && a.notRetried() != "":
+		return decision{action: fail, err: &RetryError{Method: a.method, Path: a.path, Host: a.host,
+			Status: a.resp.Status, StatusCode: a.resp.StatusCode, Attempts: a.n, NotRetried: a.notRetried()}}
 	case a.err == nil:
 		status, code, asked = a.resp.Status, a.resp.StatusCode, p.retryAfter(a.resp.Header.Get("Retry-After"), a.now)
 	case !c.transient():
@@ -100,6 +105,43 @@ func (p Policy) decide(a attempt) decision {
 	}
 	d.action = retry
 	return d
+}
+
+// notRetried says why an answer 429, retried as a rule, is not, or ""
+// when it is:
+//   - the limit is spent and nothing says when it reopens: a
+//     ratelimit-remaining of 0 without Retry-After, as Docker Hub's pull
+//     limit, whose window is hours (docker/docs#22916): no wait within
+//     a request's budget would see it reopen;
+//   - a lookup with a fallback ([Optional]) redirected to another
+//     origin, which limits it: GHCR's referrers API redirects to its web
+//     API (artifacthub/hub#4785); the fallback is quicker than any wait.
+//
+// A 429 with a Retry-After from the registry itself is waited for, within
+// the request's attempts and budget.
+func (a attempt) notRetried() string {
+	if a.resp.StatusCode != http.StatusTooManyRequests {
+		return ""
+	}
+	switch {
+	case a.optional && a.crossOrigin:
+		return "a lookup with a fallback, redirected to " + a.host + ", which limits it"
+	case limitSpent(a.resp.Header) && strings.TrimSpace(a.resp.Header.Get("Retry-After")) == "":
+		return "the rate limit is spent (ratelimit-remaining: 0) and the registry does not say when it reopens (no Retry-After)"
+	}
+	return ""
+}
+
+// limitSpent reports whether an answer's headers say its rate limit is
+// spent: RateLimit-Remaining (Docker Hub, the IETF draft) or
+// X-RateLimit-Remaining (GitHub) of 0, with or without ";w=…".
+func limitSpent(h http.Header) bool {
+	for _, name := range []string{"RateLimit-Remaining", "X-RateLimit-Remaining"} {
+		if v, _, _ := strings.Cut(h.Get(name), ";"); v != "" && strings.TrimSpace(v) == "0" {
+			return true
+		}
+	}
+	return false
 }
 
 func (p Policy) withDefaults() Policy {
@@ -152,7 +194,7 @@ func (t *Transport) Restartable(err error) (bool, time.Duration) {
 	}
 	var r *RetryError
 	if errors.As(err, &r) {
-		return r.Attempts < t.policy.Attempts && r.Prior == nil && !c.is(connRefused), r.Wait
+		return r.Attempts < t.policy.Attempts && r.Prior == nil && r.NotRetried == "" && !c.is(connRefused), r.Wait
 	}
 	return errors.Is(err, io.ErrUnexpectedEOF) || c.is(connReset), t.policy.backoff(1)
 }

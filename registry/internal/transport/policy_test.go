@@ -63,6 +63,19 @@ func TestDecide(t *testing.T) {
 		{"Retry-After as a date", func(a *attempt) { a.resp = respond(429, now.Add(10*time.Second).Format(http.TimeFormat)) }, decision{action: retry, wait: 10 * time.Second, asked: true, why: "429 Too Many Requests"}, ""},
 		{"Retry-After unreadable", func(a *attempt) { a.resp = respond(429, "soon") }, decision{action: retry, wait: 200 * time.Millisecond, why: "429 Too Many Requests"}, ""},
 
+		// a 429 not waited for
+		{"a rate limit spent, no Retry-After", func(a *attempt) { a.resp = respond(429); a.resp.Header.Set("RateLimit-Remaining", "0;w=21600") }, decision{action: fail},
+			"GET reg:5000/v2/x: 429 Too Many Requests, not retried: the rate limit is spent (ratelimit-remaining: 0) and the registry does not say when it reopens (no Retry-After)"},
+		{"a rate limit spent, GitHub's header", func(a *attempt) { a.resp = respond(429); a.resp.Header.Set("X-RateLimit-Remaining", "0") }, decision{action: fail},
+			"GET reg:5000/v2/x: 429 Too Many Requests, not retried: the rate limit is spent (ratelimit-remaining: 0) and the registry does not say when it reopens (no Retry-After)"},
+		{"a rate limit spent, with Retry-After", func(a *attempt) { a.resp = respond(429, "2"); a.resp.Header.Set("RateLimit-Remaining", "0") }, decision{action: retry, wait: 2 * time.Second, asked: true, why: "429 Too Many Requests"}, ""},
+		{"a rate limit not spent", func(a *attempt) { a.resp = respond(429); a.resp.Header.Set("RateLimit-Remaining", "10;w=21600") }, decision{action: retry, wait: 200 * time.Millisecond, why: "429 Too Many Requests"}, ""},
+		{"a 503 with a rate limit spent", func(a *attempt) { a.resp = respond(503); a.resp.Header.Set("RateLimit-Remaining", "0") }, decision{action: retry, wait: 200 * time.Millisecond, why: "503 Service Unavailable"}, ""},
+		{"an optional lookup redirected to another origin", func(a *attempt) { a.resp = respond(429); a.optional, a.crossOrigin = true, true }, decision{action: fail},
+			"GET reg:5000/v2/x: 429 Too Many Requests, not retried: a lookup with a fallback, redirected to reg:5000, which limits it"},
+		{"an optional lookup at its own origin", func(a *attempt) { a.resp = respond(429); a.optional = true }, decision{action: retry, wait: 200 * time.Millisecond, why: "429 Too Many Requests"}, ""},
+		{"a lookup without fallback redirected to another origin", func(a *attempt) { a.resp = respond(429); a.crossOrigin = true }, decision{action: retry, wait: 200 * time.Millisecond, why: "429 Too Many Requests"}, ""},
+
 		// failures handed back as they are
 		{"interrupted", func(a *attempt) { a.err = fmt.Errorf("x: %w", context.Canceled); a.cancelled = true }, decision{action: fail}, ""},
 		{"a reset after the context ended", func(a *attempt) { a.err = reset; a.cancelled = true }, decision{action: fail}, ""},

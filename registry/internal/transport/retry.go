@@ -41,9 +41,13 @@ func (r *retrier) RoundTrip(orig *http.Request) (*http.Response, error) {
 			n: n, method: orig.Method, scheme: orig.URL.Scheme, host: host, path: orig.URL.Path,
 			resp: a.resp, err: a.err, cancelled: orig.Context().Err() != nil, replayable: replayable,
 			spent: now.Sub(start), now: now, answered: r.hosts.hasAnswered(host), closedBefore: closedBefore, prior: prior,
+			optional: isOptional(orig.Context()), crossOrigin: origin(firstOf(orig).URL) != origin(orig.URL),
 		})
 		if d.action == answer {
 			return a.handOn(), nil
+		}
+		if re, ok := d.err.(*RetryError); ok && re.StatusCode != 0 && a.err == nil {
+			re.said = a.said() // the last answer's words, for the final error
 		}
 		a.drop()
 		if d.action != retry {
@@ -106,6 +110,17 @@ func (t sent) handOn() *http.Response {
 		t.watch.stop()
 	}
 	return t.resp
+}
+
+// maxSaidBody bounds what is read of an error answer's body for its
+// words: as much as regclient reads of one (v0.11.7, reghttp.ReadBodyLimit),
+// so that a long message in the spec's JSON is still read as JSON.
+const maxSaidBody = 8 << 20
+
+// said reads what the attempt's answer says in its body, up to maxSaidBody.
+func (t sent) said() said {
+	b, _ := io.ReadAll(io.LimitReader(t.resp.Body, maxSaidBody))
+	return saidIn(string(b))
 }
 
 // drop lets go of an attempt that is not handed on.

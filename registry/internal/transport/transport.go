@@ -47,11 +47,12 @@ type Transport struct {
 	stack  http.RoundTripper // the layers New composes
 	policy Policy
 	// the layers that hold state of the run, for the tests to look into
-	hosts  *hosts
-	plain  *plainGuard
-	notes  *answerNotes
-	passed *passedHosts
-	scopes *scopeNotes
+	hosts   *hosts
+	plain   *plainGuard
+	notes   *answerNotes
+	passed  *passedHosts
+	scopes  *scopeNotes
+	refused *refusals
 }
 
 // New makes a Transport: a stack of RoundTrippers, each request going
@@ -76,11 +77,11 @@ type Transport struct {
 //     which hosts answered and which were given up on.
 func New(o Options) *Transport {
 	o = o.withDefaults()
-	t := &Transport{policy: o.Retry, notes: &answerNotes{}, passed: &passedHosts{}, scopes: &scopeNotes{}}
+	t := &Transport{policy: o.Retry, notes: &answerNotes{}, passed: &passedHosts{}, scopes: &scopeNotes{}, refused: &refusals{}}
 	t.hosts = &hosts{Options: o, byHost: map[string]*http.Transport{}, answered: map[string]bool{}, down: map[string]*RetryError{}}
 	t.plain = newPlainGuard(t.hosts, o.PlainHTTP, t.notes)
 	retry := &retrier{Options: o, next: &sizeLimits{next: t.plain, maxManifest: o.MaxManifestSize}, hosts: t.hosts}
-	t.stack = originGuard{next: acceptedWrites{next: &answerTap{next: retry, notes: t.notes, passed: t.passed, scopes: t.scopes, secrets: o.Secrets}}}
+	t.stack = originGuard{next: acceptedWrites{next: &answerTap{next: retry, notes: t.notes, passed: t.passed, scopes: t.scopes, refused: t.refused, secrets: o.Secrets}}}
 	retry.resend = t.stack
 	return t
 }

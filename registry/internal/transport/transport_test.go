@@ -144,8 +144,8 @@ func TestTransportRetries(t *testing.T) {
 		{"a replayable body is sent again", []http.HandlerFunc{status(503), ok("put")}, "PUT", strings.NewReader("payload"), "put", 2},
 		{"404 is an answer", []http.HandlerFunc{status(404), ok("never")}, "GET", nil, "404 says the server", 1},
 		{"401 is an answer", []http.HandlerFunc{status(401), ok("never")}, "GET", nil, "401 says the server", 1},
-		{"gives up", []http.HandlerFunc{status(503)}, "GET", nil, "error: GET HOST/v2/x: 503 Service Unavailable (10 attempts)", 10},
-		{"a stream is not replayed", []http.HandlerFunc{status(503), ok("never")}, "PUT", io.MultiReader(strings.NewReader("stream")), "error: PUT HOST/v2/x: 503 Service Unavailable (1 attempt)", 1},
+		{"gives up", []http.HandlerFunc{status(503)}, "GET", nil, "error: GET HOST/v2/x: 503 Service Unavailable (503 says the server) (10 attempts)", 10},
+		{"a stream is not replayed", []http.HandlerFunc{status(503), ok("never")}, "PUT", io.MultiReader(strings.NewReader("stream")), "error: PUT HOST/v2/x: 503 Service Unavailable (503 says the server) (1 attempt)", 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

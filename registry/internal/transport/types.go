@@ -18,6 +18,10 @@ type RetryError struct {
 	Attempts           int
 	Wait               time.Duration // before trying again: the Retry-After asked for, or the backoff
 	Prior              *RetryError   // the request that gave up on the host, when one did
+	// NotRetried says why an answer retried as a rule was not (a rate
+	// limit spent, with nothing said of when it reopens); "" when it was.
+	NotRetried string
+	said       said // the registry's words in its last answer
 }
 
 // Reason is the status, or the network failure in a few words.
@@ -33,8 +37,15 @@ func (e *RetryError) Error() string {
 		return fmt.Sprintf("%s %s%s: %s (given up on %s after %s %s failed %d attempts)",
 			e.Method, e.Host, e.Path, e.Reason(), e.Host, e.Prior.Method, e.Prior.Path, e.Prior.Attempts)
 	}
-	return fmt.Sprintf("%s %s%s: %s (%s)", e.Method, e.Host, e.Path, e.Reason(), text.Plural(e.Attempts, "attempt"))
+	if e.NotRetried != "" {
+		return fmt.Sprintf("%s %s%s: %s%s, not retried: %s", e.Method, e.Host, e.Path, e.Reason(), e.said.in(), e.NotRetried)
+	}
+	return fmt.Sprintf("%s %s%s: %s%s (%s)", e.Method, e.Host, e.Path, e.Reason(), e.said.in(), text.Plural(e.Attempts, "attempt"))
 }
+
+// Said is the registry's words in the last answer, one line: the code
+// and message of each of its errors, or its text; "" when it said none.
+func (e *RetryError) Said() string { return e.said.words }
 
 func (e *RetryError) Unwrap() error { return e.Err }
 
