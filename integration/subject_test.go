@@ -139,7 +139,7 @@ func TestSubjectRefused(t *testing.T) {
 	seed(t, r, "app", "1", false, linuxAMD64)
 	r.Requests()
 	mt(t, "--plain-http", "push", "from-args", "--target", r.Host+"/app:idx", "--member", r.Host+"/app:1-linux-amd64", "--subject", r.Host+"/app:missing").fails(t, 1,
-		`error: --subject "`+r.Host+`/app:missing": resolving the subject `+r.Host+`/app:missing: not found`)
+		`error: --subject "`+r.Host+`/app:missing": resolving the subject `+r.Host+`/app:missing: not found (MANIFEST_UNKNOWN: manifest unknown)`)
 	if w := regtest.Writes(r.Requests()); len(w) > 0 {
 		t.Errorf("written with a missing subject: %q", w)
 	}

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
-
-	"github.com/manifest-tool/manifest-tool/internal/text"
 )
 
 // said is what a registry's error answer says in its own words (the
@@ -13,7 +11,7 @@ import (
 // of its errors, to choose the way out by, and its words in one line.
 type said struct {
 	codes []string // errors[].code, at most maxCodes
-	words string   // "CODE: message; CODE: message", or the body's text; escaped, redacted, cut
+	words string   // "CODE: message; CODE: message", or the body's text; redacted, cut
 }
 
 // maxCodes bounds the codes kept of one answer (its words are cut anyway).
@@ -21,9 +19,11 @@ const maxCodes = 16
 
 // saidIn reads an error answer's body: its errors' codes and messages
 // when it is the spec's JSON, the message of a web API's JSON error
-// ({"message":…}, GitHub's), else its text. The words are one line
-// (text.Escape writes a control character as an escape), redacted, and
-// cut to maxBodyWords bytes before a word the cut would split.
+// ({"message":…}, GitHub's), else its text. The words are redacted and
+// cut to maxBodyWords bytes before a word the cut would split; they are
+// kept as the registry sent them otherwise, control characters included:
+// what shows them escapes those (text.Escape, in the log formatter and
+// the renderers), and a JSON log record keeps them as they were.
 func saidIn(body string) said {
 	var s said
 	words := strings.TrimSpace(body)
@@ -50,7 +50,7 @@ func saidIn(body string) said {
 	if len(words) > redactWindow {
 		words = words[:redactWindow] // (a character cut here is cut off below)
 	}
-	s.words = cutWords(Redact(text.Escape(words)), maxBodyWords)
+	s.words = cutWords(Redact(words), maxBodyWords)
 	return s
 }
 
