@@ -142,15 +142,10 @@ func (a acceptedWrites) confirmManifest(req *http.Request, resp *http.Response, 
 		}
 		return nil
 	}
-	head, err := a.look(req, http.MethodHead, path, req.Header.Get("Content-Type"))
-	if err != nil {
-		return err
-	}
-	head.Body.Close()
-	check := "HEAD " + path
+	head, check, err := a.head(req, resp, path, req.Header.Get("Content-Type"))
 	switch {
-	case head.StatusCode != http.StatusOK:
-		return unanswered(req, resp, check, head)
+	case err != nil:
+		return err
 	case body != nil && head.Header.Get("Content-Length") != "" && head.ContentLength != int64(len(body)):
 		return unconfirmed(req, resp, check, "says "+strconv.FormatInt(head.ContentLength, 10)+" bytes, not the "+strconv.Itoa(len(body))+" sent")
 	}
@@ -188,15 +183,10 @@ func (a acceptedWrites) confirmBlob(req *http.Request, resp *http.Response, base
 		return unconfirmed(req, resp, "its answer", "says "+got+", not "+dig)
 	}
 	path := base + "/blobs/" + dig
-	head, err := a.look(req, http.MethodHead, path, "")
-	if err != nil {
-		return err
-	}
-	head.Body.Close()
-	check := "HEAD " + path
+	head, check, err := a.head(req, resp, path, "")
 	switch {
-	case head.StatusCode != http.StatusOK:
-		return unanswered(req, resp, check, head)
+	case err != nil:
+		return err
 	case size > 0 && req.Header.Get("Content-Range") == "" && head.Header.Get("Content-Length") != "" && head.ContentLength != size:
 		return unconfirmed(req, resp, check, "says "+strconv.FormatInt(head.ContentLength, 10)+" bytes, not the "+strconv.FormatInt(size, 10)+" sent")
 	}
@@ -244,4 +234,20 @@ func keepBody(req *http.Request) (*http.Request, []byte, error) {
 	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	out.ContentLength = int64(len(body))
 	return out, body, nil
+}
+
+// head asks for path with a HEAD, as req's confirmation, accepting
+// mediaType: its answer when it is a 200, with the check it names for an
+// error ("HEAD <path>"), else the error that names what it answered.
+func (a acceptedWrites) head(req *http.Request, resp *http.Response, path, mediaType string) (*http.Response, string, error) {
+	check := "HEAD " + path
+	head, err := a.look(req, http.MethodHead, path, mediaType)
+	if err != nil {
+		return nil, check, err
+	}
+	head.Body.Close()
+	if head.StatusCode != http.StatusOK {
+		return nil, check, unanswered(req, resp, check, head)
+	}
+	return head, check, nil
 }
