@@ -94,17 +94,7 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		UntagMembers:  c.Bool("untag-members"),
 	})
 	progress.finish()
-	for _, r := range results {
-		for i := range r.Errors { // printed on stdout, so scrubbed here
-			r.Errors[i] = env.scrub.clean(r.Errors[i])
-		}
-		for i := range r.Manifests {
-			r.Manifests[i].Error = env.scrub.clean(r.Manifests[i].Error)
-			if u := r.Manifests[i].Untagged; u != nil { // the registry's words
-				u.Reason = env.scrub.clean(u.Reason)
-			}
-		}
-	}
+	env.scrubResults(results)
 	for _, p := range manifest.ByDocument(specs, results) {
 		if werr := env.show(out, shown(c, out, p)); werr != nil {
 			return werr
@@ -117,4 +107,21 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 		err = pipe.write(env, results)
 	}
 	return err
+}
+
+// scrubResults takes the secrets the run knows out of the results' words,
+// which are printed on stdout: the errors and untag reasons, the
+// registry's words among them.
+func (env *environment) scrubResults(results []manifest.Result) {
+	for _, r := range results {
+		for i := range r.Errors {
+			r.Errors[i] = env.scrub.clean(r.Errors[i])
+		}
+		for i := range r.Manifests {
+			r.Manifests[i].Error = env.scrub.clean(r.Manifests[i].Error)
+			if u := r.Manifests[i].Untagged; u != nil {
+				u.Reason = env.scrub.clean(u.Reason)
+			}
+		}
+	}
 }
