@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -25,13 +27,15 @@ func TestCopyRequests(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		member string
-		want   string // requests to the target's registry
+		want   string // requests to the target's registry (one of them, split by |)
 		source string // to the other registry
 		how    manifest.How
 	}{
-		// both blobs ask for a mount at once, before the decline is known;
-		// the registry's one blob store holds them already
-		{"another repository", reg.host + "/builds:1-amd64", "DELETE upload 2, HEAD blob 2, POST upload 2, PUT manifest 1", "", manifest.HowCopied},
+		// both blobs ask for a mount at once, before the decline is known
+		// (or, when the first decline is noted before the second blob
+		// starts, only the first asks); the registry's one blob store
+		// holds them already
+		{"another repository", reg.host + "/builds:1-amd64", "DELETE upload 2, HEAD blob 2, POST upload 2, PUT manifest 1|DELETE upload 1, HEAD blob 2, POST upload 1, PUT manifest 1", "", manifest.HowCopied},
 		{"another registry", other.host + "/builds:1-arm64", "HEAD blob 2, POST upload 2, PUT manifest 1, PUT upload 2", "GET blob 2", manifest.HowCopied},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,7 +58,7 @@ func TestCopyRequests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, src := reg.requests(), other.requests(); got != tc.want || src != tc.source || hows[0] != tc.how {
+			if got, src := reg.requests(), other.requests(); !slices.Contains(strings.Split(tc.want, "|"), got) || src != tc.source || hows[0] != tc.how {
 				t.Errorf("%s with %s (source %s)\nwant %s with %s (source %s)", hows[0], got, src, tc.how, tc.want, tc.source)
 			}
 			d := m.GetDescriptor().Digest.String()
