@@ -587,3 +587,44 @@ func TestUntagRefusalScrubbed(t *testing.T) {
 		t.Errorf("the password is shown")
 	}
 }
+
+// A member --platforms leaves out entirely keeps its tag: the index does
+// not hold its image, so the tag may be all that keeps it from a garbage
+// collection. Neither the dry run nor the push lists it, and no request
+// touches its tag after it was resolved; the member the index holds is
+// untagged as before, in both modes of the same command.
+func TestUntagPlatformsLeftOut(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	imgs := seed(t, r, "app", "1.0", false, linuxAMD64, linuxS390x)
+	args := []string{"--plain-http", "push", "--untag-members", "from-args", "--platforms", "linux/amd64",
+		"--member", r.Host + "/app:1.0-linux-amd64," + r.Host + "/app:1.0-linux-s390x", "--target", r.Host + "/app:1.0"}
+	dry := mt(t, append(args[:3:3], append([]string{"--dry-run"}, args[3:]...)...)...)
+	dry.ok(t)
+	if !strings.HasSuffix(dry.stdout, "Would untag: "+r.Host+"/app:1.0-linux-amd64\n") || strings.Contains(dry.stdout, "s390x") {
+		t.Errorf("dry run: stdout %q, want only the amd64 tag listed", dry.stdout)
+	}
+	r.Requests()
+	res := mt(t, append(args[:3:3], append([]string{"-o", "json"}, args[3:]...)...)...)
+	res.ok0(t)
+	out := decodeUntag(t, res.stdout)
+	if len(out.Manifests) != 1 || !strings.HasSuffix(out.Manifests[0].Image, "amd64") {
+		t.Fatalf("members %+v, want the amd64 one alone", out.Manifests)
+	}
+	if state, reason := untagged(out.Manifests[0].Untagged); state != "true" {
+		t.Errorf("amd64: untagged %s (%s), want true", state, reason)
+	}
+	reqs := r.Requests()
+	noDigestDelete(t, reqs)
+	for _, q := range reqs {
+		if strings.HasSuffix(q, "/manifests/1.0-linux-s390x") && !strings.HasPrefix(q, "GET ") {
+			t.Errorf("%s: the tag of a member the index does not hold was touched", q)
+		}
+	}
+	if tags := tagsOf(t, r, "app"); strings.Join(tags, ",") != "1.0,1.0-linux-s390x" {
+		t.Errorf("tags %q, want 1.0 and the s390x member's, which the index does not hold", tags)
+	}
+	if !exists(t, r, "app", imgs["1.0-linux-s390x"].Manifest.Digest) {
+		t.Errorf("the s390x image is gone")
+	}
+}

@@ -63,6 +63,7 @@ func (c *Client) untagMembers(ctx context.Context, jobs []*job, targets []*targe
 	}
 	tags := map[string]*memberTag{}
 	var order []*memberTag
+	listed := listedMembers(targets)
 	for _, j := range jobs {
 		if !j.opts.UntagMembers {
 			continue
@@ -70,6 +71,12 @@ func (c *Client) untagMembers(ctx context.Context, jobs []*job, targets []*targe
 		for _, e := range j.spec.Manifests {
 			name := e.Image.CommonName()
 			if tags[name] != nil {
+				continue
+			}
+			if !listed[name] {
+				// --platforms or --ignore-missing left all of it out: its
+				// tag may be the only one its images have
+				c.log.Debugf("%s: %s is not in the index: its tag stays", e.Pos, name)
 				continue
 			}
 			mt := &memberTag{ref: e.Image, status: c.untagPlan(e.Image, protected, dryRun, skip)}
@@ -94,6 +101,25 @@ func (c *Client) untagMembers(ctx context.Context, jobs []*job, targets []*targe
 		}
 	}
 	return err
+}
+
+// listedMembers names the members (their references as given) that the
+// results of the documents asking for --untag-members list: those that
+// put at least one entry in the index. A member --platforms left out
+// entirely is not among them, and its tag is not removed: the index does
+// not hold its image, so the tag may be all that keeps it.
+func listedMembers(targets []*target) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range targets {
+		if t.j.opts.UntagMembers {
+			for _, m := range t.result.Manifests {
+				if m.Digest != "" {
+					out[m.Image] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // untagPlan is what becomes of the tag a member was found by before any
