@@ -628,3 +628,55 @@ func TestUntagPlatformsLeftOut(t *testing.T) {
 		t.Errorf("the s390x image is gone")
 	}
 }
+
+// A member given by the tag of a multi-platform index, of which
+// --platforms takes some images only, keeps its tag, "kept" with the
+// reason: the tag may be all that keeps the images the new index does not
+// hold. The dry run says so too; with every image taken, the tag goes.
+func TestUntagIndexPartly(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	amd, s390x := regtest.NewImage(linuxAMD64, false), regtest.NewImage(linuxS390x, false)
+	var descs []regtest.Descriptor
+	for _, img := range []regtest.Image{amd, s390x} {
+		if err := r.PushImage("builds", img.Manifest.Digest, img); err != nil {
+			t.Fatal(err)
+		}
+		d := img.Manifest.Descriptor
+		d.Platform = &img.Platform
+		descs = append(descs, d)
+	}
+	for _, tag := range []string{"multi", "all"} {
+		if err := r.PutManifest("builds", tag, regtest.OCIIndex, regtest.NewIndex(false, descs...).Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push := func(tag, platforms string, extra ...string) result {
+		return mt(t, append([]string{"--plain-http", "push", "--type", "oci", "--untag-members", "-o", "json"}, append(extra,
+			"from-args", "--platforms", platforms, "--member", r.Host+"/builds:"+tag, "--target", r.Host+"/app:"+tag)...)...)
+	}
+	for _, dry := range [][]string{{"--dry-run"}, nil} {
+		res := push("multi", "linux/amd64", dry...)
+		res.ok0(t)
+		out := decodeUntag(t, res.stdout)
+		if len(out.Manifests) != 1 {
+			t.Fatalf("members %+v, want the amd64 image alone", out.Manifests)
+		}
+		if state, reason := untagged(out.Manifests[0].Untagged); state != "kept" || !strings.Contains(reason, "index of 2 images, of which the index written holds 1") {
+			t.Errorf("%v: untagged %s (%s), want kept, naming the images left out", dry, state, reason)
+		}
+	}
+	if !exists(t, r, "builds", "multi") {
+		t.Errorf("the tag of the index partly taken is gone")
+	}
+	res := push("all", "linux/amd64,linux/s390x")
+	res.ok0(t)
+	for _, m := range decodeUntag(t, res.stdout).Manifests {
+		if state, reason := untagged(m.Untagged); state != "true" {
+			t.Errorf("%s: untagged %s (%s), want true: the index holds every image", m.Image, state, reason)
+		}
+	}
+	if exists(t, r, "builds", "all") {
+		t.Errorf("the tag of the index wholly taken stays")
+	}
+}
