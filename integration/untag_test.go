@@ -680,3 +680,35 @@ func TestUntagIndexPartly(t *testing.T) {
 		t.Errorf("the tag of the index wholly taken stays")
 	}
 }
+
+// On a registry whose token service scopes a token to one repository
+// (GitLab's), members in another repository than the target lose their
+// tags as on any other: the read-back, the HEADs and the DELETEs go with
+// the token of their repository once the registry narrowed one, as the
+// push's reads do, rather than failing "unauthorized" with exit 1.
+func TestUntagNarrowedTokens(t *testing.T) {
+	t.Parallel()
+	r := tokenRegistry(t, regtest.FirstRepositoryOnly())
+	imgs := seed(t, r, "group/builds", "1.0", false, linuxAMD64, linuxS390x)
+	cfg, ca := authConfig(t, []*regtest.Registry{r}, r.Host, authUser, authPass)
+	res := mt(t, "--ca-file", ca, "--docker-cfg", cfg, "push", "--untag-members", "-o", "json", "from-args", "--platforms", "linux/amd64,linux/s390x",
+		"--template", r.Host+"/group/builds:1.0-OS-ARCH", "--target", r.Host+"/group/app:1.0")
+	res.ok0(t)
+	out := decodeUntag(t, res.stdout)
+	if len(out.Manifests) != len(imgs) {
+		t.Fatalf("members %+v", out.Manifests)
+	}
+	for _, m := range out.Manifests {
+		if state, reason := untagged(m.Untagged); state != "true" {
+			t.Errorf("%s: untagged %s (%s), want true", m.Image, state, reason)
+		}
+	}
+	for tag, img := range imgs {
+		if exists(t, r, "group/builds", tag) {
+			t.Errorf("%s stays", tag)
+		}
+		if !exists(t, r, "group/builds", img.Manifest.Digest) {
+			t.Errorf("%s: the image %s is gone", tag, img.Manifest.Digest)
+		}
+	}
+}

@@ -203,7 +203,9 @@ func (c *Client) readBack(ctx context.Context, targets []*target) string {
 			return nil
 		}
 		defer unlock()
-		m, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+		m, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
+			return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+		})
 		switch {
 		case err != nil:
 			why[i] = "not tried: " + c.opError("reading back", r, err).Error()
@@ -295,7 +297,7 @@ func (c *Client) untagOne(ctx context.Context, mt *memberTag) error {
 		c.log.Warnf("kept %s: %s", name, st.Reason)
 		return nil
 	}
-	if err := deleteTag(ctx, c.rc, mt.ref); err != nil {
+	if err := withTokensErr(c, mt.ref, func(rc *regclient.RegClient) error { return deleteTag(ctx, rc, mt.ref) }); err != nil {
 		op := c.opError("deleting the tag", mt.ref, err)
 		if refusedDelete(err) {
 			*st = untag.Status{Tag: name, State: untag.Refused, Reason: op.Cause()}
@@ -322,10 +324,13 @@ func (c *Client) untagOne(ctx context.Context, mt *memberTag) error {
 	return nil
 }
 
-// tagDigest is what r's tag points at now (a HEAD), "" when it does not
-// exist.
+// tagDigest is what r's tag points at now (a HEAD, with the token of r's
+// repository where the registry narrows tokens: [withTokens]), "" when it
+// does not exist.
 func (c *Client) tagDigest(ctx context.Context, r ref.Ref) (string, error) {
-	m, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	m, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
+		return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	})
 	if errors.Is(err, errs.ErrNotFound) {
 		return "", nil
 	}
