@@ -712,3 +712,33 @@ func TestUntagNarrowedTokens(t *testing.T) {
 		}
 	}
 }
+
+// --untag-members with --by-digest keeps every member's tag, kept with
+// the reason: the index gets no tag, so the members' tags are all that
+// hold it and them against a garbage collection. No DELETE is sent; the
+// dry run says the same.
+func TestUntagByDigest(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1.0", false, linuxAMD64)
+	args := []string{"--plain-http", "push", "--by-digest", "--untag-members", "-o", "json", "from-args",
+		"--member", r.Host + "/app:1.0-linux-amd64", "--target", r.Host + "/app"}
+	for _, dry := range [][]string{{"--dry-run"}, nil} {
+		r.Requests()
+		res := mt(t, append(args, dry...)...)
+		res.ok0(t)
+		out := decodeUntag(t, res.stdout)
+		if len(out.Manifests) != 1 {
+			t.Fatalf("members %+v", out.Manifests)
+		}
+		if state, reason := untagged(out.Manifests[0].Untagged); state != "kept" || !strings.Contains(reason, "--by-digest") {
+			t.Errorf("%v: untagged %s (%s), want kept, naming --by-digest", dry, state, reason)
+		}
+		if n := noDigestDelete(t, r.Requests()); n != 0 {
+			t.Errorf("%v: %d DELETE requests, want none", dry, n)
+		}
+	}
+	if !exists(t, r, "app", "1.0-linux-amd64") {
+		t.Errorf("the member's tag is gone, and no tag holds the index")
+	}
+}

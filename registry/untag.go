@@ -106,6 +106,10 @@ func (c *Client) untagMembers(ctx context.Context, jobs []*job, targets []*targe
 				if held := countIn(rt.images, digests); held < len(rt.images) && mt.status.State != untag.Kept {
 					mt.status = untag.Status{Tag: name, State: untag.Kept, Reason: fmt.Sprintf("it points at an index of %d images, of which the index written holds %d: the tag may be all that keeps the others", len(rt.images), held)}
 				}
+				if j.spec.ByDigest && mt.status.State != untag.Kept {
+					// no tag holds the index: the members' would be the last
+					mt.status = untag.Status{Tag: name, State: untag.Kept, Reason: "the index is pushed by its digest alone (--by-digest): no tag holds it, so the members' tags stay"}
+				}
 			}
 			tags[name] = mt
 			if mt.status.State == "" {
