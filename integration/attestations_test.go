@@ -516,3 +516,51 @@ func TestAttestationsByDigest(t *testing.T) {
 	checkImagesOnly(t, dst, "app", d, bxs)
 	checkConverted(t, dst, []*regtest.Registry{src, dst}, "app", bxs, false)
 }
+
+// In --output json, each attestation written as a referrer says the
+// artifactType a referrers listing gives it: the manifest's own
+// artifactType (BuildKit's artifact form), else its config's media type.
+// Both are read back from the manifest the registry holds.
+func TestAttestationsReferrerArtifactType(t *testing.T) {
+	t.Parallel()
+	for _, style := range buildxStyles {
+		t.Run(style.name, func(t *testing.T) {
+			t.Parallel()
+			r := regtest.New(t)
+			pushBuildx(t, r, "builds", style, linuxAMD64)
+			res := mt(t, "--plain-http", "push", "--type", "oci", "--attestations", "referrers", "-o", "json", "from-args",
+				"--member", r.Host+"/builds:bx-linux-amd64", "--target", r.Host+"/app:1")
+			res.ok0(t)
+			var out struct {
+				Manifests []struct {
+					Referrers []struct{ Digest, ArtifactType string }
+				}
+			}
+			if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+				t.Fatalf("%v: %s", err, res.stdout)
+			}
+			if len(out.Manifests) != 1 || len(out.Manifests[0].Referrers) != 1 {
+				t.Fatalf("want one image with one referrer: %s", res.stdout)
+			}
+			got := out.Manifests[0].Referrers[0]
+			m, err := r.GetManifest("app", got.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var held struct {
+				ArtifactType string
+				Config       struct{ MediaType string }
+			}
+			if err := json.Unmarshal(m.Body, &held); err != nil {
+				t.Fatal(err)
+			}
+			want := held.ArtifactType
+			if want == "" {
+				want = held.Config.MediaType
+			}
+			if got.ArtifactType != want {
+				t.Errorf("referrer %s: artifactType %q in JSON, want %q (artifactType %q, config %q)", got.Digest, got.ArtifactType, want, held.ArtifactType, held.Config.MediaType)
+			}
+		})
+	}
+}

@@ -111,6 +111,9 @@ func TestAnnotationsFromLabels(t *testing.T) {
 					t.Errorf("--debug does not say: %s\n%s", n, res.stderr)
 				}
 			}
+			if strings.Contains(res.stderr, "--annotations-from-labels: --annotations-from-labels:") {
+				t.Errorf("a note names the flag twice:\n%s", res.stderr)
+			}
 			mt(t, append(args, "--dry-run")...).ok(t)
 			configs0 := blobGETs(p)
 			t.Logf("measured: %s: config GETs %d with --annotations-from-labels, %d without", tc.name, configs, configs0)

@@ -587,3 +587,158 @@ func TestUntagRefusalScrubbed(t *testing.T) {
 		t.Errorf("the password is shown")
 	}
 }
+
+// A member --platforms leaves out entirely keeps its tag: the index does
+// not hold its image, so the tag may be all that keeps it from a garbage
+// collection. Neither the dry run nor the push lists it, and no request
+// touches its tag after it was resolved; the member the index holds is
+// untagged as before, in both modes of the same command.
+func TestUntagPlatformsLeftOut(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	imgs := seed(t, r, "app", "1.0", false, linuxAMD64, linuxS390x)
+	args := []string{"--plain-http", "push", "--untag-members", "from-args", "--platforms", "linux/amd64",
+		"--member", r.Host + "/app:1.0-linux-amd64," + r.Host + "/app:1.0-linux-s390x", "--target", r.Host + "/app:1.0"}
+	dry := mt(t, append(args[:3:3], append([]string{"--dry-run"}, args[3:]...)...)...)
+	dry.ok(t)
+	if !strings.HasSuffix(dry.stdout, "Would untag: "+r.Host+"/app:1.0-linux-amd64\n") || strings.Contains(dry.stdout, "s390x") {
+		t.Errorf("dry run: stdout %q, want only the amd64 tag listed", dry.stdout)
+	}
+	r.Requests()
+	res := mt(t, append(args[:3:3], append([]string{"-o", "json"}, args[3:]...)...)...)
+	res.ok0(t)
+	out := decodeUntag(t, res.stdout)
+	if len(out.Manifests) != 1 || !strings.HasSuffix(out.Manifests[0].Image, "amd64") {
+		t.Fatalf("members %+v, want the amd64 one alone", out.Manifests)
+	}
+	if state, reason := untagged(out.Manifests[0].Untagged); state != "true" {
+		t.Errorf("amd64: untagged %s (%s), want true", state, reason)
+	}
+	reqs := r.Requests()
+	noDigestDelete(t, reqs)
+	for _, q := range reqs {
+		if strings.HasSuffix(q, "/manifests/1.0-linux-s390x") && !strings.HasPrefix(q, "GET ") {
+			t.Errorf("%s: the tag of a member the index does not hold was touched", q)
+		}
+	}
+	if tags := tagsOf(t, r, "app"); strings.Join(tags, ",") != "1.0,1.0-linux-s390x" {
+		t.Errorf("tags %q, want 1.0 and the s390x member's, which the index does not hold", tags)
+	}
+	if !exists(t, r, "app", imgs["1.0-linux-s390x"].Manifest.Digest) {
+		t.Errorf("the s390x image is gone")
+	}
+}
+
+// A member given by the tag of a multi-platform index, of which
+// --platforms takes some images only, keeps its tag, "kept" with the
+// reason: the tag may be all that keeps the images the new index does not
+// hold. The dry run says so too; with every image taken, the tag goes.
+func TestUntagIndexPartly(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	amd, s390x := regtest.NewImage(linuxAMD64, false), regtest.NewImage(linuxS390x, false)
+	var descs []regtest.Descriptor
+	for _, img := range []regtest.Image{amd, s390x} {
+		if err := r.PushImage("builds", img.Manifest.Digest, img); err != nil {
+			t.Fatal(err)
+		}
+		d := img.Manifest.Descriptor
+		d.Platform = &img.Platform
+		descs = append(descs, d)
+	}
+	for _, tag := range []string{"multi", "all"} {
+		if err := r.PutManifest("builds", tag, regtest.OCIIndex, regtest.NewIndex(false, descs...).Data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push := func(tag, platforms string, extra ...string) result {
+		return mt(t, append([]string{"--plain-http", "push", "--type", "oci", "--untag-members", "-o", "json"}, append(extra,
+			"from-args", "--platforms", platforms, "--member", r.Host+"/builds:"+tag, "--target", r.Host+"/app:"+tag)...)...)
+	}
+	for _, dry := range [][]string{{"--dry-run"}, nil} {
+		res := push("multi", "linux/amd64", dry...)
+		res.ok0(t)
+		out := decodeUntag(t, res.stdout)
+		if len(out.Manifests) != 1 {
+			t.Fatalf("members %+v, want the amd64 image alone", out.Manifests)
+		}
+		if state, reason := untagged(out.Manifests[0].Untagged); state != "kept" || !strings.Contains(reason, "index of 2 images, of which the index written holds 1") {
+			t.Errorf("%v: untagged %s (%s), want kept, naming the images left out", dry, state, reason)
+		}
+	}
+	if !exists(t, r, "builds", "multi") {
+		t.Errorf("the tag of the index partly taken is gone")
+	}
+	res := push("all", "linux/amd64,linux/s390x")
+	res.ok0(t)
+	for _, m := range decodeUntag(t, res.stdout).Manifests {
+		if state, reason := untagged(m.Untagged); state != "true" {
+			t.Errorf("%s: untagged %s (%s), want true: the index holds every image", m.Image, state, reason)
+		}
+	}
+	if exists(t, r, "builds", "all") {
+		t.Errorf("the tag of the index wholly taken stays")
+	}
+}
+
+// On a registry whose token service scopes a token to one repository
+// (GitLab's), members in another repository than the target lose their
+// tags as on any other: the read-back, the HEADs and the DELETEs go with
+// the token of their repository once the registry narrowed one, as the
+// push's reads do, rather than failing "unauthorized" with exit 1.
+func TestUntagNarrowedTokens(t *testing.T) {
+	t.Parallel()
+	r := tokenRegistry(t, regtest.FirstRepositoryOnly())
+	imgs := seed(t, r, "group/builds", "1.0", false, linuxAMD64, linuxS390x)
+	cfg, ca := authConfig(t, []*regtest.Registry{r}, r.Host, authUser, authPass)
+	res := mt(t, "--ca-file", ca, "--docker-cfg", cfg, "push", "--untag-members", "-o", "json", "from-args", "--platforms", "linux/amd64,linux/s390x",
+		"--template", r.Host+"/group/builds:1.0-OS-ARCH", "--target", r.Host+"/group/app:1.0")
+	res.ok0(t)
+	out := decodeUntag(t, res.stdout)
+	if len(out.Manifests) != len(imgs) {
+		t.Fatalf("members %+v", out.Manifests)
+	}
+	for _, m := range out.Manifests {
+		if state, reason := untagged(m.Untagged); state != "true" {
+			t.Errorf("%s: untagged %s (%s), want true", m.Image, state, reason)
+		}
+	}
+	for tag, img := range imgs {
+		if exists(t, r, "group/builds", tag) {
+			t.Errorf("%s stays", tag)
+		}
+		if !exists(t, r, "group/builds", img.Manifest.Digest) {
+			t.Errorf("%s: the image %s is gone", tag, img.Manifest.Digest)
+		}
+	}
+}
+
+// --untag-members with --by-digest keeps every member's tag, kept with
+// the reason: the index gets no tag, so the members' tags are all that
+// hold it and them against a garbage collection. No DELETE is sent; the
+// dry run says the same.
+func TestUntagByDigest(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1.0", false, linuxAMD64)
+	args := []string{"--plain-http", "push", "--by-digest", "--untag-members", "-o", "json", "from-args",
+		"--member", r.Host + "/app:1.0-linux-amd64", "--target", r.Host + "/app"}
+	for _, dry := range [][]string{{"--dry-run"}, nil} {
+		r.Requests()
+		res := mt(t, append(args, dry...)...)
+		res.ok0(t)
+		out := decodeUntag(t, res.stdout)
+		if len(out.Manifests) != 1 {
+			t.Fatalf("members %+v", out.Manifests)
+		}
+		if state, reason := untagged(out.Manifests[0].Untagged); state != "kept" || !strings.Contains(reason, "--by-digest") {
+			t.Errorf("%v: untagged %s (%s), want kept, naming --by-digest", dry, state, reason)
+		}
+		if n := noDigestDelete(t, r.Requests()); n != 0 {
+			t.Errorf("%v: %d DELETE requests, want none", dry, n)
+		}
+	}
+	if !exists(t, r, "app", "1.0-linux-amd64") {
+		t.Errorf("the member's tag is gone, and no tag holds the index")
+	}
+}

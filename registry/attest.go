@@ -8,6 +8,7 @@ import (
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/descriptor"
 	rcmanifest "github.com/regclient/regclient/types/manifest"
+	v1 "github.com/regclient/regclient/types/oci/v1"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -177,6 +178,9 @@ func (c *Client) writeAttestation(ctx context.Context, target ref.Ref, p attest.
 // artifactTypeOf is what a referrers listing gives as the manifest's
 // artifact type: its artifactType, else its config's media type.
 func artifactTypeOf(m rcmanifest.Manifest) string {
+	if o, ok := m.GetOrig().(v1.Manifest); ok && o.ArtifactType != "" {
+		return o.ArtifactType // BuildKit's artifact form
+	}
 	if img, ok := m.(rcmanifest.Imager); ok {
 		if cd, err := img.GetConfig(); err == nil {
 			return cd.MediaType

@@ -91,7 +91,7 @@ func (c *Client) annotationsFromLabels(ctx context.Context, s spec.Spec, members
 	}
 	ann, notes := labels.Annotations(out, s.Annotations)
 	for _, n := range notes {
-		c.log.Debugf("%s: --annotations-from-labels: %s", s.AnnotationsFromLabelsPos, n)
+		c.log.Debugf("%s: %s", s.AnnotationsFromLabelsPos, n) // the position names the flag or key
 	}
 	return ann, nil
 }

@@ -70,7 +70,7 @@ func (c *Client) resolveEntry(ctx context.Context, e spec.Entry) ([]manifest.Mem
 		op.missing = errors.Is(err, errs.ErrNotFound) // only this makes a member "missing"
 		return nil, &spec.Error{Pos: e.Pos, Err: op}
 	}
-	c.noteResolved(e.Image, m.GetDescriptor().Digest.String())
+	c.noteResolved(e.Image, m)
 	if m.IsList() {
 		return c.fromIndex(ctx, e, m)
 	}

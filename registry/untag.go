@@ -3,12 +3,14 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/errs"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -23,13 +25,31 @@ type memberTag struct {
 	status untag.Status
 }
 
-// noteResolved keeps the digest the tag r pointed at when it was
-// resolved, for --untag-members: a tag is removed only while it still
-// points there.
-func (c *Client) noteResolved(r ref.Ref, digest string) {
-	if r.Tag != "" && r.Digest == "" && r.Scheme != "ocidir" {
-		c.resolvedTags.Store(r.CommonName(), digest)
+// resolvedTag is what a member's tag pointed at when it was resolved.
+type resolvedTag struct {
+	digest string   // the manifest's
+	images []string // the images it reaches: itself, or an index's images
+}
+
+// noteResolved keeps what the tag r pointed at when it was resolved (m),
+// for --untag-members: a tag is removed only while it still points there,
+// and only when the index written holds every image it reaches.
+func (c *Client) noteResolved(r ref.Ref, m rcmanifest.Manifest) {
+	if r.Tag == "" || r.Digest != "" || r.Scheme == "ocidir" {
+		return
 	}
+	rt := resolvedTag{digest: m.GetDescriptor().Digest.String()}
+	if idx, ok := m.(rcmanifest.Indexer); ok && m.IsList() {
+		list, _ := idx.GetManifestList()
+		for _, d := range list {
+			if d.Annotations[manifest.AnnotationReferenceType] == "" {
+				rt.images = append(rt.images, d.Digest.String())
+			}
+		}
+	} else {
+		rt.images = []string{rt.digest}
+	}
+	c.resolvedTags.Store(r.CommonName(), rt)
 }
 
 // untagWanted says whether any document asks for --untag-members.
@@ -63,6 +83,7 @@ func (c *Client) untagMembers(ctx context.Context, jobs []*job, targets []*targe
 	}
 	tags := map[string]*memberTag{}
 	var order []*memberTag
+	listed, digests := listedMembers(targets)
 	for _, j := range jobs {
 		if !j.opts.UntagMembers {
 			continue
@@ -72,9 +93,23 @@ func (c *Client) untagMembers(ctx context.Context, jobs []*job, targets []*targe
 			if tags[name] != nil {
 				continue
 			}
+			if !listed[name] {
+				// --platforms or --ignore-missing left all of it out: its
+				// tag may be the only one its images have
+				c.log.Debugf("%s: %s is not in the index: its tag stays", e.Pos, name)
+				continue
+			}
 			mt := &memberTag{ref: e.Image, status: c.untagPlan(e.Image, protected, dryRun, skip)}
 			if w, ok := c.resolvedTags.Load(name); ok {
-				mt.want = w.(string)
+				rt := w.(resolvedTag)
+				mt.want = rt.digest
+				if held := countIn(rt.images, digests); held < len(rt.images) && mt.status.State != untag.Kept {
+					mt.status = untag.Status{Tag: name, State: untag.Kept, Reason: fmt.Sprintf("it points at an index of %d images, of which the index written holds %d: the tag may be all that keeps the others", len(rt.images), held)}
+				}
+				if j.spec.ByDigest && mt.status.State != untag.Kept {
+					// no tag holds the index: the members' would be the last
+					mt.status = untag.Status{Tag: name, State: untag.Kept, Reason: "the index is pushed by its digest alone (--by-digest): no tag holds it, so the members' tags stay"}
+				}
 			}
 			tags[name] = mt
 			if mt.status.State == "" {
@@ -94,6 +129,37 @@ func (c *Client) untagMembers(ctx context.Context, jobs []*job, targets []*targe
 		}
 	}
 	return err
+}
+
+// listedMembers names the members (their references as given) that the
+// results of the documents asking for --untag-members list: those that
+// put at least one entry in the index. A member --platforms left out
+// entirely is not among them, and its tag is not removed: the index does
+// not hold its image, so the tag may be all that keeps it.
+// It also returns the digests of the entries those results list.
+func listedMembers(targets []*target) (names, digests map[string]bool) {
+	names, digests = map[string]bool{}, map[string]bool{}
+	for _, t := range targets {
+		if t.j.opts.UntagMembers {
+			for _, m := range t.result.Manifests {
+				if m.Digest != "" {
+					names[m.Image], digests[m.Digest] = true, true
+				}
+			}
+		}
+	}
+	return names, digests
+}
+
+// countIn is how many of digests are in set.
+func countIn(digests []string, set map[string]bool) int {
+	n := 0
+	for _, d := range digests {
+		if set[d] {
+			n++
+		}
+	}
+	return n
 }
 
 // untagPlan is what becomes of the tag a member was found by before any
@@ -141,7 +207,9 @@ func (c *Client) readBack(ctx context.Context, targets []*target) string {
 			return nil
 		}
 		defer unlock()
-		m, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+		m, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
+			return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+		})
 		switch {
 		case err != nil:
 			why[i] = "not tried: " + c.opError("reading back", r, err).Error()
@@ -233,7 +301,7 @@ func (c *Client) untagOne(ctx context.Context, mt *memberTag) error {
 		c.log.Warnf("kept %s: %s", name, st.Reason)
 		return nil
 	}
-	if err := deleteTag(ctx, c.rc, mt.ref); err != nil {
+	if err := withTokensErr(c, mt.ref, func(rc *regclient.RegClient) error { return deleteTag(ctx, rc, mt.ref) }); err != nil {
 		op := c.opError("deleting the tag", mt.ref, err)
 		if refusedDelete(err) {
 			*st = untag.Status{Tag: name, State: untag.Refused, Reason: op.Cause()}
@@ -260,10 +328,13 @@ func (c *Client) untagOne(ctx context.Context, mt *memberTag) error {
 	return nil
 }
 
-// tagDigest is what r's tag points at now (a HEAD), "" when it does not
-// exist.
+// tagDigest is what r's tag points at now (a HEAD, with the token of r's
+// repository where the registry narrows tokens: [withTokens]), "" when it
+// does not exist.
 func (c *Client) tagDigest(ctx context.Context, r ref.Ref) (string, error) {
-	m, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	m, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
+		return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	})
 	if errors.Is(err, errs.ErrNotFound) {
 		return "", nil
 	}

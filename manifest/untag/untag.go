@@ -8,7 +8,8 @@
 // holds the index and reads it back with its digest. Never a manifest by
 // its digest; never a tag that is also one of the run's targets or extra
 // tags; never a tag that another writer moved since the member was
-// resolved. A member given by digest, or read from an OCI layout, has no
+// resolved; never a tag that reaches an image the index does not hold (a
+// member --platforms left out, an index taken in part). A member given by digest, or read from an OCI layout, has no
 // tag to remove.
 //
 // # In JSON
