@@ -511,6 +511,7 @@ func (p *prober) deleteCheck(ctx context.Context) {
 		p.skip("", "nothing was pushed", CheckDelete)
 		return
 	}
+	n := p.mark()
 	if err := p.reg.ManifestDelete(ctx, victim); err != nil {
 		p.noDeletes = true
 		p.failed(CheckDelete, err, "deleting a manifest by digest")
@@ -523,7 +524,7 @@ func (p *prober) deleteCheck(ctx context.Context) {
 		p.noDeletes = true
 		p.row(CheckDelete, view.Unsupported, "a manifest deleted by digest (202) is still served")
 	default:
-		p.row(CheckDelete, view.Supported, "deleted a manifest by digest")
+		p.row(CheckDelete, view.Supported, "deleted a manifest by digest%s", p.deviation(n, http.MethodDelete, "/manifests/"))
 	}
 }
 
@@ -558,6 +559,7 @@ func (p *prober) tagDelete(ctx context.Context, layer []byte) {
 		p.row(CheckTagDelete, view.Unknown, "not tried: pushing an image under %s failed: %s", tag.Tag, p.because(err))
 		return
 	}
+	n := p.mark()
 	if err := p.reg.TagDelete(ctx, tag); err != nil {
 		p.failed(CheckTagDelete, err, "deleting the tag %s", tag.Tag)
 		return
@@ -576,7 +578,7 @@ func (p *prober) tagDelete(ctx context.Context, layer []byte) {
 	case byDigest == "":
 		p.row(CheckTagDelete, view.Unsupported, "deleting the tag %s deleted its image too: it is not served by digest", tag.Tag)
 	default:
-		p.row(CheckTagDelete, view.Supported, "deleted the tag %s; its image is still served by digest", tag.Tag)
+		p.row(CheckTagDelete, view.Supported, "deleted the tag %s; its image is still served by digest%s", tag.Tag, p.deviation(n, http.MethodDelete, "/manifests/"))
 	}
 }
 
