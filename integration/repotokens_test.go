@@ -184,9 +184,13 @@ func TestTokensNarrowedForever(t *testing.T) {
 	if len(lines) != 1 {
 		t.Errorf("%d error lines, want one: %q", len(lines), lines)
 	}
-	want := "wants a token with repository:team/app:"
-	if !strings.Contains(run.res.stderr, want) || !strings.Contains(run.res.stderr, `(as user "ci")`) {
+	want := "lacks the scope asked, repository:team/app:"
+	all := strings.Join(lines, "\n")
+	if !strings.Contains(all, want) || !strings.Contains(all, "refused again with a token asked for this repository alone") || strings.Count(all, `as user "ci"`) != 1 {
 		t.Errorf("the error does not name the repository, the scope refused and the credentials (%q): %q", want, lines)
+	}
+	if n := strings.Count(all, "repository:team/app:"); n != 1 {
+		t.Errorf("the scope refused is named %d times, want once: %q", n, lines)
 	}
 	if run.traffic.Tokens > 16 || run.res.elapsed > time.Minute || run.res.maxRSS > 200<<10 {
 		t.Errorf("%d token requests, %s, %d KiB: over 16, a minute or 200 MiB", run.traffic.Tokens, run.res.elapsed, run.res.maxRSS)
