@@ -95,7 +95,7 @@ func (e *OpError) Cause() string {
 	}
 	switch {
 	case e.narrowed == "" || !errors.Is(e.Err, errs.ErrHTTPUnauthorized):
-	case strings.EqualFold(e.asked.Refused.Error, "insufficient_scope") && e.asked.Refused.Scope != "":
+	case e.asked.Refused.Scope != "" && strings.Contains(cause, e.asked.Refused.Scope):
 		// the way out named the scope refused and the repository already
 		cause += " (refused again with a token asked for this repository alone)"
 	default:
