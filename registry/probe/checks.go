@@ -49,7 +49,7 @@ type prober struct {
 	repo      ref.Ref // without tag or digest
 	tagPrefix string  // tags no one else uses start with it
 	rows      []view.Check
-	refused   error // the registry refused the credentials a push needs
+	refused   error // the registry refused the credentials a push needs, or has no repository to push to
 	// incomplete holds the checks that could not be completed, each with
 	// why: a request of its own, or of a check it depends on, got no whole
 	// answer ("blob-upload: POST host/v2/…: connection closed …")
@@ -117,6 +117,8 @@ func (p *prober) run(ctx context.Context) {
 		rest := []string{CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest, CheckDockerList,
 			CheckOCIIndex, CheckMixedList, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
 		switch {
+		case p.refused != nil && errors.Is(p.refused, errs.ErrNotFound):
+			p.skip("", "the registry has no repository "+p.repo.Repository+" to push to", rest...)
 		case p.refused != nil:
 			p.skip("", "the registry refuses to let these credentials push", rest...)
 		case p.incomplete[CheckBlobUpload] != "":
@@ -231,7 +233,9 @@ func (p *prober) upload(ctx context.Context, data []byte) bool {
 	d := blobOf(mediatype.OCI1LayerGzip, data)
 	n := p.mark()
 	if _, err := p.reg.BlobPut(ctx, p.repo, d, bytes.NewReader(data)); err != nil {
-		if errors.Is(err, errs.ErrHTTPUnauthorized) {
+		if errors.Is(err, errs.ErrHTTPUnauthorized) || errors.Is(err, errs.ErrNotFound) {
+			// refused, or no such repository (Amazon ECR does not create
+			// one on push): nothing tells of what the registry can hold
 			p.refused = p.opts.Fail("pushing to", p.repo, err)
 		}
 		p.failed(CheckBlobUpload, err, "uploading a %d-byte blob", len(data))
