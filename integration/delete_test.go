@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -49,5 +50,26 @@ func TestDeleteAnswers2xx(t *testing.T) {
 				t.Errorf("tags left: %q, want 1.0", tags)
 			}
 		})
+	}
+}
+
+// The same on a token registry: the HEAD that confirms a DELETE carries
+// the DELETE's token, which lets it read.
+func TestDeleteAnswers2xxToken(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t, regtest.Options{Token: true, Users: map[string]string{authUser: authPass}})
+	p := regtest.ProxyWith(t, r, regtest.ProxyOptions{Hook: regtest.DeleteAnswers(r, http.StatusOK)})
+	res := mtEnv(t, nil, authPass+"\n", "--plain-http", "--username", authUser, "--password-stdin", "probe", "-o", "json", p.Host+"/team/probe")
+	var rep probeJSON
+	if err := json.Unmarshal([]byte(res.stdout), &rep); res.code != 0 || err != nil {
+		t.Fatalf("exit %d (%v): %s", res.code, err, res.stderr)
+	}
+	for _, check := range []string{"delete", "tag-delete"} {
+		if st, detail := probeRow(rep, check); st != "supported" || !strings.Contains(detail, "works, answers 200 OK where the spec says 202 Accepted") {
+			t.Errorf("%s: %s %q", check, st, detail)
+		}
+	}
+	if len(rep.Leftovers) != 0 {
+		t.Errorf("leftovers %+v", rep.Leftovers)
 	}
 }
