@@ -223,3 +223,32 @@ func TestTokensManyProjects(t *testing.T) {
 		t.Errorf("%s, %d KiB: over a minute or 200 MiB", run.res.elapsed, run.res.maxRSS)
 	}
 }
+
+// --untag-members on a registry whose token service scopes a token to
+// one project: the members' tags, in other projects than the target, are
+// read and deleted with a token per repository too, and go.
+func TestTokensUntagMembers(t *testing.T) {
+	t.Parallel()
+	r := tokenRegistry(t, regtest.FirstRepositoryOnly())
+	seed(t, r, "group-a/app", "1", false, linuxAMD64)
+	seed(t, r, "group-b/app", "1", false, linuxS390x)
+	cfg, ca := authConfig(t, []*regtest.Registry{r}, r.Host, authUser, authPass)
+	spec := writeFile(t, "release.yaml", "image: "+r.Host+"/team/app:1\nmanifests:\n  - image: "+r.Host+"/group-a/app:1-linux-amd64\n  - image: "+r.Host+"/group-b/app:1-linux-s390x\n")
+	run := runTokens(t, []*regtest.Registry{r}, "--ca-file", ca, "--docker-cfg", cfg, "push", "--untag-members", "-o", "json", "from-spec", spec)
+	run.res.ok0(t)
+	checkMembers(t, r, "team/app", "1", 2)
+	for _, m := range decodeUntag(t, run.res.stdout).Manifests {
+		if state, reason := untagged(m.Untagged); state != "true" {
+			t.Errorf("%s: untagged %s (%s), want true", m.Image, state, reason)
+		}
+	}
+	for _, tag := range []string{"group-a/app:1-linux-amd64", "group-b/app:1-linux-s390x"} {
+		repo, ref, _ := strings.Cut(tag, ":")
+		if exists(t, r, repo, ref) {
+			t.Errorf("%s is still there", tag)
+		}
+	}
+	if run.traffic.Tokens > 16 {
+		t.Errorf("%d token requests for three repositories, over 16", run.traffic.Tokens)
+	}
+}

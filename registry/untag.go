@@ -9,6 +9,7 @@ import (
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/errs"
+	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -141,7 +142,7 @@ func (c *Client) readBack(ctx context.Context, targets []*target) string {
 			return nil
 		}
 		defer unlock()
-		m, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+		m, err := c.manifestHead(ctx, r)
 		switch {
 		case err != nil:
 			why[i] = "not tried: " + c.opError("reading back", r, err).Error()
@@ -233,7 +234,7 @@ func (c *Client) untagOne(ctx context.Context, mt *memberTag) error {
 		c.log.Warnf("kept %s: %s", name, st.Reason)
 		return nil
 	}
-	if err := deleteTag(ctx, c.rc, mt.ref); err != nil {
+	if err := withTokensErr(c, mt.ref, func(rc *regclient.RegClient) error { return deleteTag(ctx, rc, mt.ref) }); err != nil {
 		op := c.opError("deleting the tag", mt.ref, err)
 		if refusedDelete(err) {
 			*st = untag.Status{Tag: name, State: untag.Refused, Reason: op.Cause()}
@@ -260,10 +261,20 @@ func (c *Client) untagOne(ctx context.Context, mt *memberTag) error {
 	return nil
 }
 
+// manifestHead is a HEAD of r that says its digest, on the regclient of
+// r's registry, with a token per repository once the registry narrows
+// tokens ([withTokens]): the member tags --untag-members reads and
+// deletes are in other repositories than the target, often.
+func (c *Client) manifestHead(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error) {
+	return withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
+		return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	})
+}
+
 // tagDigest is what r's tag points at now (a HEAD), "" when it does not
 // exist.
 func (c *Client) tagDigest(ctx context.Context, r ref.Ref) (string, error) {
-	m, err := c.rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
+	m, err := c.manifestHead(ctx, r)
 	if errors.Is(err, errs.ErrNotFound) {
 		return "", nil
 	}
