@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -250,5 +251,26 @@ func TestTokensUntagMembers(t *testing.T) {
 	}
 	if run.traffic.Tokens > 16 {
 		t.Errorf("%d token requests for three repositories, over 16", run.traffic.Tokens)
+	}
+}
+
+// probe on a registry whose token service scopes a token to one project:
+// its blob-mount row says why the mount is refused (a token covers one
+// repository), not that the credentials are wrong; the rest works.
+func TestTokensProbeMount(t *testing.T) {
+	t.Parallel()
+	r := tokenRegistry(t, regtest.FirstRepositoryOnly())
+	cfg, ca := authConfig(t, []*regtest.Registry{r}, r.Host, authUser, authPass)
+	res := mt(t, "--ca-file", ca, "--docker-cfg", cfg, "probe", "-o", "json", r.Host+"/team/probe")
+	var rep probeJSON
+	if err := json.Unmarshal([]byte(res.stdout), &rep); res.code != 0 || err != nil {
+		t.Fatalf("exit %d (%v): %s", res.code, err, res.stderr)
+	}
+	if st, detail := probeRow(rep, "blob-mount"); st != "unsupported" || !strings.Contains(detail, "the token service left out a scope it was asked for (") ||
+		!strings.Contains(detail, "its tokens cover one repository") {
+		t.Errorf("blob-mount: %s %q", st, detail)
+	}
+	if len(rep.Leftovers) != 0 {
+		t.Errorf("leftovers %+v", rep.Leftovers)
 	}
 }

@@ -285,6 +285,9 @@ func (p *prober) mount(ctx context.Context, d descriptor.Descriptor) {
 		p.row(CheckBlobMount, view.Supported, "mounted a blob from %s into %s (201)", p.repo.Repository, tgt.Repository)
 	case errors.Is(err, errs.ErrMountReturnedLocation):
 		p.row(CheckBlobMount, view.Unsupported, "asked to mount, the registry offered an upload instead (202): copies across repositories move the bytes")
+	case (errors.Is(err, errs.ErrHTTPUnauthorized) || errors.Is(err, errs.ErrRetryLimitExceeded)) && p.opts.Narrowed != nil && p.opts.Narrowed() != "":
+		p.row(CheckBlobMount, view.Unsupported, "mounting into %s: refused, the token service left out a scope it was asked for (%s): "+
+			"its tokens cover one repository (as GitLab's), so copies across repositories move the bytes", tgt.Repository, p.opts.Narrowed())
 	default:
 		p.failed(CheckBlobMount, err, "mounting into %s", tgt.Repository)
 	}
