@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -184,9 +185,13 @@ func TestTokensNarrowedForever(t *testing.T) {
 	if len(lines) != 1 {
 		t.Errorf("%d error lines, want one: %q", len(lines), lines)
 	}
-	want := "wants a token with repository:team/app:"
-	if !strings.Contains(run.res.stderr, want) || !strings.Contains(run.res.stderr, `(as user "ci")`) {
+	want := "lacks the scope asked, repository:team/app:"
+	all := strings.Join(lines, "\n")
+	if !strings.Contains(all, want) || !strings.Contains(all, "refused again with a token asked for this repository alone") || strings.Count(all, `as user "ci"`) != 1 {
 		t.Errorf("the error does not name the repository, the scope refused and the credentials (%q): %q", want, lines)
+	}
+	if n := strings.Count(all, "repository:team/app:"); n != 1 {
+		t.Errorf("the scope refused is named %d times, want once: %q", n, lines)
 	}
 	if run.traffic.Tokens > 16 || run.res.elapsed > time.Minute || run.res.maxRSS > 200<<10 {
 		t.Errorf("%d token requests, %s, %d KiB: over 16, a minute or 200 MiB", run.traffic.Tokens, run.res.elapsed, run.res.maxRSS)
@@ -217,5 +222,55 @@ func TestTokensManyProjects(t *testing.T) {
 	}
 	if run.res.elapsed > time.Minute || run.res.maxRSS > 200<<10 {
 		t.Errorf("%s, %d KiB: over a minute or 200 MiB", run.res.elapsed, run.res.maxRSS)
+	}
+}
+
+// --untag-members on a registry whose token service scopes a token to
+// one project: the members' tags, in other projects than the target, are
+// read and deleted with a token per repository too, and go.
+func TestTokensUntagMembers(t *testing.T) {
+	t.Parallel()
+	r := tokenRegistry(t, regtest.FirstRepositoryOnly())
+	seed(t, r, "group-a/app", "1", false, linuxAMD64)
+	seed(t, r, "group-b/app", "1", false, linuxS390x)
+	cfg, ca := authConfig(t, []*regtest.Registry{r}, r.Host, authUser, authPass)
+	spec := writeFile(t, "release.yaml", "image: "+r.Host+"/team/app:1\nmanifests:\n  - image: "+r.Host+"/group-a/app:1-linux-amd64\n  - image: "+r.Host+"/group-b/app:1-linux-s390x\n")
+	run := runTokens(t, []*regtest.Registry{r}, "--ca-file", ca, "--docker-cfg", cfg, "push", "--untag-members", "-o", "json", "from-spec", spec)
+	run.res.ok0(t)
+	checkMembers(t, r, "team/app", "1", 2)
+	for _, m := range decodeUntag(t, run.res.stdout).Manifests {
+		if state, reason := untagged(m.Untagged); state != "true" {
+			t.Errorf("%s: untagged %s (%s), want true", m.Image, state, reason)
+		}
+	}
+	for _, tag := range []string{"group-a/app:1-linux-amd64", "group-b/app:1-linux-s390x"} {
+		repo, ref, _ := strings.Cut(tag, ":")
+		if exists(t, r, repo, ref) {
+			t.Errorf("%s is still there", tag)
+		}
+	}
+	if run.traffic.Tokens > 16 {
+		t.Errorf("%d token requests for three repositories, over 16", run.traffic.Tokens)
+	}
+}
+
+// probe on a registry whose token service scopes a token to one project:
+// its blob-mount row says why the mount is refused (a token covers one
+// repository), not that the credentials are wrong; the rest works.
+func TestTokensProbeMount(t *testing.T) {
+	t.Parallel()
+	r := tokenRegistry(t, regtest.FirstRepositoryOnly())
+	cfg, ca := authConfig(t, []*regtest.Registry{r}, r.Host, authUser, authPass)
+	res := mt(t, "--ca-file", ca, "--docker-cfg", cfg, "probe", "-o", "json", r.Host+"/team/probe")
+	var rep probeJSON
+	if err := json.Unmarshal([]byte(res.stdout), &rep); res.code != 0 || err != nil {
+		t.Fatalf("exit %d (%v): %s", res.code, err, res.stderr)
+	}
+	if st, detail := probeRow(rep, "blob-mount"); st != "unsupported" || !strings.Contains(detail, "the token service left out a scope it was asked for (") ||
+		!strings.Contains(detail, "its tokens cover one repository") {
+		t.Errorf("blob-mount: %s %q", st, detail)
+	}
+	if len(rep.Leftovers) != 0 {
+		t.Errorf("leftovers %+v", rep.Leftovers)
 	}
 }

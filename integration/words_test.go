@@ -105,6 +105,29 @@ func TestWordsECRMissingRepository(t *testing.T) {
 	}
 }
 
+// probe of a repository that does not exist on a registry that does not
+// create one on push (Amazon ECR): exit 1 with the registry's words and
+// the way out, not exit 3 saying the registry cannot hold lists; the rows
+// it could not try say why, in text and JSON.
+func TestWordsProbeECRMissingRepository(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	p := regtest.ProxyWith(t, r, regtest.ProxyOptions{Hook: regtest.ECRMissingRepository("builds")})
+	want := "pushing to " + p.Host + "/app: not found (NAME_UNKNOWN: The repository with name 'app' does not exist in the registry with id '123456789012'); " +
+		"create the repository " + p.Host + "/app first"
+	for _, output := range []string{"text", "json"} {
+		res := mt(t, "--plain-http", "probe", "-o", output, p.Host+"/app")
+		measured(t, "probe of a missing ECR repository", res, regtest.Total(p.Counts()))
+		lines := errorLines(res.stderr)
+		if res.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], want) {
+			t.Errorf("%s: exit %d, error lines %q, want one with %q", output, res.code, lines, want)
+		}
+		if strings.Contains(res.stdout, "nothing can be pushed") || !strings.Contains(res.stdout, "not tried: the registry has no repository app") {
+			t.Errorf("%s: the rows not tried do not say why:\n%s", output, res.stdout)
+		}
+	}
+}
+
 // Every refusal says the registry's code and message, whatever its status,
 // and the way out its code names.
 func TestWordsRefusals(t *testing.T) {

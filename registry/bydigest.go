@@ -7,7 +7,6 @@ import (
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/errs"
-	rcmanifest "github.com/regclient/regclient/types/manifest"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
 )
@@ -20,7 +19,7 @@ import (
 func (t *target) writeByDigest(ctx context.Context) error {
 	c, idx, res := t.j.c, t.j.index, t.result
 	r := t.ref.SetDigest(res.Digest)
-	_, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) { return manifestHead(ctx, rc, r) })
+	_, err := c.headOf(ctx, r)
 	switch {
 	case err == nil:
 		for i := range res.Manifests {

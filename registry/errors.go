@@ -93,7 +93,12 @@ func (e *OpError) Cause() string {
 	if e.asked.Host == "" { // made without opError
 		cause = transport.Cause(e.Err, e.host, e.creds)
 	}
-	if e.narrowed != "" && errors.Is(e.Err, errs.ErrHTTPUnauthorized) {
+	switch {
+	case e.narrowed == "" || !errors.Is(e.Err, errs.ErrHTTPUnauthorized):
+	case e.asked.Refused.Scope != "" && strings.Contains(cause, e.asked.Refused.Scope):
+		// the way out named the scope refused and the repository already
+		cause += " (refused again with a token asked for this repository alone)"
+	default:
 		// asked for it, and refused again with a token per repository
 		cause += "; " + e.host + " wants a token with " + e.narrowed + ", and its token service leaves that out when asked, also for this repository alone: the credentials used (" + cmp.Or(e.creds, "none") + ") may not do that there"
 	}

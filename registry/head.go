@@ -27,3 +27,9 @@ func manifestHead(ctx context.Context, rc *regclient.RegClient, r ref.Ref) (rcma
 	}
 	return m, err
 }
+
+// headOf is [manifestHead] on the regclient of r's registry, with a token
+// per repository once the registry narrows tokens ([withTokens]).
+func (c *Client) headOf(ctx context.Context, r ref.Ref) (rcmanifest.Manifest, error) {
+	return withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) { return manifestHead(ctx, rc, r) })
+}

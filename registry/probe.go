@@ -36,6 +36,7 @@ func (c *Client) Probe(ctx context.Context, r ref.Ref) (view.ProbeReport, error)
 		// retries given up on, a connection cut or refused, garbage
 		// instead of HTTP: the check could not be completed
 		Unanswered: transport.Unanswered,
+		Narrowed:   func() string { return c.tr.Narrowed(config.HostNewName(r.Registry).Hostname) },
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/types/errs"
-	rcmanifest "github.com/regclient/regclient/types/manifest"
 	"github.com/regclient/regclient/types/ref"
 
 	"github.com/manifest-tool/manifest-tool/manifest"
@@ -25,7 +24,7 @@ func (c *Client) readTags(ctx context.Context, target ref.Ref, tags []string) ([
 		r := target.SetTag(tags[i])
 		ctx, release := c.firstAlone(ctx, r)
 		defer release()
-		h, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) { return manifestHead(ctx, rc, r) })
+		h, err := c.headOf(ctx, r)
 		switch {
 		case err == nil:
 			prev[i] = h.GetDescriptor().Digest.String()

@@ -207,9 +207,7 @@ func (c *Client) readBack(ctx context.Context, targets []*target) string {
 			return nil
 		}
 		defer unlock()
-		m, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
-			return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
-		})
+		m, err := c.headOf(ctx, r)
 		switch {
 		case err != nil:
 			why[i] = "not tried: " + c.opError("reading back", r, err).Error()
@@ -332,9 +330,7 @@ func (c *Client) untagOne(ctx context.Context, mt *memberTag) error {
 // repository where the registry narrows tokens: [withTokens]), "" when it
 // does not exist.
 func (c *Client) tagDigest(ctx context.Context, r ref.Ref) (string, error) {
-	m, err := withTokens(c, r, func(rc *regclient.RegClient) (rcmanifest.Manifest, error) {
-		return rc.ManifestHead(ctx, r, regclient.WithManifestRequireDigest())
-	})
+	m, err := c.headOf(ctx, r)
 	if errors.Is(err, errs.ErrNotFound) {
 		return "", nil
 	}

@@ -49,7 +49,7 @@ type prober struct {
 	repo      ref.Ref // without tag or digest
 	tagPrefix string  // tags no one else uses start with it
 	rows      []view.Check
-	refused   error // the registry refused the credentials a push needs
+	refused   error // the registry refused the credentials a push needs, or has no repository to push to
 	// incomplete holds the checks that could not be completed, each with
 	// why: a request of its own, or of a check it depends on, got no whole
 	// answer ("blob-upload: POST host/v2/…: connection closed …")
@@ -117,6 +117,8 @@ func (p *prober) run(ctx context.Context) {
 		rest := []string{CheckBlobUploadChunked, CheckBlobMount, CheckDockerManifest, CheckOCIManifest, CheckDockerList,
 			CheckOCIIndex, CheckMixedList, CheckIndexAnnotations, CheckArtifactSubject, CheckReferrersAPI}
 		switch {
+		case p.refused != nil && errors.Is(p.refused, errs.ErrNotFound):
+			p.skip("", "the registry has no repository "+p.repo.Repository+" to push to", rest...)
 		case p.refused != nil:
 			p.skip("", "the registry refuses to let these credentials push", rest...)
 		case p.incomplete[CheckBlobUpload] != "":
@@ -231,7 +233,9 @@ func (p *prober) upload(ctx context.Context, data []byte) bool {
 	d := blobOf(mediatype.OCI1LayerGzip, data)
 	n := p.mark()
 	if _, err := p.reg.BlobPut(ctx, p.repo, d, bytes.NewReader(data)); err != nil {
-		if errors.Is(err, errs.ErrHTTPUnauthorized) {
+		if errors.Is(err, errs.ErrHTTPUnauthorized) || errors.Is(err, errs.ErrNotFound) {
+			// refused, or no such repository (Amazon ECR does not create
+			// one on push): nothing tells of what the registry can hold
 			p.refused = p.opts.Fail("pushing to", p.repo, err)
 		}
 		p.failed(CheckBlobUpload, err, "uploading a %d-byte blob", len(data))
@@ -281,6 +285,9 @@ func (p *prober) mount(ctx context.Context, d descriptor.Descriptor) {
 		p.row(CheckBlobMount, view.Supported, "mounted a blob from %s into %s (201)", p.repo.Repository, tgt.Repository)
 	case errors.Is(err, errs.ErrMountReturnedLocation):
 		p.row(CheckBlobMount, view.Unsupported, "asked to mount, the registry offered an upload instead (202): copies across repositories move the bytes")
+	case (errors.Is(err, errs.ErrHTTPUnauthorized) || errors.Is(err, errs.ErrRetryLimitExceeded)) && p.opts.Narrowed != nil && p.opts.Narrowed() != "":
+		p.row(CheckBlobMount, view.Unsupported, "mounting into %s: refused, the token service left out a scope it was asked for (%s): "+
+			"its tokens cover one repository (as GitLab's), so copies across repositories move the bytes", tgt.Repository, p.opts.Narrowed())
 	default:
 		p.failed(CheckBlobMount, err, "mounting into %s", tgt.Repository)
 	}
@@ -511,6 +518,7 @@ func (p *prober) deleteCheck(ctx context.Context) {
 		p.skip("", "nothing was pushed", CheckDelete)
 		return
 	}
+	n := p.mark()
 	if err := p.reg.ManifestDelete(ctx, victim); err != nil {
 		p.noDeletes = true
 		p.failed(CheckDelete, err, "deleting a manifest by digest")
@@ -523,7 +531,7 @@ func (p *prober) deleteCheck(ctx context.Context) {
 		p.noDeletes = true
 		p.row(CheckDelete, view.Unsupported, "a manifest deleted by digest (202) is still served")
 	default:
-		p.row(CheckDelete, view.Supported, "deleted a manifest by digest")
+		p.row(CheckDelete, view.Supported, "deleted a manifest by digest%s", p.deviation(n, http.MethodDelete, "/manifests/"))
 	}
 }
 
@@ -558,6 +566,7 @@ func (p *prober) tagDelete(ctx context.Context, layer []byte) {
 		p.row(CheckTagDelete, view.Unknown, "not tried: pushing an image under %s failed: %s", tag.Tag, p.because(err))
 		return
 	}
+	n := p.mark()
 	if err := p.reg.TagDelete(ctx, tag); err != nil {
 		p.failed(CheckTagDelete, err, "deleting the tag %s", tag.Tag)
 		return
@@ -576,7 +585,7 @@ func (p *prober) tagDelete(ctx context.Context, layer []byte) {
 	case byDigest == "":
 		p.row(CheckTagDelete, view.Unsupported, "deleting the tag %s deleted its image too: it is not served by digest", tag.Tag)
 	default:
-		p.row(CheckTagDelete, view.Supported, "deleted the tag %s; its image is still served by digest", tag.Tag)
+		p.row(CheckTagDelete, view.Supported, "deleted the tag %s; its image is still served by digest%s", tag.Tag, p.deviation(n, http.MethodDelete, "/manifests/"))
 	}
 }
 

@@ -102,6 +102,10 @@ type Options struct {
 	// which leaves its check unknown, not unsupported (default: net.Error,
 	// io.EOF, io.ErrUnexpectedEOF).
 	Unanswered func(err error) bool
+	// Narrowed, when set, is the scope the registry's token service left
+	// out of a token asked for it ("" when none was seen): a token that
+	// covers one repository, as GitLab's, cannot mount across them.
+	Narrowed func() string
 }
 
 func (o Options) withDefaults() Options {
