@@ -233,9 +233,10 @@ func (p *prober) upload(ctx context.Context, data []byte) bool {
 	d := blobOf(mediatype.OCI1LayerGzip, data)
 	n := p.mark()
 	if _, err := p.reg.BlobPut(ctx, p.repo, d, bytes.NewReader(data)); err != nil {
-		if errors.Is(err, errs.ErrHTTPUnauthorized) || errors.Is(err, errs.ErrNotFound) {
+		if errors.Is(err, errs.ErrHTTPUnauthorized) || errors.Is(err, errs.ErrNotFound) && transport.Says(err, "NAME_UNKNOWN") {
 			// refused, or no such repository (Amazon ECR does not create
-			// one on push): nothing tells of what the registry can hold
+			// one on push): nothing tells of what the registry can hold;
+			// a 404 without that code is of a server with no upload at all
 			p.refused = p.opts.Fail("pushing to", p.repo, err)
 		}
 		p.failed(CheckBlobUpload, err, "uploading a %d-byte blob", len(data))

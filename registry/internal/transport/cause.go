@@ -48,6 +48,18 @@ type failure struct {
 	asked Asked
 }
 
+// Says reports whether the registry's answer that err failed on carried
+// the error code (errors[].code of the distribution spec, "NAME_UNKNOWN"):
+// a 404 of a registry with no such repository tells apart from one of a
+// server that has no such endpoint only by its code.
+func Says(err error, code string) bool {
+	if err == nil {
+		return false
+	}
+	f := &failure{err: err, msg: err.Error()}
+	return f.said().has(code)
+}
+
 // said is what the registry said in the answer that failed: the last
 // answer of a request given up on, the body regclient quotes after the
 // status, or, for a refusal regclient quotes nothing of (a 401), what the

@@ -22,6 +22,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	"github.com/regclient/regclient"
 	"github.com/regclient/regclient/config"
+	"github.com/regclient/regclient/types/errs"
 )
 
 // produced is a failure made for real: the error regclient returned, the
@@ -696,5 +697,16 @@ func TestLayoutCause(t *testing.T) {
 		if got, want := LayoutCause(err, dir), strings.ReplaceAll(tc.want, "DIR", dir); got != want {
 			t.Errorf("%s: LayoutCause(%q)\n got: %s\nwant: %s", tc.name, err, got, want)
 		}
+	}
+}
+
+// Says finds a code in the registry's answer that an error quotes, and
+// nothing in a 404 without one.
+func TestSays(t *testing.T) {
+	t.Parallel()
+	ecr := fmt.Errorf("failed: request failed: %w [http 404]: %s", errs.ErrNotFound, `{"errors":[{"code":"NAME_UNKNOWN","message":"The repository with name 'app' does not exist"}]}`)
+	plain := fmt.Errorf("failed: request failed: %w [http 404]: %s", errs.ErrNotFound, "404 page not found")
+	if !Says(ecr, "NAME_UNKNOWN") || Says(ecr, "DENIED") || Says(plain, "NAME_UNKNOWN") || Says(nil, "NAME_UNKNOWN") {
+		t.Errorf("Says: %v %v %v", Says(ecr, "NAME_UNKNOWN"), Says(ecr, "DENIED"), Says(plain, "NAME_UNKNOWN"))
 	}
 }

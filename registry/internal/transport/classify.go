@@ -84,7 +84,8 @@ var classes = []struct {
 	{timedOut, func(err error, _ string) bool { ne := errorAs[net.Error](err); return ne != nil && ne.Timeout() }},
 	{stalled, asType[*IdleError]},
 	{closedEarly, anyOf(isErr(io.EOF), isErr(io.ErrUnexpectedEOF), asType[textproto.ProtocolError],
-		saysWords("malformed HTTP"), saysWords("transport connection broken"))},
+		saysWords("malformed HTTP"), saysWords("transport connection broken"),
+		saysWords("server closed idle connection"))}, // net/http's words for a reused connection the server had closed
 	{httpStatus, isErr(errs.ErrHTTPStatus)},
 	{badJSON, anyOf(asType[*json.SyntaxError], asType[*json.UnmarshalTypeError])},
 	{mediaTypeMismatch, matches(mediaTypeRE)},

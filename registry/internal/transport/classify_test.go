@@ -43,6 +43,7 @@ func TestReason(t *testing.T) {
 		{"closed at once", io.EOF, "connection closed before a whole answer"},
 		{"closed in the body", io.ErrUnexpectedEOF, "connection closed before a whole answer"},
 		{"not HTTP", notHTTP, "connection closed before a whole answer"},
+		{"an idle connection the server closed", &url.Error{Op: "Put", URL: "http://reg.example.com/v2/app/blobs/uploads/1", Err: errors.New("http: server closed idle connection")}, "connection closed before a whole answer"},
 		{"no route", dial(os.NewSyscallError("connect", syscall.EHOSTUNREACH)), "cannot connect"},
 		{"other words, redacted", errors.New(`Get "https://x/b?sig=SECRET": odd`), `Get "https://x/b": odd`},
 	}
