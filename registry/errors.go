@@ -95,8 +95,9 @@ func (e *OpError) Cause() string {
 	}
 	switch {
 	case e.narrowed == "" || !errors.Is(e.Err, errs.ErrHTTPUnauthorized):
-	case e.asked.Refused.Scope != "" && strings.Contains(cause, e.asked.Refused.Scope):
-		// the way out named the scope refused and the repository already
+	case e.asked.Refused.Scope != "" && strings.EqualFold(e.asked.Refused.Error, "insufficient_scope"):
+		// the way out (transport's "insufficient scope") named the scope
+		// refused and the repository already
 		cause += " (refused again with a token asked for this repository alone)"
 	default:
 		// asked for it, and refused again with a token per repository

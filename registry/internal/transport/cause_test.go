@@ -710,3 +710,19 @@ func TestSays(t *testing.T) {
 		t.Errorf("Says: %v %v %v", Says(ecr, "NAME_UNKNOWN"), Says(ecr, "DENIED"), Says(plain, "NAME_UNKNOWN"))
 	}
 }
+
+// A refused scope reads the same whatever order the registry named its
+// actions in.
+func TestSortedActions(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"repository:team/app:push,pull":                          "repository:team/app:pull,push",
+		"repository:a:pull repository:team/app:push,pull,delete": "repository:a:pull repository:team/app:delete,pull,push",
+		"":                   "",
+		"registry:catalog:*": "registry:catalog:*",
+	} {
+		if got := sortedActions(in); got != want {
+			t.Errorf("sortedActions(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/manifest-tool/manifest-tool/internal/text"
@@ -36,7 +37,7 @@ var wayOuts = []wayOutRule{
 	{"insufficient scope", func(f *failure, _ said) bool {
 		return f.is(unauthorized) && strings.EqualFold(f.asked.Refused.Error, "insufficient_scope")
 	}, func(f *failure) string {
-		scope := Redact(text.Escape(f.asked.Refused.Scope))
+		scope := Redact(text.Escape(sortedActions(f.asked.Refused.Scope)))
 		if f.creds == "" {
 			return "the token given without credentials lacks the scope asked, " + scope + ": log in with credentials that may " + f.asked.access() + " " + f.asked.repository()
 		}
@@ -88,4 +89,20 @@ func (a Asked) access() string {
 		return "push to"
 	}
 	return "pull from"
+}
+
+// sortedActions is a challenge's scope ("repository:app:push,pull", or
+// several, space-separated) with each scope's actions in sorted order:
+// registries name them in the order a client asked, so that the same
+// refusal of two requests would read as two.
+func sortedActions(scope string) string {
+	scopes := strings.Fields(scope)
+	for i, sc := range scopes {
+		if at := strings.LastIndexByte(sc, ':'); at >= 0 {
+			actions := strings.Split(sc[at+1:], ",")
+			slices.Sort(actions)
+			scopes[i] = sc[:at+1] + strings.Join(actions, ",")
+		}
+	}
+	return strings.Join(scopes, " ")
 }
