@@ -742,3 +742,46 @@ func TestUntagByDigest(t *testing.T) {
 		t.Errorf("the member's tag is gone, and no tag holds the index")
 	}
 }
+
+// A member tag that could not be removed for another reason than a
+// refusal (here a 400 the registry explains with no refusal code) is exit
+// 1; but every target holds the index by then, so --metadata-file and the
+// step outputs name it all the same, as a CI's next steps need.
+func TestUntagFailureKeepsOutputs(t *testing.T) {
+	t.Parallel()
+	r := regtest.New(t)
+	seed(t, r, "app", "1.0", false, linuxAMD64)
+	host := regtest.Proxy(t, r, func(w http.ResponseWriter, req *http.Request) bool {
+		if req.Method != http.MethodDelete {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"errors":[{"code":"UNKNOWN","message":"the tag store is read-only for maintenance"}]}`))
+		return true
+	})
+	dir := t.TempDir()
+	meta, outputs := filepath.Join(dir, "metadata.json"), filepath.Join(dir, "github_output")
+	res := mtEnv(t, []string{"GITHUB_OUTPUT=" + outputs}, "", "--plain-http", "push", "--untag-members", "--metadata-file", meta,
+		"from-args", "--member", host+"/app:1.0-linux-amd64", "--target", host+"/app:1.0")
+	if res.code != 1 || !strings.Contains(res.stderr, "read-only for maintenance") {
+		t.Fatalf("exit %d, stderr %q: want 1, with the registry's words", res.code, res.stderr)
+	}
+	idx, _, err := r.GetIndex("app", "1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := regtest.Digest(idx.Body) // the index the target holds
+	var m struct {
+		Digest string `json:"containerimage.digest"`
+	}
+	if b, err := os.ReadFile(meta); err != nil || json.Unmarshal(b, &m) != nil || m.Digest != digest {
+		t.Errorf("--metadata-file: %v, %+v; want the index %s", err, m, digest)
+	}
+	if b, err := os.ReadFile(outputs); err != nil || !strings.HasPrefix(string(b), "digest="+digest+"\n") {
+		t.Errorf("GITHUB_OUTPUT: %v, %q; want digest=%s first", err, b, digest)
+	}
+	if !exists(t, r, "app", "1.0-linux-amd64") {
+		t.Error("the member tag is gone although its DELETE failed")
+	}
+}

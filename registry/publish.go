@@ -143,7 +143,9 @@ func (c *Client) Publish(ctx context.Context, specs []spec.Spec, opts PublishOpt
 	// a cause once for all the members and targets it hit
 	err := spec.Join(append(mergeCauses(errList), targetErrors(targets)...)...)
 	if untagWanted(jobs) && ctx.Err() == nil {
-		err = spec.Join(err, c.untagMembers(ctx, jobs, targets, err == nil, false))
+		for _, uerr := range spec.Split(c.untagMembers(ctx, jobs, targets, err == nil, false)) {
+			err = spec.Join(err, &UntagError{Err: uerr})
+		}
 	}
 	return results, err
 }

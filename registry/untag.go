@@ -18,6 +18,23 @@ import (
 	"github.com/manifest-tool/manifest-tool/spec"
 )
 
+// UntagError is a member tag --untag-members could not remove for another
+// reason than a refusal (a 5xx after the retries, an answer that makes no
+// sense). Tags are removed only once every target holds the index, so a
+// run whose every error is an UntagError has published it everywhere: its
+// outputs (--metadata-file, the step outputs) are written all the same.
+type UntagError struct{ Err error }
+
+func (e *UntagError) Error() string { return e.Err.Error() }
+func (e *UntagError) Unwrap() error { return e.Err }
+
+// OnlyUntagFailed reports whether err holds only [UntagError]s: every
+// target holds the index, and only the clearing of member tags failed.
+func OnlyUntagFailed(err error) bool {
+	list := spec.Split(err)
+	return len(list) > 0 && !slices.ContainsFunc(list, func(e error) bool { return !errors.As(e, new(*UntagError)) })
+}
+
 // memberTag is a tag a member was found by, which --untag-members removes.
 type memberTag struct {
 	ref    ref.Ref

@@ -103,8 +103,9 @@ func (env *environment) push(c *cli.Context, t manifest.Type, specs []spec.Spec,
 	if err != nil && c.Context.Err() != nil {
 		return stopped(c, results, err)
 	}
-	if err == nil && !c.Bool("dry-run") {
-		err = pipe.write(env, results)
+	if (err == nil || registry.OnlyUntagFailed(err)) && !c.Bool("dry-run") {
+		// the index is on every target even when a member tag stayed
+		err = spec.Join(err, pipe.write(env, results))
 	}
 	return err
 }
