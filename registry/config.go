@@ -71,17 +71,15 @@ func readCAFile(ctx context.Context, file string) (string, error) {
 }
 
 // loadDockerConfig reads what a Docker config says about credentials
-// ([readConfigFile]: at most 4 MiB, until ctx ends). A config that does not parse, an auths entry whose auth is not base64
+// ([readConfigFile]: at most 4 MiB, until ctx ends): the one at path
+// (--docker-cfg), or with "" the default one ([defaultDockerConfig]). A
+// config that does not parse, an auths entry whose auth is not base64
 // "user:password", and a credsStore whose docker-credential-<name> is not
 // on PATH are errors naming the file, rather than a silent anonymous run.
 func loadDockerConfig(ctx context.Context, path string) (dockerConfig, error) {
 	explicit := path != ""
 	if !explicit {
-		if dir := os.Getenv("DOCKER_CONFIG"); dir != "" {
-			path = dir
-		} else if home, err := os.UserHomeDir(); err == nil {
-			path = filepath.Join(home, ".docker")
-		} else {
+		if path, _ = defaultDockerConfig(); path == "" {
 			return dockerConfig{}, nil
 		}
 	}
@@ -94,16 +92,23 @@ func loadDockerConfig(ctx context.Context, path string) (dockerConfig, error) {
 	case fi.IsDir():
 		path = filepath.Join(path, "config.json")
 	}
-	b, large, err := readConfigFile(ctx, "the Docker config", path)
+	return readCredentialsFile(ctx, "the Docker config", "reading Docker config "+path, path)
+}
+
+// readCredentialsFile reads a Docker config or an auth.json at path, the
+// file name names ([readConfigFile]), and parses it ([parseDockerConfig]);
+// what begins its errors. A missing file holds nothing.
+func readCredentialsFile(ctx context.Context, name, what, path string) (dockerConfig, error) {
+	b, large, err := readConfigFile(ctx, name, path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return dockerConfig{}, nil // a missing file is an empty config
+		return dockerConfig{}, nil
 	case err != nil:
-		return dockerConfig{}, configError("reading Docker config "+path, err)
+		return dockerConfig{}, configError(what, err)
 	case large:
-		return dockerConfig{}, fmt.Errorf("reading Docker config %s: more than %s, a fixed limit far above what credentials take (a few KB); is it the right file?%.0w", path, units.Format(maxConfigFile), ErrConfig)
+		return dockerConfig{}, fmt.Errorf("%s: more than %s, a fixed limit far above what credentials take (a few KB); is it the right file?%.0w", what, units.Format(maxConfigFile), ErrConfig)
 	}
-	return parseDockerConfig(b, "reading Docker config "+path)
+	return parseDockerConfig(b, what)
 }
 
 // parseDockerConfig reads the JSON of a Docker config (or of a containers

@@ -2,9 +2,7 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -47,10 +45,10 @@ const maxAuthConfigEnv = 64 << 10
 // config of DOCKER_CONFIG or ~/.docker (only without --docker-cfg, which
 // says where the Docker config is, as it did before the other sources were
 // read: a run given one does not read, or fail on, the default one),
-// REGISTRY_AUTH_FILE, then the
-// containers auth.json ($XDG_RUNTIME_DIR/containers/auth.json, then
-// $XDG_CONFIG_HOME/containers/auth.json, ~/.config by default). A source that is missing is left out,
-// but --docker-cfg; one that is there and cannot be read or parsed is an
+// REGISTRY_AUTH_FILE, then the containers auth.json
+// ($XDG_RUNTIME_DIR/containers/auth.json, then
+// $XDG_CONFIG_HOME/containers/auth.json, ~/.config by default). A source
+// that is missing is left out, but --docker-cfg; one that is there and cannot be read or parsed is an
 // error naming it, as for the Docker config ([parseDockerConfig]).
 func loadCredSources(ctx context.Context, dockerCfg string) (credSources, error) {
 	var out credSources
@@ -123,16 +121,7 @@ func readAuthFile(ctx context.Context, name, path string) (dockerConfig, error) 
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return dockerConfig{}, fmt.Errorf("%s: a directory, where an auth.json file was expected%.0w", what, ErrConfig)
 	}
-	b, large, err := readConfigFile(ctx, name, path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return dockerConfig{}, nil
-	case err != nil:
-		return dockerConfig{}, configError(what, err)
-	case large:
-		return dockerConfig{}, fmt.Errorf("%s: more than %s, a fixed limit far above what credentials take (a few KB); is it the right file?%.0w", what, units.Format(maxConfigFile), ErrConfig)
-	}
-	return parseDockerConfig(b, what)
+	return readCredentialsFile(ctx, name, what, path)
 }
 
 // lookup finds host's credentials in the first source that has some
